@@ -1,0 +1,142 @@
+//! Who is calling: the `Caller` extractor. An `Authorization: Bearer` API key wins; otherwise the session cookie,
+//! whose unsafe requests must echo the `meridian_csrf` cookie in the `X-CSRF-Token` header (double submit);
+//! otherwise the caller is anonymous.
+
+use crate::error::ApiError;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures::future::LocalBoxFuture;
+use meridian_service::auth::SessionToken;
+use meridian_service::{Actor, Services};
+
+pub const SESSION_COOKIE: &str = "meridian_session";
+pub const CSRF_COOKIE: &str = "meridian_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The form field that carries the CSRF token when a plain HTML form posts.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// A CSRF token made for a visitor who had none; the cookie carrying it is set on the response.
+#[derive(Debug, Clone)]
+pub struct FreshCsrf(pub String);
+
+/// The visitor's CSRF token: the cookie's, or the one made for this request.
+pub fn csrf_token_of(req: &HttpRequest) -> Option<String> {
+    use actix_web::HttpMessage as _;
+    req.cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .or_else(|| req.extensions().get::<FreshCsrf>().map(|f| f.0.clone()))
+}
+
+/// How cookies are set: `Secure` whenever the site is served over HTTPS.
+#[derive(Debug, Clone, Default)]
+pub struct CookiePolicy {
+    /// Always mark cookies `Secure` (the public URL is https), whatever the request looked like.
+    pub always_secure: bool,
+}
+
+impl CookiePolicy {
+    pub fn secure_for(&self, req: &HttpRequest) -> bool {
+        self.always_secure || req.connection_info().scheme() == "https"
+    }
+
+    /// The session cookie: http-only, same-site lax, for the whole site.
+    pub fn session_cookie(&self, req: &HttpRequest, token: &SessionToken, max_age_secs: i64) -> Cookie<'static> {
+        Cookie::build(SESSION_COOKIE, token.expose().to_owned())
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_for(req))
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::seconds(max_age_secs))
+            .finish()
+    }
+
+    /// Clears the session cookie.
+    pub fn expired_session_cookie(&self, req: &HttpRequest) -> Cookie<'static> {
+        let mut c = Cookie::build(SESSION_COOKIE, "")
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_for(req))
+            .same_site(SameSite::Lax)
+            .finish();
+        c.make_removal();
+        c
+    }
+
+    /// The CSRF cookie: readable by the page's script (it must copy it into a header), strict same-site.
+    pub fn csrf_cookie(&self, req: &HttpRequest, value: String) -> Cookie<'static> {
+        Cookie::build(CSRF_COOKIE, value)
+            .path("/")
+            .http_only(false)
+            .secure(self.secure_for(req))
+            .same_site(SameSite::Strict)
+            .finish()
+    }
+}
+
+/// Whether a method changes state (and so needs the CSRF check under cookie authentication).
+pub fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// Double-submit check: the token sent with the request equals the CSRF cookie, compared in constant time.
+pub fn csrf_matches(req: &HttpRequest, sent: Option<&str>) -> bool {
+    let Some(cookie) = req.cookie(CSRF_COOKIE) else {
+        return false;
+    };
+    let Some(sent) = sent else {
+        return false;
+    };
+    let (a, b) = (cookie.value().as_bytes(), sent.as_bytes());
+    a.len() >= 16 && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The authenticated (or anonymous) caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Actor);
+
+impl Caller {
+    /// Resolves the caller; `check_csrf` false is for form handlers that check the token from the form body.
+    pub async fn resolve(req: &HttpRequest, check_csrf: bool) -> Result<Actor, ApiError> {
+        let services = req
+            .app_data::<web::Data<Services>>()
+            .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "services not configured"))?;
+        if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+            let bearer = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(|| {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "use Authorization: Bearer <API key>")
+            })?;
+            return Ok(services.actor_from_api_key(bearer.trim()).await?);
+        }
+        let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+            return Ok(Actor::Anonymous);
+        };
+        let actor = services.actor_from_session(&SessionToken::new(cookie.value())).await?;
+        if check_csrf && matches!(actor, Actor::Session { .. }) && is_unsafe(req.method()) {
+            let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if !csrf_matches(req, sent) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_failed",
+                    "send the meridian_csrf cookie's value in the X-CSRF-Token header",
+                ));
+            }
+        }
+        Ok(actor)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Caller::resolve(&req, true).await.map(Caller) })
+    }
+}
+
+/// The client's address, for rate limits. Proxy headers are not trusted: they are the client's to forge.
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}

@@ -1,0 +1,161 @@
+//! The one place where errors become HTTP responses: `application/problem+json` (RFC 9457) with a stable `code`.
+//! A 5xx never shows its cause to the client; the cause is logged here.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use meridian_service::ServiceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time, for people.
+    pub detail: String,
+    /// A stable machine-readable code, e.g. `validation_failed`, `not_found`, `conflict`.
+    pub code: String,
+    /// For `validation_failed` and `conflict`: the offending fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One field's problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// An API failure on its way to becoming a problem+json response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+    }
+
+    fn field(mut self, field: &str, message: &str) -> Self {
+        self.errors.push(FieldError { field: field.to_owned(), message: message.to_owned() });
+        self
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("/problems/{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        use StatusCode as S;
+        match e {
+            ServiceError::Validation(v) => {
+                Self::new(S::UNPROCESSABLE_ENTITY, "validation_failed", v.to_string()).field(&v.field, &v.message)
+            }
+            ServiceError::Unauthenticated => Self::new(S::UNAUTHORIZED, "unauthenticated", e.to_string()),
+            ServiceError::InvalidCredentials(m) => Self::new(S::UNAUTHORIZED, "invalid_credentials", m),
+            ServiceError::NotFound(what) => Self::new(S::NOT_FOUND, "not_found", format!("{what} not found")),
+            ServiceError::Forbidden(m) => Self::new(S::FORBIDDEN, "forbidden", m),
+            ServiceError::Conflict { field, ref message } => {
+                let message = message.clone();
+                Self::new(S::CONFLICT, "conflict", message.clone()).field(field, &message)
+            }
+            ServiceError::LastOwner => Self::new(S::CONFLICT, "last_owner", e.to_string()),
+            ServiceError::RateLimited { retry_after_secs } => {
+                let mut err = Self::new(S::TOO_MANY_REQUESTS, "rate_limited", e.to_string());
+                err.retry_after = Some(retry_after_secs);
+                err
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                Self::new(S::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        res.json(self.problem())
+    }
+}
+
+/// Bad JSON: syntax errors are 400, well-formed JSON of the wrong shape 422, too big 413, wrong type 415.
+pub fn json_config() -> web::JsonConfig {
+    use actix_web::error::JsonPayloadError as J;
+    web::JsonConfig::default().limit(crate::JSON_LIMIT).error_handler(|err, _req| {
+        let e = match &err {
+            J::OverflowKnownLength { .. } | J::Overflow { .. } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is larger than {} bytes", crate::JSON_LIMIT),
+            ),
+            J::ContentType => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ),
+            J::Deserialize(de) if de.is_data() => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", de.to_string())
+            }
+            J::Deserialize(de) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", de.to_string()),
+            other => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", other.to_string()),
+        };
+        e.into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _req| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", err.to_string()).into())
+}
+
+/// A path that does not parse (an id that is not a UUID) names nothing that exists: 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_err, _req| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource").into())
+}
+
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no route for {} {}", req.method(), req.path())))
+}

@@ -1,0 +1,80 @@
+//! The OpenAPI document, generated from the handlers. `meridian openapi` prints it; the committed copy is
+//! `public-api/openapi.json`, and a test fails when the two differ.
+
+use crate::routes::{accounts, api_keys, health, me, members, sessions, workspaces};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The `/api/v1` routes.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    paths(
+        accounts::create_account,
+        sessions::create_session,
+        sessions::delete_session,
+        me::get_me,
+        me::update_password,
+        workspaces::list_workspaces,
+        workspaces::create_workspace,
+        workspaces::get_workspace,
+        workspaces::update_workspace,
+        members::list_members,
+        members::create_member,
+        members::update_member,
+        members::delete_member,
+        api_keys::list_api_keys,
+        api_keys::create_api_key,
+        api_keys::delete_api_key,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError))
+)]
+struct V1;
+
+/// The whole document: health probes at the root, the API under `/api/v1`.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Meridian API",
+        version = "1",
+        description = "The public REST API of Meridian, the observatory portal. Errors are \
+            application/problem+json with a stable `code`. Lists use keyset pagination (`limit`, `cursor`). \
+            Programs authenticate with `Authorization: Bearer <API key>`; browsers with the session cookie \
+            plus the `X-CSRF-Token` header (the `meridian_csrf` cookie's value) on unsafe requests.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(health::healthz, health::readyz),
+    nest((path = "/api/v1", api = V1)),
+    modifiers(&Security),
+    tags(
+        (name = "accounts", description = "Sign-up, sign-in, who am I"),
+        (name = "workspaces", description = "Observatory portals and personal spaces"),
+        (name = "members", description = "Members and roles"),
+        (name = "api-keys", description = "Scoped API keys for programs"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+#[derive(Debug)]
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("mrd_…").build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, exactly as committed.
+pub fn to_json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

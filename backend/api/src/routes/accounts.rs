@@ -1,0 +1,32 @@
+use crate::auth::CookiePolicy;
+use crate::error::{ApiError, Problem};
+use crate::routes::sessions::signed_in;
+use crate::types::{AccountBody, SignUpBody};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use meridian_service::Services;
+use meridian_service::accounts::SignUp;
+
+/// Create an account (sign up). Also creates the person's private workspace and signs them in: the response
+/// sets the session and CSRF cookies.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = SignUpBody,
+    responses(
+        (status = 201, description = "Account created and signed in", body = AccountBody),
+        (status = 409, description = "E-mail already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid e-mail, password or name", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/accounts")]
+pub async fn create_account(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    cookies: web::Data<CookiePolicy>,
+    body: web::Json<SignUpBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let creds = services
+        .sign_up(SignUp { email: body.email, password: body.password, display_name: body.display_name })
+        .await?;
+    Ok(signed_in(&req, &cookies, &creds, true))
+}

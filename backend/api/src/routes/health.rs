@@ -1,0 +1,29 @@
+use crate::error::{ApiError, Problem};
+use crate::types::HealthBody;
+use actix_web::http::StatusCode;
+use actix_web::{get, web};
+use meridian_service::Services;
+
+/// The process is up.
+#[utoipa::path(tag = "health", responses((status = 200, body = HealthBody)))]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<HealthBody> {
+    web::Json(HealthBody { status: "ok".into() })
+}
+
+/// The process can serve: its database answers.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, body = HealthBody),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(services: web::Data<Services>) -> Result<web::Json<HealthBody>, ApiError> {
+    if services.ready().await {
+        Ok(web::Json(HealthBody { status: "ready".into() }))
+    } else {
+        Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database does not answer"))
+    }
+}

@@ -1,0 +1,72 @@
+//! Typed ids: every resource has its own id type, so an account id can never be passed where a workspace id is
+//! expected. All are UUIDv7 (time-ordered, which keyset pagination relies on).
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            #[cfg(feature = "gen")]
+            #[must_use]
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            #[must_use]
+            pub const fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            #[must_use]
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        #[cfg(feature = "gen")]
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::ValidationError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s)
+                    .map(Self)
+                    .map_err(|_| crate::ValidationError::new("id", "not a valid id"))
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A person's account.
+    AccountId
+);
+typed_id!(
+    /// A workspace: an observatory portal or a personal space.
+    WorkspaceId
+);
+typed_id!(
+    /// An API key of a workspace.
+    ApiKeyId
+);
+typed_id!(
+    /// A browser session.
+    SessionId
+);

@@ -1,0 +1,33 @@
+#![doc = include_str!("../README.md")]
+
+pub mod ids;
+pub mod model;
+pub mod page;
+pub mod permissions;
+pub mod values;
+
+pub use ids::*;
+pub use page::{Cursor, Limit, Page, PageRequest};
+pub use permissions::{Action, ApiKeyScope, Role};
+pub use values::*;
+
+/// A value that failed validation, naming the field so the client can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+
+    /// The same error, reported under another field name (a value type does not know which field it fills).
+    #[must_use]
+    pub fn for_field(mut self, field: &str) -> Self {
+        field.clone_into(&mut self.field);
+        self
+    }
+}

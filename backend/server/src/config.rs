@@ -1,0 +1,174 @@
+//! Configuration: defaults, then an optional TOML file, then `MERIDIAN_`-prefixed environment variables, then
+//! command-line flags. Unknown keys are rejected, so a typo is an error rather than a silently ignored setting.
+//! Secrets are wrapped in `Secret`, whose `Debug` prints nothing.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A value that must never reach a log.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(<redacted>)" })
+    }
+}
+
+/// Everything `meridian` can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where the embedded default keeps its SQLite file, objects and outbox.
+    pub data_dir: PathBuf,
+    /// `postgres://...` or `sqlite://...`; empty means the SQLite file `meridian.db` in the data directory.
+    /// It may hold a password, so it is a secret.
+    pub database_url: Secret,
+    /// Database connections per process.
+    pub database_max_connections: u32,
+    /// Run pending migrations at start-up.
+    pub auto_migrate: bool,
+    /// The site's public URL; when it is https, cookies are always `Secure`.
+    pub public_url: String,
+    /// The log filter (`info`, `meridian=debug,actix_web=info`, ...).
+    pub log: String,
+    /// Mail: `outbox` (files in `<data_dir>/outbox`, the default) or an `smtp://` URL.
+    pub mail: MailConfig,
+    /// Billing is off unless a Stripe key is given.
+    pub billing: BillingConfig,
+    /// Sign-in attempts allowed per e-mail address before 429.
+    pub login_burst: u32,
+    /// Seconds for one spent sign-in attempt to come back.
+    pub login_replenish_secs: u64,
+    /// Where the compiled browser assets (`pkg/`) are; empty means `target/site` beside the binary's workspace.
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub transport: String,
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { transport: "outbox".into(), from: "Meridian <meridian@localhost>".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BillingConfig {
+    pub stripe_secret_key: Secret,
+    pub stripe_webhook_secret: Secret,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: Secret::default(),
+            database_max_connections: 10,
+            auto_migrate: true,
+            public_url: String::new(),
+            log: "info".into(),
+            mail: MailConfig::default(),
+            billing: BillingConfig::default(),
+            login_burst: 10,
+            login_replenish_secs: 30,
+            site_root: PathBuf::new(),
+        }
+    }
+}
+
+/// What the command line may override.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads the layers; `file` is read only when given (it must then exist).
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
+        Self::figment(file, overrides).extract().map_err(Box::new)
+    }
+
+    fn figment(file: Option<&Path>, overrides: &Overrides) -> Figment {
+        let mut f = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            f = f.merge(Toml::file_exact(file));
+        }
+        f.merge(Env::prefixed("MERIDIAN_").split("__")).merge(Serialized::defaults(overrides))
+    }
+
+    /// The database to use: the configured URL, or the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        if self.database_url.expose().is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("meridian.db").display())
+        } else {
+            self.database_url.expose().to_owned()
+        }
+    }
+
+    pub fn is_embedded_database(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[expect(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by design")]
+    fn layers_and_rejections() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("m.toml", "bind = \"127.0.0.1:9000\"\nlog = \"debug\"\n[mail]\nfrom = \"obs@x.org\"\n")?;
+            jail.set_env("MERIDIAN_LOG", "warn");
+            jail.set_env("MERIDIAN_BILLING__STRIPE_SECRET_KEY", "sk_test_123");
+            let c = Config::load(Some(Path::new("m.toml")), &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(c.bind.port(), 9000);
+            assert_eq!(c.log, "warn", "environment beats file");
+            assert_eq!(c.mail.from, "obs@x.org");
+            assert!(!format!("{c:?}").contains("sk_test_123"), "secrets are redacted");
+            let o = Overrides { bind: Some(SocketAddr::from(([127, 0, 0, 1], 7000))), data_dir: None };
+            assert_eq!(Config::load(Some(Path::new("m.toml")), &o).map_err(|e| *e)?.bind.port(), 7000);
+
+            jail.set_env("MERIDIAN_DATABSE_URL", "typo");
+            assert!(Config::load(None, &Overrides::default()).is_err(), "unknown env key rejected");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "colour = \"blue\"\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml")), &Overrides::default()).is_err());
+            let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(c.bind, SocketAddr::from(([127, 0, 0, 1], 8080)));
+            assert!(c.database_url().starts_with("sqlite://data/meridian.db"));
+            jail.set_env("MERIDIAN_DATABASE_URL", "postgres://u:pw@h/db");
+            let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert!(!c.is_embedded_database());
+            assert!(!format!("{c:?}").contains("pw@"));
+            Ok(())
+        });
+    }
+}

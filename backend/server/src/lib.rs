@@ -1,0 +1,133 @@
+#![doc = include_str!("../README.md")]
+
+pub mod config;
+pub mod demo;
+pub mod pages;
+
+use actix_web::cookie::Cookie;
+use actix_web::dev::ServiceRequest;
+use actix_web::{App, HttpMessage as _, HttpServer, web};
+use anyhow::Context as _;
+use config::Config;
+use meridian_api::{CSRF_COOKIE, CookiePolicy};
+use meridian_service::{ServiceConfig, Services};
+
+/// What the running application holds: the use cases and how to set cookies.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub services: Services,
+    pub cookies: CookiePolicy,
+}
+
+impl State {
+    /// A state around services built elsewhere (tests tune them).
+    pub fn new(services: Services, cookies: CookiePolicy) -> Self {
+        Self { services, cookies }
+    }
+
+    /// Connects to the database (creating the data directory for the embedded default) and migrates when
+    /// `migrate` is true.
+    pub async fn open(config: &Config, migrate: bool) -> anyhow::Result<Self> {
+        if config.is_embedded_database() {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        }
+        let db = meridian_service::connect(&config.database_url(), config.database_max_connections)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+        let services = Services::new(
+            db,
+            ServiceConfig {
+                login_burst: config.login_burst,
+                login_replenish_secs: config.login_replenish_secs,
+                ..ServiceConfig::default()
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if migrate {
+            services.migrate().await.map_err(|e| anyhow::anyhow!("migrating: {e}"))?;
+        }
+        Ok(Self { services, cookies: CookiePolicy { always_secure: config.public_url.starts_with("https://") } })
+    }
+}
+
+/// Sets up logging once; `filter` is an `EnvFilter` directive such as `info`.
+pub fn init_tracing(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+/// Everything the HTTP app serves: health probes, `/api/v1`, the pages and their assets. Tests build the same
+/// app in process.
+pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+    let services = web::Data::new(state.services.clone());
+    let cookies = web::Data::new(state.cookies.clone());
+    let site = site.clone();
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(services)
+            .app_data(cookies)
+            .service(meridian_api::routes::health::healthz)
+            .service(meridian_api::routes::health::readyz)
+            .route("/api/v1/openapi.json", web::get().to(openapi_json))
+            .configure(meridian_api::configure)
+            .configure(|cfg| pages::configure(cfg, &site));
+    }
+}
+
+async fn openapi_json() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(meridian_api::openapi::to_json())
+}
+
+/// Gives every visitor a CSRF cookie so that pages and scripts have a token to echo (double submit). A first
+/// visit has no cookie yet: the token is made before the handler runs and left in the request's extensions, so
+/// the page rendered now carries the same token as the cookie set with it.
+pub async fn ensure_csrf_cookie(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    // The cookie is built before the request goes on: cloning the request past this point would stop the
+    // router from filling in its path parameters.
+    let fresh = if req.cookie(CSRF_COOKIE).is_none() {
+        let token = meridian_service::new_csrf_token();
+        let cookie =
+            req.app_data::<web::Data<CookiePolicy>>().map(|policy| policy.csrf_cookie(req.request(), token.clone()));
+        req.extensions_mut().insert(meridian_api::auth::FreshCsrf(token));
+        cookie
+    } else {
+        None
+    };
+    let mut res = next.call(req).await?;
+    let set_by_handler = res.response().cookies().any(|c: Cookie<'_>| c.name() == CSRF_COOKIE);
+    if let (Some(cookie), false) = (fresh, set_by_handler) {
+        res.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(res)
+}
+
+/// Runs `meridian migrate`.
+pub async fn migrate(config: Config) -> anyhow::Result<()> {
+    State::open(&config, true).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Runs the server until interrupted. `state` is reused when the caller already opened it (`demo`).
+pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
+    let state = match state {
+        Some(s) => s,
+        None => State::open(&config, config.auto_migrate).await?,
+    };
+    let site = pages::Site::new(&config)?;
+    tracing::info!(bind = %config.bind, database = if config.is_embedded_database() { "sqlite" } else { "postgres" }, "serving");
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(ensure_csrf_cookie))
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+            .configure(configure(&state, &site))
+    })
+    .bind(config.bind)
+    .with_context(|| format!("binding {}", config.bind))?;
+    server.run().await.context("serving")
+}

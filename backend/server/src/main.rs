@@ -1,0 +1,81 @@
+//! `meridian`: the observatory portal's server and command line.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use meridian_server::config::{Config, Overrides};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "meridian", version, about = "Meridian, the observatory portal")]
+struct Cli {
+    /// A TOML configuration file (settings in it are overridden by MERIDIAN_* variables and flags).
+    #[arg(long, global = true, env = "MERIDIAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    bind: Option<SocketAddr>,
+    /// Data directory for the embedded default [default: ./data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the portal and the API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(ServeArgs),
+    /// Seed a demo observatory with a demo account, print how to sign in, then serve.
+    Demo(ServeArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn load(cli_config: Option<&PathBuf>, args: &ServeArgs) -> anyhow::Result<Config> {
+    let overrides = Overrides { bind: args.bind, data_dir: args.data_dir.clone() };
+    Config::load(cli_config.map(PathBuf::as_path), &overrides).context("reading the configuration")
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Openapi => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(meridian_api::openapi::to_json().as_bytes())?;
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let config = load(cli.config.as_ref(), args)?;
+            meridian_server::init_tracing(&config.log);
+            actix_web::rt::System::new().block_on(meridian_server::serve(config, None))
+        }
+        Command::Migrate(args) => {
+            let config = load(cli.config.as_ref(), args)?;
+            meridian_server::init_tracing(&config.log);
+            actix_web::rt::System::new().block_on(meridian_server::migrate(config))
+        }
+        Command::Demo(args) => {
+            let config = load(cli.config.as_ref(), args)?;
+            meridian_server::init_tracing(&config.log);
+            actix_web::rt::System::new().block_on(async move {
+                let state = meridian_server::State::open(&config, true).await?;
+                let demo = meridian_server::demo::seed(&state.services).await?;
+                let url = format!("http://{}", config.bind);
+                use std::io::Write as _;
+                let mut out = std::io::stdout();
+                writeln!(out, "\nMeridian demo is ready at {url}")?;
+                writeln!(out, "  sign in as  {}", demo.email)?;
+                writeln!(out, "  password    {}", demo.password)?;
+                writeln!(out, "  observatory {url}/w/{}\n", demo.slug)?;
+                meridian_server::serve(config, Some(state)).await
+            })
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! For every route, every role, an outsider, anonymous and every kind of API key: the status is what the
+//! permission matrix in `meridian-domain` says. Objects are real (members and keys that exist), so an outsider's
+//! 404 proves the ids cannot be probed. Later issues add their routes to `ROUTES`.
+
+use crate::helpers::{Client, TestApp, add_member, api_key, workspace};
+use actix_web::http::Method;
+use meridian_domain::{Action, ApiKeyScope, Role};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Role(Role),
+    Outsider,
+    Anonymous,
+    Key(ApiKeyScope),
+    /// A key of another workspace.
+    ForeignKey,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Needs {
+    /// The action, by anyone the matrix allows it to.
+    Action(Action),
+    /// The action, by a person (keys never).
+    PersonAction(Action),
+    /// Seeing the profile: public, or allowed to view.
+    Profile,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    None,
+    /// A fresh account that is not a member yet (`newcomer{n}@example.org`).
+    Newcomer,
+    /// A fresh viewer member, created for the call.
+    Member,
+    /// A fresh API key, created for the call.
+    Key,
+}
+
+struct Route {
+    method: Method,
+    /// `{slug}` and `{id}` are filled in.
+    path: &'static str,
+    body: fn(u32) -> Option<Value>,
+    needs: Needs,
+    target: Target,
+    success: u16,
+}
+
+fn none(_: u32) -> Option<Value> {
+    None
+}
+
+const ROUTES: &[Route] = &[
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}",
+        body: none,
+        needs: Needs::Profile,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/api/v1/workspaces/{slug}",
+        body: |n| Some(json!({"name": format!("Renamed {n}")})),
+        needs: Needs::Action(Action::UpdateWorkspace),
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/members",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/workspaces/{slug}/members",
+        body: |n| Some(json!({"email": format!("newcomer{n}@example.org"), "role": "viewer"})),
+        needs: Needs::PersonAction(Action::ManageMembers),
+        target: Target::Newcomer,
+        success: 201,
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/api/v1/workspaces/{slug}/members/{id}",
+        body: |_| Some(json!({"role": "observer"})),
+        needs: Needs::PersonAction(Action::ManageMembers),
+        target: Target::Member,
+        success: 200,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/api/v1/workspaces/{slug}/members/{id}",
+        body: none,
+        needs: Needs::PersonAction(Action::ManageMembers),
+        target: Target::Member,
+        success: 204,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/api-keys",
+        body: none,
+        needs: Needs::Action(Action::ManageApiKeys),
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/workspaces/{slug}/api-keys",
+        body: |n| Some(json!({"name": format!("key {n}"), "scope": "read"})),
+        needs: Needs::PersonAction(Action::ManageApiKeys),
+        target: Target::None,
+        success: 201,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/api/v1/workspaces/{slug}/api-keys/{id}",
+        body: none,
+        needs: Needs::Action(Action::ManageApiKeys),
+        target: Target::Key,
+        success: 204,
+    },
+];
+
+fn expected(who: Who, public: bool, route: &Route) -> u16 {
+    let can = |a: Action, person_only: bool| match who {
+        Who::Role(r) => r.allows(a),
+        Who::Key(s) => !person_only && s.allows(a),
+        _ => false,
+    };
+    let allowed = match route.needs {
+        Needs::Action(a) => can(a, false),
+        Needs::PersonAction(a) => can(a, true),
+        Needs::Profile => public || can(Action::ViewWorkspace, false),
+    };
+    let knows = public || matches!(who, Who::Role(_) | Who::Key(_));
+    if allowed {
+        route.success
+    } else if !knows {
+        404
+    } else if who == Who::Anonymous {
+        401
+    } else {
+        403
+    }
+}
+
+async fn send(c: &mut Client, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let r = match body {
+        Some(b) => c.request(method, path, Some(b.to_string().into_bytes()), Some("application/json")).await,
+        None => c.request(method, path, None, None).await,
+    };
+    (r.status.as_u16(), r.body)
+}
+
+#[actix_web::test]
+async fn every_route_every_role() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Owner").await;
+    let mut people: Vec<(Who, Client)> = Vec::new();
+    let (mut outsider, _) = app.user("Outsider").await;
+    let (mut foreign_owner, _) = app.user("Foreign").await;
+    workspace(&mut foreign_owner, "elsewhere", "private").await;
+    let (_, foreign_key) = api_key(&mut foreign_owner, "elsewhere", "write").await;
+
+    let mut failures = Vec::new();
+    let mut n = 0u32;
+    for (slug, public) in [("matrix-private", false), ("matrix-public", true)] {
+        workspace(&mut owner, slug, if public { "public" } else { "private" }).await;
+        people.clear();
+        for role in [Role::Admin, Role::Member, Role::Observer, Role::Viewer] {
+            let name = format!("{role}{}", if public { "Pub" } else { "Priv" });
+            let (c, _) = app.user(&name).await;
+            add_member(&mut owner, slug, &format!("{}@example.org", name.to_lowercase()), role.as_str()).await;
+            people.push((Who::Role(role), c));
+        }
+        for scope in ApiKeyScope::ALL {
+            let (_, secret) = api_key(&mut owner, slug, scope.as_str()).await;
+            people.push((Who::Key(scope), app.key_client(&secret)));
+        }
+        people.push((Who::ForeignKey, app.key_client(&foreign_key)));
+        people.push((Who::Anonymous, app.client()));
+
+        let mut callers: Vec<(Who, &mut Client)> =
+            vec![(Who::Role(Role::Owner), &mut owner), (Who::Outsider, &mut outsider)];
+        // Owner and outsider are reused across both workspaces; the rest were made for this one.
+        let mut rest: Vec<(Who, Client)> = std::mem::take(&mut people);
+        for (who, c) in rest.iter_mut() {
+            callers.push((*who, c));
+        }
+        for route in ROUTES {
+            for i in 0..callers.len() {
+                n += 1;
+                let target_id = match route.target {
+                    Target::None => String::new(),
+                    Target::Newcomer => {
+                        app.user(&format!("Newcomer{n}")).await;
+                        String::new()
+                    }
+                    Target::Member => {
+                        let email = format!("victim{n}@example.org");
+                        let (_, id) = app.user(&format!("Victim{n}")).await;
+                        let (_, setup) = send(
+                            callers[0].1,
+                            Method::POST,
+                            &format!("/api/v1/workspaces/{slug}/members"),
+                            Some(json!({"email": email, "role": "viewer"})),
+                        )
+                        .await;
+                        assert!(setup.get("account_id").is_some(), "{setup}");
+                        id
+                    }
+                    Target::Key => {
+                        let (_, body) = send(
+                            callers[0].1,
+                            Method::POST,
+                            &format!("/api/v1/workspaces/{slug}/api-keys"),
+                            Some(json!({"name": "victim", "scope": "read"})),
+                        )
+                        .await;
+                        body["id"].as_str().expect("key id").to_owned()
+                    }
+                };
+                let path = route.path.replace("{slug}", slug).replace("{id}", &target_id);
+                let (who, client) = (callers[i].0, &mut *callers[i].1);
+                let (status, body) = send(client, route.method.clone(), &path, (route.body)(n)).await;
+                let want = expected(who, public, route);
+                if status != want {
+                    failures.push(format!("{} {} as {who:?}: got {status}, want {want}: {body}", route.method, path));
+                } else if status >= 400 && body["code"].as_str().is_none() {
+                    failures.push(format!("{} {} as {who:?}: {status} without problem body", route.method, path));
+                }
+            }
+        }
+        people = rest;
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Routes outside any workspace.
+#[actix_web::test]
+async fn account_routes() {
+    let app = TestApp::new().await;
+    let (mut person, _) = app.user("Person").await;
+    workspace(&mut person, "acct-obs", "private").await;
+    let (_, secret) = api_key(&mut person, "acct-obs", "write").await;
+    let mut key = app.key_client(&secret);
+    let mut anon = app.client();
+
+    assert_eq!(person.get("/api/v1/me").await.status, 200);
+    assert_eq!(key.get("/api/v1/me").await.status, 200);
+    anon.get("/api/v1/me").await.assert_problem(401, "unauthenticated");
+
+    assert_eq!(person.get("/api/v1/workspaces").await.status, 200);
+    let r = key.get("/api/v1/workspaces").await;
+    assert_eq!(r.body["items"].as_array().map(Vec::len), Some(1), "a key lists its own workspace only");
+    anon.get("/api/v1/workspaces").await.assert_problem(401, "unauthenticated");
+
+    anon.post("/api/v1/workspaces", json!({"slug": "anon-ws", "name": "n"}))
+        .await
+        .assert_problem(401, "unauthenticated");
+    key.post("/api/v1/workspaces", json!({"slug": "key-ws", "name": "n"})).await.assert_problem(403, "forbidden");
+    key.put("/api/v1/me/password", json!({"current_password": "x", "new_password": "yyyyyyyyyyyy"}))
+        .await
+        .assert_problem(403, "forbidden");
+    anon.put("/api/v1/me/password", json!({"current_password": "x", "new_password": "yyyyyyyyyyyy"}))
+        .await
+        .assert_problem(401, "unauthenticated");
+}

@@ -1,0 +1,331 @@
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{App, test};
+use meridian_api::CookiePolicy;
+use meridian_server::State;
+use meridian_service::{Migrator, MigratorTrait, ServiceConfig, Services};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A fresh database for one test, removed again when dropped (SQLite file) or left to the next run's clean-up.
+pub struct TestDb {
+    pub url: String,
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(f) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// Replaces the database name at the end of a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => Self::postgres(&url).await,
+            _ => {
+                let file = std::env::temp_dir().join(format!("meridian-test-{}.db", unique_name()));
+                Self { url: format!("sqlite://{}?mode=rwc", file.display()), sqlite_file: Some(file) }
+            }
+        }
+    }
+
+    /// Clones a template database migrated once per schema version. Tests run as separate processes, so the
+    /// template is built under an advisory lock.
+    async fn postgres(admin_url: &str) -> Self {
+        let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+        let template = format!("meridian_tpl_{}_{}", names.len(), fnv(&names.join(",")));
+        let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+        admin.execute_unprepared("SELECT pg_advisory_lock(727272)").await.expect("lock");
+        let exists = admin
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
+            ))
+            .await
+            .expect("query")
+            .is_some();
+        if !exists {
+            let building = format!("{template}_building");
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {building}")).await.expect("drop");
+            admin.execute_unprepared(&format!("CREATE DATABASE {building}")).await.expect("create template");
+            let db = Database::connect(with_database(admin_url, &building)).await.expect("connect template");
+            Migrator::up(&db, None).await.expect("migrate template");
+            db.close().await.expect("close template");
+            admin
+                .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+                .await
+                .expect("publish template");
+        }
+        let name = format!("meridian_test_{}", unique_name());
+        admin.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await.expect("clone template");
+        admin.execute_unprepared("SELECT pg_advisory_unlock(727272)").await.expect("unlock");
+        admin.close().await.expect("close admin");
+        Self { url: with_database(admin_url, &name), sqlite_file: None }
+    }
+}
+
+fn fnv(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+pub type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>>;
+pub type AppService =
+    Box<dyn Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error, Future = BoxFuture>>;
+
+/// The application under test and its database.
+pub struct TestApp {
+    pub app: std::rc::Rc<AppService>,
+    pub conn: sea_orm::DatabaseConnection,
+    _db: TestDb,
+}
+
+pub fn test_service_config() -> ServiceConfig {
+    ServiceConfig {
+        // Cheap hashing in tests; production uses the defaults.
+        argon2_memory_kib: 1024,
+        argon2_iterations: 1,
+        login_burst: 5,
+        login_replenish_secs: 60,
+        ..ServiceConfig::default()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let db = TestDb::new().await;
+        let conn = meridian_service::connect(&db.url, 5).await.expect("connect");
+        let services = Services::new(conn.clone(), test_service_config()).expect("services");
+        services.migrate().await.expect("migrate");
+        let state = State::new(services.clone(), CookiePolicy::default());
+        let site = meridian_server::pages::Site::for_tests();
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(meridian_server::ensure_csrf_cookie))
+                .configure(meridian_server::configure(&state, &site)),
+        )
+        .await;
+        let app: AppService = Box::new(BoxedService(app));
+        Self { app: std::rc::Rc::new(app), conn, _db: db }
+    }
+
+    /// The stored password hash of an account, read straight from the database.
+    pub async fn password_hash(&self, email: &str) -> String {
+        let backend = self.conn.get_database_backend();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => "SELECT password_hash FROM accounts WHERE email = $1",
+            _ => "SELECT password_hash FROM accounts WHERE email = ?",
+        };
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [email.into()]))
+            .await
+            .expect("query")
+            .expect("row");
+        row.try_get::<String>("", "password_hash").expect("hash")
+    }
+
+    /// A client with no cookies: an anonymous visitor.
+    pub fn client(&self) -> Client {
+        Client { app: self.app.clone(), cookies: HashMap::new(), bearer: None, send_csrf: true, csrf_override: None }
+    }
+
+    /// Signs up a new person and returns a signed-in client with their account id.
+    pub async fn user(&self, name: &str) -> (Client, String) {
+        let mut c = self.client();
+        let email = format!("{}@example.org", name.to_lowercase());
+        let r = c.post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": name})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.body["id"].as_str().expect("id").to_owned();
+        (c, id)
+    }
+
+    /// A client using an API key.
+    pub fn key_client(&self, secret: &str) -> Client {
+        Client {
+            app: self.app.clone(),
+            cookies: HashMap::new(),
+            bearer: Some(secret.to_owned()),
+            send_csrf: false,
+            csrf_override: None,
+        }
+    }
+}
+
+/// Boxes the concrete test service so helpers can name its type.
+struct BoxedService<S>(S);
+
+impl<S, B> Service<actix_http::Request> for BoxedService<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<actix_web::body::BoxBody>;
+    type Error = actix_web::Error;
+    type Future = BoxFuture;
+
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&self, req: actix_http::Request) -> Self::Future {
+        let fut = self.0.call(req);
+        Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
+    }
+}
+
+/// What a request answered.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Reply {
+    /// Asserts a problem+json error with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+}
+
+/// A test HTTP client with a cookie jar; it echoes the CSRF cookie in `X-CSRF-Token` unless told not to.
+pub struct Client {
+    app: std::rc::Rc<AppService>,
+    pub cookies: HashMap<String, String>,
+    pub bearer: Option<String>,
+    pub send_csrf: bool,
+    /// Sent as `X-CSRF-Token` instead of the cookie's value.
+    pub csrf_override: Option<String>,
+}
+
+impl Client {
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        content_type: Option<&str>,
+    ) -> Reply {
+        let mut req = test::TestRequest::default()
+            .method(method.clone())
+            .uri(path)
+            .peer_addr("127.0.0.1:40000".parse().expect("addr"));
+        if let Some(b) = &self.bearer {
+            req = req.insert_header(("authorization", format!("Bearer {b}")));
+        }
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req = req.insert_header(("cookie", jar.join("; ")));
+        }
+        if let Some(t) = &self.csrf_override {
+            req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
+        } else if self.send_csrf && method != Method::GET {
+            if let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE) {
+                req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
+            }
+        }
+        if let Some(ct) = content_type {
+            req = req.insert_header(("content-type", ct.to_owned()));
+        }
+        if let Some(b) = body {
+            req = req.set_payload(b);
+        }
+        let res = test::call_service(&*self.app, req.to_request()).await;
+        for c in res.response().cookies() {
+            if c.max_age().is_some_and(|a| a.is_zero()) || c.value().is_empty() {
+                self.cookies.remove(c.name());
+            } else {
+                self.cookies.insert(c.name().to_owned(), c.value().to_owned());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let raw = test::read_body(res).await.to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply { status, content_type, headers, body, raw }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.request(Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body.to_string().into_bytes()), Some("application/json")).await
+    }
+
+    pub async fn patch(&mut self, path: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(body.to_string().into_bytes()), Some("application/json")).await
+    }
+
+    pub async fn put(&mut self, path: &str, body: Value) -> Reply {
+        self.request(Method::PUT, path, Some(body.to_string().into_bytes()), Some("application/json")).await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> Reply {
+        self.request(Method::DELETE, path, None, None).await
+    }
+}
+
+/// Creates an organisation workspace owned by `owner`.
+pub async fn workspace(owner: &mut Client, slug: &str, visibility: &str) -> Value {
+    let r = owner
+        .post(
+            "/api/v1/workspaces",
+            json!({"slug": slug, "name": format!("Observatory {slug}"), "visibility": visibility}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body
+}
+
+/// Adds `email` to `slug` with `role` as `owner`.
+pub async fn add_member(owner: &mut Client, slug: &str, email: &str, role: &str) {
+    let r = owner.post(&format!("/api/v1/workspaces/{slug}/members"), json!({"email": email, "role": role})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+/// Creates an API key and returns (id, secret).
+pub async fn api_key(owner: &mut Client, slug: &str, scope: &str) -> (String, String) {
+    let r = owner
+        .post(&format!("/api/v1/workspaces/{slug}/api-keys"), json!({"name": format!("{scope} key"), "scope": scope}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (r.body["id"].as_str().expect("id").to_owned(), r.body["secret"].as_str().expect("secret").to_owned())
+}

@@ -1,0 +1,14 @@
+//! The API test suite: the real application in process, on a fresh database per test. The backend is
+//! PostgreSQL when `TEST_DATABASE_URL` points at one (each test clones a migrated template database), SQLite
+//! otherwise. The same tests run on both.
+
+mod helpers;
+
+mod accounts;
+mod api_keys;
+mod authz_matrix;
+mod bad_input;
+mod health;
+mod members;
+mod openapi;
+mod workspaces;

@@ -1,0 +1,228 @@
+//! Who is asking: browser sessions, API keys, sign-in with its rate limit, and the access check every workspace
+//! use case starts with.
+
+use crate::secrets::{random_token, same, token_hash};
+use crate::{ServiceError, ServiceResult, Services};
+use chrono::{DateTime, Utc};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use meridian_domain::model::{Account, ApiKey, Workspace};
+use meridian_domain::{Action, ApiKeyScope, Email, Role, SessionId, Slug, Visibility};
+use meridian_store::{accounts, api_keys, members, sessions, workspaces};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+/// The caller of a use case.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    /// Nobody signed in: sees only what is public.
+    Anonymous,
+    /// A person, through a browser session.
+    Session { account: Account, session: SessionId },
+    /// A program, through an API key of one workspace.
+    ApiKey { key: ApiKey },
+}
+
+impl Actor {
+    /// The person behind a session; API keys and anonymous callers have none.
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            Actor::Session { account, .. } => Some(account),
+            _ => None,
+        }
+    }
+
+    /// The signed-in person, or `Unauthenticated` / `Forbidden` (for API keys: they act for a workspace, not
+    /// for a person).
+    pub fn require_account(&self) -> ServiceResult<&Account> {
+        match self {
+            Actor::Session { account, .. } => Ok(account),
+            Actor::ApiKey { .. } => Err(ServiceError::Forbidden("this needs a signed-in person, not an API key")),
+            Actor::Anonymous => Err(ServiceError::Unauthenticated),
+        }
+    }
+}
+
+/// What a successful sign-in hands back: the session token goes into the cookie and nowhere else.
+#[derive(Debug)]
+pub struct Credentials {
+    pub account: Account,
+    pub session_token: SessionToken,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session cookie's value. `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+/// Sign-in attempts per e-mail address and per client address.
+#[derive(Debug)]
+pub(crate) struct LoginLimiter {
+    by_email: DefaultKeyedRateLimiter<String>,
+    by_ip: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl LoginLimiter {
+    pub(crate) fn new(burst: u32, replenish_secs: u64) -> Self {
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per = std::time::Duration::from_secs(replenish_secs.max(1));
+        let quota = Quota::with_period(per).map_or(Quota::per_minute(burst), |q| q.allow_burst(burst));
+        // A shared address (an observatory's NAT) gets more room than one e-mail address.
+        let ip_burst = burst.saturating_mul(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
+        Self { by_email: RateLimiter::keyed(quota), by_ip: RateLimiter::keyed(quota.allow_burst(ip_burst)) }
+    }
+
+    fn check(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
+        let clock = DefaultClock::default();
+        let wait = |not_until: governor::NotUntil<_>| ServiceError::RateLimited {
+            retry_after_secs: not_until.wait_time_from(clock.now()).as_secs().max(1),
+        };
+        self.by_email.check_key(&email.as_str().to_owned()).map_err(wait)?;
+        if let Some(ip) = ip {
+            self.by_ip.check_key(&ip).map_err(wait)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where an actor stands in a workspace.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub workspace: Workspace,
+    /// The signed-in person's role, if a member.
+    pub role: Option<Role>,
+    /// The API key's scope, if the caller is a key of this workspace.
+    pub scope: Option<ApiKeyScope>,
+    anonymous: bool,
+}
+
+impl Access {
+    /// Whether the caller may do `action` here.
+    pub fn can(&self, action: Action) -> bool {
+        self.role.is_some_and(|r| r.allows(action)) || self.scope.is_some_and(|s| s.allows(action))
+    }
+
+    /// Whether the caller may see the workspace's profile at all (public, or a member, or a key of it that reads).
+    pub fn sees_profile(&self) -> bool {
+        self.workspace.visibility == Visibility::Public || self.can(Action::ViewWorkspace)
+    }
+
+    /// `Ok` when allowed; otherwise the error that reveals no more than the caller may know: 404 when the
+    /// workspace is private to them, 401 when anonymous, 403 when they can see it but not do this.
+    pub fn require(&self, action: Action) -> ServiceResult<()> {
+        if self.can(action) {
+            Ok(())
+        } else if !self.knows_workspace() {
+            Err(ServiceError::NotFound("workspace"))
+        } else if self.anonymous {
+            Err(ServiceError::Unauthenticated)
+        } else {
+            Err(ServiceError::Forbidden("your role in this workspace does not allow this"))
+        }
+    }
+
+    /// Members, its own keys, and everyone for a public workspace, know it exists.
+    fn knows_workspace(&self) -> bool {
+        self.workspace.visibility == Visibility::Public || self.role.is_some() || self.scope.is_some()
+    }
+}
+
+impl Services {
+    /// Signs in with e-mail and password, starting a session. Wrong e-mail and wrong password are the same answer,
+    /// given in the same time.
+    #[tracing::instrument(skip(self, password), fields(email = %email))]
+    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<IpAddr>) -> ServiceResult<Credentials> {
+        let email = Email::parse(email)?;
+        self.inner.limiter.check(&email, ip)?;
+        let found = accounts::find_by_email(self.db(), &email).await?;
+        let hash = found.as_ref().and_then(|(_, h)| h.clone());
+        let ok = self.inner.hasher.verify(password.to_owned(), hash).await?;
+        match found {
+            Some((account, _)) if ok => self.start_session(account).await,
+            _ => Err(ServiceError::InvalidCredentials("e-mail or password is wrong")),
+        }
+    }
+
+    pub(crate) async fn start_session(&self, account: Account) -> ServiceResult<Credentials> {
+        let token = random_token(32);
+        let now = crate::now();
+        let expires_at = now + self.config().session_ttl;
+        sessions::insert(self.db(), account.id, token_hash(&token), now, expires_at).await?;
+        Ok(Credentials { account, session_token: SessionToken(token), expires_at })
+    }
+
+    /// Ends the session behind this cookie value (nothing happens for an unknown one).
+    pub async fn sign_out(&self, token: &SessionToken) -> ServiceResult<()> {
+        sessions::delete_by_token_hash(self.db(), &token_hash(token.expose())).await?;
+        Ok(())
+    }
+
+    /// The actor behind a session cookie; `Anonymous` for an unknown or expired one.
+    pub async fn actor_from_session(&self, token: &SessionToken) -> ServiceResult<Actor> {
+        let now = crate::now();
+        let Some((session, last_seen, account)) =
+            sessions::find_live(self.db(), &token_hash(token.expose()), now).await?
+        else {
+            return Ok(Actor::Anonymous);
+        };
+        // Sliding expiry, written at most once an hour per session rather than on every request.
+        if now - last_seen > chrono::Duration::hours(1) {
+            sessions::touch(self.db(), session, now, now + self.config().session_ttl).await?;
+        }
+        Ok(Actor::Session { account, session })
+    }
+
+    /// The actor behind an `Authorization: Bearer` API key; an unknown or revoked key is refused (401), never
+    /// treated as anonymous.
+    pub async fn actor_from_api_key(&self, presented: &str) -> ServiceResult<Actor> {
+        let bad = ServiceError::InvalidCredentials("the API key is unknown or revoked");
+        let Some(prefix) = crate::api_keys::prefix_of(presented) else {
+            return Err(bad);
+        };
+        let Some((key, hash)) = api_keys::find_active_by_prefix(self.db(), prefix).await? else {
+            return Err(bad);
+        };
+        if !same(&hash, &token_hash(presented)) {
+            return Err(bad);
+        }
+        let now = crate::now();
+        // Last use to the minute is what people need; it spares a write on every request.
+        if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+            api_keys::touch(self.db(), key.id, now).await?;
+        }
+        Ok(Actor::ApiKey { key })
+    }
+
+    /// Where `actor` stands in the workspace `slug`; 404 when it does not exist or is private to them.
+    pub async fn access(&self, actor: &Actor, slug: &str) -> ServiceResult<Access> {
+        let not_found = ServiceError::NotFound("workspace");
+        let Ok(slug) = Slug::parse(slug) else {
+            return Err(not_found);
+        };
+        let Some(workspace) = workspaces::find_by_slug(self.db(), &slug).await? else {
+            return Err(not_found);
+        };
+        let (role, scope) = match actor {
+            Actor::Anonymous => (None, None),
+            Actor::Session { account, .. } => (members::role_of(self.db(), workspace.id, account.id).await?, None),
+            Actor::ApiKey { key } => (None, (key.workspace_id == workspace.id).then_some(key.scope)),
+        };
+        let access = Access { workspace, role, scope, anonymous: matches!(actor, Actor::Anonymous) };
+        if access.knows_workspace() { Ok(access) } else { Err(not_found) }
+    }
+}

@@ -1,0 +1,55 @@
+use meridian_domain::ValidationError;
+use meridian_store::StoreError;
+
+/// Why a use case did not happen. The API maps each variant to one HTTP status and a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is not acceptable; names the field.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// No credentials were given where they are needed.
+    #[error("sign in or present an API key")]
+    Unauthenticated,
+    /// E-mail and password do not match an account, or a key is unknown or revoked.
+    #[error("{0}")]
+    InvalidCredentials(&'static str),
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller can see the thing but may not do this to it.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// A unique value is already taken.
+    #[error("{field}: {message}")]
+    Conflict { field: &'static str, message: String },
+    /// The request would leave the workspace without an owner.
+    #[error("a workspace must keep at least one owner")]
+    LastOwner,
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something broke inside; the cause is logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl ServiceError {
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { field } => {
+                ServiceError::Conflict { field, message: format!("this {field} is already taken") }
+            }
+            StoreError::Invalid(v) => ServiceError::Validation(v),
+            StoreError::Corrupt(v) => ServiceError::Internal(format!("corrupt stored value: {v}")),
+            StoreError::Db(e) => ServiceError::Internal(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,100 @@
+#![doc = include_str!("../README.md")]
+
+pub mod accounts;
+pub mod api_keys;
+pub mod auth;
+mod error;
+pub mod members;
+mod secrets;
+pub mod workspaces;
+
+pub use auth::{Actor, Credentials};
+pub use error::{ServiceError, ServiceResult};
+pub use meridian_migrations::{Migrator, MigratorTrait};
+pub use meridian_store::DatabaseConnection;
+
+use std::sync::Arc;
+
+/// Settings the use cases need; the server builds it from its configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long a browser session lives without use.
+    pub session_ttl: chrono::Duration,
+    /// Sign-in attempts allowed per e-mail address and per client address before answering 429.
+    pub login_burst: u32,
+    /// Seconds for one spent attempt to come back.
+    pub login_replenish_secs: u64,
+    /// Argon2id cost; the defaults follow OWASP's 2023 minimum (19 MiB, 2 passes).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: chrono::Duration::days(30),
+            login_burst: 10,
+            login_replenish_secs: 30,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+        }
+    }
+}
+
+/// The handle every use case hangs off: a database pool, settings and in-process limiters.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: DatabaseConnection,
+    config: ServiceConfig,
+    limiter: auth::LoginLimiter,
+    hasher: Arc<secrets::PasswordHasher>,
+}
+
+impl Services {
+    pub fn new(db: DatabaseConnection, config: ServiceConfig) -> ServiceResult<Self> {
+        let limiter = auth::LoginLimiter::new(config.login_burst, config.login_replenish_secs);
+        let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
+        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher }) })
+    }
+
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    pub(crate) fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> ServiceResult<()> {
+        Migrator::up(self.db(), None).await.map_err(ServiceError::internal)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ready(&self) -> bool {
+        meridian_store::ping(self.db()).await.is_ok()
+    }
+}
+
+/// Connects to the database at `url`.
+pub async fn connect(url: &str, max_connections: u32) -> ServiceResult<DatabaseConnection> {
+    meridian_store::connect(url, max_connections).await.map_err(ServiceError::internal)
+}
+
+/// A fresh random token for the CSRF cookie (rotated at sign-in, so a token planted before cannot be reused).
+pub fn new_csrf_token() -> String {
+    secrets::random_token(32)
+}
+
+/// The current time at the precision both databases keep (PostgreSQL stores microseconds), so a value reads back
+/// equal to what was written on either.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound as _;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,86 @@
+//! Members and roles. A workspace always keeps at least one owner.
+
+use crate::{Actor, ServiceError, ServiceResult, Services};
+use meridian_domain::model::Member;
+use meridian_domain::{AccountId, Action, Email, Page, PageRequest, Role, ValidationError};
+use meridian_store::{TransactionTrait, accounts, members};
+
+impl Services {
+    /// Who belongs to the workspace (any member, and read keys).
+    pub async fn list_members(&self, actor: &Actor, slug: &str, page: &PageRequest) -> ServiceResult<Page<Member>> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::ViewWorkspace)?;
+        let rows = members::list(self.db(), access.workspace.id, page).await?;
+        Ok(Page::from_rows(rows, page.limit, |(id, _)| id.to_string()).map(|(_, m)| m))
+    }
+
+    /// Adds the account with this e-mail address with `role`.
+    #[tracing::instrument(skip(self, actor, email))]
+    pub async fn add_member(&self, actor: &Actor, slug: &str, email: &str, role: &str) -> ServiceResult<Member> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::ManageMembers)?;
+        let role = Role::parse(role)?;
+        let email = Email::parse(email)?;
+        if !access.role.is_some_and(|r| r.may_manage(None, Some(role))) {
+            return Err(ServiceError::Forbidden("admins can add members up to the member role"));
+        }
+        let Some((account, _)) = accounts::find_by_email(self.db(), &email).await? else {
+            return Err(ValidationError::new("email", "no Meridian account has this e-mail address").into());
+        };
+        members::insert(self.db(), access.workspace.id, account.id, role, crate::now()).await.map_err(|e| match e {
+            meridian_store::StoreError::Conflict { .. } => {
+                ServiceError::Conflict { field: "email", message: "this person is already a member".into() }
+            }
+            e => e.into(),
+        })?;
+        members::find(self.db(), access.workspace.id, account.id).await?.ok_or(ServiceError::NotFound("member"))
+    }
+
+    /// Gives a member another role.
+    #[tracing::instrument(skip(self, actor))]
+    pub async fn change_member_role(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        account: AccountId,
+        role: &str,
+    ) -> ServiceResult<Member> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::ManageMembers)?;
+        let role = Role::parse(role)?;
+        let ws = access.workspace.id;
+        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let current = members::role_of(&txn, ws, account).await?.ok_or(ServiceError::NotFound("member"))?;
+        if !access.role.is_some_and(|r| r.may_manage(Some(current), Some(role))) {
+            return Err(ServiceError::Forbidden("admins can manage only members below the admin role"));
+        }
+        members::set_role(&txn, ws, account, role).await?;
+        if current == Role::Owner && members::count_owners(&txn, ws).await? == 0 {
+            return Err(ServiceError::LastOwner);
+        }
+        txn.commit().await.map_err(ServiceError::internal)?;
+        members::find(self.db(), ws, account).await?.ok_or(ServiceError::NotFound("member"))
+    }
+
+    /// Removes a member; removing oneself is leaving, which every member may do (but not the last owner).
+    #[tracing::instrument(skip(self, actor))]
+    pub async fn remove_member(&self, actor: &Actor, slug: &str, account: AccountId) -> ServiceResult<()> {
+        let access = self.access(actor, slug).await?;
+        let leaving = actor.account().is_some_and(|a| a.id == account) && access.role.is_some();
+        if !leaving {
+            access.require(Action::ManageMembers)?;
+        }
+        let ws = access.workspace.id;
+        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let current = members::role_of(&txn, ws, account).await?.ok_or(ServiceError::NotFound("member"))?;
+        if !leaving && !access.role.is_some_and(|r| r.may_manage(Some(current), None)) {
+            return Err(ServiceError::Forbidden("admins can remove only members below the admin role"));
+        }
+        members::delete(&txn, ws, account).await?;
+        if current == Role::Owner && members::count_owners(&txn, ws).await? == 0 {
+            return Err(ServiceError::LastOwner);
+        }
+        txn.commit().await.map_err(ServiceError::internal)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+//! API keys. The secret is stored only as a hash; keys are found by their public prefix.
+
+use crate::entities::api_keys;
+use crate::{StoreResult, conflict_on};
+use chrono::{DateTime, Utc};
+use meridian_domain::model::ApiKey;
+use meridian_domain::{AccountId, ApiKeyId, ApiKeyScope, KeyName, PageRequest, WorkspaceId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+fn to_domain(m: api_keys::Model) -> StoreResult<ApiKey> {
+    Ok(ApiKey {
+        id: ApiKeyId::from_uuid(m.id),
+        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        name: KeyName::parse(&m.name)?,
+        prefix: m.prefix,
+        scope: ApiKeyScope::parse(&m.scope)?,
+        created_by: AccountId::from_uuid(m.created_by),
+        created_at: m.created_at,
+        last_used_at: m.last_used_at,
+        revoked_at: m.revoked_at,
+    })
+}
+
+/// What a new key is made of; `secret_hash` is the hash of the secret part, never the secret.
+#[derive(Debug)]
+pub struct NewApiKey<'a> {
+    pub workspace: WorkspaceId,
+    pub name: &'a KeyName,
+    pub prefix: &'a str,
+    pub secret_hash: String,
+    pub scope: ApiKeyScope,
+    pub created_by: AccountId,
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewApiKey<'_>, now: DateTime<Utc>) -> StoreResult<ApiKey> {
+    let m = api_keys::ActiveModel {
+        id: Set(ApiKeyId::new().as_uuid()),
+        workspace_id: Set(new.workspace.as_uuid()),
+        name: Set(new.name.as_str().to_owned()),
+        prefix: Set(new.prefix.to_owned()),
+        secret_hash: Set(new.secret_hash),
+        scope: Set(new.scope.as_str().to_owned()),
+        created_by: Set(new.created_by.as_uuid()),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await
+    .map_err(conflict_on("prefix"))?;
+    to_domain(m)
+}
+
+/// A key that is not revoked, with its secret hash.
+pub async fn find_active_by_prefix(conn: &impl ConnectionTrait, prefix: &str) -> StoreResult<Option<(ApiKey, String)>> {
+    let Some(m) = api_keys::Entity::find()
+        .filter(api_keys::Column::Prefix.eq(prefix))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let hash = m.secret_hash.clone();
+    Ok(Some((to_domain(m)?, hash)))
+}
+
+/// A workspace's keys, newest last, revoked ones included (they show when they were revoked).
+pub async fn list(conn: &impl ConnectionTrait, workspace: WorkspaceId, page: &PageRequest) -> StoreResult<Vec<ApiKey>> {
+    let mut q = api_keys::Entity::find()
+        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .order_by_asc(api_keys::Column::Id)
+        .limit(u64::from(page.limit.get()));
+    if let Some(after) = crate::members::cursor_uuid(page)? {
+        q = q.filter(api_keys::Column::Id.gt(after));
+    }
+    q.all(conn).await?.into_iter().map(to_domain).collect()
+}
+
+pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: ApiKeyId) -> StoreResult<Option<ApiKey>> {
+    api_keys::Entity::find_by_id(id.as_uuid())
+        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// Revokes a key of this workspace; false when there is no such unrevoked key here.
+pub async fn revoke(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    id: ApiKeyId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let res = api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
+        .filter(api_keys::Column::Id.eq(id.as_uuid()))
+        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+pub async fn touch(conn: &impl ConnectionTrait, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
+    api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::LastUsedAt, Expr::value(now))
+        .filter(api_keys::Column::Id.eq(id.as_uuid()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+#![doc = include_str!("../README.md")]
+
+pub mod accounts;
+pub mod api_keys;
+pub mod entities;
+pub mod members;
+pub mod sessions;
+pub mod workspaces;
+
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use meridian_domain::ValidationError;
+use sea_orm::{ConnectOptions, Database, DbErr, SqlErr};
+
+/// What went wrong in the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key already holds this value; `field` names it for the client.
+    #[error("{field} is already taken")]
+    Conflict { field: &'static str },
+    /// The caller's input is not acceptable (a cursor this server did not issue).
+    #[error(transparent)]
+    Invalid(ValidationError),
+    /// A stored value no longer parses as its domain type (a bug or a hand edit): never the client's fault.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(#[from] ValidationError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Maps a unique-key violation to a conflict on `field`; everything else stays a database error.
+pub(crate) fn conflict_on(field: &'static str) -> impl FnOnce(DbErr) -> StoreError {
+    move |e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict { field },
+        _ => StoreError::Db(e),
+    }
+}
+
+/// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
+pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseConnection> {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .sqlx_logging(false)
+        // Set on every SQLite connection: WAL lets readers run beside the one writer; foreign keys are off in
+        // SQLite unless asked for.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Ok(Database::connect(opts).await?)
+}
+
+/// Answers whether the database takes a trivial query (for `/readyz`).
+pub async fn ping(db: &DatabaseConnection) -> StoreResult<()> {
+    db.ping().await.map_err(StoreError::from)
+}

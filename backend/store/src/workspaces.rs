@@ -1,0 +1,137 @@
+//! Workspaces.
+
+use crate::entities::{memberships, workspaces};
+use crate::{StoreResult, conflict_on};
+use chrono::{DateTime, Utc};
+use meridian_domain::model::Workspace;
+use meridian_domain::{
+    AccountId, Description, PageRequest, Role, Slug, Visibility, WorkspaceId, WorkspaceKind, WorkspaceName,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
+};
+
+pub(crate) fn to_domain(m: workspaces::Model) -> StoreResult<Workspace> {
+    Ok(Workspace {
+        id: WorkspaceId::from_uuid(m.id),
+        slug: Slug::parse(&m.slug)?,
+        name: WorkspaceName::parse(&m.name)?,
+        description: Description::parse(&m.description)?,
+        kind: WorkspaceKind::parse(&m.kind)?,
+        visibility: Visibility::parse(&m.visibility)?,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// What a new workspace is made of.
+#[derive(Debug)]
+pub struct NewWorkspace<'a> {
+    pub slug: &'a Slug,
+    pub name: &'a WorkspaceName,
+    pub description: &'a Description,
+    pub kind: WorkspaceKind,
+    pub visibility: Visibility,
+    /// The account whose personal space this is.
+    pub personal_of: Option<AccountId>,
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: DateTime<Utc>) -> StoreResult<Workspace> {
+    let m = workspaces::ActiveModel {
+        id: Set(WorkspaceId::new().as_uuid()),
+        slug: Set(new.slug.as_str().to_owned()),
+        name: Set(new.name.as_str().to_owned()),
+        description: Set(new.description.as_str().to_owned()),
+        kind: Set(new.kind.as_str().to_owned()),
+        visibility: Set(new.visibility.as_str().to_owned()),
+        personal_of: Set(new.personal_of.map(|a| a.as_uuid())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await
+    .map_err(conflict_on("slug"))?;
+    to_domain(m)
+}
+
+pub async fn find_by_slug(conn: &impl ConnectionTrait, slug: &Slug) -> StoreResult<Option<Workspace>> {
+    workspaces::Entity::find()
+        .filter(workspaces::Column::Slug.eq(slug.as_str()))
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
+    workspaces::Entity::find_by_id(id.as_uuid()).one(conn).await?.map(to_domain).transpose()
+}
+
+pub async fn slug_taken(conn: &impl ConnectionTrait, slug: &Slug) -> StoreResult<bool> {
+    Ok(workspaces::Entity::find().filter(workspaces::Column::Slug.eq(slug.as_str())).one(conn).await?.is_some())
+}
+
+/// Changes to a workspace's profile; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct WorkspaceChanges {
+    pub name: Option<WorkspaceName>,
+    pub description: Option<Description>,
+    pub visibility: Option<Visibility>,
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: WorkspaceId,
+    changes: WorkspaceChanges,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut q = workspaces::Entity::update_many().col_expr(workspaces::Column::UpdatedAt, Expr::value(now));
+    if let Some(v) = changes.name {
+        q = q.col_expr(workspaces::Column::Name, Expr::value(String::from(v)));
+    }
+    if let Some(v) = changes.description {
+        q = q.col_expr(workspaces::Column::Description, Expr::value(String::from(v)));
+    }
+    if let Some(v) = changes.visibility {
+        q = q.col_expr(workspaces::Column::Visibility, Expr::value(v.as_str()));
+    }
+    q.filter(workspaces::Column::Id.eq(id.as_uuid())).exec(conn).await?;
+    Ok(())
+}
+
+/// The workspaces an account belongs to, with its role in each, in creation order after the cursor (a workspace id).
+pub async fn list_for_account(
+    conn: &impl ConnectionTrait,
+    account: AccountId,
+    page: &PageRequest,
+) -> StoreResult<Vec<(Workspace, Role)>> {
+    let mut q = workspaces::Entity::find()
+        .join(JoinType::InnerJoin, workspaces::Relation::Memberships.def())
+        .filter(memberships::Column::AccountId.eq(account.as_uuid()))
+        .select_also(memberships::Entity)
+        .order_by_asc(workspaces::Column::Id)
+        .limit(u64::from(page.limit.get()));
+    if let Some(after) = crate::members::cursor_uuid(page)? {
+        q = q.filter(workspaces::Column::Id.gt(after));
+    }
+    q.all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(w, m)| m.map(|m| (w, m)))
+        .map(|(w, m)| Ok((to_domain(w)?, Role::parse(&m.role)?)))
+        .collect()
+}
+
+/// Public workspaces, for the directory on the home page.
+pub async fn list_public(conn: &impl ConnectionTrait, page: &PageRequest) -> StoreResult<Vec<Workspace>> {
+    let mut q = workspaces::Entity::find()
+        .filter(workspaces::Column::Visibility.eq(Visibility::Public.as_str()))
+        .order_by_asc(workspaces::Column::Id)
+        .limit(u64::from(page.limit.get()));
+    if let Some(after) = crate::members::cursor_uuid(page)? {
+        q = q.filter(workspaces::Column::Id.gt(after));
+    }
+    q.all(conn).await?.into_iter().map(to_domain).collect()
+}
