@@ -118,7 +118,8 @@ impl Config {
         if let Some(file) = file {
             f = f.merge(Toml::file_exact(file));
         }
-        f.merge(Env::prefixed("MERIDIAN_").split("__")).merge(Serialized::defaults(overrides))
+        // MERIDIAN_CONFIG names the file itself (read by the command line), not a setting.
+        f.merge(Env::prefixed("MERIDIAN_").ignore(&["config"]).split("__")).merge(Serialized::defaults(overrides))
     }
 
     /// The database to use: the configured URL, or the embedded SQLite file.
@@ -154,6 +155,8 @@ mod tests {
             let o = Overrides { bind: Some(SocketAddr::from(([127, 0, 0, 1], 7000))), data_dir: None };
             assert_eq!(Config::load(Some(Path::new("m.toml")), &o).map_err(|e| *e)?.bind.port(), 7000);
 
+            jail.set_env("MERIDIAN_CONFIG", "m.toml");
+            assert!(Config::load(None, &Overrides::default()).is_ok(), "MERIDIAN_CONFIG is not a setting");
             jail.set_env("MERIDIAN_DATABSE_URL", "typo");
             assert!(Config::load(None, &Overrides::default()).is_err(), "unknown env key rejected");
             Ok(())

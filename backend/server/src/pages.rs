@@ -1,22 +1,72 @@
-//! The Leptos pages and their browser assets, mounted beside the API.
+//! The Leptos pages and their browser assets, mounted beside the API. Server functions are registered by
+//! `leptos_routes` under `/fn/...`; the compiled wasm and its loader are served from `/pkg`.
 
 use crate::config::Config;
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use leptos::prelude::LeptosOptions;
+use leptos_actix::{LeptosRoutes as _, generate_route_list};
+use std::path::PathBuf;
 
-/// Where the compiled browser assets live.
+const STYLESHEET: &str = include_str!("../../../frontend/web/style/meridian.css");
+
+/// Where the compiled browser assets live and the rendering options.
 #[derive(Debug, Clone)]
 pub struct Site {
-    pub root: std::path::PathBuf,
+    options: LeptosOptions,
+    pkg_dir: PathBuf,
 }
 
 impl Site {
+    /// `site_root` from the configuration, else `target/site` (where `infra/build-site.sh` puts the wasm).
     pub fn new(config: &Config) -> anyhow::Result<Self> {
-        Ok(Self { root: config.site_root.clone() })
+        let root = if config.site_root.as_os_str().is_empty() {
+            PathBuf::from("target/site")
+        } else {
+            config.site_root.clone()
+        };
+        let site = Self::at(root);
+        if !site.pkg_dir.is_dir() {
+            tracing::warn!(
+                pkg = %site.pkg_dir.display(),
+                "no browser bundle here: pages are served as plain HTML (build it with infra/build-site.sh)"
+            );
+        }
+        Ok(site)
     }
 
+    fn at(root: PathBuf) -> Self {
+        let options = LeptosOptions::builder()
+            .output_name("meridian")
+            .site_root(root.display().to_string())
+            .site_pkg_dir("pkg")
+            .build();
+        Self { pkg_dir: root.join("pkg"), options }
+    }
+
+    /// Pages without browser assets (the API tests do not load wasm).
     pub fn for_tests() -> Self {
-        Self { root: std::path::PathBuf::new() }
+        Self::at(PathBuf::from("target/site"))
     }
 }
 
-pub fn configure(_cfg: &mut web::ServiceConfig, _site: &Site) {}
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, site: &Site) {
+    let options = site.options.clone();
+    let routes = generate_route_list(meridian_web::App);
+    cfg.route("/assets/meridian.css", web::get().to(stylesheet));
+    if site.pkg_dir.is_dir() {
+        cfg.service(actix_files::Files::new("/pkg", &site.pkg_dir));
+    }
+    cfg.leptos_routes(routes, move || meridian_web::shell(options.clone()));
+    let options = site.options.clone();
+    cfg.default_service(leptos_actix::render_app_to_stream(
+        move || meridian_web::shell(options.clone()),
+        leptos_router::Method::Get,
+    ));
+}

@@ -255,10 +255,11 @@ impl Client {
         }
         if let Some(t) = &self.csrf_override {
             req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
-        } else if self.send_csrf && method != Method::GET {
-            if let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE) {
-                req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
-            }
+        } else if self.send_csrf
+            && method != Method::GET
+            && let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE)
+        {
+            req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
         }
         if let Some(ct) = content_type {
             req = req.insert_header(("content-type", ct.to_owned()));

@@ -1,0 +1,55 @@
+use crate::components::Nav;
+use crate::pages::{Dashboard, Home, NotFound, SignIn, SignUp, WorkspacePage, WorkspaceSettings};
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::SsrMode;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href="/assets/meridian.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Every page. Routes render fully on the server before anything is sent (`SsrMode::Async`), so a browser
+/// without JavaScript gets complete pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Meridian" />
+        <Router>
+            <Nav />
+            <main class="page">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("/sign-up") view=SignUp ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug") view=WorkspacePage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/settings") view=WorkspaceSettings ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="footer">
+                "Meridian — an open-source portal for observatories · "
+                <a href="/api/v1/openapi.json">"API"</a>
+            </footer>
+        </Router>
+    }
+}

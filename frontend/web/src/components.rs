@@ -1,0 +1,74 @@
+//! Pieces every page uses: the navigation bar, the session it shows, form error boxes.
+
+use crate::api::{SessionInfo, SignOut, error_text, get_session};
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+/// The session, fetched again on every navigation so the bar follows sign-in and sign-out.
+pub fn use_session() -> Resource<Result<SessionInfo, ServerFnError>> {
+    let location = use_location();
+    Resource::new(move || location.pathname.get(), |_| get_session())
+}
+
+/// The hidden field that carries the CSRF token in every form.
+#[component]
+pub fn Csrf(token: String) -> impl IntoView {
+    view! { <input type="hidden" name="csrf_token" value=token /> }
+}
+
+/// Shows the last error of an action (pass `move || action.value().get()`), if any.
+pub fn action_error(value: impl Fn() -> Option<Result<(), ServerFnError>> + Send + Sync + 'static) -> impl IntoView {
+    move || {
+        value().and_then(Result::err).map(|e| {
+            view! {
+                <p class="alert error" role="alert">
+                    {error_text(&e)}
+                </p>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let session = use_session();
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark">"◐"</span>
+                " Meridian"
+            </a>
+            <nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.await {
+                            Ok(SessionInfo { user: Some(user), csrf }) => {
+                                view! {
+                                    <a href="/dashboard">"Dashboard"</a>
+                                    <span class="who">{user.display_name}</span>
+                                    <ActionForm action=sign_out attr:class="inline">
+                                        <Csrf token=csrf />
+                                        <button type="submit" class="link">
+                                            "Sign out"
+                                        </button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <a href="/sign-in">"Sign in"</a>
+                                    <a href="/sign-up" class="button small">
+                                        "Sign up"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Suspense>
+            </nav>
+        </header>
+    }
+}

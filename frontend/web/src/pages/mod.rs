@@ -1,0 +1,11 @@
+mod account;
+mod dashboard;
+mod home;
+mod workspace;
+mod workspace_settings;
+
+pub use account::{SignIn, SignUp};
+pub use dashboard::Dashboard;
+pub use home::{Home, NotFound};
+pub use workspace::WorkspacePage;
+pub use workspace_settings::WorkspaceSettings;

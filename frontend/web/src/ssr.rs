@@ -1,0 +1,315 @@
+//! The server side of the pages' server functions: reading cookies, checking CSRF, calling the use cases and
+//! setting cookies on the response. Errors reach the page as the same sentences the API's problem details carry.
+
+use crate::api::{KeyInfo, MemberInfo, SessionInfo, SettingsInfo, UserInfo, WorkspaceInfo};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::web;
+use leptos::prelude::*;
+use leptos_actix::{Request, ResponseOptions, redirect};
+use meridian_api::auth::{CookiePolicy, SESSION_COOKIE, csrf_matches, csrf_token_of};
+use meridian_domain::{AccountId, Action, ApiKeyId, PageRequest};
+use meridian_service::auth::SessionToken;
+use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
+use meridian_service::{Actor, ServiceError, Services};
+
+/// A flash cookie carrying a just-created API key to the page that shows it once.
+const NEW_KEY_COOKIE: &str = "meridian_new_key";
+
+fn fail(e: ServiceError) -> ServerFnError {
+    // The API's mapping logs internal errors and gives the user-facing sentence.
+    let problem = meridian_api::ApiError::from(e).problem();
+    ServerFnError::ServerError(problem.detail)
+}
+
+fn services() -> Result<Services, ServerFnError> {
+    let req = expect_context::<Request>();
+    req.app_data::<web::Data<Services>>()
+        .map(|s| s.get_ref().clone())
+        .ok_or_else(|| ServerFnError::ServerError("services not configured".into()))
+}
+
+fn cookie(name: &str) -> Option<String> {
+    let req = expect_context::<Request>();
+    req.cookie(name).map(|c| c.value().to_owned())
+}
+
+fn set_cookie(build: impl FnOnce(&actix_web::HttpRequest, &CookiePolicy) -> Cookie<'static>) {
+    let value = {
+        let req = expect_context::<Request>();
+        let policy = req.app_data::<web::Data<CookiePolicy>>().map(|p| p.get_ref().clone()).unwrap_or_default();
+        build(&req, &policy).to_string()
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        expect_context::<ResponseOptions>().append_header(SET_COOKIE, v);
+    }
+}
+
+/// The form's token must equal the CSRF cookie (double submit), or nothing happens.
+fn check_csrf(token: &str) -> Result<(), ServerFnError> {
+    let req = expect_context::<Request>();
+    if csrf_matches(&req, Some(token)) {
+        Ok(())
+    } else {
+        Err(ServerFnError::ServerError("the form expired; reload the page and try again".into()))
+    }
+}
+
+async fn actor() -> Result<Actor, ServerFnError> {
+    let Some(token) = cookie(SESSION_COOKIE) else {
+        return Ok(Actor::Anonymous);
+    };
+    services()?.actor_from_session(&SessionToken::new(token)).await.map_err(fail)
+}
+
+/// The signed-in person, or a redirect to the sign-in page.
+async fn signed_in() -> Result<Actor, ServerFnError> {
+    let actor = actor().await?;
+    if actor.account().is_none() {
+        redirect("/sign-in");
+        return Err(ServerFnError::ServerError("please sign in".into()));
+    }
+    Ok(actor)
+}
+
+fn workspace_info(v: WorkspaceView) -> WorkspaceInfo {
+    WorkspaceInfo {
+        slug: v.workspace.slug.to_string(),
+        name: v.workspace.name.to_string(),
+        description: v.workspace.description.as_str().to_owned(),
+        kind: v.workspace.kind.as_str().to_owned(),
+        visibility: v.workspace.visibility.as_str().to_owned(),
+        role: v.role.map(|r| r.as_str().to_owned()),
+    }
+}
+
+fn date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub async fn session_info() -> Result<SessionInfo, ServerFnError> {
+    let csrf = {
+        let req = expect_context::<Request>();
+        csrf_token_of(&req).unwrap_or_default()
+    };
+    let user = actor().await?.account().map(|a| UserInfo {
+        account_id: a.id.to_string(),
+        display_name: a.display_name.to_string(),
+        email: a.email.to_string(),
+    });
+    Ok(SessionInfo { user, csrf })
+}
+
+pub async fn public_workspaces() -> Result<Vec<WorkspaceInfo>, ServerFnError> {
+    let page = services()?.list_public_workspaces(&PageRequest::default()).await.map_err(fail)?;
+    Ok(page.items.into_iter().map(|workspace| workspace_info(WorkspaceView { workspace, role: None })).collect())
+}
+
+fn start_session(creds: &meridian_service::Credentials) {
+    let max_age = (creds.expires_at - chrono::Utc::now()).num_seconds().max(0);
+    set_cookie(|req, p| p.session_cookie(req, &creds.session_token, max_age));
+    set_cookie(|req, p| p.csrf_cookie(req, meridian_service::new_csrf_token()));
+}
+
+pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let creds = services()?
+        .sign_up(meridian_service::accounts::SignUp { email, password, display_name })
+        .await
+        .map_err(fail)?;
+    start_session(&creds);
+    redirect("/dashboard");
+    Ok(())
+}
+
+pub async fn sign_in(csrf: String, email: String, password: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let ip = {
+        let req = expect_context::<Request>();
+        meridian_api::auth::client_ip(&req)
+    };
+    let creds = services()?.sign_in(&email, &password, ip).await.map_err(fail)?;
+    start_session(&creds);
+    redirect("/dashboard");
+    Ok(())
+}
+
+pub async fn sign_out(csrf: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    if let Some(token) = cookie(SESSION_COOKIE) {
+        services()?.sign_out(&SessionToken::new(token)).await.map_err(fail)?;
+    }
+    set_cookie(|req, p| p.expired_session_cookie(req));
+    redirect("/");
+    Ok(())
+}
+
+pub async fn my_workspaces() -> Result<Vec<WorkspaceInfo>, ServerFnError> {
+    let actor = signed_in().await?;
+    let page = PageRequest { limit: meridian_domain::Limit::parse(Some(200)).unwrap_or_default(), after: None };
+    let list = services()?.list_my_workspaces(&actor, &page).await.map_err(fail)?;
+    Ok(list.items.into_iter().map(workspace_info).collect())
+}
+
+pub async fn create_workspace(
+    csrf: String,
+    slug: String,
+    name: String,
+    description: String,
+    visibility: String,
+) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    let created = services()?
+        .create_workspace(
+            &actor,
+            CreateWorkspace { slug, name, description: Some(description), visibility: Some(visibility) },
+        )
+        .await
+        .map_err(fail)?;
+    redirect(&format!("/w/{}/settings", created.workspace.slug));
+    Ok(())
+}
+
+pub async fn get_workspace(slug: String) -> Result<WorkspaceInfo, ServerFnError> {
+    let actor = actor().await?;
+    match services()?.get_workspace(&actor, &slug).await {
+        Ok(v) => Ok(workspace_info(v)),
+        Err(e) => {
+            if let ServiceError::NotFound(_) = e {
+                expect_context::<ResponseOptions>().set_status(actix_web::http::StatusCode::NOT_FOUND);
+            }
+            Err(fail(e))
+        }
+    }
+}
+
+pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
+    let actor = signed_in().await?;
+    let services = services()?;
+    let access = services.access(&actor, &slug).await.map_err(fail)?;
+    access.require(Action::ViewWorkspace).map_err(fail)?;
+    let all = PageRequest { limit: meridian_domain::Limit::parse(Some(200)).unwrap_or_default(), after: None };
+    let members = services.list_members(&actor, &slug, &all).await.map_err(fail)?;
+    let keys = if access.can(Action::ManageApiKeys) {
+        Some(services.list_api_keys(&actor, &slug, &all).await.map_err(fail)?.items)
+    } else {
+        None
+    };
+    let fresh_key = cookie(NEW_KEY_COOKIE);
+    if fresh_key.is_some() {
+        set_cookie(|req, p| {
+            let mut c = Cookie::build(NEW_KEY_COOKIE, "").path("/").http_only(true).secure(p.secure_for(req)).finish();
+            c.make_removal();
+            c
+        });
+    }
+    Ok(SettingsInfo {
+        me: actor.account().map(|a| a.id.to_string()).unwrap_or_default(),
+        can_edit: access.can(Action::UpdateWorkspace),
+        can_manage_members: access.can(Action::ManageMembers),
+        workspace: workspace_info(WorkspaceView { role: access.role, workspace: access.workspace }),
+        members: members
+            .items
+            .into_iter()
+            .map(|m| MemberInfo {
+                account_id: m.account_id.to_string(),
+                display_name: m.display_name.to_string(),
+                email: m.email.to_string(),
+                role: m.role.as_str().to_owned(),
+                joined: date(m.joined_at),
+            })
+            .collect(),
+        keys: keys.map(|keys| {
+            keys.into_iter()
+                .map(|k| KeyInfo {
+                    id: k.id.to_string(),
+                    name: k.name.to_string(),
+                    prefix: k.prefix,
+                    scope: k.scope.as_str().to_owned(),
+                    created: date(k.created_at),
+                    last_used: k.last_used_at.map(date),
+                    revoked: k.revoked_at.map(date),
+                })
+                .collect()
+        }),
+        fresh_key,
+    })
+}
+
+pub async fn update_workspace(
+    csrf: String,
+    slug: String,
+    name: String,
+    description: String,
+    visibility: String,
+) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    services()?
+        .update_workspace(
+            &actor,
+            &slug,
+            UpdateWorkspace { name: Some(name), description: Some(description), visibility: Some(visibility) },
+        )
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+pub async fn add_member(csrf: String, slug: String, email: String, role: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    services()?.add_member(&actor, &slug, &email, &role).await.map_err(fail)?;
+    Ok(())
+}
+
+fn account_id(s: &str) -> Result<AccountId, ServerFnError> {
+    s.parse().map_err(|_| ServerFnError::ServerError("member not found".into()))
+}
+
+pub async fn change_role(csrf: String, slug: String, account: String, role: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    services()?.change_member_role(&actor, &slug, account_id(&account)?, &role).await.map_err(fail)?;
+    Ok(())
+}
+
+pub async fn remove_member(csrf: String, slug: String, account: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    let leaving = actor.account().is_some_and(|a| a.id.to_string() == account);
+    services()?.remove_member(&actor, &slug, account_id(&account)?).await.map_err(fail)?;
+    if leaving {
+        redirect("/dashboard");
+    }
+    Ok(())
+}
+
+pub async fn create_api_key(csrf: String, slug: String, name: String, scope: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    let created = services()?.create_api_key(&actor, &slug, &name, &scope).await.map_err(fail)?;
+    // Shown once by the settings page, which clears it; http-only and short-lived.
+    set_cookie(|req, p| {
+        Cookie::build(NEW_KEY_COOKIE, created.secret.clone())
+            .path("/")
+            .http_only(true)
+            .secure(p.secure_for(req))
+            .same_site(SameSite::Strict)
+            .max_age(actix_web::cookie::time::Duration::seconds(300))
+            .finish()
+    });
+    Ok(())
+}
+
+pub async fn revoke_api_key(csrf: String, slug: String, key: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    let parsed: Result<ApiKeyId, _> = key.parse();
+    let Ok(id) = parsed else {
+        return Err(ServerFnError::ServerError("API key not found".into()));
+    };
+    services()?.revoke_api_key(&actor, &slug, id).await.map_err(fail)?;
+    Ok(())
+}

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# bench.sh: start-up time, API throughput/latency and memory of a release build, for the performance report.
+#
+# Usage: infra/bench.sh            (from anywhere; needs a release build, PostgreSQL from infra/devservices.sh)
+#   a. cold start to the first 200 from /readyz on the embedded default (fresh and already-migrated data dir)
+#   b. GET /api/v1/me with an API key on PostgreSQL, 32 connections for 10 s (oha if present, else wrk)
+#   c. the server's RSS: idle after start, and the peak while under that load
+# Prints a summary table and writes it to target/bench/summary.txt.
+#
+# Env: SERVER_BIN (default target/release/meridian)   TEST_DATABASE_URL (default: devservices' PostgreSQL)
+#      BENCH_PORT (18080)  BENCH_RUNS (5)  BENCH_DURATION (10, seconds)  BENCH_CONNECTIONS (32)
+#      BENCH_LOG (the server's log filter; unset = the server's default, as a deployment would run it)
+# Everything stays on 127.0.0.1; every wait is bounded; the server is killed on exit whatever happens.
+set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${SERVER_BIN:-$REPO/target/release/meridian}
+[[ $BIN == /* ]] || BIN=$PWD/$BIN
+PORT=${BENCH_PORT:-18080}
+ADDR=127.0.0.1:$PORT
+RUNS=${BENCH_RUNS:-5}
+DURATION=${BENCH_DURATION:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+PG_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:55432/meridian}
+BENCH_DB=meridian_bench
+OUT_DIR=$REPO/target/bench
+READY_TIMEOUT_MS=30000
+
+# The server reads every MERIDIAN_* variable (and rejects unknown ones): start it from a clean slate so that a
+# developer's shell cannot change what is measured.
+SERVER_LOG_FILTER=${BENCH_LOG:-}
+for v in $(compgen -e); do if [[ $v == MERIDIAN_* ]]; then unset "$v"; fi; done
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); }
+
+if [[ ! -x $BIN ]]; then
+  log "no release build at $BIN"
+  log "build it first:  cargo build --release -p meridian-server   (or point SERVER_BIN at a binary)"
+  exit 2
+fi
+command -v curl >/dev/null || die "curl is needed"
+
+TMP=$(mktemp -d -t meridian-bench.XXXXXX)
+SERVER_PID=; SAMPLER_PID=; LOAD_PID=; DB_CREATED=0; READY_MS=
+
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+cleanup() {
+  [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null   # timeout(1) passes the signal on to the generator
+  [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null || true
+  stop_server
+  if (( DB_CREATED )); then
+    psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
+trap 'exit 130' INT TERM
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+
+start_server() {  # start_server LOGFILE [ENV=VAL...] -- ARGS... : sets SERVER_PID
+  local logfile=$1; shift
+  local envs=()
+  while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
+  [[ -n $SERVER_LOG_FILTER ]] && envs+=("MERIDIAN_LOG=$SERVER_LOG_FILTER")
+  port_busy && die "something already listens on $ADDR (set BENCH_PORT)"
+  env "${envs[@]}" "$BIN" serve --bind "$ADDR" "$@" >"$logfile" 2>&1 &
+  SERVER_PID=$!
+}
+
+# Sets READY_MS. Not a function printing its result: run in $(...) its PIDs would live in a subshell, out of
+# reach of the exit trap.
+wait_ready() {  # wait_ready T0_MS LOGFILE : READY_MS = ms from T0 to the first 200 from /readyz
+  local t0=$1 logfile=$2 code
+  while :; do
+    code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://$ADDR/readyz" || true)
+    [[ $code == 200 ]] && { READY_MS=$(( $(now_ms) - t0 )); return 0; }
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then tail -n 20 "$logfile" >&2; die "the server exited before it was ready"; fi
+    (( $(now_ms) - t0 > READY_TIMEOUT_MS )) && { tail -n 20 "$logfile" >&2; die "not ready after ${READY_TIMEOUT_MS} ms"; }
+    sleep 0.005
+  done
+}
+
+stats() {  # stats N... : "min median max" (median of an even count is the mean of the middle two)
+  local sorted n
+  mapfile -t sorted < <(printf '%s\n' "$@" | sort -n)
+  n=${#sorted[@]}
+  local median=${sorted[n/2]}
+  (( n % 2 == 0 )) && median=$(( (sorted[n/2-1] + sorted[n/2]) / 2 ))
+  echo "${sorted[0]} $median ${sorted[n-1]}"
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+json_field() {  # json_field FIELD < JSON
+  if command -v jq >/dev/null; then jq -r ".$1"
+  else python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; fi
+}
+
+# ------------------------------------------------------------------------------------- a. cold start (SQLite)
+
+cold_start() {  # cold_start DATA_DIR : one measured start (READY_MS), server stopped again afterwards
+  local t0; t0=$(now_ms)
+  start_server "$TMP/cold.log" -- --data-dir "$1"
+  wait_ready "$t0" "$TMP/cold.log"
+  stop_server
+}
+
+log "a. cold start on the embedded default, $RUNS runs each"
+fresh=()
+for i in $(seq "$RUNS"); do
+  cold_start "$TMP/fresh-$i/data"; fresh+=("$READY_MS")
+  log "   fresh data dir, run $i: ${fresh[-1]} ms"
+done
+# Migrations applied ahead, so the difference to the fresh runs is what migrating costs at first start.
+"$BIN" migrate --data-dir "$TMP/migrated/data" >"$TMP/migrate.log" 2>&1 || { cat "$TMP/migrate.log" >&2; die "migrate failed"; }
+migrated=()
+for i in $(seq "$RUNS"); do
+  cold_start "$TMP/migrated/data"; migrated+=("$READY_MS")
+  log "   migrated data dir, run $i: ${migrated[-1]} ms"
+done
+read -r fresh_min fresh_med fresh_max < <(stats "${fresh[@]}")
+read -r mig_min mig_med mig_max < <(stats "${migrated[@]}")
+
+# ------------------------------------------------------------------------------- b/c. load and memory on PostgreSQL
+
+TOOL=; TOOL_VERSION=; rps=n/a; p50=n/a; p99=n/a; total=n/a; errors=n/a; rss_idle=n/a; rss_peak=n/a
+PG_NOTE=
+
+pick_load_tool() {
+  if command -v oha >/dev/null; then
+    TOOL=oha; TOOL_VERSION=$(oha --version 2>/dev/null | awk 'NR == 1' || true); return
+  fi
+  log "oha not found; using wrk instead (for oha: cargo install oha --locked)"
+  if ! command -v wrk >/dev/null; then
+    if (( EUID == 0 )) && command -v apt-get >/dev/null; then
+      log "installing wrk (Debian)"
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } >"$TMP/apt.log" 2>&1 \
+        || { tail -n 20 "$TMP/apt.log" >&2; die "could not install wrk"; }
+    else
+      die "no load generator: install wrk (apt-get install wrk) or oha (cargo install oha --locked)"
+    fi
+  fi
+  TOOL=wrk; TOOL_VERSION=$(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}' || true)   # wrk -v exits 1
+}
+
+to_ms() {  # to_ms 601.00us|1.23ms|1.05s|2.00m -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1
+    if (f < 0) print "?"; else printf "%.2f", n * f }'
+}
+
+# Bash runs a signal's trap only once a foreground child has finished; `wait` on a background one returns at
+# once, so Ctrl-C or TERM during the load cleans up without waiting for the load generator.
+in_background() { "$@" & LOAD_PID=$!; wait "$LOAD_PID"; local rc=$?; LOAD_PID=; return $rc; }
+
+run_load() {  # run_load URL SECRET : sets rps p50 p99 total errors
+  local url=$1 secret=$2 limit=$(( DURATION + 30 ))
+  if [[ $TOOL == oha ]]; then
+    # The JSON switch was renamed across oha releases.
+    local fmt=(--output-format json); oha --help 2>&1 | grep -q -- '--output-format' || fmt=(--json)
+    in_background timeout "$limit" oha -z "${DURATION}s" -c "$CONNECTIONS" --no-tui "${fmt[@]}" \
+      -H "Authorization: Bearer $secret" "$url" >"$TMP/load.out" || die "oha failed"
+    command -v jq >/dev/null || die "jq is needed to read oha's JSON (apt-get install jq)"
+    rps=$(jq -r '.summary.requestsPerSec | . * 10 | round / 10' "$TMP/load.out")
+    p50=$(jq -r '.latencyPercentiles.p50 * 1000 | . * 100 | round / 100' "$TMP/load.out")
+    p99=$(jq -r '.latencyPercentiles.p99 * 1000 | . * 100 | round / 100' "$TMP/load.out")
+    total=$(jq -r '[.statusCodeDistribution[]] | add // 0' "$TMP/load.out")
+    errors=$(jq -r '([.statusCodeDistribution | to_entries[] | select(.key != "200") | .value] | add // 0)
+                    + ([.errorDistribution[]?] | add // 0)' "$TMP/load.out")
+  else
+    # One wrk thread per CPU: more only adds contention with the server on a small machine.
+    local threads; threads=$(nproc); (( threads > CONNECTIONS )) && threads=$CONNECTIONS
+    in_background timeout "$limit" wrk -t "$threads" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
+      -H "Authorization: Bearer $secret" "$url" >"$TMP/load.out" || die "wrk failed"
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/load.out")
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$TMP/load.out")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$TMP/load.out")")
+    total=$(awk '/requests in/ {print $1}' "$TMP/load.out")
+    local non2xx sock
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$TMP/load.out")
+    sock=$(awk '/Socket errors:/ { gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i }
+                END { print n + 0 }' "$TMP/load.out")
+    errors=$(( ${non2xx:-0} + ${sock:-0} ))
+  fi
+  cp "$TMP/load.out" "$OUT_DIR/load-$TOOL.out"
+}
+
+api() {  # api METHOD PATH BODY [CURL ARGS...] : prints the status; headers in $TMP/h, body in $TMP/b
+  local method=$1 path=$2 body=$3 code; shift 3
+  code=$(curl -s -m 60 -X "$method" -D "$TMP/h" -o "$TMP/b" -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data "$body" "$@" "http://$ADDR$path") || true
+  echo "${code:-000}"
+}
+cookie() { sed -n "s/^[Ss]et-[Cc]ookie: *$1=\([^;]*\).*/\1/p" "$TMP/h" | tr -d '\r' | tail -n1; }
+expect_2xx() { [[ $1 == 2?? ]] || { cat "$TMP/b" >&2; echo >&2; die "$2 answered $1"; }; }
+
+pg_available() {
+  command -v psql >/dev/null || { PG_NOTE="psql not found"; return 1; }
+  psql "$PG_URL" -tAc 'select 1' >/dev/null 2>&1 \
+    || { PG_NOTE="PostgreSQL not reachable at $PG_URL (run: infra/devservices.sh start postgres)"; return 1; }
+}
+
+load_on_postgres() {
+  # A fresh database per run: the numbers must not depend on what earlier runs left behind.
+  PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL" -v ON_ERROR_STOP=1 -q \
+    -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
+    -c "CREATE DATABASE $BENCH_DB" >/dev/null
+  DB_CREATED=1
+  local base=${PG_URL%%\?*}; local query=${PG_URL#"$base"}
+  local bench_url=${base%/*}/$BENCH_DB$query
+
+  pick_load_tool
+  log "b. load on PostgreSQL: GET /api/v1/me, $CONNECTIONS connections, ${DURATION} s, $TOOL"
+  local t0; t0=$(now_ms)
+  start_server "$TMP/pg.log" "MERIDIAN_DATABASE_URL=$bench_url" -- --data-dir "$TMP/pg-data"
+  wait_ready "$t0" "$TMP/pg.log"
+  log "   ready in $READY_MS ms (migrating a fresh database)"
+  sleep 1   # let start-up allocations settle before calling it idle
+  rss_idle=$(mib "$(rss_kib "$SERVER_PID")")
+
+  local code session csrf secret
+  code=$(api POST /api/v1/accounts \
+    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
+  expect_2xx "$code" "sign-up"
+  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
+  [[ -n $session && -n $csrf ]] || die "sign-up set no session/CSRF cookie"
+  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  code=$(api POST /api/v1/workspaces '{"slug":"bench-obs","name":"Bench"}' "${auth[@]}")
+  expect_2xx "$code" "workspace creation"
+  code=$(api POST /api/v1/workspaces/bench-obs/api-keys '{"name":"bench","scope":"read"}' "${auth[@]}")
+  expect_2xx "$code" "API key creation"
+  secret=$(json_field secret <"$TMP/b")
+  [[ -n $secret && $secret != null ]] || die "no secret in the API key response"
+  code=$(curl -s -m 10 -o "$TMP/b" -w '%{http_code}' -H "Authorization: Bearer $secret" "http://$ADDR/api/v1/me") || true
+  expect_2xx "$code" "GET /api/v1/me with the key"
+
+  # VmRSS covers every worker thread: actix runs them all in this one process.
+  local pid=$SERVER_PID
+  ( max=0; while kill -0 "$pid" 2>/dev/null; do
+      v=$(rss_kib "$pid"); (( v > max )) && { max=$v; echo "$max" >"$TMP/rss-peak"; }
+      sleep 0.2
+    done ) &
+  SAMPLER_PID=$!
+  run_load "http://$ADDR/api/v1/me" "$secret"
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+  rss_peak=$(mib "$(cat "$TMP/rss-peak" 2>/dev/null || echo 0)")
+  stop_server
+}
+
+mkdir -p "$OUT_DIR"
+if pg_available; then load_on_postgres; else log "skipping b/c: $PG_NOTE"; fi
+
+# -------------------------------------------------------------------------------------------------- summary
+
+summary() {
+  local rev; rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git -C "$REPO" diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
+  echo "Meridian benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev"
+  echo "binary: $BIN ($(du -h --apparent-size "$BIN" | cut -f1)), built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr)"
+  echo "server log filter: ${SERVER_LOG_FILTER:-default}"
+  echo
+  printf '%-46s %9s %9s %9s\n' "cold start to first 200 from /readyz" min median max
+  printf '%-46s %9s %9s %9s\n' "  SQLite, fresh data dir (ms, $RUNS runs)" "$fresh_min" "$fresh_med" "$fresh_max"
+  printf '%-46s %9s %9s %9s\n' "  SQLite, migrated data dir (ms, $RUNS runs)" "$mig_min" "$mig_med" "$mig_max"
+  echo
+  if [[ -n $TOOL ]]; then
+    echo "GET /api/v1/me, API key, PostgreSQL: $CONNECTIONS connections, ${DURATION} s, $TOOL_VERSION (same machine)"
+  else
+    echo "GET /api/v1/me on PostgreSQL: skipped ($PG_NOTE)"
+  fi
+  printf '%-46s %9s\n' "  requests/s" "$rps"
+  printf '%-46s %9s\n' "  latency p50 (ms)" "$p50"
+  printf '%-46s %9s\n' "  latency p99 (ms)" "$p99"
+  printf '%-46s %9s\n' "  requests / errors (non-2xx, socket)" "$total / $errors"
+  echo
+  echo "server RSS (VmRSS of the PostgreSQL-backed server)"
+  printf '%-46s %9s\n' "  idle, 1 s after start (MiB)" "$rss_idle"
+  printf '%-46s %9s\n' "  peak under the load, 200 ms samples (MiB)" "$rss_peak"
+}
+
+summary | tee "$OUT_DIR/summary.txt"
+log "written to $OUT_DIR/summary.txt (raw load output beside it)"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the browser half of the pages: the hydrate crate to wasm, then wasm-bindgen's loader, into
+# target/site/pkg (where `meridian serve` looks by default). No cargo-leptos: it would download tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [[ "$have" != "$want" ]]; then
+  echo "[build-site] installing wasm-bindgen-cli $want (must equal the wasm-bindgen in Cargo.lock)" >&2
+  # --locked fails against this registry (its lockfile wants a crate version that is not there).
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+cargo build -p meridian-web-hydrate --target wasm32-unknown-unknown --release
+mkdir -p target/site/pkg
+wasm-bindgen --target web --out-dir target/site/pkg --out-name meridian \
+  target/wasm32-unknown-unknown/release/meridian_web_hydrate.wasm
+ls -l target/site/pkg >&2

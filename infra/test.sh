@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's second command: starts the real services it needs (PostgreSQL; Chromium
+# for the page tests), runs every Rust test on SQLite and again on PostgreSQL, builds the browser bundle and the
+# binary, and runs the page tests in headless Chromium. Ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n[test] %s\n' "$*" >&2; }
+passed=0; failed=0; status=0
+count() {  # count LOGFILE: add nextest's / node's totals
+  local p f
+  p=$(grep -aoE '[0-9]+ tests? run: [0-9]+ passed' "$1" | tail -1 | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
+  f=$(grep -aoE '[0-9]+ failed' "$1" | tail -1 | grep -oE '[0-9]+' || true)
+  if [[ -z "$p" ]]; then p=$(grep -aE '^# pass [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+' || true); f=$(grep -aE '^# fail [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+' || true); fi
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+run() {  # run NAME CMD...: run, tee to a log, remember failure
+  local name=$1; shift
+  local out; out=$(mktemp)
+  log "$name"
+  "$@" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  count "$out"
+  if (( rc != 0 )); then status=1; log "$name FAILED (exit $rc)"; fi
+}
+
+bash infra/devservices.sh start postgres chromium >/dev/null || { log "could not start the services"; exit 1; }
+eval "$(bash infra/devservices.sh env | sed 's/^/export /')"
+
+run "Rust tests on SQLite" env -u TEST_DATABASE_URL cargo nextest run --no-fail-fast
+run "Rust tests on PostgreSQL" env TEST_DATABASE_URL="$TEST_DATABASE_URL" cargo nextest run --no-fail-fast
+
+log "browser bundle and binary"
+if bash infra/build-site.sh && cargo build -p meridian-server; then
+  (cd tests/browser && npm ci --no-audit --no-fund --silent) || { status=1; log "npm ci failed"; }
+  run "page tests in headless Chromium" bash -c "cd tests/browser && SERVER_BIN=../../target/debug/meridian CHROME_BIN=${CHROME_BIN:-/usr/bin/chromium} npm test --silent"
+else
+  status=1; log "building the site failed"
+fi
+
+echo
+echo "total: $passed passed, $failed failed"
+if (( status != 0 && failed == 0 )); then echo "a step failed outside the test runners (see above)" >&2; fi
+exit $status

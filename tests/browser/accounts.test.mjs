@@ -1,0 +1,139 @@
+// A person signs up, creates an observatory workspace, adds a member and creates an API key, all through the
+// pages in a real (headless) Chromium; then the same sign-up with JavaScript off, to prove the forms work
+// without it. The server under test is the built `meridian` binary on a fresh data directory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.SERVER_BIN ?? 'target/debug/meridian';
+const PORT = 18000 + Math.floor(Math.random() * 1000);
+const BASE = `http://127.0.0.1:${PORT}`;
+let server;
+let browser;
+
+async function waitReady() {
+  for (let i = 0; i < 300; i++) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+    try {
+      const r = await fetch(`${BASE}/readyz`);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become ready');
+}
+
+before(async () => {
+  const data = mkdtempSync(join(tmpdir(), 'meridian-browser-'));
+  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data-dir', data], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      MERIDIAN_LOG: 'warn',
+      MERIDIAN_SITE_ROOT: fileURLToPath(new URL('../../target/site', import.meta.url)),
+    },
+  });
+  await waitReady();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+async function signUp(page, name, email) {
+  await page.goto(`${BASE}/sign-up`);
+  await page.fill('input[name=display_name]', name);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', 'correct horse battery');
+  await Promise.all([page.waitForURL(`${BASE}/dashboard`), page.click('#sign-up-form button[type=submit]')]);
+}
+
+test('sign up, create a workspace, add a member, create an API key (hydrated)', async () => {
+  // The member to add must have an account: make it through the API, as a program would.
+  const other = await fetch(`${BASE}/api/v1/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'olive@observatory.test', password: 'another long one', display_name: 'Olive' }),
+  });
+  assert.equal(other.status, 201);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  const wasm = page.waitForResponse((r) => r.url().endsWith('/pkg/meridian_bg.wasm') && r.ok());
+  await signUp(page, 'Annie Cannon', 'annie@observatory.test');
+  await wasm; // the page loaded its wasm and hydrated
+  await page.waitForSelector('#my-workspaces >> text=Annie Cannon\'s space');
+
+  await page.fill('#create-workspace-form input[name=name]', 'Harvard Plate Stacks');
+  await page.fill('#create-workspace-form input[name=slug]', 'plate-stacks');
+  await page.selectOption('#create-workspace-form select[name=visibility]', 'public');
+  await Promise.all([
+    page.waitForURL(`${BASE}/w/plate-stacks/settings`),
+    page.click('#create-workspace-form button[type=submit]'),
+  ]);
+
+  await page.fill('#add-member-form input[name=email]', 'olive@observatory.test');
+  await page.selectOption('#add-member-form select[name=role]', 'observer');
+  await page.click('#add-member-form button[type=submit]');
+  const row = page.locator('#members tr', { hasText: 'olive@observatory.test' });
+  await row.waitFor();
+  assert.equal((await row.locator('td.role').textContent()).trim(), 'observer');
+
+  await page.fill('#create-key-form input[name=name]', 'dome computer');
+  await page.selectOption('#create-key-form select[name=scope]', 'upload');
+  await page.click('#create-key-form button[type=submit]');
+  const secret = (await page.locator('#new-key code').textContent()).trim();
+  assert.match(secret, /^mrd_[0-9a-f]{8}_[0-9a-f]{48}$/);
+  await page.locator('#api-keys tr', { hasText: 'dome computer' }).waitFor();
+
+  // The key works for a program, with the scope chosen on the page.
+  const me = await fetch(`${BASE}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(me.status, 200);
+  const body = await me.json();
+  assert.equal(body.kind, 'api_key');
+  assert.equal(body.api_key.scope, 'upload');
+
+  // Shown once: a reload no longer shows the secret.
+  await page.reload();
+  await page.locator('#api-keys tr', { hasText: 'dome computer' }).waitFor();
+  assert.equal(await page.locator('#new-key').count(), 0);
+
+  await page.screenshot({ path: join(tmpdir(), 'meridian-settings.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'no script errors while hydrated');
+
+  // The public page is there for anonymous visitors.
+  const anon = await browser.newContext();
+  const anonPage = await anon.newPage();
+  await anonPage.goto(`${BASE}/w/plate-stacks`);
+  assert.equal(await anonPage.locator('h1').textContent(), 'Harvard Plate Stacks');
+  await anon.close();
+  await context.close();
+});
+
+test('forms work without JavaScript', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signUp(page, 'Henrietta Leavitt', 'henrietta@observatory.test');
+  await page.waitForSelector('#my-workspaces >> text=Henrietta Leavitt\'s space');
+  // A bad form comes back with the reason, not a blank page.
+  await page.fill('#create-workspace-form input[name=name]', 'Cepheids');
+  await page.fill('#create-workspace-form input[name=slug]', 'henrietta');
+  await page.click('#create-workspace-form button[type=submit]');
+  await page.waitForSelector('.alert.error');
+  assert.match(await page.locator('.alert.error').first().textContent(), /already exists/);
+  await context.close();
+});
