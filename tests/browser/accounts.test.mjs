@@ -115,6 +115,19 @@ test('sign up, create a workspace, add a member, create an API key (hydrated)', 
   await page.screenshot({ path: join(tmpdir(), 'meridian-settings.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'no script errors while hydrated');
 
+  // Password change from the account page.
+  await page.goto(`${BASE}/account`);
+  await page.fill('#password-form input[name=current_password]', 'correct horse battery');
+  await page.fill('#password-form input[name=new_password]', 'a brand new passphrase');
+  await page.click('#password-form button[type=submit]');
+  await page.waitForSelector('#password-changed');
+  const relogin = await fetch(`${BASE}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'annie@observatory.test', password: 'a brand new passphrase' }),
+  });
+  assert.equal(relogin.status, 201);
+
   // The public page is there for anonymous visitors.
   const anon = await browser.newContext();
   const anonPage = await anon.newPage();

@@ -8,6 +8,7 @@ use leptos_actix::{LeptosRoutes as _, generate_route_list};
 use std::path::PathBuf;
 
 const STYLESHEET: &str = include_str!("../../../frontend/web/style/meridian.css");
+const FAVICON: &str = include_str!("../../../frontend/web/style/favicon.svg");
 
 /// Where the compiled browser assets live and the rendering options.
 #[derive(Debug, Clone)]
@@ -49,17 +50,16 @@ impl Site {
     }
 }
 
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header(("cache-control", "public, max-age=3600"))
-        .body(STYLESHEET)
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok().content_type(content_type).insert_header(("cache-control", "public, max-age=3600")).body(body)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, site: &Site) {
     let options = site.options.clone();
     let routes = generate_route_list(meridian_web::App);
-    cfg.route("/assets/meridian.css", web::get().to(stylesheet));
+    cfg.route("/assets/meridian.css", web::get().to(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route("/assets/favicon.svg", web::get().to(|| async { asset("image/svg+xml", FAVICON) }))
+        .route("/favicon.ico", web::get().to(|| async { asset("image/svg+xml", FAVICON) }));
     if site.pkg_dir.is_dir() {
         cfg.service(actix_files::Files::new("/pkg", &site.pkg_dir));
     }

@@ -172,3 +172,12 @@ pub fn error_text(e: &ServerFnError) -> String {
         other => other.to_string(),
     }
 }
+
+#[server(prefix = "/fn", endpoint = "change_password")]
+pub async fn change_password(
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+) -> Result<(), ServerFnError> {
+    crate::ssr::change_password(csrf_token, current_password, new_password).await
+}

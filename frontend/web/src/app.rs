@@ -1,5 +1,5 @@
 use crate::components::Nav;
-use crate::pages::{Dashboard, Home, NotFound, SignIn, SignUp, WorkspacePage, WorkspaceSettings};
+use crate::pages::{AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, WorkspacePage, WorkspaceSettings};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::SsrMode;
@@ -17,6 +17,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href="/assets/meridian.css" />
+                <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-up") view=SignUp ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug") view=WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/settings") view=WorkspaceSettings ssr=SsrMode::Async />
                 </Routes>

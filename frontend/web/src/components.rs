@@ -46,7 +46,7 @@ pub fn Nav() -> impl IntoView {
                             Ok(SessionInfo { user: Some(user), csrf }) => {
                                 view! {
                                     <a href="/dashboard">"Dashboard"</a>
-                                    <span class="who">{user.display_name}</span>
+                                    <a href="/account" class="who">{user.display_name}</a>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <Csrf token=csrf />
                                         <button type="submit" class="link">

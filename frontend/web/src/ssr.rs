@@ -313,3 +313,11 @@ pub async fn revoke_api_key(csrf: String, slug: String, key: String) -> Result<(
     services()?.revoke_api_key(&actor, &slug, id).await.map_err(fail)?;
     Ok(())
 }
+
+pub async fn change_password(csrf: String, current: String, new: String) -> Result<(), ServerFnError> {
+    check_csrf(&csrf)?;
+    let actor = signed_in().await?;
+    services()?.change_password(&actor, &current, &new).await.map_err(fail)?;
+    redirect("/account?changed=1");
+    Ok(())
+}

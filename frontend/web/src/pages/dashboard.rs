@@ -67,7 +67,7 @@ pub fn Dashboard() -> impl IntoView {
                             <label>"Name" <input type="text" name="name" required maxlength="100" /></label>
                             <label>
                                 "URL name (slug)"
-                                <input type="text" name="slug" required minlength="3" maxlength="40" pattern="[a-z][a-z0-9-]*" placeholder="la-palma-obs" />
+                                <input type="text" name="slug" required minlength="3" maxlength="40" pattern="[a-z][a-z0-9\\-]*" placeholder="la-palma-obs" />
                             </label>
                             <label>"Description" <textarea name="description" rows="3"></textarea></label>
                             <label>

@@ -1,10 +1,12 @@
 mod account;
+mod account_settings;
 mod dashboard;
 mod home;
 mod workspace;
 mod workspace_settings;
 
 pub use account::{SignIn, SignUp};
+pub use account_settings::AccountPage;
 pub use dashboard::Dashboard;
 pub use home::{Home, NotFound};
 pub use workspace::WorkspacePage;
