@@ -256,7 +256,13 @@ load_on_postgres() {
       sleep 0.2
     done ) &
   SAMPLER_PID=$!
+  # Time the hypervisor took from this VM during the load (the "steal" column of /proc/stat): on a shared host
+  # it explains runs that are slow for reasons outside the program.
+  read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ < /proc/stat; local before_total=$((s1+s2+s3+s4+s5+s6+s7+s8)) before_steal=$s8
   run_load "http://$ADDR/api/v1/me" "$secret"
+  read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ < /proc/stat
+  steal_pct=$(awk -v d=$((s8 - before_steal)) -v t=$((s1+s2+s3+s4+s5+s6+s7+s8 - before_total)) \
+    'BEGIN { if (t > 0) printf "%.1f", 100 * d / t; else print "?" }')
   kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
   rss_peak=$(mib "$(cat "$TMP/rss-peak" 2>/dev/null || echo 0)")
   stop_server
@@ -288,6 +294,7 @@ summary() {
   printf '%-46s %9s\n' "  latency p50 (ms)" "$p50"
   printf '%-46s %9s\n' "  latency p99 (ms)" "$p99"
   printf '%-46s %9s\n' "  requests / errors (non-2xx, socket)" "$total / $errors"
+  printf '%-46s %9s\n' "  CPU stolen by the host during the load (%)" "${steal_pct:-?}"
   echo
   echo "server RSS (VmRSS of the PostgreSQL-backed server)"
   printf '%-46s %9s\n' "  idle, 1 s after start (MiB)" "$rss_idle"

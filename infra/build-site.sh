@@ -16,7 +16,7 @@ rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || r
 cargo build -p meridian-web-hydrate --target wasm32-unknown-unknown --release
 mkdir -p target/site/pkg
 wasm-bindgen --target web --out-dir target/site/pkg --out-name meridian \
-  target/wasm32-unknown-unknown/release/meridian_web_hydrate.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/meridian_web_hydrate.wasm"
 # Shrink the bundle (about 2.5 MB -> well under 1 MB) with binaryen's wasm-opt from npm; skipped, not fatal,
 # when npm cannot provide it.
 if [[ ! -x target/tools/node_modules/.bin/wasm-opt ]]; then

@@ -33,7 +33,8 @@ run "Rust tests on PostgreSQL" env TEST_DATABASE_URL="$TEST_DATABASE_URL" cargo 
 log "browser bundle and binary"
 if bash infra/build-site.sh && cargo build -p meridian-server; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent) || { status=1; log "npm ci failed"; }
-  run "page tests in headless Chromium" bash -c "cd tests/browser && SERVER_BIN=../../target/debug/meridian CHROME_BIN=${CHROME_BIN:-/usr/bin/chromium} npm test --silent"
+  bin=$(realpath "${CARGO_TARGET_DIR:-target}/debug/meridian")
+  run "page tests in headless Chromium" bash -c "cd tests/browser && SERVER_BIN=$bin CHROME_BIN=${CHROME_BIN:-/usr/bin/chromium} npm test --silent"
 else
   status=1; log "building the site failed"
 fi

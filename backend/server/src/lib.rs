@@ -88,7 +88,15 @@ pub async fn ensure_csrf_cookie(
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     // The cookie is built before the request goes on: cloning the request past this point would stop the
     // router from filling in its path parameters.
-    let fresh = if req.cookie(CSRF_COOKIE).is_none() {
+    // Programs on the API, probes and static assets need no CSRF token (API clients that sign in get one with
+    // their session); making one for each of their requests would cost a random token and a header apiece.
+    let path = req.path();
+    let wants_token = !(path.starts_with("/api/")
+        || path.starts_with("/pkg/")
+        || path.starts_with("/assets/")
+        || path == "/healthz"
+        || path == "/readyz");
+    let fresh = if wants_token && req.cookie(CSRF_COOKIE).is_none() {
         let token = meridian_service::new_csrf_token();
         let cookie =
             req.app_data::<web::Data<CookiePolicy>>().map(|policy| policy.csrf_cookie(req.request(), token.clone()));
