@@ -55,6 +55,10 @@ pub struct Config {
     pub login_burst: u32,
     /// Seconds for one spent sign-in attempt to come back.
     pub login_replenish_secs: u64,
+    /// Sign-ups allowed per client address before 429.
+    pub signup_burst: u32,
+    /// Seconds for one spent sign-up to come back.
+    pub signup_replenish_secs: u64,
     /// Where the compiled browser assets (`pkg/`) are; empty means `target/site` beside the binary's workspace.
     pub site_root: PathBuf,
 }
@@ -93,6 +97,8 @@ impl Default for Config {
             billing: BillingConfig::default(),
             login_burst: 10,
             login_replenish_secs: 30,
+            signup_burst: 20,
+            signup_replenish_secs: 180,
             site_root: PathBuf::new(),
         }
     }
@@ -173,5 +179,13 @@ mod tests {
             assert!(!format!("{c:?}").contains("pw@"));
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let file = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/meridian.example.toml"));
+        let c = Config::load(Some(file), &Overrides::default()).expect("example parses");
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/meridian"));
+        assert!(c.public_url.starts_with("https://"));
     }
 }

@@ -19,7 +19,7 @@ pub struct Demo {
 
 async fn account(services: &Services, email: &str, name: &str) -> anyhow::Result<Actor> {
     let creds = match services
-        .sign_up(SignUp { email: email.into(), password: DEMO_PASSWORD.into(), display_name: name.into() })
+        .sign_up(SignUp { email: email.into(), password: DEMO_PASSWORD.into(), display_name: name.into() }, None)
         .await
     {
         Ok(c) => c,

@@ -40,6 +40,8 @@ impl State {
             ServiceConfig {
                 login_burst: config.login_burst,
                 login_replenish_secs: config.login_replenish_secs,
+                signup_burst: config.signup_burst,
+                signup_replenish_secs: config.signup_replenish_secs,
                 ..ServiceConfig::default()
             },
         )

@@ -19,8 +19,9 @@ pub struct SignUp {
 impl Services {
     /// Creates an account with its personal workspace (in one transaction) and signs it in.
     #[tracing::instrument(skip(self, input), fields(email = %input.email))]
-    pub async fn sign_up(&self, input: SignUp) -> ServiceResult<Credentials> {
+    pub async fn sign_up(&self, input: SignUp, ip: Option<std::net::IpAddr>) -> ServiceResult<Credentials> {
         let email = Email::parse(&input.email)?;
+        self.inner.limiter.check_signup(ip)?;
         let password = Password::parse(&input.password)?;
         let display_name = DisplayName::parse(&input.display_name)?;
         let hash = self.inner.hasher.hash(password.expose().to_owned()).await?;

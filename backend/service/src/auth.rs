@@ -70,33 +70,50 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
-/// Sign-in attempts per e-mail address and per client address.
+/// Sign-in attempts per e-mail address and per client address; sign-ups per client address.
 #[derive(Debug)]
 pub(crate) struct LoginLimiter {
     by_email: DefaultKeyedRateLimiter<String>,
     by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    signups: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+/// `burst` at once, then one more every `replenish_secs`.
+fn quota(burst: u32, replenish_secs: u64) -> Quota {
+    let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    let per = std::time::Duration::from_secs(replenish_secs.max(1));
+    Quota::with_period(per).map_or(Quota::per_minute(burst), |q| q.allow_burst(burst))
+}
+
+fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ServiceError {
+    ServiceError::RateLimited {
+        retry_after_secs: not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1),
+    }
 }
 
 impl LoginLimiter {
-    pub(crate) fn new(burst: u32, replenish_secs: u64) -> Self {
-        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
-        let per = std::time::Duration::from_secs(replenish_secs.max(1));
-        let quota = Quota::with_period(per).map_or(Quota::per_minute(burst), |q| q.allow_burst(burst));
-        // A shared address (an observatory's NAT) gets more room than one e-mail address.
-        let ip_burst = burst.saturating_mul(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
-        Self { by_email: RateLimiter::keyed(quota), by_ip: RateLimiter::keyed(quota.allow_burst(ip_burst)) }
+    pub(crate) fn new(config: &crate::ServiceConfig) -> Self {
+        Self {
+            by_email: RateLimiter::keyed(quota(config.login_burst, config.login_replenish_secs)),
+            // A shared address (an observatory's NAT) gets more room than one e-mail address.
+            by_ip: RateLimiter::keyed(quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
+            signups: RateLimiter::keyed(quota(config.signup_burst, config.signup_replenish_secs)),
+        }
     }
 
     fn check(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
-        let clock = DefaultClock::default();
-        let wait = |not_until: governor::NotUntil<_>| ServiceError::RateLimited {
-            retry_after_secs: not_until.wait_time_from(clock.now()).as_secs().max(1),
-        };
-        self.by_email.check_key(&email.as_str().to_owned()).map_err(wait)?;
+        self.by_email.check_key(&email.as_str().to_owned()).map_err(too_many)?;
         if let Some(ip) = ip {
-            self.by_ip.check_key(&ip).map_err(wait)?;
+            self.by_ip.check_key(&ip).map_err(too_many)?;
         }
         Ok(())
+    }
+
+    pub(crate) fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
+        match ip {
+            Some(ip) => self.signups.check_key(&ip).map_err(too_many),
+            None => Ok(()),
+        }
     }
 }
 

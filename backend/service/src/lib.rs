@@ -24,6 +24,9 @@ pub struct ServiceConfig {
     pub login_burst: u32,
     /// Seconds for one spent attempt to come back.
     pub login_replenish_secs: u64,
+    /// Sign-ups allowed per client address before answering 429, and seconds for one to come back.
+    pub signup_burst: u32,
+    pub signup_replenish_secs: u64,
     /// Argon2id cost; the defaults follow OWASP's 2023 minimum (19 MiB, 2 passes).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -35,6 +38,8 @@ impl Default for ServiceConfig {
             session_ttl: chrono::Duration::days(30),
             login_burst: 10,
             login_replenish_secs: 30,
+            signup_burst: 20,
+            signup_replenish_secs: 180,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
         }
@@ -58,7 +63,7 @@ struct Inner {
 
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> ServiceResult<Self> {
-        let limiter = auth::LoginLimiter::new(config.login_burst, config.login_replenish_secs);
+        let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
         Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher }) })
     }

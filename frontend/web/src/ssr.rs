@@ -45,6 +45,11 @@ fn set_cookie(build: impl FnOnce(&actix_web::HttpRequest, &CookiePolicy) -> Cook
     }
 }
 
+fn client_ip() -> Option<std::net::IpAddr> {
+    let req = expect_context::<Request>();
+    meridian_api::auth::client_ip(&req)
+}
+
 /// The form's token must equal the CSRF cookie (double submit), or nothing happens.
 fn check_csrf(token: &str) -> Result<(), ServerFnError> {
     let req = expect_context::<Request>();
@@ -60,6 +65,17 @@ async fn actor() -> Result<Actor, ServerFnError> {
         return Ok(Actor::Anonymous);
     };
     services()?.actor_from_session(&SessionToken::new(token)).await.map_err(fail)
+}
+
+/// For a form: the CSRF check, then the signed-in person (or a redirect to the sign-in page).
+async fn form_caller(csrf: &str) -> Result<(Services, Actor), ServerFnError> {
+    check_csrf(csrf)?;
+    Ok((services()?, signed_in().await?))
+}
+
+/// A page of everything (the settings page shows whole lists, at most 200 rows each).
+fn all_rows() -> PageRequest {
+    PageRequest { limit: meridian_domain::Limit::parse(Some(200)).unwrap_or_default(), after: None }
 }
 
 /// The signed-in person, or a redirect to the sign-in page.
@@ -114,7 +130,7 @@ fn start_session(creds: &meridian_service::Credentials) {
 pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
     let creds = services()?
-        .sign_up(meridian_service::accounts::SignUp { email, password, display_name })
+        .sign_up(meridian_service::accounts::SignUp { email, password, display_name }, client_ip())
         .await
         .map_err(fail)?;
     start_session(&creds);
@@ -124,11 +140,7 @@ pub async fn sign_up(csrf: String, display_name: String, email: String, password
 
 pub async fn sign_in(csrf: String, email: String, password: String) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
-    let ip = {
-        let req = expect_context::<Request>();
-        meridian_api::auth::client_ip(&req)
-    };
-    let creds = services()?.sign_in(&email, &password, ip).await.map_err(fail)?;
+    let creds = services()?.sign_in(&email, &password, client_ip()).await.map_err(fail)?;
     start_session(&creds);
     redirect("/dashboard");
     Ok(())
@@ -146,8 +158,7 @@ pub async fn sign_out(csrf: String) -> Result<(), ServerFnError> {
 
 pub async fn my_workspaces() -> Result<Vec<WorkspaceInfo>, ServerFnError> {
     let actor = signed_in().await?;
-    let page = PageRequest { limit: meridian_domain::Limit::parse(Some(200)).unwrap_or_default(), after: None };
-    let list = services()?.list_my_workspaces(&actor, &page).await.map_err(fail)?;
+    let list = services()?.list_my_workspaces(&actor, &all_rows()).await.map_err(fail)?;
     Ok(list.items.into_iter().map(workspace_info).collect())
 }
 
@@ -158,9 +169,8 @@ pub async fn create_workspace(
     description: String,
     visibility: String,
 ) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
-    let created = services()?
+    let (services, actor) = form_caller(&csrf).await?;
+    let created = services
         .create_workspace(
             &actor,
             CreateWorkspace { slug, name, description: Some(description), visibility: Some(visibility) },
@@ -189,7 +199,7 @@ pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
     let services = services()?;
     let access = services.access(&actor, &slug).await.map_err(fail)?;
     access.require(Action::ViewWorkspace).map_err(fail)?;
-    let all = PageRequest { limit: meridian_domain::Limit::parse(Some(200)).unwrap_or_default(), after: None };
+    let all = all_rows();
     let members = services.list_members(&actor, &slug, &all).await.map_err(fail)?;
     let keys = if access.can(Action::ManageApiKeys) {
         Some(services.list_api_keys(&actor, &slug, &all).await.map_err(fail)?.items)
@@ -244,9 +254,8 @@ pub async fn update_workspace(
     description: String,
     visibility: String,
 ) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
-    services()?
+    let (services, actor) = form_caller(&csrf).await?;
+    services
         .update_workspace(
             &actor,
             &slug,
@@ -258,9 +267,8 @@ pub async fn update_workspace(
 }
 
 pub async fn add_member(csrf: String, slug: String, email: String, role: String) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
-    services()?.add_member(&actor, &slug, &email, &role).await.map_err(fail)?;
+    let (services, actor) = form_caller(&csrf).await?;
+    services.add_member(&actor, &slug, &email, &role).await.map_err(fail)?;
     Ok(())
 }
 
@@ -269,17 +277,15 @@ fn account_id(s: &str) -> Result<AccountId, ServerFnError> {
 }
 
 pub async fn change_role(csrf: String, slug: String, account: String, role: String) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
-    services()?.change_member_role(&actor, &slug, account_id(&account)?, &role).await.map_err(fail)?;
+    let (services, actor) = form_caller(&csrf).await?;
+    services.change_member_role(&actor, &slug, account_id(&account)?, &role).await.map_err(fail)?;
     Ok(())
 }
 
 pub async fn remove_member(csrf: String, slug: String, account: String) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
+    let (services, actor) = form_caller(&csrf).await?;
     let leaving = actor.account().is_some_and(|a| a.id.to_string() == account);
-    services()?.remove_member(&actor, &slug, account_id(&account)?).await.map_err(fail)?;
+    services.remove_member(&actor, &slug, account_id(&account)?).await.map_err(fail)?;
     if leaving {
         redirect("/dashboard");
     }
@@ -287,9 +293,8 @@ pub async fn remove_member(csrf: String, slug: String, account: String) -> Resul
 }
 
 pub async fn create_api_key(csrf: String, slug: String, name: String, scope: String) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
-    let created = services()?.create_api_key(&actor, &slug, &name, &scope).await.map_err(fail)?;
+    let (services, actor) = form_caller(&csrf).await?;
+    let created = services.create_api_key(&actor, &slug, &name, &scope).await.map_err(fail)?;
     // Shown once by the settings page, which clears it; http-only and short-lived.
     set_cookie(|req, p| {
         Cookie::build(NEW_KEY_COOKIE, created.secret.clone())
@@ -304,20 +309,18 @@ pub async fn create_api_key(csrf: String, slug: String, name: String, scope: Str
 }
 
 pub async fn revoke_api_key(csrf: String, slug: String, key: String) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
+    let (services, actor) = form_caller(&csrf).await?;
     let parsed: Result<ApiKeyId, _> = key.parse();
     let Ok(id) = parsed else {
         return Err(ServerFnError::ServerError("API key not found".into()));
     };
-    services()?.revoke_api_key(&actor, &slug, id).await.map_err(fail)?;
+    services.revoke_api_key(&actor, &slug, id).await.map_err(fail)?;
     Ok(())
 }
 
 pub async fn change_password(csrf: String, current: String, new: String) -> Result<(), ServerFnError> {
-    check_csrf(&csrf)?;
-    let actor = signed_in().await?;
-    services()?.change_password(&actor, &current, &new).await.map_err(fail)?;
+    let (services, actor) = form_caller(&csrf).await?;
+    services.change_password(&actor, &current, &new).await.map_err(fail)?;
     redirect("/account?changed=1");
     Ok(())
 }

@@ -1,4 +1,4 @@
-use crate::auth::CookiePolicy;
+use crate::auth::{CookiePolicy, client_ip};
 use crate::error::{ApiError, Problem};
 use crate::routes::sessions::signed_in;
 use crate::types::{AccountBody, SignUpBody};
@@ -15,6 +15,7 @@ use meridian_service::accounts::SignUp;
         (status = 201, description = "Account created and signed in", body = AccountBody),
         (status = 409, description = "E-mail already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid e-mail, password or name", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/accounts")]
@@ -26,7 +27,10 @@ pub async fn create_account(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let creds = services
-        .sign_up(SignUp { email: body.email, password: body.password, display_name: body.display_name })
+        .sign_up(
+            SignUp { email: body.email, password: body.password, display_name: body.display_name },
+            client_ip(&req),
+        )
         .await?;
     Ok(signed_in(&req, &cookies, &creds, true))
 }

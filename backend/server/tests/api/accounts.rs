@@ -1,5 +1,6 @@
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, test_service_config};
 use actix_web::http::StatusCode;
+use meridian_service::ServiceConfig;
 use serde_json::json;
 
 #[actix_web::test]
@@ -102,6 +103,19 @@ async fn sign_in_attempts_are_rate_limited() {
     app.user("Dee").await;
     let r = c.post("/api/v1/sessions", json!({"email": "dee@example.org", "password": PASSWORD})).await;
     assert_eq!(r.status, StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn sign_ups_are_rate_limited_per_address() {
+    let app = TestApp::with_config(ServiceConfig { signup_burst: 2, ..test_service_config() }).await;
+    app.user("One").await;
+    app.user("Two").await;
+    let r = app
+        .client()
+        .post("/api/v1/accounts", json!({"email": "three@example.org", "password": PASSWORD, "display_name": "Three"}))
+        .await;
+    r.assert_problem(429, "rate_limited");
+    assert!(r.headers.contains_key("retry-after"));
 }
 
 #[actix_web::test]
