@@ -2,13 +2,22 @@
 
 pub mod ids;
 pub mod model;
+pub mod observing;
 pub mod page;
 pub mod permissions;
+pub mod sky;
+pub mod tags;
 pub mod values;
 
 pub use ids::*;
+pub use observing::{
+    EntryLevel, FrameType, MountType, NightDate, NightStatus, QualityFlag, TimeLostCategory, TimeZoneName, Tz,
+    night_bounds, night_of,
+};
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use permissions::{Action, ApiKeyScope, Role};
+pub use sky::{Declination, Elevation, Latitude, Longitude, RightAscension, SkyPosition};
+pub use tags::{Tag, Tags};
 pub use values::*;
 
 /// A value that failed validation, naming the field so the client can point at it.

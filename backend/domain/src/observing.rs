@@ -1,0 +1,664 @@
+//! The observing night and the small vocabularies of a night log.
+//!
+//! Observatories file everything under the night it happened in, and a night straddles two calendar dates. Meridian
+//! follows the usual convention: a night runs from local noon at the site to the next local noon, and is named by
+//! the date of its evening. Local noon is far from both dusk and dawn everywhere people observe, so no exposure is
+//! ever split across two nights, and the afternoon's calibrations land in the night they prepare. Because the
+//! boundary is local clock time, a night that spans a daylight-saving change is 23 or 25 hours long (22 or 26 at
+//! Troll, which shifts by two hours).
+
+use crate::ValidationError;
+use chrono::{DateTime, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Re-exported so callers name zones without depending on `chrono-tz` themselves.
+pub use chrono_tz::Tz;
+
+/// An IANA time-zone name that the bundled tz database knows (`Europe/Madrid`, `Atlantic/Canary`, `UTC`). Names are
+/// case-sensitive, as in the database; the spelling given is kept, so a legacy alias such as `US/Mountain` stays
+/// as entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZoneName(Tz);
+
+impl TimeZoneName {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(ValidationError::new("time_zone", "is required"));
+        }
+        s.parse::<Tz>().map(Self).map_err(|_| {
+            ValidationError::new("time_zone", "must be an IANA time zone name such as Europe/Madrid or America/Denver")
+        })
+    }
+
+    #[must_use]
+    pub const fn tz(self) -> Tz {
+        self.0
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl From<Tz> for TimeZoneName {
+    fn from(tz: Tz) -> Self {
+        Self(tz)
+    }
+}
+impl TryFrom<String> for TimeZoneName {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+impl From<TimeZoneName> for String {
+    fn from(t: TimeZoneName) -> String {
+        t.as_str().to_owned()
+    }
+}
+impl std::fmt::Display for TimeZoneName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An observing night, named by the date of its evening (see the module doc). Written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct NightDate(NaiveDate);
+
+impl NightDate {
+    /// Exactly `YYYY-MM-DD`: chrono alone would also take `2024-3-5`, and a night is part of URLs and file names,
+    /// where one spelling per night matters.
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        let shaped = b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        if !shaped {
+            return Err(ValidationError::new("night", "must be a date written YYYY-MM-DD"));
+        }
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Self)
+            .map_err(|_| ValidationError::new("night", "is not a calendar date"))
+    }
+
+    #[must_use]
+    pub const fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl From<NaiveDate> for NightDate {
+    fn from(d: NaiveDate) -> Self {
+        Self(d)
+    }
+}
+impl TryFrom<String> for NightDate {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+impl From<NightDate> for String {
+    fn from(n: NightDate) -> String {
+        n.to_string()
+    }
+}
+impl std::fmt::Display for NightDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+/// The night an instant belongs to at a site in `tz`: local times from 12:00 on belong to that date's night, earlier
+/// ones to the previous evening's. Always consistent with [`night_bounds`].
+#[must_use]
+pub fn night_of(instant: DateTime<Utc>, tz: Tz) -> NightDate {
+    NightDate(night_in(instant, &tz))
+}
+
+/// The instants a night covers at a site in `tz`, as the half-open range `[start, end)`: local noon of the night's
+/// date up to local noon of the next date. Consecutive nights tile the timeline with no gap or overlap.
+#[must_use]
+pub fn night_bounds(night: NightDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    bounds_in(night.0, &tz)
+}
+
+const NOON: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// Local wall-clock time at a UTC instant; `None` only at the very ends of chrono's range.
+fn local_at<Z: TimeZone>(utc: NaiveDateTime, tz: &Z) -> Option<NaiveDateTime> {
+    utc.checked_add_offset(tz.offset_from_utc_datetime(&utc).fix())
+}
+
+/// When a night starts: the first instant at which the local clock reads 12:00 or later on `date`. Noon exists on
+/// every real calendar day today, but the code does not rely on it. If the clock passes noon twice (set back across
+/// it) the first time counts, so a night that has begun is not ended by the change; if it skips noon (set forward
+/// across it, or the whole day skipped, as Samoa did on 2011-12-30) the night starts at the jump.
+fn night_start<Z: TimeZone>(date: NaiveDate, tz: &Z) -> DateTime<Utc> {
+    let noon = date.and_time(NOON);
+    match tz.from_local_datetime(&noon) {
+        MappedLocalTime::Single(t) | MappedLocalTime::Ambiguous(t, _) => t.with_timezone(&Utc),
+        MappedLocalTime::None => first_instant_reaching(noon, tz),
+    }
+}
+
+/// The first whole second whose local time is at least `target`, by bisection over two days either side of
+/// `target` read as UTC (every offset, plus any jump, fits inside that). Transitions in the tz database fall on
+/// whole seconds, so this is exact.
+fn first_instant_reaching<Z: TimeZone>(target: NaiveDateTime, tz: &Z) -> DateTime<Utc> {
+    let fallback = target.and_utc();
+    let window = TimeDelta::hours(48);
+    let (Some(lo), Some(hi)) = (target.checked_sub_signed(window), target.checked_add_signed(window)) else {
+        return fallback;
+    };
+    let reached = |secs: i64| {
+        DateTime::from_timestamp(secs, 0).and_then(|t| local_at(t.naive_utc(), tz)).is_none_or(|local| local >= target)
+    };
+    // Invariant: `lo` has not reached the target, `hi` has.
+    let (mut lo, mut hi) = (lo.and_utc().timestamp(), hi.and_utc().timestamp());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if reached(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    DateTime::from_timestamp(hi, 0).unwrap_or(fallback)
+}
+
+fn bounds_in<Z: TimeZone>(night: NaiveDate, tz: &Z) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = night_start(night, tz);
+    let end = match night.succ_opt() {
+        Some(next) => night_start(next, tz),
+        None => start.checked_add_signed(TimeDelta::days(1)).unwrap_or(DateTime::<Utc>::MAX_UTC),
+    };
+    (start, end)
+}
+
+/// Decided against [`night_start`] rather than by reading the local hour, so that `night_of` and `night_bounds`
+/// agree even where the clock jumps across noon.
+fn night_in<Z: TimeZone>(instant: DateTime<Utc>, tz: &Z) -> NaiveDate {
+    let mut night = local_at(instant.naive_utc(), tz).map_or_else(|| instant.date_naive(), |l| l.date());
+    // One step back for a morning; the bounded walks only matter for zone data stranger than any real zone.
+    for _ in 0..3 {
+        match night.pred_opt() {
+            Some(prev) if instant < night_start(night, tz) => night = prev,
+            _ => break,
+        }
+    }
+    for _ in 0..3 {
+        match night.succ_opt() {
+            Some(next) if night_start(next, tz) <= instant => night = next,
+            _ => break,
+        }
+    }
+    night
+}
+
+/// A closed set of names: `as_str`/`parse` for forms and query strings, serde in snake_case for JSON, both the
+/// same strings (a test holds them together).
+macro_rules! vocabulary {
+    (
+        $(#[$doc:meta])*
+        $name:ident, field = $field:literal,
+        { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, ValidationError> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    ValidationError::new($field, format!("must be one of {}", names.join(", ")))
+                })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// How much a log entry matters, for filtering the night and the morning report.
+    #[derive(Default)]
+    EntryLevel, field = "level", {
+        /// Routine: target acquired, focus done.
+        #[default]
+        Info = "info",
+        /// Worth a look: rising humidity, a guiding hiccup.
+        Warning = "warning",
+        /// Something broke or cost time; what the day crew reads first.
+        Problem = "problem",
+    }
+);
+
+vocabulary!(
+    /// Why observing time was lost; the totals per category are what observatories report.
+    TimeLostCategory, field = "time_lost_category", {
+        Weather = "weather",
+        Technical = "technical",
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// What an exposure is for: science, or one of the calibrations that reduce it.
+    #[derive(Default)]
+    FrameType, field = "frame_type", {
+        #[default]
+        Science = "science",
+        Bias = "bias",
+        Dark = "dark",
+        Flat = "flat",
+        /// A wavelength-calibration lamp exposure, for spectrographs.
+        Arc = "arc",
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// The observer's verdict on an exposure, so reductions can skip the bad ones.
+    #[derive(Default)]
+    QualityFlag, field = "quality", {
+        #[default]
+        Ok = "ok",
+        Questionable = "questionable",
+        Junk = "junk",
+    }
+);
+
+vocabulary!(
+    /// Whether a night log is still being written. Closing marks the night as reported; it can be reopened.
+    #[derive(Default)]
+    NightStatus, field = "status", {
+        #[default]
+        Open = "open",
+        Closed = "closed",
+    }
+);
+
+vocabulary!(
+    /// How a telescope is mounted; decides field rotation and where the pointing limits lie.
+    MountType, field = "mount", {
+        Equatorial = "equatorial",
+        /// Alt-azimuth.
+        Altaz = "altaz",
+        Fork = "fork",
+        Other = "other",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{FixedOffset, Timelike};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn night(s: &str) -> NightDate {
+        NightDate::parse(s).unwrap()
+    }
+
+    /// A local wall-clock time that exists exactly once.
+    fn local(tz: Tz, s: &str) -> DateTime<Utc> {
+        let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        tz.from_local_datetime(&naive).single().unwrap().with_timezone(&Utc)
+    }
+
+    fn hours(bounds: (DateTime<Utc>, DateTime<Utc>)) -> f64 {
+        (bounds.1 - bounds.0).num_seconds() as f64 / 3600.0
+    }
+
+    /// Checks a night's bounds, its length, and which night the instants around both ends fall in.
+    fn assert_night(tz: Tz, n: &str, start: &str, end: &str, length_h: f64) {
+        let b = night_bounds(night(n), tz);
+        assert_eq!(b, (utc(start), utc(end)), "{tz} {n}");
+        assert_eq!(hours(b), length_h, "{tz} {n}");
+        assert_eq!(night_of(b.0, tz), night(n), "{tz} {n}: start belongs to the night");
+        assert_eq!(night_of(b.1 - TimeDelta::milliseconds(1), tz), night(n), "{tz} {n}: just before the end");
+        assert_ne!(night_of(b.0 - TimeDelta::milliseconds(1), tz), night(n), "{tz} {n}: just before the start");
+        assert_ne!(night_of(b.1, tz), night(n), "{tz} {n}: the end is the next night");
+    }
+
+    #[test]
+    fn time_zone_names() {
+        for ok in ["Europe/Madrid", "Atlantic/Canary", "America/Argentina/Buenos_Aires", "Antarctica/Troll", "UTC"] {
+            assert_eq!(TimeZoneName::parse(ok).unwrap().as_str(), ok);
+        }
+        assert_eq!(TimeZoneName::parse("  Asia/Tokyo ").unwrap().tz(), Tz::Asia__Tokyo);
+        assert_eq!(TimeZoneName::parse("US/Mountain").unwrap().as_str(), "US/Mountain", "aliases keep their name");
+        for bad in ["Mars/Olympus", "", "  ", "europe/madrid", "Europe/Madird", "+01:00", "Europe/", "Madrid"] {
+            let e = TimeZoneName::parse(bad).unwrap_err();
+            assert_eq!(e.field, "time_zone", "{bad}");
+        }
+        assert!(TimeZoneName::parse("Mars/Olympus").unwrap_err().message.contains("IANA"));
+        let json = serde_json::to_string(&TimeZoneName::parse("Atlantic/Canary").unwrap()).unwrap();
+        assert_eq!(json, "\"Atlantic/Canary\"");
+        assert_eq!(serde_json::from_str::<TimeZoneName>(&json).unwrap().tz(), Tz::Atlantic__Canary);
+        assert!(serde_json::from_str::<TimeZoneName>("\"Mars/Olympus\"").is_err());
+    }
+
+    #[test]
+    fn night_dates() {
+        assert_eq!(night("2024-03-30").date(), NaiveDate::from_ymd_opt(2024, 3, 30).unwrap());
+        assert_eq!(night(" 2024-02-29 ").to_string(), "2024-02-29");
+        for bad in
+            ["", "2024-3-30", "2024-03-3", "30/03/2024", "2024-03-30T12:00", "2024/03/30", "+2024-03-30", "abcd-ef-gh"]
+        {
+            let e = NightDate::parse(bad).unwrap_err();
+            assert_eq!((e.field.as_str(), e.message.as_str()), ("night", "must be a date written YYYY-MM-DD"), "{bad}");
+        }
+        for bad in ["2023-02-29", "2024-02-30", "2024-13-01", "2024-00-10", "2024-04-31"] {
+            let e = NightDate::parse(bad).unwrap_err();
+            assert_eq!((e.field.as_str(), e.message.as_str()), ("night", "is not a calendar date"), "{bad}");
+        }
+        assert!(night("2024-03-30") < night("2024-03-31"));
+        assert_eq!(serde_json::to_string(&night("2024-03-30")).unwrap(), "\"2024-03-30\"");
+        assert_eq!(serde_json::from_str::<NightDate>("\"2024-03-30\"").unwrap(), night("2024-03-30"));
+        assert!(serde_json::from_str::<NightDate>("\"2024-3-30\"").is_err());
+    }
+
+    #[test]
+    fn spain_dst() {
+        let madrid = Tz::Europe__Madrid;
+        // Clocks go forward at 02:00 on 31 March 2024: the night of the 30th is 23 hours.
+        assert_night(madrid, "2024-03-30", "2024-03-30T11:00:00Z", "2024-03-31T10:00:00Z", 23.0);
+        assert_eq!(night_of(utc("2024-03-31T00:30:00Z"), madrid), night("2024-03-30"), "01:30 CET");
+        assert_eq!(night_of(utc("2024-03-31T01:30:00Z"), madrid), night("2024-03-30"), "03:30 CEST");
+        // Clocks go back at 03:00 on 27 October 2024: 25 hours, and both 02:30s belong to the same night.
+        assert_night(madrid, "2024-10-26", "2024-10-26T10:00:00Z", "2024-10-27T11:00:00Z", 25.0);
+        assert_eq!(night_of(utc("2024-10-27T00:30:00Z"), madrid), night("2024-10-26"), "first 02:30");
+        assert_eq!(night_of(utc("2024-10-27T01:30:00Z"), madrid), night("2024-10-26"), "second 02:30");
+        // La Palma is an hour behind the mainland and changes at the same UTC instant.
+        let canary = Tz::Atlantic__Canary;
+        assert_night(canary, "2024-03-30", "2024-03-30T12:00:00Z", "2024-03-31T11:00:00Z", 23.0);
+        assert_night(canary, "2024-03-31", "2024-03-31T11:00:00Z", "2024-04-01T11:00:00Z", 24.0);
+        assert_night(canary, "2024-10-26", "2024-10-26T11:00:00Z", "2024-10-27T12:00:00Z", 25.0);
+        assert_night(canary, "2024-10-27", "2024-10-27T12:00:00Z", "2024-10-28T12:00:00Z", 24.0);
+    }
+
+    #[test]
+    fn southern_hemisphere_dst() {
+        // Chile changes at local midnight, in April (back) and September (forward).
+        let santiago = Tz::America__Santiago;
+        assert_night(santiago, "2024-04-06", "2024-04-06T15:00:00Z", "2024-04-07T16:00:00Z", 25.0);
+        assert_night(santiago, "2024-09-07", "2024-09-07T16:00:00Z", "2024-09-08T15:00:00Z", 23.0);
+        assert_eq!(night_of(local(santiago, "2024-09-08 01:30:00"), santiago), night("2024-09-07"));
+        // Sydney: back on 7 April, forward on 6 October 2024.
+        let sydney = Tz::Australia__Sydney;
+        assert_night(sydney, "2024-04-06", "2024-04-06T01:00:00Z", "2024-04-07T02:00:00Z", 25.0);
+        assert_night(sydney, "2024-10-05", "2024-10-05T02:00:00Z", "2024-10-06T01:00:00Z", 23.0);
+        // Lord Howe Island shifts by half an hour.
+        let lord_howe = Tz::Australia__Lord_Howe;
+        assert_night(lord_howe, "2024-10-05", "2024-10-05T01:30:00Z", "2024-10-06T01:00:00Z", 23.5);
+    }
+
+    #[test]
+    fn sites_east_and_west_of_greenwich() {
+        let tokyo = Tz::Asia__Tokyo;
+        assert_night(tokyo, "2024-06-01", "2024-06-01T03:00:00Z", "2024-06-02T03:00:00Z", 24.0);
+        // 08:00 on 2 June in Tokyo is still 1 June in UTC, and the night of 1 June.
+        assert_eq!(night_of(utc("2024-06-01T23:00:00Z"), tokyo), night("2024-06-01"));
+        assert_eq!(night_of(utc("2024-06-01T02:59:00Z"), tokyo), night("2024-05-31"), "11:59 in Tokyo");
+
+        let denver = Tz::America__Denver;
+        assert_night(denver, "2024-06-01", "2024-06-01T18:00:00Z", "2024-06-02T18:00:00Z", 24.0);
+        assert_night(denver, "2024-12-01", "2024-12-01T19:00:00Z", "2024-12-02T19:00:00Z", 24.0);
+        // 21:00 on 1 June in Denver is already 2 June in UTC, but the night of 1 June.
+        assert_eq!(night_of(utc("2024-06-02T03:00:00Z"), denver), night("2024-06-01"));
+
+        let honolulu = Tz::Pacific__Honolulu;
+        assert_night(honolulu, "2024-06-01", "2024-06-01T22:00:00Z", "2024-06-02T22:00:00Z", 24.0);
+        assert_eq!(night_of(utc("2024-06-02T21:59:00Z"), honolulu), night("2024-06-01"), "11:59 HST");
+        assert_eq!(night_of(utc("2024-06-02T22:01:00Z"), honolulu), night("2024-06-02"), "12:01 HST");
+
+        // The extremes of the offset range: the same night's bounds are 25 hours apart in UTC.
+        let kiritimati = night_bounds(night("2024-06-01"), Tz::Pacific__Kiritimati);
+        let pago_pago = night_bounds(night("2024-06-01"), Tz::Pacific__Pago_Pago);
+        assert_eq!(kiritimati.0, utc("2024-05-31T22:00:00Z"));
+        assert_eq!(pago_pago.0, utc("2024-06-01T23:00:00Z"));
+        assert_eq!(
+            night_bounds(night("2024-06-01"), Tz::UTC),
+            (utc("2024-06-01T12:00:00Z"), utc("2024-06-02T12:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn high_latitude_sites() {
+        // The midnight sun does not change the convention: a night is clock time, dark or not.
+        let oslo = Tz::Europe__Oslo;
+        assert_night(oslo, "2024-06-21", "2024-06-21T10:00:00Z", "2024-06-22T10:00:00Z", 24.0);
+        assert_night(oslo, "2024-03-30", "2024-03-30T11:00:00Z", "2024-03-31T10:00:00Z", 23.0);
+        let anchorage = Tz::America__Anchorage;
+        assert_night(anchorage, "2024-03-09", "2024-03-09T21:00:00Z", "2024-03-10T20:00:00Z", 23.0);
+        assert_night(anchorage, "2024-11-02", "2024-11-02T20:00:00Z", "2024-11-03T21:00:00Z", 25.0);
+        // Troll station moves between +00 and +02: nights of 22 and 26 hours.
+        let troll = Tz::Antarctica__Troll;
+        assert_night(troll, "2024-03-30", "2024-03-30T12:00:00Z", "2024-03-31T10:00:00Z", 22.0);
+        assert_night(troll, "2024-10-26", "2024-10-26T10:00:00Z", "2024-10-27T12:00:00Z", 26.0);
+    }
+
+    #[test]
+    fn entries_either_side_of_noon() {
+        for tz in [Tz::Atlantic__Canary, Tz::Europe__Madrid, Tz::America__Santiago, Tz::Asia__Tokyo] {
+            let day = "2024-06-15";
+            let at = |hms: &str| night_of(local(tz, &format!("{day} {hms}")), tz);
+            assert_eq!(at("11:59:00"), night("2024-06-14"), "{tz} 11:59");
+            assert_eq!(at("11:59:59.999"), night("2024-06-14"), "{tz} just before noon");
+            assert_eq!(at("12:00:00"), night("2024-06-15"), "{tz} noon starts the new night");
+            assert_eq!(at("12:01:00"), night("2024-06-15"), "{tz} 12:01");
+            assert_eq!(at("00:00:00"), night("2024-06-14"), "{tz} midnight");
+            assert_eq!(at("23:59:59"), night("2024-06-15"), "{tz} before midnight");
+        }
+    }
+
+    #[test]
+    fn a_skipped_calendar_day() {
+        // Samoa crossed the date line: 29 December 2011 23:59:59 (-10) was followed by 31 December 00:00 (+14).
+        // Noon of the 30th never happened; the night of the 30th starts at the jump and is 12 hours long.
+        let apia = Tz::Pacific__Apia;
+        assert_night(apia, "2011-12-29", "2011-12-29T22:00:00Z", "2011-12-30T10:00:00Z", 12.0);
+        assert_night(apia, "2011-12-30", "2011-12-30T10:00:00Z", "2011-12-30T22:00:00Z", 12.0);
+        assert_night(apia, "2011-12-31", "2011-12-30T22:00:00Z", "2011-12-31T22:00:00Z", 24.0);
+    }
+
+    /// A zone with a single change of offset, for putting the change where no real zone has it: across noon.
+    #[derive(Debug, Clone)]
+    struct OneChange {
+        at: NaiveDateTime,
+        before: FixedOffset,
+        after: FixedOffset,
+    }
+
+    impl OneChange {
+        /// Offsets in minutes east of UTC, changing at `at` (UTC).
+        fn new(at: &str, before_min: i32, after_min: i32) -> Self {
+            Self {
+                at: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap(),
+                before: FixedOffset::east_opt(before_min * 60).unwrap(),
+                after: FixedOffset::east_opt(after_min * 60).unwrap(),
+            }
+        }
+    }
+
+    impl TimeZone for OneChange {
+        type Offset = FixedOffset;
+        fn from_offset(offset: &FixedOffset) -> Self {
+            Self { at: NaiveDateTime::MIN, before: *offset, after: *offset }
+        }
+        fn offset_from_local_date(&self, local: &NaiveDate) -> MappedLocalTime<FixedOffset> {
+            self.offset_from_local_datetime(&local.and_time(NaiveTime::MIN))
+        }
+        fn offset_from_local_datetime(&self, local: &NaiveDateTime) -> MappedLocalTime<FixedOffset> {
+            let as_before = *local - TimeDelta::seconds(self.before.local_minus_utc().into()) < self.at;
+            let as_after = *local - TimeDelta::seconds(self.after.local_minus_utc().into()) >= self.at;
+            match (as_before, as_after) {
+                (true, true) => MappedLocalTime::Ambiguous(self.before, self.after),
+                (true, false) => MappedLocalTime::Single(self.before),
+                (false, true) => MappedLocalTime::Single(self.after),
+                (false, false) => MappedLocalTime::None,
+            }
+        }
+        fn offset_from_utc_date(&self, utc: &NaiveDate) -> FixedOffset {
+            self.offset_from_utc_datetime(&utc.and_time(NaiveTime::MIN))
+        }
+        fn offset_from_utc_datetime(&self, utc: &NaiveDateTime) -> FixedOffset {
+            if *utc < self.at { self.before } else { self.after }
+        }
+    }
+
+    fn nd(s: &str) -> NaiveDate {
+        night(s).date()
+    }
+
+    #[test]
+    fn clock_set_forward_across_noon() {
+        // At 11:30 UTC (= local 11:30) the clock jumps to 12:30: noon never happens, the night starts at the jump.
+        let zone = OneChange::new("2024-06-15 11:30:00", 0, 60);
+        assert_eq!(bounds_in(nd("2024-06-14"), &zone), (utc("2024-06-14T12:00:00Z"), utc("2024-06-15T11:30:00Z")));
+        assert_eq!(bounds_in(nd("2024-06-15"), &zone), (utc("2024-06-15T11:30:00Z"), utc("2024-06-16T11:00:00Z")));
+        assert_eq!(night_in(utc("2024-06-15T11:29:59Z"), &zone), nd("2024-06-14"));
+        assert_eq!(night_in(utc("2024-06-15T11:30:00Z"), &zone), nd("2024-06-15"));
+    }
+
+    #[test]
+    fn clock_set_back_across_noon() {
+        // At 11:30 UTC (= local 12:30) the clock goes back to 11:30: noon happens twice, and the first one counts;
+        // the second pass through 11:xx stays in the night that has begun.
+        let zone = OneChange::new("2024-06-15 11:30:00", 60, 0);
+        assert_eq!(bounds_in(nd("2024-06-15"), &zone), (utc("2024-06-15T11:00:00Z"), utc("2024-06-16T12:00:00Z")));
+        assert_eq!(night_in(utc("2024-06-15T10:59:59Z"), &zone), nd("2024-06-14"));
+        assert_eq!(night_in(utc("2024-06-15T11:00:00Z"), &zone), nd("2024-06-15"));
+        let second_eleven_forty_five = utc("2024-06-15T11:45:00Z");
+        assert_eq!(local_at(second_eleven_forty_five.naive_utc(), &zone).unwrap().hour(), 11);
+        assert_eq!(night_in(second_eleven_forty_five, &zone), nd("2024-06-15"));
+    }
+
+    #[test]
+    fn the_ends_of_time_do_not_panic() {
+        for tz in [Tz::Pacific__Kiritimati, Tz::Pacific__Pago_Pago, Tz::UTC] {
+            for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+                let _ = night_of(t, tz);
+            }
+            for d in [NaiveDate::MIN, NaiveDate::MAX] {
+                let (start, end) = night_bounds(NightDate::from(d), tz);
+                assert!(start <= end);
+            }
+        }
+    }
+
+    /// Every instant lies in the night `night_of` names, nights tile the timeline, and each starts at local noon.
+    #[test]
+    fn every_instant_lies_in_its_night() {
+        let zones = [
+            Tz::UTC,
+            Tz::Europe__Madrid,
+            Tz::Atlantic__Canary,
+            Tz::America__Santiago,
+            Tz::Australia__Sydney,
+            Tz::Australia__Lord_Howe,
+            Tz::Asia__Tokyo,
+            Tz::Asia__Kolkata,
+            Tz::Asia__Kathmandu,
+            Tz::America__Denver,
+            Tz::Pacific__Honolulu,
+            Tz::Pacific__Chatham,
+            Tz::Pacific__Kiritimati,
+            Tz::America__St_Johns,
+            Tz::Europe__Oslo,
+            Tz::America__Anchorage,
+            Tz::Antarctica__Troll,
+            Tz::Pacific__Apia,
+        ];
+        let step = TimeDelta::seconds(7919); // prime, so the samples drift through every time of day
+        for tz in zones {
+            let mut t = utc("2011-06-01T00:00:00Z");
+            let mut checked = 0;
+            while t < utc("2013-06-01T00:00:00Z") {
+                let n = night_of(t, tz);
+                let (start, end) = night_bounds(n, tz);
+                assert!(start <= t && t < end, "{tz} {t}: night {n} is [{start}, {end})");
+                let next = NightDate::from(n.date().succ_opt().unwrap());
+                assert_eq!(night_bounds(next, tz).0, end, "{tz} {n}: nights tile");
+                let length = hours((start, end));
+                if n.date() != nd("2011-12-29") && n.date() != nd("2011-12-30") {
+                    assert!((22.0..=26.0).contains(&length), "{tz} {n}: {length} h");
+                    let local_start = start.with_timezone(&tz);
+                    assert_eq!((local_start.date_naive(), local_start.time()), (n.date(), NOON), "{tz} {n}");
+                }
+                t += step;
+                checked += 1;
+            }
+            assert!(checked > 7900, "{checked}");
+        }
+    }
+
+    #[test]
+    fn vocabularies() {
+        fn check<T>(
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+            parse: fn(&str) -> Result<T, ValidationError>,
+            field: &str,
+        ) where
+            T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
+        {
+            for &v in all {
+                assert_eq!(parse(as_str(v)).unwrap(), v);
+                assert_eq!(serde_json::to_value(v).unwrap(), serde_json::Value::from(as_str(v)), "{v:?}");
+                assert_eq!(serde_json::from_value::<T>(as_str(v).into()).unwrap(), v);
+            }
+            for bad in ["", "Info", "OK", "unknown", " ok"] {
+                if all.iter().all(|&v| as_str(v) != bad) {
+                    assert_eq!(parse(bad).unwrap_err().field, field, "{bad}");
+                }
+            }
+        }
+        check(EntryLevel::ALL, EntryLevel::as_str, EntryLevel::parse, "level");
+        check(TimeLostCategory::ALL, TimeLostCategory::as_str, TimeLostCategory::parse, "time_lost_category");
+        check(FrameType::ALL, FrameType::as_str, FrameType::parse, "frame_type");
+        check(QualityFlag::ALL, QualityFlag::as_str, QualityFlag::parse, "quality");
+        check(NightStatus::ALL, NightStatus::as_str, NightStatus::parse, "status");
+        check(MountType::ALL, MountType::as_str, MountType::parse, "mount");
+
+        assert_eq!(EntryLevel::ALL.len(), 3);
+        assert_eq!(FrameType::ALL.len(), 6);
+        assert_eq!(MountType::ALL.len(), 4);
+        assert_eq!(EntryLevel::parse("fatal").unwrap_err().message, "must be one of info, warning, problem");
+        assert_eq!(MountType::parse("alt-az").unwrap_err().message, "must be one of equatorial, altaz, fork, other");
+        assert_eq!(FrameType::Arc.to_string(), "arc");
+        assert_eq!(
+            (EntryLevel::default(), FrameType::default(), QualityFlag::default(), NightStatus::default()),
+            (EntryLevel::Info, FrameType::Science, QualityFlag::Ok, NightStatus::Open)
+        );
+    }
+}
