@@ -12,7 +12,7 @@ pub(crate) fn to_domain(m: accounts::Model) -> StoreResult<Account> {
         id: AccountId::from_uuid(m.id),
         email: Email::parse(&m.email)?,
         display_name: DisplayName::parse(&m.display_name)?,
-        created_at: m.created_at,
+        created_at: m.created_at.to_utc(),
     })
 }
 
@@ -29,8 +29,8 @@ pub async fn insert(
         display_name: Set(display_name.as_str().to_owned()),
         password_hash: Set(password_hash),
         email_verified_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+        created_at: Set(crate::ts(now)),
+        updated_at: Set(crate::ts(now)),
     }
     .insert(conn)
     .await
@@ -66,7 +66,7 @@ pub async fn set_password_hash(
 ) -> StoreResult<()> {
     let res = accounts::Entity::update_many()
         .col_expr(accounts::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
-        .col_expr(accounts::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(accounts::Column::UpdatedAt, sea_orm::sea_query::Expr::value(crate::ts(now)))
         .filter(accounts::Column::Id.eq(id.as_uuid()))
         .exec(conn)
         .await?;

@@ -18,9 +18,9 @@ fn to_domain(m: api_keys::Model) -> StoreResult<ApiKey> {
         prefix: m.prefix,
         scope: ApiKeyScope::parse(&m.scope)?,
         created_by: AccountId::from_uuid(m.created_by),
-        created_at: m.created_at,
-        last_used_at: m.last_used_at,
-        revoked_at: m.revoked_at,
+        created_at: m.created_at.to_utc(),
+        last_used_at: m.last_used_at.map(|t| t.to_utc()),
+        revoked_at: m.revoked_at.map(|t| t.to_utc()),
     })
 }
 
@@ -44,7 +44,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewApiKey<'_>, now: DateTi
         secret_hash: Set(new.secret_hash),
         scope: Set(new.scope.as_str().to_owned()),
         created_by: Set(new.created_by.as_uuid()),
-        created_at: Set(now),
+        created_at: Set(crate::ts(now)),
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
@@ -97,7 +97,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let res = api_keys::Entity::update_many()
-        .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
+        .col_expr(api_keys::Column::RevokedAt, Expr::value(crate::ts(now)))
         .filter(api_keys::Column::Id.eq(id.as_uuid()))
         .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
         .filter(api_keys::Column::RevokedAt.is_null())
@@ -108,7 +108,7 @@ pub async fn revoke(
 
 pub async fn touch(conn: &impl ConnectionTrait, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
     api_keys::Entity::update_many()
-        .col_expr(api_keys::Column::LastUsedAt, Expr::value(now))
+        .col_expr(api_keys::Column::LastUsedAt, Expr::value(crate::ts(now)))
         .filter(api_keys::Column::Id.eq(id.as_uuid()))
         .exec(conn)
         .await?;

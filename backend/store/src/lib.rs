@@ -38,6 +38,11 @@ pub(crate) fn conflict_on(field: &'static str) -> impl FnOnce(DbErr) -> StoreErr
     }
 }
 
+/// How a timestamp is written: the generated entities hold `DateTime<FixedOffset>`; Meridian always stores UTC.
+pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> sea_orm::prelude::DateTimeWithTimeZone {
+    t.fixed_offset()
+}
+
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
 pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseConnection> {
     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};

@@ -33,7 +33,7 @@ pub async fn insert(
         workspace_id: Set(workspace.as_uuid()),
         account_id: Set(account.as_uuid()),
         role: Set(role.as_str().to_owned()),
-        created_at: Set(now),
+        created_at: Set(crate::ts(now)),
     }
     .insert(conn)
     .await
@@ -62,7 +62,7 @@ fn to_member(m: memberships::Model, a: accounts::Model) -> StoreResult<Member> {
         email: Email::parse(&a.email)?,
         display_name: DisplayName::parse(&a.display_name)?,
         role: Role::parse(&m.role)?,
-        joined_at: m.created_at,
+        joined_at: m.created_at.to_utc(),
     })
 }
 

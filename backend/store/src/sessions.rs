@@ -20,9 +20,9 @@ pub async fn insert(
         id: Set(id.as_uuid()),
         token_hash: Set(token_hash),
         account_id: Set(account.as_uuid()),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        last_seen_at: Set(now),
+        created_at: Set(crate::ts(now)),
+        expires_at: Set(crate::ts(expires_at)),
+        last_seen_at: Set(crate::ts(now)),
     }
     .insert(conn)
     .await?;
@@ -37,12 +37,14 @@ pub async fn find_live(
 ) -> StoreResult<Option<(SessionId, DateTime<Utc>, Account)>> {
     let found = sessions::Entity::find()
         .filter(sessions::Column::TokenHash.eq(token_hash))
-        .filter(sessions::Column::ExpiresAt.gt(now))
+        .filter(sessions::Column::ExpiresAt.gt(crate::ts(now)))
         .find_also_related(accounts::Entity)
         .one(conn)
         .await?;
     match found {
-        Some((s, Some(a))) => Ok(Some((SessionId::from_uuid(s.id), s.last_seen_at, crate::accounts::to_domain(a)?))),
+        Some((s, Some(a))) => {
+            Ok(Some((SessionId::from_uuid(s.id), s.last_seen_at.to_utc(), crate::accounts::to_domain(a)?)))
+        }
         _ => Ok(None),
     }
 }
@@ -55,8 +57,8 @@ pub async fn touch(
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     sessions::Entity::update_many()
-        .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
-        .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
+        .col_expr(sessions::Column::LastSeenAt, Expr::value(crate::ts(now)))
+        .col_expr(sessions::Column::ExpiresAt, Expr::value(crate::ts(expires_at)))
         .filter(sessions::Column::Id.eq(id.as_uuid()))
         .exec(conn)
         .await?;
@@ -82,5 +84,9 @@ pub async fn delete_others(
 }
 
 pub async fn delete_expired(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> StoreResult<u64> {
-    Ok(sessions::Entity::delete_many().filter(sessions::Column::ExpiresAt.lte(now)).exec(conn).await?.rows_affected)
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lte(crate::ts(now)))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }

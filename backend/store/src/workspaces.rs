@@ -21,8 +21,8 @@ pub(crate) fn to_domain(m: workspaces::Model) -> StoreResult<Workspace> {
         description: Description::parse(&m.description)?,
         kind: WorkspaceKind::parse(&m.kind)?,
         visibility: Visibility::parse(&m.visibility)?,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
+        created_at: m.created_at.to_utc(),
+        updated_at: m.updated_at.to_utc(),
     })
 }
 
@@ -47,8 +47,8 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: Dat
         kind: Set(new.kind.as_str().to_owned()),
         visibility: Set(new.visibility.as_str().to_owned()),
         personal_of: Set(new.personal_of.map(|a| a.as_uuid())),
-        created_at: Set(now),
-        updated_at: Set(now),
+        created_at: Set(crate::ts(now)),
+        updated_at: Set(crate::ts(now)),
     }
     .insert(conn)
     .await
@@ -87,7 +87,7 @@ pub async fn update(
     changes: WorkspaceChanges,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut q = workspaces::Entity::update_many().col_expr(workspaces::Column::UpdatedAt, Expr::value(now));
+    let mut q = workspaces::Entity::update_many().col_expr(workspaces::Column::UpdatedAt, Expr::value(crate::ts(now)));
     if let Some(v) = changes.name {
         q = q.col_expr(workspaces::Column::Name, Expr::value(String::from(v)));
     }
