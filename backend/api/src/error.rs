@@ -49,6 +49,13 @@ impl ApiError {
         Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
     }
 
+    /// Adds a `Retry-After` header (seconds).
+    #[must_use]
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
     fn field(mut self, field: &str, message: &str) -> Self {
         self.errors.push(FieldError { field: field.to_owned(), message: message.to_owned() });
         self
@@ -93,9 +100,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::LastOwner => Self::new(S::CONFLICT, "last_owner", e.to_string()),
             ServiceError::RateLimited { retry_after_secs } => {
-                let mut err = Self::new(S::TOO_MANY_REQUESTS, "rate_limited", e.to_string());
-                err.retry_after = Some(retry_after_secs);
-                err
+                Self::new(S::TOO_MANY_REQUESTS, "rate_limited", e.to_string()).retry_after(retry_after_secs)
             }
             ServiceError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

@@ -2,12 +2,14 @@
 
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod types;
 
 pub use auth::{CSRF_COOKIE, CSRF_HEADER, Caller, CookiePolicy, SESSION_COOKIE};
 pub use error::{ApiError, Problem};
+pub use limits::PublicRateLimit;
 pub use openapi::ApiDoc;
 
 use actix_web::web;
@@ -15,11 +17,12 @@ use actix_web::web;
 /// Largest JSON body the API reads (uploads have their own routes and limits).
 pub const JSON_LIMIT: usize = 64 * 1024;
 
-/// Mounts `/api/v1` with its extractor settings. The caller provides `web::Data<Services>` and
-/// `web::Data<CookiePolicy>`.
+/// Mounts `/api/v1` with its extractor settings. The caller provides `web::Data<Services>`,
+/// `web::Data<CookiePolicy>` and, to limit anonymous calls, `web::Data<PublicRateLimit>`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(limits::limit_anonymous))
             .app_data(error::json_config())
             .app_data(error::query_config())
             .app_data(error::path_config())

@@ -59,6 +59,9 @@ pub struct Config {
     pub signup_burst: u32,
     /// Seconds for one spent sign-up to come back.
     pub signup_replenish_secs: u64,
+    /// Anonymous API requests allowed per client address at once, and refilled per second.
+    pub public_burst: u32,
+    pub public_per_second: u32,
     /// Where the compiled browser assets (`pkg/`) are; empty means `target/site` beside the binary's workspace.
     pub site_root: PathBuf,
 }
@@ -99,6 +102,8 @@ impl Default for Config {
             login_replenish_secs: 30,
             signup_burst: 20,
             signup_replenish_secs: 180,
+            public_burst: 120,
+            public_per_second: 20,
             site_root: PathBuf::new(),
         }
     }

@@ -9,7 +9,7 @@ use actix_web::dev::ServiceRequest;
 use actix_web::{App, HttpMessage as _, HttpServer, web};
 use anyhow::Context as _;
 use config::Config;
-use meridian_api::{CSRF_COOKIE, CookiePolicy};
+use meridian_api::{CSRF_COOKIE, CookiePolicy, PublicRateLimit};
 use meridian_service::{ServiceConfig, Services};
 
 /// What the running application holds: the use cases and how to set cookies.
@@ -17,12 +17,14 @@ use meridian_service::{ServiceConfig, Services};
 pub struct State {
     pub services: Services,
     pub cookies: CookiePolicy,
+    /// Shared by every worker, so the allowance is per process, not per thread.
+    pub public_limit: web::Data<PublicRateLimit>,
 }
 
 impl State {
     /// A state around services built elsewhere (tests tune them).
-    pub fn new(services: Services, cookies: CookiePolicy) -> Self {
-        Self { services, cookies }
+    pub fn new(services: Services, cookies: CookiePolicy, public_limit: PublicRateLimit) -> Self {
+        Self { services, cookies, public_limit: web::Data::new(public_limit) }
     }
 
     /// Connects to the database (creating the data directory for the embedded default) and migrates when
@@ -49,7 +51,11 @@ impl State {
         if migrate {
             services.migrate().await.map_err(|e| anyhow::anyhow!("migrating: {e}"))?;
         }
-        Ok(Self { services, cookies: CookiePolicy { always_secure: config.public_url.starts_with("https://") } })
+        Ok(Self::new(
+            services,
+            CookiePolicy { always_secure: config.public_url.starts_with("https://") },
+            PublicRateLimit::new(config.public_burst, config.public_per_second),
+        ))
     }
 }
 
@@ -65,10 +71,12 @@ pub fn init_tracing(filter: &str) {
 pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let services = web::Data::new(state.services.clone());
     let cookies = web::Data::new(state.cookies.clone());
+    let public_limit = state.public_limit.clone();
     let site = site.clone();
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(services)
             .app_data(cookies)
+            .app_data(public_limit)
             .service(meridian_api::routes::health::healthz)
             .service(meridian_api::routes::health::readyz)
             .route("/api/v1/openapi.json", web::get().to(openapi_json))

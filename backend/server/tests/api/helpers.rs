@@ -2,7 +2,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, test};
-use meridian_api::CookiePolicy;
+use meridian_api::{CookiePolicy, PublicRateLimit};
 use meridian_server::State;
 use meridian_service::{Migrator, MigratorTrait, ServiceConfig, Services};
 use sea_orm::{ConnectionTrait, Database};
@@ -126,11 +126,16 @@ impl TestApp {
     }
 
     pub async fn with_config(config: ServiceConfig) -> Self {
+        // Generous: the suites make many anonymous calls from one address; the limit has its own test.
+        Self::with_limits(config, PublicRateLimit::new(100_000, 100_000)).await
+    }
+
+    pub async fn with_limits(config: ServiceConfig, public_limit: PublicRateLimit) -> Self {
         let db = TestDb::new().await;
         let conn = meridian_service::connect(&db.url, 5).await.expect("connect");
         let services = Services::new(conn.clone(), config).expect("services");
         services.migrate().await.expect("migrate");
-        let state = State::new(services.clone(), CookiePolicy::default());
+        let state = State::new(services.clone(), CookiePolicy::default(), public_limit);
         let site = meridian_server::pages::Site::for_tests();
         let app = test::init_service(
             App::new()
