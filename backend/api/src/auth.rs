@@ -136,7 +136,25 @@ impl FromRequest for Caller {
     }
 }
 
-/// The client's address, for rate limits. Proxy headers are not trusted: they are the client's to forge.
+/// Reverse proxies whose `X-Forwarded-For` is believed. Empty (the default) believes no header: a client could
+/// write anything there.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
+
+/// The client's address, for rate limits: the TCP peer, or, when the peer is a trusted proxy, the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (proxies append, so the right end is the
+/// part our own proxies wrote).
 pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    let peer = req.peer_addr().map(|a| a.ip())?;
+    let Some(trusted) = req.app_data::<web::Data<TrustedProxies>>().filter(|t| t.0.contains(&peer)) else {
+        return Some(peer);
+    };
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    Some(forwarded.into_iter().rev().find(|ip| !trusted.0.contains(ip)).unwrap_or(peer))
 }

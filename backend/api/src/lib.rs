@@ -7,7 +7,7 @@ pub mod openapi;
 pub mod routes;
 pub mod types;
 
-pub use auth::{CSRF_COOKIE, CSRF_HEADER, Caller, CookiePolicy, SESSION_COOKIE};
+pub use auth::{CSRF_COOKIE, CSRF_HEADER, Caller, CookiePolicy, SESSION_COOKIE, TrustedProxies};
 pub use error::{ApiError, Problem};
 pub use limits::PublicRateLimit;
 pub use openapi::ApiDoc;

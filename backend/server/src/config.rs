@@ -62,6 +62,8 @@ pub struct Config {
     /// Anonymous API requests allowed per client address at once, and refilled per second.
     pub public_burst: u32,
     pub public_per_second: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for rate limits); empty trusts none.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Where the compiled browser assets (`pkg/`) are; empty means `target/site` beside the binary's workspace.
     pub site_root: PathBuf,
 }
@@ -104,6 +106,7 @@ impl Default for Config {
             signup_replenish_secs: 180,
             public_burst: 120,
             public_per_second: 20,
+            trusted_proxies: Vec::new(),
             site_root: PathBuf::new(),
         }
     }

@@ -9,7 +9,7 @@ use actix_web::dev::ServiceRequest;
 use actix_web::{App, HttpMessage as _, HttpServer, web};
 use anyhow::Context as _;
 use config::Config;
-use meridian_api::{CSRF_COOKIE, CookiePolicy, PublicRateLimit};
+use meridian_api::{CSRF_COOKIE, CookiePolicy, PublicRateLimit, TrustedProxies};
 use meridian_service::{ServiceConfig, Services};
 
 /// What the running application holds: the use cases and how to set cookies.
@@ -19,12 +19,25 @@ pub struct State {
     pub cookies: CookiePolicy,
     /// Shared by every worker, so the allowance is per process, not per thread.
     pub public_limit: web::Data<PublicRateLimit>,
+    pub trusted_proxies: web::Data<TrustedProxies>,
 }
 
 impl State {
     /// A state around services built elsewhere (tests tune them).
     pub fn new(services: Services, cookies: CookiePolicy, public_limit: PublicRateLimit) -> Self {
-        Self { services, cookies, public_limit: web::Data::new(public_limit) }
+        Self {
+            services,
+            cookies,
+            public_limit: web::Data::new(public_limit),
+            trusted_proxies: web::Data::new(TrustedProxies::default()),
+        }
+    }
+
+    /// Believe `X-Forwarded-For` from these reverse proxies.
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = web::Data::new(TrustedProxies(proxies));
+        self
     }
 
     /// Connects to the database (creating the data directory for the embedded default) and migrates when
@@ -55,7 +68,8 @@ impl State {
             services,
             CookiePolicy { always_secure: config.public_url.starts_with("https://") },
             PublicRateLimit::new(config.public_burst, config.public_per_second),
-        ))
+        )
+        .with_trusted_proxies(config.trusted_proxies.clone()))
     }
 }
 
@@ -72,11 +86,13 @@ pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::Ser
     let services = web::Data::new(state.services.clone());
     let cookies = web::Data::new(state.cookies.clone());
     let public_limit = state.public_limit.clone();
+    let trusted_proxies = state.trusted_proxies.clone();
     let site = site.clone();
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(services)
             .app_data(cookies)
             .app_data(public_limit)
+            .app_data(trusted_proxies)
             .service(meridian_api::routes::health::healthz)
             .service(meridian_api::routes::health::readyz)
             .route("/api/v1/openapi.json", web::get().to(openapi_json))

@@ -38,3 +38,30 @@ async fn anonymous_api_calls_are_rate_limited_per_address_but_keys_are_not() {
     // Health probes are outside the API and never limited.
     assert_eq!(anon.get("/healthz").await.status, StatusCode::OK);
 }
+
+/// Behind a trusted proxy each client gets its own allowance; a header from anyone else changes nothing.
+#[actix_web::test]
+async fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    let hour = std::time::Duration::from_secs(3600);
+    // The test client's peer is 127.0.0.1.
+    let proxied =
+        TestApp::with_state(test_service_config(), PublicRateLimit::every(2, hour), vec!["127.0.0.1".parse().unwrap()])
+            .await;
+    let direct = TestApp::with_state(test_service_config(), PublicRateLimit::every(2, hour), Vec::new()).await;
+    for (app, separate) in [(&proxied, true), (&direct, false)] {
+        let mut a = app.client();
+        a.forwarded_for = Some("203.0.113.7".into());
+        let mut b = app.client();
+        b.forwarded_for = Some("198.51.100.9, 127.0.0.1".into());
+        for _ in 0..2 {
+            assert_eq!(a.get("/api/v1/workspaces/none-here").await.status, StatusCode::NOT_FOUND);
+        }
+        a.get("/api/v1/workspaces/none-here").await.assert_problem(429, "rate_limited");
+        let r = b.get("/api/v1/workspaces/none-here").await;
+        if separate {
+            r.assert_problem(404, "not_found");
+        } else {
+            r.assert_problem(429, "rate_limited");
+        }
+    }
+}

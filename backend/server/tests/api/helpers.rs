@@ -131,11 +131,19 @@ impl TestApp {
     }
 
     pub async fn with_limits(config: ServiceConfig, public_limit: PublicRateLimit) -> Self {
+        Self::with_state(config, public_limit, Vec::new()).await
+    }
+
+    pub async fn with_state(
+        config: ServiceConfig,
+        public_limit: PublicRateLimit,
+        proxies: Vec<std::net::IpAddr>,
+    ) -> Self {
         let db = TestDb::new().await;
         let conn = meridian_service::connect(&db.url, 5).await.expect("connect");
         let services = Services::new(conn.clone(), config).expect("services");
         services.migrate().await.expect("migrate");
-        let state = State::new(services.clone(), CookiePolicy::default(), public_limit);
+        let state = State::new(services.clone(), CookiePolicy::default(), public_limit).with_trusted_proxies(proxies);
         let site = meridian_server::pages::Site::for_tests();
         let app = test::init_service(
             App::new()
@@ -165,7 +173,14 @@ impl TestApp {
 
     /// A client with no cookies: an anonymous visitor.
     pub fn client(&self) -> Client {
-        Client { app: self.app.clone(), cookies: HashMap::new(), bearer: None, send_csrf: true, csrf_override: None }
+        Client {
+            app: self.app.clone(),
+            cookies: HashMap::new(),
+            bearer: None,
+            send_csrf: true,
+            csrf_override: None,
+            forwarded_for: None,
+        }
     }
 
     /// Signs up a new person and returns a signed-in client with their account id.
@@ -186,6 +201,7 @@ impl TestApp {
             bearer: Some(secret.to_owned()),
             send_csrf: false,
             csrf_override: None,
+            forwarded_for: None,
         }
     }
 }
@@ -243,6 +259,8 @@ pub struct Client {
     pub send_csrf: bool,
     /// Sent as `X-CSRF-Token` instead of the cookie's value.
     pub csrf_override: Option<String>,
+    /// Sent as `X-Forwarded-For`.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -271,6 +289,9 @@ impl Client {
             && let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE)
         {
             req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
+        }
+        if let Some(f) = &self.forwarded_for {
+            req = req.insert_header(("x-forwarded-for", f.clone()));
         }
         if let Some(ct) = content_type {
             req = req.insert_header(("content-type", ct.to_owned()));
