@@ -106,12 +106,23 @@ impl Caller {
             let bearer = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(|| {
                 ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "use Authorization: Bearer <API key>")
             })?;
-            return Ok(services.actor_from_api_key(bearer.trim()).await?);
+            return match services.actor_from_api_key(bearer.trim()).await {
+                Ok(actor) => Ok(actor),
+                Err(e) => {
+                    // A wrong key costs the address like an anonymous call (no free lookups).
+                    crate::limits::count_anonymous(req)?;
+                    Err(e.into())
+                }
+            };
         }
         let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+            crate::limits::count_anonymous(req)?;
             return Ok(Actor::Anonymous);
         };
         let actor = services.actor_from_session(&SessionToken::new(cookie.value())).await?;
+        if matches!(actor, Actor::Anonymous) {
+            crate::limits::count_anonymous(req)?;
+        }
         if check_csrf && matches!(actor, Actor::Session { .. }) && is_unsafe(req.method()) {
             let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if !csrf_matches(req, sent) {

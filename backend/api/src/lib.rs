@@ -22,7 +22,6 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(limits::limit_anonymous))
             .app_data(error::json_config())
             .app_data(error::query_config())
             .app_data(error::path_config())

@@ -1,13 +1,11 @@
-//! A rate limit on anonymous API calls, per client address: public endpoints are free, not unlimited. Callers
-//! with an API key or a session are not counted here (their own limits come with their features).
+//! A rate limit on anonymous API calls, per client address: public endpoints are free, not unlimited. A caller
+//! counts as anonymous unless its API key or session actually checks out, so a made-up cookie or key buys
+//! nothing. Sign-up and sign-in have their own limits in the service.
 
-use crate::auth::{SESSION_COOKIE, client_ip};
+use crate::auth::client_ip;
 use crate::error::ApiError;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
-use actix_web::middleware::Next;
-use actix_web::{ResponseError as _, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
@@ -43,23 +41,18 @@ impl PublicRateLimit {
     }
 }
 
-/// Middleware for `/api/v1`: counts requests that carry neither an API key nor a session cookie.
-pub async fn limit_anonymous(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let anonymous = !req.headers().contains_key(header::AUTHORIZATION) && req.cookie(SESSION_COOKIE).is_none();
-    if anonymous
-        && let (Some(limit), Some(ip)) = (req.app_data::<web::Data<PublicRateLimit>>(), client_ip(req.request()))
-        && let Err(wait) = limit.check(ip)
-    {
-        let err = ApiError::new(
+/// Counts one anonymous call (no credentials, or credentials that did not check out) from this request's address;
+/// `Err` is the 429 to answer once the allowance is used up. Without a configured limit, nothing is counted.
+pub fn count_anonymous(req: &HttpRequest) -> Result<(), ApiError> {
+    let (Some(limit), Some(ip)) = (req.app_data::<web::Data<PublicRateLimit>>(), client_ip(req)) else {
+        return Ok(());
+    };
+    limit.check(ip).map_err(|wait| {
+        ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!("too many anonymous requests from this address; try again in {wait} s, or use an API key"),
         )
-        .retry_after(wait);
-        return Ok(req.into_response(err.error_response()).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
+        .retry_after(wait)
+    })
 }

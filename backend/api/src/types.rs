@@ -56,7 +56,7 @@ pub struct MeBody {
     pub api_key: Option<ApiKeyBody>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct SignUpBody {
     #[schema(example = "ann@observatory.example")]
     pub email: String,
@@ -66,13 +66,13 @@ pub struct SignUpBody {
     pub display_name: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct SignInBody {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct PasswordChangeBody {
     pub current_password: String,
     pub new_password: String,
@@ -246,4 +246,37 @@ list_body!(ApiKeyList, ApiKeyBody);
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthBody {
     pub status: String,
+}
+
+/// Bodies that carry passwords print everything but them.
+macro_rules! redacted_debug {
+    ($t:ty, $($field:ident),*) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))$(.field(stringify!($field), &self.$field))*.finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+redacted_debug!(SignUpBody, email, display_name);
+redacted_debug!(SignInBody, email);
+redacted_debug!(PasswordChangeBody,);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_bodies_never_print_passwords() {
+        let up: SignUpBody =
+            serde_json::from_str(r#"{"email":"a@b.org","password":"hunter2hunter2","display_name":"A"}"#).unwrap();
+        let inn: SignInBody = serde_json::from_str(r#"{"email":"a@b.org","password":"hunter2hunter2"}"#).unwrap();
+        let change: PasswordChangeBody =
+            serde_json::from_str(r#"{"current_password":"hunter2hunter2","new_password":"hunter3hunter3"}"#).unwrap();
+        for printed in [format!("{up:?}"), format!("{inn:?}"), format!("{change:?}")] {
+            assert!(!printed.contains("hunter"), "{printed}");
+        }
+        assert!(format!("{up:?}").contains("a@b.org"));
+    }
 }

@@ -9,11 +9,20 @@ use meridian_store::workspaces::NewWorkspace;
 use meridian_store::{ConnectionTrait, StoreError, TransactionTrait, accounts, members, sessions, workspaces};
 
 /// What a sign-up form carries.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Clone, serde::Deserialize)]
 pub struct SignUp {
     pub email: String,
     pub password: String,
     pub display_name: String,
+}
+
+impl std::fmt::Debug for SignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUp")
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Services {

@@ -3,7 +3,7 @@
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::model::Member;
 use meridian_domain::{AccountId, Action, Email, Page, PageRequest, Role, ValidationError};
-use meridian_store::{TransactionTrait, accounts, members};
+use meridian_store::{accounts, api_keys, members, workspaces};
 
 impl Services {
     /// Who belongs to the workspace (any member, and read keys).
@@ -49,7 +49,8 @@ impl Services {
         access.require(Action::ManageMembers)?;
         let role = Role::parse(role)?;
         let ws = access.workspace.id;
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
+        workspaces::lock(&txn, ws).await?;
         let current = members::role_of(&txn, ws, account).await?.ok_or(ServiceError::NotFound("member"))?;
         if !access.role.is_some_and(|r| r.may_manage(Some(current), Some(role))) {
             return Err(ServiceError::Forbidden("admins can manage only members below the admin role"));
@@ -57,6 +58,9 @@ impl Services {
         members::set_role(&txn, ws, account, role).await?;
         if current == Role::Owner && members::count_owners(&txn, ws).await? == 0 {
             return Err(ServiceError::LastOwner);
+        }
+        if !role.allows(Action::ManageApiKeys) {
+            api_keys::revoke_created_by(&txn, ws, account, crate::now()).await?;
         }
         txn.commit().await.map_err(ServiceError::internal)?;
         members::find(self.db(), ws, account).await?.ok_or(ServiceError::NotFound("member"))
@@ -71,7 +75,8 @@ impl Services {
             access.require(Action::ManageMembers)?;
         }
         let ws = access.workspace.id;
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
+        workspaces::lock(&txn, ws).await?;
         let current = members::role_of(&txn, ws, account).await?.ok_or(ServiceError::NotFound("member"))?;
         if !leaving && !access.role.is_some_and(|r| r.may_manage(Some(current), None)) {
             return Err(ServiceError::Forbidden("admins can remove only members below the admin role"));
@@ -80,6 +85,7 @@ impl Services {
         if current == Role::Owner && members::count_owners(&txn, ws).await? == 0 {
             return Err(ServiceError::LastOwner);
         }
+        api_keys::revoke_created_by(&txn, ws, account, crate::now()).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
     }

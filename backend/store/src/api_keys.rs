@@ -114,3 +114,21 @@ pub async fn touch(conn: &impl ConnectionTrait, id: ApiKeyId, now: DateTime<Utc>
         .await?;
     Ok(())
 }
+
+/// Revokes the keys one person made in a workspace (when they leave it or lose the right to manage keys), so no
+/// key outlives its maker's access. Returns how many were revoked.
+pub async fn revoke_created_by(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let res = api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::RevokedAt, Expr::value(crate::ts(now)))
+        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(api_keys::Column::CreatedBy.eq(account.as_uuid()))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -43,6 +43,18 @@ pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> sea_orm::prelude::DateTime
     t.fixed_offset()
 }
 
+/// A transaction that will write and must see a stable picture of one workspace's memberships: on SQLite it
+/// takes the write lock at BEGIN (IMMEDIATE), so two such transactions queue rather than fail half-way; on
+/// PostgreSQL the caller then locks the workspace row (`workspaces::lock`).
+pub async fn begin_write(db: &DatabaseConnection) -> StoreResult<DatabaseTransaction> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions};
+    let opts = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(opts).await?)
+}
+
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
 pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseConnection> {
     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};

@@ -69,6 +69,14 @@ pub async fn find(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<O
     workspaces::Entity::find_by_id(id.as_uuid()).one(conn).await?.map(to_domain).transpose()
 }
 
+/// Locks the workspace row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's write lock is already
+/// held by `begin_write`), so rules over all its members — "keep one owner" — cannot be broken by two changes
+/// running at once.
+pub async fn lock(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<()> {
+    workspaces::Entity::find_by_id(id.as_uuid()).lock_exclusive().one(conn).await?;
+    Ok(())
+}
+
 pub async fn slug_taken(conn: &impl ConnectionTrait, slug: &Slug) -> StoreResult<bool> {
     Ok(workspaces::Entity::find().filter(workspaces::Column::Slug.eq(slug.as_str())).one(conn).await?.is_some())
 }

@@ -206,13 +206,18 @@ pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
     } else {
         None
     };
-    let fresh_key = cookie(NEW_KEY_COOKIE);
+    // The flash cookie holds `slug:secret`; it is shown (once) only on its own workspace's page.
+    let fresh_key = cookie(NEW_KEY_COOKIE)
+        .and_then(|v| v.split_once(':').filter(|(s, _)| *s == slug).map(|(_, secret)| secret.to_owned()));
     if fresh_key.is_some() {
         set_cookie(|req, p| {
             let mut c = Cookie::build(NEW_KEY_COOKIE, "").path("/").http_only(true).secure(p.secure_for(req)).finish();
             c.make_removal();
             c
         });
+        // A page holding a secret must not be kept by any cache.
+        expect_context::<ResponseOptions>()
+            .insert_header(actix_web::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(SettingsInfo {
         me: actor.account().map(|a| a.id.to_string()).unwrap_or_default(),
@@ -297,7 +302,7 @@ pub async fn create_api_key(csrf: String, slug: String, name: String, scope: Str
     let created = services.create_api_key(&actor, &slug, &name, &scope).await.map_err(fail)?;
     // Shown once by the settings page, which clears it; http-only and short-lived.
     set_cookie(|req, p| {
-        Cookie::build(NEW_KEY_COOKIE, created.secret.clone())
+        Cookie::build(NEW_KEY_COOKIE, format!("{slug}:{}", created.secret))
             .path("/")
             .http_only(true)
             .secure(p.secure_for(req))

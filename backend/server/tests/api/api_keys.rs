@@ -88,3 +88,31 @@ async fn scopes_limit_what_a_key_does() {
     let r = owner.post("/api/v1/workspaces/scope-obs/api-keys", json!({"name": "n", "scope": "admin"})).await;
     assert_eq!(r.body["errors"][0]["field"], "scope");
 }
+
+/// A key never outlives its maker's access: removing the admin who made it, or demoting them below admin,
+/// revokes it at once; keys made by others stay.
+#[actix_web::test]
+async fn keys_die_with_their_makers_access() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Ivy").await;
+    let (mut admin, admin_id) = app.user("Jay").await;
+    let (mut second, second_id) = app.user("Kai").await;
+    workspace(&mut owner, "maker-obs", "private").await;
+    crate::helpers::add_member(&mut owner, "maker-obs", "jay@example.org", "admin").await;
+    crate::helpers::add_member(&mut owner, "maker-obs", "kai@example.org", "admin").await;
+    let (_, by_admin) = api_key(&mut admin, "maker-obs", "read").await;
+    let (_, by_second) = api_key(&mut second, "maker-obs", "read").await;
+    let (_, by_owner) = api_key(&mut owner, "maker-obs", "read").await;
+
+    assert_eq!(
+        owner.delete(&format!("/api/v1/workspaces/maker-obs/members/{admin_id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    app.key_client(&by_admin).get("/api/v1/workspaces/maker-obs").await.assert_problem(401, "invalid_credentials");
+
+    let r = owner.patch(&format!("/api/v1/workspaces/maker-obs/members/{second_id}"), json!({"role": "member"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    app.key_client(&by_second).get("/api/v1/workspaces/maker-obs").await.assert_problem(401, "invalid_credentials");
+
+    assert_eq!(app.key_client(&by_owner).get("/api/v1/workspaces/maker-obs").await.status, StatusCode::OK);
+}

@@ -12,6 +12,11 @@ async fn health_and_readiness() {
     let r = c.get("/readyz").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["status"], "ready");
+    for path in ["/readyz", "/", "/api/v1/nothing"] {
+        let r = c.get(path).await;
+        assert_eq!(r.headers.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
+        assert_eq!(r.headers.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"), "{path}");
+    }
     app.conn.clone().close().await.expect("close");
     let r = c.get("/readyz").await;
     r.assert_problem(503, "not_ready");
@@ -20,8 +25,8 @@ async fn health_and_readiness() {
 #[actix_web::test]
 async fn anonymous_api_calls_are_rate_limited_per_address_but_keys_are_not() {
     let hour = std::time::Duration::from_secs(3600);
-    let app = TestApp::with_limits(test_service_config(), PublicRateLimit::every(4, hour)).await;
-    // The sign-up is an anonymous call too: it spends one of the four.
+    let app = TestApp::with_limits(test_service_config(), PublicRateLimit::every(3, hour)).await;
+    // Sign-up has its own limit and does not spend the anonymous allowance.
     let (mut owner, _) = app.user("Lim").await;
     crate::helpers::workspace(&mut owner, "limited-obs", "public").await;
     let mut anon = app.client();
@@ -32,9 +37,18 @@ async fn anonymous_api_calls_are_rate_limited_per_address_but_keys_are_not() {
     r.assert_problem(429, "rate_limited");
     assert!(r.headers.contains_key("retry-after"));
     // Signed-in people and programs with keys are not counted against the anonymous allowance.
+    let (_, secret) = crate::helpers::api_key(&mut owner, "limited-obs", "read").await;
+    let mut program = app.key_client(&secret);
     for _ in 0..5 {
         assert_eq!(owner.get("/api/v1/workspaces/limited-obs").await.status, StatusCode::OK);
+        assert_eq!(program.get("/api/v1/workspaces/limited-obs").await.status, StatusCode::OK);
     }
+    // A made-up session cookie or key is anonymous and counted like one.
+    let mut faker = app.client();
+    faker.cookies.insert(meridian_api::SESSION_COOKIE.into(), "made-up".into());
+    faker.get("/api/v1/workspaces/limited-obs").await.assert_problem(429, "rate_limited");
+    let mut fake_key = app.key_client(&format!("mrd_00000000_{}", "0".repeat(48)));
+    fake_key.get("/api/v1/workspaces/limited-obs").await.assert_problem(429, "rate_limited");
     // Health probes are outside the API and never limited.
     assert_eq!(anon.get("/healthz").await.status, StatusCode::OK);
 }

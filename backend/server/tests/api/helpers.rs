@@ -148,6 +148,7 @@ impl TestApp {
         let app = test::init_service(
             App::new()
                 .wrap(actix_web::middleware::from_fn(meridian_server::ensure_csrf_cookie))
+                .wrap(meridian_server::security_headers())
                 .configure(meridian_server::configure(&state, &site)),
         )
         .await;

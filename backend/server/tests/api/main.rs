@@ -11,4 +11,5 @@ mod bad_input;
 mod health;
 mod members;
 mod openapi;
+mod pages;
 mod workspaces;

@@ -111,3 +111,26 @@ async fn any_member_may_leave() {
     );
     viewer.get("/api/v1/workspaces/obs-four").await.assert_problem(404, "not_found");
 }
+
+/// Two owners demoting each other at once: one wins, the other is refused, and the workspace keeps exactly one
+/// owner. (In process the two requests may still run one after the other; the row lock that makes the truly
+/// simultaneous case safe is `workspaces::lock`.)
+#[actix_web::test]
+async fn concurrent_demotions_keep_an_owner() {
+    let app = TestApp::new().await;
+    let (mut x, x_id) = app.user("Xeno").await;
+    let (mut y, y_id) = app.user("Yuri").await;
+    workspace(&mut x, "duel-obs", "private").await;
+    add_member(&mut x, "duel-obs", "yuri@example.org", "owner").await;
+    let (path_y, path_x) =
+        (format!("/api/v1/workspaces/duel-obs/members/{y_id}"), format!("/api/v1/workspaces/duel-obs/members/{x_id}"));
+    let (rx, ry) =
+        futures::join!(x.patch(&path_y, json!({"role": "admin"})), y.patch(&path_x, json!({"role": "admin"})));
+    let mut statuses = [rx.status.as_u16(), ry.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses[0], 200, "{} / {}", rx.body, ry.body);
+    assert!(matches!(statuses[1], 403 | 409), "{} / {}", rx.body, ry.body);
+    let members = if rx.status == StatusCode::OK { x } else { y }.get("/api/v1/workspaces/duel-obs/members").await;
+    let owners = members.body["items"].as_array().expect("items").iter().filter(|m| m["role"] == "owner").count();
+    assert_eq!(owners, 1);
+}
