@@ -17,6 +17,9 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The form field that carries the CSRF token when a plain HTML form posts.
 pub const CSRF_FIELD: &str = "csrf_token";
 
+/// The longest cookie lifetime browsers accept.
+const COOKIE_LIFETIME: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::days(400);
+
 /// A CSRF token made for a visitor who had none; the cookie carrying it is set on the response.
 #[derive(Debug, Clone)]
 pub struct FreshCsrf(pub String);
@@ -41,14 +44,16 @@ impl CookiePolicy {
         self.always_secure || req.connection_info().scheme() == "https"
     }
 
-    /// The session cookie: http-only, same-site lax, for the whole site.
-    pub fn session_cookie(&self, req: &HttpRequest, token: &SessionToken, max_age_secs: i64) -> Cookie<'static> {
+    /// The session cookie: http-only, same-site lax, for the whole site. It lives as long as browsers allow
+    /// (400 days): the server's sliding expiry decides when the session ends, and a fixed browser-side age would
+    /// cut off people who use Meridian every day.
+    pub fn session_cookie(&self, req: &HttpRequest, token: &SessionToken) -> Cookie<'static> {
         Cookie::build(SESSION_COOKIE, token.expose().to_owned())
             .path("/")
             .http_only(true)
             .secure(self.secure_for(req))
             .same_site(SameSite::Lax)
-            .max_age(actix_web::cookie::time::Duration::seconds(max_age_secs))
+            .max_age(COOKIE_LIFETIME)
             .finish()
     }
 
@@ -64,13 +69,15 @@ impl CookiePolicy {
         c
     }
 
-    /// The CSRF cookie: readable by the page's script (it must copy it into a header), strict same-site.
+    /// The CSRF cookie: readable by the page's script (it must copy it into a header), strict same-site, and as
+    /// long-lived as the session cookie so the pair survives a browser restart together.
     pub fn csrf_cookie(&self, req: &HttpRequest, value: String) -> Cookie<'static> {
         Cookie::build(CSRF_COOKIE, value)
             .path("/")
             .http_only(false)
             .secure(self.secure_for(req))
             .same_site(SameSite::Strict)
+            .max_age(COOKIE_LIFETIME)
             .finish()
     }
 }
@@ -160,12 +167,64 @@ pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
     let Some(trusted) = req.app_data::<web::Data<TrustedProxies>>().filter(|t| t.0.contains(&peer)) else {
         return Some(peer);
     };
-    let forwarded: Vec<std::net::IpAddr> = req
+    let entries: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    Some(forwarded.into_iter().rev().find(|ip| !trusted.0.contains(ip)).unwrap_or(peer))
+    // Walk from our side; an entry we cannot read ends the walk, since beyond it the client may have written
+    // anything.
+    for entry in entries.into_iter().rev() {
+        match entry.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.0.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn ip_of(forwarded: Option<&str>, trusted: &[&str]) -> Option<std::net::IpAddr> {
+        let trusted = TrustedProxies(trusted.iter().map(|s| s.parse().unwrap()).collect());
+        let mut req =
+            TestRequest::default().peer_addr("10.0.0.1:5000".parse().unwrap()).app_data(web::Data::new(trusted));
+        if let Some(f) = forwarded {
+            req = req.insert_header(("x-forwarded-for", f));
+        }
+        client_ip(&req.to_http_request())
+    }
+
+    #[test]
+    fn forwarded_for_only_through_trusted_proxies() {
+        let peer = Some("10.0.0.1".parse().unwrap());
+        let client = Some("203.0.113.5".parse().unwrap());
+        assert_eq!(ip_of(Some("203.0.113.5"), &[]), peer, "untrusted peer: header ignored");
+        assert_eq!(ip_of(Some("203.0.113.5"), &["10.0.0.1"]), client);
+        assert_eq!(ip_of(Some("198.51.100.1, 203.0.113.5, 10.0.0.2"), &["10.0.0.1", "10.0.0.2"]), client);
+        assert_eq!(ip_of(Some("203.0.113.5, 1.2.3.4:567"), &["10.0.0.1"]), peer, "unreadable entry ends the walk");
+        assert_eq!(ip_of(None, &["10.0.0.1"]), peer);
+    }
+
+    #[test]
+    fn cookies_carry_the_right_flags() {
+        let req = TestRequest::default().to_http_request();
+        let plain = CookiePolicy::default();
+        let s = plain.session_cookie(&req, &SessionToken::new("t")).to_string();
+        assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax") && !s.contains("Secure"), "{s}");
+        assert!(s.contains("Max-Age=34560000"), "{s}");
+        let secure = CookiePolicy { always_secure: true };
+        assert!(secure.session_cookie(&req, &SessionToken::new("t")).to_string().contains("Secure"));
+        assert!(secure.csrf_cookie(&req, "x".into()).to_string().contains("Secure"));
+        let https = TestRequest::default().insert_header(("x-forwarded-proto", "https")).to_http_request();
+        assert!(plain.session_cookie(&https, &SessionToken::new("t")).to_string().contains("Secure"));
+        let c = plain.csrf_cookie(&req, "x".into()).to_string();
+        assert!(!c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{c}");
+    }
 }

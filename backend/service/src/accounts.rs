@@ -93,13 +93,20 @@ impl Services {
     }
 }
 
-/// `base`, or `base-2`, `base-3`, ... whichever is free.
+/// `base`, or `base-2` ... `base-9`, or else `base-<random number>`: a few friendly tries, then one that
+/// cannot be squatted in advance (someone creating `john` ... `john-999` must not block every later John).
 pub(crate) async fn free_slug(conn: &impl ConnectionTrait, base: &Slug) -> ServiceResult<Slug> {
     if !workspaces::slug_taken(conn, base).await? {
         return Ok(base.clone());
     }
-    for n in 2..1000 {
+    for n in 2..10 {
         let candidate = base.with_suffix(n);
+        if !workspaces::slug_taken(conn, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    for _ in 0..5 {
+        let candidate = base.with_suffix(rand::random_range(10_000..100_000_000));
         if !workspaces::slug_taken(conn, &candidate).await? {
             return Ok(candidate);
         }

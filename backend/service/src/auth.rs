@@ -91,6 +91,28 @@ fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Se
     }
 }
 
+/// Past this many tracked keys, a limiter forgets the ones whose allowance has fully come back.
+const PRUNE_ABOVE: usize = 10_000;
+
+fn check_keyed<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: K) -> ServiceResult<()> {
+    if limiter.len() > PRUNE_ABOVE {
+        limiter.retain_recent();
+    }
+    limiter.check_key(&key).map_err(too_many)
+}
+
+/// The unit a client is counted by: its IPv4 address, or its IPv6 /64 (one subscriber gets a whole /64, so
+/// counting single IPv6 addresses would give an attacker endless fresh ones).
+pub fn client_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
 impl LoginLimiter {
     pub(crate) fn new(config: &crate::ServiceConfig) -> Self {
         Self {
@@ -101,17 +123,17 @@ impl LoginLimiter {
         }
     }
 
+    /// The address first, so a throttled address cannot fill the e-mail table with new keys.
     fn check(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
-        self.by_email.check_key(&email.as_str().to_owned()).map_err(too_many)?;
         if let Some(ip) = ip {
-            self.by_ip.check_key(&ip).map_err(too_many)?;
+            check_keyed(&self.by_ip, client_block(ip))?;
         }
-        Ok(())
+        check_keyed(&self.by_email, email.as_str().to_owned())
     }
 
     pub(crate) fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
         match ip {
-            Some(ip) => self.signups.check_key(&ip).map_err(too_many),
+            Some(ip) => check_keyed(&self.signups, client_block(ip)),
             None => Ok(()),
         }
     }
@@ -179,6 +201,7 @@ impl Services {
         let token = random_token(32);
         let now = crate::now();
         let expires_at = now + self.config().session_ttl;
+        sessions::delete_expired(self.db(), now).await?;
         sessions::insert(self.db(), account.id, token_hash(&token), now, expires_at).await?;
         Ok(Credentials { account, session_token: SessionToken(token), expires_at })
     }
@@ -241,5 +264,21 @@ impl Services {
         };
         let access = Access { workspace, role, scope, anonymous: matches!(actor, Actor::Anonymous) };
         if access.knows_workspace() { Ok(access) } else { Err(not_found) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_block;
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_64() {
+        let v4 = "203.0.113.5".parse().unwrap();
+        assert_eq!(client_block(v4), v4);
+        let a = client_block("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = client_block("2001:db8:1:2:bbbb:cccc::9".parse().unwrap());
+        let c = client_block("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, c);
     }
 }

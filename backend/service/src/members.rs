@@ -24,6 +24,7 @@ impl Services {
         if !access.role.is_some_and(|r| r.may_manage(None, Some(role))) {
             return Err(ServiceError::Forbidden("admins can add members up to the member role"));
         }
+        personal_owner_rule(&access.workspace, role)?;
         let Some((account, _)) = accounts::find_by_email(self.db(), &email).await? else {
             return Err(ValidationError::new("email", "no Meridian account has this e-mail address").into());
         };
@@ -55,6 +56,7 @@ impl Services {
         if !access.role.is_some_and(|r| r.may_manage(Some(current), Some(role))) {
             return Err(ServiceError::Forbidden("admins can manage only members below the admin role"));
         }
+        personal_owner_rule(&access.workspace, role)?;
         members::set_role(&txn, ws, account, role).await?;
         if current == Role::Owner && members::count_owners(&txn, ws).await? == 0 {
             return Err(ServiceError::LastOwner);
@@ -89,4 +91,13 @@ impl Services {
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
     }
+}
+
+/// A personal workspace belongs to its person: nobody else becomes its owner, so (with the last-owner rule) its
+/// person can neither leave it nor be demoted in it.
+fn personal_owner_rule(workspace: &meridian_domain::model::Workspace, role: Role) -> ServiceResult<()> {
+    if workspace.kind == meridian_domain::WorkspaceKind::Personal && role == Role::Owner {
+        return Err(ServiceError::Forbidden("a personal workspace has one owner: the person it belongs to"));
+    }
+    Ok(())
 }

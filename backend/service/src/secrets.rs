@@ -9,6 +9,9 @@ use sha2::{Digest, Sha256};
 #[derive(Debug)]
 pub(crate) struct PasswordHasher {
     params: Params,
+    /// At most this many hashes run at once: each takes the configured memory (19 MiB by default), and a burst
+    /// of sign-ins must queue rather than exhaust memory.
+    permits: tokio::sync::Semaphore,
     /// A real hash of a random password, verified when the account does not exist so that the answer takes as
     /// long as for a real account and does not reveal which e-mails are registered.
     dummy: String,
@@ -17,7 +20,8 @@ pub(crate) struct PasswordHasher {
 impl PasswordHasher {
     pub(crate) fn new(memory_kib: u32, iterations: u32) -> ServiceResult<Self> {
         let params = Params::new(memory_kib, iterations, 1, None).map_err(ServiceError::internal)?;
-        let mut this = Self { params, dummy: String::new() };
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let mut this = Self { params, permits: tokio::sync::Semaphore::new(cores * 2), dummy: String::new() };
         this.dummy = this.hash_blocking(&random_token(16))?;
         Ok(this)
     }
@@ -43,6 +47,7 @@ impl PasswordHasher {
 
     /// Hashes off the async threads: argon2 is deliberately slow.
     pub(crate) async fn hash(self: &std::sync::Arc<Self>, password: String) -> ServiceResult<String> {
+        let _permit = self.permits.acquire().await.map_err(ServiceError::internal)?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.hash_blocking(&password)).await.map_err(ServiceError::internal)?
     }
@@ -52,6 +57,7 @@ impl PasswordHasher {
         password: String,
         hash: Option<String>,
     ) -> ServiceResult<bool> {
+        let _permit = self.permits.acquire().await.map_err(ServiceError::internal)?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.verify_blocking(&password, hash.as_deref()))
             .await

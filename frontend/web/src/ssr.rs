@@ -122,8 +122,7 @@ pub async fn public_workspaces() -> Result<Vec<WorkspaceInfo>, ServerFnError> {
 }
 
 fn start_session(creds: &meridian_service::Credentials) {
-    let max_age = (creds.expires_at - chrono::Utc::now()).num_seconds().max(0);
-    set_cookie(|req, p| p.session_cookie(req, &creds.session_token, max_age));
+    set_cookie(|req, p| p.session_cookie(req, &creds.session_token));
     set_cookie(|req, p| p.csrf_cookie(req, meridian_service::new_csrf_token()));
 }
 

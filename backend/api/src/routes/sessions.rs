@@ -7,9 +7,8 @@ use meridian_service::{Actor, Services};
 
 /// The response for a fresh session: the account, the session cookie and a new CSRF cookie.
 pub(crate) fn signed_in(req: &HttpRequest, cookies: &CookiePolicy, creds: &Credentials, created: bool) -> HttpResponse {
-    let max_age = (creds.expires_at - chrono::Utc::now()).num_seconds().max(0);
     let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
-    res.cookie(cookies.session_cookie(req, &creds.session_token, max_age))
+    res.cookie(cookies.session_cookie(req, &creds.session_token))
         .cookie(cookies.csrf_cookie(req, meridian_service::new_csrf_token()))
         .json(AccountBody::from(&creds.account))
 }

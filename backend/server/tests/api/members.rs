@@ -134,3 +134,17 @@ async fn concurrent_demotions_keep_an_owner() {
     let owners = members.body["items"].as_array().expect("items").iter().filter(|m| m["role"] == "owner").count();
     assert_eq!(owners, 1);
 }
+
+#[actix_web::test]
+async fn a_personal_workspace_keeps_its_person_as_sole_owner() {
+    let app = TestApp::new().await;
+    let (mut pat, _) = app.user("Pat").await;
+    let (_, quin_id) = app.user("Quin").await;
+    pat.post("/api/v1/workspaces/pat/members", json!({"email": "quin@example.org", "role": "owner"}))
+        .await
+        .assert_problem(403, "forbidden");
+    add_member(&mut pat, "pat", "quin@example.org", "admin").await;
+    pat.patch(&format!("/api/v1/workspaces/pat/members/{quin_id}"), json!({"role": "owner"}))
+        .await
+        .assert_problem(403, "forbidden");
+}
