@@ -272,3 +272,28 @@ async fn account_routes() {
         .await
         .assert_problem(401, "unauthenticated");
 }
+
+/// Ids are scoped by the workspace in the path: an owner of A naming B's member or key through A's slug gets
+/// 404, and B is left exactly as it was.
+#[actix_web::test]
+async fn ids_of_another_workspace_through_my_slug_are_404() {
+    let app = TestApp::new().await;
+    let (mut alice, _) = app.user("Alice").await;
+    let (mut bob, _) = app.user("Bob").await;
+    let (_, carol_id) = app.user("Carol").await;
+    workspace(&mut alice, "alice-obs", "private").await;
+    workspace(&mut bob, "bob-obs", "private").await;
+    add_member(&mut bob, "bob-obs", "carol@example.org", "viewer").await;
+    let (bob_key_id, bob_key) = api_key(&mut bob, "bob-obs", "read").await;
+
+    let member_path = format!("/api/v1/workspaces/alice-obs/members/{carol_id}");
+    alice.patch(&member_path, json!({"role": "admin"})).await.assert_problem(404, "not_found");
+    alice.delete(&member_path).await.assert_problem(404, "not_found");
+    alice.delete(&format!("/api/v1/workspaces/alice-obs/api-keys/{bob_key_id}")).await.assert_problem(404, "not_found");
+
+    let members = bob.get("/api/v1/workspaces/bob-obs/members").await;
+    let carol =
+        members.body["items"].as_array().expect("items").iter().find(|m| m["account_id"] == carol_id.as_str()).cloned();
+    assert_eq!(carol.expect("carol still a member")["role"], "viewer");
+    assert_eq!(app.key_client(&bob_key).get("/api/v1/workspaces/bob-obs").await.status, 200, "Bob's key still works");
+}
