@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+#[macro_use]
+mod vocabulary;
+
 pub mod ids;
 pub mod model;
 pub mod observing;

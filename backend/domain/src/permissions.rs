@@ -129,37 +129,19 @@ impl Action {
     ];
 }
 
-/// What an API key may do. Keys never administer: members, keys, settings and billing need a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiKeyScope {
-    /// Read the workspace.
-    Read,
-    /// Read, create and edit data, write night logs, upload.
-    Write,
-    /// Upload data files and nothing else (for telescope computers).
-    Upload,
-}
+vocabulary!(
+    /// What an API key may do. Keys never administer: members, keys, settings and billing need a person.
+    ApiKeyScope, field = "scope", {
+        /// Read the workspace.
+        Read = "read",
+        /// Read, create and edit data, write night logs, upload.
+        Write = "write",
+        /// Upload data files and nothing else (for telescope computers).
+        Upload = "upload",
+    }
+);
 
 impl ApiKeyScope {
-    pub const ALL: [ApiKeyScope; 3] = [ApiKeyScope::Read, ApiKeyScope::Write, ApiKeyScope::Upload];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ApiKeyScope::Read => "read",
-            ApiKeyScope::Write => "write",
-            ApiKeyScope::Upload => "upload",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, crate::ValidationError> {
-        ApiKeyScope::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| crate::ValidationError::new("scope", "must be one of read, write, upload"))
-    }
-
     #[must_use]
     pub const fn allows(self, action: Action) -> bool {
         use Action as A;
@@ -170,12 +152,6 @@ impl ApiKeyScope {
             }
             ApiKeyScope::Upload => matches!(action, A::Upload),
         }
-    }
-}
-
-impl std::fmt::Display for ApiKeyScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -229,7 +205,7 @@ mod tests {
     fn scope_matrix_every_cell() {
         assert_eq!(SCOPE_MATRIX.len(), Action::ALL.len());
         for (action, row) in SCOPE_MATRIX {
-            for (scope, expected) in ApiKeyScope::ALL.into_iter().zip(row) {
+            for (&scope, expected) in ApiKeyScope::ALL.iter().zip(row) {
                 assert_eq!(scope.allows(action), expected, "{scope} / {action:?}");
             }
         }
@@ -282,7 +258,7 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Ok(r));
         }
-        for s in ApiKeyScope::ALL {
+        for &s in ApiKeyScope::ALL {
             assert_eq!(ApiKeyScope::parse(s.as_str()), Ok(s));
         }
         assert_eq!(Role::parse("root").unwrap_err().field, "role");

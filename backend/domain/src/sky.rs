@@ -131,6 +131,31 @@ macro_rules! float_serde {
     };
 }
 
+/// A finite value inside the allowed range (the caller says which, and in what words), with -0 made +0.
+fn in_range(field: &str, value: f64, allowed: bool, range: &str) -> Result<f64, ValidationError> {
+    if !value.is_finite() {
+        return Err(ValidationError::new(field, "must be a finite number"));
+    }
+    if !allowed {
+        return Err(ValidationError::new(field, range.to_owned()));
+    }
+    Ok(positive_zero(value))
+}
+
+/// Degrees from decimal or sexagesimal text, with `syntax` as the message for text that is neither.
+fn degrees_from(field: &str, s: &str, syntax: &str) -> Result<f64, ValidationError> {
+    parse_degrees(s).map_err(|e| {
+        ValidationError::new(
+            field,
+            match e {
+                AngleError::Syntax => syntax,
+                AngleError::Minutes => "arcminutes must be below 60",
+                AngleError::Seconds => "arcseconds must be below 60",
+            },
+        )
+    })
+}
+
 /// A site's geodetic latitude in degrees, north positive, -90 to 90.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(try_from = "f64", into = "f64")]
@@ -140,28 +165,13 @@ impl Latitude {
     const FIELD: &'static str = "latitude";
 
     pub fn new(degrees: f64) -> Result<Self, ValidationError> {
-        if !degrees.is_finite() {
-            return Err(ValidationError::new(Self::FIELD, "must be a finite number"));
-        }
-        if !(-90.0..=90.0).contains(&degrees) {
-            return Err(ValidationError::new(Self::FIELD, "must be between -90 and 90 degrees (north positive)"));
-        }
-        Ok(Self(positive_zero(degrees)))
+        let ok = (-90.0..=90.0).contains(&degrees);
+        in_range(Self::FIELD, degrees, ok, "must be between -90 and 90 degrees (north positive)").map(Self)
     }
 
     /// Decimal degrees (`28.7606`) or degrees, arcminutes and arcseconds (`28:45:38`, `28°45′38″`, `-24 37 38`).
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        let degrees = parse_degrees(s).map_err(|e| {
-            ValidationError::new(
-                Self::FIELD,
-                match e {
-                    AngleError::Syntax => "must be degrees, such as 28.7606 or 28:45:38 (north positive)",
-                    AngleError::Minutes => "arcminutes must be below 60",
-                    AngleError::Seconds => "arcseconds must be below 60",
-                },
-            )
-        })?;
-        Self::new(degrees)
+        Self::new(degrees_from(Self::FIELD, s, "must be degrees, such as 28.7606 or 28:45:38 (north positive)")?)
     }
 
     #[must_use]
@@ -187,9 +197,6 @@ impl Longitude {
     const FIELD: &'static str = "longitude";
 
     pub fn new(degrees: f64) -> Result<Self, ValidationError> {
-        if !degrees.is_finite() {
-            return Err(ValidationError::new(Self::FIELD, "must be a finite number"));
-        }
         if degrees > 180.0 && degrees <= 360.0 {
             return Err(ValidationError::new(
                 Self::FIELD,
@@ -199,25 +206,13 @@ impl Longitude {
                 ),
             ));
         }
-        if !(-180.0..=180.0).contains(&degrees) {
-            return Err(ValidationError::new(Self::FIELD, "must be between -180 and 180 degrees (east positive)"));
-        }
-        Ok(Self(positive_zero(degrees)))
+        let ok = (-180.0..=180.0).contains(&degrees);
+        in_range(Self::FIELD, degrees, ok, "must be between -180 and 180 degrees (east positive)").map(Self)
     }
 
     /// Decimal degrees (`-17.8792`) or degrees, arcminutes and arcseconds (`-17:52:45`, `-17°52′45″`).
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        let degrees = parse_degrees(s).map_err(|e| {
-            ValidationError::new(
-                Self::FIELD,
-                match e {
-                    AngleError::Syntax => "must be degrees, such as -17.8792 or -17:52:45 (east positive)",
-                    AngleError::Minutes => "arcminutes must be below 60",
-                    AngleError::Seconds => "arcseconds must be below 60",
-                },
-            )
-        })?;
-        Self::new(degrees)
+        Self::new(degrees_from(Self::FIELD, s, "must be degrees, such as -17.8792 or -17:52:45 (east positive)")?)
     }
 
     #[must_use]
@@ -245,13 +240,8 @@ impl Elevation {
     pub const MAX: f64 = 9000.0;
 
     pub fn new(metres: f64) -> Result<Self, ValidationError> {
-        if !metres.is_finite() {
-            return Err(ValidationError::new(Self::FIELD, "must be a finite number"));
-        }
-        if !(Self::MIN..=Self::MAX).contains(&metres) {
-            return Err(ValidationError::new(Self::FIELD, "must be between -500 and 9000 metres"));
-        }
-        Ok(Self(positive_zero(metres)))
+        let ok = (Self::MIN..=Self::MAX).contains(&metres);
+        in_range(Self::FIELD, metres, ok, "must be between -500 and 9000 metres").map(Self)
     }
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
@@ -284,13 +274,8 @@ impl RightAscension {
     const FIELD: &'static str = "ra";
 
     pub fn new(degrees: f64) -> Result<Self, ValidationError> {
-        if !degrees.is_finite() {
-            return Err(ValidationError::new(Self::FIELD, "must be a finite number"));
-        }
-        if !(0.0..360.0).contains(&degrees) {
-            return Err(ValidationError::new(Self::FIELD, "must be at least 0 and below 360 degrees (0h to 24h)"));
-        }
-        Ok(Self(positive_zero(degrees)))
+        let ok = (0.0..360.0).contains(&degrees);
+        in_range(Self::FIELD, degrees, ok, "must be at least 0 and below 360 degrees (0h to 24h)").map(Self)
     }
 
     /// A single number is degrees (`83.8221`, `83.8221°`), or hours with an `h` (`5.5881h`); two or three parts
@@ -361,32 +346,16 @@ impl Declination {
     const FIELD: &'static str = "dec";
 
     pub fn new(degrees: f64) -> Result<Self, ValidationError> {
-        if !degrees.is_finite() {
-            return Err(ValidationError::new(Self::FIELD, "must be a finite number"));
-        }
-        if !(-90.0..=90.0).contains(&degrees) {
-            return Err(ValidationError::new(Self::FIELD, "must be between -90 and 90 degrees"));
-        }
-        Ok(Self(positive_zero(degrees)))
+        let ok = (-90.0..=90.0).contains(&degrees);
+        in_range(Self::FIELD, degrees, ok, "must be between -90 and 90 degrees").map(Self)
     }
 
     /// Decimal degrees (`-5.3911`) or degrees, arcminutes and arcseconds (`-05:23:28`, `-5d23m28s`, `−05 23 28`,
     /// `-5°23′28″`). The sign belongs to the whole value: `-00:30:00` is -0.5 degrees.
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        let degrees = parse_degrees(s).map_err(|e| {
-            ValidationError::new(
-                Self::FIELD,
-                match e {
-                    AngleError::Syntax => {
-                        "must be degrees (-5.3911) or degrees, arcminutes and arcseconds as -05:23:28, -5d23m28s or \
-                         -05 23 28"
-                    }
-                    AngleError::Minutes => "arcminutes must be below 60",
-                    AngleError::Seconds => "arcseconds must be below 60",
-                },
-            )
-        })?;
-        Self::new(degrees)
+        const SYNTAX: &str =
+            "must be degrees (-5.3911) or degrees, arcminutes and arcseconds as -05:23:28, -5d23m28s or -05 23 28";
+        Self::new(degrees_from(Self::FIELD, s, SYNTAX)?)
     }
 
     #[must_use]

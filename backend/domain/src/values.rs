@@ -309,58 +309,25 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// Who can see a workspace's profile and public page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Anyone, including anonymous visitors, sees the profile and whatever is marked public.
-    Public,
-    /// Only members know it exists.
-    #[default]
-    Private,
-}
+vocabulary!(
+    /// Who can see a workspace's profile and public page.
+    #[derive(Default)]
+    Visibility, field = "visibility", {
+        /// Anyone, including anonymous visitors, sees the profile and whatever is marked public.
+        Public = "public",
+        /// Only members know it exists.
+        #[default]
+        Private = "private",
+    }
+);
 
-impl Visibility {
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Public => "public",
-            Visibility::Private => "private",
-        }
+vocabulary!(
+    /// A personal space (one per account, created with it) or an organisation (an observatory portal).
+    WorkspaceKind, field = "kind", {
+        Personal = "personal",
+        Organization = "organization",
     }
-    pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "public" => Ok(Visibility::Public),
-            "private" => Ok(Visibility::Private),
-            _ => Err(ValidationError::new("visibility", "must be public or private")),
-        }
-    }
-}
-
-/// A personal space (one per account, created with it) or an organisation (an observatory portal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkspaceKind {
-    Personal,
-    Organization,
-}
-
-impl WorkspaceKind {
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            WorkspaceKind::Personal => "personal",
-            WorkspaceKind::Organization => "organization",
-        }
-    }
-    pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "personal" => Ok(WorkspaceKind::Personal),
-            "organization" => Ok(WorkspaceKind::Organization),
-            _ => Err(ValidationError::new("kind", "must be personal or organization")),
-        }
-    }
-}
+);
 
 #[cfg(test)]
 mod tests {

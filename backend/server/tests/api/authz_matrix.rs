@@ -179,7 +179,7 @@ async fn every_route_every_role() {
             add_member(&mut owner, slug, &format!("{}@example.org", name.to_lowercase()), role.as_str()).await;
             people.push((Who::Role(role), c));
         }
-        for scope in ApiKeyScope::ALL {
+        for &scope in ApiKeyScope::ALL {
             let (_, secret) = api_key(&mut owner, slug, scope.as_str()).await;
             people.push((Who::Key(scope), app.key_client(&secret)));
         }
