@@ -96,14 +96,24 @@ pub async fn revoke(
     id: ApiKeyId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    Ok(revoke_where(conn, workspace, api_keys::Column::Id.eq(id.as_uuid()), now).await? == 1)
+}
+
+/// Revokes this workspace's unrevoked keys that match `which`; returns how many.
+async fn revoke_where(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    which: sea_orm::sea_query::SimpleExpr,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let res = api_keys::Entity::update_many()
         .col_expr(api_keys::Column::RevokedAt, Expr::value(crate::ts(now)))
-        .filter(api_keys::Column::Id.eq(id.as_uuid()))
         .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
         .filter(api_keys::Column::RevokedAt.is_null())
+        .filter(which)
         .exec(conn)
         .await?;
-    Ok(res.rows_affected == 1)
+    Ok(res.rows_affected)
 }
 
 pub async fn touch(conn: &impl ConnectionTrait, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
@@ -123,12 +133,5 @@ pub async fn revoke_created_by(
     account: AccountId,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let res = api_keys::Entity::update_many()
-        .col_expr(api_keys::Column::RevokedAt, Expr::value(crate::ts(now)))
-        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(api_keys::Column::CreatedBy.eq(account.as_uuid()))
-        .filter(api_keys::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected)
+    revoke_where(conn, workspace, api_keys::Column::CreatedBy.eq(account.as_uuid()), now).await
 }
