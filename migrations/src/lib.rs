@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_accounts_workspaces;
 mod m20261121_000002_session_expiry_index;
+mod m20261121_000003_observing;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_accounts_workspaces::Migration),
             Box::new(m20261121_000002_session_expiry_index::Migration),
+            Box::new(m20261121_000003_observing::Migration),
         ]
     }
 }

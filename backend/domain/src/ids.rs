@@ -70,3 +70,35 @@ typed_id!(
     /// A browser session.
     SessionId
 );
+typed_id!(
+    /// An observing site (a place with a latitude, longitude and time zone).
+    SiteId
+);
+typed_id!(
+    /// A telescope at a site.
+    TelescopeId
+);
+typed_id!(
+    /// An instrument (camera, spectrograph) on a telescope.
+    InstrumentId
+);
+typed_id!(
+    /// One telescope's log of one observing night.
+    NightLogId
+);
+typed_id!(
+    /// An entry in a night log; its versions share the id.
+    EntryId
+);
+typed_id!(
+    /// An observation or calibration exposure recorded in a night log.
+    ObservationId
+);
+typed_id!(
+    /// A target in a workspace's catalogue.
+    TargetId
+);
+typed_id!(
+    /// A named list of targets.
+    TargetListId
+);

@@ -14,8 +14,8 @@ pub mod values;
 
 pub use ids::*;
 pub use observing::{
-    EntryLevel, FrameType, MountType, NightDate, NightStatus, QualityFlag, TimeLostCategory, TimeZoneName, Tz,
-    night_bounds, night_of,
+    EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,
+    TimeZoneName, Transparency, Tz, measure, night_bounds, night_of, parse_links,
 };
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use permissions::{Action, ApiKeyScope, Role};

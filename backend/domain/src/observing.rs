@@ -274,6 +274,159 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Sky transparency as observers report it, from best to worst.
+    Transparency, field = "transparency", {
+        /// Cloudless and stable: good for absolute photometry.
+        Photometric = "photometric",
+        /// No visible clouds, but not photometric (haze, dust, high thin cirrus).
+        Clear = "clear",
+        ThinClouds = "thin_clouds",
+        ThickClouds = "thick_clouds",
+        /// Dome closed or sky covered.
+        Overcast = "overcast",
+    }
+);
+
+/// A positive physical quantity (aperture, focal length, pixel scale, seeing, exposure time) no larger than `max`;
+/// rejects NaN and infinities. `allow_zero` for quantities where zero is meaningful (a bias has no exposure time).
+pub fn measure(field: &str, value: f64, max: f64, allow_zero: bool) -> Result<f64, ValidationError> {
+    let low_ok = if allow_zero { value >= 0.0 } else { value > 0.0 };
+    if !value.is_finite() || !low_ok || value > max {
+        let low = if allow_zero { "from 0" } else { "greater than 0" };
+        return Err(ValidationError::new(field, format!("must be a number {low} and at most {max}")));
+    }
+    Ok(value)
+}
+
+/// The text of a log entry: Markdown, 1 to 20,000 characters, several lines allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EntryBody(String);
+
+impl EntryBody {
+    pub const MAX: usize = 20_000;
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(ValidationError::new("body", "is required"));
+        }
+        if s.chars().count() > Self::MAX {
+            return Err(ValidationError::new("body", format!("must be at most {} characters", Self::MAX)));
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            return Err(ValidationError::new("body", "contains control characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for EntryBody {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+impl From<EntryBody> for String {
+    fn from(b: EntryBody) -> String {
+        b.0
+    }
+}
+
+/// A link from a log entry to elsewhere (a ticket, a weather page, a data file): an absolute `http` or `https`
+/// URL of at most 2,000 characters, without spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Link(String);
+
+impl Link {
+    pub const MAX: usize = 2000;
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+        let host_ok = rest.is_some_and(|r| r.split(['/', '?', '#']).next().is_some_and(|h| !h.is_empty()));
+        if !host_ok || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ValidationError::new("links", format!("\"{s}\" is not an http(s) URL")));
+        }
+        if s.len() > Self::MAX {
+            return Err(ValidationError::new("links", format!("a link is longer than {} characters", Self::MAX)));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for Link {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+impl From<Link> for String {
+    fn from(l: Link) -> String {
+        l.0
+    }
+}
+
+/// At most ten links, in the order given, without repeats.
+pub fn parse_links<I, S>(items: I) -> Result<Vec<Link>, ValidationError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut links: Vec<Link> = Vec::new();
+    for item in items {
+        let link = Link::parse(item.as_ref())?;
+        if !links.contains(&link) {
+            links.push(link);
+        }
+    }
+    if links.len() > 10 {
+        return Err(ValidationError::new("links", "must be at most 10 links"));
+    }
+    Ok(links)
+}
+
+/// Observing time lost, in whole minutes (1 to a day's 1,440), with why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TimeLost {
+    pub minutes: u32,
+    pub category: TimeLostCategory,
+}
+
+impl TimeLost {
+    pub const MAX_MINUTES: u32 = 1440;
+
+    /// Both or neither: minutes without a category (or the reverse) is an error naming the missing one. Zero
+    /// minutes means no time lost.
+    pub fn parse(minutes: Option<i64>, category: Option<&str>) -> Result<Option<Self>, ValidationError> {
+        let category = category.map(str::trim).filter(|c| !c.is_empty());
+        match (minutes, category) {
+            (None | Some(0), None) => Ok(None),
+            (Some(0), Some(_)) => Ok(None),
+            (None, Some(_)) => Err(ValidationError::new("time_lost_minutes", "is required with a category")),
+            (Some(m), c) => {
+                let minutes = u32::try_from(m)
+                    .ok()
+                    .filter(|m| *m <= Self::MAX_MINUTES)
+                    .ok_or_else(|| ValidationError::new("time_lost_minutes", "must be from 0 to 1440"))?;
+                let Some(c) = c else {
+                    return Err(ValidationError::new(
+                        "time_lost_category",
+                        "is required with time lost (weather, technical or other)",
+                    ));
+                };
+                Ok(Some(Self { minutes, category: TimeLostCategory::parse(c)? }))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,5 +772,55 @@ mod tests {
             (EntryLevel::default(), FrameType::default(), QualityFlag::default(), NightStatus::default()),
             (EntryLevel::Info, FrameType::Science, QualityFlag::Ok, NightStatus::Open)
         );
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    #[test]
+    fn measures_reject_zero_negative_nan_and_too_large() {
+        assert_eq!(measure("aperture_mm", 400.0, 100_000.0, false), Ok(400.0));
+        assert_eq!(measure("exposure_s", 0.0, 1e6, true), Ok(0.0));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 100_001.0] {
+            assert_eq!(measure("aperture_mm", bad, 100_000.0, false).unwrap_err().field, "aperture_mm", "{bad}");
+        }
+    }
+
+    #[test]
+    fn entry_bodies_are_trimmed_and_bounded() {
+        assert_eq!(EntryBody::parse("  dome open\n").unwrap().as_str(), "dome open");
+        assert_eq!(EntryBody::parse(" \n ").unwrap_err().field, "body");
+        assert!(EntryBody::parse(&"x".repeat(EntryBody::MAX + 1)).is_err());
+        assert!(EntryBody::parse("bell\u{7}").is_err());
+        assert!(EntryBody::parse("line one\nline two\ttab").is_ok());
+    }
+
+    #[test]
+    fn links_must_be_http_urls() {
+        assert!(Link::parse("https://jira.example.org/browse/OBS-12").is_ok());
+        assert!(Link::parse("http://weather.example/").is_ok());
+        for bad in ["javascript:alert(1)", "ftp://x", "https://", "https:// spaced.example", "example.org"] {
+            assert_eq!(Link::parse(bad).unwrap_err().field, "links", "{bad}");
+        }
+        let many: Vec<String> = (0..11).map(|i| format!("https://e.example/{i}")).collect();
+        assert!(parse_links(&many).is_err());
+        assert_eq!(parse_links(["https://a.example", "https://a.example"]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn time_lost_needs_minutes_and_category_together() {
+        assert_eq!(TimeLost::parse(None, None), Ok(None));
+        assert_eq!(TimeLost::parse(Some(0), Some("weather")), Ok(None));
+        assert_eq!(
+            TimeLost::parse(Some(45), Some("weather")),
+            Ok(Some(TimeLost { minutes: 45, category: TimeLostCategory::Weather }))
+        );
+        assert_eq!(TimeLost::parse(Some(45), None).unwrap_err().field, "time_lost_category");
+        assert_eq!(TimeLost::parse(None, Some("weather")).unwrap_err().field, "time_lost_minutes");
+        assert_eq!(TimeLost::parse(Some(-5), Some("weather")).unwrap_err().field, "time_lost_minutes");
+        assert_eq!(TimeLost::parse(Some(1441), Some("weather")).unwrap_err().field, "time_lost_minutes");
+        assert_eq!(TimeLost::parse(Some(5), Some("aliens")).unwrap_err().field, "time_lost_category");
     }
 }

@@ -246,6 +246,14 @@ text_value!(
     /// An API key's label.
     KeyName, "name", 1, 100
 );
+text_value!(
+    /// The name of a site, telescope, instrument, target or target list; unique among its kind in a workspace.
+    Name, "name", 1, 100
+);
+text_value!(
+    /// A short single line that may be empty: a detector's model, the observers of a night, a filter.
+    ShortText, "text", 0, 200
+);
 
 /// Free text (Markdown), possibly several lines, at most 10,000 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -175,6 +175,24 @@ impl Access {
         }
     }
 
+    /// Whether the caller may see an object of this workspace: anything when they may view the workspace; public
+    /// objects (a published night log; a public workspace's telescopes) also when the workspace is public.
+    pub fn sees(&self, object_public: bool) -> bool {
+        (object_public && self.workspace.visibility == Visibility::Public) || self.can(Action::ViewWorkspace)
+    }
+
+    /// Reading an object: 404 (naming `what`) when the caller may not see it.
+    pub fn require_visible(&self, object_public: bool, what: &'static str) -> ServiceResult<()> {
+        if self.sees(object_public) { Ok(()) } else { Err(ServiceError::NotFound(what)) }
+    }
+
+    /// Acting on an object: 404 when the caller may not even see it (so ids of private objects cannot be probed),
+    /// otherwise as [`Access::require`] (403, or 401 for anonymous callers).
+    pub fn require_on(&self, object_public: bool, action: Action, what: &'static str) -> ServiceResult<()> {
+        self.require_visible(object_public, what)?;
+        self.require(action)
+    }
+
     /// Members, its own keys, and everyone for a public workspace, know it exists.
     fn knows_workspace(&self) -> bool {
         self.workspace.visibility == Visibility::Public || self.role.is_some() || self.scope.is_some()

@@ -1,9 +1,11 @@
 //! For every route, every role, an outsider, anonymous and every kind of API key: the status is what the
 //! permission matrix in `meridian-domain` says. Objects are real (members and keys that exist), so an outsider's
-//! 404 proves the ids cannot be probed. Later issues add their routes to `ROUTES`.
+//! 404 proves the ids cannot be probed. Each resource's test module lists its routes in a `MATRIX` of its own
+//! (with a `Setup` that makes the objects a call needs); `all_routes` chains them.
 
 use crate::helpers::{Client, TestApp, add_member, api_key, workspace};
 use actix_web::http::Method;
+use futures::future::LocalBoxFuture;
 use meridian_domain::{Action, ApiKeyScope, Role};
 use serde_json::{Value, json};
 
@@ -18,17 +20,39 @@ enum Who {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Needs {
+pub enum Needs {
     /// The action, by anyone the matrix allows it to.
     Action(Action),
     /// The action, by a person (keys never).
     PersonAction(Action),
-    /// Seeing the profile: public, or allowed to view.
-    Profile,
+    /// Reading: anyone when the workspace is public and the object is not private; otherwise those allowed to
+    /// view. (On a workspace-level route this is seeing the profile.)
+    Read,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Target {
+/// What the route's object is, for who may know it exists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Obj {
+    /// The workspace itself, or something every visitor of a public workspace may see (its telescopes).
+    Workspace,
+    /// An object marked public (a published night log): visible to all when its workspace is public too.
+    Public,
+    /// An object private to the workspace: 404 to everyone who may not view the workspace.
+    Private,
+}
+
+/// The request a setup prepared: the path with its ids filled in, and the body.
+pub struct Call {
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+/// Makes what one call needs, as the workspace's owner, and returns the call. Gets the slug and a number unique to
+/// the call (for names).
+pub type Setup = for<'a> fn(&'a mut Client, &'a str, u32) -> LocalBoxFuture<'a, Call>;
+
+#[derive(Clone, Copy)]
+pub enum Target {
     None,
     /// A fresh account that is not a member yet (`newcomer{n}@example.org`).
     Newcomer,
@@ -36,20 +60,28 @@ enum Target {
     Member,
     /// A fresh API key, created for the call.
     Key,
+    /// Objects made by the setup, which also gives the path and body.
+    Setup(Setup),
 }
 
-struct Route {
-    method: Method,
-    /// `{slug}` and `{id}` are filled in.
-    path: &'static str,
-    body: fn(u32) -> Option<Value>,
-    needs: Needs,
-    target: Target,
-    success: u16,
+pub struct Route {
+    pub method: Method,
+    /// `{slug}` and `{id}` are filled in (unless a setup gives the path).
+    pub path: &'static str,
+    pub body: fn(u32) -> Option<Value>,
+    pub needs: Needs,
+    pub object: Obj,
+    pub target: Target,
+    pub success: u16,
 }
 
-fn none(_: u32) -> Option<Value> {
+pub fn none(_: u32) -> Option<Value> {
     None
+}
+
+/// Every route of the API that acts inside a workspace.
+fn all_routes() -> impl Iterator<Item = &'static Route> {
+    ROUTES.iter()
 }
 
 const ROUTES: &[Route] = &[
@@ -57,7 +89,8 @@ const ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/api/v1/workspaces/{slug}",
         body: none,
-        needs: Needs::Profile,
+        needs: Needs::Read,
+        object: Obj::Workspace,
         target: Target::None,
         success: 200,
     },
@@ -66,6 +99,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}",
         body: |n| Some(json!({"name": format!("Renamed {n}")})),
         needs: Needs::Action(Action::UpdateWorkspace),
+        object: Obj::Workspace,
         target: Target::None,
         success: 200,
     },
@@ -74,6 +108,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/members",
         body: none,
         needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Workspace,
         target: Target::None,
         success: 200,
     },
@@ -82,6 +117,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/members",
         body: |n| Some(json!({"email": format!("newcomer{n}@example.org"), "role": "viewer"})),
         needs: Needs::PersonAction(Action::ManageMembers),
+        object: Obj::Workspace,
         target: Target::Newcomer,
         success: 201,
     },
@@ -90,6 +126,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/members/{id}",
         body: |_| Some(json!({"role": "observer"})),
         needs: Needs::PersonAction(Action::ManageMembers),
+        object: Obj::Workspace,
         target: Target::Member,
         success: 200,
     },
@@ -98,6 +135,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/members/{id}",
         body: none,
         needs: Needs::PersonAction(Action::ManageMembers),
+        object: Obj::Workspace,
         target: Target::Member,
         success: 204,
     },
@@ -106,6 +144,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/api-keys",
         body: none,
         needs: Needs::Action(Action::ManageApiKeys),
+        object: Obj::Workspace,
         target: Target::None,
         success: 200,
     },
@@ -114,6 +153,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/api-keys",
         body: |n| Some(json!({"name": format!("key {n}"), "scope": "read"})),
         needs: Needs::PersonAction(Action::ManageApiKeys),
+        object: Obj::Workspace,
         target: Target::None,
         success: 201,
     },
@@ -122,6 +162,7 @@ const ROUTES: &[Route] = &[
         path: "/api/v1/workspaces/{slug}/api-keys/{id}",
         body: none,
         needs: Needs::Action(Action::ManageApiKeys),
+        object: Obj::Workspace,
         target: Target::Key,
         success: 204,
     },
@@ -136,9 +177,10 @@ fn expected(who: Who, public: bool, route: &Route) -> u16 {
     let allowed = match route.needs {
         Needs::Action(a) => can(a, false),
         Needs::PersonAction(a) => can(a, true),
-        Needs::Profile => public || can(Action::ViewWorkspace, false),
+        Needs::Read => (public && route.object != Obj::Private) || can(Action::ViewWorkspace, false),
     };
-    let knows = public || matches!(who, Who::Role(_) | Who::Key(_));
+    let knows_workspace = public || matches!(who, Who::Role(_) | Who::Key(_));
+    let knows = knows_workspace && (route.object != Obj::Private || can(Action::ViewWorkspace, false));
     if allowed {
         route.success
     } else if !knows {
@@ -193,11 +235,16 @@ async fn every_route_every_role() {
         for (who, c) in rest.iter_mut() {
             callers.push((*who, c));
         }
-        for route in ROUTES {
+        for route in all_routes() {
             for i in 0..callers.len() {
                 n += 1;
+                let mut call = None;
                 let target_id = match route.target {
                     Target::None => String::new(),
+                    Target::Setup(setup) => {
+                        call = Some(setup(callers[0].1, slug, n).await);
+                        String::new()
+                    }
                     Target::Newcomer => {
                         app.user(&format!("Newcomer{n}")).await;
                         String::new()
@@ -226,9 +273,12 @@ async fn every_route_every_role() {
                         body["id"].as_str().expect("key id").to_owned()
                     }
                 };
-                let path = route.path.replace("{slug}", slug).replace("{id}", &target_id);
+                let (path, req_body) = match call {
+                    Some(c) => (c.path, c.body),
+                    None => (route.path.replace("{slug}", slug).replace("{id}", &target_id), (route.body)(n)),
+                };
                 let (who, client) = (callers[i].0, &mut *callers[i].1);
-                let (status, body) = send(client, route.method.clone(), &path, (route.body)(n)).await;
+                let (status, body) = send(client, route.method.clone(), &path, req_body).await;
                 let want = expected(who, public, route);
                 if status != want {
                     failures.push(format!("{} {} as {who:?}: got {status}, want {want}: {body}", route.method, path));

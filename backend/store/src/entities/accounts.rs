@@ -20,8 +20,16 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::api_keys::Entity")]
     ApiKeys,
+    #[sea_orm(has_many = "super::entry_versions::Entity")]
+    EntryVersions,
+    #[sea_orm(has_many = "super::log_entries::Entity")]
+    LogEntries,
     #[sea_orm(has_many = "super::memberships::Entity")]
     Memberships,
+    #[sea_orm(has_many = "super::night_logs::Entity")]
+    NightLogs,
+    #[sea_orm(has_many = "super::observations::Entity")]
+    Observations,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
     #[sea_orm(has_one = "super::workspaces::Entity")]
@@ -34,9 +42,33 @@ impl Related<super::api_keys::Entity> for Entity {
     }
 }
 
+impl Related<super::entry_versions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::EntryVersions.def()
+    }
+}
+
+impl Related<super::log_entries::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::LogEntries.def()
+    }
+}
+
 impl Related<super::memberships::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Memberships.def()
+    }
+}
+
+impl Related<super::night_logs::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::NightLogs.def()
+    }
+}
+
+impl Related<super::observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Observations.def()
     }
 }
 

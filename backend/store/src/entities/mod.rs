@@ -4,6 +4,17 @@ pub mod prelude;
 
 pub mod accounts;
 pub mod api_keys;
+pub mod entry_tags;
+pub mod entry_versions;
+pub mod instruments;
+pub mod log_entries;
 pub mod memberships;
+pub mod night_logs;
+pub mod observations;
 pub mod sessions;
+pub mod sites;
+pub mod target_list_items;
+pub mod target_lists;
+pub mod targets;
+pub mod telescopes;
 pub mod workspaces;

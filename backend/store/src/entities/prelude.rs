@@ -2,6 +2,17 @@
 
 pub use super::accounts::Entity as Accounts;
 pub use super::api_keys::Entity as ApiKeys;
+pub use super::entry_tags::Entity as EntryTags;
+pub use super::entry_versions::Entity as EntryVersions;
+pub use super::instruments::Entity as Instruments;
+pub use super::log_entries::Entity as LogEntries;
 pub use super::memberships::Entity as Memberships;
+pub use super::night_logs::Entity as NightLogs;
+pub use super::observations::Entity as Observations;
 pub use super::sessions::Entity as Sessions;
+pub use super::sites::Entity as Sites;
+pub use super::target_list_items::Entity as TargetListItems;
+pub use super::target_lists::Entity as TargetLists;
+pub use super::targets::Entity as Targets;
+pub use super::telescopes::Entity as Telescopes;
 pub use super::workspaces::Entity as Workspaces;

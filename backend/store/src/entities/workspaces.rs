@@ -32,8 +32,24 @@ pub enum Relation {
     Accounts,
     #[sea_orm(has_many = "super::api_keys::Entity")]
     ApiKeys,
+    #[sea_orm(has_many = "super::instruments::Entity")]
+    Instruments,
+    #[sea_orm(has_many = "super::log_entries::Entity")]
+    LogEntries,
     #[sea_orm(has_many = "super::memberships::Entity")]
     Memberships,
+    #[sea_orm(has_many = "super::night_logs::Entity")]
+    NightLogs,
+    #[sea_orm(has_many = "super::observations::Entity")]
+    Observations,
+    #[sea_orm(has_many = "super::sites::Entity")]
+    Sites,
+    #[sea_orm(has_many = "super::target_lists::Entity")]
+    TargetLists,
+    #[sea_orm(has_many = "super::targets::Entity")]
+    Targets,
+    #[sea_orm(has_many = "super::telescopes::Entity")]
+    Telescopes,
 }
 
 impl Related<super::accounts::Entity> for Entity {
@@ -48,9 +64,57 @@ impl Related<super::api_keys::Entity> for Entity {
     }
 }
 
+impl Related<super::instruments::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Instruments.def()
+    }
+}
+
+impl Related<super::log_entries::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::LogEntries.def()
+    }
+}
+
 impl Related<super::memberships::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Memberships.def()
+    }
+}
+
+impl Related<super::night_logs::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::NightLogs.def()
+    }
+}
+
+impl Related<super::observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Observations.def()
+    }
+}
+
+impl Related<super::sites::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Sites.def()
+    }
+}
+
+impl Related<super::target_lists::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TargetLists.def()
+    }
+}
+
+impl Related<super::targets::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Targets.def()
+    }
+}
+
+impl Related<super::telescopes::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Telescopes.def()
     }
 }
 
