@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers. `meridian openapi` prints it; the committed copy is
 //! `public-api/openapi.json`, and a test fails when the two differ.
 
-use crate::routes::{accounts, api_keys, health, me, members, sessions, workspaces};
+use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -25,6 +25,26 @@ use utoipa::{Modify, OpenApi};
         api_keys::list_api_keys,
         api_keys::create_api_key,
         api_keys::delete_api_key,
+        night_logs::list_night_logs,
+        night_logs::create_night_log,
+        night_logs::get_night_log,
+        night_logs::update_night_log,
+        night_logs::get_night_report_markdown,
+        night_logs::get_night_report_csv,
+        night_logs::get_time_lost,
+        entries::list_entries,
+        entries::list_night_log_entries,
+        entries::create_entry,
+        entries::get_entry,
+        entries::update_entry,
+        entries::delete_entry,
+        entries::restore_entry,
+        entries::list_entry_versions,
+        observations::list_observations,
+        observations::create_observation,
+        observations::get_observation,
+        observations::update_observation,
+        observations::delete_observation,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]
@@ -50,6 +70,9 @@ struct V1;
         (name = "workspaces", description = "Observatory portals and personal spaces"),
         (name = "members", description = "Members and roles"),
         (name = "api-keys", description = "Scoped API keys for programs"),
+        (name = "night-logs", description = "Night logs: one per telescope per observing night, with reports and time lost"),
+        (name = "entries", description = "Night-log entries: versioned, soft-deleted, searchable"),
+        (name = "observations", description = "Observations and calibrations recorded in night logs"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

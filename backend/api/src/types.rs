@@ -239,6 +239,8 @@ macro_rules! list_body {
     };
 }
 
+pub(crate) use list_body;
+
 list_body!(WorkspaceList, WorkspaceBody);
 list_body!(MemberList, MemberBody);
 list_body!(ApiKeyList, ApiKeyBody);

@@ -15,7 +15,8 @@ pub mod values;
 pub use ids::*;
 pub use observing::{
     EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,
-    TimeZoneName, Transparency, Tz, measure, night_bounds, night_of, parse_links,
+    TimeZoneName, Transparency, Tz, instant_in_night, local_time_in_night, measure, night_bounds, night_of,
+    parse_links,
 };
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use permissions::{Action, ApiKeyScope, Role};

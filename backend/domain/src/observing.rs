@@ -204,6 +204,43 @@ fn night_in<Z: TimeZone>(instant: DateTime<Utc>, tz: &Z) -> NaiveDate {
     night
 }
 
+/// The instant a local clock time names within `night` at a site in `tz`: times from 12:00 are on the evening's
+/// date, earlier ones on the next morning's (so `02:30` in the night of 2026-03-14 is 2026-03-15 02:30 local). A
+/// time the clock skipped (a spring-forward gap) is an error naming `field`; a time it showed twice (fall-back)
+/// is the first of the two. Accepts `HH:MM` or `HH:MM:SS`.
+pub fn local_time_in_night(
+    night: NightDate,
+    tz: Tz,
+    hhmm: &str,
+    field: &str,
+) -> Result<DateTime<Utc>, ValidationError> {
+    let hhmm = hhmm.trim();
+    let time = NaiveTime::parse_from_str(hhmm, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(hhmm, "%H:%M"))
+        .map_err(|_| ValidationError::new(field, "must be a time written HH:MM or an RFC 3339 timestamp"))?;
+    let date = if time >= NOON { Some(night.0) } else { night.0.succ_opt() };
+    let local = date.ok_or_else(|| ValidationError::new(field, "is out of range"))?.and_time(time);
+    match tz.from_local_datetime(&local) {
+        MappedLocalTime::Single(t) | MappedLocalTime::Ambiguous(t, _) => Ok(t.with_timezone(&Utc)),
+        MappedLocalTime::None => {
+            Err(ValidationError::new(field, format!("{local} does not exist in {} (the clocks skipped it)", tz.name())))
+        }
+    }
+}
+
+/// An instant given as an RFC 3339 timestamp (`2026-03-14T22:05:00Z`, any offset) or as a local clock time within
+/// the night (see [`local_time_in_night`]).
+pub fn instant_in_night(night: NightDate, tz: Tz, s: &str, field: &str) -> Result<DateTime<Utc>, ValidationError> {
+    let s = s.trim();
+    if s.len() > 10 {
+        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+            ValidationError::new(field, "must be an RFC 3339 timestamp such as 2026-03-14T22:05:00Z, or HH:MM")
+        })
+    } else {
+        local_time_in_night(night, tz, s, field)
+    }
+}
+
 vocabulary!(
     /// How much a log entry matters, for filtering the night and the morning report.
     #[derive(Default)]
@@ -778,6 +815,28 @@ mod tests {
 #[cfg(test)]
 mod value_tests {
     use super::*;
+
+    #[test]
+    fn local_times_land_in_the_right_half_of_the_night() {
+        let madrid: Tz = "Europe/Madrid".parse().unwrap();
+        let night = NightDate::parse("2026-03-14").unwrap();
+        let evening = local_time_in_night(night, madrid, "21:30", "occurred_at").unwrap();
+        assert_eq!(evening.to_rfc3339(), "2026-03-14T20:30:00+00:00");
+        let morning = local_time_in_night(night, madrid, "02:15:30", "occurred_at").unwrap();
+        assert_eq!(morning.to_rfc3339(), "2026-03-15T01:15:30+00:00");
+        let (start, end) = night_bounds(night, madrid);
+        assert!(start <= evening && morning < end);
+        assert_eq!(local_time_in_night(night, madrid, "12:00", "t").unwrap(), start);
+        assert_eq!(local_time_in_night(night, madrid, "25:00", "t").unwrap_err().field, "t");
+        // 2026-03-29 02:30 does not exist in Madrid: the clocks go from 02:00 to 03:00.
+        let dst = NightDate::parse("2026-03-28").unwrap();
+        assert!(local_time_in_night(dst, madrid, "02:30", "t").unwrap_err().message.contains("does not exist"));
+        assert_eq!(
+            instant_in_night(night, madrid, "2026-03-14T22:05:00+01:00", "t").unwrap().to_rfc3339(),
+            "2026-03-14T21:05:00+00:00"
+        );
+        assert_eq!(instant_in_night(night, madrid, "yesterday", "t").unwrap_err().field, "t");
+    }
 
     #[test]
     fn measures_reject_zero_negative_nan_and_too_large() {

@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod auth;
 mod error;
 pub mod members;
+pub mod nights;
+pub mod reports;
 mod secrets;
 pub mod workspaces;
 

@@ -3,7 +3,10 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod entities;
+pub mod entries;
 pub mod members;
+pub mod night_logs;
+pub mod observations;
 pub mod sessions;
 pub mod workspaces;
 

@@ -2,9 +2,12 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod entries;
 pub mod health;
 pub mod me;
 pub mod members;
+pub mod night_logs;
+pub mod observations;
 pub mod sessions;
 pub mod workspaces;
 
@@ -26,5 +29,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(members::delete_member)
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
-        .service(api_keys::delete_api_key);
+        .service(api_keys::delete_api_key)
+        .service(night_logs::list_night_logs)
+        .service(night_logs::create_night_log)
+        .service(night_logs::get_night_log)
+        .service(night_logs::update_night_log)
+        .service(night_logs::get_night_report_markdown)
+        .service(night_logs::get_night_report_csv)
+        .service(night_logs::get_time_lost)
+        .service(entries::list_entries)
+        .service(entries::list_night_log_entries)
+        .service(entries::create_entry)
+        .service(entries::get_entry)
+        .service(entries::update_entry)
+        .service(entries::delete_entry)
+        .service(entries::restore_entry)
+        .service(entries::list_entry_versions)
+        .service(observations::list_observations)
+        .service(observations::create_observation)
+        .service(observations::get_observation)
+        .service(observations::update_observation)
+        .service(observations::delete_observation);
 }

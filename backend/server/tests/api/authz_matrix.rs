@@ -35,7 +35,8 @@ pub enum Needs {
 pub enum Obj {
     /// The workspace itself, or something every visitor of a public workspace may see (its telescopes).
     Workspace,
-    /// An object marked public (a published night log): visible to all when its workspace is public too.
+    /// An object marked public (a published night log): visible to all when its workspace is public too; in a
+    /// private workspace, only to those who may view it.
     Public,
     /// An object private to the workspace: 404 to everyone who may not view the workspace.
     Private,
@@ -180,7 +181,12 @@ fn expected(who: Who, public: bool, route: &Route) -> u16 {
         Needs::Read => (public && route.object != Obj::Private) || can(Action::ViewWorkspace, false),
     };
     let knows_workspace = public || matches!(who, Who::Role(_) | Who::Key(_));
-    let knows = knows_workspace && (route.object != Obj::Private || can(Action::ViewWorkspace, false));
+    let sees_object = match route.object {
+        Obj::Workspace => true,
+        Obj::Public => public || can(Action::ViewWorkspace, false),
+        Obj::Private => can(Action::ViewWorkspace, false),
+    };
+    let knows = knows_workspace && sees_object;
     if allowed {
         route.success
     } else if !knows {

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bad_input;
 mod health;
 mod members;
+mod nights;
 mod openapi;
 mod pages;
 mod workspaces;
