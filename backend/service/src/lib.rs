@@ -3,9 +3,11 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod equipment;
 mod error;
 pub mod members;
 mod secrets;
+pub mod targets;
 pub mod workspaces;
 
 pub use auth::{Actor, Credentials};
