@@ -2,6 +2,7 @@
 //! `public-api/openapi.json`, and a test fails when the two differ.
 
 use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
+use crate::routes::{instruments, sites, target_lists, targets, telescopes};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -25,6 +26,34 @@ use utoipa::{Modify, OpenApi};
         api_keys::list_api_keys,
         api_keys::create_api_key,
         api_keys::delete_api_key,
+        sites::list_sites,
+        sites::create_site,
+        sites::get_site,
+        sites::update_site,
+        sites::delete_site,
+        telescopes::list_telescopes,
+        telescopes::create_telescope,
+        telescopes::get_telescope,
+        telescopes::update_telescope,
+        telescopes::delete_telescope,
+        instruments::list_instruments,
+        instruments::create_instrument,
+        instruments::get_instrument,
+        instruments::update_instrument,
+        instruments::delete_instrument,
+        targets::list_targets,
+        targets::create_target,
+        targets::get_target,
+        targets::update_target,
+        targets::delete_target,
+        target_lists::list_target_lists,
+        target_lists::create_target_list,
+        target_lists::get_target_list,
+        target_lists::update_target_list,
+        target_lists::delete_target_list,
+        target_lists::list_target_list_targets,
+        target_lists::create_target_list_target,
+        target_lists::delete_target_list_target,
         night_logs::list_night_logs,
         night_logs::create_night_log,
         night_logs::get_night_log,
@@ -70,6 +99,8 @@ struct V1;
         (name = "workspaces", description = "Observatory portals and personal spaces"),
         (name = "members", description = "Members and roles"),
         (name = "api-keys", description = "Scoped API keys for programs"),
+        (name = "equipment", description = "Sites, telescopes and instruments"),
+        (name = "targets", description = "The target catalogue and target lists"),
         (name = "night-logs", description = "Night logs: one per telescope per observing night, with reports and time lost"),
         (name = "entries", description = "Night-log entries: versioned, soft-deleted, searchable"),
         (name = "observations", description = "Observations and calibrations recorded in night logs"),

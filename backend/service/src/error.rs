@@ -50,6 +50,10 @@ impl From<StoreError> for ServiceError {
             StoreError::Invalid(v) => ServiceError::Validation(v),
             StoreError::Corrupt(v) => ServiceError::Internal(format!("corrupt stored value: {v}")),
             StoreError::Db(e) => ServiceError::Internal(e.to_string()),
+            StoreError::InUse { what } => ServiceError::Conflict {
+                field: what,
+                message: format!("still in use: it has {}; remove them first", what.replace('_', " ")),
+            },
         }
     }
 }

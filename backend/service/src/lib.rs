@@ -3,11 +3,13 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod equipment;
 mod error;
 pub mod members;
 pub mod nights;
 pub mod reports;
 mod secrets;
+pub mod targets;
 pub mod workspaces;
 
 pub use auth::{Actor, Credentials};

@@ -441,6 +441,13 @@ impl Services {
         let log = &view.log;
         access.require_on(log.visibility == Visibility::Public, Action::WriteNightLog, "night log")?;
         open_for_writing(log)?;
+        // What the entry says is checked before when: a bad body is reported even when the time is missing.
+        let level = input.level.as_deref().map(EntryLevel::parse).transpose()?.unwrap_or_default();
+        let body = EntryBody::parse(input.body.as_deref().unwrap_or_default())?;
+        let tags = Tags::parse(input.tags.unwrap_or_default())?;
+        let links = parse_links(input.links.unwrap_or_default())?;
+        let time_lost =
+            TimeLost::parse(input.time_lost_minutes.flatten(), input.time_lost_category.flatten().as_deref())?;
         let tz = view.telescope.time_zone.tz();
         let occurred_at = match input.occurred_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => instant_in_night(log.night, tz, s, "occurred_at")?,
@@ -448,14 +455,11 @@ impl Services {
         };
         let content = EntryContent {
             occurred_at: in_night(log, occurred_at, "occurred_at")?,
-            level: input.level.as_deref().map(EntryLevel::parse).transpose()?.unwrap_or_default(),
-            body: EntryBody::parse(input.body.as_deref().unwrap_or_default())?,
-            tags: Tags::parse(input.tags.unwrap_or_default())?,
-            links: parse_links(input.links.unwrap_or_default())?,
-            time_lost: TimeLost::parse(
-                input.time_lost_minutes.flatten(),
-                input.time_lost_category.flatten().as_deref(),
-            )?,
+            level,
+            body,
+            tags,
+            links,
+            time_lost,
         };
         let author = writer(actor)?;
         let txn = self.db().begin().await.map_err(ServiceError::internal)?;

@@ -4,10 +4,14 @@ pub mod accounts;
 pub mod api_keys;
 pub mod entities;
 pub mod entries;
+pub mod instruments;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
 pub mod sessions;
+pub mod sites;
+pub mod targets;
+pub mod telescopes;
 pub mod workspaces;
 
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
@@ -29,6 +33,9 @@ pub enum StoreError {
     Corrupt(#[from] ValidationError),
     #[error(transparent)]
     Db(#[from] DbErr),
+    /// A row cannot be deleted while others refer to it; `what` names them (`telescopes`, `night_logs`).
+    #[error("still has {what}")]
+    InUse { what: &'static str },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -39,6 +46,27 @@ pub(crate) fn conflict_on(field: &'static str) -> impl FnOnce(DbErr) -> StoreErr
         Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict { field },
         _ => StoreError::Db(e),
     }
+}
+
+/// Maps a foreign-key violation (a row still referred to) to `InUse { what }`; everything else stays a database
+/// error.
+pub(crate) fn in_use(what: &'static str) -> impl FnOnce(DbErr) -> StoreError {
+    move |e| match e.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => StoreError::InUse { what },
+        _ => StoreError::Db(e),
+    }
+}
+
+/// A list of short strings kept as a JSON array in a text column (tags, filters).
+pub(crate) fn json_list(items: impl IntoIterator<Item = impl Into<String>>) -> String {
+    let items: Vec<String> = items.into_iter().map(Into::into).collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Reads a JSON array column back; a value that is not one is corrupt.
+pub(crate) fn read_json_list(field: &str, s: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(s)
+        .map_err(|_| StoreError::Corrupt(ValidationError::new(field, "is not a JSON list of strings")))
 }
 
 /// How a timestamp is written: the generated entities hold `DateTime<FixedOffset>`; Meridian always stores UTC.

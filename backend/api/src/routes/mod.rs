@@ -4,11 +4,16 @@ pub mod accounts;
 pub mod api_keys;
 pub mod entries;
 pub mod health;
+pub mod instruments;
 pub mod me;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
 pub mod sessions;
+pub mod sites;
+pub mod target_lists;
+pub mod targets;
+pub mod telescopes;
 pub mod workspaces;
 
 use actix_web::web;
@@ -30,6 +35,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::delete_api_key)
+        .service(sites::list_sites)
+        .service(sites::create_site)
+        .service(sites::get_site)
+        .service(sites::update_site)
+        .service(sites::delete_site)
+        .service(telescopes::list_telescopes)
+        .service(telescopes::create_telescope)
+        .service(telescopes::get_telescope)
+        .service(telescopes::update_telescope)
+        .service(telescopes::delete_telescope)
+        .service(instruments::list_instruments)
+        .service(instruments::create_instrument)
+        .service(instruments::get_instrument)
+        .service(instruments::update_instrument)
+        .service(instruments::delete_instrument)
+        .service(targets::list_targets)
+        .service(targets::create_target)
+        .service(targets::get_target)
+        .service(targets::update_target)
+        .service(targets::delete_target)
+        .service(target_lists::list_target_lists)
+        .service(target_lists::create_target_list)
+        .service(target_lists::get_target_list)
+        .service(target_lists::update_target_list)
+        .service(target_lists::delete_target_list)
+        .service(target_lists::list_target_list_targets)
+        .service(target_lists::create_target_list_target)
+        .service(target_lists::delete_target_list_target)
         .service(night_logs::list_night_logs)
         .service(night_logs::create_night_log)
         .service(night_logs::get_night_log)

@@ -82,7 +82,7 @@ pub fn none(_: u32) -> Option<Value> {
 
 /// Every route of the API that acts inside a workspace.
 fn all_routes() -> impl Iterator<Item = &'static Route> {
-    ROUTES.iter()
+    ROUTES.iter().chain(crate::equipment::MATRIX).chain(crate::targets::MATRIX).chain(crate::nights::MATRIX)
 }
 
 const ROUTES: &[Route] = &[

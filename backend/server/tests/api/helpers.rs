@@ -363,3 +363,56 @@ pub async fn api_key(owner: &mut Client, slug: &str, scope: &str) -> (String, St
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     (r.body["id"].as_str().expect("id").to_owned(), r.body["secret"].as_str().expect("secret").to_owned())
 }
+
+/// Creates a site at La Palma (28.7606, -17.8816, 2396 m, `Atlantic/Canary`) and returns its id.
+pub async fn site(owner: &mut Client, slug: &str, name: &str) -> String {
+    let r = owner
+        .post(
+            &format!("/api/v1/workspaces/{slug}/sites"),
+            json!({"name": name, "latitude": 28.7606, "longitude": -17.8816, "elevation_m": 2396,
+                   "time_zone": "Atlantic/Canary"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_str().expect("site id").to_owned()
+}
+
+/// Creates a telescope at `site_id` and returns its id.
+pub async fn telescope(owner: &mut Client, slug: &str, site_id: &str, name: &str) -> String {
+    let r = owner
+        .post(
+            &format!("/api/v1/workspaces/{slug}/telescopes"),
+            json!({"name": name, "site_id": site_id, "aperture_mm": 4200, "mount": "altaz"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_str().expect("telescope id").to_owned()
+}
+
+/// Creates an instrument on `telescope_id` and returns its id.
+pub async fn instrument(owner: &mut Client, slug: &str, telescope_id: &str, name: &str) -> String {
+    let r = owner
+        .post(
+            &format!("/api/v1/workspaces/{slug}/instruments"),
+            json!({"name": name, "telescope_id": telescope_id, "filters": ["g", "r"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_str().expect("instrument id").to_owned()
+}
+
+/// Creates a target at M42's position and returns its id.
+pub async fn target(owner: &mut Client, slug: &str, name: &str) -> String {
+    let r = owner
+        .post(&format!("/api/v1/workspaces/{slug}/targets"), json!({"name": name, "ra": 83.8221, "dec": -5.3911}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_str().expect("target id").to_owned()
+}
+
+/// Creates a target list and returns its id.
+pub async fn target_list(owner: &mut Client, slug: &str, name: &str) -> String {
+    let r = owner.post(&format!("/api/v1/workspaces/{slug}/target-lists"), json!({"name": name})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_str().expect("list id").to_owned()
+}

@@ -1,0 +1,492 @@
+//! The JSON shapes of sites, telescopes, instruments, targets and target lists.
+
+use chrono::{DateTime, Utc};
+use meridian_domain::model::{Site, Target, TargetList};
+use meridian_domain::{Page, SiteId, TelescopeId};
+use meridian_service::equipment::{
+    Coordinate, CreateInstrument, CreateSite, CreateTelescope, InstrumentView, TelescopeView, UpdateInstrument,
+    UpdateSite, UpdateTelescope, nullable,
+};
+use meridian_service::targets::{CreateTarget, CreateTargetList, UpdateTarget, UpdateTargetList};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// An angle: a number of degrees, or text (`28:45:38`, `-05 23 28`; for RA `05:35:17.3` is hours).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CoordinateInput {
+    /// Decimal degrees.
+    Degrees(f64),
+    /// Decimal or sexagesimal text.
+    Text(String),
+}
+
+impl From<CoordinateInput> for Coordinate {
+    fn from(c: CoordinateInput) -> Self {
+        match c {
+            CoordinateInput::Degrees(v) => Coordinate::Degrees(v),
+            CoordinateInput::Text(s) => Coordinate::Text(s),
+        }
+    }
+}
+
+/// A place telescopes stand.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteBody {
+    pub id: Uuid,
+    pub name: String,
+    /// Degrees, north positive.
+    pub latitude: f64,
+    /// Degrees, east positive.
+    pub longitude: f64,
+    /// Metres above sea level.
+    pub elevation_m: f64,
+    /// IANA time-zone name; decides when the site's nights begin (local noon).
+    #[schema(example = "Atlantic/Canary")]
+    pub time_zone: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Site> for SiteBody {
+    fn from(s: Site) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            name: s.name.to_string(),
+            latitude: s.latitude.degrees(),
+            longitude: s.longitude.degrees(),
+            elevation_m: s.elevation.metres(),
+            time_zone: s.time_zone.to_string(),
+            description: s.description.as_str().to_owned(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateSiteBody {
+    /// Unique among the workspace's sites.
+    #[schema(example = "Roque de los Muchachos")]
+    pub name: String,
+    /// -90 to 90 degrees (north positive), as a number or text such as `28:45:38`.
+    #[schema(example = 28.7606)]
+    pub latitude: CoordinateInput,
+    /// -180 to 180 degrees (east positive), as a number or text such as `-17:52:54`.
+    #[schema(example = -17.8816)]
+    pub longitude: CoordinateInput,
+    /// -500 to 9000 metres.
+    #[schema(example = 2396.0)]
+    pub elevation_m: f64,
+    #[schema(example = "Atlantic/Canary")]
+    pub time_zone: String,
+    pub description: Option<String>,
+}
+
+impl From<CreateSiteBody> for CreateSite {
+    fn from(b: CreateSiteBody) -> Self {
+        Self {
+            name: b.name,
+            latitude: b.latitude.into(),
+            longitude: b.longitude.into(),
+            elevation_m: b.elevation_m,
+            time_zone: b.time_zone,
+            description: b.description,
+        }
+    }
+}
+
+/// Absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateSiteBody {
+    pub name: Option<String>,
+    pub latitude: Option<CoordinateInput>,
+    pub longitude: Option<CoordinateInput>,
+    pub elevation_m: Option<f64>,
+    pub time_zone: Option<String>,
+    pub description: Option<String>,
+}
+
+impl From<UpdateSiteBody> for UpdateSite {
+    fn from(b: UpdateSiteBody) -> Self {
+        Self {
+            name: b.name,
+            latitude: b.latitude.map(Into::into),
+            longitude: b.longitude.map(Into::into),
+            elevation_m: b.elevation_m,
+            time_zone: b.time_zone,
+            description: b.description,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TelescopeBody {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    /// The site's name, for display.
+    pub site_name: String,
+    pub name: String,
+    pub aperture_mm: Option<f64>,
+    pub focal_length_mm: Option<f64>,
+    /// `equatorial`, `altaz`, `fork` or `other`.
+    pub mount: Option<String>,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TelescopeView> for TelescopeBody {
+    fn from(v: TelescopeView) -> Self {
+        let t = v.telescope;
+        Self {
+            id: t.id.as_uuid(),
+            site_id: t.site_id.as_uuid(),
+            site_name: v.site_name.to_string(),
+            name: t.name.to_string(),
+            aperture_mm: t.aperture_mm,
+            focal_length_mm: t.focal_length_mm,
+            mount: t.mount.map(|m| m.as_str().to_owned()),
+            description: t.description.as_str().to_owned(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateTelescopeBody {
+    /// Unique among the workspace's telescopes.
+    #[schema(example = "WHT")]
+    pub name: String,
+    /// A site of this workspace (422 naming `site_id` otherwise).
+    pub site_id: Uuid,
+    /// Greater than 0.
+    pub aperture_mm: Option<f64>,
+    /// Greater than 0.
+    pub focal_length_mm: Option<f64>,
+    /// `equatorial`, `altaz`, `fork` or `other`.
+    pub mount: Option<String>,
+    pub description: Option<String>,
+}
+
+impl From<CreateTelescopeBody> for CreateTelescope {
+    fn from(b: CreateTelescopeBody) -> Self {
+        Self {
+            name: b.name,
+            site_id: SiteId::from_uuid(b.site_id),
+            aperture_mm: b.aperture_mm,
+            focal_length_mm: b.focal_length_mm,
+            mount: b.mount,
+            description: b.description,
+        }
+    }
+}
+
+/// Absent fields stay as they are; `null` clears `aperture_mm`, `focal_length_mm` and `mount`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateTelescopeBody {
+    pub name: Option<String>,
+    pub site_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub aperture_mm: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub focal_length_mm: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub mount: Option<Option<String>>,
+    pub description: Option<String>,
+}
+
+impl From<UpdateTelescopeBody> for UpdateTelescope {
+    fn from(b: UpdateTelescopeBody) -> Self {
+        Self {
+            name: b.name,
+            site_id: b.site_id.map(SiteId::from_uuid),
+            aperture_mm: b.aperture_mm,
+            focal_length_mm: b.focal_length_mm,
+            mount: b.mount,
+            description: b.description,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentBody {
+    pub id: Uuid,
+    pub telescope_id: Uuid,
+    /// The telescope's name, for display.
+    pub telescope_name: String,
+    pub name: String,
+    /// The detector's make and model (may be empty).
+    pub detector: String,
+    /// Arcseconds per pixel.
+    pub pixel_scale_arcsec: Option<f64>,
+    /// Filter names in wheel order.
+    pub filters: Vec<String>,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<InstrumentView> for InstrumentBody {
+    fn from(v: InstrumentView) -> Self {
+        let i = v.instrument;
+        Self {
+            id: i.id.as_uuid(),
+            telescope_id: i.telescope_id.as_uuid(),
+            telescope_name: v.telescope_name.to_string(),
+            name: i.name.to_string(),
+            detector: i.detector.to_string(),
+            pixel_scale_arcsec: i.pixel_scale_arcsec,
+            filters: i.filters.into_iter().map(String::from).collect(),
+            description: i.description.as_str().to_owned(),
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateInstrumentBody {
+    /// Unique among the workspace's instruments.
+    #[schema(example = "ACAM")]
+    pub name: String,
+    /// A telescope of this workspace (422 naming `telescope_id` otherwise).
+    pub telescope_id: Uuid,
+    pub detector: Option<String>,
+    /// Greater than 0.
+    pub pixel_scale_arcsec: Option<f64>,
+    /// Up to 50 distinct filter names.
+    #[schema(example = json!(["g'", "r'", "i'"]))]
+    pub filters: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
+impl From<CreateInstrumentBody> for CreateInstrument {
+    fn from(b: CreateInstrumentBody) -> Self {
+        Self {
+            name: b.name,
+            telescope_id: TelescopeId::from_uuid(b.telescope_id),
+            detector: b.detector,
+            pixel_scale_arcsec: b.pixel_scale_arcsec,
+            filters: b.filters,
+            description: b.description,
+        }
+    }
+}
+
+/// Absent fields stay as they are; `null` clears `pixel_scale_arcsec`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateInstrumentBody {
+    pub name: Option<String>,
+    pub telescope_id: Option<Uuid>,
+    pub detector: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub pixel_scale_arcsec: Option<Option<f64>>,
+    pub filters: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
+impl From<UpdateInstrumentBody> for UpdateInstrument {
+    fn from(b: UpdateInstrumentBody) -> Self {
+        Self {
+            name: b.name,
+            telescope_id: b.telescope_id.map(TelescopeId::from_uuid),
+            detector: b.detector,
+            pixel_scale_arcsec: b.pixel_scale_arcsec,
+            filters: b.filters,
+            description: b.description,
+        }
+    }
+}
+
+/// A target in the workspace's catalogue. Coordinates are given in degrees and sexagesimal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetBody {
+    pub id: Uuid,
+    pub name: String,
+    /// Right ascension in degrees, 0 to below 360.
+    pub ra: f64,
+    /// Declination in degrees, -90 to 90.
+    pub dec: f64,
+    /// Right ascension as hours, minutes and seconds.
+    #[schema(example = "05:35:17.30")]
+    pub ra_hms: String,
+    /// Declination as signed degrees, arcminutes and arcseconds.
+    #[schema(example = "-05:23:28.0")]
+    pub dec_dms: String,
+    pub notes: String,
+    /// Lowercase tags, sorted.
+    pub tags: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Target> for TargetBody {
+    fn from(t: Target) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            name: t.name.to_string(),
+            ra: t.position.ra.degrees(),
+            dec: t.position.dec.degrees(),
+            ra_hms: t.position.ra.to_hms(),
+            dec_dms: t.position.dec.to_dms(),
+            notes: t.notes.as_str().to_owned(),
+            tags: t.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateTargetBody {
+    /// Unique among the workspace's targets.
+    #[schema(example = "M42")]
+    pub name: String,
+    /// Degrees (a number, or text such as `83.82`), or hours as `05:35:17.3`, `5h35m17.3s`, `05 35 17.3`.
+    #[schema(example = "05:35:17.3")]
+    pub ra: CoordinateInput,
+    /// Degrees (a number), or text such as `-05:23:28`, `-5d23m28s`, `-05 23 28`.
+    #[schema(example = "-05 23 28")]
+    pub dec: CoordinateInput,
+    pub notes: Option<String>,
+    /// Up to 20 tags of a-z, 0-9, `-`, `_`, `.` (no spaces).
+    pub tags: Option<Vec<String>>,
+}
+
+impl From<CreateTargetBody> for CreateTarget {
+    fn from(b: CreateTargetBody) -> Self {
+        Self { name: b.name, ra: b.ra.into(), dec: b.dec.into(), notes: b.notes, tags: b.tags }
+    }
+}
+
+/// Absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateTargetBody {
+    pub name: Option<String>,
+    pub ra: Option<CoordinateInput>,
+    pub dec: Option<CoordinateInput>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+impl From<UpdateTargetBody> for UpdateTarget {
+    fn from(b: UpdateTargetBody) -> Self {
+        Self { name: b.name, ra: b.ra.map(Into::into), dec: b.dec.map(Into::into), notes: b.notes, tags: b.tags }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetListBody {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TargetList> for TargetListBody {
+    fn from(l: TargetList) -> Self {
+        Self {
+            id: l.id.as_uuid(),
+            name: l.name.to_string(),
+            description: l.description.as_str().to_owned(),
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateTargetListBody {
+    /// Unique among the workspace's target lists.
+    #[schema(example = "Tonight")]
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl From<CreateTargetListBody> for CreateTargetList {
+    fn from(b: CreateTargetListBody) -> Self {
+        Self { name: b.name, description: b.description }
+    }
+}
+
+/// Absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateTargetListBody {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl From<UpdateTargetListBody> for UpdateTargetList {
+    fn from(b: UpdateTargetListBody) -> Self {
+        Self { name: b.name, description: b.description }
+    }
+}
+
+/// Puts a target on a list.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddListTargetBody {
+    /// A target of this workspace (422 naming `target_id` otherwise).
+    pub target_id: Uuid,
+}
+
+/// `?site=` on the telescope list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TelescopeFilter {
+    /// Only telescopes at this site.
+    pub site: Option<Uuid>,
+}
+
+/// `?telescope=` on the instrument list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InstrumentFilter {
+    /// Only instruments on this telescope.
+    pub telescope: Option<Uuid>,
+}
+
+/// `?q=&tag=` on the target list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TargetFilterQuery {
+    /// Part of the name, case-insensitive.
+    pub q: Option<String>,
+    /// Only targets with this tag.
+    pub tag: Option<String>,
+}
+
+macro_rules! page_of {
+    ($name:ident, $item:ty) => {
+        /// A page of results.
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl<T: Into<$item>> From<Page<T>> for $name {
+            fn from(p: Page<T>) -> Self {
+                Self {
+                    next_cursor: p.next_cursor.map(|c| c.as_str().to_owned()),
+                    items: p.items.into_iter().map(Into::into).collect(),
+                }
+            }
+        }
+    };
+}
+
+page_of!(SiteList, SiteBody);
+page_of!(TelescopeList, TelescopeBody);
+page_of!(InstrumentList, InstrumentBody);
+page_of!(TargetPage, TargetBody);
+page_of!(TargetListList, TargetListBody);
