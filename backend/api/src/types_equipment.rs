@@ -379,13 +379,7 @@ pub struct UpdateTargetBody {
 
 impl From<UpdateTargetBody> for UpdateTarget {
     fn from(b: UpdateTargetBody) -> Self {
-        Self {
-            name: b.name,
-            ra: b.ra.map(Into::into),
-            dec: b.dec.map(Into::into),
-            notes: b.notes,
-            tags: b.tags,
-        }
+        Self { name: b.name, ra: b.ra.map(Into::into), dec: b.dec.map(Into::into), notes: b.notes, tags: b.tags }
     }
 }
 

@@ -280,7 +280,11 @@ impl Services {
     pub async fn delete_site(&self, actor: &Actor, slug: &str, id: SiteId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         access.require(Action::DeleteData)?;
-        if sites::delete(self.db(), access.workspace.id, id).await? { Ok(()) } else { Err(ServiceError::NotFound("site")) }
+        if sites::delete(self.db(), access.workspace.id, id).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound("site"))
+        }
     }
 
     // ---- Telescopes --------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ use crate::equipment::Coordinate;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::model::{Target, TargetList};
 use meridian_domain::{
-    Action, Declination, Description, Name, Page, PageRequest, RightAscension, SkyPosition, Tag, TargetId,
-    TargetListId, Tags, ValidationError, WorkspaceId,
+    Action, Declination, Description, Name, Page, PageRequest, RightAscension, SkyPosition, Tag, Tags, TargetId,
+    TargetListId, ValidationError, WorkspaceId,
 };
 use meridian_store::targets::{self, TargetFields, TargetFilter};
 use serde::Deserialize;

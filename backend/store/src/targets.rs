@@ -6,7 +6,7 @@ use crate::{StoreResult, conflict_on};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::{Target, TargetList};
 use meridian_domain::{
-    Declination, Description, Name, PageRequest, RightAscension, SkyPosition, Tag, TargetId, TargetListId, Tags,
+    Declination, Description, Name, PageRequest, RightAscension, SkyPosition, Tag, Tags, TargetId, TargetListId,
     WorkspaceId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};

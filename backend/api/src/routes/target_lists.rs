@@ -157,9 +157,7 @@ pub async fn list_target_list_targets(
 ) -> Result<web::Json<TargetPage>, ApiError> {
     let (slug, id) = path.into_inner();
     let page = page.to_request().map_err(ServiceError::from)?;
-    Ok(web::Json(
-        services.list_target_list_targets(&caller.0, &slug, TargetListId::from_uuid(id), &page).await?.into(),
-    ))
+    Ok(web::Json(services.list_target_list_targets(&caller.0, &slug, TargetListId::from_uuid(id), &page).await?.into()))
 }
 
 /// Put a target on a list. 409 when it is already there; 422 naming `target_id` for a target not in the workspace.

@@ -337,7 +337,12 @@ async fn lists_are_paged_by_cursor() {
     }
     let first = owner.get("/api/v1/workspaces/page-obs/sites?limit=2").await;
     let names = |b: &Json| -> Vec<String> {
-        b["items"].as_array().expect("items").iter().map(|s| s["name"].as_str().unwrap_or_default().to_owned()).collect()
+        b["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| s["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
     };
     assert_eq!(names(&first.body), ["A", "B"]);
     let cursor = first.body["next_cursor"].as_str().expect("a next page");
@@ -377,7 +382,8 @@ async fn telescopes_and_instruments_hang_off_sites() {
     let vlt = telescope(&mut owner, "scope-obs", &paranal, "UT1").await;
 
     let at_la_palma = owner.get(&format!("{base}/telescopes?site={la_palma}")).await;
-    let ids: Vec<&str> = at_la_palma.body["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_str()).collect();
+    let ids: Vec<&str> =
+        at_la_palma.body["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_str()).collect();
     assert_eq!(ids, [wht.as_str()]);
     assert_eq!(owner.get(&format!("{base}/telescopes")).await.body["items"].as_array().map(Vec::len), Some(2));
 
@@ -474,7 +480,11 @@ async fn bad_equipment_fields_are_named() {
         ("telescopes", json!({"name": "T", "site_id": s, "mount": "alt-az"}), "mount"),
         ("instruments", json!({"name": "I", "telescope_id": t, "pixel_scale_arcsec": -0.5}), "pixel_scale_arcsec"),
         ("instruments", json!({"name": "I", "telescope_id": t, "filters": ["g", " g "]}), "filters"),
-        ("instruments", json!({"name": "I", "telescope_id": t, "filters": (0..51).map(|i| format!("f{i}")).collect::<Vec<_>>()}), "filters"),
+        (
+            "instruments",
+            json!({"name": "I", "telescope_id": t, "filters": (0..51).map(|i| format!("f{i}")).collect::<Vec<_>>()}),
+            "filters",
+        ),
         ("instruments", json!({"name": "I", "telescope_id": Uuid::now_v7()}), "telescope_id"),
     ];
     for (resource, body, field) in cases {
@@ -517,7 +527,8 @@ async fn equipment_of_another_workspace_is_not_found() {
     assert_eq!(r.status, StatusCode::OK);
 
     let mut anon = app.client();
-    for (kind, id, name) in [("sites", &s, "Bob site"), ("telescopes", &t, "Bob scope"), ("instruments", &i, "Bob cam")] {
+    for (kind, id, name) in [("sites", &s, "Bob site"), ("telescopes", &t, "Bob scope"), ("instruments", &i, "Bob cam")]
+    {
         let r = anon.get(&format!("/api/v1/workspaces/bob-eq/{kind}/{id}")).await;
         assert_eq!(r.status, StatusCode::OK, "public equipment is readable: {}", r.body);
         assert_eq!(r.body["name"], name, "unchanged");

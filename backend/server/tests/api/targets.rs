@@ -288,7 +288,10 @@ async fn target_lists_hold_targets() {
     let list = target_list(&mut owner, "list-obs", "Tonight").await;
     let items = format!("/api/v1/workspaces/list-obs/target-lists/{list}/targets");
 
-    owner.post("/api/v1/workspaces/list-obs/target-lists", json!({"name": "Tonight"})).await.assert_problem(409, "conflict");
+    owner
+        .post("/api/v1/workspaces/list-obs/target-lists", json!({"name": "Tonight"}))
+        .await
+        .assert_problem(409, "conflict");
     for t in [&m42, &m1] {
         let r = owner.post(&items, json!({"target_id": t})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -313,9 +316,16 @@ async fn target_lists_hold_targets() {
 
     let r = owner.patch(&format!("/api/v1/workspaces/list-obs/target-lists/{list}"), json!({"name": "Tomorrow"})).await;
     assert_eq!(r.body["name"], "Tomorrow");
-    assert_eq!(owner.delete(&format!("/api/v1/workspaces/list-obs/target-lists/{list}")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        owner.delete(&format!("/api/v1/workspaces/list-obs/target-lists/{list}")).await.status,
+        StatusCode::NO_CONTENT
+    );
     owner.get(&items).await.assert_problem(404, "not_found");
-    assert_eq!(owner.get(&format!("/api/v1/workspaces/list-obs/targets/{m42}")).await.status, StatusCode::OK, "targets stay");
+    assert_eq!(
+        owner.get(&format!("/api/v1/workspaces/list-obs/targets/{m42}")).await.status,
+        StatusCode::OK,
+        "targets stay"
+    );
 }
 
 #[actix_web::test]
@@ -330,7 +340,10 @@ async fn deleting_a_target_keeps_its_observations() {
     let log = insert_night_log(&app, ws_id, &t, &owner_id).await;
     let obs = insert_observation(&app, ws_id, log, None, Some(&m42), &owner_id).await;
 
-    assert_eq!(owner.delete(&format!("/api/v1/workspaces/obs-keep/targets/{m42}")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        owner.delete(&format!("/api/v1/workspaces/obs-keep/targets/{m42}")).await.status,
+        StatusCode::NO_CONTENT
+    );
     let backend = app.conn.get_database_backend();
     let q = match backend {
         sea_orm::DbBackend::Postgres => "SELECT target_id, target_name FROM observations WHERE id = $1",
@@ -361,7 +374,10 @@ async fn targets_of_another_workspace_are_not_found() {
     let items = format!("/api/v1/workspaces/bob-cat/target-lists/{list}/targets");
     assert_eq!(bob.post(&items, json!({"target_id": t})).await.status, StatusCode::CREATED);
 
-    for path in [format!("/api/v1/workspaces/alice-cat/targets/{t}"), format!("/api/v1/workspaces/alice-cat/target-lists/{list}")] {
+    for path in [
+        format!("/api/v1/workspaces/alice-cat/targets/{t}"),
+        format!("/api/v1/workspaces/alice-cat/target-lists/{list}"),
+    ] {
         alice.get(&path).await.assert_problem(404, "not_found");
         alice.patch(&path, json!({"name": "Stolen"})).await.assert_problem(404, "not_found");
         alice.delete(&path).await.assert_problem(404, "not_found");
