@@ -5,6 +5,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod equipment;
+pub use equipment::*;
+
 /// Who is looking at the page, and the CSRF token their forms carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {

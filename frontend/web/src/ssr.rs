@@ -13,6 +13,9 @@ use meridian_service::auth::SessionToken;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
 use meridian_service::{Actor, ServiceError, Services};
 
+mod equipment;
+pub use equipment::*;
+
 /// A flash cookie carrying a just-created API key to the page that shows it once.
 const NEW_KEY_COOKIE: &str = "meridian_new_key";
 

@@ -536,3 +536,51 @@ async fn equipment_of_another_workspace_is_not_found() {
     let list = anon.get("/api/v1/workspaces/bob-eq/instruments").await;
     assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
 }
+
+// ---- Pages -----------------------------------------------------------------------------------------------------
+
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    pairs.iter().map(|(k, v)| format!("{k}={}", v.replace(' ', "+"))).collect::<Vec<_>>().join("&").into_bytes()
+}
+
+#[actix_web::test]
+async fn the_observatory_page_lists_and_its_forms_create() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Pam").await;
+    workspace(&mut owner, "page-eq", "public").await;
+    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let ct = Some("application/x-www-form-urlencoded");
+    let site_form = |token: &str, latitude: &str| {
+        form(&[
+            ("csrf_token", token),
+            ("slug", "page-eq"),
+            ("id", ""),
+            ("name", "Teide"),
+            ("latitude", latitude),
+            ("longitude", "-16.5097"),
+            ("elevation_m", "2390"),
+            ("time_zone", "Atlantic/Canary"),
+            ("description", ""),
+        ])
+    };
+    let r = owner.request(Method::POST, "/fn/save_site", Some(site_form(&token, "91")), ct).await;
+    assert!(String::from_utf8_lossy(&r.raw).contains("latitude"), "the error names the field: {}", r.status);
+    let r = owner.request(Method::POST, "/fn/save_site", Some(site_form("forged", "28:18:01")), ct).await;
+    assert!(!r.status.is_success());
+    assert_eq!(owner.get("/api/v1/workspaces/page-eq/sites").await.body["items"].as_array().map(Vec::len), Some(0));
+
+    let r = owner.request(Method::POST, "/fn/save_site", Some(site_form(&token, "28:18:01")), ct).await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{}", String::from_utf8_lossy(&r.raw));
+    let sites = owner.get("/api/v1/workspaces/page-eq/sites").await;
+    assert_eq!(sites.body["items"][0]["name"], "Teide");
+    assert!((sites.body["items"][0]["latitude"].as_f64().expect("lat") - 28.300_277).abs() < 1e-5);
+
+    let mine = owner.get("/w/page-eq/observatory").await;
+    let html = String::from_utf8_lossy(&mine.raw);
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(html.contains("Teide") && html.contains("add-site-form"), "{html}");
+    let theirs = app.client().get("/w/page-eq/observatory").await;
+    let html = String::from_utf8_lossy(&theirs.raw);
+    assert!(html.contains("Teide"), "public equipment is shown to visitors");
+    assert!(!html.contains("add-site-form") && !html.contains("Delete"), "but not its forms");
+}

@@ -392,3 +392,21 @@ async fn targets_of_another_workspace_are_not_found() {
     anon.get(&format!("/api/v1/workspaces/bob-cat/targets/{t}")).await.assert_problem(404, "not_found");
     anon.get("/api/v1/workspaces/bob-cat/targets").await.assert_problem(401, "unauthenticated");
 }
+
+#[actix_web::test]
+async fn the_targets_page_shows_both_notations_to_members_only() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Gus").await;
+    workspace(&mut owner, "page-cat", "public").await;
+    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let body = format!("csrf_token={token}&slug=page-cat&id=&name=M42&ra=05:35:17.3&dec=-05+23+28&notes=&tags=nebula");
+    let r = owner
+        .request(Method::POST, "/fn/save_target", Some(body.into_bytes()), Some("application/x-www-form-urlencoded"))
+        .await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{}", String::from_utf8_lossy(&r.raw));
+    let page = owner.get("/w/page-cat/targets").await;
+    let html = String::from_utf8_lossy(&page.raw);
+    assert!(html.contains("05:35:17.30") && html.contains("-05:23:28.0") && html.contains("83.82208°"), "{html}");
+    let anon = app.client().get("/w/page-cat/targets").await;
+    assert!(!String::from_utf8_lossy(&anon.raw).contains("05:35:17.30"), "the catalogue is private");
+}

@@ -33,6 +33,10 @@ pub fn WorkspacePage() -> impl IntoView {
                                 <p class="lead description">{w.description.clone()}</p>
                                 {manage}
                             </section>
+                            <p class="muted">
+                                <a href=format!("/w/{}/observatory", w.slug)>"Observatory"</a>
+                                {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/targets", w.slug)>"Targets"</a> })}
+                            </p>
                             <section>
                                 <h2>"Night logs and data"</h2>
                                 <p class="muted">"Public night logs, datasets and packages will appear here."</p>
