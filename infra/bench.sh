@@ -5,11 +5,15 @@
 #   a. cold start to the first 200 from /readyz on the embedded default (fresh and already-migrated data dir)
 #   b. GET /api/v1/me with an API key on PostgreSQL, 32 connections for 10 s (oha if present, else wrk)
 #   c. the server's RSS: idle after start, and the peak while under that load
+#   d. observing at scale on PostgreSQL: 1,000 night logs and 100,000 entries (infra/bench-observing.sql), the
+#      filtered entry query (tag + night range + text) under load, and the night page's server-side render time
+#      (one connection: each request's latency is the render)
 # Prints a summary table and writes it to target/bench/summary.txt.
 #
 # Env: SERVER_BIN (default target/release/meridian)   TEST_DATABASE_URL (default: devservices' PostgreSQL)
 #      BENCH_PORT (18080)  BENCH_RUNS (5)  BENCH_DURATION (10, seconds)  BENCH_CONNECTIONS (32)
 #      BENCH_LOG (the server's log filter; unset = the server's default, as a deployment would run it)
+#      BENCH_PARTS (default "abcd"; e.g. BENCH_PARTS=d runs only the observing part)
 # Everything stays on 127.0.0.1; every wait is bounded; the server is killed on exit whatever happens.
 set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
 
@@ -24,6 +28,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 PG_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:55432/meridian}
 BENCH_DB=meridian_bench
 OUT_DIR=$REPO/target/bench
+PARTS=${BENCH_PARTS:-abcd}
 READY_TIMEOUT_MS=30000
 
 # The server reads every MERIDIAN_* variable (and rejects unknown ones): start it from a clean slate so that a
@@ -119,6 +124,8 @@ cold_start() {  # cold_start DATA_DIR : one measured start (READY_MS), server st
   stop_server
 }
 
+fresh_min=n/a fresh_med=n/a fresh_max=n/a mig_min=n/a mig_med=n/a mig_max=n/a
+cold_starts() {
 log "a. cold start on the embedded default, $RUNS runs each"
 fresh=()
 for i in $(seq "$RUNS"); do
@@ -134,6 +141,8 @@ for i in $(seq "$RUNS"); do
 done
 read -r fresh_min fresh_med fresh_max < <(stats "${fresh[@]}")
 read -r mig_min mig_med mig_max < <(stats "${migrated[@]}")
+}
+[[ $PARTS == *a* ]] && cold_starts
 
 # ------------------------------------------------------------------------------- b/c. load and memory on PostgreSQL
 
@@ -168,13 +177,13 @@ to_ms() {  # to_ms 601.00us|1.23ms|1.05s|2.00m -> milliseconds
 # once, so Ctrl-C or TERM during the load cleans up without waiting for the load generator.
 in_background() { "$@" & LOAD_PID=$!; wait "$LOAD_PID"; local rc=$?; LOAD_PID=; return $rc; }
 
-run_load() {  # run_load URL SECRET : sets rps p50 p99 total errors
-  local url=$1 secret=$2 limit=$(( DURATION + 30 ))
+run_load() {  # run_load URL HEADER [CONNECTIONS] : sets rps p50 p99 total errors
+  local url=$1 header=$2 conns=${3:-$CONNECTIONS} limit=$(( DURATION + 30 ))
   if [[ $TOOL == oha ]]; then
     # The JSON switch was renamed across oha releases.
     local fmt=(--output-format json); oha --help 2>&1 | grep -q -- '--output-format' || fmt=(--json)
-    in_background timeout "$limit" oha -z "${DURATION}s" -c "$CONNECTIONS" --no-tui "${fmt[@]}" \
-      -H "Authorization: Bearer $secret" "$url" >"$TMP/load.out" || die "oha failed"
+    in_background timeout "$limit" oha -z "${DURATION}s" -c "$conns" --no-tui "${fmt[@]}" \
+      -H "$header" "$url" >"$TMP/load.out" || die "oha failed"
     command -v jq >/dev/null || die "jq is needed to read oha's JSON (apt-get install jq)"
     rps=$(jq -r '.summary.requestsPerSec | . * 10 | round / 10' "$TMP/load.out")
     p50=$(jq -r '.latencyPercentiles.p50 * 1000 | . * 100 | round / 100' "$TMP/load.out")
@@ -184,9 +193,9 @@ run_load() {  # run_load URL SECRET : sets rps p50 p99 total errors
                     + ([.errorDistribution[]?] | add // 0)' "$TMP/load.out")
   else
     # One wrk thread per CPU: more only adds contention with the server on a small machine.
-    local threads; threads=$(nproc); (( threads > CONNECTIONS )) && threads=$CONNECTIONS
-    in_background timeout "$limit" wrk -t "$threads" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
-      -H "Authorization: Bearer $secret" "$url" >"$TMP/load.out" || die "wrk failed"
+    local threads; threads=$(nproc); (( threads > conns )) && threads=$conns
+    in_background timeout "$limit" wrk -t "$threads" -c "$conns" -d "${DURATION}s" --latency \
+      -H "$header" "$url" >"$TMP/load.out" || die "wrk failed"
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/load.out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$TMP/load.out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$TMP/load.out")")
@@ -197,7 +206,7 @@ run_load() {  # run_load URL SECRET : sets rps p50 p99 total errors
                 END { print n + 0 }' "$TMP/load.out")
     errors=$(( ${non2xx:-0} + ${sock:-0} ))
   fi
-  cp "$TMP/load.out" "$OUT_DIR/load-$TOOL.out"
+  cp "$TMP/load.out" "$OUT_DIR/load-$TOOL-${LOAD_NAME:-me}.out"
 }
 
 api() {  # api METHOD PATH BODY [CURL ARGS...] : prints the status; headers in $TMP/h, body in $TMP/b
@@ -259,7 +268,7 @@ load_on_postgres() {
   # Time the hypervisor took from this VM during the load (the "steal" column of /proc/stat): on a shared host
   # it explains runs that are slow for reasons outside the program.
   read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ < /proc/stat; local before_total=$((s1+s2+s3+s4+s5+s6+s7+s8)) before_steal=$s8
-  run_load "http://$ADDR/api/v1/me" "$secret"
+  run_load "http://$ADDR/api/v1/me" "Authorization: Bearer $secret"
   read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ < /proc/stat
   steal_pct=$(awk -v d=$((s8 - before_steal)) -v t=$((s1+s2+s3+s4+s5+s6+s7+s8 - before_total)) \
     'BEGIN { if (t > 0) printf "%.1f", 100 * d / t; else print "?" }')
@@ -268,8 +277,94 @@ load_on_postgres() {
   stop_server
 }
 
+# ------------------------------------------------------------------------------- d. observing at scale
+
+q_rps=n/a; q_p50=n/a; q_p99=n/a; q_total=n/a; q_errors=n/a; q_hits=n/a
+w_rps=n/a; w_p50=n/a; w_p99=n/a; w_hits=n/a
+r_p50=n/a; r_p99=n/a; r_rps=n/a; r_bytes=n/a; r_entries=n/a; seed_ms=n/a
+Q_PATH=; W_PATH=
+
+observing_on_postgres() {
+  PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL" -v ON_ERROR_STOP=1 -q \
+    -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
+    -c "CREATE DATABASE $BENCH_DB" >/dev/null
+  DB_CREATED=1
+  local base=${PG_URL%%\?*}; local query=${PG_URL#"$base"}
+  local bench_url=${base%/*}/$BENCH_DB$query
+  [[ -n $TOOL ]] || pick_load_tool
+
+  log "d. observing at scale on PostgreSQL"
+  local t0; t0=$(now_ms)
+  start_server "$TMP/obs.log" "MERIDIAN_DATABASE_URL=$bench_url" -- --data-dir "$TMP/obs-data"
+  wait_ready "$t0" "$TMP/obs.log"
+
+  local code session csrf secret acct ws site tel1 tel2
+  code=$(api POST /api/v1/accounts \
+    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
+  expect_2xx "$code" "sign-up"
+  acct=$(json_field id <"$TMP/b")
+  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
+  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  code=$(api POST /api/v1/workspaces '{"slug":"bench-obs","name":"Bench","visibility":"public"}' "${auth[@]}")
+  expect_2xx "$code" "workspace creation"
+  ws=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-obs/sites \
+    '{"name":"Roque","latitude":28.7606,"longitude":-17.8816,"elevation_m":2396,"time_zone":"UTC"}' "${auth[@]}")
+  expect_2xx "$code" "site creation"
+  site=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-obs/telescopes "{\"name\":\"T1\",\"site_id\":\"$site\"}" "${auth[@]}")
+  expect_2xx "$code" "telescope creation"; tel1=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-obs/telescopes "{\"name\":\"T2\",\"site_id\":\"$site\"}" "${auth[@]}")
+  expect_2xx "$code" "telescope creation"; tel2=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-obs/api-keys '{"name":"bench","scope":"read"}' "${auth[@]}")
+  expect_2xx "$code" "API key creation"
+  secret=$(json_field secret <"$TMP/b")
+
+  log "   seeding 1,000 night logs and 100,000 entries"
+  t0=$(now_ms)
+  psql "$bench_url" -q -v ws="$ws" -v acct="$acct" -v tel1="$tel1" -v tel2="$tel2" \
+    -f "$REPO/infra/bench-observing.sql" >"$TMP/seed.log" 2>&1 || { cat "$TMP/seed.log" >&2; die "seeding failed"; }
+  seed_ms=$(( $(now_ms) - t0 ))
+  local n; n=$(psql "$bench_url" -tAc 'select count(*) from log_entries')
+  [[ $n == 100000 ]] || die "expected 100000 entries, found $n"
+
+  # The filter of the issue: a tag, a month of nights and a word of text.
+  Q_PATH="/api/v1/workspaces/bench-obs/entries?tags=wind&night_from=2024-06-01&night_to=2024-06-30&q=wind"
+  # The same over every night: the planner cannot lean on the date range.
+  W_PATH="/api/v1/workspaces/bench-obs/entries?tags=wind&night_from=2024-01-01&night_to=2025-12-31&q=wind"
+  local key=(-H "Authorization: Bearer $secret")
+  curl -s -m 30 "${key[@]}" "http://$ADDR$Q_PATH" >"$TMP/q.json"
+  q_hits=$(jq '.items | length' "$TMP/q.json")
+  curl -s -m 30 "${key[@]}" "http://$ADDR$W_PATH" >"$TMP/w.json"
+  w_hits=$(jq '.items | length' "$TMP/w.json")
+  (( q_hits > 0 && w_hits > 0 )) || die "the benchmark queries match nothing"
+
+  log "   filtered entry query: $CONNECTIONS connections, ${DURATION} s"
+  LOAD_NAME=entries run_load "http://$ADDR$Q_PATH" "Authorization: Bearer $secret"
+  q_rps=$rps; q_p50=$p50; q_p99=$p99; q_total=$total; q_errors=$errors
+  LOAD_NAME=entries-all-nights run_load "http://$ADDR$W_PATH" "Authorization: Bearer $secret"
+  w_rps=$rps; w_p50=$p50; w_p99=$p99
+
+  local log_id; log_id=$(psql "$bench_url" -tAc "select id from night_logs where night = '2024-06-15' limit 1")
+  local page="http://$ADDR/w/bench-obs/nights/$log_id"
+  code=$(curl -s -m 30 -o "$TMP/page.html" -w '%{http_code}' -H "Cookie: meridian_session=$session" "$page") || true
+  [[ $code == 200 ]] || die "the night page answered $code"
+  grep -q '(entry 99)' "$TMP/page.html" || die "the night page does not show the night's entries"
+  r_bytes=$(stat -c %s "$TMP/page.html")
+  r_entries=$(grep -o '(entry [0-9]*)' "$TMP/page.html" | sort -u | wc -l)
+  log "   night page render: 1 connection, ${DURATION} s"
+  LOAD_NAME=night-page run_load "$page" "Cookie: meridian_session=$session" 1
+  r_p50=$p50; r_p99=$p99; r_rps=$rps
+  stop_server
+}
+
 mkdir -p "$OUT_DIR"
-if pg_available; then load_on_postgres; else log "skipping b/c: $PG_NOTE"; fi
+if [[ $PARTS == *b* || $PARTS == *c* ]]; then
+  if pg_available; then load_on_postgres; else log "skipping b/c: $PG_NOTE"; fi
+fi
+if [[ $PARTS == *d* ]]; then
+  if pg_available; then observing_on_postgres; else log "skipping d: $PG_NOTE"; fi
+fi
 
 # -------------------------------------------------------------------------------------------------- summary
 
@@ -299,6 +394,20 @@ summary() {
   echo "server RSS (VmRSS of the PostgreSQL-backed server)"
   printf '%-46s %9s\n' "  idle, 1 s after start (MiB)" "$rss_idle"
   printf '%-46s %9s\n' "  peak under the load, 200 ms samples (MiB)" "$rss_peak"
+  echo
+  echo "observing at scale, PostgreSQL: 1,000 night logs, 100,000 entries (seeded in $seed_ms ms)"
+  echo "  filtered entries (tag + 30 nights + text, $q_hits hits): $CONNECTIONS connections, ${DURATION} s"
+  printf '%-46s %9s\n' "    requests/s" "$q_rps"
+  printf '%-46s %9s\n' "    latency p50 (ms)" "$q_p50"
+  printf '%-46s %9s\n' "    latency p99 (ms)  [target < 20]" "$q_p99"
+  printf '%-46s %9s\n' "    requests / errors" "$q_total / $q_errors"
+  echo "  same over all nights (first page of $w_hits)"
+  printf '%-46s %9s\n' "    requests/s" "$w_rps"
+  printf '%-46s %9s\n' "    latency p50 / p99 (ms)" "$w_p50 / $w_p99"
+  echo "  night page, server-side render (100 entries shown: $r_entries, $r_bytes bytes), 1 connection"
+  printf '%-46s %9s\n' "    render p50 (ms)" "$r_p50"
+  printf '%-46s %9s\n' "    render p99 (ms)" "$r_p99"
+  printf '%-46s %9s\n' "    pages/s" "$r_rps"
 }
 
 summary | tee "$OUT_DIR/summary.txt"

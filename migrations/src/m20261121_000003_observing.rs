@@ -98,6 +98,7 @@ enum LogEntries {
     OccurredAt,
     Level,
     Body,
+    BodySearch,
     Tags,
     Links,
     TimeLostMinutes,
@@ -433,6 +434,9 @@ impl MigrationTrait for Migration {
                     .col(time(LogEntries::OccurredAt))
                     .col(text(LogEntries::Level))
                     .col(ColumnDef::new(LogEntries::Body).text().not_null())
+                    // The body in lower case, for the text filter: a plain LIKE on it is several times cheaper
+                    // per row than ILIKE or LOWER(body) on PostgreSQL, and case-insensitive on both databases.
+                    .col(long_text(LogEntries::BodySearch))
                     .col(json_list(LogEntries::Tags))
                     .col(json_list(LogEntries::Links))
                     .col(ColumnDef::new(LogEntries::TimeLostMinutes).integer().null())
@@ -498,11 +502,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Covers the tag filter (the entry ids of a tag over a range of nights) without reading the table.
         manager
             .create_index(index(
                 "ix_entry_tags_workspace_tag_night",
                 EntryTags::Table,
-                cols!(EntryTags::WorkspaceId, EntryTags::Tag, EntryTags::Night),
+                cols!(EntryTags::WorkspaceId, EntryTags::Tag, EntryTags::Night, EntryTags::EntryId),
                 false,
             ))
             .await?;

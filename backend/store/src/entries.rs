@@ -100,6 +100,11 @@ fn version_to_domain(m: entry_versions::Model) -> StoreResult<EntryVersion> {
     })
 }
 
+/// What the text filter matches against: the body in lower case (the filter lowers its pattern the same way).
+fn search_text(body: &EntryBody) -> String {
+    body.as_str().to_lowercase()
+}
+
 fn minutes_column(c: &EntryContent) -> Option<i32> {
     c.time_lost.and_then(|t| i32::try_from(t.minutes).ok())
 }
@@ -176,6 +181,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Ut
         occurred_at: Set(crate::ts(c.occurred_at)),
         level: Set(c.level.as_str().to_owned()),
         body: Set(c.body.as_str().to_owned()),
+        body_search: Set(search_text(&c.body)),
         tags: Set(json_list(c.tags.as_slice())),
         links: Set(json_list(&c.links)),
         time_lost_minutes: Set(minutes_column(c)),
@@ -219,6 +225,7 @@ pub async fn update_content(
         .col_expr(C::OccurredAt, Expr::value(crate::ts(c.occurred_at)))
         .col_expr(C::Level, Expr::value(c.level.as_str()))
         .col_expr(C::Body, Expr::value(c.body.as_str()))
+        .col_expr(C::BodySearch, Expr::value(search_text(&c.body)))
         .col_expr(C::Tags, Expr::value(json_list(c.tags.as_slice())))
         .col_expr(C::Links, Expr::value(json_list(&c.links)))
         .col_expr(C::TimeLostMinutes, Expr::value(minutes_column(c)))
@@ -405,8 +412,7 @@ fn conditions(workspace: WorkspaceId, f: &EntryFilter) -> Condition {
         cond = cond.add(C::Level.is_in(f.levels.iter().map(|l| l.as_str())));
     }
     if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
-        cond =
-            cond.add(Expr::expr(Func::lower(Expr::col(C::Body))).like(LikeExpr::new(like_pattern(text)).escape('\\')));
+        cond = cond.add(Expr::col(C::BodySearch).like(LikeExpr::new(like_pattern(text)).escape('\\')));
     }
     if let Some(a) = f.author {
         cond = cond.add(C::AuthorId.eq(a.as_uuid()));

@@ -101,7 +101,11 @@ pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseCon
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(std::time::Duration::from_secs(10))
                 .foreign_keys(true)
-        });
+        })
+        // PostgreSQL plans a prepared statement for its parameters for five runs, then may settle on one generic
+        // plan. For the entry filters the best plan depends on the values (a month of nights or all of them, a
+        // rare or a common tag): a generic plan measured 450 ms where the custom one takes 4 ms.
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     Ok(Database::connect(opts).await?)
 }
 

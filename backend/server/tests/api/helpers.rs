@@ -56,7 +56,10 @@ impl TestDb {
     /// template is built under an advisory lock.
     async fn postgres(admin_url: &str) -> Self {
         let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-        let template = format!("meridian_tpl_{}_{}", names.len(), fnv(&names.join(",")));
+        // Keyed by the migrations and by this checkout's path: two checkouts of different code (worktrees) that
+        // share one PostgreSQL must not share a template built from the other's migrations.
+        let key = format!("{}|{}", names.join(","), env!("CARGO_MANIFEST_DIR"));
+        let template = format!("meridian_tpl_{}_{}", names.len(), fnv(&key));
         let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
         admin.execute_unprepared("SELECT pg_advisory_lock(727272)").await.expect("lock");
         let exists = admin

@@ -16,6 +16,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub body: String,
     #[sea_orm(column_type = "Text")]
+    pub body_search: String,
+    #[sea_orm(column_type = "Text")]
     pub tags: String,
     #[sea_orm(column_type = "Text")]
     pub links: String,
