@@ -243,7 +243,8 @@ fn owned_by(
 }
 
 /// A reference that keeps its target alive: deleting a telescope that still has night logs fails (checked at the
-/// end of the statement, so deleting a whole workspace still cascades through).
+/// end of the statement, so deleting a whole workspace still cascades through). Authors and editors are such
+/// references too: removing an account must never take a night's shared record with it.
 fn uses(
     from_table: impl IntoIden,
     from_col: impl IntoIden,
@@ -401,7 +402,7 @@ impl MigrationTrait for Migration {
                         Workspaces::Id,
                     ))
                     .foreign_key(&mut uses(NightLogs::Table, NightLogs::TelescopeId, Telescopes::Table, Telescopes::Id))
-                    .foreign_key(&mut owned_by(NightLogs::Table, NightLogs::CreatedBy, Accounts::Table, Accounts::Id))
+                    .foreign_key(&mut uses(NightLogs::Table, NightLogs::CreatedBy, Accounts::Table, Accounts::Id))
                     .to_owned(),
             )
             .await?;
@@ -460,7 +461,7 @@ impl MigrationTrait for Migration {
                         NightLogs::Table,
                         NightLogs::Id,
                     ))
-                    .foreign_key(&mut owned_by(LogEntries::Table, LogEntries::AuthorId, Accounts::Table, Accounts::Id))
+                    .foreign_key(&mut uses(LogEntries::Table, LogEntries::AuthorId, Accounts::Table, Accounts::Id))
                     .to_owned(),
             )
             .await?;
@@ -534,7 +535,7 @@ impl MigrationTrait for Migration {
                         LogEntries::Table,
                         LogEntries::Id,
                     ))
-                    .foreign_key(&mut owned_by(
+                    .foreign_key(&mut uses(
                         EntryVersions::Table,
                         EntryVersions::EditedBy,
                         Accounts::Table,
@@ -686,12 +687,7 @@ impl MigrationTrait for Migration {
                         Instruments::Table,
                         Instruments::Id,
                     ))
-                    .foreign_key(&mut owned_by(
-                        Observations::Table,
-                        Observations::CreatedBy,
-                        Accounts::Table,
-                        Accounts::Id,
-                    ))
+                    .foreign_key(&mut uses(Observations::Table, Observations::CreatedBy, Accounts::Table, Accounts::Id))
                     .to_owned(),
             )
             .await?;

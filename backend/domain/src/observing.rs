@@ -8,7 +8,9 @@
 //! Troll, which shifts by two hours).
 
 use crate::ValidationError;
-use chrono::{DateTime, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, SubsecRound, TimeDelta, TimeZone, Utc,
+};
 use serde::{Deserialize, Serialize};
 
 /// Re-exported so callers name zones without depending on `chrono-tz` themselves.
@@ -233,7 +235,8 @@ pub fn local_time_in_night(
 pub fn instant_in_night(night: NightDate, tz: Tz, s: &str, field: &str) -> Result<DateTime<Utc>, ValidationError> {
     let s = s.trim();
     if s.len() > 10 {
-        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        // Both databases keep microseconds; finer input would read back different from what was checked.
+        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc).trunc_subsecs(6)).map_err(|_| {
             ValidationError::new(field, "must be an RFC 3339 timestamp such as 2026-03-14T22:05:00Z, or HH:MM")
         })
     } else {
@@ -443,6 +446,9 @@ impl TimeLost {
     /// minutes means no time lost.
     pub fn parse(minutes: Option<i64>, category: Option<&str>) -> Result<Option<Self>, ValidationError> {
         let category = category.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = category {
+            TimeLostCategory::parse(c)?;
+        }
         match (minutes, category) {
             (None | Some(0), None) => Ok(None),
             (Some(0), Some(_)) => Ok(None),
@@ -836,6 +842,11 @@ mod value_tests {
             "2026-03-14T21:05:00+00:00"
         );
         assert_eq!(instant_in_night(night, madrid, "yesterday", "t").unwrap_err().field, "t");
+        assert_eq!(
+            instant_in_night(night, madrid, "2026-03-14T22:05:00.123456789Z", "t").unwrap().to_rfc3339(),
+            "2026-03-14T22:05:00.123456+00:00",
+            "kept to the microsecond, as stored"
+        );
     }
 
     #[test]
@@ -881,5 +892,6 @@ mod value_tests {
         assert_eq!(TimeLost::parse(Some(-5), Some("weather")).unwrap_err().field, "time_lost_minutes");
         assert_eq!(TimeLost::parse(Some(1441), Some("weather")).unwrap_err().field, "time_lost_minutes");
         assert_eq!(TimeLost::parse(Some(5), Some("aliens")).unwrap_err().field, "time_lost_category");
+        assert_eq!(TimeLost::parse(Some(0), Some("aliens")).unwrap_err().field, "time_lost_category");
     }
 }

@@ -264,7 +264,18 @@ impl Services {
             f.elevation = Elevation::new(v)?;
         }
         if let Some(v) = input.time_zone {
-            f.time_zone = TimeZoneName::parse(&v)?;
+            let zone = TimeZoneName::parse(&v)?;
+            if zone != f.time_zone && meridian_store::night_logs::any_for(self.db(), ws, Some(id), None).await? {
+                return Err(ServiceError::Conflict {
+                    field: "time_zone",
+                    message: format!(
+                        "telescopes at this site have night logs whose nights were fixed in {}; the time zone \
+                         cannot change under them",
+                        f.time_zone
+                    ),
+                });
+            }
+            f.time_zone = zone;
         }
         if let Some(v) = input.description {
             f.description = Description::parse(&v)?;
@@ -359,7 +370,23 @@ impl Services {
             f.description = Description::parse(&v)?;
         }
         if let Some(site) = input.site_id {
-            f.site_id = self.referenced_site(ws, site).await?.id;
+            let new_site = self.referenced_site(ws, site).await?;
+            if new_site.id != f.site_id {
+                let old_site = self.site_in(ws, f.site_id).await?;
+                if old_site.time_zone != new_site.time_zone
+                    && meridian_store::night_logs::any_for(self.db(), ws, None, Some(id)).await?
+                {
+                    return Err(ServiceError::Conflict {
+                        field: "site_id",
+                        message: format!(
+                            "the telescope has night logs whose nights were fixed in {}; it cannot move to a site \
+                             in {}",
+                            old_site.time_zone, new_site.time_zone
+                        ),
+                    });
+                }
+            }
+            f.site_id = new_site.id;
         }
         if !telescopes::update(self.db(), ws, id, &f, crate::now()).await? {
             return Err(ServiceError::NotFound("telescope"));

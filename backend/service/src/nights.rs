@@ -189,6 +189,11 @@ fn writer(actor: &Actor) -> ServiceResult<AccountId> {
     }
 }
 
+/// Whether the signed-in person wrote this entry (programs never count as authors).
+fn is_author(actor: &Actor, entry: &LogEntry) -> bool {
+    matches!(actor, Actor::Session { account, .. } if account.id == entry.author_id)
+}
+
 fn in_night(log: &NightLog, t: DateTime<Utc>, field: &str) -> Result<DateTime<Utc>, ValidationError> {
     if t < log.starts_at || t >= log.ends_at {
         return Err(ValidationError::new(
@@ -480,15 +485,16 @@ impl Services {
         Ok(self.named(vec![entry]).await?.remove(0))
     }
 
-    /// An entry and its log, if the caller may see them; deleted entries only for those who may restore them.
-    async fn visible_entry(&self, access: &Access, id: &str) -> ServiceResult<(LogEntry, NightLogView)> {
+    /// An entry and its log, if the caller may see them; deleted entries only for those who may restore them and
+    /// for their author.
+    async fn visible_entry(&self, actor: &Actor, access: &Access, id: &str) -> ServiceResult<(LogEntry, NightLogView)> {
         let id: EntryId = parse_id(id, "entry")?;
         let entry = entries::find(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("entry"))?;
         let view = self.visible_log(access, &entry.night_log_id.to_string()).await.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("entry"),
             e => e,
         })?;
-        if entry.deleted_at.is_some() && !access.can(Action::DeleteData) && !access.can(Action::WriteNightLog) {
+        if entry.deleted_at.is_some() && !access.can(Action::DeleteData) && !is_author(actor, &entry) {
             return Err(ServiceError::NotFound("entry"));
         }
         Ok((entry, view))
@@ -496,7 +502,7 @@ impl Services {
 
     pub async fn get_entry(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
-        let (entry, _) = self.visible_entry(&access, id).await?;
+        let (entry, _) = self.visible_entry(actor, &access, id).await?;
         Ok(self.named(vec![entry]).await?.remove(0))
     }
 
@@ -505,7 +511,7 @@ impl Services {
     #[tracing::instrument(skip(self, actor, input))]
     pub async fn edit_entry(&self, actor: &Actor, slug: &str, id: &str, input: EntryInput) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
-        let (entry, view) = self.visible_entry(&access, id).await?;
+        let (entry, view) = self.visible_entry(actor, &access, id).await?;
         let log = &view.log;
         access.require_on(log.visibility == Visibility::Public, Action::WriteNightLog, "entry")?;
         open_for_writing(log)?;
@@ -529,11 +535,15 @@ impl Services {
             Some(s) => in_night(log, instant_in_night(log.night, tz, s, "occurred_at")?, "occurred_at")?,
             None => old.occurred_at,
         };
+        // `null` for either clears time lost; otherwise what is given replaces what was there.
+        let clear = matches!(input.time_lost_minutes, Some(None)) || matches!(input.time_lost_category, Some(None));
         let minutes = match input.time_lost_minutes {
+            _ if clear => None,
             Some(m) => m,
             None => old.time_lost.map(|t| i64::from(t.minutes)),
         };
         let category = match input.time_lost_category {
+            _ if clear => None,
             Some(c) => c,
             None => old.time_lost.map(|t| t.category.as_str().to_owned()),
         };
@@ -578,12 +588,11 @@ impl Services {
     #[tracing::instrument(skip(self, actor))]
     pub async fn delete_entry(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
-        let (entry, view) = self.visible_entry(&access, id).await?;
+        let (entry, view) = self.visible_entry(actor, &access, id).await?;
         access.require_on(view.log.visibility == Visibility::Public, Action::WriteNightLog, "entry")?;
         let me = writer(actor)?;
         // Authors delete their own entries in person; programs (API keys) and everyone else need DeleteData.
-        let own = matches!(actor, Actor::Session { account, .. } if account.id == entry.author_id);
-        if !own && !access.can(Action::DeleteData) {
+        if !is_author(actor, &entry) && !access.can(Action::DeleteData) {
             return Err(ServiceError::Forbidden("only the entry's author or an admin may delete it"));
         }
         open_for_writing(&view.log)?;
@@ -597,8 +606,9 @@ impl Services {
     #[tracing::instrument(skip(self, actor))]
     pub async fn restore_entry(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
-        let (entry, view) = self.visible_entry(&access, id).await?;
+        let (entry, view) = self.visible_entry(actor, &access, id).await?;
         access.require_on(view.log.visibility == Visibility::Public, Action::DeleteData, "entry")?;
+        open_for_writing(&view.log)?;
         if entry.deleted_at.is_some() {
             entries::set_deleted(self.db(), access.workspace.id, entry.id, None).await?;
         }
@@ -610,7 +620,7 @@ impl Services {
     /// Every version of an entry, oldest first.
     pub async fn entry_history(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<Vec<VersionView>> {
         let access = self.access(actor, slug).await?;
-        let (entry, _) = self.visible_entry(&access, id).await?;
+        let (entry, _) = self.visible_entry(actor, &access, id).await?;
         let versions = entries::versions(self.db(), entry.id).await?;
         let names = entries::display_names(self.db(), versions.iter().map(|v| v.edited_by)).await?;
         Ok(versions
@@ -916,7 +926,9 @@ impl Services {
         let view = self.visible_log(&access, log_id).await?;
         let include_deleted = access.can(Action::DeleteData);
         let rows = entries::list_for_log(self.db(), access.workspace.id, view.log.id, include_deleted).await?;
-        let versions = entries::all_versions_of_log(self.db(), access.workspace.id, view.log.id).await?;
+        let mut versions = entries::all_versions_of_log(self.db(), access.workspace.id, view.log.id).await?;
+        // Only the history of entries this caller sees (deleted ones' only for those who may restore them).
+        versions.retain(|id, _| rows.iter().any(|e| e.id == *id));
         let names = entries::display_names(self.db(), versions.values().flatten().map(|v| v.edited_by)).await?;
         let history = versions
             .into_iter()

@@ -142,11 +142,11 @@ pub fn report_markdown(report: &NightReport) -> String {
     md
 }
 
-/// Spreadsheet programs run a cell that starts with `=`, `+`, `@` (or `-` followed by something other than a
-/// space) as a formula; such cells get a leading apostrophe, which they display as text. Markdown list items
-/// (`- item`) are left alone.
+/// Spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` (also after leading blanks) as a
+/// formula; such cells get a leading apostrophe, which they display as text (OWASP's advice for CSV injection).
 fn defuse(s: &str) -> String {
-    let risky = s.starts_with(['=', '+', '@', '\t', '\r']) || (s.starts_with('-') && !s.starts_with("- "));
+    let risky =
+        s.trim_start_matches([' ', '\t', '\r', '\n']).starts_with(['=', '+', '-', '@']) || s.starts_with(['\t', '\r']);
     if risky { format!("'{s}") } else { s.to_owned() }
 }
 
@@ -175,7 +175,7 @@ pub fn report_csv(report: &NightReport) -> Result<Vec<u8>, csv::Error> {
         "quality",
     ])?;
     let night = report.view.log.night.to_string();
-    let telescope = report.view.telescope.name.as_str();
+    let telescope = &defuse(&report.view.telescope.name);
     for e in report.entries.iter().filter(|e| e.entry.deleted_at.is_none()) {
         let c = &e.entry.content;
         w.write_record([
@@ -307,7 +307,8 @@ mod tests {
         assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(defuse("+1"), "'+1");
         assert_eq!(defuse("-1+2"), "'-1+2");
-        assert_eq!(defuse("- a list item"), "- a list item");
+        assert_eq!(defuse("- 1+cmd"), "'- 1+cmd");
+        assert_eq!(defuse("  =1+1"), "'  =1+1");
         assert_eq!(defuse("dome open"), "dome open");
     }
 

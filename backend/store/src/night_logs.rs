@@ -90,6 +90,31 @@ pub async fn telescopes_at_sites(
         .collect()
 }
 
+/// Whether any night log belongs to `telescope`, or to any telescope at `site`: their nights were fixed in the
+/// site's time zone, so the zone must not change under them.
+pub async fn any_for(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    site: Option<meridian_domain::SiteId>,
+    telescope: Option<TelescopeId>,
+) -> StoreResult<bool> {
+    use sea_orm::sea_query::Query;
+    let mut q = night_logs::Entity::find().filter(night_logs::Column::WorkspaceId.eq(workspace.as_uuid()));
+    if let Some(t) = telescope {
+        q = q.filter(night_logs::Column::TelescopeId.eq(t.as_uuid()));
+    }
+    if let Some(s) = site {
+        let at_site = Query::select()
+            .column(telescopes::Column::Id)
+            .from(telescopes::Entity)
+            .and_where(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .and_where(telescopes::Column::SiteId.eq(s.as_uuid()))
+            .to_owned();
+        q = q.filter(night_logs::Column::TelescopeId.in_subquery(at_site));
+    }
+    Ok(q.one(conn).await?.is_some())
+}
+
 /// What a new night log is made of; its UTC span comes from the site's time zone.
 #[derive(Debug)]
 pub struct NewNightLog {

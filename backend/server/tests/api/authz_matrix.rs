@@ -40,6 +40,8 @@ pub enum Obj {
     Public,
     /// An object private to the workspace: 404 to everyone who may not view the workspace.
     Private,
+    /// A deleted (restorable) object: 404 to everyone but those who may restore it.
+    Deleted,
 }
 
 /// The request a setup prepared: the path with its ids filled in, and the body.
@@ -178,13 +180,16 @@ fn expected(who: Who, public: bool, route: &Route) -> u16 {
     let allowed = match route.needs {
         Needs::Action(a) => can(a, false),
         Needs::PersonAction(a) => can(a, true),
-        Needs::Read => (public && route.object != Obj::Private) || can(Action::ViewWorkspace, false),
+        Needs::Read => {
+            (public && matches!(route.object, Obj::Workspace | Obj::Public)) || can(Action::ViewWorkspace, false)
+        }
     };
     let knows_workspace = public || matches!(who, Who::Role(_) | Who::Key(_));
     let sees_object = match route.object {
         Obj::Workspace => true,
         Obj::Public => public || can(Action::ViewWorkspace, false),
         Obj::Private => can(Action::ViewWorkspace, false),
+        Obj::Deleted => can(Action::DeleteData, false),
     };
     let knows = knows_workspace && sees_object;
     if allowed {

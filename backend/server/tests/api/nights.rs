@@ -78,16 +78,40 @@ async fn a_night_runs_from_local_noon_to_local_noon_and_is_unique_per_telescope(
     again.assert_problem(409, "conflict");
     assert!(again.body["detail"].as_str().is_some_and(|d| d.contains(&id(&winter))), "names the existing log");
 
+    let before = chrono::Utc::now();
     let tonight = owner.post("/api/v1/workspaces/obs/night-logs", json!({"telescope_id": telescope})).await;
+    let after = chrono::Utc::now();
     assert_eq!(tonight.status, 201, "{}", tonight.body);
-    let now = chrono::Utc::now();
     let start: chrono::DateTime<chrono::Utc> = tonight.body["starts_at"].as_str().unwrap().parse().unwrap();
     let end: chrono::DateTime<chrono::Utc> = tonight.body["ends_at"].as_str().unwrap().parse().unwrap();
-    assert!(start <= now && now < end, "without a night, tonight's log: {start} .. {end}");
+    // The night the server chose contains some instant of the call (noon may pass during it).
+    assert!(start <= after && before < end, "without a night, tonight's log: {start} .. {end}");
 
     let got = owner.get(&format!("/api/v1/workspaces/obs/night-logs/{}", id(&winter))).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["observers"], "AB, CD");
+}
+
+#[actix_web::test]
+async fn a_sites_time_zone_cannot_change_under_its_night_logs() {
+    let Obs { app: _app, mut owner, telescope } = observatory("private").await;
+    let t = owner.get(&format!("/api/v1/workspaces/obs/telescopes/{telescope}")).await;
+    let site_id = t.body["site_id"].as_str().unwrap().to_owned();
+    let site_path = format!("/api/v1/workspaces/obs/sites/{site_id}");
+    assert_eq!(owner.patch(&site_path, json!({"time_zone": "Europe/Lisbon"})).await.status, 200, "no logs yet");
+    night_log(&mut owner, "obs", &telescope, "2026-03-14", "private").await;
+    owner.patch(&site_path, json!({"time_zone": "Europe/Madrid"})).await.assert_problem(409, "conflict");
+    assert_eq!(owner.patch(&site_path, json!({"time_zone": "Europe/Lisbon", "name": "Roque 2"})).await.status, 200);
+    let madrid = owner
+        .post(
+            "/api/v1/workspaces/obs/sites",
+            json!({"name": "Madrid", "latitude": 40.4, "longitude": -3.7, "elevation_m": 650, "time_zone": "Europe/Madrid"}),
+        )
+        .await;
+    owner
+        .patch(&format!("/api/v1/workspaces/obs/telescopes/{telescope}"), json!({"site_id": madrid.body["id"]}))
+        .await
+        .assert_problem(409, "conflict");
 }
 
 #[actix_web::test]
@@ -198,6 +222,12 @@ async fn editing_keeps_every_version_and_refuses_stale_edits() {
     let by_tag = owner.get("/api/v1/workspaces/obs/entries?tags=dimm").await;
     assert_eq!(bodies(&by_tag.body), ["Seeing 0.9 (DIMM)"]);
     assert_field(&owner.patch(&path, json!({"body": ""})).await, "body");
+    let lost = owner.patch(&path, json!({"time_lost_minutes": 20, "time_lost_category": "technical"})).await;
+    assert_eq!(lost.body["time_lost_minutes"], 20, "{}", lost.body);
+    let cleared = owner.patch(&path, json!({"time_lost_minutes": null})).await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert_eq!(cleared.body["time_lost_minutes"], Value::Null);
+    assert_eq!(cleared.body["time_lost_category"], Value::Null);
 }
 
 #[actix_web::test]
@@ -221,6 +251,11 @@ async fn deletion_is_soft_and_only_admins_restore() {
     let list_url = format!("/api/v1/workspaces/obs/night-logs/{log}/entries");
     assert_eq!(bodies(&viewer.get(&list_url).await.body), ["Theirs"]);
     viewer.get(&mine_path).await.assert_problem(404, "not_found");
+    assert_eq!(admin.delete(&theirs_path).await.status, 204);
+    observer.get(&theirs_path).await.assert_problem(404, "not_found");
+    observer.get(&format!("{theirs_path}/versions")).await.assert_problem(404, "not_found");
+    assert_eq!(observer.get(&mine_path).await.status, 200, "authors still see their own deleted entry");
+    assert_eq!(admin.post(&format!("{theirs_path}/restore"), json!({})).await.status, 200);
     assert_eq!(bodies(&owner.get("/api/v1/workspaces/obs/entries").await.body), ["Theirs"]);
     viewer.get(&format!("{list_url}?include_deleted=true")).await.assert_problem(403, "forbidden");
     let with_deleted = admin.get(&format!("{list_url}?include_deleted=true")).await;
@@ -314,6 +349,33 @@ async fn entry_queries_filter_order_and_paginate() {
         }
     }
     assert_eq!(seen, bodies(&all.body));
+
+    // Entries at the same instant (and one given to the nanosecond) page without repeats or gaps, both ways.
+    let n2 = c.get("/api/v1/workspaces/obs/night-logs?from=2026-01-11&to=2026-01-11").await;
+    let n2 = n2.body["items"][0]["id"].as_str().unwrap().to_owned();
+    for i in 0..4 {
+        entry(c, "obs", &n2, json!({"body": format!("same {i}"), "occurred_at": "2026-01-11T21:30:00.000000500Z"}))
+            .await;
+    }
+    for order in ["asc", "desc"] {
+        let every = bodies(&c.get(&q(&format!("order={order}&limit=200"))).await.body);
+        assert_eq!(every.len(), 9);
+        let mut paged = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..20 {
+            let url = match &cursor {
+                Some(cur) => q(&format!("order={order}&limit=1&cursor={cur}")),
+                None => q(&format!("order={order}&limit=1")),
+            };
+            let page = c.get(&url).await;
+            paged.extend(bodies(&page.body));
+            cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(paged, every, "{order}");
+    }
 
     assert_field(&c.get(&q("night_from=2026-01-12&night_to=2026-01-10")).await, "night_to");
     assert_field(&c.get(&q("tags=dark%20sky")).await, "tags");
@@ -734,11 +796,12 @@ pub const MATRIX: &[Route] = &[
     route(
         Method::POST,
         Needs::Action(Action::DeleteData),
-        Obj::Private,
-        setup!(|o, slug, n| call(
-            format!("/api/v1/workspaces/{slug}/entries/{}/restore", setup_entry(o, slug, n, "private").await),
-            Some(json!({}))
-        )),
+        Obj::Deleted,
+        setup!(|o, slug, n| {
+            let e = setup_entry(o, slug, n, "private").await;
+            assert_eq!(o.delete(&format!("/api/v1/workspaces/{slug}/entries/{e}")).await.status, 204);
+            call(format!("/api/v1/workspaces/{slug}/entries/{e}/restore"), Some(json!({})))
+        }),
         200,
     ),
     route(
@@ -804,6 +867,13 @@ async fn another_workspaces_night_objects_through_my_slug_are_404() {
     workspace(&mut bob, "bob-obs", "private").await;
     let log = setup_log(&mut bob, "bob-obs", 1, "public").await;
     let e = id(&entry(&mut bob, "bob-obs", &log, json!({"body": "Bob's", "occurred_at": "22:00"})).await);
+    let o = bob
+        .post(
+            &format!("/api/v1/workspaces/bob-obs/night-logs/{log}/observations"),
+            json!({"start_at": "21:00", "exposure_s": 10}),
+        )
+        .await;
+    let o = id(&o.body);
     let (_, key) = api_key(&mut alice, "alice-obs", "write").await;
     let mut alice_key = app.key_client(&key);
     for c in [&mut alice, &mut alice_key] {
@@ -815,7 +885,17 @@ async fn another_workspaces_night_objects_through_my_slug_are_404() {
             .await
             .assert_problem(404, "not_found");
         c.delete(&format!("/api/v1/workspaces/alice-obs/entries/{e}")).await.assert_problem(404, "not_found");
+        c.get(&format!("/api/v1/workspaces/alice-obs/entries/{e}/versions")).await.assert_problem(404, "not_found");
+        c.post(&format!("/api/v1/workspaces/alice-obs/entries/{e}/restore"), json!({}))
+            .await
+            .assert_problem(404, "not_found");
+        c.patch(&format!("/api/v1/workspaces/alice-obs/observations/{o}"), json!({"quality": "junk"}))
+            .await
+            .assert_problem(404, "not_found");
+        c.delete(&format!("/api/v1/workspaces/alice-obs/observations/{o}")).await.assert_problem(404, "not_found");
     }
+    let obs = bob.get(&format!("/api/v1/workspaces/bob-obs/observations/{o}")).await;
+    assert_eq!(obs.body["quality"], "ok");
     let still = bob.get(&format!("/api/v1/workspaces/bob-obs/entries/{e}")).await;
     assert_eq!(still.body["body"], "Bob's");
     assert_eq!(still.body["version"], 1);

@@ -32,7 +32,7 @@ pub enum Relation {
         from = "Column::EditedBy",
         to = "super::accounts::Column::Id",
         on_update = "NoAction",
-        on_delete = "Cascade"
+        on_delete = "NoAction"
     )]
     Accounts,
     #[sea_orm(

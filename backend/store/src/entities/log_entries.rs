@@ -39,7 +39,7 @@ pub enum Relation {
         from = "Column::AuthorId",
         to = "super::accounts::Column::Id",
         on_update = "NoAction",
-        on_delete = "Cascade"
+        on_delete = "NoAction"
     )]
     Accounts,
     #[sea_orm(has_many = "super::entry_tags::Entity")]

@@ -36,7 +36,7 @@ pub enum Relation {
         from = "Column::CreatedBy",
         to = "super::accounts::Column::Id",
         on_update = "NoAction",
-        on_delete = "Cascade"
+        on_delete = "NoAction"
     )]
     Accounts,
     #[sea_orm(has_many = "super::log_entries::Entity")]
