@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 mod equipment;
 pub use equipment::*;
+mod nights;
+pub use nights::*;
 
 /// Who is looking at the page, and the CSRF token their forms carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 use crate::components::Nav;
 use crate::pages::{AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, WorkspacePage, WorkspaceSettings};
+use crate::pages::{NightLogPage, NightsPage};
 use crate::pages::{ObservatoryPage, TargetsPage};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -49,6 +50,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/w/:slug/settings") view=WorkspaceSettings ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/observatory") view=ObservatoryPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/targets") view=TargetsPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/nights") view=NightsPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/nights/:id") view=NightLogPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="footer">

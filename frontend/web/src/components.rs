@@ -72,3 +72,10 @@ pub fn Nav() -> impl IntoView {
         </header>
     }
 }
+
+/// Text to put inside a `<textarea>`. Leptos writes a textarea's children into the server's HTML unescaped (as it
+/// does a script's), so there user text must be escaped, or `</textarea>` in it would end the field and the rest
+/// would be read as markup. In the browser the children become a text node, which needs no escaping.
+pub fn textarea_text(s: &str) -> String {
+    if cfg!(feature = "ssr") { s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;") } else { s.to_owned() }
+}

@@ -15,6 +15,8 @@ use meridian_service::{Actor, ServiceError, Services};
 
 mod equipment;
 pub use equipment::*;
+mod nights;
+pub use nights::*;
 
 /// A flash cookie carrying a just-created API key to the page that shows it once.
 const NEW_KEY_COOKIE: &str = "meridian_new_key";

@@ -11,6 +11,7 @@ mod bad_input;
 mod equipment;
 mod health;
 mod members;
+mod night_pages;
 mod nights;
 mod openapi;
 mod pages;

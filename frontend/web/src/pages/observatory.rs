@@ -2,7 +2,7 @@ use crate::api::{
     DeleteInstrument, DeleteSite, DeleteTelescope, InstrumentInfo, ObservatoryInfo, SaveInstrument, SaveSite,
     SaveTelescope, SiteInfo, TelescopeInfo, error_text, get_observatory,
 };
-use crate::components::{Csrf, action_error, use_session};
+use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -100,7 +100,7 @@ fn site_fields(csrf: &str, slug: &str, s: Option<&SiteInfo>) -> impl IntoView + 
         <label>"Longitude (° E, or -17:52:54)" <input type="text" name="longitude" required value=v(|s| s.longitude.to_string()) /></label>
         <label>"Elevation (m)" <input type="text" name="elevation_m" required value=v(|s| s.elevation_m.to_string()) /></label>
         <label>"Time zone (IANA)" <input type="text" name="time_zone" required placeholder="Atlantic/Canary" value=v(|s| s.time_zone.clone()) /></label>
-        <label>"Description" <textarea name="description" rows="2">{v(|s| s.description.clone())}</textarea></label>
+        <label>"Description" <textarea name="description" rows="2">{textarea_text(&v(|s| s.description.clone()))}</textarea></label>
     }
 }
 
@@ -178,7 +178,7 @@ fn telescope_fields(csrf: &str, slug: &str, sites: &[SiteInfo], t: Option<&Teles
         <label>"Aperture (mm)" <input type="text" name="aperture_mm" value=v(|t| opt(t.aperture_mm)) /></label>
         <label>"Focal length (mm)" <input type="text" name="focal_length_mm" value=v(|t| opt(t.focal_length_mm)) /></label>
         <label>"Mount" <select name="mount"><option value="">"—"</option>{mount_options}</select></label>
-        <label>"Description" <textarea name="description" rows="2">{v(|t| t.description.clone())}</textarea></label>
+        <label>"Description" <textarea name="description" rows="2">{textarea_text(&v(|t| t.description.clone()))}</textarea></label>
     }
 }
 
@@ -259,7 +259,7 @@ fn instrument_fields(
         <label>"Detector" <input type="text" name="detector" maxlength="200" value=v(|i| i.detector.clone()) /></label>
         <label>"Pixel scale (″/px)" <input type="text" name="pixel_scale_arcsec" value=v(|i| opt(i.pixel_scale_arcsec)) /></label>
         <label>"Filters (comma-separated)" <input type="text" name="filters" value=v(|i| i.filters.join(", ")) /></label>
-        <label>"Description" <textarea name="description" rows="2">{v(|i| i.description.clone())}</textarea></label>
+        <label>"Description" <textarea name="description" rows="2">{textarea_text(&v(|i| i.description.clone()))}</textarea></label>
     }
 }
 

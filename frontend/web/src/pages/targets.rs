@@ -2,7 +2,7 @@ use crate::api::{
     AddListTarget, DeleteTarget, DeleteTargetList, RemoveListTarget, SaveTarget, SaveTargetList, TargetInfo,
     TargetsInfo, error_text, get_targets,
 };
-use crate::components::{Csrf, action_error, use_session};
+use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -65,7 +65,7 @@ fn target_fields(csrf: &str, slug: &str, t: Option<&TargetInfo>) -> impl IntoVie
         <label>"RA (degrees, or 05:35:17.3 hours)" <input type="text" name="ra" required value=v(|t| t.ra_hms.clone()) /></label>
         <label>"Dec (degrees, or -05 23 28)" <input type="text" name="dec" required value=v(|t| t.dec_dms.clone()) /></label>
         <label>"Tags (comma-separated)" <input type="text" name="tags" value=v(|t| t.tags.join(", ")) /></label>
-        <label>"Notes" <textarea name="notes" rows="2">{v(|t| t.notes.clone())}</textarea></label>
+        <label>"Notes" <textarea name="notes" rows="2">{textarea_text(&v(|t| t.notes.clone()))}</textarea></label>
     }
 }
 

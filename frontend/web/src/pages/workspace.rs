@@ -1,4 +1,5 @@
-use crate::api::{error_text, get_workspace};
+use super::nights::log_table;
+use crate::api::{error_text, get_workspace, latest_nights};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -9,11 +10,22 @@ pub fn WorkspacePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let workspace = Resource::new(slug, get_workspace);
+    let nights = Resource::new(slug, latest_nights);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match workspace.await {
                     Ok(w) => {
+                        // A visitor who may see no night logs (a private workspace's) gets no section.
+                        let nights = nights.await.ok().map(|logs| {
+                            view! {
+                                <section id="latest-nights">
+                                    <h2>"Night logs"</h2>
+                                    {log_table(&w.slug, &logs)}
+                                    <p><a href=format!("/w/{}/nights", w.slug)>"All nights"</a></p>
+                                </section>
+                            }
+                        });
                         let manage = w
                             .role
                             .as_ref()
@@ -35,11 +47,13 @@ pub fn WorkspacePage() -> impl IntoView {
                             </section>
                             <p class="muted">
                                 <a href=format!("/w/{}/observatory", w.slug)>"Observatory"</a>
+                                " · " <a href=format!("/w/{}/nights", w.slug)>"Nights"</a>
                                 {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/targets", w.slug)>"Targets"</a> })}
                             </p>
+                            {nights}
                             <section>
-                                <h2>"Night logs and data"</h2>
-                                <p class="muted">"Public night logs, datasets and packages will appear here."</p>
+                                <h2>"Data"</h2>
+                                <p class="muted">"Public datasets and packages will appear here."</p>
                             </section>
                         }
                             .into_any()

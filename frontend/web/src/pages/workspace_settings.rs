@@ -2,7 +2,7 @@ use crate::api::{
     AddMember, ChangeRole, CreateApiKey, RemoveMember, RevokeApiKey, SettingsInfo, UpdateWorkspace, error_text,
     get_settings,
 };
-use crate::components::{Csrf, action_error, use_session};
+use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -72,7 +72,7 @@ fn page(
                     <Csrf token=csrf />
                     <input type="hidden" name="slug" value=slug />
                     <label>"Name" <input type="text" name="name" required maxlength="100" value=w.name.clone() /></label>
-                    <label>"Description" <textarea name="description" rows="3">{w.description.clone()}</textarea></label>
+                    <label>"Description" <textarea name="description" rows="3">{textarea_text(&w.description)}</textarea></label>
                     <label>
                         "Visibility"
                         <select name="visibility">

@@ -63,12 +63,12 @@ pub enum Equipment {
     TargetList,
 }
 
-fn invalid(field: &str, message: &str) -> ServerFnError {
+pub(super) fn invalid(field: &str, message: &str) -> ServerFnError {
     fail(ServiceError::Validation(ValidationError::new(field, message)))
 }
 
 /// A number typed in a form: empty is none, anything else must parse.
-fn number(field: &str, s: &str) -> Result<Option<f64>, ServerFnError> {
+pub(super) fn number(field: &str, s: &str) -> Result<Option<f64>, ServerFnError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -90,7 +90,7 @@ fn object_id<T: std::str::FromStr>(what: &'static str, s: &str) -> Result<T, Ser
     s.trim().parse().map_err(|_| fail(ServiceError::NotFound(what)))
 }
 
-fn comma_list(s: &str) -> Vec<String> {
+pub(super) fn comma_list(s: &str) -> Vec<String> {
     s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect()
 }
 
@@ -152,7 +152,7 @@ fn target_info(t: Target) -> TargetInfo {
     }
 }
 
-fn not_found_status(e: &ServiceError) {
+pub(super) fn not_found_status(e: &ServiceError) {
     if let ServiceError::NotFound(_) = e {
         expect_context::<leptos_actix::ResponseOptions>().set_status(actix_web::http::StatusCode::NOT_FOUND);
     }
