@@ -73,9 +73,10 @@ pub fn NightLogPage() -> impl IntoView {
 
     let body_ref = NodeRef::<Input>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = a.add_entry.value().get()
-            && let Some(input) = body_ref.get()
-        {
+        let Some(input) = body_ref.get() else { return };
+        // Effects run only in the browser, once hydrated: the mark tells page tests the field is live.
+        let _ = input.set_attribute("data-live", "");
+        if let Some(Ok(())) = a.add_entry.value().get() {
             // Ready for the next line: the form's optional fields back to their defaults, the cursor in the field.
             if let Some(form) = input.form() {
                 form.reset();
@@ -179,13 +180,14 @@ fn top(p: &NightPage, csrf: &str, a: Actions) -> impl IntoView + use<> {
             <p class="lead">
                 "Night of " <strong>{h.night.clone()}</strong> " · " {h.span.clone()} ", " {h.time_zone.clone()}
             </p>
-            <p>
+            // A div, not a p: a form inside a p would end it in the browser's parse and break hydration.
+            <div class="night-actions">
                 <span class=format!("pill {}", h.status) id="night-status">{h.status.clone()}</span> " "
                 <span class=format!("pill {}", h.visibility) id="night-visibility">{h.visibility.clone()}</span> " "
                 {status_form} " " {publish_form} " "
                 <a href=format!("{api}/report.md")>"Report (Markdown)"</a> " · "
                 <a href=format!("{api}/report.csv")>"CSV"</a>
-            </p>
+            </div>
             {action_error(move || a.status.value().get())}
             {action_error(move || a.visibility.value().get())}
         </header>
