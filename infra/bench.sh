@@ -147,6 +147,7 @@ read -r mig_min mig_med mig_max < <(stats "${migrated[@]}")
 # ------------------------------------------------------------------------------- b/c. load and memory on PostgreSQL
 
 TOOL=; TOOL_VERSION=; rps=n/a; p50=n/a; p99=n/a; total=n/a; errors=n/a; rss_idle=n/a; rss_peak=n/a
+me_rps=n/a; me_p50=n/a; me_p99=n/a; me_total=n/a; me_errors=n/a
 PG_NOTE=
 
 pick_load_tool() {
@@ -269,6 +270,7 @@ load_on_postgres() {
   # it explains runs that are slow for reasons outside the program.
   read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ < /proc/stat; local before_total=$((s1+s2+s3+s4+s5+s6+s7+s8)) before_steal=$s8
   run_load "http://$ADDR/api/v1/me" "Authorization: Bearer $secret"
+  me_rps=$rps; me_p50=$p50; me_p99=$p99; me_total=$total; me_errors=$errors
   read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ < /proc/stat
   steal_pct=$(awk -v d=$((s8 - before_steal)) -v t=$((s1+s2+s3+s4+s5+s6+s7+s8 - before_total)) \
     'BEGIN { if (t > 0) printf "%.1f", 100 * d / t; else print "?" }')
@@ -280,6 +282,7 @@ load_on_postgres() {
 # ------------------------------------------------------------------------------- d. observing at scale
 
 q_rps=n/a; q_p50=n/a; q_p99=n/a; q_total=n/a; q_errors=n/a; q_hits=n/a
+q4_rps=n/a; q4_p50=n/a; q4_p99=n/a; q1_rps=n/a; q1_p50=n/a; q1_p99=n/a
 w_rps=n/a; w_p50=n/a; w_p99=n/a; w_hits=n/a
 r_p50=n/a; r_p99=n/a; r_rps=n/a; r_bytes=n/a; r_entries=n/a; seed_ms=n/a
 Q_PATH=; W_PATH=
@@ -342,6 +345,11 @@ observing_on_postgres() {
   log "   filtered entry query: $CONNECTIONS connections, ${DURATION} s"
   LOAD_NAME=entries run_load "http://$ADDR$Q_PATH" "Authorization: Bearer $secret"
   q_rps=$rps; q_p50=$p50; q_p99=$p99; q_total=$total; q_errors=$errors
+  log "   filtered entry query: 4 connections and 1 connection, ${DURATION} s each"
+  LOAD_NAME=entries-4 run_load "http://$ADDR$Q_PATH" "Authorization: Bearer $secret" 4
+  q4_rps=$rps; q4_p50=$p50; q4_p99=$p99
+  LOAD_NAME=entries-1 run_load "http://$ADDR$Q_PATH" "Authorization: Bearer $secret" 1
+  q1_rps=$rps; q1_p50=$p50; q1_p99=$p99
   LOAD_NAME=entries-all-nights run_load "http://$ADDR$W_PATH" "Authorization: Bearer $secret"
   w_rps=$rps; w_p50=$p50; w_p99=$p99
 
@@ -385,10 +393,10 @@ summary() {
   else
     echo "GET /api/v1/me on PostgreSQL: skipped ($PG_NOTE)"
   fi
-  printf '%-46s %9s\n' "  requests/s" "$rps"
-  printf '%-46s %9s\n' "  latency p50 (ms)" "$p50"
-  printf '%-46s %9s\n' "  latency p99 (ms)" "$p99"
-  printf '%-46s %9s\n' "  requests / errors (non-2xx, socket)" "$total / $errors"
+  printf '%-46s %9s\n' "  requests/s" "$me_rps"
+  printf '%-46s %9s\n' "  latency p50 (ms)" "$me_p50"
+  printf '%-46s %9s\n' "  latency p99 (ms)" "$me_p99"
+  printf '%-46s %9s\n' "  requests / errors (non-2xx, socket)" "$me_total / $me_errors"
   printf '%-46s %9s\n' "  CPU stolen by the host during the load (%)" "${steal_pct:-?}"
   echo
   echo "server RSS (VmRSS of the PostgreSQL-backed server)"
@@ -401,6 +409,10 @@ summary() {
   printf '%-46s %9s\n' "    latency p50 (ms)" "$q_p50"
   printf '%-46s %9s\n' "    latency p99 (ms)  [target < 20]" "$q_p99"
   printf '%-46s %9s\n' "    requests / errors" "$q_total / $q_errors"
+  printf '%-46s %9s\n' "    4 connections: requests/s" "$q4_rps"
+  printf '%-46s %9s\n' "    4 connections: p50 / p99 (ms)" "$q4_p50 / $q4_p99"
+  printf '%-46s %9s\n' "    1 connection: requests/s" "$q1_rps"
+  printf '%-46s %9s\n' "    1 connection: p50 / p99 (ms)" "$q1_p50 / $q1_p99"
   echo "  same over all nights (first page of $w_hits)"
   printf '%-46s %9s\n' "    requests/s" "$w_rps"
   printf '%-46s %9s\n' "    latency p50 / p99 (ms)" "$w_p50 / $w_p99"
