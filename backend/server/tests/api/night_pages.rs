@@ -102,6 +102,13 @@ async fn a_member_sees_the_nights_and_a_night_with_rendered_entries_and_their_hi
     assert!(page.contains("id=\"entry-hits\"") && page.contains(&format!("/w/np-a/nights/{log}")), "{page}");
     let none = owner.get("/w/np-a/nights?q=fog&level=info").await;
     assert!(html(&none).contains("No entries match."));
+
+    // Each GET form keeps the other's values, so filtering the list does not drop the search and back.
+    let both = html(&owner.get("/w/np-a/nights?q=fog&from=2026-01-01").await);
+    let filter = both.split("id=\"night-filter\"").nth(1).and_then(|f| f.split("</form>").next()).unwrap_or_default();
+    assert!(filter.contains("name=\"q\" value=\"fog\""), "{filter}");
+    let search = both.split("id=\"entry-search\"").nth(1).and_then(|f| f.split("</form>").next()).unwrap_or_default();
+    assert!(search.contains("name=\"from\" value=\"2026-01-01\""), "{search}");
 }
 
 #[actix_web::test]

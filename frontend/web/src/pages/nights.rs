@@ -56,6 +56,16 @@ fn page(
     start: ServerAction<StartNightLog>,
 ) -> impl IntoView {
     let slug = n.workspace.slug.clone();
+    // Each of the two GET forms carries the other's current values, so using one keeps what the other shows.
+    let keep_search = hidden(vec![
+        ("q", search.q.clone()),
+        ("tags", search.tags.clone()),
+        ("tag_mode", search.tag_mode.clone()),
+        ("level", search.level.clone()),
+        ("night_from", search.night_from.clone()),
+        ("night_to", search.night_to.clone()),
+    ]);
+    let keep_filter = hidden(vec![("telescope", telescope.clone()), ("from", from.clone()), ("to", to.clone())]);
     view! {
         <Title text=format!("Nights · {} — Meridian", n.workspace.name) />
         <p class="muted"><a href=format!("/w/{slug}")>"← " {n.workspace.name.clone()}</a></p>
@@ -64,6 +74,7 @@ fn page(
         <section class="panel">
             <h2>"Night logs"</h2>
             <form method="get" class="form row" id="night-filter">
+                {keep_search}
                 <label>"Telescope"
                     <select name="telescope">
                         <option value="">"All"</option>
@@ -80,8 +91,17 @@ fn page(
             <h3>"Time lost"</h3>
             {time_lost_table(&n.time_lost, n.time_lost_total)}
         </section>
-        {search_section(&slug, search, hits)}
+        {search_section(&slug, search, hits, keep_filter)}
     }
+}
+
+/// Hidden form fields for the non-empty values among `pairs`.
+fn hidden(pairs: Vec<(&'static str, String)>) -> impl IntoView + use<> {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+        .collect_view()
 }
 
 fn tonight(n: &NightsInfo, csrf: &str, start: ServerAction<StartNightLog>) -> impl IntoView + use<> {
@@ -196,7 +216,12 @@ pub fn time_lost_table(rows: &[TimeLostRow], total: u64) -> impl IntoView + use<
     }
 }
 
-fn search_section(slug: &str, s: EntrySearch, hits: Result<Vec<EntryHit>, ServerFnError>) -> impl IntoView + use<> {
+fn search_section<K: IntoView + 'static>(
+    slug: &str,
+    s: EntrySearch,
+    hits: Result<Vec<EntryHit>, ServerFnError>,
+    keep_filter: K,
+) -> impl IntoView + use<K> {
     let searched = !s.is_empty();
     let modes = ["any", "all", "none"]
         .map(|m| view! { <option value=m selected=s.tag_mode == m>{m}</option> })
@@ -235,6 +260,7 @@ fn search_section(slug: &str, s: EntrySearch, hits: Result<Vec<EntryHit>, Server
         <section class="panel">
             <h2>"Search entries"</h2>
             <form method="get" class="form row" id="entry-search">
+                {keep_filter}
                 <label>"Text" <input type="search" name="q" value=s.q.clone() /></label>
                 <label>"Tags (comma-separated)" <input type="text" name="tags" value=s.tags.clone() /></label>
                 <label>"Tags match" <select name="tag_mode">{modes}</select></label>
