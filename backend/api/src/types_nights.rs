@@ -4,19 +4,11 @@ use crate::types::list_body;
 use chrono::{DateTime, Utc};
 use meridian_domain::Page;
 use meridian_domain::model::{EntryContent, Observation};
+use meridian_service::equipment::nullable;
 use meridian_service::nights::{EntryView, NightLogView, TimeLostSummary, VersionView};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`), for fields that can be cleared.
-pub(crate) fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
 
 /// One telescope's log of one observing night (local noon to local noon at its site).
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,10 +85,10 @@ pub struct CreateNightLogBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateNightLogBody {
     pub observers: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
     pub seeing_arcsec: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub transparency: Option<Option<String>>,
     pub weather: Option<String>,
@@ -291,11 +283,11 @@ pub struct EntryInputBody {
     pub tags: Option<Vec<String>>,
     /// Up to 10 http(s) URLs.
     pub links: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub time_lost_minutes: Option<Option<i64>>,
     /// `weather`, `technical` or `other`; required with `time_lost_minutes`.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub time_lost_category: Option<Option<String>>,
     /// On edits: the version you started from. If the entry moved on meanwhile the edit is refused (409).
@@ -428,23 +420,23 @@ pub struct ObservationItems {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ObservationInputBody {
     /// A target of the workspace; fills in name and position when they are not given.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub target_id: Option<Option<String>>,
     pub target_name: Option<String>,
     /// Degrees (`83.8221`) or sexagesimal hours (`05:35:17.3`); with `dec`.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub ra: Option<Option<serde_json::Value>>,
     /// Degrees or sexagesimal (`-05:23:28`); with `ra`.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub dec: Option<Option<serde_json::Value>>,
     /// RFC 3339, or local `HH:MM` within the night.
     pub start_at: Option<String>,
     pub exposure_s: Option<f64>,
     pub filter: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub instrument_id: Option<Option<String>>,
     pub frame_type: Option<String>,

@@ -17,14 +17,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-fn json_list<T: serde::Serialize>(items: &[T]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
-}
-
-fn parse_json_list(field: &str, s: &str) -> StoreResult<Vec<String>> {
-    serde_json::from_str(s).map_err(|_| StoreError::Corrupt(ValidationError::new(field, "is not a JSON list")))
-}
-
 /// Reads the stored columns of one version back into its content.
 fn content(
     occurred_at: sea_orm::prelude::DateTimeWithTimeZone,
@@ -46,8 +38,8 @@ fn content(
         occurred_at: occurred_at.to_utc(),
         level: EntryLevel::parse(level)?,
         body: EntryBody::parse(body)?,
-        tags: Tags::parse(parse_json_list("tags", tags)?)?,
-        links: parse_json_list("links", links)?.iter().map(|l| Link::parse(l)).collect::<Result<_, _>>()?,
+        tags: Tags::parse(crate::read_json_list("tags", tags)?)?,
+        links: crate::read_json_list("links", links)?.iter().map(|l| Link::parse(l)).collect::<Result<_, _>>()?,
         time_lost,
     })
 }
@@ -124,8 +116,8 @@ async fn append_version(
         occurred_at: Set(crate::ts(c.occurred_at)),
         level: Set(c.level.as_str().to_owned()),
         body: Set(c.body.as_str().to_owned()),
-        tags: Set(json_list(c.tags.as_slice())),
-        links: Set(json_list(&c.links)),
+        tags: Set(crate::json_list(c.tags.iter().map(Tag::as_str))),
+        links: Set(crate::json_list(c.links.iter().map(Link::as_str))),
         time_lost_minutes: Set(minutes_column(c)),
         time_lost_category: Set(c.time_lost.map(|t| t.category.as_str().to_owned())),
         edited_by: Set(editor.as_uuid()),
@@ -182,8 +174,8 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Ut
         level: Set(c.level.as_str().to_owned()),
         body: Set(c.body.as_str().to_owned()),
         body_search: Set(search_text(&c.body)),
-        tags: Set(json_list(c.tags.as_slice())),
-        links: Set(json_list(&c.links)),
+        tags: Set(crate::json_list(c.tags.iter().map(Tag::as_str))),
+        links: Set(crate::json_list(c.links.iter().map(Link::as_str))),
         time_lost_minutes: Set(minutes_column(c)),
         time_lost_category: Set(c.time_lost.map(|t| t.category.as_str().to_owned())),
         author_id: Set(new.author.as_uuid()),
@@ -226,8 +218,8 @@ pub async fn update_content(
         .col_expr(C::Level, Expr::value(c.level.as_str()))
         .col_expr(C::Body, Expr::value(c.body.as_str()))
         .col_expr(C::BodySearch, Expr::value(search_text(&c.body)))
-        .col_expr(C::Tags, Expr::value(json_list(c.tags.as_slice())))
-        .col_expr(C::Links, Expr::value(json_list(&c.links)))
+        .col_expr(C::Tags, Expr::value(crate::json_list(c.tags.iter().map(Tag::as_str))))
+        .col_expr(C::Links, Expr::value(crate::json_list(c.links.iter().map(Link::as_str))))
         .col_expr(C::TimeLostMinutes, Expr::value(minutes_column(c)))
         .col_expr(C::TimeLostCategory, Expr::value(c.time_lost.map(|t| t.category.as_str().to_owned())))
         .col_expr(C::Version, Expr::value(i32::try_from(next).unwrap_or(i32::MAX)))
@@ -352,18 +344,9 @@ fn entry_cursor(page: &PageRequest) -> StoreResult<Option<(DateTime<Utc>, Uuid)>
     Ok(Some((t, Uuid::parse_str(id).map_err(|_| bad())?)))
 }
 
-/// `%`, `_` and the escape character itself match literally.
+/// A substring pattern for the lower-cased body: wildcards in the text match literally.
 fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
+    format!("%{}%", crate::like_escaped(&text.to_lowercase()))
 }
 
 /// The conditions of a filter (shared by the listing and the totals).

@@ -57,6 +57,18 @@ pub(crate) fn in_use(what: &'static str) -> impl FnOnce(DbErr) -> StoreError {
     }
 }
 
+/// `%`, `_` and the escape character itself match literally in a LIKE pattern built from user text.
+pub(crate) fn like_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A list of short strings kept as a JSON array in a text column (tags, filters).
 pub(crate) fn json_list(items: impl IntoIterator<Item = impl Into<String>>) -> String {
     let items: Vec<String> = items.into_iter().map(Into::into).collect();

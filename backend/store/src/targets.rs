@@ -58,18 +58,6 @@ fn tags_json(tags: &Tags) -> String {
     crate::json_list(tags.iter().map(Tag::as_str))
 }
 
-/// `%`, `_` and the escape character itself match literally in a LIKE pattern built from user text.
-fn like_escaped(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[tracing::instrument(skip(conn, f), fields(name = %f.name))]
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -124,7 +112,7 @@ pub async fn list(
         .order_by_asc(targets::Column::Id)
         .limit(u64::from(page.limit.get()));
     if let Some(text) = filter.name_contains.as_deref().filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", like_escaped(&text.to_lowercase()));
+        let pattern = format!("%{}%", crate::like_escaped(&text.to_lowercase()));
         q = q.filter(
             Expr::expr(Func::lower(Expr::col((targets::Entity, targets::Column::Name))))
                 .like(LikeExpr::new(pattern).escape('\\')),
@@ -132,7 +120,7 @@ pub async fn list(
     }
     if let Some(tag) = &filter.tag {
         // Tags are stored as a JSON array of strings; with the quotes, a pattern matches one whole tag.
-        let pattern = format!("%{}%", like_escaped(&format!("\"{}\"", tag.as_str())));
+        let pattern = format!("%{}%", crate::like_escaped(&format!("\"{}\"", tag.as_str())));
         q = q.filter(Expr::col((targets::Entity, targets::Column::Tags)).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(after) = crate::members::cursor_uuid(page)? {
