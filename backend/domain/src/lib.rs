@@ -3,6 +3,7 @@
 #[macro_use]
 mod vocabulary;
 
+pub mod data;
 pub mod ids;
 pub mod model;
 pub mod observing;
@@ -12,6 +13,7 @@ pub mod sky;
 pub mod tags;
 pub mod values;
 
+pub use data::Tier;
 pub use ids::*;
 pub use observing::{
     EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,
