@@ -2,9 +2,12 @@
 
 pub use sea_orm_migration::prelude::*;
 
+#[macro_use]
+mod columns;
 mod m20261121_000001_accounts_workspaces;
 mod m20261121_000002_session_expiry_index;
 mod m20261121_000003_observing;
+mod m20261122_000005_data;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -17,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_accounts_workspaces::Migration),
             Box::new(m20261121_000002_session_expiry_index::Migration),
             Box::new(m20261121_000003_observing::Migration),
+            Box::new(m20261122_000005_data::Migration),
         ]
     }
 }

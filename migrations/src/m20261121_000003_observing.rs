@@ -4,6 +4,7 @@
 //! Query-heavy columns are copied down where they never change after creation (an entry's `night` and
 //! `telescope_id` are its night log's), so the entry filters of the API run on one table plus the tag index.
 
+use crate::columns::*;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -191,87 +192,6 @@ enum Observations {
     CreatedBy,
     CreatedAt,
     UpdatedAt,
-}
-
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().primary_key().to_owned()
-}
-fn uuid_ref<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-fn uuid_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).uuid().null().to_owned()
-}
-fn text<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).string().not_null().to_owned()
-}
-fn text_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).string().null().to_owned()
-}
-/// Free text (Markdown, notes) that may be empty.
-fn long_text<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).text().not_null().default("").to_owned()
-}
-/// A JSON array kept as text (tags, links, filters): read whole, never queried inside.
-fn json_list<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).text().not_null().default("[]").to_owned()
-}
-fn num<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).double().not_null().to_owned()
-}
-fn num_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).double().null().to_owned()
-}
-fn date<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).date().not_null().to_owned()
-}
-fn time<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
-}
-fn time_null<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().null().to_owned()
-}
-
-/// A reference whose target goes with its owner (the workspace, the night log).
-fn owned_by(
-    from_table: impl IntoIden,
-    from_col: impl IntoIden,
-    to_table: impl IntoIden,
-    to_col: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from_table, from_col).to(to_table, to_col).on_delete(ForeignKeyAction::Cascade).to_owned()
-}
-
-/// A reference that keeps its target alive: deleting a telescope that still has night logs fails (checked at the
-/// end of the statement, so deleting a whole workspace still cascades through). Authors and editors are such
-/// references too: removing an account must never take a night's shared record with it.
-fn uses(
-    from_table: impl IntoIden,
-    from_col: impl IntoIden,
-    to_table: impl IntoIden,
-    to_col: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, to_col)
-        .on_delete(ForeignKeyAction::NoAction)
-        .to_owned()
-}
-
-fn index(name: &str, table: impl IntoIden, cols: &[&dyn Fn() -> DynIden], unique: bool) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(c());
-    }
-    if unique {
-        i.unique();
-    }
-    i.to_owned()
-}
-
-macro_rules! cols {
-    ($($c:expr),+) => { &[$(&|| $c.into_iden()),+] };
 }
 
 #[async_trait::async_trait]

@@ -20,6 +20,10 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::api_keys::Entity")]
     ApiKeys,
+    #[sea_orm(has_many = "super::data_files::Entity")]
+    DataFiles,
+    #[sea_orm(has_many = "super::datasets::Entity")]
+    Datasets,
     #[sea_orm(has_many = "super::entry_versions::Entity")]
     EntryVersions,
     #[sea_orm(has_many = "super::log_entries::Entity")]
@@ -32,6 +36,8 @@ pub enum Relation {
     Observations,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
+    #[sea_orm(has_many = "super::uploads::Entity")]
+    Uploads,
     #[sea_orm(has_one = "super::workspaces::Entity")]
     Workspaces,
 }
@@ -39,6 +45,18 @@ pub enum Relation {
 impl Related<super::api_keys::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::ApiKeys.def()
+    }
+}
+
+impl Related<super::data_files::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DataFiles.def()
+    }
+}
+
+impl Related<super::datasets::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Datasets.def()
     }
 }
 
@@ -75,6 +93,12 @@ impl Related<super::observations::Entity> for Entity {
 impl Related<super::sessions::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Sessions.def()
+    }
+}
+
+impl Related<super::uploads::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Uploads.def()
     }
 }
 

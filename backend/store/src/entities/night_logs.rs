@@ -39,6 +39,8 @@ pub enum Relation {
         on_delete = "NoAction"
     )]
     Accounts,
+    #[sea_orm(has_many = "super::data_files::Entity")]
+    DataFiles,
     #[sea_orm(has_many = "super::log_entries::Entity")]
     LogEntries,
     #[sea_orm(has_many = "super::observations::Entity")]
@@ -64,6 +66,12 @@ pub enum Relation {
 impl Related<super::accounts::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Accounts.def()
+    }
+}
+
+impl Related<super::data_files::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DataFiles.def()
     }
 }
 

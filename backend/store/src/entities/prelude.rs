@@ -2,9 +2,13 @@
 
 pub use super::accounts::Entity as Accounts;
 pub use super::api_keys::Entity as ApiKeys;
+pub use super::data_files::Entity as DataFiles;
+pub use super::datasets::Entity as Datasets;
 pub use super::entry_tags::Entity as EntryTags;
 pub use super::entry_versions::Entity as EntryVersions;
+pub use super::file_header_cards::Entity as FileHeaderCards;
 pub use super::instruments::Entity as Instruments;
+pub use super::lifecycle_rules::Entity as LifecycleRules;
 pub use super::log_entries::Entity as LogEntries;
 pub use super::memberships::Entity as Memberships;
 pub use super::night_logs::Entity as NightLogs;
@@ -15,4 +19,7 @@ pub use super::target_list_items::Entity as TargetListItems;
 pub use super::target_lists::Entity as TargetLists;
 pub use super::targets::Entity as Targets;
 pub use super::telescopes::Entity as Telescopes;
+pub use super::uploads::Entity as Uploads;
+pub use super::usage_months::Entity as UsageMonths;
+pub use super::usage_state::Entity as UsageState;
 pub use super::workspaces::Entity as Workspaces;

@@ -25,6 +25,8 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::datasets::Entity")]
+    Datasets,
     #[sea_orm(has_many = "super::instruments::Entity")]
     Instruments,
     #[sea_orm(has_many = "super::night_logs::Entity")]
@@ -45,6 +47,12 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Workspaces,
+}
+
+impl Related<super::datasets::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Datasets.def()
+    }
 }
 
 impl Related<super::instruments::Entity> for Entity {

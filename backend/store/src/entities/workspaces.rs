@@ -18,6 +18,7 @@ pub struct Model {
     pub personal_of: Option<Uuid>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    pub plan: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -32,8 +33,14 @@ pub enum Relation {
     Accounts,
     #[sea_orm(has_many = "super::api_keys::Entity")]
     ApiKeys,
+    #[sea_orm(has_many = "super::data_files::Entity")]
+    DataFiles,
+    #[sea_orm(has_many = "super::datasets::Entity")]
+    Datasets,
     #[sea_orm(has_many = "super::instruments::Entity")]
     Instruments,
+    #[sea_orm(has_many = "super::lifecycle_rules::Entity")]
+    LifecycleRules,
     #[sea_orm(has_many = "super::log_entries::Entity")]
     LogEntries,
     #[sea_orm(has_many = "super::memberships::Entity")]
@@ -50,6 +57,12 @@ pub enum Relation {
     Targets,
     #[sea_orm(has_many = "super::telescopes::Entity")]
     Telescopes,
+    #[sea_orm(has_many = "super::uploads::Entity")]
+    Uploads,
+    #[sea_orm(has_many = "super::usage_months::Entity")]
+    UsageMonths,
+    #[sea_orm(has_one = "super::usage_state::Entity")]
+    UsageState,
 }
 
 impl Related<super::accounts::Entity> for Entity {
@@ -64,9 +77,27 @@ impl Related<super::api_keys::Entity> for Entity {
     }
 }
 
+impl Related<super::data_files::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DataFiles.def()
+    }
+}
+
+impl Related<super::datasets::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Datasets.def()
+    }
+}
+
 impl Related<super::instruments::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Instruments.def()
+    }
+}
+
+impl Related<super::lifecycle_rules::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::LifecycleRules.def()
     }
 }
 
@@ -115,6 +146,24 @@ impl Related<super::targets::Entity> for Entity {
 impl Related<super::telescopes::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Telescopes.def()
+    }
+}
+
+impl Related<super::uploads::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Uploads.def()
+    }
+}
+
+impl Related<super::usage_months::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::UsageMonths.def()
+    }
+}
+
+impl Related<super::usage_state::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::UsageState.def()
     }
 }
 
