@@ -25,6 +25,11 @@ pub struct Problem {
     /// For `validation_failed` and `conflict`: the offending fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Extension members of some problems: `existing_file` (`duplicate_file`), `tier`, `used_bytes`,
+    /// `limit_bytes`, `requested_bytes` (`quota_exceeded`), `restore` (`restore_required`: the action to call).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(ignore)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One field's problem.
@@ -42,17 +47,32 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            extensions: serde_json::Map::new(),
+        }
     }
 
     /// Adds a `Retry-After` header (seconds).
     #[must_use]
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
+        self
+    }
+
+    /// Adds an extension member to the problem.
+    #[must_use]
+    pub fn with(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(name.to_owned(), value);
         self
     }
 
@@ -69,6 +89,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             errors: self.errors.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 
@@ -101,6 +122,23 @@ impl From<ServiceError> for ApiError {
             ServiceError::LastOwner => Self::new(S::CONFLICT, "last_owner", e.to_string()),
             ServiceError::RateLimited { retry_after_secs } => {
                 Self::new(S::TOO_MANY_REQUESTS, "rate_limited", e.to_string()).retry_after(retry_after_secs)
+            }
+            ServiceError::DuplicateFile { id, ref name } => {
+                Self::new(S::CONFLICT, "duplicate_file", e.to_string())
+                    .with("existing_file", serde_json::json!({ "id": id, "name": name }))
+            }
+            ServiceError::QuotaExceeded { ref message, tier, used, limit, requested } => {
+                Self::new(S::PAYLOAD_TOO_LARGE, "quota_exceeded", message.clone())
+                    .with("tier", serde_json::json!(tier))
+                    .with("used_bytes", serde_json::json!(used))
+                    .with("limit_bytes", serde_json::json!(limit))
+                    .with("requested_bytes", serde_json::json!(requested))
+            }
+            ServiceError::RestoreRequired => Self::new(S::CONFLICT, "restore_required", e.to_string())
+                .with("restore", serde_json::json!({ "method": "POST", "rel": "restore" })),
+            ServiceError::RangeNotSatisfiable { size } => {
+                Self::new(S::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", e.to_string())
+                    .with("size_bytes", serde_json::json!(size))
             }
             ServiceError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

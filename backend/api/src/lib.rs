@@ -6,6 +6,7 @@ pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod types;
+pub mod types_data;
 pub mod types_equipment;
 pub mod types_nights;
 

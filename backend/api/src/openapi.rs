@@ -2,7 +2,7 @@
 //! `public-api/openapi.json`, and a test fails when the two differ.
 
 use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
-use crate::routes::{instruments, sites, target_lists, targets, telescopes};
+use crate::routes::{data, instruments, sites, target_lists, targets, telescopes};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -74,6 +74,25 @@ use utoipa::{Modify, OpenApi};
         observations::get_observation,
         observations::update_observation,
         observations::delete_observation,
+        data::list_datasets,
+        data::create_dataset,
+        data::get_dataset,
+        data::update_dataset,
+        data::delete_dataset,
+        data::list_dataset_files,
+        data::upload_file,
+        data::search_files,
+        data::get_file,
+        data::get_file_header,
+        data::download_file,
+        data::get_file_preview,
+        data::update_file,
+        data::delete_file,
+        data::restore_file,
+        data::get_storage_usage,
+        data::list_tier_rules,
+        data::create_tier_rule,
+        data::delete_tier_rule,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]
@@ -97,6 +116,7 @@ struct V1;
     tags(
         (name = "accounts", description = "Sign-up, sign-in, who am I"),
         (name = "workspaces", description = "Observatory portals and personal spaces"),
+        (name = "data", description = "Datasets, data files (upload, FITS headers, search, download), storage tiers and usage"),
         (name = "members", description = "Members and roles"),
         (name = "api-keys", description = "Scoped API keys for programs"),
         (name = "equipment", description = "Sites, telescopes and instruments"),

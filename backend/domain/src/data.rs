@@ -1,4 +1,4 @@
-//! The data side's vocabulary: storage tiers.
+//! The data side's vocabulary: storage tiers, plans and their limits, file and job states.
 
 vocabulary!(
     /// Where a file's bytes live, from fast and dear to slow and cheap. Each tier maps to a storage class of the
@@ -12,15 +12,140 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// A workspace's plan: what it may store. Personal workspaces start on `free`; paid plans come with billing.
+    #[derive(Default)]
+    Plan, field = "plan", {
+        #[default]
+        Free = "free",
+        Observatory = "observatory",
+        Institution = "institution",
+    }
+);
+
+const GIB: u64 = 1 << 30;
+const TIB: u64 = 1 << 40;
+
+/// What a plan allows, per tier, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PlanLimits {
+    pub hot_bytes: u64,
+    pub cool_bytes: u64,
+    pub cold_bytes: u64,
+    /// The largest single file.
+    pub max_file_bytes: u64,
+}
+
+impl PlanLimits {
+    #[must_use]
+    pub const fn for_tier(&self, tier: Tier) -> u64 {
+        match tier {
+            Tier::Hot => self.hot_bytes,
+            Tier::Cool => self.cool_bytes,
+            Tier::Cold => self.cold_bytes,
+        }
+    }
+}
+
+impl Plan {
+    /// The limits of each plan. Free is for a citizen scientist's own frames; the paid plans are sized like an
+    /// amateur observatory's and a university's yearly raw data.
+    #[must_use]
+    pub const fn limits(self) -> PlanLimits {
+        match self {
+            Plan::Free => {
+                PlanLimits { hot_bytes: 5 * GIB, cool_bytes: 5 * GIB, cold_bytes: 20 * GIB, max_file_bytes: 2 * GIB }
+            }
+            Plan::Observatory => {
+                PlanLimits { hot_bytes: 500 * GIB, cool_bytes: 2 * TIB, cold_bytes: 10 * TIB, max_file_bytes: 50 * GIB }
+            }
+            Plan::Institution => PlanLimits {
+                hot_bytes: 5 * TIB,
+                cool_bytes: 20 * TIB,
+                cold_bytes: 100 * TIB,
+                max_file_bytes: 500 * GIB,
+            },
+        }
+    }
+}
+
+vocabulary!(
+    /// Where a file's header ingest stands.
+    #[derive(Default)]
+    IngestStatus, field = "ingest_status", {
+        /// Not a FITS file: nothing to read.
+        #[default]
+        None = "none",
+        Pending = "pending",
+        Done = "done",
+        /// The header could not be read; the file is kept and the error shown.
+        Failed = "failed",
+    }
+);
+
+vocabulary!(
+    /// Where a file's preview stands.
+    #[derive(Default)]
+    PreviewStatus, field = "preview_status", {
+        #[default]
+        None = "none",
+        Pending = "pending",
+        Done = "done",
+        /// No 2-D image to show.
+        Unavailable = "unavailable",
+        Failed = "failed",
+    }
+);
+
+vocabulary!(
+    /// A cold file's way back to hot.
+    #[derive(Default)]
+    RestoreStatus, field = "restore_status", {
+        #[default]
+        None = "none",
+        /// Asked for; the object store is bringing it back (hours on a real archive tier).
+        InProgress = "in_progress",
+        Failed = "failed",
+    }
+);
+
+/// Seconds in the average month (365.25 × 24 × 3600 / 12): a GiB-month is a GiB kept this long.
+pub const SECONDS_PER_MONTH: f64 = 2_629_800.0;
+
+/// Byte-seconds as GiB-months.
+#[must_use]
+pub fn gib_months(byte_seconds: f64) -> f64 {
+    #[expect(clippy::cast_precision_loss, reason = "a GiB is exact in f64")]
+    let gib = GIB as f64;
+    byte_seconds / gib / SECONDS_PER_MONTH
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn tiers_order_from_hot_to_cold() {
-        assert!(Tier::Hot < Tier::Cool && Tier::Cool < Tier::Cold);
+    fn tiers_parse_and_default() {
         assert_eq!(Tier::parse("cool"), Ok(Tier::Cool));
         assert_eq!(Tier::parse("warm").map_err(|e| e.field), Err("tier".to_owned()));
         assert_eq!(Tier::default(), Tier::Hot);
+    }
+
+    #[test]
+    fn plans_grow_and_limits_per_tier() {
+        let (free, obs, inst) = (Plan::Free.limits(), Plan::Observatory.limits(), Plan::Institution.limits());
+        for tier in Tier::ALL.iter().copied() {
+            assert!(free.for_tier(tier) < obs.for_tier(tier) && obs.for_tier(tier) < inst.for_tier(tier));
+        }
+        assert_eq!(free.for_tier(Tier::Hot), 5 * GIB);
+        assert_eq!(Plan::default(), Plan::Free);
+    }
+
+    #[test]
+    fn a_gib_kept_a_month_is_one_gib_month() {
+        #[expect(clippy::cast_precision_loss, reason = "exact")]
+        let bs = GIB as f64 * SECONDS_PER_MONTH;
+        assert!((gib_months(bs) - 1.0).abs() < 1e-12);
+        assert!((gib_months(bs / 2.0) - 0.5).abs() < 1e-12);
     }
 }

@@ -102,3 +102,19 @@ typed_id!(
     /// A named list of targets.
     TargetListId
 );
+typed_id!(
+    /// A dataset: a named collection of data files in a workspace.
+    DatasetId
+);
+typed_id!(
+    /// A data file (its bytes are an object in storage).
+    DataFileId
+);
+typed_id!(
+    /// An upload in flight (streamed or in resumable parts).
+    UploadId
+);
+typed_id!(
+    /// A storage-tier rule of a workspace.
+    LifecycleRuleId
+);

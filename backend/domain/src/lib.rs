@@ -13,7 +13,7 @@ pub mod sky;
 pub mod tags;
 pub mod values;
 
-pub use data::Tier;
+pub use data::{IngestStatus, Plan, PlanLimits, PreviewStatus, RestoreStatus, Tier};
 pub use ids::*;
 pub use observing::{
     EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,

@@ -51,6 +51,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Billing is off unless a Stripe key is given.
     pub billing: BillingConfig,
+    /// Where data files are kept: `filesystem` (under `<data_dir>/objects`, the default) or `s3`.
+    pub storage: StorageSettings,
     /// Sign-in attempts allowed per e-mail address before 429.
     pub login_burst: u32,
     /// Seconds for one spent sign-in attempt to come back.
@@ -81,6 +83,45 @@ impl Default for MailConfig {
     }
 }
 
+/// Object storage for data files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// `filesystem` or `s3`.
+    pub backend: String,
+    /// Filesystem: the directory (empty: `<data_dir>/objects`).
+    pub root: PathBuf,
+    /// S3: bucket, endpoint (empty: AWS), region, path-style addressing, credentials (empty: the environment's).
+    pub bucket: String,
+    pub endpoint: String,
+    pub region: String,
+    pub path_style: bool,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    /// S3 storage classes of the hot, cool and cold tiers.
+    pub hot_class: String,
+    pub cool_class: String,
+    pub cold_class: String,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            backend: "filesystem".into(),
+            root: PathBuf::new(),
+            bucket: String::new(),
+            endpoint: String::new(),
+            region: "us-east-1".into(),
+            path_style: false,
+            access_key_id: String::new(),
+            secret_access_key: Secret::default(),
+            hot_class: "STANDARD".into(),
+            cool_class: "STANDARD_IA".into(),
+            cold_class: "GLACIER".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BillingConfig {
@@ -100,6 +141,7 @@ impl Default for Config {
             log: "info".into(),
             mail: MailConfig::default(),
             billing: BillingConfig::default(),
+            storage: StorageSettings::default(),
             login_burst: 10,
             login_replenish_secs: 30,
             signup_burst: 20,

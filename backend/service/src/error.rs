@@ -28,6 +28,18 @@ pub enum ServiceError {
     /// Too many attempts; try again after this many seconds.
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// The same bytes are already a file of this dataset.
+    #[error("this file is already in the dataset as {name:?} (id {id})")]
+    DuplicateFile { id: uuid::Uuid, name: String },
+    /// Storing this would exceed the workspace's plan.
+    #[error("{message}")]
+    QuotaExceeded { message: String, tier: meridian_domain::Tier, used: u64, limit: u64, requested: u64 },
+    /// The file is in the cold tier: restore it first.
+    #[error("the file is in the cold tier; restore it first")]
+    RestoreRequired,
+    /// A byte range outside the file.
+    #[error("the range is outside the file's {size} bytes")]
+    RangeNotSatisfiable { size: u64 },
     /// Something broke inside; the cause is logged, never shown.
     #[error("internal error")]
     Internal(String),

@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod data;
+pub mod data_jobs;
 pub mod equipment;
 mod error;
 pub mod members;
@@ -63,13 +65,26 @@ struct Inner {
     config: ServiceConfig,
     limiter: auth::LoginLimiter,
     hasher: Arc<secrets::PasswordHasher>,
+    /// Where data files live; set with [`Services::with_storage`] (the server always does).
+    storage: Option<Arc<dyn meridian_storage::ObjectStore>>,
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> ServiceResult<Self> {
         let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
-        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher }) })
+        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, storage: None }) })
+    }
+
+    /// The same services with data files kept in `storage`. Call it right after [`Services::new`], before the
+    /// handle is cloned.
+    #[must_use]
+    pub fn with_storage(mut self, storage: Arc<dyn meridian_storage::ObjectStore>) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.storage = Some(storage),
+            None => tracing::error!("with_storage called on a shared Services handle; storage not set"),
+        }
+        self
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

@@ -181,7 +181,7 @@ fn night_range(
 }
 
 /// Who is recorded as writing: the person, or for an API key the person who made the key.
-fn writer(actor: &Actor) -> ServiceResult<AccountId> {
+pub(crate) fn writer(actor: &Actor) -> ServiceResult<AccountId> {
     match actor {
         Actor::Session { account, .. } => Ok(account.id),
         Actor::ApiKey { key } => Ok(key.created_by),

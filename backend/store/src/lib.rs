@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod data;
 pub mod entities;
 pub mod entries;
 pub mod instruments;

@@ -47,6 +47,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: Dat
         kind: Set(new.kind.as_str().to_owned()),
         visibility: Set(new.visibility.as_str().to_owned()),
         personal_of: Set(new.personal_of.map(|a| a.as_uuid())),
+        plan: Set(meridian_domain::Plan::default().as_str().to_owned()),
         created_at: Set(crate::ts(now)),
         updated_at: Set(crate::ts(now)),
     }
@@ -142,4 +143,28 @@ pub async fn list_public(conn: &impl ConnectionTrait, page: &PageRequest) -> Sto
         q = q.filter(workspaces::Column::Id.gt(after));
     }
     q.all(conn).await?.into_iter().map(to_domain).collect()
+}
+
+/// The workspace's plan (what it may store).
+pub async fn plan_of(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<meridian_domain::Plan> {
+    let plan: Option<String> = workspaces::Entity::find_by_id(id.as_uuid())
+        .select_only()
+        .column(workspaces::Column::Plan)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    match plan {
+        Some(p) => meridian_domain::Plan::parse(&p).map_err(crate::StoreError::Corrupt),
+        None => Ok(meridian_domain::Plan::default()),
+    }
+}
+
+/// Puts the workspace on `plan` (billing will call this; tests and operators too).
+pub async fn set_plan(conn: &impl ConnectionTrait, id: WorkspaceId, plan: meridian_domain::Plan) -> StoreResult<()> {
+    workspaces::Entity::update_many()
+        .col_expr(workspaces::Column::Plan, sea_orm::sea_query::Expr::value(plan.as_str()))
+        .filter(workspaces::Column::Id.eq(id.as_uuid()))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod data;
 pub mod entries;
 pub mod health;
 pub mod instruments;
@@ -70,6 +71,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(night_logs::get_night_report_markdown)
         .service(night_logs::get_night_report_csv)
         .service(night_logs::get_time_lost)
+        .service(data::list_datasets)
+        .service(data::create_dataset)
+        .service(data::get_dataset)
+        .service(data::update_dataset)
+        .service(data::delete_dataset)
+        .service(data::list_dataset_files)
+        .service(data::upload_file)
+        .service(data::search_files)
+        .service(data::get_file)
+        .service(data::get_file_header)
+        .service(data::download_file)
+        .service(data::get_file_preview)
+        .service(data::update_file)
+        .service(data::delete_file)
+        .service(data::restore_file)
+        .service(data::get_storage_usage)
+        .service(data::list_tier_rules)
+        .service(data::create_tier_rule)
+        .service(data::delete_tier_rule)
         .service(entries::list_entries)
         .service(entries::list_night_log_entries)
         .service(entries::create_entry)

@@ -1,0 +1,574 @@
+//! Datasets, data files (upload, search, download, header, preview, tiers, restore), storage usage and tier
+//! rules.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::types_data::{
+    CardList, CreateDatasetBody, CreateRuleBody, DatasetBody, DatasetList, FileBody, FileDetailBody, FilePageBody,
+    FileSearchQuery, RuleBody, RuleList, UpdateDatasetBody, UpdateFileBody, UploadQuery, UsageBody,
+};
+use crate::types::PageQuery;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use futures::StreamExt as _;
+use meridian_service::data::{FileQuery, UploadMeta};
+use meridian_service::{ServiceError, Services};
+use meridian_storage::{ByteRange, ByteStream};
+use uuid::Uuid;
+
+const SLUG: &str = "The workspace's slug";
+
+/// The workspace's datasets (outsiders of a public workspace see the released ones).
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG)),
+    responses((status = 200, body = DatasetList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/datasets")]
+pub async fn list_datasets(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+) -> Result<web::Json<DatasetList>, ApiError> {
+    let items = services.list_datasets(&caller.0, &slug).await?.into_iter().map(Into::into).collect();
+    Ok(web::Json(DatasetList { items }))
+}
+
+/// Create a dataset.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG)),
+    request_body = CreateDatasetBody,
+    responses(
+        (status = 201, body = DatasetBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[post("/workspaces/{slug}/datasets")]
+pub async fn create_dataset(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    body: web::Json<CreateDatasetBody>,
+) -> Result<HttpResponse, ApiError> {
+    let d = services.create_dataset(&caller.0, &slug, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(DatasetBody::from(d)))
+}
+
+/// One dataset with its totals.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),
+    responses((status = 200, body = DatasetBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/datasets/{id}")]
+pub async fn get_dataset(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<DatasetBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    Ok(web::Json(services.get_dataset(&caller.0, &slug, &id).await?.into()))
+}
+
+/// Change a dataset (name, description, default telescope, release date).
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),
+    request_body = UpdateDatasetBody,
+    responses(
+        (status = 200, body = DatasetBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[patch("/workspaces/{slug}/datasets/{id}")]
+pub async fn update_dataset(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+    body: web::Json<UpdateDatasetBody>,
+) -> Result<web::Json<DatasetBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    Ok(web::Json(services.update_dataset(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
+}
+
+/// Delete an empty dataset (409 while it holds files).
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),
+    responses(
+        (status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It still has files", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[delete("/workspaces/{slug}/datasets/{id}")]
+pub async fn delete_dataset(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    services.delete_dataset(&caller.0, &slug, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A dataset's files, newest first.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id"), PageQuery),
+    responses((status = 200, body = FilePageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/datasets/{id}/files")]
+pub async fn list_dataset_files(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<FilePageBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    let page = page.into_inner();
+    Ok(web::Json(services.list_files(&caller.0, &slug, &id, page.limit, page.cursor).await?.into()))
+}
+
+/// The SHA-256 of an RFC 9530 `Content-Digest: sha-256=:<base64>:` header, as hex.
+fn content_digest(req: &HttpRequest) -> Option<String> {
+    use base64::Engine as _;
+    let v = req.headers().get("content-digest")?.to_str().ok()?;
+    v.split(',').find_map(|part| {
+        let (alg, val) = part.trim().split_once('=')?;
+        if !alg.trim().eq_ignore_ascii_case("sha-256") {
+            return None;
+        }
+        let b64 = val.trim().strip_prefix(':')?.strip_suffix(':')?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+        Some(hex::encode(bytes))
+    })
+}
+
+/// Bridges the request body (tied to this worker's thread) into a stream the storage can take elsewhere, with
+/// a small bounded buffer so a slow store slows the client instead of filling memory.
+fn body_stream(mut payload: web::Payload) -> ByteStream {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = payload.next().await {
+            let item = chunk.map_err(|e| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, e.to_string()));
+            let stop = item.is_err();
+            if tx.send(item).await.is_err() || stop {
+                break;
+            }
+        }
+    });
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
+}
+
+/// Upload a file into a dataset, streamed (any size; nothing is held in memory). `Content-Length` is required so
+/// the quota is checked before any byte is stored; the SHA-256 is computed on the way and recorded. The same
+/// bytes twice in a dataset are a 409 naming the existing file. `upload`-scoped API keys may do this and nothing
+/// else. FITS files (`.fits .fit .fts`, also `.gz`/`.fz`) are read and placed in night logs by a background job.
+#[utoipa::path(
+    tag = "data",
+    params(
+        ("slug" = String, Path, description = SLUG),
+        ("id" = Uuid, Path, description = "The dataset's id"),
+        ("name" = String, Path, description = "The file name"),
+        UploadQuery,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = FileBody),
+        (status = 400, description = "The body broke off or did not match its length or checksum", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already in the dataset (same bytes or name)", body = Problem, content_type = "application/problem+json"),
+        (status = 411, description = "No Content-Length", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the plan's quota", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[put("/workspaces/{slug}/datasets/{id}/files/{name}")]
+pub async fn upload_file(
+    req: HttpRequest,
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String, String)>,
+    query: web::Query<UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id, name) = path.into_inner();
+    let size = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::LENGTH_REQUIRED, "length_required", "send Content-Length: the quota is checked before the upload")
+        })?;
+    let query = query.into_inner();
+    let sha256 = query.sha256.or_else(|| content_digest(&req));
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let meta = UploadMeta { name, content_type, size, sha256, release_at: query.release_at };
+    let file = services.upload_file(&caller.0, &slug, &id, meta, body_stream(payload)).await?;
+    Ok(HttpResponse::Created().json(FileBody::from(file)))
+}
+
+/// Search the workspace's files by object, date, filter, instrument, frame type, header keywords and sky
+/// position (cone). Outsiders of a public workspace search its released files.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), FileSearchQuery),
+    responses(
+        (status = 200, body = FilePageBody),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/files")]
+pub async fn search_files(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    query: web::Query<FileSearchQuery>,
+) -> Result<web::Json<FilePageBody>, ApiError> {
+    let q = query.into_inner();
+    let headers =
+        q.header.as_deref().map(|h| h.split(',').filter(|s| !s.trim().is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    let query = FileQuery {
+        dataset: q.dataset,
+        object: q.object,
+        date_from: q.date_from,
+        date_to: q.date_to,
+        filter: q.filter,
+        instrument: q.instrument,
+        frame_type: q.frame_type,
+        tier: q.tier,
+        name: q.name,
+        headers,
+        ra: q.ra,
+        dec: q.dec,
+        radius: q.radius,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    Ok(web::Json(services.search_files(&caller.0, &slug, query).await?.into()))
+}
+
+/// One file: metadata, its whole FITS header, and the jobs about it.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    responses((status = 200, body = FileDetailBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/files/{id}")]
+pub async fn get_file(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<FileDetailBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    Ok(web::Json(services.get_file(&caller.0, &slug, &id).await?.into()))
+}
+
+/// A file's header cards in order (every HDU), as indexed for search.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    responses((status = 200, body = CardList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/files/{id}/header")]
+pub async fn get_file_header(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<CardList>, ApiError> {
+    let (slug, id) = path.into_inner();
+    let items = services.file_header_cards(&caller.0, &slug, &id).await?.into_iter().map(Into::into).collect();
+    Ok(web::Json(CardList { items }))
+}
+
+/// Parses `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` (one range; several are served whole).
+fn parse_range(req: &HttpRequest, size: u64) -> Result<Option<ByteRange>, ServiceError> {
+    let Some(v) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+    let Some(spec) = v.trim().strip_prefix("bytes=") else { return Ok(None) };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.split_once('-') else { return Ok(None) };
+    let unsatisfiable = ServiceError::RangeNotSatisfiable { size };
+    match (a.trim(), b.trim()) {
+        ("", "") => Ok(None),
+        ("", n) => {
+            let n: u64 = n.parse().map_err(|_| ServiceError::RangeNotSatisfiable { size })?;
+            if n == 0 || size == 0 {
+                return Err(unsatisfiable);
+            }
+            Ok(Some(ByteRange { start: size.saturating_sub(n), end: None }))
+        }
+        (a, b) => {
+            let start: u64 = a.parse().map_err(|_| ServiceError::RangeNotSatisfiable { size })?;
+            let end = if b.is_empty() { None } else { Some(b.parse::<u64>().map_err(|_| ServiceError::RangeNotSatisfiable { size })?) };
+            if start >= size || end.is_some_and(|e| e < start) {
+                return Err(unsatisfiable);
+            }
+            Ok(Some(ByteRange { start, end: end.map(|e| e.min(size - 1)) }))
+        }
+    }
+}
+
+/// A file's bytes (streamed; `Range` gives 206). A cold file answers 409 `restore_required`.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    responses(
+        (status = 200, description = "The bytes", content_type = "application/octet-stream"),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cold: restore first", body = Problem, content_type = "application/problem+json"),
+        (status = 416, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/files/{id}/content")]
+pub async fn download_file(
+    req: HttpRequest,
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let range = if req.headers().contains_key(header::RANGE) {
+        let f = services.get_file(&caller.0, &slug, &id).await?;
+        parse_range(&req, u64::try_from(f.file.size_bytes).unwrap_or(0))?
+    } else {
+        None
+    };
+    let d = services.download_file(&caller.0, &slug, &id, range).await?;
+    let size = u64::try_from(d.file.size_bytes).unwrap_or(0);
+    let mut res = match d.object.range {
+        Some((start, end)) => {
+            let mut r = HttpResponse::PartialContent();
+            r.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
+            r.insert_header((header::CONTENT_LENGTH, (end - start + 1).to_string()));
+            r
+        }
+        None => {
+            let mut r = HttpResponse::Ok();
+            r.insert_header((header::CONTENT_LENGTH, size.to_string()));
+            r
+        }
+    };
+    res.insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CONTENT_TYPE, d.file.content_type.clone()))
+        .insert_header((header::ETAG, format!("\"{}\"", d.file.sha256)))
+        .insert_header(("Digest", format!("sha-256={}", {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(hex::decode(&d.file.sha256).unwrap_or_default())
+        })))
+        .insert_header(header::ContentDisposition::attachment(d.file.name.clone()));
+    res.no_chunking(0);
+    Ok(res.streaming(d.object.body))
+}
+
+/// A file's preview (PNG, zscale stretch), once made.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    responses(
+        (status = 200, description = "The PNG", content_type = "image/png"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []), ())
+)]
+#[get("/workspaces/{slug}/files/{id}/preview.png")]
+pub async fn get_file_preview(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let got = services.file_preview(&caller.0, &slug, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/png"))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
+        .streaming(got.body))
+}
+
+/// Change a file: its release date, or move it to a colder tier now.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    request_body = UpdateFileBody,
+    responses(
+        (status = 200, body = FileBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cold: restore first", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[patch("/workspaces/{slug}/files/{id}")]
+pub async fn update_file(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+    body: web::Json<UpdateFileBody>,
+) -> Result<web::Json<FileBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    let body = body.into_inner();
+    let mut file = None;
+    if let Some(release_at) = body.release_at {
+        file = Some(services.set_file_release(&caller.0, &slug, &id, release_at).await?);
+    }
+    if let Some(tier) = body.tier.as_deref() {
+        file = Some(services.set_file_tier(&caller.0, &slug, &id, tier).await?);
+    }
+    let file = match file {
+        Some(f) => f,
+        None => services.get_file(&caller.0, &slug, &id).await?.file,
+    };
+    Ok(web::Json(file.into()))
+}
+
+/// Delete a file and its bytes.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    responses(
+        (status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[delete("/workspaces/{slug}/files/{id}")]
+pub async fn delete_file(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    services.delete_file(&caller.0, &slug, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Bring a cold file back to hot. Answers at once with `restore_status: in_progress`; a job follows the archive's
+/// restore (hours on a real archive tier) and the file turns `hot` when it is done.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
+    responses(
+        (status = 202, body = FileBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[post("/workspaces/{slug}/files/{id}/restore")]
+pub async fn restore_file(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let file = services.restore_file(&caller.0, &slug, &id).await?;
+    Ok(HttpResponse::Accepted().json(FileBody::from(file)))
+}
+
+/// The workspace's storage: plan, bytes per tier against its limits, uploads in flight, GiB-months per month.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG)),
+    responses((status = 200, body = UsageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []))
+)]
+#[get("/workspaces/{slug}/storage/usage")]
+pub async fn get_storage_usage(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+) -> Result<web::Json<UsageBody>, ApiError> {
+    Ok(web::Json(services.storage_usage(&caller.0, &slug).await?.into()))
+}
+
+/// The workspace's tier rules.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG)),
+    responses((status = 200, body = RuleList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []))
+)]
+#[get("/workspaces/{slug}/storage/rules")]
+pub async fn list_tier_rules(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+) -> Result<web::Json<RuleList>, ApiError> {
+    let items = services.list_tier_rules(&caller.0, &slug).await?.into_iter().map(Into::into).collect();
+    Ok(web::Json(RuleList { items }))
+}
+
+/// Add a tier rule ("science frames to cool after 30 days, to cold after 180"); a daily job applies the rules.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG)),
+    request_body = CreateRuleBody,
+    responses(
+        (status = 201, body = RuleBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+#[post("/workspaces/{slug}/storage/rules")]
+pub async fn create_tier_rule(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    body: web::Json<CreateRuleBody>,
+) -> Result<HttpResponse, ApiError> {
+    let r = services.create_tier_rule(&caller.0, &slug, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(RuleBody::from(r)))
+}
+
+/// Remove a tier rule.
+#[utoipa::path(
+    tag = "data",
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The rule's id")),
+    responses(
+        (status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+#[delete("/workspaces/{slug}/storage/rules/{id}")]
+pub async fn delete_tier_rule(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    services.delete_tier_rule(&caller.0, &slug, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,1088 @@
+//! Datasets and data files: uploads (streamed, checksummed, within quota), header search with cone search,
+//! downloads with byte ranges, release dates, storage tiers with restore, tier rules and metered usage.
+//!
+//! Order of writes: the object first (verified), the row after; a crash in between leaves an object no row
+//! points to, which the cleanup job removes. Access: members see everything; outsiders see released files of a
+//! public workspace; `upload` keys may upload and nothing else.
+
+use crate::auth::Access;
+use crate::jobs::{Job, PushOptions};
+use crate::{Actor, ServiceError, ServiceResult, Services};
+use chrono::{DateTime, Utc};
+use meridian_domain::{
+    Action, DataFileId, DatasetId, FrameType, IngestStatus, LifecycleRuleId, Plan, PreviewStatus, TelescopeId, Tier,
+    UploadId, ValidationError, Visibility, WorkspaceId,
+};
+use meridian_storage::{ByteRange, ByteStream, GetOutcome, PutOptions, StorageError};
+use meridian_store::data::{
+    self as store, DatasetFields, FileFilter, FileRow, HeaderCondition, NewFile, NewUpload, RuleFields,
+};
+use meridian_store::{TransactionTrait, workspaces};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Depth of the nested HEALPix index kept per file (cells of about 3.2 arcseconds): deep enough that a cone's
+/// covering cells add few false candidates, shallow enough to fit an i64 with room.
+pub const HEALPIX_DEPTH: u8 = 16;
+
+/// How long a streamed upload's reservation may stay open before the cleanup job treats it as abandoned.
+const UPLOAD_TTL_HOURS: i64 = 24;
+
+// ------------------------------------------------------------------------------------------------ views
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetView {
+    pub id: DatasetId,
+    pub name: String,
+    pub description: String,
+    pub telescope_id: Option<TelescopeId>,
+    pub release_at: Option<DateTime<Utc>>,
+    pub public: bool,
+    pub file_count: i64,
+    pub total_bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub id: DataFileId,
+    pub dataset_id: DatasetId,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub tier: Tier,
+    pub tier_changed_at: DateTime<Utc>,
+    pub restore_status: meridian_domain::RestoreStatus,
+    pub uploaded_at: DateTime<Utc>,
+    pub release_at: Option<DateTime<Utc>>,
+    /// Whether anyone may read it now (released, in a public workspace).
+    pub public: bool,
+    pub ingest_status: IngestStatus,
+    pub ingest_message: Option<String>,
+    pub date_obs: Option<DateTime<Utc>>,
+    pub object: Option<String>,
+    pub ra_deg: Option<f64>,
+    pub dec_deg: Option<f64>,
+    pub exposure_s: Option<f64>,
+    pub filter: Option<String>,
+    pub instrument: Option<String>,
+    pub telescope: Option<String>,
+    pub frame_type: Option<FrameType>,
+    pub night_log_id: Option<Uuid>,
+    pub observation_id: Option<Uuid>,
+    pub preview_status: PreviewStatus,
+}
+
+/// One header card as stored for search.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub hdu: i32,
+    pub keyword: String,
+    pub value: Option<String>,
+    pub number: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileDetail {
+    pub file: FileView,
+    /// Every HDU's cards as read (JSON from the FITS reader), when the file was ingested.
+    pub header: Option<serde_json::Value>,
+    pub jobs: Vec<crate::jobs::JobStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierUsage {
+    pub tier: Tier,
+    pub bytes: i64,
+    pub limit_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthUsage {
+    pub month: String,
+    pub tier: Tier,
+    pub gib_months: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UsageView {
+    pub plan: Plan,
+    pub tiers: Vec<TierUsage>,
+    /// Bytes of uploads in flight, counted against the hot tier.
+    pub reserved_bytes: i64,
+    pub max_file_bytes: u64,
+    pub history: Vec<MonthUsage>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleView {
+    pub id: LifecycleRuleId,
+    pub name: String,
+    pub dataset_id: Option<DatasetId>,
+    pub frame_type: Option<FrameType>,
+    pub cool_after_days: Option<i32>,
+    pub cold_after_days: Option<i32>,
+}
+
+// ------------------------------------------------------------------------------------------------ inputs
+
+#[derive(Debug, Clone, Default)]
+pub struct DatasetInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// `Some(None)` clears.
+    pub telescope_id: Option<Option<String>>,
+    pub release_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// What a streamed upload declares before its first byte.
+#[derive(Debug, Clone)]
+pub struct UploadMeta {
+    pub name: String,
+    pub content_type: Option<String>,
+    /// From Content-Length: required, so quota is checked before any byte is stored.
+    pub size: u64,
+    /// Lower-case hex SHA-256 the client computed, if it did: checked against the bytes, and used to refuse a
+    /// duplicate before the upload.
+    pub sha256: Option<String>,
+    pub release_at: Option<DateTime<Utc>>,
+}
+
+/// A file search (all parts optional).
+#[derive(Debug, Clone, Default)]
+pub struct FileQuery {
+    pub dataset: Option<String>,
+    pub object: Option<String>,
+    pub date_from: Option<DateTime<Utc>>,
+    pub date_to: Option<DateTime<Utc>>,
+    pub filter: Option<String>,
+    pub instrument: Option<String>,
+    pub frame_type: Option<String>,
+    pub tier: Option<String>,
+    pub name: Option<String>,
+    /// `KEYWORD=value` (equals), `KEYWORD=lo..hi` (range; either end may be empty), also `>=`, `<=`.
+    pub headers: Vec<String>,
+    pub ra: Option<f64>,
+    pub dec: Option<f64>,
+    pub radius: Option<f64>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilePage {
+    pub items: Vec<FileView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RuleInput {
+    pub name: String,
+    pub dataset_id: Option<String>,
+    pub frame_type: Option<String>,
+    pub cool_after_days: Option<i32>,
+    pub cold_after_days: Option<i32>,
+}
+
+/// A file's bytes, ready to stream.
+#[derive(Debug)]
+pub struct Download {
+    pub file: FileView,
+    pub object: GetOutcome,
+}
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+pub(crate) fn object_key(workspace: Uuid, file: Uuid) -> String {
+    format!("ws/{workspace}/files/{file}")
+}
+
+pub(crate) fn preview_key(workspace: Uuid, file: Uuid) -> String {
+    format!("ws/{workspace}/previews/{file}.png")
+}
+
+/// Whether a file name says FITS (plain, gzip- or tile-compressed).
+#[must_use]
+pub fn is_fits_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let n = n.strip_suffix(".gz").unwrap_or(&n);
+    [".fits", ".fit", ".fts", ".fz"].iter().any(|e| n.ends_with(e))
+}
+
+fn parse_id<T>(s: &str, what: &'static str, f: impl Fn(&str) -> Result<T, ValidationError>) -> ServiceResult<T> {
+    f(s).map_err(|_| ServiceError::NotFound(what))
+}
+
+fn file_name(s: &str) -> ServiceResult<String> {
+    let n = s.trim();
+    if n.is_empty() || n.len() > 255 {
+        return Err(ValidationError::new("name", "must be 1 to 255 characters").into());
+    }
+    if n.contains('/') || n.contains('\\') || n.chars().any(char::is_control) || n == "." || n == ".." {
+        return Err(ValidationError::new("name", "must be a plain file name (no slashes or control characters)").into());
+    }
+    Ok(n.to_owned())
+}
+
+fn dataset_name(s: &str) -> ServiceResult<String> {
+    let n = s.trim();
+    if n.is_empty() || n.chars().count() > 120 || n.chars().any(char::is_control) {
+        return Err(ValidationError::new("name", "must be 1 to 120 characters").into());
+    }
+    Ok(n.to_owned())
+}
+
+fn sha_hex(s: &str) -> ServiceResult<[u8; 32]> {
+    let mut out = [0_u8; 32];
+    hex::decode_to_slice(s, &mut out)
+        .map_err(|_| ValidationError::new("sha256", "must be 64 hexadecimal digits"))?;
+    Ok(out)
+}
+
+fn storage_error(e: StorageError) -> ServiceError {
+    match e {
+        StorageError::NotFound => ServiceError::Internal("a file's object is missing from storage".to_owned()),
+        StorageError::RestoreRequired => ServiceError::RestoreRequired,
+        StorageError::SizeMismatch { expected, actual } => ValidationError::new(
+            "content-length",
+            format!("the body had {actual} bytes but {expected} were declared"),
+        )
+        .into(),
+        StorageError::ChecksumMismatch => {
+            ValidationError::new("sha256", "the bytes received do not have the declared SHA-256").into()
+        }
+        StorageError::Io(e) => ValidationError::new("body", format!("the upload broke off: {e}")).into(),
+        other => ServiceError::internal(other),
+    }
+}
+
+fn view(ws_public: bool, now: DateTime<Utc>, datasets_released: &dyn Fn(Uuid) -> Option<DateTime<Utc>>, m: FileRow) -> FileView {
+    let release = m.release_at.map(|t| t.to_utc()).or_else(|| datasets_released(m.dataset_id));
+    FileView {
+        id: DataFileId::from_uuid(m.id),
+        dataset_id: DatasetId::from_uuid(m.dataset_id),
+        name: m.name,
+        content_type: m.content_type,
+        size_bytes: m.size_bytes,
+        sha256: m.sha256,
+        tier: Tier::parse(&m.tier).unwrap_or_default(),
+        tier_changed_at: m.tier_changed_at.to_utc(),
+        restore_status: meridian_domain::RestoreStatus::parse(&m.restore_status).unwrap_or_default(),
+        uploaded_at: m.uploaded_at.to_utc(),
+        release_at: m.release_at.map(|t| t.to_utc()),
+        public: ws_public && release.is_some_and(|r| r <= now),
+        ingest_status: IngestStatus::parse(&m.ingest_status).unwrap_or_default(),
+        ingest_message: m.ingest_error,
+        date_obs: m.date_obs.map(|t| t.to_utc()),
+        object: m.object,
+        ra_deg: m.ra_deg,
+        dec_deg: m.dec_deg,
+        exposure_s: m.exposure_s,
+        filter: m.filter,
+        instrument: m.instrument,
+        telescope: m.telescope,
+        frame_type: m.frame_type.as_deref().and_then(|f| FrameType::parse(f).ok()),
+        night_log_id: m.night_log_id,
+        observation_id: m.observation_id,
+        preview_status: PreviewStatus::parse(&m.preview_status).unwrap_or_default(),
+    }
+}
+
+/// Parses a header condition: `KEY=value`, `KEY=lo..hi`, `KEY>=n`, `KEY<=n`.
+pub fn parse_header_condition(s: &str) -> Result<HeaderCondition, ValidationError> {
+    let bad = || ValidationError::new("header", "must be KEYWORD=value, KEYWORD=min..max, KEYWORD>=n or KEYWORD<=n");
+    let num = |v: &str, field: &str| -> Result<Option<f64>, ValidationError> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Some)
+            .ok_or_else(|| ValidationError::new("header", format!("{field} bound {v:?} is not a number")))
+    };
+    let keyword = |k: &str| -> Result<String, ValidationError> {
+        let k = k.trim().to_ascii_uppercase();
+        if k.is_empty() || k.len() > 72 || !k.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            return Err(bad());
+        }
+        Ok(k)
+    };
+    if let Some((k, v)) = s.split_once(">=") {
+        return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: num(v, "lower")?.or(None), max: None });
+    }
+    if let Some((k, v)) = s.split_once("<=") {
+        return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: None, max: num(v, "upper")? });
+    }
+    let (k, v) = s.split_once('=').ok_or_else(bad)?;
+    let keyword = keyword(k)?;
+    if let Some((lo, hi)) = v.split_once("..") {
+        let (min, max) = (num(lo, "lower")?, num(hi, "upper")?);
+        if min.is_none() && max.is_none() {
+            return Err(bad());
+        }
+        return Ok(HeaderCondition::Range { keyword, min, max });
+    }
+    let text = v.trim().to_owned();
+    let number = text.parse::<f64>().ok().filter(|x| x.is_finite());
+    Ok(HeaderCondition::Equals { keyword, text, number })
+}
+
+/// The HEALPix ranges at [`HEALPIX_DEPTH`] covering a cone (conservatively: every cell that may hold a point
+/// inside it).
+#[must_use]
+pub fn cone_ranges(ra_deg: f64, dec_deg: f64, radius_deg: f64) -> Vec<(i64, i64)> {
+    let depth = cdshealpix::best_starting_depth(radius_deg.to_radians()).min(HEALPIX_DEPTH);
+    let bmoc = cdshealpix::nested::cone_coverage_approx_custom(
+        depth,
+        2,
+        ra_deg.to_radians(),
+        dec_deg.to_radians(),
+        radius_deg.to_radians(),
+    );
+    let shift = 2 * u32::from(HEALPIX_DEPTH - bmoc.get_depth_max());
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for cell in bmoc.into_iter() {
+        let shift_cell = 2 * u32::from(bmoc.get_depth_max() - cell.depth) + shift;
+        let lo = (cell.hash << shift_cell) as i64;
+        let hi = ((cell.hash + 1) << shift_cell) as i64;
+        match out.last_mut() {
+            Some(last) if last.1 == lo => last.1 = hi,
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+/// The file's cell at [`HEALPIX_DEPTH`].
+#[must_use]
+pub fn healpix_of(ra_deg: f64, dec_deg: f64) -> i64 {
+    #[expect(clippy::cast_possible_wrap, reason = "depth-16 indices are below 2^36")]
+    let h = cdshealpix::nested::hash(HEALPIX_DEPTH, ra_deg.to_radians(), dec_deg.to_radians()) as i64;
+    h
+}
+
+fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    meridian_domain::Cursor::encode(&format!("{}|{id}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
+        .as_str()
+        .to_owned()
+}
+
+fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
+    let bad = || ServiceError::from(ValidationError::new("cursor", "is not a cursor from this server"));
+    let raw = meridian_domain::Cursor::parse(c).decode().map_err(|_| bad())?;
+    let (t, id) = raw.split_once('|').ok_or_else(bad)?;
+    let t = DateTime::parse_from_rfc3339(t).map_err(|_| bad())?.to_utc();
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((t, id))
+}
+
+// ------------------------------------------------------------------------------------------------ use cases
+
+impl Services {
+    fn storage(&self) -> ServiceResult<&std::sync::Arc<dyn meridian_storage::ObjectStore>> {
+        self.inner.storage.as_ref().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
+    }
+
+    /// Release dates of a workspace's datasets, for deciding which files are public.
+    async fn dataset_releases(&self, ws: WorkspaceId) -> ServiceResult<std::collections::HashMap<Uuid, Option<DateTime<Utc>>>> {
+        Ok(store::list_datasets(self.db(), ws, None)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.release_at.map(|t| t.to_utc())))
+            .collect())
+    }
+
+    async fn file_views(&self, access: &Access, rows: Vec<FileRow>) -> ServiceResult<Vec<FileView>> {
+        let releases = self.dataset_releases(access.workspace.id).await?;
+        let now = crate::now();
+        let public = access.workspace.visibility == Visibility::Public;
+        let lookup = |d: Uuid| releases.get(&d).copied().flatten();
+        Ok(rows.into_iter().map(|r| view(public, now, &lookup, r)).collect())
+    }
+
+    fn dataset_view(&self, access: &Access, d: store::DatasetRow, totals: Option<(i64, i64)>) -> DatasetView {
+        let (file_count, total_bytes) = totals.unwrap_or((0, 0));
+        let release_at = d.release_at.map(|t| t.to_utc());
+        DatasetView {
+            id: DatasetId::from_uuid(d.id),
+            name: d.name,
+            description: d.description,
+            telescope_id: d.telescope_id.map(TelescopeId::from_uuid),
+            release_at,
+            public: access.workspace.visibility == Visibility::Public && release_at.is_some_and(|r| r <= crate::now()),
+            file_count,
+            total_bytes,
+            created_at: d.created_at.to_utc(),
+            updated_at: d.updated_at.to_utc(),
+        }
+    }
+
+    /// The dataset `id` as the caller may see it (404 otherwise). Outsiders see released datasets only.
+    async fn visible_dataset(&self, access: &Access, id: &str) -> ServiceResult<store::DatasetRow> {
+        let id = parse_id(id, "dataset", DatasetId::parse)?;
+        let d = store::find_dataset(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
+        let released = d.release_at.is_some_and(|r| r.to_utc() <= crate::now());
+        access.require_visible(released, "dataset")?;
+        Ok(d)
+    }
+
+    async fn visible_file(&self, access: &Access, id: &str) -> ServiceResult<FileView> {
+        let id = parse_id(id, "file", DataFileId::parse)?;
+        let row = store::find_file(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("file"))?;
+        let v = self.file_views(access, vec![row]).await?.pop().ok_or(ServiceError::NotFound("file"))?;
+        access.require_visible(v.public, "file")?;
+        Ok(v)
+    }
+
+    async fn telescope_ref(&self, access: &Access, id: Option<&str>) -> ServiceResult<Option<Uuid>> {
+        let Some(id) = id else { return Ok(None) };
+        let bad = || ServiceError::from(ValidationError::new("telescope_id", "is not a telescope of this workspace"));
+        let t = TelescopeId::parse(id).map_err(|_| bad())?;
+        meridian_store::night_logs::telescope_at_site(self.db(), access.workspace.id, t).await?.ok_or_else(bad)?;
+        Ok(Some(t.as_uuid()))
+    }
+
+    pub async fn create_dataset(&self, actor: &Actor, slug: &str, input: DatasetInput) -> ServiceResult<DatasetView> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::CreateData)?;
+        let name = dataset_name(input.name.as_deref().ok_or_else(|| ValidationError::new("name", "is required"))?)?;
+        let description = input.description.unwrap_or_default();
+        if description.len() > 20_000 {
+            return Err(ValidationError::new("description", "must be at most 20000 characters").into());
+        }
+        let telescope_id = self.telescope_ref(&access, input.telescope_id.flatten().as_deref()).await?;
+        let fields = DatasetFields { name, description, telescope_id, release_at: input.release_at.flatten() };
+        let d = store::insert_dataset(self.db(), access.workspace.id, fields, crate::nights::writer(actor)?.as_uuid(), crate::now())
+            .await?;
+        Ok(self.dataset_view(&access, d, None))
+    }
+
+    pub async fn list_datasets(&self, actor: &Actor, slug: &str) -> ServiceResult<Vec<DatasetView>> {
+        let access = self.access(actor, slug).await?;
+        let released_by = if access.can(Action::ViewWorkspace) {
+            None
+        } else if access.workspace.visibility == Visibility::Public {
+            Some(crate::now())
+        } else {
+            return Err(ServiceError::NotFound("workspace"));
+        };
+        let rows = store::list_datasets(self.db(), access.workspace.id, released_by).await?;
+        let totals: std::collections::HashMap<Uuid, (i64, i64)> =
+            store::dataset_totals(self.db(), access.workspace.id).await?.into_iter().map(|(d, n, b)| (d, (n, b))).collect();
+        Ok(rows.into_iter().map(|d| { let t = totals.get(&d.id).copied(); self.dataset_view(&access, d, t) }).collect())
+    }
+
+    pub async fn get_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DatasetView> {
+        let access = self.access(actor, slug).await?;
+        let d = self.visible_dataset(&access, id).await?;
+        let totals = store::dataset_totals(self.db(), access.workspace.id)
+            .await?
+            .into_iter()
+            .find(|(i, _, _)| *i == d.id)
+            .map(|(_, n, b)| (n, b));
+        Ok(self.dataset_view(&access, d, totals))
+    }
+
+    pub async fn update_dataset(&self, actor: &Actor, slug: &str, id: &str, input: DatasetInput) -> ServiceResult<DatasetView> {
+        let access = self.access(actor, slug).await?;
+        let d = self.visible_dataset(&access, id).await?;
+        let released = d.release_at.is_some_and(|r| r.to_utc() <= crate::now());
+        access.require_on(released, Action::EditData, "dataset")?;
+        let name = match input.name.as_deref() {
+            Some(n) => dataset_name(n)?,
+            None => d.name.clone(),
+        };
+        let description = input.description.unwrap_or_else(|| d.description.clone());
+        if description.len() > 20_000 {
+            return Err(ValidationError::new("description", "must be at most 20000 characters").into());
+        }
+        let telescope_id = match input.telescope_id {
+            Some(t) => self.telescope_ref(&access, t.as_deref()).await?,
+            None => d.telescope_id,
+        };
+        let release_at = match input.release_at {
+            Some(r) => r,
+            None => d.release_at.map(|t| t.to_utc()),
+        };
+        let did = DatasetId::from_uuid(d.id);
+        store::update_dataset(self.db(), access.workspace.id, did, DatasetFields { name, description, telescope_id, release_at }, crate::now())
+            .await?;
+        self.get_dataset(actor, slug, &did.to_string()).await
+    }
+
+    pub async fn delete_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+        let access = self.access(actor, slug).await?;
+        let d = self.visible_dataset(&access, id).await?;
+        access.require(Action::DeleteData)?;
+        store::delete_dataset(self.db(), access.workspace.id, DatasetId::from_uuid(d.id)).await?;
+        Ok(())
+    }
+
+    /// Streams one file into a dataset. Refused before any byte is stored when the name or declared checksum is
+    /// already there (409) or the plan's quota would be exceeded (413).
+    pub async fn upload_file(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        dataset: &str,
+        meta: UploadMeta,
+        body: ByteStream,
+    ) -> ServiceResult<FileView> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::Upload)?;
+        let dataset_id = parse_id(dataset, "dataset", DatasetId::parse)?;
+        let ds = store::find_dataset(self.db(), access.workspace.id, dataset_id)
+            .await?
+            .ok_or(ServiceError::NotFound("dataset"))?;
+        let name = file_name(&meta.name)?;
+        let declared = meta.sha256.as_deref().map(|s| s.to_ascii_lowercase());
+        let expected_sha256 = declared.as_deref().map(sha_hex).transpose()?;
+        let uploader = crate::nights::writer(actor)?;
+        let via_key = match actor {
+            Actor::ApiKey { key } => Some(key.id.as_uuid()),
+            _ => None,
+        };
+        let content_type = meta
+            .content_type
+            .filter(|c| !c.is_empty() && c.len() <= 200)
+            .unwrap_or_else(|| if is_fits_name(&name) { "application/fits".to_owned() } else { "application/octet-stream".to_owned() });
+        self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
+
+        // Reserve the bytes (quota checked under the workspace's write lock, so two uploads cannot both fit the
+        // last gigabyte).
+        let upload_id = UploadId::new();
+        let file_id = DataFileId::new();
+        let key = object_key(access.workspace.id.as_uuid(), file_id.as_uuid());
+        let now = crate::now();
+        {
+            let txn = meridian_store::begin_write(self.db()).await?;
+            workspaces::lock(&txn, access.workspace.id).await?;
+            self.check_quota(&txn, access.workspace.id, meta.size).await?;
+            store::insert_upload(
+                &txn,
+                access.workspace.id,
+                NewUpload {
+                    id: upload_id,
+                    dataset_id,
+                    name: name.clone(),
+                    content_type: content_type.clone(),
+                    size_bytes: i64::try_from(meta.size).unwrap_or(i64::MAX),
+                    sha256: declared.clone(),
+                    release_at: meta.release_at,
+                    mode: "stream",
+                    part_size: 0,
+                    object_key: key.clone(),
+                    multipart_id: None,
+                    created_by: uploader.as_uuid(),
+                    via_key,
+                    expires_at: now + chrono::Duration::hours(UPLOAD_TTL_HOURS),
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await.map_err(ServiceError::internal)?;
+        }
+        let storage = self.storage()?.clone();
+        let put = storage
+            .put(
+                &key,
+                body,
+                PutOptions {
+                    content_type: Some(content_type.clone()),
+                    tier: Tier::Hot,
+                    expected_size: Some(meta.size),
+                    expected_sha256,
+                },
+            )
+            .await;
+        let outcome = match put {
+            Ok(o) => o,
+            Err(e) => {
+                store::delete_upload(self.db(), upload_id.as_uuid()).await?;
+                return Err(storage_error(e));
+            }
+        };
+        let sha = hex::encode(outcome.sha256);
+        let row = NewFile {
+            id: file_id,
+            dataset_id,
+            name,
+            content_type,
+            size_bytes: i64::try_from(outcome.size).unwrap_or(i64::MAX),
+            sha256: sha.clone(),
+            object_key: key.clone(),
+            tier: Tier::Hot,
+            uploaded_by: uploader.as_uuid(),
+            uploaded_via_key: via_key,
+            release_at: meta.release_at,
+            ingest_status: if is_fits_name(&meta.name) { "pending" } else { "none" },
+            preview_status: if is_fits_name(&meta.name) { "pending" } else { "none" },
+        };
+        let fits = is_fits_name(&meta.name);
+        let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row).await;
+        let file = match inserted {
+            Ok(f) => f,
+            Err(e) => {
+                // The row did not land: the object must not outlive it.
+                let _ = storage.delete(&key).await;
+                store::delete_upload(self.db(), upload_id.as_uuid()).await?;
+                return Err(e);
+            }
+        };
+        let _ = ds;
+        if fits {
+            self.enqueue(Job::IngestFile { file_id: file.id }).await;
+        }
+        Ok(self.file_views(&access, vec![file]).await?.remove(0))
+    }
+
+    /// Pushes a job; a failure to enqueue is logged and left to the cleanup job's sweep (the row says pending).
+    pub(crate) async fn enqueue(&self, job: Job) {
+        if let Err(e) = self.jobs().push(job.clone(), PushOptions::default()).await {
+            tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a job; the cleanup sweep will retry");
+        }
+    }
+
+    async fn refuse_duplicate(&self, ws: WorkspaceId, dataset: DatasetId, sha: Option<&str>, name: &str) -> ServiceResult<()> {
+        if let Some(existing) = store::find_same(self.db(), ws, dataset, sha, Some(name)).await? {
+            if sha.is_some_and(|s| s == existing.sha256) {
+                return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
+            }
+            return Err(ServiceError::Conflict {
+                field: "name",
+                message: format!("this dataset already has a file named {:?} (id {})", existing.name, existing.id),
+            });
+        }
+        Ok(())
+    }
+
+    /// Inserts the file row and drops the upload's reservation in one transaction. A file with the same bytes
+    /// (found now that the checksum is known) is a 409 naming it.
+    pub(crate) async fn commit_file(&self, ws: WorkspaceId, upload: Uuid, row: NewFile) -> ServiceResult<FileRow> {
+        if let Some(existing) = store::find_same(self.db(), ws, row.dataset_id, Some(&row.sha256), None).await? {
+            return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
+        }
+        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let dataset = row.dataset_id;
+        let sha = row.sha256.clone();
+        let file = match store::insert_file(&txn, ws, row, crate::now()).await {
+            Ok(f) => f,
+            Err(meridian_store::StoreError::Conflict { field: "sha256" }) => {
+                drop(txn);
+                let existing = store::find_same(self.db(), ws, dataset, Some(&sha), None).await?;
+                return Err(match existing {
+                    Some(e) => ServiceError::DuplicateFile { id: e.id, name: e.name },
+                    None => ServiceError::Conflict { field: "sha256", message: "the same file was just uploaded".into() },
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        store::delete_upload(&txn, upload).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
+        Ok(file)
+    }
+
+    async fn check_quota(&self, conn: &impl meridian_store::ConnectionTrait, ws: WorkspaceId, size: u64) -> ServiceResult<()> {
+        let plan = workspaces::plan_of(conn, ws).await?;
+        let limits = plan.limits();
+        if size > limits.max_file_bytes {
+            return Err(ServiceError::QuotaExceeded {
+                message: format!("the {plan} plan takes files up to {} bytes; this one has {size}", limits.max_file_bytes),
+                tier: Tier::Hot,
+                used: 0,
+                limit: limits.max_file_bytes,
+                requested: size,
+            });
+        }
+        let used = store::bytes_per_tier(conn, ws.as_uuid()).await?[0] + store::reserved_bytes(conn, ws.as_uuid()).await?;
+        let used = u64::try_from(used).unwrap_or(0);
+        if used.saturating_add(size) > limits.hot_bytes {
+            return Err(ServiceError::QuotaExceeded {
+                message: format!(
+                    "the hot tier of the {plan} plan holds {} bytes; {used} are used and this upload needs {size}",
+                    limits.hot_bytes
+                ),
+                tier: Tier::Hot,
+                used,
+                limit: limits.hot_bytes,
+                requested: size,
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn list_files(&self, actor: &Actor, slug: &str, dataset: &str, limit: Option<u32>, cursor: Option<String>) -> ServiceResult<FilePage> {
+        self.search_files(actor, slug, FileQuery { dataset: Some(dataset.to_owned()), limit, cursor, ..FileQuery::default() }).await
+    }
+
+    /// The file search: by object, date, filter, instrument, frame type, any header keyword and sky position.
+    pub async fn search_files(&self, actor: &Actor, slug: &str, q: FileQuery) -> ServiceResult<FilePage> {
+        let access = self.access(actor, slug).await?;
+        let released_by = if access.can(Action::ViewWorkspace) {
+            None
+        } else if access.workspace.visibility == Visibility::Public {
+            Some(crate::now())
+        } else {
+            return Err(ServiceError::NotFound("workspace"));
+        };
+        let dataset = match q.dataset.as_deref() {
+            Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
+            None => None,
+        };
+        let frame_type = q.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
+        let tier = q.tier.as_deref().map(Tier::parse).transpose()?;
+        let headers = q.headers.iter().map(|h| parse_header_condition(h)).collect::<Result<Vec<_>, _>>()?;
+        if headers.len() > 10 {
+            return Err(ValidationError::new("header", "at most 10 header conditions").into());
+        }
+        if let (Some(f), Some(t)) = (q.date_from, q.date_to)
+            && t < f
+        {
+            return Err(ValidationError::new("date_to", "must not be before date_from").into());
+        }
+        let cone = match (q.ra, q.dec, q.radius) {
+            (None, None, None) => None,
+            (Some(ra), Some(dec), Some(r)) => {
+                let ra = meridian_domain::RightAscension::new(ra).map_err(|e| e.for_field("ra"))?.degrees();
+                let dec = meridian_domain::Declination::new(dec).map_err(|e| e.for_field("dec"))?.degrees();
+                if !(r > 0.0 && r <= 10.0) {
+                    return Err(ValidationError::new("radius", "must be more than 0 and at most 10 degrees").into());
+                }
+                Some((ra, dec, r))
+            }
+            _ => return Err(ValidationError::new("radius", "a cone search needs ra, dec and radius together").into()),
+        };
+        let limit = u64::from(q.limit.unwrap_or(50).clamp(1, 200));
+        let mut filter = FileFilter {
+            dataset,
+            released_by,
+            object: q.object.filter(|o| !o.trim().is_empty()),
+            date_from: q.date_from,
+            date_to: q.date_to,
+            filter: q.filter.filter(|f| !f.is_empty()),
+            instrument: q.instrument.filter(|f| !f.is_empty()),
+            frame_type,
+            tier,
+            name: q.name.filter(|n| !n.is_empty()),
+            headers,
+            healpix_ranges: cone.map(|(ra, dec, r)| cone_ranges(ra, dec, r)),
+            after: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+        };
+        // The HEALPix ranges over-cover the cone: fetch in batches and keep the rows truly inside.
+        let mut items = Vec::new();
+        let mut more = false;
+        loop {
+            let batch = store::search_files(self.db(), access.workspace.id, &filter, limit + 1).await?;
+            let full = batch.len() as u64 > limit;
+            let last = batch.iter().take(limit as usize).last().map(|r| (r.uploaded_at.to_utc(), r.id));
+            for row in batch.into_iter().take(limit as usize) {
+                let inside = match cone {
+                    None => true,
+                    Some((ra, dec, r)) => match (row.ra_deg, row.dec_deg) {
+                        (Some(fra), Some(fdec)) => angular_distance(ra, dec, fra, fdec) <= r,
+                        _ => false,
+                    },
+                };
+                if inside {
+                    items.push(row);
+                }
+                if items.len() as u64 == limit {
+                    break;
+                }
+            }
+            if items.len() as u64 >= limit {
+                more = full || cone.is_some();
+                break;
+            }
+            if !full {
+                break;
+            }
+            filter.after = last;
+        }
+        let next_cursor = if more { items.last().map(|r| encode_cursor(r.uploaded_at.to_utc(), r.id)) } else { None };
+        Ok(FilePage { items: self.file_views(&access, items).await?, next_cursor })
+    }
+
+    pub async fn get_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileDetail> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        let row = store::find_file(self.db(), access.workspace.id, file.id).await?.ok_or(ServiceError::NotFound("file"))?;
+        let header = row.header_json.as_deref().and_then(|h| serde_json::from_str(h).ok());
+        let jobs = if access.can(Action::ViewWorkspace) { self.jobs().for_subject(file.id.as_uuid()).await? } else { Vec::new() };
+        Ok(FileDetail { file, header, jobs })
+    }
+
+    pub async fn file_header_cards(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<Vec<CardView>> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        Ok(store::header_cards(self.db(), file.id.as_uuid())
+            .await?
+            .into_iter()
+            .map(|c| CardView { hdu: c.hdu, keyword: c.keyword, value: c.value_text, number: c.value_num })
+            .collect())
+    }
+
+    /// Opens a file's bytes (or a range of them). A cold file answers `RestoreRequired` (409).
+    pub async fn download_file(&self, actor: &Actor, slug: &str, id: &str, range: Option<ByteRange>) -> ServiceResult<Download> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        if file.tier == Tier::Cold {
+            return Err(ServiceError::RestoreRequired);
+        }
+        let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
+        if let Some(r) = range
+            && (r.start >= u64::try_from(file.size_bytes).unwrap_or(0) || r.end.is_some_and(|e| e < r.start))
+        {
+            return Err(ServiceError::RangeNotSatisfiable { size: u64::try_from(file.size_bytes).unwrap_or(0) });
+        }
+        let object = self.storage()?.get(&key, range).await.map_err(storage_error)?;
+        Ok(Download { file, object })
+    }
+
+    /// The preview PNG of a file, when made.
+    pub async fn file_preview(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<GetOutcome> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        if file.preview_status != PreviewStatus::Done {
+            return Err(ServiceError::NotFound("preview"));
+        }
+        let key = preview_key(access.workspace.id.as_uuid(), file.id.as_uuid());
+        self.storage()?.get(&key, None).await.map_err(|e| match e {
+            StorageError::NotFound => ServiceError::NotFound("preview"),
+            other => storage_error(other),
+        })
+    }
+
+    /// Changes a file's release date (`None`: follow the dataset's).
+    pub async fn set_file_release(&self, actor: &Actor, slug: &str, id: &str, release_at: Option<DateTime<Utc>>) -> ServiceResult<FileView> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        access.require_on(file.public, Action::EditData, "file")?;
+        store::update_file_release(self.db(), access.workspace.id, file.id, release_at).await?;
+        self.visible_file(&access, &file.id.to_string()).await
+    }
+
+    /// Moves a file to a colder tier now (warming a cold file is a restore).
+    pub async fn set_file_tier(&self, actor: &Actor, slug: &str, id: &str, tier: &str) -> ServiceResult<FileView> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        access.require_on(file.public, Action::EditData, "file")?;
+        let tier = Tier::parse(tier)?;
+        if tier == file.tier {
+            return Ok(file);
+        }
+        if file.tier == Tier::Cold {
+            return Err(ServiceError::RestoreRequired);
+        }
+        let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
+        self.storage()?.set_tier(&key, tier).await.map_err(storage_error)?;
+        store::set_tier(self.db(), file.id.as_uuid(), tier, crate::now()).await?;
+        self.visible_file(&access, &file.id.to_string()).await
+    }
+
+    /// Asks for a cold file to come back to hot; a job follows it through.
+    pub async fn restore_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileView> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        access.require_on(file.public, Action::Upload, "file")?;
+        if file.tier != Tier::Cold || file.restore_status == meridian_domain::RestoreStatus::InProgress {
+            return Ok(file);
+        }
+        store::set_restore(self.db(), file.id.as_uuid(), "in_progress", Some(crate::now())).await?;
+        self.jobs()
+            .push(Job::RestoreFile { file_id: file.id.as_uuid() }, PushOptions { max_attempts: 60, ..PushOptions::default() })
+            .await?;
+        self.visible_file(&access, &file.id.to_string()).await
+    }
+
+    pub async fn delete_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+        let access = self.access(actor, slug).await?;
+        let file = self.visible_file(&access, id).await?;
+        access.require_on(file.public, Action::DeleteData, "file")?;
+        store::delete_file(self.db(), access.workspace.id, file.id).await?;
+        // Row first, then the objects: a failure here leaves an orphan the cleanup job removes, never a row
+        // pointing at nothing.
+        let storage = self.storage()?;
+        let ws = access.workspace.id.as_uuid();
+        for key in [object_key(ws, file.id.as_uuid()), preview_key(ws, file.id.as_uuid())] {
+            if let Err(e) = storage.delete(&key).await {
+                tracing::warn!(error = %e, "deleting an object failed; the cleanup job will retry");
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn storage_usage(&self, actor: &Actor, slug: &str) -> ServiceResult<UsageView> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::ViewWorkspace)?;
+        let ws = access.workspace.id;
+        let plan = workspaces::plan_of(self.db(), ws).await?;
+        let limits = plan.limits();
+        let bytes = store::bytes_per_tier(self.db(), ws.as_uuid()).await?;
+        let tiers = [Tier::Hot, Tier::Cool, Tier::Cold]
+            .into_iter()
+            .zip(bytes)
+            .map(|(tier, bytes)| TierUsage { tier, bytes, limit_bytes: limits.for_tier(tier) })
+            .collect();
+        let history = store::usage_months(self.db(), ws.as_uuid(), 36)
+            .await?
+            .into_iter()
+            .filter_map(|m| {
+                Some(MonthUsage {
+                    month: m.month,
+                    tier: Tier::parse(&m.tier).ok()?,
+                    gib_months: meridian_domain::data::gib_months(m.byte_seconds),
+                })
+            })
+            .collect();
+        Ok(UsageView {
+            plan,
+            tiers,
+            reserved_bytes: store::reserved_bytes(self.db(), ws.as_uuid()).await?,
+            max_file_bytes: limits.max_file_bytes,
+            history,
+        })
+    }
+
+    pub async fn list_tier_rules(&self, actor: &Actor, slug: &str) -> ServiceResult<Vec<RuleView>> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::ViewWorkspace)?;
+        Ok(store::list_rules(self.db(), access.workspace.id.as_uuid()).await?.into_iter().map(rule_view).collect())
+    }
+
+    pub async fn create_tier_rule(&self, actor: &Actor, slug: &str, input: RuleInput) -> ServiceResult<RuleView> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::UpdateWorkspace)?;
+        let name = dataset_name(&input.name)?;
+        let dataset_id = match input.dataset_id.as_deref() {
+            Some(d) => Some(self.visible_dataset(&access, d).await.map_err(|_| ValidationError::new("dataset_id", "is not a dataset of this workspace"))?.id),
+            None => None,
+        };
+        let frame_type = input.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
+        for (field, v) in [("cool_after_days", input.cool_after_days), ("cold_after_days", input.cold_after_days)] {
+            if v.is_some_and(|d| !(0..=36_500).contains(&d)) {
+                return Err(ValidationError::new(field, "must be 0 to 36500 days").into());
+            }
+        }
+        match (input.cool_after_days, input.cold_after_days) {
+            (None, None) => return Err(ValidationError::new("cool_after_days", "a rule needs cool_after_days or cold_after_days").into()),
+            (Some(c), Some(d)) if d < c => {
+                return Err(ValidationError::new("cold_after_days", "must not be before cool_after_days").into());
+            }
+            _ => {}
+        }
+        let r = store::insert_rule(
+            self.db(),
+            access.workspace.id,
+            RuleFields { name, dataset_id, frame_type, cool_after_days: input.cool_after_days, cold_after_days: input.cold_after_days },
+            crate::now(),
+        )
+        .await?;
+        Ok(rule_view(r))
+    }
+
+    pub async fn delete_tier_rule(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::UpdateWorkspace)?;
+        let id = parse_id(id, "rule", LifecycleRuleId::parse)?;
+        if !store::delete_rule(self.db(), access.workspace.id, id).await? {
+            return Err(ServiceError::NotFound("rule"));
+        }
+        Ok(())
+    }
+
+    /// Puts a workspace on a plan (operators and, later, billing).
+    pub async fn set_plan(&self, workspace: WorkspaceId, plan: Plan) -> ServiceResult<()> {
+        workspaces::set_plan(self.db(), workspace, plan).await?;
+        Ok(())
+    }
+}
+
+fn rule_view(r: store::RuleRow) -> RuleView {
+    RuleView {
+        id: LifecycleRuleId::from_uuid(r.id),
+        name: r.name,
+        dataset_id: r.dataset_id.map(DatasetId::from_uuid),
+        frame_type: r.frame_type.as_deref().and_then(|f| FrameType::parse(f).ok()),
+        cool_after_days: r.cool_after_days,
+        cold_after_days: r.cold_after_days,
+    }
+}
+
+/// Great-circle distance in degrees (Vincenty), for the exact cut after the HEALPix pre-selection.
+#[must_use]
+pub fn angular_distance(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
+    let (ra1, dec1, ra2, dec2) = (ra1.to_radians(), dec1.to_radians(), ra2.to_radians(), dec2.to_radians());
+    let d = ra2 - ra1;
+    let (sd, cd) = d.sin_cos();
+    let (s1, c1) = dec1.sin_cos();
+    let (s2, c2) = dec2.sin_cos();
+    let a = c2 * sd;
+    let b = c1 * s2 - s1 * c2 * cd;
+    (a.hypot(b)).atan2(s1 * s2 + c1 * c2 * cd).to_degrees()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_conditions_parse() {
+        assert_eq!(
+            parse_header_condition("exptime=10..30").unwrap(),
+            HeaderCondition::Range { keyword: "EXPTIME".into(), min: Some(10.0), max: Some(30.0) }
+        );
+        assert_eq!(
+            parse_header_condition("FILTER=R").unwrap(),
+            HeaderCondition::Equals { keyword: "FILTER".into(), text: "R".into(), number: None }
+        );
+        assert_eq!(
+            parse_header_condition("AIRMASS<=1.5").unwrap(),
+            HeaderCondition::Range { keyword: "AIRMASS".into(), min: None, max: Some(1.5) }
+        );
+        assert!(parse_header_condition("EXPTIME=..").is_err());
+        assert!(parse_header_condition("EXPTIME=a..b").is_err());
+        assert!(parse_header_condition("novalue").is_err());
+    }
+
+    #[test]
+    fn fits_names() {
+        for n in ["a.fits", "B.FIT", "c.fts", "d.fits.gz", "e.fits.fz", "f.fz"] {
+            assert!(is_fits_name(n), "{n}");
+        }
+        for n in ["a.png", "fits", "a.fits.txt"] {
+            assert!(!is_fits_name(n), "{n}");
+        }
+    }
+
+    /// Every position within the radius falls in one of the cone's ranges, whichever side of RA 0 or how close
+    /// to a pole.
+    #[test]
+    fn cone_ranges_cover_the_cone() {
+        for (ra, dec, r) in [(10.0, 20.0, 0.5), (359.9, 0.0, 0.3), (0.05, -30.0, 1.0), (123.0, 89.8, 0.5), (200.0, -89.5, 2.0)] {
+            let ranges = cone_ranges(ra, dec, r);
+            assert!(!ranges.is_empty());
+            for i in 0..400 {
+                let f = f64::from(i);
+                let (dra, ddec) = ((f * 0.618_033_988_7).fract() * 2.0 - 1.0, (f * 0.414_213_562_3).fract() * 2.0 - 1.0);
+                let pdec = (dec + ddec * r).clamp(-90.0, 90.0);
+                let pra = (ra + dra * r / pdec.to_radians().cos().max(0.01)).rem_euclid(360.0);
+                if angular_distance(ra, dec, pra, pdec) > r {
+                    continue;
+                }
+                let h = healpix_of(pra, pdec);
+                assert!(ranges.iter().any(|&(lo, hi)| lo <= h && h < hi), "({pra}, {pdec}) near ({ra}, {dec})");
+            }
+        }
+    }
+
+    #[test]
+    fn separation_across_ra_zero() {
+        assert!((angular_distance(359.5, 0.0, 0.5, 0.0) - 1.0).abs() < 1e-9);
+        assert!((angular_distance(10.0, 89.0, 190.0, 89.0) - 2.0).abs() < 1e-9);
+    }
+}
