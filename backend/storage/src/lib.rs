@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+
+mod body;
+mod config;
+mod error;
+mod fs;
+mod keys;
+mod model;
+mod s3;
+
+use std::sync::Arc;
+
+pub use config::{S3Config, Secret, StorageConfig, TierClasses};
+pub use error::StorageError;
+pub use fs::FilesystemStore;
+pub use keys::validate_key;
+pub use meridian_domain::Tier;
+pub use model::{
+    BackendKind, ByteRange, ByteStream, CompletedPart, GetOutcome, ListedObject, ObjectInfo, ObjectStore,
+    PendingUpload, PresignedRequest, PutOptions, PutOutcome, RestoreStatus,
+};
+pub use s3::{S3Store, create_bucket};
+
+/// Opens the configured backend. The filesystem root is created when missing; for S3 the bucket must exist
+/// (checked with HeadBucket, so a wrong name or credentials fail here rather than on the first upload).
+pub async fn open(config: &StorageConfig) -> Result<Arc<dyn ObjectStore>, StorageError> {
+    Ok(match config {
+        StorageConfig::Filesystem { root } => Arc::new(FilesystemStore::open(root).await?),
+        StorageConfig::S3(s3) => Arc::new(S3Store::open(s3).await?),
+    })
+}
