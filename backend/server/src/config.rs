@@ -187,6 +187,36 @@ impl Config {
         }
     }
 
+    /// The object storage to open: the filesystem under the data directory by default.
+    pub fn storage_config(&self) -> anyhow::Result<meridian_storage::StorageConfig> {
+        let st = &self.storage;
+        match st.backend.as_str() {
+            "filesystem" => {
+                let root = if st.root.as_os_str().is_empty() { self.data_dir.join("objects") } else { st.root.clone() };
+                Ok(meridian_storage::StorageConfig::Filesystem { root })
+            }
+            "s3" => {
+                if st.bucket.is_empty() {
+                    anyhow::bail!("storage.bucket is required with storage.backend = \"s3\"");
+                }
+                let mut s3 = meridian_storage::S3Config::new(st.bucket.clone());
+                s3.endpoint = (!st.endpoint.is_empty()).then(|| st.endpoint.clone());
+                s3.region.clone_from(&st.region);
+                s3.path_style = st.path_style;
+                s3.access_key_id = (!st.access_key_id.is_empty()).then(|| st.access_key_id.clone());
+                s3.secret_access_key = (!st.secret_access_key.expose().is_empty())
+                    .then(|| meridian_storage::Secret::new(st.secret_access_key.expose()));
+                s3.classes = meridian_storage::TierClasses {
+                    hot: st.hot_class.clone(),
+                    cool: st.cool_class.clone(),
+                    cold: st.cold_class.clone(),
+                };
+                Ok(meridian_storage::StorageConfig::S3(s3))
+            }
+            other => anyhow::bail!("storage.backend must be filesystem or s3, not {other:?}"),
+        }
+    }
+
     pub fn is_embedded_database(&self) -> bool {
         self.database_url().starts_with("sqlite:")
     }

@@ -61,6 +61,10 @@ impl State {
             },
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let storage = meridian_storage::open(&config.storage_config()?)
+            .await
+            .map_err(|e| anyhow::anyhow!("opening the object storage: {e}"))?;
+        let services = services.with_storage(storage);
         if migrate {
             services.migrate().await.map_err(|e| anyhow::anyhow!("migrating: {e}"))?;
         }

@@ -107,7 +107,33 @@ pub type AppService =
 pub struct TestApp {
     pub app: std::rc::Rc<AppService>,
     pub conn: sea_orm::DatabaseConnection,
+    pub services: Services,
+    pub storage: std::sync::Arc<dyn meridian_storage::ObjectStore>,
     _db: TestDb,
+    _objects: Option<tempfile::TempDir>,
+}
+
+/// Object storage for one test: a bucket of its own on the S3 server named by `S3_ENDPOINT` (SeaweedFS in CI's
+/// PostgreSQL run), otherwise a temporary directory.
+pub async fn test_storage() -> (std::sync::Arc<dyn meridian_storage::ObjectStore>, Option<tempfile::TempDir>) {
+    match std::env::var("S3_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => {
+            let mut c = meridian_storage::S3Config::new(format!("meridian-test-{}", unique_name()));
+            c.endpoint = Some(endpoint);
+            c.path_style = true;
+            meridian_storage::create_bucket(&c).await.expect("create the test bucket");
+            let store = meridian_storage::open(&meridian_storage::StorageConfig::S3(c)).await.expect("open S3");
+            (store, None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let root = dir.path().join("objects");
+            let store = meridian_storage::open(&meridian_storage::StorageConfig::Filesystem { root })
+                .await
+                .expect("open the filesystem store");
+            (store, Some(dir))
+        }
+    }
 }
 
 pub fn test_service_config() -> ServiceConfig {
@@ -144,9 +170,11 @@ impl TestApp {
     ) -> Self {
         let db = TestDb::new().await;
         let conn = meridian_service::connect(&db.url, 5).await.expect("connect");
-        let services = Services::new(conn.clone(), config).expect("services");
+        let (storage, objects) = test_storage().await;
+        let services = Services::new(conn.clone(), config).expect("services").with_storage(storage.clone());
         services.migrate().await.expect("migrate");
         let state = State::new(services.clone(), CookiePolicy::default(), public_limit).with_trusted_proxies(proxies);
+        let kept = services.clone();
         let site = meridian_server::pages::Site::for_tests();
         let app = test::init_service(
             App::new()
@@ -156,7 +184,7 @@ impl TestApp {
         )
         .await;
         let app: AppService = Box::new(BoxedService(app));
-        Self { app: std::rc::Rc::new(app), conn, _db: db }
+        Self { app: std::rc::Rc::new(app), conn, services: kept, storage, _db: db, _objects: objects }
     }
 
     /// The stored password hash of an account, read straight from the database.
@@ -184,6 +212,7 @@ impl TestApp {
             send_csrf: true,
             csrf_override: None,
             forwarded_for: None,
+            extra_headers: Vec::new(),
         }
     }
 
@@ -206,6 +235,7 @@ impl TestApp {
             send_csrf: false,
             csrf_override: None,
             forwarded_for: None,
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -265,6 +295,8 @@ pub struct Client {
     pub csrf_override: Option<String>,
     /// Sent as `X-Forwarded-For`.
     pub forwarded_for: Option<String>,
+    /// Sent with every request (e.g. `Range`).
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -300,6 +332,9 @@ impl Client {
         if let Some(ct) = content_type {
             req = req.insert_header(("content-type", ct.to_owned()));
         }
+        for (k, v) in &self.extra_headers {
+            req = req.insert_header((k.clone(), v.clone()));
+        }
         if let Some(b) = body {
             req = req.set_payload(b);
         }
@@ -317,6 +352,41 @@ impl Client {
         let raw = test::read_body(res).await.to_vec();
         let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         Reply { status, content_type, headers, body, raw }
+    }
+
+    /// The same person (cookies, key) in a second client.
+    pub fn clone_plain(&self) -> Client {
+        Client {
+            app: self.app.clone(),
+            cookies: self.cookies.clone(),
+            bearer: self.bearer.clone(),
+            send_csrf: self.send_csrf,
+            csrf_override: self.csrf_override.clone(),
+            forwarded_for: self.forwarded_for.clone(),
+            extra_headers: self.extra_headers.clone(),
+        }
+    }
+
+    /// The same person, asking for a byte range.
+    pub fn clone_for_range(&self, range: &str) -> Client {
+        let mut c = self.clone_plain();
+        c.extra_headers.push(("range".to_owned(), range.to_owned()));
+        c
+    }
+
+    /// A request with extra headers (set after the defaults, so they win).
+    pub async fn request_with_headers(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: Vec<(&str, String)>,
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let saved = self.extra_headers.clone();
+        self.extra_headers.extend(headers.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let r = self.request(method, path, body, None).await;
+        self.extra_headers = saved;
+        r
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {

@@ -8,6 +8,7 @@ mod accounts;
 mod api_keys;
 mod authz_matrix;
 mod bad_input;
+mod data;
 mod equipment;
 mod health;
 mod members;
