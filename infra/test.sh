@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, as the README's second command: starts the real services it needs (PostgreSQL; Chromium
-# for the page tests), runs every Rust test on SQLite and again on PostgreSQL, builds the browser bundle and the
-# binary, and runs the page tests in headless Chromium. Ends with one line: "N passed, N failed".
+# The whole test suite, as the README's second command: starts the real services it needs (PostgreSQL;
+# SeaweedFS, Ceph RGW and moto for object storage; Chromium for the page tests), runs every Rust test on SQLite
+# with files on the filesystem and again on PostgreSQL with files on SeaweedFS, builds the browser bundle and
+# the binary, and runs the page tests in headless Chromium. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,11 +25,13 @@ run() {  # run NAME CMD...: run, tee to a log, remember failure
   if (( rc != 0 )); then status=1; log "$name FAILED (exit $rc)"; fi
 }
 
-bash infra/devservices.sh start postgres chromium >/dev/null || { log "could not start the services"; exit 1; }
+services=(postgres chromium seaweedfs ceph moto)
+bash infra/devservices.sh install "${services[@]}" >/dev/null || { log "could not install the services"; exit 1; }
+bash infra/devservices.sh start "${services[@]}" >/dev/null || { log "could not start the services"; exit 1; }
 eval "$(bash infra/devservices.sh env | sed 's/^/export /')"
 
-run "Rust tests on SQLite" env -u TEST_DATABASE_URL cargo nextest run --no-fail-fast
-run "Rust tests on PostgreSQL" env TEST_DATABASE_URL="$TEST_DATABASE_URL" cargo nextest run --no-fail-fast
+run "Rust tests on SQLite, files on the filesystem" env -u TEST_DATABASE_URL -u S3_ENDPOINT cargo nextest run --no-fail-fast
+run "Rust tests on PostgreSQL, files on SeaweedFS" env TEST_DATABASE_URL="$TEST_DATABASE_URL" cargo nextest run --no-fail-fast
 
 log "browser bundle and binary"
 if bash infra/build-site.sh && cargo build -p meridian-server; then

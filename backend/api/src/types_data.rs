@@ -185,7 +185,9 @@ impl From<FilePage> for FilePageBody {
 /// A background job about a file.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobBody {
+    /// `ingest_file`, `render_preview`, `restore_file`, ...
     pub kind: String,
+    /// `pending`, `running`, `retrying`, `done`, `failed`.
     pub status: String,
     pub attempts: u32,
     pub max_attempts: u32,
@@ -212,8 +214,11 @@ impl From<FileDetail> for FileDetailBody {
                 .jobs
                 .into_iter()
                 .map(|j| JobBody {
-                    kind: j.kind.to_string(),
-                    status: j.status.to_string(),
+                    status: serde_json::to_value(j.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    kind: j.kind,
                     attempts: j.attempts,
                     max_attempts: j.max_attempts,
                     last_error: j.last_error,
