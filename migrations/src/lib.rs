@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_accounts_workspaces;
 mod m20261121_000002_session_expiry_index;
 mod m20261121_000003_observing;
+mod m20261122_000004_jobs;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_accounts_workspaces::Migration),
             Box::new(m20261121_000002_session_expiry_index::Migration),
             Box::new(m20261121_000003_observing::Migration),
+            Box::new(m20261122_000004_jobs::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod equipment;
 mod error;
+pub mod jobs;
 pub mod members;
 pub mod nights;
 pub mod reports;
@@ -63,13 +64,15 @@ struct Inner {
     config: ServiceConfig,
     limiter: auth::LoginLimiter,
     hasher: Arc<secrets::PasswordHasher>,
+    jobs: jobs::JobQueue,
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> ServiceResult<Self> {
         let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
-        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher }) })
+        let jobs = jobs::JobQueue::new(&db);
+        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, jobs }) })
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {
@@ -80,9 +83,20 @@ impl Services {
         &self.inner.config
     }
 
-    /// Brings the schema up to date.
+    /// The durable job queue on this database.
+    pub fn jobs(&self) -> &jobs::JobQueue {
+        &self.inner.jobs
+    }
+
+    /// What `meridian serve` and `meridian worker` run each job with.
+    pub fn job_handler(&self) -> Arc<dyn jobs::JobHandler> {
+        Arc::new(jobs::ServiceJobs::new(self.clone()))
+    }
+
+    /// Brings the schema up to date: ours, then apalis's job tables.
     pub async fn migrate(&self) -> ServiceResult<()> {
-        Migrator::up(self.db(), None).await.map_err(ServiceError::internal)
+        Migrator::up(self.db(), None).await.map_err(ServiceError::internal)?;
+        jobs::setup(self.db()).await
     }
 
     /// Whether the database answers (for `/readyz`).

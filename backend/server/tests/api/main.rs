@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bad_input;
 mod equipment;
 mod health;
+mod jobs;
 mod members;
 mod night_pages;
 mod nights;
