@@ -7,6 +7,7 @@ mod columns;
 mod m20261121_000001_accounts_workspaces;
 mod m20261121_000002_session_expiry_index;
 mod m20261121_000003_observing;
+mod m20261122_000004_jobs;
 mod m20261122_000005_data;
 
 /// Every migration, oldest first.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_accounts_workspaces::Migration),
             Box::new(m20261121_000002_session_expiry_index::Migration),
             Box::new(m20261121_000003_observing::Migration),
+            Box::new(m20261122_000004_jobs::Migration),
             Box::new(m20261122_000005_data::Migration),
         ]
     }

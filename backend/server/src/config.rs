@@ -53,6 +53,8 @@ pub struct Config {
     pub billing: BillingConfig,
     /// Where data files are kept: `filesystem` (under `<data_dir>/objects`, the default) or `s3`.
     pub storage: StorageSettings,
+    /// Background jobs: who runs them and how.
+    pub jobs: JobsConfig,
     /// Sign-in attempts allowed per e-mail address before 429.
     pub login_burst: u32,
     /// Seconds for one spent sign-in attempt to come back.
@@ -129,6 +131,52 @@ pub struct BillingConfig {
     pub stripe_webhook_secret: Secret,
 }
 
+/// Background jobs (`[jobs]`, or `MERIDIAN_JOBS__*`). They wait in the database; any process running a worker
+/// takes them: `meridian serve` itself (the embedded default) and any number of `meridian worker` processes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// `meridian serve` also runs a worker. Turn it off where `meridian worker` processes do the jobs.
+    pub in_process: bool,
+    /// Jobs one process runs at once.
+    pub concurrency: usize,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// A failed job's first retry waits this long, in milliseconds; each further retry doubles it (plus up to a
+    /// quarter of jitter), up to an hour.
+    pub backoff_base_ms: u64,
+    /// Seconds between a worker's heartbeats. When a worker has missed four, the others run its jobs again (a
+    /// worker process that was killed: its jobs restart about two minutes later with the default).
+    pub heartbeat_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        let d = meridian_service::jobs::WorkerOptions::default();
+        Self {
+            in_process: true,
+            concurrency: d.concurrency,
+            poll_interval_ms: u64::try_from(d.poll_interval.as_millis()).unwrap_or(1000),
+            backoff_base_ms: u64::try_from(d.backoff_base.as_millis()).unwrap_or(10_000),
+            heartbeat_secs: d.heartbeat.as_secs(),
+        }
+    }
+}
+
+impl JobsConfig {
+    /// The worker's settings; what this file does not name keeps its default.
+    pub fn worker_options(&self) -> meridian_service::jobs::WorkerOptions {
+        use std::time::Duration;
+        meridian_service::jobs::WorkerOptions {
+            concurrency: self.concurrency.max(1),
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
+            backoff_base: Duration::from_millis(self.backoff_base_ms),
+            heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+            ..meridian_service::jobs::WorkerOptions::default()
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -142,6 +190,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             billing: BillingConfig::default(),
             storage: StorageSettings::default(),
+            jobs: JobsConfig::default(),
             login_burst: 10,
             login_replenish_secs: 30,
             signup_burst: 20,
@@ -233,7 +282,12 @@ mod tests {
             jail.create_file("m.toml", "bind = \"127.0.0.1:9000\"\nlog = \"debug\"\n[mail]\nfrom = \"obs@x.org\"\n")?;
             jail.set_env("MERIDIAN_LOG", "warn");
             jail.set_env("MERIDIAN_BILLING__STRIPE_SECRET_KEY", "sk_test_123");
+            jail.set_env("MERIDIAN_JOBS__IN_PROCESS", "false");
+            jail.set_env("MERIDIAN_JOBS__CONCURRENCY", "2");
             let c = Config::load(Some(Path::new("m.toml")), &Overrides::default()).map_err(|e| *e)?;
+            assert!(!c.jobs.in_process);
+            assert_eq!(c.jobs.worker_options().concurrency, 2);
+            assert_eq!(c.jobs.heartbeat_secs, 30, "unnamed job settings keep their defaults");
             assert_eq!(c.bind.port(), 9000);
             assert_eq!(c.log, "warn", "environment beats file");
             assert_eq!(c.mail.from, "obs@x.org");
@@ -248,11 +302,17 @@ mod tests {
             Ok(())
         });
         figment::Jail::expect_with(|jail| {
+            jail.set_env("MERIDIAN_JOBS__CONCURENCY", "2");
+            assert!(Config::load(None, &Overrides::default()).is_err(), "unknown job setting rejected");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "colour = \"blue\"\n")?;
             assert!(Config::load(Some(Path::new("bad.toml")), &Overrides::default()).is_err());
             let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.bind, SocketAddr::from(([127, 0, 0, 1], 8080)));
             assert!(c.database_url().starts_with("sqlite://data/meridian.db"));
+            assert!(c.jobs.in_process, "the embedded default runs jobs in the server");
             jail.set_env("MERIDIAN_DATABASE_URL", "postgres://u:pw@h/db");
             let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
             assert!(!c.is_embedded_database());
@@ -267,5 +327,6 @@ mod tests {
         let c = Config::load(Some(file), &Overrides::default()).expect("example parses");
         assert_eq!(c.data_dir, PathBuf::from("/var/lib/meridian"));
         assert!(c.public_url.starts_with("https://"));
+        assert_eq!(c.jobs.worker_options().backoff_base, std::time::Duration::from_secs(10));
     }
 }

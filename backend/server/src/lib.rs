@@ -160,7 +160,9 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the server until interrupted. `state` is reused when the caller already opened it (`demo`).
+/// Runs the server until interrupted (actix stops on SIGINT and SIGTERM), with a job worker inside when
+/// `jobs.in_process`; the worker stops after the server, letting its running jobs finish. `state` is reused when
+/// the caller already opened it (`demo`).
 pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     let state = match state {
         Some(s) => s,
@@ -168,6 +170,7 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     };
     let site = pages::Site::new(&config)?;
     tracing::info!(bind = %config.bind, database = if config.is_embedded_database() { "sqlite" } else { "postgres" }, "serving");
+    let jobs = config.jobs.in_process.then(|| (state.services.jobs().clone(), state.services.job_handler()));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(ensure_csrf_cookie))
@@ -178,5 +181,60 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     })
     .bind(config.bind)
     .with_context(|| format!("binding {}", config.bind))?;
-    server.run().await.context("serving")
+    let worker = jobs.map(|(queue, handler)| {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let run = meridian_service::jobs::run_worker(queue, handler, config.jobs.worker_options(), async move {
+            let _ = stopped.await;
+        });
+        let run = async move {
+            if let Err(e) = run.await {
+                tracing::error!(error = %e, "the in-process job worker stopped; jobs wait for another worker");
+            }
+        };
+        (stop, actix_web::rt::spawn(run))
+    });
+    let served = server.run().await.context("serving");
+    if let Some((stop, run)) = worker {
+        let _ = stop.send(());
+        if let Err(e) = run.await {
+            tracing::error!(error = %e, "the in-process job worker panicked");
+        }
+    }
+    served
+}
+
+/// Runs `meridian worker`: only the job worker, until SIGINT or SIGTERM; running jobs get
+/// `WorkerOptions::shutdown_grace` to finish and are handed back to the queue otherwise.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    let state = State::open(&config, config.auto_migrate).await?;
+    let opts = config.jobs.worker_options();
+    tracing::info!(concurrency = opts.concurrency, "running jobs");
+    meridian_service::jobs::run_worker(state.services.jobs().clone(), state.services.job_handler(), opts, stop_signal())
+        .await
+        .map_err(|e| anyhow::anyhow!("job worker: {e}"))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (what service managers and Kubernetes send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGTERM; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping");
 }

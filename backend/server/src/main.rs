@@ -26,12 +26,21 @@ struct ServeArgs {
     data_dir: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+struct WorkerArgs {
+    /// Data directory for the embedded default [default: ./data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the portal and the API.
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(ServeArgs),
+    /// Run background jobs only (no HTTP), until SIGINT or SIGTERM. Any number may run beside `serve`.
+    Worker(WorkerArgs),
     /// Seed a demo observatory with a demo account, print how to sign in, then serve.
     Demo(ServeArgs),
     /// Print the OpenAPI document.
@@ -39,8 +48,11 @@ enum Command {
 }
 
 fn load(cli_config: Option<&PathBuf>, args: &ServeArgs) -> anyhow::Result<Config> {
-    let overrides = Overrides { bind: args.bind, data_dir: args.data_dir.clone() };
-    Config::load(cli_config.map(PathBuf::as_path), &overrides).context("reading the configuration")
+    load_with(cli_config, &Overrides { bind: args.bind, data_dir: args.data_dir.clone() })
+}
+
+fn load_with(cli_config: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Config> {
+    Config::load(cli_config.map(PathBuf::as_path), overrides).context("reading the configuration")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -60,6 +72,16 @@ fn main() -> anyhow::Result<()> {
             let config = load(cli.config.as_ref(), args)?;
             meridian_server::init_tracing(&config.log);
             actix_web::rt::System::new().block_on(meridian_server::migrate(config))
+        }
+        Command::Worker(args) => {
+            let config = load_with(cli.config.as_ref(), &Overrides { bind: None, data_dir: args.data_dir.clone() })?;
+            meridian_server::init_tracing(&config.log);
+            // Several threads: handlers run as their own tasks, in parallel.
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(meridian_server::work(config))
         }
         Command::Demo(args) => {
             let config = load(cli.config.as_ref(), args)?;

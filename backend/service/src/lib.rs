@@ -7,6 +7,7 @@ pub mod data;
 pub mod data_jobs;
 pub mod equipment;
 mod error;
+pub mod jobs;
 pub mod members;
 pub mod nights;
 pub mod reports;
@@ -67,13 +68,15 @@ struct Inner {
     hasher: Arc<secrets::PasswordHasher>,
     /// Where data files live; set with [`Services::with_storage`] (the server always does).
     storage: Option<Arc<dyn meridian_storage::ObjectStore>>,
+    jobs: jobs::JobQueue,
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> ServiceResult<Self> {
         let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
-        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, storage: None }) })
+        let jobs = jobs::JobQueue::new(&db);
+        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, storage: None, jobs }) })
     }
 
     /// The same services with data files kept in `storage`. Call it right after [`Services::new`], before the
@@ -95,9 +98,20 @@ impl Services {
         &self.inner.config
     }
 
-    /// Brings the schema up to date.
+    /// The durable job queue on this database.
+    pub fn jobs(&self) -> &jobs::JobQueue {
+        &self.inner.jobs
+    }
+
+    /// What `meridian serve` and `meridian worker` run each job with.
+    pub fn job_handler(&self) -> Arc<dyn jobs::JobHandler> {
+        Arc::new(data_jobs::DataJobs::new(self.clone()))
+    }
+
+    /// Brings the schema up to date: ours, then apalis's job tables.
     pub async fn migrate(&self) -> ServiceResult<()> {
-        Migrator::up(self.db(), None).await.map_err(ServiceError::internal)
+        Migrator::up(self.db(), None).await.map_err(ServiceError::internal)?;
+        jobs::setup(self.db()).await
     }
 
     /// Whether the database answers (for `/readyz`).

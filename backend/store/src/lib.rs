@@ -15,7 +15,7 @@ pub mod targets;
 pub mod telescopes;
 pub mod workspaces;
 
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 
 use meridian_domain::ValidationError;
 use sea_orm::{ConnectOptions, Database, DbErr, SqlErr};

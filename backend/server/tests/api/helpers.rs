@@ -56,9 +56,11 @@ impl TestDb {
     /// template is built under an advisory lock.
     async fn postgres(admin_url: &str) -> Self {
         let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-        // Keyed by the migrations and by this checkout's path: two checkouts of different code (worktrees) that
-        // share one PostgreSQL must not share a template built from the other's migrations.
-        let key = format!("{}|{}", names.join(","), env!("CARGO_MANIFEST_DIR"));
+        // Keyed by the migrations (ours and apalis's job tables) and by this checkout's path: two checkouts of
+        // different code (worktrees) that share one PostgreSQL must not share a template built from the other's
+        // migrations.
+        let key =
+            format!("{}|{}|{}", names.join(","), meridian_service::jobs::schema_key(), env!("CARGO_MANIFEST_DIR"));
         let template = format!("meridian_tpl_{}_{}", names.len(), fnv(&key));
         let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
         admin.execute_unprepared("SELECT pg_advisory_lock(727272)").await.expect("lock");
@@ -76,6 +78,7 @@ impl TestDb {
             admin.execute_unprepared(&format!("CREATE DATABASE {building}")).await.expect("create template");
             let db = Database::connect(with_database(admin_url, &building)).await.expect("connect template");
             Migrator::up(&db, None).await.expect("migrate template");
+            meridian_service::jobs::setup(&db).await.expect("job tables in the template");
             db.close().await.expect("close template");
             admin
                 .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}"))

@@ -11,6 +11,7 @@ mod bad_input;
 mod data;
 mod equipment;
 mod health;
+mod jobs;
 mod members;
 mod night_pages;
 mod nights;
