@@ -123,10 +123,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::RateLimited { retry_after_secs } => {
                 Self::new(S::TOO_MANY_REQUESTS, "rate_limited", e.to_string()).retry_after(retry_after_secs)
             }
-            ServiceError::DuplicateFile { id, ref name } => {
-                Self::new(S::CONFLICT, "duplicate_file", e.to_string())
-                    .with("existing_file", serde_json::json!({ "id": id, "name": name }))
-            }
+            ServiceError::DuplicateFile { id, ref name } => Self::new(S::CONFLICT, "duplicate_file", e.to_string())
+                .with("existing_file", serde_json::json!({ "id": id, "name": name })),
             ServiceError::QuotaExceeded { ref message, tier, used, limit, requested } => {
                 Self::new(S::PAYLOAD_TOO_LARGE, "quota_exceeded", message.clone())
                     .with("tier", serde_json::json!(tier))

@@ -339,9 +339,16 @@ pub struct UsageBody {
 
 impl From<UsageView> for UsageBody {
     fn from(u: UsageView) -> Self {
-        let tier = |t: TierUsage| TierUsageBody { tier: t.tier.as_str().to_owned(), bytes: t.bytes, limit_bytes: t.limit_bytes };
-        let month =
-            |m: MonthUsage| MonthUsageBody { month: m.month, tier: m.tier.as_str().to_owned(), gib_months: m.gib_months };
+        let tier = |t: TierUsage| TierUsageBody {
+            tier: t.tier.as_str().to_owned(),
+            bytes: t.bytes,
+            limit_bytes: t.limit_bytes,
+        };
+        let month = |m: MonthUsage| MonthUsageBody {
+            month: m.month,
+            tier: m.tier.as_str().to_owned(),
+            gib_months: m.gib_months,
+        };
         Self {
             plan: u.plan.as_str().to_owned(),
             tiers: u.tiers.into_iter().map(tier).collect(),

@@ -236,8 +236,7 @@ fn dataset_name(s: &str) -> ServiceResult<String> {
 
 fn sha_hex(s: &str) -> ServiceResult<[u8; 32]> {
     let mut out = [0_u8; 32];
-    hex::decode_to_slice(s, &mut out)
-        .map_err(|_| ValidationError::new("sha256", "must be 64 hexadecimal digits"))?;
+    hex::decode_to_slice(s, &mut out).map_err(|_| ValidationError::new("sha256", "must be 64 hexadecimal digits"))?;
     Ok(out)
 }
 
@@ -245,11 +244,10 @@ fn storage_error(e: StorageError) -> ServiceError {
     match e {
         StorageError::NotFound => ServiceError::Internal("a file's object is missing from storage".to_owned()),
         StorageError::RestoreRequired => ServiceError::RestoreRequired,
-        StorageError::SizeMismatch { expected, actual } => ValidationError::new(
-            "content-length",
-            format!("the body had {actual} bytes but {expected} were declared"),
-        )
-        .into(),
+        StorageError::SizeMismatch { expected, actual } => {
+            ValidationError::new("content-length", format!("the body had {actual} bytes but {expected} were declared"))
+                .into()
+        }
         StorageError::ChecksumMismatch => {
             ValidationError::new("sha256", "the bytes received do not have the declared SHA-256").into()
         }
@@ -258,7 +256,12 @@ fn storage_error(e: StorageError) -> ServiceError {
     }
 }
 
-fn view(ws_public: bool, now: DateTime<Utc>, datasets_released: &dyn Fn(Uuid) -> Option<DateTime<Utc>>, m: FileRow) -> FileView {
+fn view(
+    ws_public: bool,
+    now: DateTime<Utc>,
+    datasets_released: &dyn Fn(Uuid) -> Option<DateTime<Utc>>,
+    m: FileRow,
+) -> FileView {
     let release = m.release_at.map(|t| t.to_utc()).or_else(|| datasets_released(m.dataset_id));
     FileView {
         id: DataFileId::from_uuid(m.id),
@@ -388,7 +391,10 @@ impl Services {
     }
 
     /// Release dates of a workspace's datasets, for deciding which files are public.
-    async fn dataset_releases(&self, ws: WorkspaceId) -> ServiceResult<std::collections::HashMap<Uuid, Option<DateTime<Utc>>>> {
+    async fn dataset_releases(
+        &self,
+        ws: WorkspaceId,
+    ) -> ServiceResult<std::collections::HashMap<Uuid, Option<DateTime<Utc>>>> {
         Ok(store::list_datasets(self.db(), ws, None)
             .await?
             .into_iter()
@@ -423,15 +429,16 @@ impl Services {
 
     /// The dataset `id` as the caller may see it (404 otherwise). Outsiders see released datasets only.
     async fn visible_dataset(&self, access: &Access, id: &str) -> ServiceResult<store::DatasetRow> {
-        let id = parse_id(id, "dataset", DatasetId::parse)?;
-        let d = store::find_dataset(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
+        let id = parse_id(id, "dataset", |s: &str| s.parse::<DatasetId>())?;
+        let d =
+            store::find_dataset(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
         let released = d.release_at.is_some_and(|r| r.to_utc() <= crate::now());
         access.require_visible(released, "dataset")?;
         Ok(d)
     }
 
     async fn visible_file(&self, access: &Access, id: &str) -> ServiceResult<FileView> {
-        let id = parse_id(id, "file", DataFileId::parse)?;
+        let id = parse_id(id, "file", |s: &str| s.parse::<DataFileId>())?;
         let row = store::find_file(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("file"))?;
         let v = self.file_views(access, vec![row]).await?.pop().ok_or(ServiceError::NotFound("file"))?;
         access.require_visible(v.public, "file")?;
@@ -441,7 +448,7 @@ impl Services {
     async fn telescope_ref(&self, access: &Access, id: Option<&str>) -> ServiceResult<Option<Uuid>> {
         let Some(id) = id else { return Ok(None) };
         let bad = || ServiceError::from(ValidationError::new("telescope_id", "is not a telescope of this workspace"));
-        let t = TelescopeId::parse(id).map_err(|_| bad())?;
+        let t = id.parse::<TelescopeId>().map_err(|_| bad())?;
         meridian_store::night_logs::telescope_at_site(self.db(), access.workspace.id, t).await?.ok_or_else(bad)?;
         Ok(Some(t.as_uuid()))
     }
@@ -456,8 +463,14 @@ impl Services {
         }
         let telescope_id = self.telescope_ref(&access, input.telescope_id.flatten().as_deref()).await?;
         let fields = DatasetFields { name, description, telescope_id, release_at: input.release_at.flatten() };
-        let d = store::insert_dataset(self.db(), access.workspace.id, fields, crate::nights::writer(actor)?.as_uuid(), crate::now())
-            .await?;
+        let d = store::insert_dataset(
+            self.db(),
+            access.workspace.id,
+            fields,
+            crate::nights::writer(actor)?.as_uuid(),
+            crate::now(),
+        )
+        .await?;
         Ok(self.dataset_view(&access, d, None))
     }
 
@@ -471,9 +484,18 @@ impl Services {
             return Err(ServiceError::NotFound("workspace"));
         };
         let rows = store::list_datasets(self.db(), access.workspace.id, released_by).await?;
-        let totals: std::collections::HashMap<Uuid, (i64, i64)> =
-            store::dataset_totals(self.db(), access.workspace.id).await?.into_iter().map(|(d, n, b)| (d, (n, b))).collect();
-        Ok(rows.into_iter().map(|d| { let t = totals.get(&d.id).copied(); self.dataset_view(&access, d, t) }).collect())
+        let totals: std::collections::HashMap<Uuid, (i64, i64)> = store::dataset_totals(self.db(), access.workspace.id)
+            .await?
+            .into_iter()
+            .map(|(d, n, b)| (d, (n, b)))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|d| {
+                let t = totals.get(&d.id).copied();
+                self.dataset_view(&access, d, t)
+            })
+            .collect())
     }
 
     pub async fn get_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DatasetView> {
@@ -487,7 +509,13 @@ impl Services {
         Ok(self.dataset_view(&access, d, totals))
     }
 
-    pub async fn update_dataset(&self, actor: &Actor, slug: &str, id: &str, input: DatasetInput) -> ServiceResult<DatasetView> {
+    pub async fn update_dataset(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        input: DatasetInput,
+    ) -> ServiceResult<DatasetView> {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
         let released = d.release_at.is_some_and(|r| r.to_utc() <= crate::now());
@@ -509,8 +537,14 @@ impl Services {
             None => d.release_at.map(|t| t.to_utc()),
         };
         let did = DatasetId::from_uuid(d.id);
-        store::update_dataset(self.db(), access.workspace.id, did, DatasetFields { name, description, telescope_id, release_at }, crate::now())
-            .await?;
+        store::update_dataset(
+            self.db(),
+            access.workspace.id,
+            did,
+            DatasetFields { name, description, telescope_id, release_at },
+            crate::now(),
+        )
+        .await?;
         self.get_dataset(actor, slug, &did.to_string()).await
     }
 
@@ -534,7 +568,7 @@ impl Services {
     ) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         access.require(Action::Upload)?;
-        let dataset_id = parse_id(dataset, "dataset", DatasetId::parse)?;
+        let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
         let ds = store::find_dataset(self.db(), access.workspace.id, dataset_id)
             .await?
             .ok_or(ServiceError::NotFound("dataset"))?;
@@ -546,10 +580,9 @@ impl Services {
             Actor::ApiKey { key } => Some(key.id.as_uuid()),
             _ => None,
         };
-        let content_type = meta
-            .content_type
-            .filter(|c| !c.is_empty() && c.len() <= 200)
-            .unwrap_or_else(|| if is_fits_name(&name) { "application/fits".to_owned() } else { "application/octet-stream".to_owned() });
+        let content_type = meta.content_type.filter(|c| !c.is_empty() && c.len() <= 200).unwrap_or_else(|| {
+            if is_fits_name(&name) { "application/fits".to_owned() } else { "application/octet-stream".to_owned() }
+        });
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
 
         // Reserve the bytes (quota checked under the workspace's write lock, so two uploads cannot both fit the
@@ -647,7 +680,13 @@ impl Services {
         }
     }
 
-    async fn refuse_duplicate(&self, ws: WorkspaceId, dataset: DatasetId, sha: Option<&str>, name: &str) -> ServiceResult<()> {
+    async fn refuse_duplicate(
+        &self,
+        ws: WorkspaceId,
+        dataset: DatasetId,
+        sha: Option<&str>,
+        name: &str,
+    ) -> ServiceResult<()> {
         if let Some(existing) = store::find_same(self.db(), ws, dataset, sha, Some(name)).await? {
             if sha.is_some_and(|s| s == existing.sha256) {
                 return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
@@ -676,7 +715,9 @@ impl Services {
                 let existing = store::find_same(self.db(), ws, dataset, Some(&sha), None).await?;
                 return Err(match existing {
                     Some(e) => ServiceError::DuplicateFile { id: e.id, name: e.name },
-                    None => ServiceError::Conflict { field: "sha256", message: "the same file was just uploaded".into() },
+                    None => {
+                        ServiceError::Conflict { field: "sha256", message: "the same file was just uploaded".into() }
+                    }
                 });
             }
             Err(e) => return Err(e.into()),
@@ -686,19 +727,28 @@ impl Services {
         Ok(file)
     }
 
-    async fn check_quota(&self, conn: &impl meridian_store::ConnectionTrait, ws: WorkspaceId, size: u64) -> ServiceResult<()> {
+    async fn check_quota(
+        &self,
+        conn: &impl meridian_store::ConnectionTrait,
+        ws: WorkspaceId,
+        size: u64,
+    ) -> ServiceResult<()> {
         let plan = workspaces::plan_of(conn, ws).await?;
         let limits = plan.limits();
         if size > limits.max_file_bytes {
             return Err(ServiceError::QuotaExceeded {
-                message: format!("the {plan} plan takes files up to {} bytes; this one has {size}", limits.max_file_bytes),
+                message: format!(
+                    "the {plan} plan takes files up to {} bytes; this one has {size}",
+                    limits.max_file_bytes
+                ),
                 tier: Tier::Hot,
                 used: 0,
                 limit: limits.max_file_bytes,
                 requested: size,
             });
         }
-        let used = store::bytes_per_tier(conn, ws.as_uuid()).await?[0] + store::reserved_bytes(conn, ws.as_uuid()).await?;
+        let used =
+            store::bytes_per_tier(conn, ws.as_uuid()).await?[0] + store::reserved_bytes(conn, ws.as_uuid()).await?;
         let used = u64::try_from(used).unwrap_or(0);
         if used.saturating_add(size) > limits.hot_bytes {
             return Err(ServiceError::QuotaExceeded {
@@ -715,8 +765,20 @@ impl Services {
         Ok(())
     }
 
-    pub async fn list_files(&self, actor: &Actor, slug: &str, dataset: &str, limit: Option<u32>, cursor: Option<String>) -> ServiceResult<FilePage> {
-        self.search_files(actor, slug, FileQuery { dataset: Some(dataset.to_owned()), limit, cursor, ..FileQuery::default() }).await
+    pub async fn list_files(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        dataset: &str,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> ServiceResult<FilePage> {
+        self.search_files(
+            actor,
+            slug,
+            FileQuery { dataset: Some(dataset.to_owned()), limit, cursor, ..FileQuery::default() },
+        )
+        .await
     }
 
     /// The file search: by object, date, filter, instrument, frame type, any header keyword and sky position.
@@ -810,9 +872,14 @@ impl Services {
     pub async fn get_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileDetail> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
-        let row = store::find_file(self.db(), access.workspace.id, file.id).await?.ok_or(ServiceError::NotFound("file"))?;
+        let row =
+            store::find_file(self.db(), access.workspace.id, file.id).await?.ok_or(ServiceError::NotFound("file"))?;
         let header = row.header_json.as_deref().and_then(|h| serde_json::from_str(h).ok());
-        let jobs = if access.can(Action::ViewWorkspace) { self.jobs().for_subject(file.id.as_uuid()).await? } else { Vec::new() };
+        let jobs = if access.can(Action::ViewWorkspace) {
+            self.jobs().for_subject(file.id.as_uuid()).await?
+        } else {
+            Vec::new()
+        };
         Ok(FileDetail { file, header, jobs })
     }
 
@@ -827,7 +894,13 @@ impl Services {
     }
 
     /// Opens a file's bytes (or a range of them). A cold file answers `RestoreRequired` (409).
-    pub async fn download_file(&self, actor: &Actor, slug: &str, id: &str, range: Option<ByteRange>) -> ServiceResult<Download> {
+    pub async fn download_file(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        range: Option<ByteRange>,
+    ) -> ServiceResult<Download> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         if file.tier == Tier::Cold {
@@ -858,7 +931,13 @@ impl Services {
     }
 
     /// Changes a file's release date (`None`: follow the dataset's).
-    pub async fn set_file_release(&self, actor: &Actor, slug: &str, id: &str, release_at: Option<DateTime<Utc>>) -> ServiceResult<FileView> {
+    pub async fn set_file_release(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        release_at: Option<DateTime<Utc>>,
+    ) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::EditData, "file")?;
@@ -894,7 +973,10 @@ impl Services {
         }
         store::set_restore(self.db(), file.id.as_uuid(), "in_progress", Some(crate::now())).await?;
         self.jobs()
-            .push(Job::RestoreFile { file_id: file.id.as_uuid() }, PushOptions { max_attempts: 60, ..PushOptions::default() })
+            .push(
+                Job::RestoreFile { file_id: file.id.as_uuid() },
+                PushOptions { max_attempts: 60, ..PushOptions::default() },
+            )
             .await?;
         self.visible_file(&access, &file.id.to_string()).await
     }
@@ -959,7 +1041,12 @@ impl Services {
         access.require(Action::UpdateWorkspace)?;
         let name = dataset_name(&input.name)?;
         let dataset_id = match input.dataset_id.as_deref() {
-            Some(d) => Some(self.visible_dataset(&access, d).await.map_err(|_| ValidationError::new("dataset_id", "is not a dataset of this workspace"))?.id),
+            Some(d) => Some(
+                self.visible_dataset(&access, d)
+                    .await
+                    .map_err(|_| ValidationError::new("dataset_id", "is not a dataset of this workspace"))?
+                    .id,
+            ),
             None => None,
         };
         let frame_type = input.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
@@ -969,7 +1056,11 @@ impl Services {
             }
         }
         match (input.cool_after_days, input.cold_after_days) {
-            (None, None) => return Err(ValidationError::new("cool_after_days", "a rule needs cool_after_days or cold_after_days").into()),
+            (None, None) => {
+                return Err(
+                    ValidationError::new("cool_after_days", "a rule needs cool_after_days or cold_after_days").into()
+                );
+            }
             (Some(c), Some(d)) if d < c => {
                 return Err(ValidationError::new("cold_after_days", "must not be before cool_after_days").into());
             }
@@ -978,7 +1069,13 @@ impl Services {
         let r = store::insert_rule(
             self.db(),
             access.workspace.id,
-            RuleFields { name, dataset_id, frame_type, cool_after_days: input.cool_after_days, cold_after_days: input.cold_after_days },
+            RuleFields {
+                name,
+                dataset_id,
+                frame_type,
+                cool_after_days: input.cool_after_days,
+                cold_after_days: input.cold_after_days,
+            },
             crate::now(),
         )
         .await?;
@@ -988,7 +1085,7 @@ impl Services {
     pub async fn delete_tier_rule(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         access.require(Action::UpdateWorkspace)?;
-        let id = parse_id(id, "rule", LifecycleRuleId::parse)?;
+        let id = parse_id(id, "rule", |s: &str| s.parse::<LifecycleRuleId>())?;
         if !store::delete_rule(self.db(), access.workspace.id, id).await? {
             return Err(ServiceError::NotFound("rule"));
         }
@@ -1063,12 +1160,15 @@ mod tests {
     /// to a pole.
     #[test]
     fn cone_ranges_cover_the_cone() {
-        for (ra, dec, r) in [(10.0, 20.0, 0.5), (359.9, 0.0, 0.3), (0.05, -30.0, 1.0), (123.0, 89.8, 0.5), (200.0, -89.5, 2.0)] {
+        for (ra, dec, r) in
+            [(10.0, 20.0, 0.5), (359.9, 0.0, 0.3), (0.05, -30.0, 1.0), (123.0, 89.8, 0.5), (200.0, -89.5, 2.0)]
+        {
             let ranges = cone_ranges(ra, dec, r);
             assert!(!ranges.is_empty());
             for i in 0..400 {
                 let f = f64::from(i);
-                let (dra, ddec) = ((f * 0.618_033_988_7).fract() * 2.0 - 1.0, (f * 0.414_213_562_3).fract() * 2.0 - 1.0);
+                let (dra, ddec) =
+                    ((f * 0.618_033_988_7).fract() * 2.0 - 1.0, (f * 0.414_213_562_3).fract() * 2.0 - 1.0);
                 let pdec = (dec + ddec * r).clamp(-90.0, 90.0);
                 let pra = (ra + dra * r / pdec.to_radians().cos().max(0.01)).rem_euclid(360.0);
                 if angular_distance(ra, dec, pra, pdec) > r {

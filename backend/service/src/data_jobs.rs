@@ -3,14 +3,14 @@
 //! last attempt committed and carries on.
 
 use crate::data::{HEALPIX_DEPTH, healpix_of, object_key, preview_key};
-use crate::jobs::{Job, JobFailure, JobHandler, PushOptions};
+use crate::jobs::{Job, JobFailure, JobHandler};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
 use meridian_domain::{FrameType, NightLogId, Tier, Visibility, WorkspaceId};
 use meridian_fits::{CardValue, Headers, Summary};
 use meridian_storage::{RestoreStatus, StorageError};
-use meridian_store::data::{self as store, CardRow, FileRow, IngestResult};
 use meridian_store::TransactionTrait;
+use meridian_store::data::{self as store, CardRow, FileRow, IngestResult};
 use std::io::Read;
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ impl JobHandler for DataJobs {
             Job::RestoreFile { file_id } => s.follow_restore(file_id).await,
             Job::ApplyLifecycle => s.apply_lifecycle().await,
             Job::MeterUsage => s.meter_usage(crate::now()).await.map_err(retry),
-            Job::CleanupOrphans => s.cleanup(crate::now()).await.map_err(retry),
+            Job::CleanupOrphans => s.cleanup(crate::now()).await.map(|_| ()).map_err(retry),
             Job::VerifyUpload { .. } => Err(JobFailure::Permanent("resumable uploads are not handled yet".into())),
         };
         if let (Err(JobFailure::Retry(msg)), true) = (&result, last)
@@ -231,7 +231,8 @@ impl Services {
                         night,
                         starts_at,
                         ends_at,
-                        observers: meridian_domain::ShortText::parse("").map_err(meridian_store::StoreError::Invalid)?,
+                        observers: meridian_domain::ShortText::parse("")
+                            .map_err(meridian_store::StoreError::Invalid)?,
                         visibility: Visibility::Private,
                         created_by: meridian_domain::AccountId::from_uuid(file.uploaded_by),
                     },
@@ -266,8 +267,14 @@ impl Services {
         };
         let obs = match file.observation_id {
             Some(existing) => {
-                observations::update(conn, ws, meridian_domain::ObservationId::from_uuid(existing), fields, crate::now())
-                    .await?;
+                observations::update(
+                    conn,
+                    ws,
+                    meridian_domain::ObservationId::from_uuid(existing),
+                    fields,
+                    crate::now(),
+                )
+                .await?;
                 existing
             }
             None => observations::insert(
@@ -402,7 +409,10 @@ impl Services {
                 while from < now {
                     let month_end = next_month(from);
                     let to = month_end.min(now);
-                    #[expect(clippy::cast_precision_loss, reason = "seconds and bytes as f64 are exact enough for billing")]
+                    #[expect(
+                        clippy::cast_precision_loss,
+                        reason = "seconds and bytes as f64 are exact enough for billing"
+                    )]
                     let secs = (to - from).num_milliseconds() as f64 / 1000.0;
                     let month = format!("{:04}-{:02}", from.year(), from.month());
                     for (tier, b) in [Tier::Hot, Tier::Cool, Tier::Cold].into_iter().zip(bytes) {
@@ -453,11 +463,8 @@ impl Services {
             let batch = storage.list("ws/", after.as_deref(), 500).await.map_err(ServiceError::internal)?;
             let Some(last) = batch.last() else { break };
             after = Some(last.key.clone());
-            let old: Vec<String> = batch
-                .iter()
-                .filter(|o| o.last_modified.is_none_or(|t| t < cutoff))
-                .map(|o| o.key.clone())
-                .collect();
+            let old: Vec<String> =
+                batch.iter().filter(|o| o.last_modified.is_none_or(|t| t < cutoff)).map(|o| o.key.clone()).collect();
             let known = store::known_keys(self.db(), &old).await?;
             for k in old.iter().filter(|k| !known.contains(k)) {
                 storage.delete(k).await.map_err(ServiceError::internal)?;
@@ -481,9 +488,7 @@ pub struct CleanupReport {
 
 fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
     let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
-    chrono::NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map_or(t, |d| d.and_utc())
+    chrono::NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map_or(t, |d| d.and_utc())
 }
 
 #[cfg(test)]
@@ -496,10 +501,5 @@ mod tests {
         assert_eq!(next_month(t).to_rfc3339(), "2027-01-01T00:00:00+00:00");
         let t = DateTime::parse_from_rfc3339("2026-02-10T00:00:00Z").unwrap().to_utc();
         assert_eq!(next_month(t).to_rfc3339(), "2026-03-01T00:00:00+00:00");
-    }
-
-    #[test]
-    fn push_options_default() {
-        let _ = PushOptions::default();
     }
 }

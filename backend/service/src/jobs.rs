@@ -15,12 +15,10 @@
 //! Handlers must be idempotent: a job whose worker died after the work but before recording it runs again.
 //! `docs/architecture.md` ("Background jobs") has the whole picture.
 
-mod handler;
 mod periodic;
 mod queue;
 mod worker;
 
-pub(crate) use handler::ServiceJobs;
 pub use queue::{JobQueue, schema_key, setup};
 pub use worker::run_worker;
 

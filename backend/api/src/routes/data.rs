@@ -3,11 +3,11 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
+use crate::types::PageQuery;
 use crate::types_data::{
     CardList, CreateDatasetBody, CreateRuleBody, DatasetBody, DatasetList, FileBody, FileDetailBody, FilePageBody,
     FileSearchQuery, RuleBody, RuleList, UpdateDatasetBody, UpdateFileBody, UploadQuery, UsageBody,
 };
-use crate::types::PageQuery;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
@@ -15,7 +15,6 @@ use futures::StreamExt as _;
 use meridian_service::data::{FileQuery, UploadMeta};
 use meridian_service::{ServiceError, Services};
 use meridian_storage::{ByteRange, ByteStream};
-use uuid::Uuid;
 
 const SLUG: &str = "The workspace's slug";
 
@@ -217,7 +216,11 @@ pub async fn upload_file(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .ok_or_else(|| {
-            ApiError::new(StatusCode::LENGTH_REQUIRED, "length_required", "send Content-Length: the quota is checked before the upload")
+            ApiError::new(
+                StatusCode::LENGTH_REQUIRED,
+                "length_required",
+                "send Content-Length: the quota is checked before the upload",
+            )
         })?;
     let query = query.into_inner();
     let sha256 = query.sha256.or_else(|| content_digest(&req));
@@ -247,8 +250,11 @@ pub async fn search_files(
     query: web::Query<FileSearchQuery>,
 ) -> Result<web::Json<FilePageBody>, ApiError> {
     let q = query.into_inner();
-    let headers =
-        q.header.as_deref().map(|h| h.split(',').filter(|s| !s.trim().is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    let headers = q
+        .header
+        .as_deref()
+        .map(|h| h.split(',').filter(|s| !s.trim().is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
     let query = FileQuery {
         dataset: q.dataset,
         object: q.object,
@@ -324,7 +330,11 @@ fn parse_range(req: &HttpRequest, size: u64) -> Result<Option<ByteRange>, Servic
         }
         (a, b) => {
             let start: u64 = a.parse().map_err(|_| ServiceError::RangeNotSatisfiable { size })?;
-            let end = if b.is_empty() { None } else { Some(b.parse::<u64>().map_err(|_| ServiceError::RangeNotSatisfiable { size })?) };
+            let end = if b.is_empty() {
+                None
+            } else {
+                Some(b.parse::<u64>().map_err(|_| ServiceError::RangeNotSatisfiable { size })?)
+            };
             if start >= size || end.is_some_and(|e| e < start) {
                 return Err(unsatisfiable);
             }
@@ -362,28 +372,25 @@ pub async fn download_file(
     };
     let d = services.download_file(&caller.0, &slug, &id, range).await?;
     let size = u64::try_from(d.file.size_bytes).unwrap_or(0);
-    let mut res = match d.object.range {
+    let (mut res, length) = match d.object.range {
         Some((start, end)) => {
             let mut r = HttpResponse::PartialContent();
             r.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
-            r.insert_header((header::CONTENT_LENGTH, (end - start + 1).to_string()));
-            r
+            (r, end - start + 1)
         }
-        None => {
-            let mut r = HttpResponse::Ok();
-            r.insert_header((header::CONTENT_LENGTH, size.to_string()));
-            r
-        }
+        None => (HttpResponse::Ok(), size),
+    };
+    let digest = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(hex::decode(&d.file.sha256).unwrap_or_default())
     };
     res.insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CONTENT_TYPE, d.file.content_type.clone()))
         .insert_header((header::ETAG, format!("\"{}\"", d.file.sha256)))
-        .insert_header(("Digest", format!("sha-256={}", {
-            use base64::Engine as _;
-            base64::engine::general_purpose::STANDARD.encode(hex::decode(&d.file.sha256).unwrap_or_default())
-        })))
+        .insert_header(("Repr-Digest", format!("sha-256=:{digest}:")))
         .insert_header(header::ContentDisposition::attachment(d.file.name.clone()));
-    res.no_chunking(0);
+    // A known length, so clients see progress and can resume.
+    res.no_chunking(length);
     Ok(res.streaming(d.object.body))
 }
 

@@ -107,7 +107,7 @@ async fn datasets_hold_uploaded_files_with_checksums_and_ranges() {
     assert_eq!(r.headers.get("accept-ranges").and_then(|v| v.to_str().ok()), Some("bytes"));
 
     // Ranges: a middle slice, an open end, a suffix; outside the file is 416.
-    let mut ranged = |range: &'static str| {
+    let ranged = |range: &'static str| {
         let mut c = owner.clone_for_range(range);
         let path = format!("/api/v1/workspaces/obs/files/{id}/content");
         async move { c.get(&path).await }
@@ -185,7 +185,7 @@ async fn a_wrong_checksum_or_quota_stores_nothing() {
             Method::PUT,
             &format!("/api/v1/workspaces/obs/datasets/{ds}/files/huge.raw"),
             vec![("content-length", (6_u64 << 30).to_string())],
-            Some(Vec::new()),
+            None,
         )
         .await;
     r.assert_problem(413, "quota_exceeded");
@@ -240,15 +240,19 @@ async fn released_files_are_public_and_embargoed_ones_are_not() {
     let mine = upload(&mut owner, "obs", &private, "mine.raw", b"mine").await.body["id"].clone();
     // A file's own date beats its dataset's: this one in the embargoed dataset is out already.
     let early = upload(&mut owner, "obs", &embargoed, "early.raw", b"early").await.body["id"].clone();
-    let r = owner.patch(&format!("/api/v1/workspaces/obs/files/{}", early.as_str().unwrap_or("")), json!({"release_at": past})).await;
+    let r = owner
+        .patch(&format!("/api/v1/workspaces/obs/files/{}", early.as_str().unwrap_or("")), json!({"release_at": past}))
+        .await;
     assert_eq!(r.body["public"], true, "{}", r.body);
 
     let mut anon = app.client();
     let r = anon.get("/api/v1/workspaces/obs/datasets").await;
-    let names: Vec<&str> = r.body["items"].as_array().expect("items").iter().filter_map(|d| d["name"].as_str()).collect();
+    let names: Vec<&str> =
+        r.body["items"].as_array().expect("items").iter().filter_map(|d| d["name"].as_str()).collect();
     assert_eq!(names, ["Released"]);
     let r = anon.get("/api/v1/workspaces/obs/files").await;
-    let mut seen: Vec<&str> = r.body["items"].as_array().expect("items").iter().filter_map(|f| f["name"].as_str()).collect();
+    let mut seen: Vec<&str> =
+        r.body["items"].as_array().expect("items").iter().filter_map(|f| f["name"].as_str()).collect();
     seen.sort_unstable();
     assert_eq!(seen, ["early.raw", "open.raw"]);
     let id = |v: &Value| v.as_str().unwrap_or_default().to_owned();
@@ -256,7 +260,9 @@ async fn released_files_are_public_and_embargoed_ones_are_not() {
     assert_eq!(r.raw, b"open bytes");
     for hidden in [&held, &mine] {
         anon.get(&format!("/api/v1/workspaces/obs/files/{}", id(hidden))).await.assert_problem(404, "not_found");
-        anon.get(&format!("/api/v1/workspaces/obs/files/{}/content", id(hidden))).await.assert_problem(404, "not_found");
+        anon.get(&format!("/api/v1/workspaces/obs/files/{}/content", id(hidden)))
+            .await
+            .assert_problem(404, "not_found");
     }
     anon.get(&format!("/api/v1/workspaces/obs/datasets/{embargoed}")).await.assert_problem(404, "not_found");
     // Lifting the embargo needs no other step.
@@ -311,10 +317,21 @@ async fn fits_files_are_read_placed_in_their_night_and_previewed() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.body["ingest_status"], "pending");
     let id = r.body["id"].as_str().expect("id").to_owned();
-    let bias = fits_file(&[("DATE-OBS", &quoted("2026-01-05T19:00:00")), ("TELESCOP", &quoted("JKT")), ("IMAGETYP", &quoted("Bias Frame")), ("EXPTIME", "0.0")], 16, 16);
-    let bias_id = upload(&mut owner, "obs", &ds, "bias_001.fit", &bias).await.body["id"].as_str().expect("id").to_owned();
+    let bias = fits_file(
+        &[
+            ("DATE-OBS", &quoted("2026-01-05T19:00:00")),
+            ("TELESCOP", &quoted("JKT")),
+            ("IMAGETYP", &quoted("Bias Frame")),
+            ("EXPTIME", "0.0"),
+        ],
+        16,
+        16,
+    );
+    let bias_id =
+        upload(&mut owner, "obs", &ds, "bias_001.fit", &bias).await.body["id"].as_str().expect("id").to_owned();
     let garbage = b"SIMPLE  =                    T / but nothing else is right".repeat(3);
-    let broken = upload(&mut owner, "obs", &ds, "broken.fits", &garbage).await.body["id"].as_str().expect("id").to_owned();
+    let broken =
+        upload(&mut owner, "obs", &ds, "broken.fits", &garbage).await.body["id"].as_str().expect("id").to_owned();
     app.run_jobs().await;
 
     let r = owner.get(&format!("/api/v1/workspaces/obs/files/{id}")).await;
@@ -360,12 +377,16 @@ async fn fits_files_are_read_placed_in_their_night_and_previewed() {
     let r = owner.get("/api/v1/workspaces/obs/files?header=IMAGETYP=bias%20frame").await;
     assert_eq!(names(&r), ["bias_001.fit"]);
     let r = owner.get(&format!("/api/v1/workspaces/obs/files/{id}/header")).await;
-    assert!(r.body["items"].as_array().expect("cards").iter().any(|c| c["keyword"] == "EXPTIME" && c["number"] == 120.0));
+    assert!(
+        r.body["items"].as_array().expect("cards").iter().any(|c| c["keyword"] == "EXPTIME" && c["number"] == 120.0)
+    );
 }
 
 fn names(r: &Reply) -> Vec<String> {
-    let mut v: Vec<String> =
-        r.body["items"].as_array().map(|a| a.iter().filter_map(|f| f["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let mut v: Vec<String> = r.body["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["name"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
     v.sort();
     v
 }
@@ -393,11 +414,16 @@ async fn search_by_object_date_type_and_sky_position() {
     assert_eq!(q(&mut owner, "object=m%2042").await, ["m42.fits"]);
     assert_eq!(q(&mut owner, "object=pisces").await, ["near_zero.fits", "other_side.fits"]);
     assert_eq!(q(&mut owner, "frame_type=flat").await, ["flat.fits"]);
-    assert_eq!(q(&mut owner, "date_from=2026-01-06T02:30:00Z&date_to=2026-01-06T03:30:00Z").await, ["near_zero.fits", "other_side.fits"]);
+    assert_eq!(
+        q(&mut owner, "date_from=2026-01-06T02:30:00Z&date_to=2026-01-06T03:30:00Z").await,
+        ["near_zero.fits", "other_side.fits"]
+    );
     // Cones: across RA 0/360, near the pole, and one that holds nothing.
     assert_eq!(q(&mut owner, "ra=0&dec=1&radius=0.1").await, ["near_zero.fits", "other_side.fits"]);
     assert_eq!(q(&mut owner, "ra=359.95&dec=1&radius=0.02").await, ["near_zero.fits"]);
-    assert_eq!(q(&mut owner, "ra=200&dec=89.5&radius=0.5").await, ["pole.fits"]);
+    // Across the pole: the centre is on the other side of it (0.1 + 0.74 degrees away).
+    assert_eq!(q(&mut owner, "ra=217.95&dec=89.9&radius=0.9").await, ["pole.fits"]);
+    assert!(q(&mut owner, "ra=217.95&dec=89.9&radius=0.8").await.is_empty());
     assert_eq!(q(&mut owner, "ra=83.8&dec=-5.4&radius=0.05").await, ["m42.fits"]);
     assert!(q(&mut owner, "ra=180&dec=-60&radius=5").await.is_empty());
     // Bad input names the field.
@@ -433,7 +459,8 @@ async fn cold_files_need_a_restore_and_tier_rules_move_files() {
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "private").await;
     let ds = dataset(&mut owner, "obs", "Raw").await;
-    let id = upload(&mut owner, "obs", &ds, "old.raw", b"old photons").await.body["id"].as_str().expect("id").to_owned();
+    let id =
+        upload(&mut owner, "obs", &ds, "old.raw", b"old photons").await.body["id"].as_str().expect("id").to_owned();
     let path = format!("/api/v1/workspaces/obs/files/{id}");
     let r = owner.patch(&path, json!({"tier": "cold"})).await;
     assert_eq!(r.body["tier"], "cold", "{}", r.body);
@@ -448,20 +475,25 @@ async fn cold_files_need_a_restore_and_tier_rules_move_files() {
     assert_eq!(r.body["tier"], "hot", "{}", r.body);
     assert_eq!(r.body["restore_status"], "none");
     assert_eq!(owner.get(&format!("{path}/content")).await.raw, b"old photons");
-    let info = app.storage.head(&format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await)).await.expect("head");
+    let info =
+        app.storage.head(&format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await)).await.expect("head");
     assert_eq!(info.tier, meridian_storage::Tier::Hot);
 
     // A rule moves files older than its days (0 days: every file) to cool.
-    let r = owner.post("/api/v1/workspaces/obs/storage/rules", json!({"name": "raw to cool", "cool_after_days": 0})).await;
+    let r =
+        owner.post("/api/v1/workspaces/obs/storage/rules", json!({"name": "raw to cool", "cool_after_days": 0})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let bad = owner.post("/api/v1/workspaces/obs/storage/rules", json!({"name": "x", "cool_after_days": 10, "cold_after_days": 5})).await;
+    let bad = owner
+        .post("/api/v1/workspaces/obs/storage/rules", json!({"name": "x", "cool_after_days": 10, "cold_after_days": 5}))
+        .await;
     assert_eq!(bad.body["errors"][0]["field"], "cold_after_days");
     app.services.jobs().push(meridian_service::jobs::Job::ApplyLifecycle, Default::default()).await.expect("push");
     app.run_jobs().await;
     // Just restored: the rule counts from the restore, so a 0-day rule moves it again.
     let r = owner.get(&path).await;
     assert_eq!(r.body["tier"], "cool", "{}", r.body);
-    let info = app.storage.head(&format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await)).await.expect("head");
+    let info =
+        app.storage.head(&format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await)).await.expect("head");
     assert_eq!(info.tier, meridian_storage::Tier::Cool);
     let r = owner.get("/api/v1/workspaces/obs/storage/usage").await;
     let cool = r.body["tiers"].as_array().expect("tiers").iter().find(|t| t["tier"] == "cool").cloned().expect("cool");
@@ -485,7 +517,8 @@ async fn usage_is_metered_in_byte_seconds_per_tier() {
     app.services.meter_usage(t0 + chrono::Duration::hours(24)).await.expect("meter");
     let r = owner.get("/api/v1/workspaces/obs/storage/usage").await;
     let history = r.body["history"].as_array().expect("history");
-    let month = |m: &str| history.iter().find(|h| h["month"] == m && h["tier"] == "hot").and_then(|h| h["gib_months"].as_f64());
+    let month =
+        |m: &str| history.iter().find(|h| h["month"] == m && h["tier"] == "hot").and_then(|h| h["gib_months"].as_f64());
     let expected = (1_f64 / 1024.0) * 12.0 * 3600.0 / 2_629_800.0;
     assert!((month("2026-03").expect("march") - expected).abs() < 1e-12, "{history:?}");
     assert!((month("2026-04").expect("april") - expected).abs() < 1e-12);
@@ -501,7 +534,8 @@ async fn cleanup_removes_objects_without_rows() {
     let kept = upload(&mut owner, "obs", &ds, "kept.raw", b"kept").await.body["id"].as_str().expect("id").to_owned();
     let ws = workspace_id(&mut owner, "obs").await;
     let orphan = format!("ws/{ws}/files/{}", uuid::Uuid::now_v7());
-    let body: meridian_storage::ByteStream = Box::pin(futures::stream::once(async { Ok(bytes::Bytes::from_static(b"lost")) }));
+    let body: meridian_storage::ByteStream =
+        Box::pin(futures::stream::once(async { Ok(bytes::Bytes::from_static(b"lost")) }));
     app.storage.put(&orphan, body, Default::default()).await.expect("put");
     // Young objects may be uploads about to get their row: left alone.
     let now = chrono::Utc::now();

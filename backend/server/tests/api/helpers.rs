@@ -190,6 +190,39 @@ impl TestApp {
         Self { app: std::rc::Rc::new(app), conn, services: kept, storage, _db: db, _objects: objects }
     }
 
+    /// Runs the background jobs until none is pending, running or waiting to retry (retries come after a short
+    /// back-off here). The time limit is a safety net, not a measurement.
+    pub async fn run_jobs(&self) {
+        use meridian_service::jobs::{WorkerOptions, run_worker};
+        use std::time::Duration;
+        let opts = WorkerOptions {
+            concurrency: 2,
+            poll_interval: Duration::from_millis(30),
+            backoff_base: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(2),
+            heartbeat: Duration::from_secs(1),
+            missed_heartbeats: 2,
+            shutdown_grace: Duration::from_secs(10),
+            periodic: false,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker =
+            tokio::spawn(run_worker(self.services.jobs().clone(), self.services.job_handler(), opts, async move {
+                let _ = stopped.await;
+            }));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let c = self.services.jobs().counts().await.expect("job counts");
+            if c.pending + c.running + c.retrying == 0 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "jobs did not finish: {c:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = stop.send(());
+        worker.await.expect("worker task").expect("worker");
+    }
+
     /// The stored password hash of an account, read straight from the database.
     pub async fn password_hash(&self, email: &str) -> String {
         let backend = self.conn.get_database_backend();
