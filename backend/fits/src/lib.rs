@@ -10,6 +10,7 @@ mod pixels;
 mod preview;
 mod reader;
 mod summary;
+mod tiles;
 mod zscale;
 
 use std::io::{Read, Seek};

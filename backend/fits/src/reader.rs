@@ -105,6 +105,20 @@ impl<R: Read> Walker<R> {
         self.after_data(hdu, got, padded)
     }
 
+    /// Reads the data unit of `hdu` into memory (the caller has bounded its size) and skips its padding.
+    pub(crate) fn read_data(&mut self, hdu: &Hdu) -> Result<Vec<u8>, FitsError> {
+        let padded = padded(hdu)?;
+        let len = usize::try_from(hdu.data_bytes)
+            .map_err(|_| FitsError::Limit(format!("HDU {}: the data unit does not fit in memory", hdu.index)))?;
+        let mut data = vec![0u8; len];
+        let mut got = self.input.fill(&mut data)? as u64;
+        if got == hdu.data_bytes {
+            got += self.input.skip(padded - hdu.data_bytes)?;
+        }
+        self.after_data(hdu, got, padded)?;
+        Ok(data)
+    }
+
     /// Hands the data unit of `hdu` to `each` in chunks of a whole number of `unit`-byte values (the last chunk may
     /// be short if the file is truncated), then skips its padding.
     pub(crate) fn stream_data(&mut self, hdu: &Hdu, unit: usize, mut each: impl FnMut(&[u8])) -> Result<(), FitsError> {
