@@ -1,10 +1,11 @@
 //! Header cards: our public, serialisable form, and the reading of one 80-byte card image.
 //!
-//! Typing a value (logical, integer, real, quoted string with `''` escapes, comment split, `HIERARCH`, `CONTINUE`)
-//! is done by `fitsrs::card::Card`. Around it we add what it lacks: complex values (it rejects them), keyword names
-//! as astropy spells them (`HIERARCH ESO DET` → `ESO DET`, blank keywords apart from `COMMENT`), the long-string
-//! (`CONTINUE`) merge as astropy does it, and a guard for the one card image we found that makes it panic (a value
-//! that is a lone `'`).
+//! Typing a value (logical, integer, real, quoted string with `''` escapes, `D` exponents, comment split,
+//! `HIERARCH`, `CONTINUE`) is done by `fitsrs::card::Card`, after a fast path of ours for the plainest cards (see
+//! [`fixed_format`]). Around it we add what it lacks: complex values (it rejects them), keyword names as astropy
+//! spells them (`HIERARCH ESO DET` → `ESO DET`, blank keywords apart from `COMMENT`), the long-string (`CONTINUE`)
+//! merge as astropy does it, and a guard for the one card image we found that makes it panic (a value that is a
+//! lone `'`).
 
 use fitsrs::card::{Card as FitsrsCard, Value as FitsrsValue};
 use serde::{Deserialize, Serialize};

@@ -105,13 +105,13 @@ impl<R: Read> Walker<R> {
         self.after_data(hdu, got, padded)
     }
 
-    /// Reads the data unit of `hdu` into memory (the caller has bounded its size) and skips its padding.
+    /// Reads the data unit of `hdu` into memory (the caller has bounded its size) and skips its padding. Memory
+    /// grows with what arrives, not with what the header claims, so a short hostile file cannot make us allocate.
     pub(crate) fn read_data(&mut self, hdu: &Hdu) -> Result<Vec<u8>, FitsError> {
         let padded = padded(hdu)?;
-        let len = usize::try_from(hdu.data_bytes)
-            .map_err(|_| FitsError::Limit(format!("HDU {}: the data unit does not fit in memory", hdu.index)))?;
-        let mut data = vec![0u8; len];
-        let mut got = self.input.fill(&mut data)? as u64;
+        let mut data = Vec::new();
+        self.stream_data_unpadded(hdu, 1, |chunk| data.extend_from_slice(chunk))?;
+        let mut got = data.len() as u64;
         if got == hdu.data_bytes {
             got += self.input.skip(padded - hdu.data_bytes)?;
         }
@@ -121,8 +121,17 @@ impl<R: Read> Walker<R> {
 
     /// Hands the data unit of `hdu` to `each` in chunks of a whole number of `unit`-byte values (the last chunk may
     /// be short if the file is truncated), then skips its padding.
-    pub(crate) fn stream_data(&mut self, hdu: &Hdu, unit: usize, mut each: impl FnMut(&[u8])) -> Result<(), FitsError> {
+    pub(crate) fn stream_data(&mut self, hdu: &Hdu, unit: usize, each: impl FnMut(&[u8])) -> Result<(), FitsError> {
         let padded = padded(hdu)?;
+        let mut got = self.stream_data_unpadded(hdu, unit, each)?;
+        if got == hdu.data_bytes {
+            got += self.input.skip(padded - hdu.data_bytes)?;
+        }
+        self.after_data(hdu, got, padded)
+    }
+
+    /// The data unit without its padding, in chunks; returns the bytes there were.
+    fn stream_data_unpadded(&mut self, hdu: &Hdu, unit: usize, mut each: impl FnMut(&[u8])) -> Result<u64, FitsError> {
         let chunk_len = (STREAM_CHUNK / unit.max(1)).max(1) * unit.max(1);
         let mut chunk = vec![0u8; chunk_len];
         let mut got = 0u64;
@@ -135,10 +144,7 @@ impl<R: Read> Walker<R> {
                 break;
             }
         }
-        if got == hdu.data_bytes {
-            got += self.input.skip(padded - hdu.data_bytes)?;
-        }
-        self.after_data(hdu, got, padded)
+        Ok(got)
     }
 
     fn after_data(&mut self, hdu: &Hdu, got: u64, padded: u64) -> Result<(), FitsError> {

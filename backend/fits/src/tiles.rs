@@ -115,8 +115,8 @@ impl Layout {
         let blank_column = column("ZBLANK").filter(|c| c.kind == b'J');
 
         let zval = |name: &str| {
-            (1..=999).find_map(|n| match get(cards, &format!("ZNAME{n}")).and_then(CardValue::as_str) {
-                Some(found) if found == name => int(cards, &format!("ZVAL{n}")),
+            cards.iter().find_map(|c| match (c.keyword.strip_prefix("ZNAME"), c.value.as_str()) {
+                (Some(n), Some(found)) if found == name => int(cards, &format!("ZVAL{n}")),
                 _ => None,
             })
         };
