@@ -8,7 +8,8 @@
 #   1. an installed nightly (`cargo +nightly`);
 #   2. `rustup toolchain install nightly --profile minimal` (works where rustup's dist server is reachable,
 #      as it was on the development machine in November 2026);
-#   3. the pinned stable toolchain with RUSTC_BOOTSTRAP=1, which lets stable rustc accept the -Z flags.
+#   3. the pinned stable toolchain with RUSTC_BOOTSTRAP=1, which lets stable rustc accept the -Z flags (checked
+#      with 1.95.0 and the default SANITIZER=none: it builds and fuzzes as nightly does).
 # cargo-fuzz itself is installed from crates.io if missing.
 #
 # The seed corpus is made from backend/fits/tests/data. Each input's first byte picks plain (even) or gzip (odd:
