@@ -10,9 +10,10 @@ mod pixels;
 mod preview;
 mod reader;
 mod summary;
+mod tiles;
 mod zscale;
 
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ pub enum Compression {
     None,
     /// The whole file is a gzip stream (`.fits.gz`).
     Gzip,
-    /// At least one HDU is a tile-compressed image (`.fz`); may come on top of nothing else.
+    /// At least one HDU is a tile-compressed image (`.fz`), and the file is not gzip-compressed as a whole.
     Tile,
 }
 
@@ -53,7 +54,21 @@ pub fn read_headers<R: Read>(reader: R) -> Result<Headers, FitsError> {
 
 /// [`read_headers`] with explicit limits.
 pub fn read_headers_with_limits<R: Read>(reader: R, limits: &Limits) -> Result<Headers, FitsError> {
-    let mut walker = reader::Walker::new(reader, *limits)?;
+    headers_of(reader::Walker::new(reader, *limits)?)
+}
+
+/// [`read_headers`] for a reader that can seek (a file): data units of a plain FITS file are skipped by seeking
+/// rather than read through. Reading starts at the reader's current position.
+pub fn read_headers_seekable<R: Read + Seek>(reader: R) -> Result<Headers, FitsError> {
+    read_headers_seekable_with_limits(reader, &Limits::default())
+}
+
+/// [`read_headers_seekable`] with explicit limits.
+pub fn read_headers_seekable_with_limits<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Headers, FitsError> {
+    headers_of(reader::Walker::seekable(reader, *limits)?)
+}
+
+fn headers_of<R: Read>(mut walker: reader::Walker<R>) -> Result<Headers, FitsError> {
     let mut hdus = Vec::new();
     while let Some(hdu) = walker.next_header()? {
         walker.skip_data(&hdu)?;

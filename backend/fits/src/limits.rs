@@ -21,6 +21,8 @@ pub struct Limits {
     pub ratio_check_after: u64,
     /// Pixels in an image decoded for a preview.
     pub max_preview_pixels: u64,
+    /// Bytes of a tile-compressed image's data unit, which a preview reads into memory whole.
+    pub max_compressed_image_bytes: u64,
 }
 
 impl Default for Limits {
@@ -32,6 +34,7 @@ impl Default for Limits {
             max_gzip_ratio: 500,
             ratio_check_after: 64 << 20,
             max_preview_pixels: 200_000_000,
+            max_compressed_image_bytes: 1 << 30,
         }
     }
 }

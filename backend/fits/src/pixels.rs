@@ -24,6 +24,11 @@ impl Scaling {
         }
     }
 
+    /// `BZERO + BSCALE × stored`.
+    pub(crate) fn physical(&self, stored: f64) -> f64 {
+        self.bzero + self.bscale * stored
+    }
+
     pub(crate) fn bytes_per_value(&self) -> usize {
         (self.bitpix.unsigned_abs() / 8) as usize
     }

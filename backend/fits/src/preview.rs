@@ -1,4 +1,5 @@
-//! PNG thumbnails of the first 2-D image. The data unit is streamed once: each pixel is added to the output pixel
+//! PNG thumbnails of the first 2-D image. A plain data unit is streamed once (a tile-compressed one is read whole
+//! and decoded tile by tile): each pixel is added to the output pixel
 //! whose block it falls in (block averaging) and, at an even stride, to the zscale sample. Memory is the output
 //! image plus one read chunk, whatever the size of the image.
 
@@ -7,6 +8,7 @@ use std::io::Read;
 use crate::hdu::HduKind;
 use crate::pixels::Scaling;
 use crate::reader::Walker;
+use crate::tiles::Layout;
 use crate::zscale::{self, ZScale};
 use crate::{FitsError, Limits};
 
@@ -15,7 +17,8 @@ pub const MAX_PREVIEW_SIDE: u32 = 8192;
 
 /// A grayscale PNG of the first 2-D image (longest side `max_side`, clamped to 1..=[`MAX_PREVIEW_SIDE`], never
 /// enlarged), stretched with zscale, with FITS row 1 at the bottom as astronomers view it. `None` when the file has
-/// no 2-D image, or when its first 2-D image is tile-compressed (not decoded: see the crate documentation).
+/// no 2-D image, or when its first 2-D image is tile-compressed with a codec we don't decode (see the crate
+/// documentation).
 pub fn preview_png<R: Read>(reader: R, max_side: u32) -> Result<Option<Vec<u8>>, FitsError> {
     preview_png_with_limits(reader, max_side, &Limits::default())
 }
@@ -42,9 +45,6 @@ fn first_image<R: Read>(reader: R, max_side: u32, limits: &Limits) -> Result<Opt
             walker.skip_data(&hdu)?;
             continue;
         }
-        if hdu.kind == HduKind::CompressedImage {
-            return Ok(None);
-        }
         let (width, height) = (hdu.shape[0], hdu.shape[1]);
         let pixels = width.saturating_mul(height);
         if pixels > limits.max_preview_pixels {
@@ -53,8 +53,21 @@ fn first_image<R: Read>(reader: R, max_side: u32, limits: &Limits) -> Result<Opt
                 hdu.index, limits.max_preview_pixels
             )));
         }
-        let scaling = Scaling::of(&hdu);
         let mut thumb = Thumbnail::new(width, height, max_side);
+        if hdu.kind == HduKind::CompressedImage {
+            // Tiles point anywhere into the heap, so the compressed data unit is read whole (bounded here).
+            let Some(layout) = Layout::of(&hdu) else { return Ok(None) };
+            if hdu.data_bytes > limits.max_compressed_image_bytes {
+                return Err(FitsError::Limit(format!(
+                    "HDU {}: the compressed image takes {} bytes; previews are made of ones up to {}",
+                    hdu.index, hdu.data_bytes, limits.max_compressed_image_bytes
+                )));
+            }
+            let data = walker.read_data(&hdu)?;
+            layout.decode(&hdu, &data, |x, y, v| thumb.add_at(x as u64, y as u64, v))?;
+            return Ok(Some(thumb));
+        }
+        let scaling = Scaling::of(&hdu);
         walker.stream_data(&hdu, scaling.bytes_per_value(), |chunk| scaling.decode(chunk, |v| thumb.add(v)))?;
         return Ok(Some(thumb));
     }
@@ -71,7 +84,6 @@ struct Thumbnail {
     counts: Vec<u32>,
     next: u64,
     stride: u64,
-    finite_seen: u64,
     samples: Vec<f64>,
 }
 
@@ -95,22 +107,29 @@ impl Thumbnail {
             counts: vec![0; out],
             next: 0,
             stride: (width * height / zscale::SAMPLES as u64).max(1),
-            finite_seen: 0,
             samples: Vec::with_capacity(zscale::SAMPLES),
         }
     }
 
+    /// The next pixel in FITS order (row 1 first).
     fn add(&mut self, value: f64) {
         let i = self.next;
         self.next += 1;
-        if i >= self.width * self.height || !value.is_finite() {
+        if i < self.width * self.height {
+            self.add_at(i % self.width, i / self.width, value);
+        }
+    }
+
+    /// A pixel by position. The zscale sample is every `stride`-th pixel in FITS order, chosen by position, so
+    /// tiles arriving in any order give the same sample.
+    fn add_at(&mut self, x: u64, y: u64, value: f64) {
+        if x >= self.width || y >= self.height || !value.is_finite() {
             return;
         }
-        if self.finite_seen.is_multiple_of(self.stride) && self.samples.len() < zscale::SAMPLES {
+        let i = y * self.width + x;
+        if i.is_multiple_of(self.stride) && i / self.stride < zscale::SAMPLES as u64 {
             self.samples.push(value);
         }
-        self.finite_seen += 1;
-        let (x, y) = (i % self.width, i / self.width);
         let out = (y * self.out_height / self.height) * self.out_width + x * self.out_width / self.width;
         if let (Some(sum), Some(count)) = (self.sums.get_mut(out as usize), self.counts.get_mut(out as usize)) {
             *sum += value;

@@ -3,7 +3,7 @@
 //! which needs `Seek`, stops the whole file at an extension type it does not know, decompresses `.gz` whole into
 //! memory, and sizes data units with unchecked arithmetic.
 
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use crate::card::{self, CARD_LEN, Card, CardValue, Parsed};
 use crate::hdu::{self, Hdu};
@@ -27,7 +27,18 @@ pub(crate) struct Walker<R> {
 
 impl<R: Read> Walker<R> {
     pub(crate) fn new(reader: R, limits: Limits) -> Result<Self, FitsError> {
-        Ok(Self { input: Input::open(reader, limits)?, limits, next_index: 0, finished: false, warnings: Vec::new() })
+        Ok(Self::over(Input::open(reader, limits)?, limits))
+    }
+
+    pub(crate) fn seekable(reader: R, limits: Limits) -> Result<Self, FitsError>
+    where
+        R: Seek,
+    {
+        Ok(Self::over(Input::open_seekable(reader, limits)?, limits))
+    }
+
+    fn over(input: Input<R>, limits: Limits) -> Self {
+        Self { input, limits, next_index: 0, finished: false, warnings: Vec::new() }
     }
 
     pub(crate) fn compression(&self) -> Compression {
@@ -40,9 +51,6 @@ impl<R: Read> Walker<R> {
             return Ok(None);
         }
         let index = self.next_index;
-        if index >= self.limits.max_hdus {
-            return Err(FitsError::Limit(format!("more than {} HDUs", self.limits.max_hdus)));
-        }
         let mut block = [0u8; BLOCK];
         let start = self.input.position();
         let got = self.input.fill(&mut block)?;
@@ -51,7 +59,12 @@ impl<R: Read> Walker<R> {
         } else if got == 0 {
             self.finished = true;
             return Ok(None);
-        } else if got < BLOCK || &block[..8] != b"XTENSION" {
+        } else if block.starts_with(b"XTENSION") && got < BLOCK {
+            return Err(FitsError::Truncated(format!(
+                "HDU {index}: the file ends inside the header, before its END card (byte {})",
+                self.input.position()
+            )));
+        } else if got < BLOCK || !block.starts_with(b"XTENSION") {
             // astropy also ignores what follows the last HDU when it is not an extension; say so.
             let what = if block[..got].iter().all(|&b| b == 0 || b == b' ') { "padding" } else { "bytes" };
             self.warnings.push(format!(
@@ -60,6 +73,9 @@ impl<R: Read> Walker<R> {
             ));
             self.finished = true;
             return Ok(None);
+        }
+        if index >= self.limits.max_hdus {
+            return Err(FitsError::Limit(format!("more than {} HDUs", self.limits.max_hdus)));
         }
 
         let mut reader = CardReader::new(index);
@@ -89,10 +105,33 @@ impl<R: Read> Walker<R> {
         self.after_data(hdu, got, padded)
     }
 
+    /// Reads the data unit of `hdu` into memory (the caller has bounded its size) and skips its padding. Memory
+    /// grows with what arrives, not with what the header claims, so a short hostile file cannot make us allocate.
+    pub(crate) fn read_data(&mut self, hdu: &Hdu) -> Result<Vec<u8>, FitsError> {
+        let padded = padded(hdu)?;
+        let mut data = Vec::new();
+        self.stream_data_unpadded(hdu, 1, |chunk| data.extend_from_slice(chunk))?;
+        let mut got = data.len() as u64;
+        if got == hdu.data_bytes {
+            got += self.input.skip(padded - hdu.data_bytes)?;
+        }
+        self.after_data(hdu, got, padded)?;
+        Ok(data)
+    }
+
     /// Hands the data unit of `hdu` to `each` in chunks of a whole number of `unit`-byte values (the last chunk may
     /// be short if the file is truncated), then skips its padding.
-    pub(crate) fn stream_data(&mut self, hdu: &Hdu, unit: usize, mut each: impl FnMut(&[u8])) -> Result<(), FitsError> {
+    pub(crate) fn stream_data(&mut self, hdu: &Hdu, unit: usize, each: impl FnMut(&[u8])) -> Result<(), FitsError> {
         let padded = padded(hdu)?;
+        let mut got = self.stream_data_unpadded(hdu, unit, each)?;
+        if got == hdu.data_bytes {
+            got += self.input.skip(padded - hdu.data_bytes)?;
+        }
+        self.after_data(hdu, got, padded)
+    }
+
+    /// The data unit without its padding, in chunks; returns the bytes there were.
+    fn stream_data_unpadded(&mut self, hdu: &Hdu, unit: usize, mut each: impl FnMut(&[u8])) -> Result<u64, FitsError> {
         let chunk_len = (STREAM_CHUNK / unit.max(1)).max(1) * unit.max(1);
         let mut chunk = vec![0u8; chunk_len];
         let mut got = 0u64;
@@ -105,10 +144,7 @@ impl<R: Read> Walker<R> {
                 break;
             }
         }
-        if got == hdu.data_bytes {
-            got += self.input.skip(padded - hdu.data_bytes)?;
-        }
-        self.after_data(hdu, got, padded)
+        Ok(got)
     }
 
     fn after_data(&mut self, hdu: &Hdu, got: u64, padded: u64) -> Result<(), FitsError> {
@@ -172,6 +208,7 @@ impl CardReader {
 
     /// Takes the cards of one block; `true` once `END` has been seen.
     fn read_block(&mut self, block: &[u8; BLOCK], limits: &Limits) -> Result<bool, FitsError> {
+        let printable = block.iter().all(|b| (0x20..=0x7e).contains(b));
         for n in 0..CARDS_PER_BLOCK {
             let mut image = [0u8; CARD_LEN];
             image.copy_from_slice(&block[n * CARD_LEN..(n + 1) * CARD_LEN]);
@@ -188,7 +225,7 @@ impl CardReader {
                     format!("card {} has a keyword that is not printable ASCII: not a FITS header", self.seen),
                 ));
             }
-            if image.iter().any(|b| !(0x20..=0x7e).contains(b)) {
+            if !printable && image.iter().any(|b| !(0x20..=0x7e).contains(b)) {
                 // As astropy does: the card is read with each such byte as `?`.
                 for b in &mut image[8..] {
                     if !(0x20..=0x7e).contains(b) {
@@ -202,9 +239,6 @@ impl CardReader {
                         self.index, self.seen
                     ));
                 }
-            }
-            if self.seen == 1 && self.index > 0 && &image[..8] != b"XTENSION" {
-                return Err(FitsError::header(self.index, "an extension header must start with XTENSION"));
             }
             match card::parse(&image) {
                 Parsed::End => {

@@ -24,7 +24,18 @@ from astropy.time import Time
 from astropy.visualization import ZScaleInterval
 
 DATA = Path(__file__).parent / "data"
-ZSCALE_FILES = {"fixed-1890.fits", "test0.fits", "observation.fits", "float_image.fits", "o4sp040b0_raw.fits"}
+ZSCALE_FILES = {
+    "fixed-1890.fits",
+    "test0.fits",
+    "observation.fits",
+    "float_image.fits",
+    "o4sp040b0_raw.fits",
+    "comp.fits",
+    "tile_rice_i32.fits",
+    "tile_gzip_u8.fits",
+    "tile_gzip_f32.fits",
+    "tile_rice_f32.fits",
+}
 
 
 def encode(value):
@@ -179,10 +190,10 @@ def zscale(path):
     reads BZERO-offset unsigned integers as such)."""
     with fits.open(path) as hdul, fits.open(path, do_not_scale_image_data=True) as raw:
         for hdu, stored in zip(hdul, raw):
-            if is_2d_image(hdu) and kind(hdu) != "compressed_image":
+            if is_2d_image(hdu):
                 data = hdu.data.astype(float)
                 blank = hdu.header.get("BLANK")
-                if hdu.header["BITPIX"] > 0 and isinstance(blank, int):
+                if hdu.header["BITPIX"] > 0 and isinstance(blank, int) and kind(hdu) != "compressed_image":
                     data[stored.data == blank] = float("nan")
                 low, high = ZScaleInterval().get_limits(data)
                 return [float(low), float(high)]

@@ -125,6 +125,11 @@ fn counts_are_capped() {
     let limits = Limits { max_hdus: 10, ..Limits::default() };
     let err = read_headers_with_limits(Cursor::new(&many), &limits).expect_err("too many HDUs");
     assert!(matches!(err, FitsError::Limit(_)) && err.to_string().contains("10 HDUs"), "{err}");
+    let exactly = Limits { max_hdus: 13, ..Limits::default() };
+    assert_eq!(read_headers_with_limits(Cursor::new(&many), &exactly).expect("13 is allowed").hdus.len(), 13);
+    // A second header cut short is a truncated file, not junk after the end.
+    let cut = &many[..2880 + 1000];
+    assert!(matches!(read_headers(Cursor::new(cut)), Err(FitsError::Truncated(_))));
 
     let mut endless = card("SIMPLE  =                    T");
     for i in 0..10_100 {
@@ -212,4 +217,49 @@ fn mutated_files_never_panic() {
             let _ = read_headers(Cursor::new(gzip(&bytes)));
         }
     }
+}
+
+/// Skipping data units by seeking gives the same headers, warnings and errors as reading through them.
+#[test]
+fn seeking_reads_the_same_as_streaming() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for entry in std::fs::read_dir(dir).expect("data") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("file");
+        let streamed = read_headers(Cursor::new(&bytes));
+        let seeked = meridian_fits::read_headers_seekable(Cursor::new(&bytes));
+        match (streamed, seeked) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", path.display()),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", path.display()),
+            (a, b) => panic!("{}: {a:?} vs {b:?}", path.display()),
+        }
+    }
+    // Reading starts where the reader is.
+    let mut shifted = b"junk".to_vec();
+    shifted.extend(data("test0.fits"));
+    let mut cursor = Cursor::new(&shifted);
+    cursor.set_position(4);
+    assert_eq!(meridian_fits::read_headers_seekable(cursor).expect("test0").hdus.len(), 5);
+}
+
+/// A seekable single-member gzip file whose trailer says the stream ends with the last header's data unit is not
+/// inflated past that header: headers only, data unread (and so unchecked).
+#[test]
+fn a_seekable_gzip_file_is_not_inflated_past_its_last_header() {
+    let mut zipped = data("observation.fits.gz");
+    let (streamed, seeked) = (
+        read_headers(Cursor::new(&zipped)).expect("streamed"),
+        meridian_fits::read_headers_seekable(Cursor::new(&zipped)).expect("seeked"),
+    );
+    assert_eq!(streamed, seeked);
+    // Spoil the compressed data far past the header: streaming notices, the seekable read never gets there.
+    let middle = zipped.len() / 2;
+    for b in &mut zipped[middle..middle + 64] {
+        *b = 0xff;
+    }
+    assert!(read_headers(Cursor::new(&zipped)).is_err());
+    assert_eq!(meridian_fits::read_headers_seekable(Cursor::new(&zipped)).expect("headers").hdus, seeked.hdus);
+    // A multi-HDU gzip file is still read through: its trailer's size is not where the first data unit ends.
+    let multi = data("test0.fits.gz");
+    assert_eq!(meridian_fits::read_headers_seekable(Cursor::new(&multi)).expect("test0").hdus.len(), 5);
 }

@@ -60,13 +60,38 @@ fn the_stretch_shows_the_sky_and_the_stars() {
 
 #[test]
 fn no_image_means_no_preview() {
-    // arange.fits is a cube (11 × 10 × 7), not a 2-D image.
-    for name in ["table.fits", "ascii.fits", "random_groups.fits", "history_header.fits", "arange.fits"] {
+    // arange.fits is a cube (11 × 10 × 7), compressed_float_bzero.fits a 1-D compressed image.
+    let none = ["table.fits", "ascii.fits", "random_groups.fits", "history_header.fits", "arange.fits"];
+    for name in none.into_iter().chain(["compressed_float_bzero.fits"]) {
         assert_eq!(preview(name, 512), None, "{name}");
     }
-    // Tile-compressed images are not decoded (see the README): no preview rather than a wrong one.
-    assert_eq!(preview("comp.fits", 512), None);
-    assert_eq!(preview("compressed_image.fits", 512), None);
+    // HCOMPRESS_1 is not decoded: no preview rather than a wrong one.
+    assert_eq!(preview("tile_hcompress_i16.fits", 512), None);
+}
+
+/// Each tile-compressed file against a plain copy of the image as astropy decompresses it: the same preview,
+/// to the gray level for lossless tiles and within rounding for quantized floats.
+#[test]
+fn tile_compressed_previews_match_astropys_decompression() {
+    for (name, lossless) in
+        [("tile_rice_i32", true), ("tile_gzip_u8", true), ("tile_gzip_f32", false), ("tile_rice_f32", false)]
+    {
+        for max_side in [512, 20] {
+            let (w, h, tiles) = preview(&format!("{name}.fits"), max_side).expect("decoded");
+            let (pw, ph, plain) = preview(&format!("{name}.plain.fits"), max_side).expect("plain");
+            assert_eq!((w, h), (pw, ph), "{name}");
+            let differing = tiles.iter().zip(&plain).filter(|(a, b)| a != b).count();
+            let worst = tiles.iter().zip(&plain).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
+            if lossless {
+                assert_eq!(differing, 0, "{name} at {max_side}");
+            } else {
+                assert!(worst <= 1 && differing * 100 <= tiles.len(), "{name}: {differing} differ, by up to {worst}");
+            }
+        }
+    }
+    let (w, h, _) = preview("comp.fits", 512).expect("astropy's RICE_1 int16 file");
+    assert_eq!((w, h), (440, 300));
+    assert_eq!(preview("compressed_image.fits", 512).map(|p| (p.0, p.1)), Some((10, 10)));
 }
 
 #[test]
