@@ -481,7 +481,9 @@ impl Services {
         } else if access.workspace.visibility == Visibility::Public {
             Some(crate::now())
         } else {
-            return Err(ServiceError::NotFound("workspace"));
+            // 404 to outsiders, 403 to an upload key of this workspace.
+            access.require(Action::ViewWorkspace)?;
+            None
         };
         let rows = store::list_datasets(self.db(), access.workspace.id, released_by).await?;
         let totals: std::collections::HashMap<Uuid, (i64, i64)> = store::dataset_totals(self.db(), access.workspace.id)
@@ -784,16 +786,19 @@ impl Services {
     /// The file search: by object, date, filter, instrument, frame type, any header keyword and sky position.
     pub async fn search_files(&self, actor: &Actor, slug: &str, q: FileQuery) -> ServiceResult<FilePage> {
         let access = self.access(actor, slug).await?;
+        // A dataset the caller may not see is a 404 before anything else.
+        let dataset = match q.dataset.as_deref() {
+            Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
+            None => None,
+        };
         let released_by = if access.can(Action::ViewWorkspace) {
             None
         } else if access.workspace.visibility == Visibility::Public {
             Some(crate::now())
         } else {
-            return Err(ServiceError::NotFound("workspace"));
-        };
-        let dataset = match q.dataset.as_deref() {
-            Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
-            None => None,
+            // 404 to outsiders, 403 to an upload key of this workspace.
+            access.require(Action::ViewWorkspace)?;
+            None
         };
         let frame_type = q.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
         let tier = q.tier.as_deref().map(Tier::parse).transpose()?;
@@ -967,7 +972,7 @@ impl Services {
     pub async fn restore_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
-        access.require_on(file.public, Action::Upload, "file")?;
+        access.require_on(file.public, Action::EditData, "file")?;
         if file.tier != Tier::Cold || file.restore_status == meridian_domain::RestoreStatus::InProgress {
             return Ok(file);
         }

@@ -209,10 +209,10 @@ async fn upload_keys_upload_and_nothing_else() {
     let r = upload(&mut telescope, "obs", &ds, "frame.raw", b"bytes from the dome").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.body["id"].as_str().expect("id");
-    telescope.get("/api/v1/workspaces/obs/datasets").await.assert_problem(404, "not_found");
+    telescope.get("/api/v1/workspaces/obs/datasets").await.assert_problem(403, "forbidden");
     telescope.get(&format!("/api/v1/workspaces/obs/files/{id}")).await.assert_problem(404, "not_found");
     telescope.get(&format!("/api/v1/workspaces/obs/files/{id}/content")).await.assert_problem(404, "not_found");
-    telescope.get("/api/v1/workspaces/obs/files").await.assert_problem(404, "not_found");
+    telescope.get("/api/v1/workspaces/obs/files").await.assert_problem(403, "forbidden");
     telescope.delete(&format!("/api/v1/workspaces/obs/files/{id}")).await.assert_problem(404, "not_found");
     let r = telescope.post("/api/v1/workspaces/obs/datasets", json!({"name": "mine"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -545,3 +545,247 @@ async fn cleanup_removes_objects_without_rows() {
     let keys: Vec<String> = app.storage.list("ws/", None, 10).await.expect("list").into_iter().map(|o| o.key).collect();
     assert_eq!(keys, [format!("ws/{ws}/files/{kept}")]);
 }
+
+// ---- Authorization matrix --------------------------------------------------------------------------------------
+
+use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use futures::future::LocalBoxFuture;
+use meridian_domain::Action;
+
+fn dataset_call<'a>(
+    owner: &'a mut Client,
+    slug: &'a str,
+    n: u32,
+    tail: &'static str,
+    body: Option<Value>,
+) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let id = dataset(owner, slug, &format!("Dataset {n}")).await;
+        Call { path: format!("/api/v1/workspaces/{slug}/datasets/{id}{tail}"), body }
+    })
+}
+
+fn file_call<'a>(
+    owner: &'a mut Client,
+    slug: &'a str,
+    n: u32,
+    release: Option<&'static str>,
+    tail: &'static str,
+    body: Option<Value>,
+) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let r = owner
+            .post(
+                &format!("/api/v1/workspaces/{slug}/datasets"),
+                json!({"name": format!("Files {n}"), "release_at": release}),
+            )
+            .await;
+        let ds = r.body["id"].as_str().expect("dataset").to_owned();
+        let r = upload(owner, slug, &ds, &format!("f{n}.raw"), format!("bytes {n}").as_bytes()).await;
+        let id = r.body["id"].as_str().expect("file").to_owned();
+        Call { path: format!("/api/v1/workspaces/{slug}/files/{id}{tail}"), body }
+    })
+}
+
+fn upload_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let id = dataset(owner, slug, &format!("Uploads {n}")).await;
+        Call { path: format!("/api/v1/workspaces/{slug}/datasets/{id}/files/u{n}.raw"), body: Some(json!({"n": n})) }
+    })
+}
+
+fn rule_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let r = owner
+            .post(
+                &format!("/api/v1/workspaces/{slug}/storage/rules"),
+                json!({"name": format!("rule {n}"), "cool_after_days": 30}),
+            )
+            .await;
+        let id = r.body["id"].as_str().expect("rule").to_owned();
+        Call { path: format!("/api/v1/workspaces/{slug}/storage/rules/{id}"), body: None }
+    })
+}
+
+pub const MATRIX: &[Route] = &[
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/datasets",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/workspaces/{slug}/datasets",
+        body: |n| Some(json!({"name": format!("New dataset {n}")})),
+        needs: Needs::Action(Action::CreateData),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 201,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::PATCH,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::EditData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", Some(json!({"description": "changed"})))),
+        success: 200,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::DeleteData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", None)),
+        success: 204,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "/files", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::PUT,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::Upload),
+        object: Obj::Workspace,
+        target: Target::Setup(upload_call),
+        success: 201,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/files",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Public,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, Some("2020-01-01T00:00:00Z"), "", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Public,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, Some("2020-01-01T00:00:00Z"), "/content", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/header", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/content", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::PATCH,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::EditData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", Some(json!({"release_at": null})))),
+        success: 200,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::DeleteData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", None)),
+        success: 204,
+    },
+    Route {
+        method: Method::POST,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::EditData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/restore", Some(json!({})))),
+        success: 202,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/storage/usage",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/storage/rules",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/workspaces/{slug}/storage/rules",
+        body: |n| Some(json!({"name": format!("rule {n}"), "cold_after_days": 180})),
+        needs: Needs::Action(Action::UpdateWorkspace),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 201,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::UpdateWorkspace),
+        object: Obj::Workspace,
+        target: Target::Setup(rule_call),
+        success: 204,
+    },
+];
