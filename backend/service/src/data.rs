@@ -845,7 +845,7 @@ impl Services {
         loop {
             let batch = store::search_files(self.db(), access.workspace.id, &filter, limit + 1).await?;
             let full = batch.len() as u64 > limit;
-            let last = batch.iter().take(limit as usize).last().map(|r| (r.uploaded_at.to_utc(), r.id));
+            let last = batch.iter().take(limit as usize).next_back().map(|r| (r.uploaded_at.to_utc(), r.id));
             for row in batch.into_iter().take(limit as usize) {
                 let inside = match cone {
                     None => true,
