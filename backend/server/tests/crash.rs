@@ -309,7 +309,7 @@ async fn crash_mid_upload(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let db = sqlite(&data_dir).await;
-    assert_eq!(count(&db, "uploads").await, 1, "the upload in flight holds a reservation");
+    assert_eq!(count(&db, "uploads").await, 1, "the upload in flight holds a reservation:\n{}", server.log_tail());
     let in_flight_key = column(&db, "SELECT object_key FROM uploads", "object_key").await.remove(0);
     server.kill();
     let at_kill = sent.load(Ordering::SeqCst);
