@@ -212,12 +212,16 @@ start_seaweedfs() {
 {"identities":[{"name":"admin","credentials":[{"accessKey":"$S3_KEY","secretKey":"$S3_SECRET"}],
  "actions":["Admin","Read","Write","List","Tagging"]}]}
 EOF
+  # Every bucket is a collection that grows several volumes at its first write: small volumes and a high
+  # volume count let the test suites' many buckets fit (with mini's defaults, 1 GiB volumes from the free disk,
+  # a few dozen buckets exhaust it and writes fail with "no writable volumes").
   # weed's defaults bind every interface and phone home, hence -ip.bind and telemetry=false. It puts unix
   # sockets in /tmp: the two -*.localSocket flags move the HTTP ones; the gRPC ones stay in /tmp (removed on a
   # clean stop).
   bg seaweedfs "$VENV/bin/weed" mini -dir="$ROOT/seaweed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -master.telemetry=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.port=$SW_S3_PORT -s3.config="$ROOT/seaweed-s3.json" \
+    -master.volumeSizeLimitMB=64 -volume.max=500 \
     -filer.localSocket="$ROOT/seaweed/tmp/filer.sock" -s3.localSocket="$ROOT/seaweed/tmp/s3.sock"
   wait_for seaweedfs 60 http_up http://127.0.0.1:$SW_S3_PORT/
 }

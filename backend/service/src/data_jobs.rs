@@ -434,9 +434,16 @@ impl Services {
     /// Removes what nothing points to: abandoned uploads (their reservations and partial objects), objects
     /// without rows, and re-queues ingests whose job was lost.
     pub async fn cleanup(&self, now: DateTime<Utc>) -> Result<CleanupReport, ServiceError> {
+        self.cleanup_under(now, "ws/").await
+    }
+
+    /// [`Services::cleanup`] for the objects under `prefix` only (one workspace's `ws/{id}/`).
+    pub async fn cleanup_under(&self, now: DateTime<Utc>, prefix: &str) -> Result<CleanupReport, ServiceError> {
         let storage = self.storage_handle()?;
         let mut report = CleanupReport::default();
-        for u in store::expired_uploads(self.db(), now, 500).await? {
+        for u in
+            store::expired_uploads(self.db(), now, 500).await?.into_iter().filter(|u| u.object_key.starts_with(prefix))
+        {
             if let Some(mp) = &u.multipart_id {
                 let _ = storage.abort_multipart(&u.object_key, mp).await;
             }
@@ -448,7 +455,7 @@ impl Services {
         }
         // Multipart uploads no upload row knows (a server killed mid-stream) and older than an hour.
         let cutoff = now - chrono::Duration::hours(1);
-        for p in storage.list_multipart("ws/").await.map_err(ServiceError::internal)? {
+        for p in storage.list_multipart(prefix).await.map_err(ServiceError::internal)? {
             if p.initiated.is_some_and(|t| t > cutoff) {
                 continue;
             }
@@ -460,7 +467,7 @@ impl Services {
         }
         let mut after: Option<String> = None;
         loop {
-            let batch = storage.list("ws/", after.as_deref(), 500).await.map_err(ServiceError::internal)?;
+            let batch = storage.list(prefix, after.as_deref(), 500).await.map_err(ServiceError::internal)?;
             let Some(last) = batch.last() else { break };
             after = Some(last.key.clone());
             let old: Vec<String> =

@@ -159,7 +159,8 @@ async fn the_same_bytes_twice_are_a_409_naming_the_first() {
     assert_eq!(upload(&mut owner, "obs", &other, "a.raw", &bytes).await.status, StatusCode::CREATED);
     assert_eq!(file_count(&app).await, 2);
     // No orphan left by the refused uploads: every object belongs to a row.
-    let listed = app.storage.list("ws/", None, 100).await.expect("list");
+    let ws = workspace_id(&mut owner, "obs").await;
+    let listed = app.storage.list(&format!("ws/{ws}/"), None, 100).await.expect("list");
     assert_eq!(listed.len(), 2, "{listed:?}");
 }
 
@@ -192,7 +193,8 @@ async fn a_wrong_checksum_or_quota_stores_nothing() {
     assert_eq!(r.body["tier"], "hot");
     assert!(r.body["limit_bytes"].as_u64().is_some());
     assert_eq!(file_count(&app).await, 0);
-    assert!(app.storage.list("ws/", None, 10).await.expect("list").is_empty());
+    let ws = workspace_id(&mut owner, "obs").await;
+    assert!(app.storage.list(&format!("ws/{ws}/"), None, 10).await.expect("list").is_empty());
     let r = owner.get("/api/v1/workspaces/obs/storage/usage").await;
     assert_eq!(r.body["reserved_bytes"], 0, "refused uploads leave no reservation");
     assert_eq!(r.body["plan"], "free");
@@ -539,10 +541,11 @@ async fn cleanup_removes_objects_without_rows() {
     app.storage.put(&orphan, body, Default::default()).await.expect("put");
     // Young objects may be uploads about to get their row: left alone.
     let now = chrono::Utc::now();
-    assert_eq!(app.services.cleanup(now).await.expect("cleanup").objects, 0);
-    let report = app.services.cleanup(now + chrono::Duration::hours(2)).await.expect("cleanup");
+    let mine = format!("ws/{ws}/");
+    assert_eq!(app.services.cleanup_under(now, &mine).await.expect("cleanup").objects, 0);
+    let report = app.services.cleanup_under(now + chrono::Duration::hours(2), &mine).await.expect("cleanup");
     assert_eq!(report.objects, 1);
-    let keys: Vec<String> = app.storage.list("ws/", None, 10).await.expect("list").into_iter().map(|o| o.key).collect();
+    let keys: Vec<String> = app.storage.list(&mine, None, 10).await.expect("list").into_iter().map(|o| o.key).collect();
     assert_eq!(keys, [format!("ws/{ws}/files/{kept}")]);
 }
 
