@@ -254,7 +254,7 @@ fn temp_bytes(root: &Path) -> u64 {
 
 enum Backend {
     Filesystem,
-    S3 { config: S3Config },
+    S3 { config: Box<S3Config> },
 }
 
 async fn crash_mid_upload(backend: Backend) {
@@ -275,7 +275,7 @@ async fn crash_mid_upload(backend: Backend) {
                 env.push(("MERIDIAN_STORAGE__ACCESS_KEY_ID".to_owned(), id.clone()));
                 env.push(("MERIDIAN_STORAGE__SECRET_ACCESS_KEY".to_owned(), secret.expose().to_owned()));
             }
-            (env, StorageConfig::S3(config.clone()))
+            (env, StorageConfig::S3((**config).clone()))
         }
     };
     let expected_sha = tokio::task::spawn_blocking(expected_sha256);
@@ -399,5 +399,5 @@ async fn killed_upload_leaves_nothing_on_s3_and_the_retry_succeeds() {
     let mut config = S3Config::new(format!("meridian-crash-{}", uuid::Uuid::now_v7().simple()));
     config.endpoint = Some(endpoint);
     config.path_style = true;
-    crash_mid_upload(Backend::S3 { config }).await;
+    crash_mid_upload(Backend::S3 { config: Box::new(config) }).await;
 }
