@@ -2,7 +2,7 @@
 //! `public-api/openapi.json`, and a test fails when the two differ.
 
 use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
-use crate::routes::{data, instruments, sites, target_lists, targets, telescopes};
+use crate::routes::{data, instruments, sites, target_lists, targets, telescopes, uploads};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -93,6 +93,13 @@ use utoipa::{Modify, OpenApi};
         data::list_tier_rules,
         data::create_tier_rule,
         data::delete_tier_rule,
+        uploads::create_upload,
+        uploads::list_uploads,
+        uploads::get_upload,
+        uploads::upload_part_urls,
+        uploads::put_upload_part,
+        uploads::complete_upload,
+        uploads::abort_upload,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]

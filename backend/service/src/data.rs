@@ -211,11 +211,15 @@ pub fn is_fits_name(name: &str) -> bool {
     [".fits", ".fit", ".fts", ".fz"].iter().any(|e| n.ends_with(e))
 }
 
-fn parse_id<T>(s: &str, what: &'static str, f: impl Fn(&str) -> Result<T, ValidationError>) -> ServiceResult<T> {
+pub(crate) fn parse_id<T>(
+    s: &str,
+    what: &'static str,
+    f: impl Fn(&str) -> Result<T, ValidationError>,
+) -> ServiceResult<T> {
     f(s).map_err(|_| ServiceError::NotFound(what))
 }
 
-fn file_name(s: &str) -> ServiceResult<String> {
+pub(crate) fn file_name(s: &str) -> ServiceResult<String> {
     let n = s.trim();
     if n.is_empty() || n.len() > 255 {
         return Err(ValidationError::new("name", "must be 1 to 255 characters").into());
@@ -234,13 +238,20 @@ fn dataset_name(s: &str) -> ServiceResult<String> {
     Ok(n.to_owned())
 }
 
-fn sha_hex(s: &str) -> ServiceResult<[u8; 32]> {
+/// The declared content type when it is sensible, else one from the name.
+pub(crate) fn upload_content_type(declared: Option<String>, name: &str) -> String {
+    declared.filter(|c| !c.is_empty() && c.len() <= 200).unwrap_or_else(|| {
+        if is_fits_name(name) { "application/fits".to_owned() } else { "application/octet-stream".to_owned() }
+    })
+}
+
+pub(crate) fn sha_hex(s: &str) -> ServiceResult<[u8; 32]> {
     let mut out = [0_u8; 32];
     hex::decode_to_slice(s, &mut out).map_err(|_| ValidationError::new("sha256", "must be 64 hexadecimal digits"))?;
     Ok(out)
 }
 
-fn storage_error(e: StorageError) -> ServiceError {
+pub(crate) fn storage_error(e: StorageError) -> ServiceError {
     match e {
         StorageError::NotFound => ServiceError::Internal("a file's object is missing from storage".to_owned()),
         StorageError::RestoreRequired => ServiceError::RestoreRequired,
@@ -610,9 +621,7 @@ impl Services {
             Actor::ApiKey { key } => Some(key.id.as_uuid()),
             _ => None,
         };
-        let content_type = meta.content_type.filter(|c| !c.is_empty() && c.len() <= 200).unwrap_or_else(|| {
-            if fits { "application/fits".to_owned() } else { "application/octet-stream".to_owned() }
-        });
+        let content_type = upload_content_type(meta.content_type, &name);
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
 
         // Reserve the bytes (quota checked under the workspace's write lock, so two uploads cannot both fit the
@@ -685,7 +694,7 @@ impl Services {
             ingest_status: if fits { "pending" } else { "none" },
             preview_status: if fits { "pending" } else { "none" },
         };
-        let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row).await;
+        let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row, false).await;
         let file = match inserted {
             Ok(f) => f,
             Err(e) => {
@@ -708,7 +717,7 @@ impl Services {
         }
     }
 
-    async fn refuse_duplicate(
+    pub(crate) async fn refuse_duplicate(
         &self,
         ws: WorkspaceId,
         dataset: DatasetId,
@@ -727,9 +736,16 @@ impl Services {
         Ok(())
     }
 
-    /// Inserts the file row and drops the upload's reservation in one transaction. A file with the same bytes
-    /// (found now that the checksum is known) is a 409 naming it.
-    pub(crate) async fn commit_file(&self, ws: WorkspaceId, upload: Uuid, row: NewFile) -> ServiceResult<FileRow> {
+    /// Inserts the file row and ends the upload's reservation in one transaction: the row goes (a streamed
+    /// upload), or turns `done` pointing at the file (`keep_upload`: a resumable one, whose client polls it). A
+    /// file with the same bytes (found now that the checksum is known) is a 409 naming it.
+    pub(crate) async fn commit_file(
+        &self,
+        ws: WorkspaceId,
+        upload: Uuid,
+        row: NewFile,
+        keep_upload: bool,
+    ) -> ServiceResult<FileRow> {
         if let Some(existing) = store::find_same(self.db(), ws, row.dataset_id, Some(&row.sha256), None).await? {
             return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
         }
@@ -750,12 +766,16 @@ impl Services {
             }
             Err(e) => return Err(e.into()),
         };
-        store::delete_upload(&txn, upload).await?;
+        if keep_upload {
+            store::transition_upload(&txn, upload, "verifying", "done", None, Some(file.id)).await?;
+        } else {
+            store::delete_upload(&txn, upload).await?;
+        }
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(file)
     }
 
-    async fn check_quota(
+    pub(crate) async fn check_quota(
         &self,
         conn: &impl meridian_store::ConnectionTrait,
         ws: WorkspaceId,

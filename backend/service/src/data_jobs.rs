@@ -42,7 +42,7 @@ impl JobHandler for DataJobs {
             Job::ApplyLifecycle => s.apply_lifecycle().await,
             Job::MeterUsage => s.meter_usage(crate::now()).await.map_err(retry),
             Job::CleanupOrphans => s.cleanup(crate::now()).await.map(|_| ()).map_err(retry),
-            Job::VerifyUpload { .. } => Err(JobFailure::Permanent("resumable uploads are not handled yet".into())),
+            Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,
         };
         if let (Err(JobFailure::Retry(msg)), true) = (&result, last)
             && let Job::IngestFile { file_id } = job

@@ -13,6 +13,7 @@ pub mod nights;
 pub mod reports;
 mod secrets;
 pub mod targets;
+pub mod uploads;
 pub mod workspaces;
 
 pub use auth::{Actor, Credentials};

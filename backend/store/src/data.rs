@@ -701,6 +701,22 @@ pub async fn find_upload_any(conn: &impl ConnectionTrait, id: Uuid) -> StoreResu
     Ok(uploads::Entity::find_by_id(id).one(conn).await?)
 }
 
+/// A workspace's uploads in the given statuses, newest first.
+pub async fn list_uploads(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    statuses: &[&str],
+) -> StoreResult<Vec<UploadRow>> {
+    use uploads::Column as C;
+    Ok(uploads::Entity::find()
+        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(C::Status.is_in(statuses.iter().copied()))
+        .order_by_desc(C::CreatedAt)
+        .limit(500)
+        .all(conn)
+        .await?)
+}
+
 /// Moves an upload from `from` to `to` status; false when it was not in `from` (another request got there first).
 pub async fn transition_upload(
     conn: &impl ConnectionTrait,

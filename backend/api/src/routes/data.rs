@@ -159,9 +159,24 @@ fn content_digest(req: &HttpRequest) -> Option<String> {
     })
 }
 
+/// The request's `Content-Length` (411 without one: sizes are checked before any byte is stored).
+pub(crate) fn content_length(req: &HttpRequest) -> Result<u64, ApiError> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::LENGTH_REQUIRED,
+                "length_required",
+                "send Content-Length: sizes and the quota are checked before any byte is stored",
+            )
+        })
+}
+
 /// Bridges the request body (tied to this worker's thread) into a stream the storage can take elsewhere, with
 /// a small bounded buffer so a slow store slows the client instead of filling memory.
-fn body_stream(mut payload: web::Payload) -> ByteStream {
+pub(crate) fn body_stream(mut payload: web::Payload) -> ByteStream {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
     actix_web::rt::spawn(async move {
         while let Some(chunk) = payload.next().await {
@@ -210,18 +225,7 @@ pub async fn upload_file(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, name) = path.into_inner();
-    let size = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::LENGTH_REQUIRED,
-                "length_required",
-                "send Content-Length: the quota is checked before the upload",
-            )
-        })?;
+    let size = content_length(&req)?;
     let query = query.into_inner();
     let sha256 = query.sha256.or_else(|| content_digest(&req));
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);

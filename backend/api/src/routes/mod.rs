@@ -15,6 +15,7 @@ pub mod sites;
 pub mod target_lists;
 pub mod targets;
 pub mod telescopes;
+pub mod uploads;
 pub mod workspaces;
 
 use actix_web::web;
@@ -90,6 +91,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(data::list_tier_rules)
         .service(data::create_tier_rule)
         .service(data::delete_tier_rule)
+        .service(uploads::create_upload)
+        .service(uploads::list_uploads)
+        .service(uploads::get_upload)
+        .service(uploads::upload_part_urls)
+        .service(uploads::put_upload_part)
+        .service(uploads::complete_upload)
+        .service(uploads::abort_upload)
         .service(entries::list_entries)
         .service(entries::list_night_log_entries)
         .service(entries::create_entry)

@@ -90,6 +90,7 @@ fn all_routes() -> impl Iterator<Item = &'static Route> {
         .chain(crate::targets::MATRIX)
         .chain(crate::nights::MATRIX)
         .chain(crate::data::MATRIX)
+        .chain(crate::uploads::MATRIX)
 }
 
 const ROUTES: &[Route] = &[

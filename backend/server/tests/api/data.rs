@@ -502,7 +502,7 @@ async fn cold_files_need_a_restore_and_tier_rules_move_files() {
     assert_eq!(cool["bytes"], 11);
 }
 
-async fn workspace_id(c: &mut Client, slug: &str) -> String {
+pub async fn workspace_id(c: &mut Client, slug: &str) -> String {
     c.get(&format!("/api/v1/workspaces/{slug}")).await.body["id"].as_str().expect("id").to_owned()
 }
 

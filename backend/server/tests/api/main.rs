@@ -18,4 +18,5 @@ mod nights;
 mod openapi;
 mod pages;
 mod targets;
+mod uploads;
 mod workspaces;

@@ -31,6 +31,8 @@ fn documented_operations() {
         .collect();
     ids.sort();
     let expected = [
+        "abort_upload",
+        "complete_upload",
         "create_account",
         "create_api_key",
         "create_dataset",
@@ -46,6 +48,7 @@ fn documented_operations() {
         "create_target_list_target",
         "create_telescope",
         "create_tier_rule",
+        "create_upload",
         "create_workspace",
         "delete_api_key",
         "delete_dataset",
@@ -79,6 +82,7 @@ fn documented_operations() {
         "get_target_list",
         "get_telescope",
         "get_time_lost",
+        "get_upload",
         "get_workspace",
         "healthz",
         "list_api_keys",
@@ -97,7 +101,9 @@ fn documented_operations() {
         "list_targets",
         "list_telescopes",
         "list_tier_rules",
+        "list_uploads",
         "list_workspaces",
+        "put_upload_part",
         "readyz",
         "restore_entry",
         "restore_file",
@@ -116,6 +122,7 @@ fn documented_operations() {
         "update_telescope",
         "update_workspace",
         "upload_file",
+        "upload_part_urls",
     ];
     assert_eq!(ids, expected);
 }

@@ -1,0 +1,590 @@
+//! Resumable uploads: a file sent in numbered parts that can each be retried, over hours or days, straight to
+//! the object store (presigned part URLs on S3) or through the API (any backend).
+//!
+//! Life of an upload: `create` checks name, duplicate (when the SHA-256 is declared) and quota, starts a
+//! multipart upload and reserves the bytes (`open`); parts arrive in any order and may be re-sent; `complete`
+//! checks every part is there with its exact size, joins them and hands the object to the `VerifyUpload` job
+//! (`verifying`); the job reads the whole object once, checks size and checksum, and commits the file row
+//! (`done`, with `file_id`) or deletes the object and says why (`failed`). `abort` throws everything away. The
+//! upload's row stays until it expires so that a client can always ask how it ended; the cleanup job aborts
+//! what was abandoned.
+
+use crate::auth::Access;
+use crate::data::{file_name, is_fits_name, object_key, parse_id, sha_hex, storage_error, upload_content_type};
+use crate::jobs::{Job, JobFailure};
+use crate::{Actor, ServiceError, ServiceResult, Services};
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use meridian_domain::{Action, DataFileId, DatasetId, Tier, UploadId, ValidationError};
+use meridian_storage::{ByteStream, CompletedPart, PutOptions, StorageError};
+use meridian_store::data::{self as store, NewFile, NewUpload, UploadRow};
+use meridian_store::workspaces;
+use serde::Serialize;
+use sha2::Digest as _;
+use uuid::Uuid;
+
+const MIB: u64 = 1024 * 1024;
+/// S3's rules for multipart uploads: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.
+pub const MIN_PART_SIZE: u64 = 5 * MIB;
+pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
+pub const MAX_PARTS: u64 = 10_000;
+/// Parts of 16 MiB unless the client asks otherwise: a lost part costs seconds to resend on a slow link.
+pub const DEFAULT_PART_SIZE: u64 = 16 * MIB;
+/// How long an upload may take before the cleanup job treats it as abandoned (and how long its outcome is kept).
+const RESUMABLE_TTL_DAYS: i64 = 7;
+/// How long a presigned part URL stays valid.
+const PART_URL_SECONDS: u64 = 3600;
+
+/// Where an upload is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadStatus {
+    Open,
+    Verifying,
+    Done,
+    Failed,
+}
+
+impl UploadStatus {
+    fn parse(s: &str) -> Self {
+        match s {
+            "verifying" => Self::Verifying,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            _ => Self::Open,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Verifying => "verifying",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResumableInput {
+    pub name: Option<String>,
+    pub size: Option<u64>,
+    /// Hex; when given, a file with the same bytes is refused at once and the joined object must match it.
+    pub sha256: Option<String>,
+    pub content_type: Option<String>,
+    pub release_at: Option<DateTime<Utc>>,
+    /// Bytes per part (5 MiB to 5 GiB); raised when the file would need more than 10,000 parts.
+    pub part_size: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedPart {
+    pub number: u32,
+    pub size: u64,
+    pub etag: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadView {
+    pub id: UploadId,
+    pub dataset_id: DatasetId,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub sha256: Option<String>,
+    pub part_size: u64,
+    pub part_count: u32,
+    pub status: UploadStatus,
+    pub error: Option<String>,
+    /// The file this upload became, once `done`.
+    pub file_id: Option<DataFileId>,
+    /// Parts the store holds so far (while `open`): what a resuming client need not send again.
+    pub parts: Vec<ReceivedPart>,
+    /// Whether parts can go straight to the object store through presigned URLs (S3); otherwise they go
+    /// through the API.
+    pub direct: bool,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Where to send one part: a presigned request to the object store, or `None` for the API's part route.
+#[derive(Debug, Clone)]
+pub struct PartTarget {
+    pub number: u32,
+    pub size: u64,
+    pub presigned: Option<meridian_storage::PresignedRequest>,
+}
+
+/// The part size for a file of `size` bytes: the requested one (or the default) within S3's bounds, raised in
+/// whole MiB until the file fits in 10,000 parts.
+pub fn part_size_for(size: u64, requested: Option<u64>) -> ServiceResult<u64> {
+    let wanted = requested.unwrap_or(DEFAULT_PART_SIZE);
+    if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&wanted) {
+        return Err(ValidationError::new(
+            "part_size",
+            format!("must be between {MIN_PART_SIZE} and {MAX_PART_SIZE} bytes (5 MiB to 5 GiB)"),
+        )
+        .into());
+    }
+    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    let part = wanted.max(needed);
+    if part > MAX_PART_SIZE {
+        return Err(ValidationError::new("size", "is more than 10,000 parts of 5 GiB can hold").into());
+    }
+    Ok(part)
+}
+
+/// Number of parts of a file (at least one, even when empty).
+pub fn part_count(size: u64, part_size: u64) -> u32 {
+    u32::try_from(size.div_ceil(part_size).max(1)).unwrap_or(u32::MAX)
+}
+
+/// The exact length of part `number` (1-based).
+pub fn part_length(size: u64, part_size: u64, number: u32) -> u64 {
+    let start = u64::from(number - 1) * part_size;
+    size.saturating_sub(start).min(part_size)
+}
+
+fn upload_view(u: &UploadRow, parts: Vec<ReceivedPart>, direct: bool) -> UploadView {
+    let size = u64::try_from(u.size_bytes).unwrap_or(0);
+    let part_size = u64::try_from(u.part_size).unwrap_or(MIN_PART_SIZE).max(1);
+    UploadView {
+        id: UploadId::from_uuid(u.id),
+        dataset_id: DatasetId::from_uuid(u.dataset_id),
+        name: u.name.clone(),
+        content_type: u.content_type.clone(),
+        size_bytes: size,
+        sha256: u.sha256.clone(),
+        part_size,
+        part_count: part_count(size, part_size),
+        status: UploadStatus::parse(&u.status),
+        error: u.error.clone(),
+        file_id: u.file_id.map(DataFileId::from_uuid),
+        parts,
+        direct,
+        created_at: u.created_at.to_utc(),
+        expires_at: u.expires_at.to_utc(),
+    }
+}
+
+impl Services {
+    fn direct_uploads(&self) -> bool {
+        self.storage().is_ok_and(|s| s.kind() == meridian_storage::BackendKind::S3)
+    }
+
+    /// The resumable upload `id` of this workspace (404 otherwise; the same 404 to anyone who may not upload).
+    async fn resumable(&self, access: &Access, id: &str) -> ServiceResult<UploadRow> {
+        access.require(Action::Upload)?;
+        let id = parse_id(id, "upload", |s: &str| s.parse::<UploadId>())?;
+        store::find_upload(self.db(), access.workspace.id, id)
+            .await?
+            .filter(|u| u.mode == "parts")
+            .ok_or(ServiceError::NotFound("upload"))
+    }
+
+    async fn received_parts(&self, u: &UploadRow) -> ServiceResult<Vec<ReceivedPart>> {
+        let (Some(mp), UploadStatus::Open) = (&u.multipart_id, UploadStatus::parse(&u.status)) else {
+            return Ok(Vec::new());
+        };
+        let listed = self.storage()?.list_parts(&u.object_key, mp).await.map_err(storage_error)?;
+        // A server may list a re-sent part twice (SeaweedFS): the last one listed is the one that counts.
+        let mut by_number = std::collections::BTreeMap::new();
+        for (p, size) in listed {
+            by_number.insert(p.part_number, ReceivedPart { number: p.part_number, size, etag: p.etag });
+        }
+        Ok(by_number.into_values().collect())
+    }
+
+    /// Starts a resumable upload into a dataset. Refused at once (nothing stored) when the name or the declared
+    /// SHA-256 is already in the dataset (409) or the plan's quota would be exceeded (413).
+    pub async fn create_upload(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        dataset: &str,
+        input: ResumableInput,
+    ) -> ServiceResult<UploadView> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::Upload)?;
+        let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
+        store::find_dataset(self.db(), access.workspace.id, dataset_id)
+            .await?
+            .ok_or(ServiceError::NotFound("dataset"))?;
+        let name = file_name(input.name.as_deref().ok_or_else(|| ValidationError::new("name", "is required"))?)?;
+        let size = input.size.ok_or_else(|| ValidationError::new("size", "is required (bytes)"))?;
+        let part_size = part_size_for(size, input.part_size)?;
+        let declared = input.sha256.as_deref().map(str::to_ascii_lowercase);
+        if let Some(d) = declared.as_deref() {
+            sha_hex(d)?;
+        }
+        let content_type = upload_content_type(input.content_type, &name);
+        let uploader = crate::nights::writer(actor)?;
+        let via_key = match actor {
+            Actor::ApiKey { key } => Some(key.id.as_uuid()),
+            _ => None,
+        };
+        self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
+        // A cheap first look, so that an upload over quota does not even start a multipart upload.
+        self.check_quota(self.db(), access.workspace.id, size).await?;
+
+        // The upload's id is also its file's id (and so names the object): a retried job finds both.
+        let id = UploadId::new();
+        let key = object_key(access.workspace.id.as_uuid(), id.as_uuid());
+        let storage = self.storage()?;
+        // Size and checksum are checked by the verifying job, the same way on every backend.
+        let opts = PutOptions { content_type: Some(content_type.clone()), tier: Tier::Hot, ..PutOptions::default() };
+        let multipart = storage.create_multipart(&key, opts).await.map_err(storage_error)?;
+        let now = crate::now();
+        let row = async {
+            let txn = meridian_store::begin_write(self.db()).await?;
+            workspaces::lock(&txn, access.workspace.id).await?;
+            self.check_quota(&txn, access.workspace.id, size).await?;
+            let row = store::insert_upload(
+                &txn,
+                access.workspace.id,
+                NewUpload {
+                    id,
+                    dataset_id,
+                    name,
+                    content_type,
+                    size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+                    sha256: declared,
+                    release_at: input.release_at,
+                    mode: "parts",
+                    part_size: i64::try_from(part_size).unwrap_or(i64::MAX),
+                    object_key: key.clone(),
+                    multipart_id: Some(multipart.clone()),
+                    created_by: uploader.as_uuid(),
+                    via_key,
+                    expires_at: now + chrono::Duration::days(RESUMABLE_TTL_DAYS),
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await.map_err(ServiceError::internal)?;
+            Ok::<_, ServiceError>(row)
+        }
+        .await;
+        match row {
+            Ok(row) => Ok(upload_view(&row, Vec::new(), self.direct_uploads())),
+            Err(e) => {
+                let _ = storage.abort_multipart(&key, &multipart).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The uploads of a workspace still open or being verified, newest first (to resume one from another
+    /// process).
+    pub async fn list_uploads(&self, actor: &Actor, slug: &str) -> ServiceResult<Vec<UploadView>> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::Upload)?;
+        let direct = self.direct_uploads();
+        Ok(store::list_uploads(self.db(), access.workspace.id, &["open", "verifying"])
+            .await?
+            .into_iter()
+            .filter(|u| u.mode == "parts")
+            .map(|u| upload_view(&u, Vec::new(), direct))
+            .collect())
+    }
+
+    /// An upload with the parts received so far.
+    pub async fn get_upload(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<UploadView> {
+        let access = self.access(actor, slug).await?;
+        let u = self.resumable(&access, id).await?;
+        let parts = self.received_parts(&u).await?;
+        Ok(upload_view(&u, parts, self.direct_uploads()))
+    }
+
+    fn require_open(u: &UploadRow) -> ServiceResult<&str> {
+        match (UploadStatus::parse(&u.status), &u.multipart_id) {
+            (UploadStatus::Open, Some(mp)) if u.expires_at.to_utc() > crate::now() => Ok(mp),
+            (UploadStatus::Open, _) => {
+                Err(ServiceError::Conflict { field: "status", message: "this upload has expired".to_owned() })
+            }
+            (s, _) => Err(ServiceError::Conflict {
+                field: "status",
+                message: format!("this upload is {} and takes no more parts", s.as_str()),
+            }),
+        }
+    }
+
+    fn check_part_number(u: &UploadRow, number: u32) -> ServiceResult<u64> {
+        let size = u64::try_from(u.size_bytes).unwrap_or(0);
+        let part_size = u64::try_from(u.part_size).unwrap_or(MIN_PART_SIZE).max(1);
+        let count = part_count(size, part_size);
+        if !(1..=count).contains(&number) {
+            return Err(ValidationError::new("part", format!("must be between 1 and {count}")).into());
+        }
+        Ok(part_length(size, part_size, number))
+    }
+
+    /// Where to send the given parts: presigned PUTs to the object store on S3 (valid for an hour, the exact
+    /// length signed), or `presigned: None` for the API's part route.
+    pub async fn upload_part_targets(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        numbers: &[u32],
+    ) -> ServiceResult<Vec<PartTarget>> {
+        let access = self.access(actor, slug).await?;
+        let u = self.resumable(&access, id).await?;
+        let mp = Self::require_open(&u)?;
+        if numbers.is_empty() || numbers.len() > 1000 {
+            return Err(ValidationError::new("parts", "must name 1 to 1000 part numbers").into());
+        }
+        let storage = self.storage()?;
+        let mut out = Vec::with_capacity(numbers.len());
+        for &number in numbers {
+            let size = Self::check_part_number(&u, number)?;
+            let presigned = storage
+                .presign_part(&u.object_key, mp, number, std::time::Duration::from_secs(PART_URL_SECONDS))
+                .await
+                .map_err(storage_error)?;
+            out.push(PartTarget { number, size, presigned });
+        }
+        Ok(out)
+    }
+
+    /// Receives one part through the API (streamed). `size` is the request's length, which must be the part's.
+    /// A part sent again replaces the earlier one.
+    pub async fn put_upload_part(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        number: u32,
+        size: u64,
+        body: ByteStream,
+    ) -> ServiceResult<ReceivedPart> {
+        let access = self.access(actor, slug).await?;
+        let u = self.resumable(&access, id).await?;
+        let mp = Self::require_open(&u)?;
+        let expected = Self::check_part_number(&u, number)?;
+        if size != expected {
+            return Err(ValidationError::new(
+                "content-length",
+                format!("part {number} has {expected} bytes; the request declared {size}"),
+            )
+            .into());
+        }
+        let etag = self.storage()?.upload_part(&u.object_key, mp, number, body, size).await.map_err(|e| match e {
+            StorageError::NoSuchUpload => {
+                ServiceError::Conflict { field: "status", message: "this upload was aborted".to_owned() }
+            }
+            other => storage_error(other),
+        })?;
+        Ok(ReceivedPart { number, size, etag })
+    }
+
+    /// Joins the parts and hands the object to verification (202: poll the upload until `done` or `failed`).
+    /// `parts` are the etags the store answered (needed when the parts went straight to S3: some servers list
+    /// every copy of a re-sent part); without them the parts the store lists are used. Completing twice answers
+    /// the upload as it is.
+    pub async fn complete_upload(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        parts: Option<Vec<CompletedPart>>,
+    ) -> ServiceResult<UploadView> {
+        let access = self.access(actor, slug).await?;
+        let u = self.resumable(&access, id).await?;
+        let direct = self.direct_uploads();
+        if UploadStatus::parse(&u.status) != UploadStatus::Open {
+            return Ok(upload_view(&u, Vec::new(), direct));
+        }
+        let mp = Self::require_open(&u)?.to_owned();
+        let received = self.received_parts(&u).await?;
+        let size = u64::try_from(u.size_bytes).unwrap_or(0);
+        let part_size = u64::try_from(u.part_size).unwrap_or(MIN_PART_SIZE).max(1);
+        let count = part_count(size, part_size);
+        let missing: Vec<String> = (1..=count)
+            .filter(|n| !received.iter().any(|p| p.number == *n && p.size == part_length(size, part_size, *n)))
+            .map(|n| n.to_string())
+            .collect();
+        if !missing.is_empty() {
+            let shown = missing.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+            let more = if missing.len() > 20 { format!(" and {} more", missing.len() - 20) } else { String::new() };
+            return Err(ServiceError::Conflict {
+                field: "parts",
+                message: format!("parts missing or of the wrong size: {shown}{more}"),
+            });
+        }
+        let parts = match parts {
+            Some(mut given) => {
+                given.sort_by_key(|p| p.part_number);
+                given.dedup_by_key(|p| p.part_number);
+                if given.len() != received.len() || given.iter().zip(&received).any(|(g, r)| g.part_number != r.number)
+                {
+                    return Err(
+                        ValidationError::new("parts", format!("must list parts 1 to {count}, each once")).into()
+                    );
+                }
+                given
+            }
+            None => received.iter().map(|p| CompletedPart { part_number: p.number, etag: p.etag.clone() }).collect(),
+        };
+        // First claim it (so a concurrent complete or abort cannot also act), then join the parts.
+        if !store::transition_upload(self.db(), u.id, "open", "verifying", None, None).await? {
+            let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
+            return Ok(upload_view(&now, Vec::new(), direct));
+        }
+        let storage = self.storage()?;
+        if let Err(e) = storage.complete_multipart(&u.object_key, &mp, &parts).await {
+            // Back to open: the client may resend a part and complete again.
+            store::transition_upload(self.db(), u.id, "verifying", "open", None, None).await?;
+            return Err(match e {
+                StorageError::InvalidPart(m) => ValidationError::new("parts", m).into(),
+                other => storage_error(other),
+            });
+        }
+        self.enqueue(Job::VerifyUpload { upload_id: u.id }).await;
+        let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
+        Ok(upload_view(&now, Vec::new(), direct))
+    }
+
+    /// Throws an open upload away with its parts and its reservation.
+    pub async fn abort_upload(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+        let access = self.access(actor, slug).await?;
+        let u = self.resumable(&access, id).await?;
+        match UploadStatus::parse(&u.status) {
+            UploadStatus::Open => {}
+            UploadStatus::Failed => {
+                store::delete_upload(self.db(), u.id).await?;
+                return Ok(());
+            }
+            s => {
+                return Err(ServiceError::Conflict {
+                    field: "status",
+                    message: format!("this upload is {}; delete its file instead", s.as_str()),
+                });
+            }
+        }
+        // Claimed first, like `complete`, so that an abort cannot pull the parts from under a completion.
+        if !store::transition_upload(self.db(), u.id, "open", "failed", Some("aborted".to_owned()), None).await? {
+            return Err(ServiceError::Conflict { field: "status", message: "this upload is being completed".into() });
+        }
+        let storage = self.storage()?;
+        if let Some(mp) = &u.multipart_id {
+            storage.abort_multipart(&u.object_key, mp).await.map_err(storage_error)?;
+        }
+        store::delete_upload(self.db(), u.id).await?;
+        Ok(())
+    }
+
+    /// The `VerifyUpload` job: reads the joined object once, checks its size and declared checksum, and commits
+    /// the file (or deletes the object and records why not). Idempotent: a retry finds `done`/`failed` and stops,
+    /// or reads the object again.
+    pub(crate) async fn verify_upload(&self, upload_id: Uuid) -> Result<(), JobFailure> {
+        let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
+        let Some(u) = store::find_upload_any(self.db(), upload_id).await.map_err(|e| retry(&e))? else {
+            return Ok(()); // aborted, expired or its dataset deleted
+        };
+        if UploadStatus::parse(&u.status) != UploadStatus::Verifying {
+            return Ok(());
+        }
+        let storage = self.storage().map_err(|e| retry(&e))?;
+        let got = match storage.get(&u.object_key, None).await {
+            Ok(g) => g,
+            Err(StorageError::NotFound) => {
+                return self.fail_upload(&u, "the joined object is missing from storage".to_owned()).await;
+            }
+            Err(e) => return Err(retry(&e)),
+        };
+        let mut hasher = sha2::Sha256::new();
+        let mut size = 0_u64;
+        let mut body = got.body;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| retry(&e))?;
+            size += chunk.len() as u64;
+            hasher.update(&chunk);
+        }
+        let sha = hex::encode(hasher.finalize());
+        let declared_size = u64::try_from(u.size_bytes).unwrap_or(0);
+        if size != declared_size {
+            return self
+                .fail_upload(&u, format!("the parts joined to {size} bytes; {declared_size} were declared"))
+                .await;
+        }
+        if u.sha256.as_deref().is_some_and(|d| d != sha) {
+            return self.fail_upload(&u, format!("the bytes have SHA-256 {sha}, not the declared one")).await;
+        }
+        let fits = is_fits_name(&u.name);
+        let file_id = DataFileId::from_uuid(u.id);
+        let row = NewFile {
+            id: file_id,
+            dataset_id: DatasetId::from_uuid(u.dataset_id),
+            name: u.name.clone(),
+            content_type: u.content_type.clone(),
+            size_bytes: u.size_bytes,
+            sha256: sha,
+            object_key: u.object_key.clone(),
+            tier: Tier::Hot,
+            uploaded_by: u.created_by,
+            uploaded_via_key: u.via_key,
+            release_at: u.release_at.map(|t| t.to_utc()),
+            ingest_status: if fits { "pending" } else { "none" },
+            preview_status: if fits { "pending" } else { "none" },
+        };
+        let ws = meridian_domain::WorkspaceId::from_uuid(u.workspace_id);
+        match self.commit_file(ws, u.id, row, true).await {
+            Ok(_) => {}
+            Err(ServiceError::DuplicateFile { id, name }) => {
+                return self
+                    .fail_upload(&u, format!("the same bytes are already in the dataset as {name:?} (id {id})"))
+                    .await;
+            }
+            Err(ServiceError::Conflict { message, .. }) => return self.fail_upload(&u, message).await,
+            Err(e) => return Err(retry(&e)),
+        }
+        if fits {
+            self.enqueue(Job::IngestFile { file_id: u.id }).await;
+        }
+        Ok(())
+    }
+
+    async fn fail_upload(&self, u: &UploadRow, reason: String) -> Result<(), JobFailure> {
+        let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
+        self.storage().map_err(|e| retry(&e))?.delete(&u.object_key).await.map_err(|e| retry(&e))?;
+        store::transition_upload(self.db(), u.id, "verifying", "failed", Some(reason), None)
+            .await
+            .map_err(|e| retry(&e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_sizes_keep_to_s3_rules() {
+        assert_eq!(part_size_for(100, None).unwrap(), DEFAULT_PART_SIZE);
+        assert_eq!(part_size_for(100, Some(MIN_PART_SIZE)).unwrap(), MIN_PART_SIZE);
+        assert!(part_size_for(100, Some(MIN_PART_SIZE - 1)).is_err());
+        assert!(part_size_for(100, Some(MAX_PART_SIZE + 1)).is_err());
+        // 1 TiB in 16 MiB parts would be 65,536 parts: raised to whole MiB so that 10,000 suffice.
+        let tib = 1024 * 1024 * MIB;
+        let p = part_size_for(tib, None).unwrap();
+        assert_eq!(p % MIB, 0);
+        assert!(tib.div_ceil(p) <= MAX_PARTS);
+        assert!(tib.div_ceil(p - MIB) > MAX_PARTS, "the smallest whole-MiB size that fits");
+        assert!(part_size_for(MAX_PART_SIZE * MAX_PARTS + 1, None).is_err());
+    }
+
+    #[test]
+    fn parts_cover_the_file_exactly() {
+        for (size, part) in
+            [(0, MIN_PART_SIZE), (1, MIN_PART_SIZE), (MIN_PART_SIZE, MIN_PART_SIZE), (11 * MIB, 5 * MIB)]
+        {
+            let n = part_count(size, part);
+            let total: u64 = (1..=n).map(|i| part_length(size, part, i)).sum();
+            assert_eq!(total, size, "size {size}");
+            assert!((1..n).all(|i| part_length(size, part, i) == part), "all but the last are whole");
+        }
+        assert_eq!(part_count(11 * MIB, 5 * MIB), 3);
+        assert_eq!(part_length(11 * MIB, 5 * MIB, 3), MIB);
+    }
+}
