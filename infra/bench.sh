@@ -21,6 +21,7 @@
 #      BENCH_LOG (the server's log filter; unset = the server's default, as a deployment would run it)
 #      BENCH_PARTS (default "abcd"; e.g. BENCH_PARTS=d runs only the observing part, BENCH_PARTS=ef the upload
 #      and cone-search parts)
+#      BENCH_STORAGE_ENV (e.g. "MERIDIAN_STORAGE__CONCURRENCY=8 MERIDIAN_STORAGE__PART_SIZE=16777216")
 #      BENCH_UPLOAD_MIB (1024)  BENCH_AWS (an aws binary; default: a venv)  BENCH_VENV (target/bench/venv)
 #      BENCH_CONE_FILES (1000000)  BENCH_CONE_REQUESTS (1000)  SEED_BIN (a built seed_files example)
 # Everything stays on 127.0.0.1; every wait is bounded; the server is killed on exit whatever happens.
@@ -424,7 +425,8 @@ upload_vs_awscli() {
   head -c "$(( up_mib * 1024 * 1024 ))" /dev/urandom >"$TMP/upload.bin"
 
   local t0; t0=$(now_ms)
-  start_server "$TMP/up.log" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
+  local tuning=(); read -r -a tuning <<<"${BENCH_STORAGE_ENV:-}"
+  start_server "$TMP/up.log" "${tuning[@]}" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
     "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
     "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
     -- --data-dir "$TMP/up-data"

@@ -104,6 +104,11 @@ pub struct StorageSettings {
     pub hot_class: String,
     pub cool_class: String,
     pub cold_class: String,
+    /// S3 streamed uploads: bytes per part (5 MiB to 5 GiB), parts sent at once (memory per upload is about
+    /// (concurrency + 1) x part_size), and whether parts carry SHA-256 checksums for the server to verify.
+    pub part_size: u64,
+    pub concurrency: usize,
+    pub checksums: bool,
 }
 
 impl Default for StorageSettings {
@@ -120,6 +125,9 @@ impl Default for StorageSettings {
             hot_class: "STANDARD".into(),
             cool_class: "STANDARD_IA".into(),
             cold_class: "GLACIER".into(),
+            part_size: meridian_storage::S3Config::new("").part_size,
+            concurrency: meridian_storage::S3Config::new("").concurrency,
+            checksums: true,
         }
     }
 }
@@ -255,6 +263,9 @@ impl Config {
                 s3.access_key_id = (!st.access_key_id.is_empty()).then(|| st.access_key_id.clone());
                 s3.secret_access_key = (!st.secret_access_key.expose().is_empty())
                     .then(|| meridian_storage::Secret::new(st.secret_access_key.expose()));
+                s3.part_size = st.part_size;
+                s3.concurrency = st.concurrency;
+                s3.checksums = st.checksums;
                 s3.classes = meridian_storage::TierClasses {
                     hot: st.hot_class.clone(),
                     cool: st.cool_class.clone(),
@@ -299,6 +310,19 @@ mod tests {
             assert!(Config::load(None, &Overrides::default()).is_ok(), "MERIDIAN_CONFIG is not a setting");
             jail.set_env("MERIDIAN_DATABSE_URL", "typo");
             assert!(Config::load(None, &Overrides::default()).is_err(), "unknown env key rejected");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MERIDIAN_STORAGE__BACKEND", "s3");
+            jail.set_env("MERIDIAN_STORAGE__BUCKET", "data");
+            jail.set_env("MERIDIAN_STORAGE__CONCURRENCY", "8");
+            jail.set_env("MERIDIAN_STORAGE__CHECKSUMS", "false");
+            let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            let Ok(meridian_storage::StorageConfig::S3(s3)) = c.storage_config() else {
+                panic!("an S3 configuration");
+            };
+            assert_eq!((s3.bucket.as_str(), s3.concurrency, s3.checksums), ("data", 8, false));
+            assert_eq!(s3.part_size, 8 * 1024 * 1024, "unnamed: the storage crate's default");
             Ok(())
         });
         figment::Jail::expect_with(|jail| {
