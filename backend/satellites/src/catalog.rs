@@ -1,0 +1,232 @@
+//! A catalog: the newest element set of each object, initialised and ready to propagate.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::elements::MeanElements;
+use crate::omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
+use crate::propagator::{PropagationError, Sgp4};
+use crate::tle::parse_tle;
+
+/// A record that could not be read. `line` is the line number in the file (from 1); for OMM JSON it is the
+/// record's position in the array (from 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl Rejected {
+    pub(crate) fn new(line: usize, reason: impl Into<String>) -> Self {
+        Self { line, reason: reason.into() }
+    }
+
+    pub(crate) fn record(number: usize, reason: impl Into<String>) -> Self {
+        Self::new(number, reason)
+    }
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// A file that cannot be read as a whole (not JSON, not XML, no CSV header).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("line {line}: {reason}")]
+    Malformed { line: usize, reason: String },
+    #[error("no element sets found")]
+    Empty,
+}
+
+/// The formats [`Catalog::parse`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CatalogFormat {
+    /// Two- or three-line element sets.
+    Tle,
+    OmmJson,
+    OmmCsv,
+    OmmXml,
+}
+
+impl CatalogFormat {
+    /// Guesses the format from the first non-blank character and the first line.
+    pub fn detect(text: &str) -> Self {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('[') || trimmed.starts_with('{') {
+            Self::OmmJson
+        } else if trimmed.starts_with('<') {
+            Self::OmmXml
+        } else if trimmed.lines().next().is_some_and(|l| l.to_ascii_uppercase().contains("NORAD_CAT_ID")) {
+            Self::OmmCsv
+        } else {
+            Self::Tle
+        }
+    }
+}
+
+/// An object whose elements could not start SGP4 (or failed in a check: see the reports).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PropagationFailure {
+    pub norad_id: u32,
+    pub name: Option<String>,
+    /// Vallado's SGP4 error code (6 = decayed).
+    pub code: i32,
+    pub reason: String,
+    /// When it failed, if at a given time (None: at initialisation).
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl PropagationFailure {
+    pub(crate) fn new(elements: &MeanElements, error: PropagationError, at: Option<DateTime<Utc>>) -> Self {
+        Self { norad_id: elements.norad_id, name: elements.name.clone(), code: error.code, reason: error.to_string(), at }
+    }
+}
+
+/// One catalog object: elements plus the initialised propagator.
+#[derive(Debug, Clone)]
+pub struct CatalogObject {
+    elements: MeanElements,
+    pub(crate) sgp4: Sgp4,
+    /// Upper bound of the TEME speed (km/s) over the orbit, from perigee, with a margin for SGP4's perturbations.
+    pub(crate) max_speed_km_s: f64,
+}
+
+impl CatalogObject {
+    /// Initialises SGP4 for these elements.
+    pub fn new(elements: MeanElements) -> Result<Self, PropagationFailure> {
+        let sgp4 = Sgp4::new(&elements).map_err(|e| PropagationFailure::new(&elements, e, None))?;
+        let max_speed_km_s = speed_bound_km_s(&elements);
+        Ok(Self { elements, sgp4, max_speed_km_s })
+    }
+
+    pub fn elements(&self) -> &MeanElements {
+        &self.elements
+    }
+
+    pub fn norad_id(&self) -> u32 {
+        self.elements.norad_id
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.elements.name.as_deref()
+    }
+
+    /// Position (km) and velocity (km/s) in TEME at `t`.
+    pub fn teme_state(&self, t: DateTime<Utc>) -> Result<([f64; 3], [f64; 3]), PropagationError> {
+        self.sgp4.clone().at(crate::propagator::instant(t))
+    }
+}
+
+/// Vis-viva at perigee from the mean elements, plus 10 % and 0.2 km/s for SGP4's short-period terms and drag; the
+/// search checks every propagated speed against it and widens it when exceeded.
+fn speed_bound_km_s(e: &MeanElements) -> f64 {
+    use crate::elements::{MU_KM3_S2, semi_major_axis_km};
+    let a = semi_major_axis_km(e.mean_motion);
+    let perigee = (a * (1.0 - e.eccentricity)).max(6000.0);
+    (MU_KM3_S2 * (2.0 / perigee - 1.0 / a)).sqrt() * 1.1 + 0.2
+}
+
+/// What reading a file gave: the catalog, the rejected records, and the objects that could not start SGP4.
+#[derive(Debug)]
+pub struct CatalogImport {
+    pub catalog: Catalog,
+    pub format: CatalogFormat,
+    pub rejected: Vec<Rejected>,
+    pub failed: Vec<PropagationFailure>,
+    /// Element sets dropped because the same object had a newer (or equal) epoch.
+    pub superseded: usize,
+}
+
+/// Satellites ready to propagate, one per NORAD id (the newest elements), ordered by NORAD id.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    objects: Vec<CatalogObject>,
+}
+
+impl Catalog {
+    /// Reads `text` in the given format (see [`CatalogFormat::detect`]).
+    pub fn parse(text: &str, format: CatalogFormat) -> Result<CatalogImport, CatalogError> {
+        let (sets, rejected) = match format {
+            CatalogFormat::Tle => parse_tle(text),
+            CatalogFormat::OmmJson => parse_omm_json(text)?,
+            CatalogFormat::OmmCsv => parse_omm_csv(text)?,
+            CatalogFormat::OmmXml => parse_omm_xml(text)?,
+        };
+        if sets.is_empty() && rejected.is_empty() {
+            return Err(CatalogError::Empty);
+        }
+        let count = sets.len();
+        let (catalog, failed) = Self::from_elements(sets);
+        let superseded = count - catalog.len() - failed.len();
+        Ok(CatalogImport { catalog, format, rejected, failed, superseded })
+    }
+
+    /// Keeps the newest elements per object and initialises SGP4 for each (on all cores). Objects whose elements
+    /// cannot start SGP4 are returned apart.
+    pub fn from_elements(sets: Vec<MeanElements>) -> (Self, Vec<PropagationFailure>) {
+        use rayon::prelude::*;
+        let mut newest: HashMap<u32, MeanElements> = HashMap::with_capacity(sets.len());
+        for e in sets {
+            match newest.get(&e.norad_id) {
+                Some(kept) if kept.epoch >= e.epoch => {}
+                _ => {
+                    newest.insert(e.norad_id, e);
+                }
+            }
+        }
+        let mut sets: Vec<MeanElements> = newest.into_values().collect();
+        sets.sort_by_key(|e| e.norad_id);
+        let results: Vec<Result<CatalogObject, PropagationFailure>> =
+            sets.into_par_iter().map(CatalogObject::new).collect();
+        let mut objects = Vec::with_capacity(results.len());
+        let mut failed = Vec::new();
+        for r in results {
+            match r {
+                Ok(o) => objects.push(o),
+                Err(f) => failed.push(f),
+            }
+        }
+        (Self { objects }, failed)
+    }
+
+    pub fn objects(&self) -> &[CatalogObject] {
+        &self.objects
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    pub fn get(&self, norad_id: u32) -> Option<&CatalogObject> {
+        self.objects.binary_search_by_key(&norad_id, CatalogObject::norad_id).ok().map(|i| &self.objects[i])
+    }
+
+    /// Objects whose name contains `query` (case-insensitive), or whose NORAD id is `query`; at most `limit`.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<&CatalogObject> {
+        let query = query.trim();
+        if let Ok(id) = query.parse::<u32>() {
+            return self.get(id).into_iter().collect();
+        }
+        let needle = query.to_lowercase();
+        self.objects
+            .iter()
+            .filter(|o| o.name().is_some_and(|n| n.to_lowercase().contains(&needle)))
+            .take(limit)
+            .collect()
+    }
+
+    /// Oldest and newest element epoch, `None` when empty.
+    pub fn epoch_range(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let epochs = self.objects.iter().map(|o| o.elements.epoch);
+        Some((epochs.clone().min()?, epochs.max()?))
+    }
+}
