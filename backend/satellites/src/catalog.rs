@@ -83,7 +83,13 @@ pub struct PropagationFailure {
 
 impl PropagationFailure {
     pub(crate) fn new(elements: &MeanElements, error: PropagationError, at: Option<DateTime<Utc>>) -> Self {
-        Self { norad_id: elements.norad_id, name: elements.name.clone(), code: error.code, reason: error.to_string(), at }
+        Self {
+            norad_id: elements.norad_id,
+            name: elements.name.clone(),
+            code: error.code,
+            reason: error.to_string(),
+            at,
+        }
     }
 }
 

@@ -115,7 +115,7 @@ impl Frame {
                 (g0, rate / 3600.0, polar)
             }
         };
-        let teme_to_gcrs = quaternion_matrix(&satkit::frametransform::qteme2gcrf(&middle));
+        let teme_to_gcrs = quaternion_matrix(&teme_to_gcrs(&middle));
         let gcrs_to_teme = transpose(&teme_to_gcrs);
         let hours = (span_s / 3600.0).ceil() as usize + 1;
         let sun_teme = (0..=hours)
@@ -190,6 +190,14 @@ pub(crate) fn sunlit(position: V3, sun: V3) -> bool {
     !(b < 0.0 && b * b - c > 0.0)
 }
 
+/// TEME to GCRS: the equation of the equinoxes (TEME's mean equinox to the true one), two-term nutation, IAU 2006
+/// precession; satkit's `qteme2gcrf` chain without the Earth's rotation, which cancels out of it, so no UT1 is
+/// needed (0.9" at worst; it is evaluated once per request: precession and nutation move less than 0.01" per day).
+fn teme_to_gcrs(t: &satkit::Instant) -> satkit::Quaternion {
+    use satkit::frametransform::{eqeq, qmod2gcrf, qtod2mod_approx};
+    qmod2gcrf(t) * qtod2mod_approx(t) * satkit::Quaternion::rotz(eqeq(t))
+}
+
 /// Greenwich mean sidereal time (IAU 1982, radians) at Julian date `jd` (UT1).
 fn gmst82(jd: f64) -> f64 {
     let t = (jd - 2_451_545.0) / 36_525.0;
@@ -222,6 +230,16 @@ mod tests {
             for k in 0..3 {
                 assert!((ours[k] - expected[k]).abs() < 1e-4, "t={t} axis {k}: {} vs {}", ours[k], expected[k]);
             }
+        }
+    }
+
+    #[test]
+    fn teme_to_gcrs_is_satkits_without_ut1() {
+        let t = satkit::Instant::from_unixtime(1_655_348_400.0);
+        let ours = quaternion_matrix(&teme_to_gcrs(&t));
+        let theirs = quaternion_matrix(&satkit::frametransform::qteme2gcrf(&t));
+        for (a, b) in ours.iter().flatten().zip(theirs.iter().flatten()) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }
     }
 

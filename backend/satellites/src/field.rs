@@ -54,13 +54,19 @@ impl Field {
         match self.shape {
             FieldShape::Circle { radius_deg } => {
                 if !(radius_deg > 0.0 && radius_deg <= MAX_FIELD_RADIUS_DEG) {
-                    return Err(ValidationError::new("radius", format!("must be more than 0 and at most {MAX_FIELD_RADIUS_DEG} degrees")));
+                    return Err(ValidationError::new(
+                        "radius",
+                        format!("must be more than 0 and at most {MAX_FIELD_RADIUS_DEG} degrees"),
+                    ));
                 }
             }
             FieldShape::Rectangle { width_deg, height_deg, position_angle_deg } => {
                 for (name, value) in [("width", width_deg), ("height", height_deg)] {
                     if !(value > 0.0 && value <= 2.0 * MAX_FIELD_RADIUS_DEG) {
-                        return Err(ValidationError::new(name, format!("must be more than 0 and at most {} degrees", 2.0 * MAX_FIELD_RADIUS_DEG)));
+                        return Err(ValidationError::new(
+                            name,
+                            format!("must be more than 0 and at most {} degrees", 2.0 * MAX_FIELD_RADIUS_DEG),
+                        ));
                     }
                 }
                 if !position_angle_deg.is_finite() {
@@ -106,9 +112,13 @@ pub(crate) struct PreparedField {
 
 #[derive(Debug, Clone)]
 enum Prepared {
-    Circle { radius: f64 },
+    Circle {
+        radius: f64,
+    },
     /// Unit normals of the four edge planes, pointing inwards.
-    Rectangle { normals: [V3; 4] },
+    Rectangle {
+        normals: [V3; 4],
+    },
 }
 
 impl PreparedField {
@@ -166,7 +176,10 @@ mod tests {
     use super::*;
 
     fn at(ra: f64, dec: f64) -> SkyPosition {
-        SkyPosition::new(meridian_domain::RightAscension::new(ra).expect("ra"), meridian_domain::Declination::new(dec).expect("dec"))
+        SkyPosition::new(
+            meridian_domain::RightAscension::new(ra).expect("ra"),
+            meridian_domain::Declination::new(dec).expect("dec"),
+        )
     }
 
     #[test]

@@ -29,7 +29,12 @@ pub struct FovRequest {
 impl FovRequest {
     /// Checks the window (`end` after `start`, at most [`MAX_WINDOW_HOURS`]) and the fields (1 to [`MAX_FIELDS`],
     /// each valid); the error names the field (`end`, `fields`, `radius`, ...).
-    pub fn new(site: Site, fields: Vec<Field>, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, ValidationError> {
+    pub fn new(
+        site: Site,
+        fields: Vec<Field>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Self, ValidationError> {
         check_window(start, end)?;
         if fields.is_empty() || fields.len() > MAX_FIELDS {
             return Err(ValidationError::new("fields", format!("must hold 1 to {MAX_FIELDS} fields")));
@@ -171,7 +176,9 @@ pub fn find_crossings(catalog: &Catalog, request: &FovRequest) -> FovReport {
             Err(failure) => report.skipped.push(failure),
         }
     }
-    report.crossings.sort_by(|a, b| a.entry.cmp(&b.entry).then(a.field.cmp(&b.field)).then(a.norad_id.cmp(&b.norad_id)));
+    report
+        .crossings
+        .sort_by(|a, b| a.entry.cmp(&b.entry).then(a.field.cmp(&b.field)).then(a.norad_id.cmp(&b.norad_id)));
     report
 }
 

@@ -23,10 +23,13 @@ pub use fov::{
 pub use omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
 pub use passes::{Pass, PassPoint, PassRequest, find_passes};
 pub use propagator::PropagationError;
-pub use tle::{decode_alpha5, parse_pair, parse_tle};
+pub use tle::{decode_alpha5, parse_pair, parse_pair_unverified, parse_tle};
 
 /// Propagates raw elements with SGP4 to `tsince_minutes` after their epoch: TEME position (km) and velocity
 /// (km/s). For checks against published SGP4 output; the search keeps its own initialised copies.
-pub fn propagate_minutes(elements: &MeanElements, tsince_minutes: f64) -> Result<([f64; 3], [f64; 3]), PropagationError> {
+pub fn propagate_minutes(
+    elements: &MeanElements,
+    tsince_minutes: f64,
+) -> Result<([f64; 3], [f64; 3]), PropagationError> {
     propagator::Sgp4::new(elements)?.at_minutes(tsince_minutes)
 }

@@ -155,7 +155,12 @@ fn from_fields(fields: &HashMap<String, String>) -> Result<MeanElements, String>
     let text = |key: &str| fields.get(key).map(String::as_str).filter(|s| !s.trim().is_empty());
     let number = |key: &str| -> Result<f64, String> {
         let value = text(key).ok_or_else(|| format!("{key} missing"))?;
-        value.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("{key}: '{value}' is not a number"))
+        value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("{key}: '{value}' is not a number"))
     };
     let optional = |key: &str| -> Result<f64, String> { if text(key).is_some() { number(key) } else { Ok(0.0) } };
     if let Some(theory) = text("MEAN_ELEMENT_THEORY")

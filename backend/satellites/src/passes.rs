@@ -22,7 +22,12 @@ pub struct PassRequest {
 impl PassRequest {
     /// The window must be at most [`crate::MAX_WINDOW_HOURS`] long; `min_altitude_deg` in [-5, 89] (the field
     /// named `min_altitude`).
-    pub fn new(site: Site, start: DateTime<Utc>, end: DateTime<Utc>, min_altitude_deg: f64) -> Result<Self, ValidationError> {
+    pub fn new(
+        site: Site,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        min_altitude_deg: f64,
+    ) -> Result<Self, ValidationError> {
         check_window(start, end)?;
         if !(-5.0..=89.0).contains(&min_altitude_deg) {
             return Err(ValidationError::new("min_altitude", "must be between -5 and 89 degrees"));
@@ -78,7 +83,10 @@ pub fn find_passes(object: &CatalogObject, request: &PassRequest) -> Result<Vec<
         .map_err(|(error, t)| PropagationFailure::new(object.elements(), error, Some(frame.time(t))))
 }
 
-fn passes_of(tracker: &mut Tracker<'_>, min_altitude: f64) -> Result<Vec<Pass>, (crate::propagator::PropagationError, f64)> {
+fn passes_of(
+    tracker: &mut Tracker<'_>,
+    min_altitude: f64,
+) -> Result<Vec<Pass>, (crate::propagator::PropagationError, f64)> {
     let transitions = find_transitions(tracker, &AboveAltitude(min_altitude))?;
     let span = tracker.frame.span_s;
     let mut up = transitions.inside_at_start[0];

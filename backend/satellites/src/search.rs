@@ -45,7 +45,9 @@ impl Sample {
 
     /// Azimuth from north through east, radians in [0, 2π).
     pub(crate) fn azimuth(&self) -> f64 {
-        dot(self.direction, self.site.east).atan2(dot(self.direction, self.site.north)).rem_euclid(std::f64::consts::TAU)
+        dot(self.direction, self.site.east)
+            .atan2(dot(self.direction, self.site.north))
+            .rem_euclid(std::f64::consts::TAU)
     }
 
     /// Rate at which the direction turns, radians per second.
