@@ -78,6 +78,7 @@ pub struct PropagationFailure {
     pub code: i32,
     pub reason: String,
     /// When it failed, if at a given time (None: at initialisation).
+    #[serde(serialize_with = "crate::serde_time::millis_option")]
     pub at: Option<DateTime<Utc>>,
 }
 

@@ -88,6 +88,7 @@ pub struct SkyPoint {
 /// The moment of smallest separation from the field's centre while inside.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ClosestApproach {
+    #[serde(serialize_with = "crate::serde_time::millis")]
     pub time: DateTime<Utc>,
     /// Great-circle distance from the field's centre, degrees.
     pub separation_deg: f64,
@@ -102,8 +103,10 @@ pub struct Crossing {
     pub norad_id: u32,
     pub name: Option<String>,
     /// When it entered (the window start if it was already inside).
+    #[serde(serialize_with = "crate::serde_time::millis")]
     pub entry: DateTime<Utc>,
     /// When it left (the window end if it was still inside).
+    #[serde(serialize_with = "crate::serde_time::millis")]
     pub exit: DateTime<Utc>,
     pub entry_position: SkyPoint,
     pub exit_position: SkyPoint,

@@ -10,6 +10,7 @@ mod omm;
 mod passes;
 mod propagator;
 mod search;
+mod serde_time;
 mod tle;
 
 pub use catalog::{Catalog, CatalogError, CatalogFormat, CatalogImport, CatalogObject, PropagationFailure, Rejected};

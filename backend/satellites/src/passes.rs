@@ -45,6 +45,7 @@ impl PassRequest {
 /// Where the object is at one moment of a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PassPoint {
+    #[serde(serialize_with = "crate::serde_time::millis")]
     pub time: DateTime<Utc>,
     pub altitude_deg: f64,
     /// From north through east, degrees.
