@@ -237,3 +237,68 @@ impl Catalog {
         Some((epochs.clone().min()?, epochs.max()?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "ISS (ZARYA)
+1 25544U 98067A   22165.98291539  .00007389  00000+0  13721-3 0  9995
+2 25544  51.6447 342.5501 0004194 242.9750 255.0959 15.50021518344998
+";
+    const NEW: &str = "ISS (ZARYA)
+1 25544U 98067A   22166.98291539  .00007389  00000+0  13721-3 0  9996
+2 25544  51.6447 342.5501 0004194 242.9750 255.0959 15.50021518344998
+";
+    const OMM: &str = r#"[{"OBJECT_NAME":"ISS (ZARYA)","OBJECT_ID":"1998-067A","EPOCH":"2022-06-15T23:35:23.889696",
+        "MEAN_MOTION":15.50021518,"ECCENTRICITY":0.0004194,"INCLINATION":51.6447,"RA_OF_ASC_NODE":342.5501,
+        "ARG_OF_PERICENTER":242.975,"MEAN_ANOMALY":255.0959,"EPHEMERIS_TYPE":0,"NORAD_CAT_ID":25544,
+        "BSTAR":0.00013721,"MEAN_MOTION_DOT":7.389e-5,"MEAN_MOTION_DDOT":0}]"#;
+
+    #[test]
+    fn newest_elements_win_in_either_order() {
+        for text in [format!("{OLD}{NEW}"), format!("{NEW}{OLD}")] {
+            let import = Catalog::parse(&text, CatalogFormat::detect(&text)).expect("parses");
+            assert_eq!(import.catalog.len(), 1);
+            assert_eq!(import.superseded, 1);
+            let iss = import.catalog.get(25544).expect("kept");
+            assert_eq!(iss.elements().epoch.format("%j").to_string(), "166");
+        }
+    }
+
+    #[test]
+    fn tle_and_omm_of_the_same_elements_propagate_alike() {
+        let tle = Catalog::parse(NEW, CatalogFormat::detect(NEW)).expect("TLE").catalog;
+        let omm = Catalog::parse(OMM, CatalogFormat::detect(OMM)).expect("OMM").catalog;
+        let t = tle.get(25544).expect("ISS").elements().epoch + chrono::Duration::hours(5);
+        let (a, _) = tle.get(25544).expect("ISS").teme_state(t).expect("propagates");
+        let (b, _) = omm.get(25544).expect("ISS").teme_state(t).expect("propagates");
+        let d = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
+        assert!(d < 1e-3, "{d} km apart");
+    }
+
+    #[test]
+    fn formats_are_detected() {
+        assert_eq!(CatalogFormat::detect(NEW), CatalogFormat::Tle);
+        assert_eq!(CatalogFormat::detect(OMM), CatalogFormat::OmmJson);
+        assert_eq!(CatalogFormat::detect("<?xml version=\"1.0\"?><ndm/>"), CatalogFormat::OmmXml);
+        assert_eq!(CatalogFormat::detect("OBJECT_NAME,NORAD_CAT_ID,EPOCH\n"), CatalogFormat::OmmCsv);
+    }
+
+    #[test]
+    fn alpha5_objects_and_search() {
+        let line1 = "1 A0001U 98067A   22166.98291539  .00007389  00000+0  13721-3 0  999";
+        let line2 = "2 A0001  51.6447 342.5501 0004194 242.9750 255.0959 15.50021518344998";
+        let with_checksum = |l: &str| {
+            let sum: u32 =
+                l.bytes().map(|b| if b.is_ascii_digit() { u32::from(b - b'0') } else { u32::from(b == b'-') }).sum();
+            format!("{l}{}", sum % 10)
+        };
+        let text = format!("FUTURE SAT\n{}\n{}", with_checksum(line1), with_checksum(&line2[..68]));
+        let import = Catalog::parse(&text, CatalogFormat::Tle).expect("parses");
+        assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+        assert_eq!(import.catalog.objects()[0].norad_id(), 100_001);
+        assert_eq!(import.catalog.search("future", 10).len(), 1);
+        assert_eq!(import.catalog.search("100001", 10).len(), 1);
+    }
+}
