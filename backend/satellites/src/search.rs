@@ -169,19 +169,21 @@ fn explore(
     Ok(())
 }
 
-/// Minimises `f` over [lo, hi]: a coarse scan, then golden-section search around the best point.
+/// Minimises `f` over [lo, hi]: a scan (8 points, or one a minute on long intervals), then golden-section search
+/// around the best point.
 pub(crate) fn minimise(
     lo: f64,
     hi: f64,
     mut f: impl FnMut(f64) -> Result<f64, (PropagationError, f64)>,
 ) -> Result<f64, (PropagationError, f64)> {
-    const SCAN: usize = 8;
     if hi - lo <= ROOT_WIDTH_S {
         return Ok((lo + hi) / 2.0);
     }
-    let h = (hi - lo) / SCAN as f64;
+    // At least every minute, so a long pass with several maxima (a Molniya orbit) is scanned finely enough.
+    let scan = ((hi - lo) / 60.0).ceil().clamp(8.0, 1440.0) as usize;
+    let h = (hi - lo) / scan as f64;
     let mut best = (lo, f(lo)?);
-    for i in 1..=SCAN {
+    for i in 1..=scan {
         let t = lo + h * i as f64;
         let v = f(t)?;
         if v < best.1 {

@@ -361,9 +361,77 @@ def cases():
     return out
 
 
+def pass_cases(sats):
+    """Rise, culmination and set with skyfield's own EarthSatellite and altaz(): the altitude on a 10-second grid
+    brackets every crossing of the minimum altitude (the objects here cannot rise and set within 10 s), bisection
+    refines it to 1 ms, and golden-section search around the grid's highest point gives the culmination.
+    (skyfield's `find_events` is not used: for the Molniya orbit below it misses a set and the next rise.)"""
+    from skyfield.api import EarthSatellite
+    lines = {}
+    text = open(CATALOG).read().splitlines()
+    for i, l in enumerate(text):
+        if l.startswith('1 '):
+            lines[int(l[2:7])] = (text[i], text[i + 1])
+    out = []
+    specs = [
+        ('ISS from Paris', 25544, {'lat_deg': 48.8566, 'lon_deg': 2.3522, 'elevation_m': 35.0}, 10.0),
+        ('a Starlink from Cerro Pachon', 47895, {'lat_deg': -30.2407, 'lon_deg': -70.7366, 'elevation_m': 2715.0}, 30.0),
+        ('a Molniya orbit from Lofoten', 8195, {'lat_deg': 68.2, 'lon_deg': 14.5, 'elevation_m': 10.0}, 0.0),
+    ]
+    span = 86400.0
+    for name, norad, site_def, min_alt in specs:
+        sat = EarthSatellite(*lines[norad], ts=ts)
+        site = wgs84.latlon(site_def['lat_deg'], site_def['lon_deg'], elevation_m=site_def['elevation_m'])
+        alt = lambda s: (sat - site).at(ts.utc(2022, 6, 16, 0, 0, s)).altaz()[0].degrees
+        grid = np.arange(0.0, span + 1.0, 10.0)
+        alts = alt(grid)
+        up = alts > min_alt
+        changes = []
+        for j in np.flatnonzero(up[1:] != up[:-1]):
+            lo, hi = grid[j], grid[j + 1]
+            rising = not up[j]
+            while hi - lo > 1e-3:
+                m = (lo + hi) / 2
+                if (alt(m) > min_alt) == rising:
+                    hi = m
+                else:
+                    lo = m
+            changes.append(((lo + hi) / 2, rising))
+        spans = []
+        start = None  # up at the window start: no rise
+        for t, rising in changes:
+            if rising:
+                start = t
+            else:
+                spans.append((start, t))
+                start = None
+        if up[-1]:
+            spans.append((start, None))
+        passes = []
+        for rise, set_ in spans:
+            lo_s = rise if rise is not None else 0.0
+            hi_s = set_ if set_ is not None else span
+            inside = (grid >= lo_s) & (grid <= hi_s)
+            k = int(np.argmax(np.where(inside, alts, -1e9)))
+            lo, hi = max(grid[k] - 10, lo_s), min(grid[k] + 10, hi_s)
+            g = (math.sqrt(5) - 1) / 2
+            while hi - lo > 1e-3:
+                c, d = hi - g * (hi - lo), lo + g * (hi - lo)
+                lo, hi = (lo, d) if alt(c) > alt(d) else (c, hi)
+            top = (lo + hi) / 2
+            passes.append({'rise_s': None if rise is None else float(rise), 'culmination_s': float(top),
+                           'culmination_altitude_deg': float(alt(top)),
+                           'set_s': None if set_ is None else float(set_)})
+        print('%s: %d passes' % (name, len(passes)), file=sys.stderr)
+        out.append({'name': name, 'norad_id': norad, 'site': site_def, 'start': '2022-06-16T00:00:00Z',
+                    'hours': 24, 'min_altitude_deg': min_alt, 'passes': passes})
+    return out
+
+
 def main():
     sats = read_catalog(CATALOG)
-    result = {'catalog': 'catalog_stellarium_0.22.2.tle', 'objects': len(sats), 'cases': []}
+    result = {'catalog': 'catalog_stellarium_0.22.2.tle', 'objects': len(sats), 'cases': [],
+              'passes': pass_cases(sats)}
     for case in cases():
         crossings, skipped = run_case(case, sats)
         y, mo, d, h, mi, s = case['start_parts']
