@@ -56,8 +56,19 @@ fn one_request_many_fields_json_and_skips() {
             assert!((*t_a - *t_b).num_microseconds().expect("small").abs() < 5_000, "field {k}: {t_a} vs {t_b}");
         }
     }
-    // Objects that decay are reported, with a reason, not fatal.
+    // Objects that decay are reported, with a reason, not fatal: the shared catalog's three, a day later.
     assert!(report.skipped.iter().all(|s| s.code != 0 && !s.reason.is_empty()), "{:?}", report.skipped);
+    let later = start() + chrono::Duration::days(1);
+    let request = FovRequest::new(
+        site(),
+        vec![Field::circle(at(240.0, -30.0), 1.0).expect("field")],
+        later,
+        later + chrono::Duration::minutes(10),
+    )
+    .expect("request");
+    let mut skipped: Vec<u32> = find_crossings(&catalog, &request).skipped.iter().map(|s| s.norad_id).collect();
+    skipped.sort_unstable();
+    assert_eq!(skipped, [44306, 45258, 50164]);
 
     let json = serde_json::to_value(&report).expect("serialises");
     let first = &json["crossings"][0];
