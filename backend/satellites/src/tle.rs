@@ -246,6 +246,9 @@ pub(crate) fn epoch_from_year_day(year: i32, day: f64) -> Option<DateTime<Utc>> 
 /// `A0000` = 100000 and `Z9999` = 339999).
 pub fn decode_alpha5(text: &str) -> Option<u32> {
     let text = text.trim();
+    if !text.is_ascii() {
+        return None;
+    }
     let first = text.chars().next()?;
     if first.is_ascii_digit() {
         return text.parse().ok().filter(|_| text.bytes().all(|b| b.is_ascii_digit()));
@@ -287,6 +290,8 @@ mod tests {
         assert_eq!(decode_alpha5("I0000"), None);
         assert_eq!(decode_alpha5("O1234"), None);
         assert_eq!(decode_alpha5("1x345"), None);
+        assert_eq!(decode_alpha5("é1234"), None);
+        assert_eq!(decode_alpha5(""), None);
     }
 
     #[test]
