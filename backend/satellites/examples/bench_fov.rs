@@ -48,7 +48,19 @@ fn main() -> anyhow::Result<()> {
         end,
     )?;
 
-    for (label, request) in [("one 0.5-degree field, 1 h", &one), ("ten 0.5-degree fields, 1 h", &ten)] {
+    let day = FovRequest::new(
+        site,
+        vec![Field::circle(at(240.0, -30.0)?, 0.5)?],
+        start,
+        start + chrono::Duration::hours(24),
+    )?;
+    let wide = FovRequest::new(site, vec![Field::circle(at(240.0, -30.0)?, 5.0)?], start, end)?;
+    for (label, request) in [
+        ("one 0.5-degree field, 1 h", &one),
+        ("ten 0.5-degree fields, 1 h", &ten),
+        ("one 5-degree field, 1 h", &wide),
+        ("one 0.5-degree field, 24 h", &day),
+    ] {
         // One warm-up, then the best of five (the machine is shared).
         let _ = find_crossings(&catalog, request);
         let mut best = f64::INFINITY;
