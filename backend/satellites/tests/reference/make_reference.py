@@ -358,6 +358,22 @@ def cases():
         {'shape': 'rectangle', 'ra_deg': (ra + 6.0) % 360, 'dec_deg': 4.97, 'width_deg': 2.0, 'height_deg': 1.0,
          'position_angle_deg': 90.0},
     ])
+    # Random fields all over the sky (fixed seed), circles and rectangles of several sizes, down to 3 degrees up.
+    mauna_kea = {'lat_deg': 19.8207, 'lon_deg': -155.4681, 'elevation_m': 4205.0}
+    start = [2022, 6, 17, 8, 0, 0.0]
+    rng = np.random.default_rng(20220617)
+    fields = []
+    for k in range(10):
+        ra, dec = pointing(mauna_kea, start, 15, float(rng.uniform(3, 88)), float(rng.uniform(0, 360)))
+        if k % 3 == 2:
+            fields.append({'shape': 'rectangle', 'ra_deg': ra, 'dec_deg': dec,
+                           'width_deg': round(float(rng.uniform(0.5, 4)), 3),
+                           'height_deg': round(float(rng.uniform(0.5, 4)), 3),
+                           'position_angle_deg': round(float(rng.uniform(0, 360)), 2)})
+        else:
+            fields.append({'shape': 'circle', 'ra_deg': ra, 'dec_deg': dec,
+                           'radius_deg': round(float(rng.uniform(0.3, 3)), 3)})
+    add('ten random fields', mauna_kea, start, 15, fields)
     return out
 
 
