@@ -12,6 +12,7 @@ mod propagator;
 mod search;
 mod serde_time;
 mod tle;
+mod track;
 
 pub use catalog::{Catalog, CatalogError, CatalogFormat, CatalogImport, CatalogObject, PropagationFailure, Rejected};
 pub use earth::{EarthOrientation, Site, load_finals2000a};
@@ -25,6 +26,7 @@ pub use omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
 pub use passes::{Pass, PassPoint, PassRequest, find_passes};
 pub use propagator::PropagationError;
 pub use tle::{decode_alpha5, parse_pair, parse_pair_unverified, parse_tle};
+pub use track::{MAX_TRACK_POINTS, TrackPoint, observe};
 
 /// Propagates raw elements with SGP4 to `tsince_minutes` after their epoch: TEME position (km) and velocity
 /// (km/s). For checks against published SGP4 output; the search keeps its own initialised copies.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use meridian_domain::{Declination, RightAscension, SkyPosition};
-use meridian_satellites::{Catalog, CatalogFormat, Field, FovRequest, Site, find_crossings};
+use meridian_satellites::{Catalog, CatalogFormat, EarthOrientation, Field, FovRequest, Site, find_crossings, observe};
 
 fn at(ra: f64, dec: f64) -> SkyPosition {
     SkyPosition::new(RightAscension::new(ra).expect("ra"), Declination::new(dec).expect("dec"))
@@ -69,6 +69,18 @@ fn one_request_many_fields_json_and_skips() {
     let mut skipped: Vec<u32> = find_crossings(&catalog, &request).skipped.iter().map(|s| s.norad_id).collect();
     skipped.sort_unstable();
     assert_eq!(skipped, [44306, 45258, 50164]);
+
+    // The track of a crossing, as a chart would draw it, agrees with the crossing.
+    let crossing = &report.crossings[1];
+    let object = catalog.get(crossing.norad_id).expect("in the catalog");
+    let times = [crossing.entry, crossing.closest_approach.time, crossing.exit];
+    let track = observe(object, &site(), &times, EarthOrientation::UtcIsUt1).expect("propagates");
+    let closest = &track[1];
+    assert!((closest.ra_deg - crossing.closest_approach.position.ra_deg).abs() < 1e-6, "{closest:?}");
+    assert!((closest.dec_deg - crossing.closest_approach.position.dec_deg).abs() < 1e-6, "{closest:?}");
+    assert!((closest.altitude_deg - crossing.altitude_deg).abs() < 1e-6);
+    assert_eq!(closest.sunlit, crossing.sunlit_at_closest);
+    assert!((track[0].ra_deg - crossing.entry_position.ra_deg).abs() < 1e-6);
 
     let json = serde_json::to_value(&report).expect("serialises");
     let first = &json["crossings"][0];
