@@ -5,7 +5,7 @@ Run from this directory with a venv holding skyfield, sgp4 and skyfield-data (Py
 install):
 
     python3 -m venv /work/sat-venv && /work/sat-venv/bin/pip install skyfield sgp4 skyfield-data numpy
-    /work/sat-venv/bin/python make_reference.py > crossings.json
+    /work/sat-venv/bin/python make_reference.py > crossings.json     # about 2 minutes
 
 Method, deliberately unlike the Rust search (which steps adaptively under an angular-speed bound):
 1. Every object of the catalog is propagated with python-sgp4's SatrecArray on a 1-second grid (WGS72, the
@@ -22,7 +22,10 @@ Method, deliberately unlike the Rust search (which steps adaptively under an ang
    golden-section search. Angular speed by central differences (+-50 ms). Sunlit: the sun's centre (DE421) seen
    past a sphere of 6378.137 km. Sun altitude at the site from DE421.
 
-Output: JSON with every case's inputs and crossings (times as seconds from the window start and as ISO strings).
+5. Passes (rise, culmination, set) of three objects over 24 hours, from skyfield's EarthSatellite and altaz() on a
+   10-second grid, refined by bisection and golden-section search (see `pass_cases`).
+
+Output: JSON with every case's inputs and results (times as seconds from the window start).
 """
 
 import json
@@ -338,7 +341,7 @@ def cases():
         {'shape': 'circle', 'ra_deg': ra, 'dec_deg': dec, 'radius_deg': 3.0},
         {'shape': 'circle', 'ra_deg': ra2, 'dec_deg': dec2, 'radius_deg': 2.5},
     ])
-    # Right ascension 0/360 near the zenith: find when it is on Kitt Peak's meridian.
+    # Right ascension 0/360, about 50 degrees up in the east before dawn.
     start = [2022, 6, 17, 11, 30, 0.0]
     add('fields straddling RA 0/360', kitt_peak, start, 20, [
         {'shape': 'circle', 'ra_deg': 359.6, 'dec_deg': 20.0, 'radius_deg': 3.0},
