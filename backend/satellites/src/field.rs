@@ -215,6 +215,42 @@ mod tests {
     }
 
     #[test]
+    fn rectangle_edges_are_the_gnomonic_box() {
+        // The four half-spaces agree with the tangent-plane test |x| <= tan(w/2), |y| <= tan(h/2) everywhere.
+        let (ra0, dec0, w, h, pa) = (37.0_f64, -62.0_f64, 3.0_f64, 1.2_f64, 123.0_f64);
+        let field = Field::rectangle(at(ra0, dec0), w, h, pa).expect("valid");
+        let c = radec_to_unit(ra0.to_radians(), dec0.to_radians());
+        let (sd, cd) = dec0.to_radians().sin_cos();
+        let (sa, ca) = ra0.to_radians().sin_cos();
+        let north = [-sd * ca, -sd * sa, cd];
+        let east = [-sa, ca, 0.0];
+        let (sp, cp) = pa.to_radians().sin_cos();
+        let hx = [0, 1, 2].map(|k| cp * north[k] + sp * east[k]);
+        let wx = [0, 1, 2].map(|k| -sp * north[k] + cp * east[k]);
+        let mut state = 88172645463325252_u64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut inside, mut checked) = (0, 0);
+        for _ in 0..20_000 {
+            let ra = ra0 + (uniform() - 0.5) * 16.0;
+            let dec = (dec0 + (uniform() - 0.5) * 8.0).clamp(-90.0, 90.0);
+            let p = radec_to_unit(ra.to_radians(), dec.to_radians());
+            let z = dot(p, c);
+            let expected = z > 0.0
+                && (dot(p, wx) / z).abs() <= (w / 2.0).to_radians().tan()
+                && (dot(p, hx) / z).abs() <= (h / 2.0).to_radians().tan();
+            assert_eq!(field.contains(ra.rem_euclid(360.0), dec), expected, "ra {ra} dec {dec}");
+            inside += usize::from(expected);
+            checked += 1;
+        }
+        assert!(inside > 100 && inside < checked, "{inside} of {checked} inside");
+    }
+
+    #[test]
     fn bad_shapes_name_the_field() {
         assert_eq!(Field::circle(at(10.0, 10.0), 0.0).expect_err("zero").field, "radius");
         assert_eq!(Field::circle(at(10.0, 10.0), 10.5).expect_err("too big").field, "radius");
