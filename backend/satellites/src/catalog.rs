@@ -22,10 +22,6 @@ impl Rejected {
     pub(crate) fn new(line: usize, reason: impl Into<String>) -> Self {
         Self { line, reason: reason.into() }
     }
-
-    pub(crate) fn record(number: usize, reason: impl Into<String>) -> Self {
-        Self::new(number, reason)
-    }
 }
 
 impl std::fmt::Display for Rejected {

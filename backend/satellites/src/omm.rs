@@ -26,7 +26,7 @@ pub fn parse_omm_json(text: &str) -> Result<(Vec<MeanElements>, Vec<Rejected>), 
     for (index, record) in records.into_iter().enumerate() {
         let number = index + 1;
         let serde_json::Value::Object(map) = record else {
-            rejected.push(Rejected::record(number, "not a JSON object"));
+            rejected.push(Rejected::new(number, "not a JSON object"));
             continue;
         };
         let fields: HashMap<String, String> = map
@@ -42,7 +42,7 @@ pub fn parse_omm_json(text: &str) -> Result<(Vec<MeanElements>, Vec<Rejected>), 
             .collect();
         match from_fields(&fields) {
             Ok(e) => out.push(e),
-            Err(reason) => rejected.push(Rejected::record(number, reason)),
+            Err(reason) => rejected.push(Rejected::new(number, reason)),
         }
     }
     Ok((out, rejected))
