@@ -25,7 +25,7 @@ pub use fov::{
 pub use omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
 pub use passes::{Pass, PassPoint, PassRequest, find_passes};
 pub use propagator::PropagationError;
-pub use tle::{decode_alpha5, parse_pair, parse_pair_unverified, parse_tle};
+pub use tle::{TleError, decode_alpha5, parse_pair, parse_pair_unverified, parse_tle};
 pub use track::{MAX_TRACK_POINTS, TrackPoint, observe};
 
 /// Propagates raw elements with SGP4 to `tsince_minutes` after their epoch: TEME position (km) and velocity

@@ -31,7 +31,7 @@ pub fn parse_tle(text: &str) -> (Vec<MeanElements>, Vec<Rejected>) {
                 continue;
             };
             let record_name = name.take().filter(|(n, _)| *n + 1 == n1).map(|(_, s)| s);
-            match parse_pair(l1, line) {
+            match parse_pair_checked(l1, line, true) {
                 Ok(mut elements) => {
                     elements.name = record_name;
                     out.push(elements);
@@ -59,15 +59,23 @@ pub fn parse_tle(text: &str) -> (Vec<MeanElements>, Vec<Rejected>) {
 
 type LineError = (u8, String);
 
-/// Parses one line 1 / line 2 pair. The error says which line (1 or 2) and why.
-pub fn parse_pair(line1: &str, line2: &str) -> Result<MeanElements, (u8, String)> {
-    parse_pair_checked(line1, line2, true)
+/// Why a line 1 / line 2 pair was refused: which of the two lines (1 or 2) and the reason (naming the field).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("TLE line {line}: {reason}")]
+pub struct TleError {
+    pub line: u8,
+    pub reason: String,
+}
+
+/// Parses one line 1 / line 2 pair, checksums verified.
+pub fn parse_pair(line1: &str, line2: &str) -> Result<MeanElements, TleError> {
+    parse_pair_checked(line1, line2, true).map_err(|(line, reason)| TleError { line, reason })
 }
 
 /// As [`parse_pair`] without the checksum test: for published test sets whose checksums are known to be wrong
 /// (Vallado's verification file has some). Never for catalogs.
-pub fn parse_pair_unverified(line1: &str, line2: &str) -> Result<MeanElements, (u8, String)> {
-    parse_pair_checked(line1, line2, false)
+pub fn parse_pair_unverified(line1: &str, line2: &str) -> Result<MeanElements, TleError> {
+    parse_pair_checked(line1, line2, false).map_err(|(line, reason)| TleError { line, reason })
 }
 
 fn parse_pair_checked(line1: &str, line2: &str, verify: bool) -> Result<MeanElements, (u8, String)> {
