@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use meridian_domain::{Elevation, Latitude, Longitude, ValidationError};
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{M3, V3, add, dot, mat_vec, quaternion_matrix, scale, sub, transpose, unit};
+use crate::geometry::{M3, V3, add, dot, mat_vec, quaternion_matrix, scale, sub, transpose, unit, unit_to_radec_deg};
 use crate::propagator::instant;
 
 /// An observing site on the WGS84 ellipsoid.
@@ -64,6 +64,8 @@ pub fn load_finals2000a(path: &std::path::Path) -> Result<(), ValidationError> {
         .map_err(|e| ValidationError::new("earth_orientation", format!("{}: {e}", path.display())))
 }
 
+const SPEED_OF_LIGHT_KM_S: f64 = 299_792.458;
+
 /// Earth rotation (radians per SI second) used to bound how fast the local horizon turns.
 pub(crate) const EARTH_ROTATION_RAD_S: f64 = 7.292_115_9e-5;
 
@@ -82,6 +84,8 @@ pub(crate) struct Frame {
     east_pef: V3,
     pub(crate) gcrs_to_teme: M3,
     pub(crate) teme_to_gcrs: M3,
+    /// The Earth's velocity over the speed of light, GCRS (zero when aberration is not applied).
+    pub(crate) aberration: V3,
     sun_teme: Vec<V3>,
 }
 
@@ -96,7 +100,13 @@ pub(crate) struct SiteState {
 }
 
 impl Frame {
-    pub(crate) fn new(site: &Site, start: DateTime<Utc>, end: DateTime<Utc>, eop: EarthOrientation) -> Self {
+    pub(crate) fn new(
+        site: &Site,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        eop: EarthOrientation,
+        annual_aberration: bool,
+    ) -> Self {
         let span_s = (end - start).num_microseconds().map_or(0.0, |us| us as f64 * 1e-6).max(0.0);
         let start_instant = instant(start);
         let at = |s: f64| start_instant + satkit::Duration::from_seconds(s);
@@ -124,7 +134,16 @@ impl Frame {
                 mat_vec(&gcrs_to_teme, [sun[0] * 1e-3, sun[1] * 1e-3, sun[2] * 1e-3])
             })
             .collect();
+        // The Earth's velocity (GCRS) from the sun's apparent motion over an hour about the middle of the window.
+        let aberration = if annual_aberration {
+            let before = satkit::lpephem::sun::pos_gcrf(&at(span_s / 2.0 - 1800.0));
+            let after = satkit::lpephem::sun::pos_gcrf(&at(span_s / 2.0 + 1800.0));
+            [0, 1, 2].map(|k| -(after[k] - before[k]) * 1e-3 / 3600.0 / SPEED_OF_LIGHT_KM_S)
+        } else {
+            [0.0; 3]
+        };
         Self {
+            aberration,
             start,
             start_instant,
             span_s,
@@ -155,6 +174,13 @@ impl Frame {
         let position = rot(self.site_pef);
         let velocity = [-self.gmst_rate * position[1], self.gmst_rate * position[0], 0.0];
         SiteState { position, velocity, up: rot(self.up_pef), north: rot(self.north_pef), east: rot(self.east_pef) }
+    }
+
+    /// Right ascension and declination (degrees) at which a satellite in TEME direction `direction` appears
+    /// among the catalogue's stars: rotated to GCRS, and the stars' annual aberration taken off (when applied).
+    pub(crate) fn sky_position(&self, direction: V3) -> (f64, f64) {
+        let gcrs = mat_vec(&self.teme_to_gcrs, direction);
+        unit_to_radec_deg(unit(sub(gcrs, self.aberration)))
     }
 
     /// The sun's geocentric position (km, TEME), interpolated in the hourly table.
@@ -220,7 +246,7 @@ mod tests {
     fn site_in_teme_matches_satkit() {
         let site = Site::from_degrees(-24.6272, -70.4042, 2635.0).expect("valid site");
         let start = DateTime::parse_from_rfc3339("2022-06-16T03:00:00Z").expect("time").with_timezone(&Utc);
-        let frame = Frame::new(&site, start, start + chrono::Duration::hours(2), EarthOrientation::UtcIsUt1);
+        let frame = Frame::new(&site, start, start + chrono::Duration::hours(2), EarthOrientation::UtcIsUt1, true);
         let (itrf, ..) = site.itrf();
         for t in [0.0, 1234.5, 7200.0] {
             // satkit with no EOP table: UT1 = UTC, no polar motion, the same case as ours.

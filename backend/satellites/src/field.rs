@@ -3,7 +3,7 @@
 use meridian_domain::{SkyPosition, ValidationError};
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{M3, V3, angle, dot, mat_vec, radec_to_unit, scale, sub, unit};
+use crate::geometry::{M3, V3, add, angle, dot, mat_vec, radec_to_unit, scale, sub, unit};
 
 /// Largest circle radius, and largest half-diagonal of a rectangle, in degrees.
 pub const MAX_FIELD_RADIUS_DEG: f64 = 10.0;
@@ -98,7 +98,7 @@ impl Field {
     /// Whether the ICRS direction (`ra_deg`, `dec_deg`) is inside the field.
     pub fn contains(&self, ra_deg: f64, dec_deg: f64) -> bool {
         let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-        let prepared = PreparedField::new(self, &identity);
+        let prepared = PreparedField::new(self, &identity, [0.0; 3]);
         prepared.margin(radec_to_unit(ra_deg.to_radians(), dec_deg.to_radians())) > 0.0
     }
 }
@@ -122,11 +122,14 @@ enum Prepared {
 }
 
 impl PreparedField {
-    /// `to_frame` rotates GCRS vectors into the working frame.
-    pub(crate) fn new(field: &Field, to_frame: &M3) -> Self {
-        let ra = field.center.ra.degrees().to_radians();
-        let dec = field.center.dec.degrees().to_radians();
-        let center = mat_vec(to_frame, radec_to_unit(ra, dec));
+    /// `to_frame` rotates GCRS vectors into the working frame; `aberration` is the observer's velocity over the
+    /// speed of light (GCRS), which moves the pointing to where the catalogue's stars appear (zero: no shift).
+    pub(crate) fn new(field: &Field, to_frame: &M3, aberration: V3) -> Self {
+        let catalogue = radec_to_unit(field.center.ra.degrees().to_radians(), field.center.dec.degrees().to_radians());
+        let apparent = unit(add(catalogue, aberration));
+        let ra = apparent[1].atan2(apparent[0]);
+        let dec = apparent[2].atan2(apparent[0].hypot(apparent[1]));
+        let center = mat_vec(to_frame, apparent);
         let kind = match field.shape {
             FieldShape::Circle { radius_deg } => Prepared::Circle { radius: radius_deg.to_radians() },
             FieldShape::Rectangle { width_deg, height_deg, position_angle_deg } => {

@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::catalog::{Catalog, CatalogObject, PropagationFailure};
 use crate::earth::{EarthOrientation, Frame, Site, sunlit};
 use crate::field::{Field, PreparedField};
-use crate::geometry::{mat_vec, unit_to_radec_deg};
 use crate::search::{Regions, Sample, Tracker, find_transitions, minimise};
 
 /// Longest window one request may search.
@@ -24,6 +23,7 @@ pub struct FovRequest {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     earth_orientation: EarthOrientation,
+    annual_aberration: bool,
 }
 
 impl FovRequest {
@@ -42,12 +42,21 @@ impl FovRequest {
         for field in &fields {
             field.validate()?;
         }
-        Ok(Self { site, fields, start, end, earth_orientation: EarthOrientation::default() })
+        Ok(Self { site, fields, start, end, earth_orientation: EarthOrientation::default(), annual_aberration: true })
     }
 
     #[must_use]
     pub fn with_earth_orientation(mut self, earth_orientation: EarthOrientation) -> Self {
         self.earth_orientation = earth_orientation;
+        self
+    }
+
+    /// Whether the pointing is where the catalogue's stars appear (the default: the stars' annual aberration, up to
+    /// 20.5", is applied to the field, as a satellite riding with the Earth shows none), or the bare geometric
+    /// direction (`false`, what `(satellite - site).at(t).radec()` compares with in skyfield).
+    #[must_use]
+    pub fn with_annual_aberration(mut self, apply: bool) -> Self {
+        self.annual_aberration = apply;
         self
     }
 
@@ -165,9 +174,11 @@ impl Regions for FieldRegions {
 
 /// Every crossing of the request's fields by the catalog's objects, on all cores.
 pub fn find_crossings(catalog: &Catalog, request: &FovRequest) -> FovReport {
-    let frame = Frame::new(&request.site, request.start, request.end, request.earth_orientation);
-    let regions =
-        FieldRegions { fields: request.fields.iter().map(|f| PreparedField::new(f, &frame.gcrs_to_teme)).collect() };
+    let frame =
+        Frame::new(&request.site, request.start, request.end, request.earth_orientation, request.annual_aberration);
+    let regions = FieldRegions {
+        fields: request.fields.iter().map(|f| PreparedField::new(f, &frame.gcrs_to_teme, frame.aberration)).collect(),
+    };
     let results: Vec<(Result<Vec<Crossing>, PropagationFailure>, u64)> =
         catalog.objects().par_iter().map(|object| object_crossings(&frame, &regions, object)).collect();
     let mut report = FovReport { crossings: Vec::new(), skipped: Vec::new(), stats: SearchStats::default() };
@@ -240,7 +251,7 @@ fn describe(
 ) -> Crossing {
     let frame = tracker.frame;
     let sky = |s: &Sample| {
-        let (ra_deg, dec_deg) = unit_to_radec_deg(mat_vec(&frame.teme_to_gcrs, s.direction));
+        let (ra_deg, dec_deg) = frame.sky_position(s.direction);
         SkyPoint { ra_deg, dec_deg }
     };
     let lit = |s: &Sample| sunlit(s.position, frame.sun(s.t));

@@ -78,7 +78,7 @@ impl Regions for AboveAltitude {
 
 /// The passes of `object` over the request's site, in time order.
 pub fn find_passes(object: &CatalogObject, request: &PassRequest) -> Result<Vec<Pass>, PropagationFailure> {
-    let frame = Frame::new(&request.site, request.start, request.end, request.earth_orientation);
+    let frame = Frame::new(&request.site, request.start, request.end, request.earth_orientation, false);
     let mut tracker = Tracker::new(&frame, object);
     passes_of(&mut tracker, request.min_altitude_deg.to_radians())
         .map_err(|(error, t)| PropagationFailure::new(object.elements(), error, Some(frame.time(t))))

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::catalog::{CatalogObject, PropagationFailure};
 use crate::earth::{EarthOrientation, Frame, Site, sunlit};
-use crate::geometry::{mat_vec, unit_to_radec_deg};
 use crate::search::Tracker;
 
 /// Most times one call may ask for.
@@ -17,7 +16,8 @@ pub const MAX_TRACK_POINTS: usize = 10_000;
 pub struct TrackPoint {
     #[serde(serialize_with = "crate::serde_time::millis")]
     pub time: DateTime<Utc>,
-    /// Topocentric direction, ICRS axes (as the fields are), degrees.
+    /// Where it appears among the catalogue's stars (ICRS, the stars' annual aberration taken into account, as for
+    /// fields), degrees.
     pub ra_deg: f64,
     pub dec_deg: f64,
     pub altitude_deg: f64,
@@ -38,7 +38,7 @@ pub fn observe(
     let (Some(&first), Some(&last)) = (times.iter().min(), times.iter().max()) else {
         return Ok(Vec::new());
     };
-    let frame = Frame::new(site, first, last, earth_orientation);
+    let frame = Frame::new(site, first, last, earth_orientation, true);
     let mut tracker = Tracker::new(&frame, object);
     times
         .iter()
@@ -47,7 +47,7 @@ pub fn observe(
             let s = tracker
                 .sample(t)
                 .map_err(|(error, _)| PropagationFailure::new(object.elements(), error, Some(time)))?;
-            let (ra_deg, dec_deg) = unit_to_radec_deg(mat_vec(&frame.teme_to_gcrs, s.direction));
+            let (ra_deg, dec_deg) = frame.sky_position(s.direction);
             Ok(TrackPoint {
                 time,
                 ra_deg,

@@ -14,6 +14,8 @@ Method, deliberately unlike the Rust search (which steps adaptively under an ang
    IERS polar motion from skyfield-data's finals2000A.all, UT1 from skyfield's built-in table). The topocentric
    vector is their difference, exactly what `(satellite - site).at(t)` computes. (Frame matrices are computed on
    the 1-second grid and interpolated between, see `Frames`; SGP4 always runs at the exact time.)
+   Fields are moved to where their stars appear (skyfield's apparent place of a Star at the window's middle:
+   annual aberration, up to 20.5"), as the crate does by default.
 3. A 1-second interval is a candidate when, at either end, the object is closer to the field's bounding circle than
    1.5 times the angle it moves in that second plus 0.2 degrees. Candidates are resampled every 10 ms with the exact
    test (inside the circle, or inside the rectangle on the gnomonic plane, and above the horizon); each change of
@@ -36,7 +38,7 @@ import sys
 import numpy as np
 import skyfield_data
 from sgp4.api import Satrec, SatrecArray
-from skyfield.api import load, load_file, wgs84
+from skyfield.api import Star, load, load_file, wgs84
 from skyfield.data import iers
 from skyfield.functions import mxv
 from skyfield.sgp4lib import TEME
@@ -52,6 +54,7 @@ with open(os.path.join(DATA, 'finals2000A.all'), 'rb') as f:
     iers.install_polar_motion_table(ts, iers.parse_x_y_dut1_from_finals_all(f))
 eph = load_file(os.path.join(DATA, 'de421.bsp'))
 SUN = eph['sun'] - eph['earth']
+EARTH = eph['earth']
 
 
 def read_catalog(path):
@@ -116,6 +119,19 @@ class FieldTest:
             x = np.einsum('i,i...->...', self.w, u) / z
             y = np.einsum('i,i...->...', self.h, u) / z
         return (z > 0) & (np.abs(x) <= self.x) & (np.abs(y) <= self.y)
+
+
+def apparent(field, t):
+    """The field moved to where its catalogue (ICRS) stars appear from the Earth at `t`: skyfield's apparent place
+    of a star (annual aberration, light deflection). A satellite, riding with the Earth, shows no annual aberration,
+    so this is where it must be to appear at the field's catalogue position among the stars."""
+    star = Star(ra_hours=field['ra_deg'] / 15.0, dec_degrees=field['dec_deg'])
+    p = EARTH.at(t).observe(star).apparent().position.au.reshape(3)
+    p = p / np.linalg.norm(p)
+    moved = dict(field)
+    moved['ra_deg'] = math.degrees(math.atan2(p[1], p[0])) % 360
+    moved['dec_deg'] = math.degrees(math.asin(p[2]))
+    return moved
 
 
 def utc_parts(start, seconds):
@@ -240,7 +256,7 @@ def run_case(case, sats):
     span = case['minutes'] * 60.0
     grid = np.arange(0.0, span + 0.5, 1.0)
     frames = Frames(site, start, span)
-    tests = [FieldTest(f) for f in case['fields']]
+    tests = [FieldTest(apparent(f, utc_parts(start, [span / 2]))) for f in case['fields']]
     crossings = []
     skipped = []
     for c0 in range(0, len(sats), CHUNK):
