@@ -129,6 +129,10 @@ pub struct Crossing {
     pub sunlit_at_entry: bool,
     pub sunlit_at_closest: bool,
     pub sunlit_at_exit: bool,
+    /// Sunlit at some moment inside the field: at entry, closest approach, exit or any 30-second step between (the
+    /// Earth's shadow is minutes wide, so a shorter lit spell cannot hide between the checks). What a "sunlit only"
+    /// filter should use.
+    pub sunlit_any: bool,
     /// The sun's altitude at the site at closest approach, degrees.
     pub sun_altitude_deg: f64,
     /// Age of the elements used at closest approach, days.
@@ -235,7 +239,14 @@ fn crossings_of(
             let at_entry = tracker.sample(t_in)?;
             let at_exit = tracker.sample(t_out)?;
             let at_closest = tracker.sample(closest)?;
-            out.push(describe(tracker, object, k, field, (&at_entry, &at_closest, &at_exit), span));
+            let mut crossing = describe(tracker, object, k, field, (&at_entry, &at_closest, &at_exit), span);
+            let mut t = t_in + 30.0;
+            while !crossing.sunlit_any && t < t_out {
+                let s = tracker.sample(t)?;
+                crossing.sunlit_any = sunlit(s.position, tracker.frame.sun(t));
+                t += 30.0;
+            }
+            out.push(crossing);
         }
     }
     Ok(out)
@@ -274,6 +285,7 @@ fn describe(
         sunlit_at_entry: lit(entry),
         sunlit_at_closest: lit(closest),
         sunlit_at_exit: lit(exit),
+        sunlit_any: lit(entry) || lit(closest) || lit(exit),
         sun_altitude_deg: frame.sun_altitude_deg(closest.t),
         element_age_days: object.elements().age_days(frame.time(closest.t)),
         in_field_at_start: entry.t <= 0.0,

@@ -42,6 +42,9 @@ fn one_request_many_fields_json_and_skips() {
     let report = find_crossings(&catalog, &request);
     assert!(report.crossings.len() > 5, "{} crossings", report.crossings.len());
     assert!(report.crossings.windows(2).all(|w| w[0].entry <= w[1].entry), "time order");
+    assert!(
+        report.crossings.iter().all(|c| c.sunlit_any >= (c.sunlit_at_entry || c.sunlit_at_closest || c.sunlit_at_exit))
+    );
     // The same fields one at a time find the same crossings.
     for (k, field) in fields.into_iter().enumerate() {
         let alone =
