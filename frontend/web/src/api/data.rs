@@ -1,7 +1,6 @@
 //! Server functions of the data pages: datasets, one dataset's files, one file (header, jobs, tier), the file
 //! search and storage usage with tier rules. Sizes and dates arrive formatted for reading; uploads do not pass
 //! through here (the page's script sends the bytes to the API).
-#![expect(clippy::too_many_arguments, reason = "a server function takes one argument per form field")]
 
 use super::WorkspaceInfo;
 use leptos::prelude::*;
