@@ -171,14 +171,15 @@ fn head(d: &DatasetInfo) -> impl IntoView + use<> {
 fn upload_box(d: &DatasetInfo) -> impl IntoView + use<> {
     d.can_upload.then(|| {
         let url = format!("/api/v1/workspaces/{}/datasets/{}/files/", d.workspace.slug, d.dataset.id);
+        let shown = format!("PUT {url}{{file name}}");
         view! {
             <section class="panel" id="upload">
                 <h2>"Upload"</h2>
-                <div id="upload-box" data-url=url.clone()>
+                <div id="upload-box" data-url=url>
                     <label class="js-only">"Choose files to upload " <input type="file" id="upload-input" multiple /></label>
                     <p class="nojs-only muted" id="upload-nojs">
                         "Uploading from this page needs JavaScript. Without it, upload with the API: "
-                        <code>"PUT " {url} "{file name}"</code> " with the bytes as the body (see the "
+                        <code>{shown}</code> " with the bytes as the body (see the "
                         <a href="/api/v1/openapi.json">"API description"</a> " and the user guide)."
                     </p>
                     <ul class="plain uploads" id="upload-list"></ul>
