@@ -39,7 +39,7 @@ pub fn DataSearchPage() -> impl IntoView {
                             Err(e) => view! { <p class="alert error">{error_text(&e)}</p> }.into_any(),
                             Ok(_) if !searched => ().into_any(),
                             Ok(files) => view! {
-                                <p class="muted">{files.len()} " files found"</p>
+                                <p class="muted" id="found">{format!("{} files found", files.len())}</p>
                                 {file_table(&w.slug, &files, false)}
                             }
                             .into_any(),
