@@ -8,12 +8,21 @@
 #   d. observing at scale on PostgreSQL: 1,000 night logs and 100,000 entries (infra/bench-observing.sql), the
 #      filtered entry query (tag + night range + text) under load, and the night page's server-side render time
 #      (one connection: each request's latency is the render)
+#   e. (opt-in) a 1 GiB streamed upload through the API to S3 (SeaweedFS from infra/devservices.sh) against
+#      `aws s3 cp` of the same file (AWS CLI installed with pip into target/bench/venv), and the server's RSS
+#      growth during the upload (100 ms samples)
+#   f. (opt-in) cone search on PostgreSQL over 1,000,000 files at random positions (seeded through the Rust
+#      example backend/service/examples/seed_files.rs, HEALPix as the server computes it): p50/p99 of the API at
+#      random centres, and EXPLAIN ANALYZE of one query
 # Prints a summary table and writes it to target/bench/summary.txt.
 #
 # Env: SERVER_BIN (default target/release/meridian)   TEST_DATABASE_URL (default: devservices' PostgreSQL)
 #      BENCH_PORT (18080)  BENCH_RUNS (5)  BENCH_DURATION (10, seconds)  BENCH_CONNECTIONS (32)
 #      BENCH_LOG (the server's log filter; unset = the server's default, as a deployment would run it)
-#      BENCH_PARTS (default "abcd"; e.g. BENCH_PARTS=d runs only the observing part)
+#      BENCH_PARTS (default "abcd"; e.g. BENCH_PARTS=d runs only the observing part, BENCH_PARTS=ef the upload
+#      and cone-search parts)
+#      BENCH_UPLOAD_MIB (1024)  BENCH_AWS (an aws binary; default: a venv)  BENCH_VENV (target/bench/venv)
+#      BENCH_CONE_FILES (1000000)  BENCH_CONE_REQUESTS (1000)  SEED_BIN (a built seed_files example)
 # Everything stays on 127.0.0.1; every wait is bounded; the server is killed on exit whatever happens.
 set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
 
@@ -48,7 +57,7 @@ fi
 command -v curl >/dev/null || die "curl is needed"
 
 TMP=$(mktemp -d -t meridian-bench.XXXXXX)
-SERVER_PID=; SAMPLER_PID=; LOAD_PID=; DB_CREATED=0; READY_MS=
+SERVER_PID=; SAMPLER_PID=; LOAD_PID=; DB_CREATED=0; READY_MS=; UP_BUCKET=; AWS=
 
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
@@ -66,6 +75,9 @@ cleanup() {
   stop_server
   if (( DB_CREATED )); then
     psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  if [[ -n $UP_BUCKET && -n $AWS ]]; then
+    "$AWS" --endpoint-url "$S3_ENDPOINT" s3 rb --force "s3://$UP_BUCKET" >/dev/null 2>&1 || true
   fi
   rm -rf "$TMP"
 }
@@ -374,6 +386,191 @@ if [[ $PARTS == *d* ]]; then
   if pg_available; then observing_on_postgres; else log "skipping d: $PG_NOTE"; fi
 fi
 
+# ------------------------------------------------------------------------------- e. streamed upload vs aws s3 cp
+
+up_mib=n/a; up_api_s=n/a; up_api_mibs=n/a; up_aws_s=n/a; up_aws_mibs=n/a; up_ratio=n/a; up_rss_base=n/a
+up_rss_peak=n/a; up_rss_growth=n/a; UP_NOTE=
+
+# The AWS CLI in a venv of its own (pip install awscli), made once and kept for later runs.
+ensure_awscli() {
+  AWS=${BENCH_AWS:-}
+  [[ -n $AWS ]] && return 0
+  local venv=${BENCH_VENV:-$REPO/target/bench/venv}
+  if [[ ! -x $venv/bin/aws ]]; then
+    log "   installing the AWS CLI into $venv (pip install awscli)"
+    { python3 -m venv "$venv" && "$venv/bin/pip" install -q awscli; } >"$TMP/pip.log" 2>&1 \
+      || { tail -n 20 "$TMP/pip.log" >&2; die "could not install the AWS CLI"; }
+  fi
+  AWS=$venv/bin/aws
+}
+
+upload_vs_awscli() {
+  log "e. streamed upload through the API vs aws s3 cp, SeaweedFS"
+  bash "$REPO/infra/devservices.sh" start seaweedfs >"$TMP/devsvc.log" 2>&1 \
+    || { tail -n 20 "$TMP/devsvc.log" >&2; die "could not start SeaweedFS"; }
+  local line
+  while IFS= read -r line; do
+    case $line in S3_ENDPOINT=*|AWS_ACCESS_KEY_ID=*|AWS_SECRET_ACCESS_KEY=*|AWS_REGION=*) export "${line?}" ;; esac
+  done < <(bash "$REPO/infra/devservices.sh" env 2>/dev/null)
+  [[ -n ${S3_ENDPOINT:-} ]] || die "devservices printed no S3_ENDPOINT"
+  ensure_awscli
+  local s3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
+  local bucket; bucket=meridian-bench-$(date +%s)-$$
+  "${s3[@]}" s3 mb "s3://$bucket" >/dev/null
+  UP_BUCKET=$bucket
+
+  up_mib=${BENCH_UPLOAD_MIB:-1024}
+  log "   writing $up_mib MiB of random bytes"
+  head -c "$(( up_mib * 1024 * 1024 ))" /dev/urandom >"$TMP/upload.bin"
+
+  local t0; t0=$(now_ms)
+  start_server "$TMP/up.log" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
+    "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
+    "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
+    -- --data-dir "$TMP/up-data"
+  wait_ready "$t0" "$TMP/up.log"
+
+  local code session csrf secret ds
+  code=$(api POST /api/v1/accounts \
+    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
+  expect_2xx "$code" "sign-up"
+  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
+  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  code=$(api POST /api/v1/workspaces '{"slug":"bench-up","name":"Bench uploads"}' "${auth[@]}")
+  expect_2xx "$code" "workspace creation"
+  code=$(api POST /api/v1/workspaces/bench-up/datasets '{"name":"Raw"}' "${auth[@]}")
+  expect_2xx "$code" "dataset creation"; ds=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-up/api-keys '{"name":"bench","scope":"upload"}' "${auth[@]}")
+  expect_2xx "$code" "API key creation"; secret=$(json_field secret <"$TMP/b")
+
+  # aws s3 cp first (its defaults: 8 MiB parts, 10 at once), then the API, in the same run.
+  log "   aws s3 cp, $up_mib MiB"
+  t0=$(now_ms)
+  "${s3[@]}" s3 cp --only-show-errors "$TMP/upload.bin" "s3://$bucket/awscli/upload.bin" || die "aws s3 cp failed"
+  up_aws_s=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.2f", ms / 1000 }')
+
+  sleep 1
+  up_rss_base=$(rss_kib "$SERVER_PID")
+  local pid=$SERVER_PID
+  echo "$up_rss_base" >"$TMP/up-rss-peak"
+  ( max=$up_rss_base; while kill -0 "$pid" 2>/dev/null; do
+      v=$(rss_kib "$pid"); (( v > max )) && { max=$v; echo "$max" >"$TMP/up-rss-peak"; }
+      sleep 0.1
+    done ) &
+  SAMPLER_PID=$!
+  log "   PUT through the API (curl -T), $up_mib MiB"
+  t0=$(now_ms)
+  # No `Expect: 100-continue`: the body goes at once, as from a browser.
+  code=$(curl -s -m 3600 -T "$TMP/upload.bin" -o "$TMP/b" -w '%{http_code}' -H 'Expect:' \
+    -H "Authorization: Bearer $secret" -H 'Content-Type: application/octet-stream' \
+    "http://$ADDR/api/v1/workspaces/bench-up/datasets/$ds/files/upload.bin") || true
+  local ms=$(( $(now_ms) - t0 ))
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+  [[ $code == 201 ]] || { cat "$TMP/b" >&2; echo >&2; tail -n 20 "$TMP/up.log" >&2; die "the upload answered $code"; }
+  local want got; want=$(sha256sum "$TMP/upload.bin" | cut -d' ' -f1); got=$(json_field sha256 <"$TMP/b")
+  [[ $want == "$got" ]] || die "the API stored SHA-256 $got, the file has $want"
+  up_api_s=$(awk -v ms="$ms" 'BEGIN { printf "%.2f", ms / 1000 }')
+  up_rss_peak=$(cat "$TMP/up-rss-peak")
+  up_rss_growth=$(mib $(( up_rss_peak - up_rss_base )))
+  up_rss_base=$(mib "$up_rss_base"); up_rss_peak=$(mib "$up_rss_peak")
+  up_api_mibs=$(awk -v m="$up_mib" -v s="$up_api_s" 'BEGIN { printf "%.1f", m / s }')
+  up_aws_mibs=$(awk -v m="$up_mib" -v s="$up_aws_s" 'BEGIN { printf "%.1f", m / s }')
+  up_ratio=$(awk -v a="$up_api_mibs" -v b="$up_aws_mibs" 'BEGIN { printf "%.2f", a / b }')
+  log "   API $up_api_mibs MiB/s, aws s3 cp $up_aws_mibs MiB/s, ratio $up_ratio; RSS growth $up_rss_growth MiB"
+  stop_server
+  rm -f "$TMP/upload.bin"
+  "${s3[@]}" s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true
+  UP_BUCKET=
+}
+
+# ------------------------------------------------------------------------------- f. cone search over 1M files
+
+cone_n=${BENCH_CONE_FILES:-1000000}; cone_requests=${BENCH_CONE_REQUESTS:-1000}
+cone_p50=n/a; cone_p90=n/a; cone_p99=n/a; cone_max=n/a; cone_hits=n/a; cone_seed_ms=n/a; cone_errors=n/a
+
+cone_search_on_postgres() {
+  PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL" -v ON_ERROR_STOP=1 -q \
+    -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
+    -c "CREATE DATABASE $BENCH_DB" >/dev/null
+  DB_CREATED=1
+  local base=${PG_URL%%\?*}; local query=${PG_URL#"$base"}
+  local bench_url=${base%/*}/$BENCH_DB$query
+
+  # The rows come from a Rust example using meridian_service::data::healpix_of (SEED_BIN, or built here).
+  local seed=${SEED_BIN:-}
+  if [[ -z $seed ]]; then
+    log "f. building the seeding example (cargo build -p meridian-service --example seed_files)"
+    (cd "$REPO" && cargo build -q -p meridian-service --example seed_files) || die "could not build seed_files"
+    seed=${CARGO_TARGET_DIR:-$REPO/target}/debug/examples/seed_files
+  fi
+  log "f. cone search on PostgreSQL, $cone_n files"
+  local t0; t0=$(now_ms)
+  start_server "$TMP/cone.log" "MERIDIAN_DATABASE_URL=$bench_url" -- --data-dir "$TMP/cone-data"
+  wait_ready "$t0" "$TMP/cone.log"
+  local code session csrf secret acct ws ds
+  code=$(api POST /api/v1/accounts \
+    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
+  expect_2xx "$code" "sign-up"; acct=$(json_field id <"$TMP/b")
+  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
+  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  code=$(api POST /api/v1/workspaces '{"slug":"bench-sky","name":"Bench sky"}' "${auth[@]}")
+  expect_2xx "$code" "workspace creation"; ws=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-sky/datasets '{"name":"Survey"}' "${auth[@]}")
+  expect_2xx "$code" "dataset creation"; ds=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-sky/api-keys '{"name":"bench","scope":"read"}' "${auth[@]}")
+  expect_2xx "$code" "API key creation"; secret=$(json_field secret <"$TMP/b")
+
+  log "   seeding $cone_n files (random positions, HEALPix depth 16)"
+  t0=$(now_ms)
+  "$seed" "$ws" "$ds" "$acct" "$cone_n" >"$TMP/files.csv"
+  psql "$bench_url" -v ON_ERROR_STOP=1 -q -c "\\copy data_files (id, workspace_id, dataset_id, name, content_type, \
+size_bytes, sha256, object_key, tier, tier_changed_at, uploaded_by, uploaded_at, ra_deg, dec_deg, healpix) \
+FROM '$TMP/files.csv' WITH (FORMAT csv)" -c 'ANALYZE data_files' >"$TMP/seed.log" 2>&1 \
+    || { cat "$TMP/seed.log" >&2; die "seeding failed"; }
+  cone_seed_ms=$(( $(now_ms) - t0 ))
+  rm -f "$TMP/files.csv"
+  local n; n=$(psql "$bench_url" -tAc 'select count(*) from data_files')
+  [[ $n == "$cone_n" ]] || die "expected $cone_n files, found $n"
+
+  # Random centres, uniform on the sphere; one connection, so each time is one request's latency.
+  awk -v n="$cone_requests" -v addr="$ADDR" -v seed="${BENCH_SEED:-42}" 'BEGIN { srand(seed); pi = atan2(0, -1)
+    for (i = 0; i < n; i++) {
+      ra = 360 * rand(); z = 2 * rand() - 1; dec = atan2(z, sqrt(1 - z * z)) * 180 / pi
+      printf "url = \"http://%s/api/v1/workspaces/bench-sky/files?ra=%.5f&dec=%.5f&radius=0.5\"\noutput = \"/dev/null\"\n", addr, ra, dec
+    } }' >"$TMP/cone-urls.cfg"
+  # Warm-up (connection pool, plan cache), not counted.
+  head -n 40 "$TMP/cone-urls.cfg" | curl -s -K - -H "Authorization: Bearer $secret" >/dev/null
+  log "   $cone_requests cone searches (radius 0.5 deg) at random centres, 1 connection"
+  curl -s -m 600 -K "$TMP/cone-urls.cfg" -H "Authorization: Bearer $secret" \
+    -w '%{http_code} %{time_total}\n' >"$TMP/cone-times.txt" || die "curl failed"
+  cone_errors=$(awk '$1 != 200' "$TMP/cone-times.txt" | wc -l)
+  read -r cone_p50 cone_p90 cone_p99 cone_max < <(awk '{print $2 * 1000}' "$TMP/cone-times.txt" | sort -n | awk '
+    { v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.5); i90 = int(NR * 0.90 + 0.5); i99 = int(NR * 0.99 + 0.5)
+      printf "%.2f %.2f %.2f %.2f\n", v[i50 < 1 ? 1 : i50], v[i90], v[i99], v[NR] }')
+  cp "$TMP/cone-times.txt" "$OUT_DIR/cone-times.txt"
+
+  # One query as the server runs it (sea-orm's SQL, with the HEALPix ranges of the cone), EXPLAIN ANALYZEd.
+  local ra=150.1 dec=2.2 cond
+  curl -s -m 30 -H "Authorization: Bearer $secret" \
+    "http://$ADDR/api/v1/workspaces/bench-sky/files?ra=$ra&dec=$dec&radius=0.5&limit=200" >"$TMP/cone.json"
+  cone_hits=$(json_items <"$TMP/cone.json")
+  cond=$("$seed" --cone "$ra" "$dec" 0.5)
+  psql "$bench_url" -v ON_ERROR_STOP=1 -q -c "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM data_files
+    WHERE workspace_id = '$ws' AND $cond ORDER BY uploaded_at DESC, id DESC LIMIT 201" >"$OUT_DIR/cone-explain.txt" \
+    || die "EXPLAIN failed"
+  stop_server
+}
+
+json_items() {  # json_items < JSON : the length of .items
+  if command -v jq >/dev/null; then jq '.items | length'
+  else python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))'; fi
+}
+
+if [[ $PARTS == *e* ]]; then upload_vs_awscli; fi
+if [[ $PARTS == *f* ]]; then
+  if pg_available; then cone_search_on_postgres; else log "skipping f: $PG_NOTE"; fi
+fi
+
 # -------------------------------------------------------------------------------------------------- summary
 
 summary() {
@@ -420,6 +617,31 @@ summary() {
   printf '%-46s %9s\n' "    render p50 (ms)" "$r_p50"
   printf '%-46s %9s\n' "    render p99 (ms)" "$r_p99"
   printf '%-46s %9s\n' "    pages/s" "$r_rps"
+  if [[ $PARTS == *e* ]]; then
+    echo
+    echo "streamed upload of $up_mib MiB of random bytes to SeaweedFS (S3), same run, same file"
+    printf '%-46s %9s\n' "  PUT through the API, curl -T (s)" "$up_api_s"
+    printf '%-46s %9s\n' "  aws s3 cp (s)" "$up_aws_s"
+    printf '%-46s %9s\n' "  API throughput (MiB/s)" "$up_api_mibs"
+    printf '%-46s %9s\n' "  aws s3 cp throughput (MiB/s)" "$up_aws_mibs"
+    printf '%-46s %9s\n' "  ratio API / aws  [target >= 0.8]" "$up_ratio"
+    printf '%-46s %9s\n' "  server RSS before the upload (MiB)" "$up_rss_base"
+    printf '%-46s %9s\n' "  server RSS peak, 100 ms samples (MiB)" "$up_rss_peak"
+    printf '%-46s %9s\n' "  RSS growth  [target < 64] (MiB)" "$up_rss_growth"
+  fi
+  if [[ $PARTS == *f* ]]; then
+    echo
+    echo "cone search, PostgreSQL, $cone_n files at random positions (seeded in $cone_seed_ms ms)"
+    echo "  $cone_requests requests, radius 0.5 deg, random centres, 1 connection (curl, keep-alive)"
+    printf '%-46s %9s\n' "    latency p50 (ms)" "$cone_p50"
+    printf '%-46s %9s\n' "    latency p90 (ms)" "$cone_p90"
+    printf '%-46s %9s\n' "    latency p99 (ms)  [target < 20]" "$cone_p99"
+    printf '%-46s %9s\n' "    latency max (ms)" "$cone_max"
+    printf '%-46s %9s\n' "    non-200 answers" "$cone_errors"
+    printf '%-46s %9s\n' "    files in the cone at (150.1, 2.2)" "$cone_hits"
+    echo "  EXPLAIN ANALYZE of that query:"
+    sed 's/^/    /' "$OUT_DIR/cone-explain.txt" 2>/dev/null || echo "    (none)"
+  fi
 }
 
 summary | tee "$OUT_DIR/summary.txt"

@@ -212,12 +212,16 @@ start_seaweedfs() {
 {"identities":[{"name":"admin","credentials":[{"accessKey":"$S3_KEY","secretKey":"$S3_SECRET"}],
  "actions":["Admin","Read","Write","List","Tagging"]}]}
 EOF
+  # Every bucket is a collection that grows several volumes at its first write: small volumes and a high
+  # volume count let the test suites' many buckets fit (with mini's defaults, 1 GiB volumes from the free disk,
+  # a few dozen buckets exhaust it and writes fail with "no writable volumes").
   # weed's defaults bind every interface and phone home, hence -ip.bind and telemetry=false. It puts unix
   # sockets in /tmp: the two -*.localSocket flags move the HTTP ones; the gRPC ones stay in /tmp (removed on a
   # clean stop).
   bg seaweedfs "$VENV/bin/weed" mini -dir="$ROOT/seaweed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -master.telemetry=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.port=$SW_S3_PORT -s3.config="$ROOT/seaweed-s3.json" \
+    -master.volumeSizeLimitMB=64 -volume.max=500 \
     -filer.localSocket="$ROOT/seaweed/tmp/filer.sock" -s3.localSocket="$ROOT/seaweed/tmp/s3.sock"
   wait_for seaweedfs 60 http_up http://127.0.0.1:$SW_S3_PORT/
 }
@@ -225,6 +229,9 @@ EOF
 start_ceph() {  # an ephemeral one-node memstore cluster, recreated on every start: only the tier tests need it
   local c=$ROOT/ceph
   if alive "$c/run/client.rgw.local.pid"; then log "ceph rgw already running"; return 0; fi
+  # A gateway this shell cannot see (another PID namespace sharing the network, e.g. a CI sandbox beside a
+  # developer's services) holds the ports: use it rather than fail to bind.
+  if http_up "http://127.0.0.1:$RGW_PORT/"; then log "ceph rgw already answering on $RGW_PORT"; return 0; fi
   stop_ceph; rm -rf "$c"; mkdir -p "$c"/{run,log,mon,osd/osd.0,rgw}
   local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
   # crc modes: with auth none the default secure messenger mode refuses to connect.
@@ -437,9 +444,9 @@ env_out() {
   has chromium && echo "CHROME_BIN=/usr/bin/chromium"
   has node && echo "PLAYWRIGHT_CORE_DIR=$NODE_DIR/node_modules/playwright-core"
   local s3=0
-  if has seaweedfs && alive "$RUN/seaweedfs.pid"; then echo "S3_ENDPOINT=http://127.0.0.1:$SW_S3_PORT"; s3=1; fi
-  if has ceph && alive "$ROOT/ceph/run/client.rgw.local.pid"; then echo "S3_ENDPOINT_CEPH=http://127.0.0.1:$RGW_PORT"; s3=1; fi
-  if has moto && alive "$RUN/moto.pid"; then echo "S3_ENDPOINT_MOTO=http://127.0.0.1:$MOTO_PORT"; s3=1; fi
+  if has seaweedfs && { alive "$RUN/seaweedfs.pid" || http_up "http://127.0.0.1:$SW_S3_PORT/"; }; then echo "S3_ENDPOINT=http://127.0.0.1:$SW_S3_PORT"; s3=1; fi
+  if has ceph && { alive "$ROOT/ceph/run/client.rgw.local.pid" || http_up "http://127.0.0.1:$RGW_PORT/"; }; then echo "S3_ENDPOINT_CEPH=http://127.0.0.1:$RGW_PORT"; s3=1; fi
+  if has moto && { alive "$RUN/moto.pid" || http_up "http://127.0.0.1:$MOTO_PORT/moto-api/"; }; then echo "S3_ENDPOINT_MOTO=http://127.0.0.1:$MOTO_PORT"; s3=1; fi
   if (( s3 )); then
     printf '%s\n' "AWS_ACCESS_KEY_ID=$S3_KEY" "AWS_SECRET_ACCESS_KEY=$S3_SECRET" "AWS_REGION=us-east-1"
   fi

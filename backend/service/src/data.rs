@@ -293,6 +293,33 @@ fn view(
     }
 }
 
+/// One byte range of a `Range` header against a file of `size` bytes; `None` serves the whole file.
+fn parse_range(header: Option<&str>, size: u64) -> ServiceResult<Option<ByteRange>> {
+    let Some(spec) = header.and_then(|v| v.trim().strip_prefix("bytes=")) else { return Ok(None) };
+    let Some((a, b)) = spec.split_once('-').filter(|_| !spec.contains(',')) else { return Ok(None) };
+    let unsatisfiable = || ServiceError::RangeNotSatisfiable { size };
+    let number = |s: &str| s.parse::<u64>().map_err(|_| unsatisfiable());
+    let range = match (a.trim(), b.trim()) {
+        ("", "") => return Ok(None),
+        ("", n) => {
+            let n = number(n)?;
+            if n == 0 || size == 0 {
+                return Err(unsatisfiable());
+            }
+            ByteRange { start: size.saturating_sub(n), end: None }
+        }
+        (a, b) => {
+            let start = number(a)?;
+            let end = if b.is_empty() { None } else { Some(number(b)?) };
+            if start >= size || end.is_some_and(|e| e < start) {
+                return Err(unsatisfiable());
+            }
+            ByteRange { start, end: end.map(|e| e.min(size - 1)) }
+        }
+    };
+    Ok(Some(range))
+}
+
 /// Parses a header condition: `KEY=value`, `KEY=lo..hi`, `KEY>=n`, `KEY<=n`.
 pub fn parse_header_condition(s: &str) -> Result<HeaderCondition, ValidationError> {
     let bad = || ValidationError::new("header", "must be KEYWORD=value, KEYWORD=min..max, KEYWORD>=n or KEYWORD<=n");
@@ -315,7 +342,7 @@ pub fn parse_header_condition(s: &str) -> Result<HeaderCondition, ValidationErro
         Ok(k)
     };
     if let Some((k, v)) = s.split_once(">=") {
-        return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: num(v, "lower")?.or(None), max: None });
+        return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: num(v, "lower")?, max: None });
     }
     if let Some((k, v)) = s.split_once("<=") {
         return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: None, max: num(v, "upper")? });
@@ -386,8 +413,8 @@ fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
 // ------------------------------------------------------------------------------------------------ use cases
 
 impl Services {
-    fn storage(&self) -> ServiceResult<&std::sync::Arc<dyn meridian_storage::ObjectStore>> {
-        self.inner.storage.as_ref().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
+    pub(crate) fn storage(&self) -> ServiceResult<std::sync::Arc<dyn meridian_storage::ObjectStore>> {
+        self.inner.storage.clone().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
     }
 
     /// Release dates of a workspace's datasets, for deciding which files are public.
@@ -481,7 +508,9 @@ impl Services {
         } else if access.workspace.visibility == Visibility::Public {
             Some(crate::now())
         } else {
-            return Err(ServiceError::NotFound("workspace"));
+            // 404 to outsiders, 403 to an upload key of this workspace.
+            access.require(Action::ViewWorkspace)?;
+            None
         };
         let rows = store::list_datasets(self.db(), access.workspace.id, released_by).await?;
         let totals: std::collections::HashMap<Uuid, (i64, i64)> = store::dataset_totals(self.db(), access.workspace.id)
@@ -569,10 +598,11 @@ impl Services {
         let access = self.access(actor, slug).await?;
         access.require(Action::Upload)?;
         let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
-        let ds = store::find_dataset(self.db(), access.workspace.id, dataset_id)
+        store::find_dataset(self.db(), access.workspace.id, dataset_id)
             .await?
             .ok_or(ServiceError::NotFound("dataset"))?;
         let name = file_name(&meta.name)?;
+        let fits = is_fits_name(&name);
         let declared = meta.sha256.as_deref().map(|s| s.to_ascii_lowercase());
         let expected_sha256 = declared.as_deref().map(sha_hex).transpose()?;
         let uploader = crate::nights::writer(actor)?;
@@ -581,7 +611,7 @@ impl Services {
             _ => None,
         };
         let content_type = meta.content_type.filter(|c| !c.is_empty() && c.len() <= 200).unwrap_or_else(|| {
-            if is_fits_name(&name) { "application/fits".to_owned() } else { "application/octet-stream".to_owned() }
+            if fits { "application/fits".to_owned() } else { "application/octet-stream".to_owned() }
         });
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
 
@@ -619,7 +649,7 @@ impl Services {
             .await?;
             txn.commit().await.map_err(ServiceError::internal)?;
         }
-        let storage = self.storage()?.clone();
+        let storage = self.storage()?;
         let put = storage
             .put(
                 &key,
@@ -652,10 +682,9 @@ impl Services {
             uploaded_by: uploader.as_uuid(),
             uploaded_via_key: via_key,
             release_at: meta.release_at,
-            ingest_status: if is_fits_name(&meta.name) { "pending" } else { "none" },
-            preview_status: if is_fits_name(&meta.name) { "pending" } else { "none" },
+            ingest_status: if fits { "pending" } else { "none" },
+            preview_status: if fits { "pending" } else { "none" },
         };
-        let fits = is_fits_name(&meta.name);
         let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row).await;
         let file = match inserted {
             Ok(f) => f,
@@ -666,7 +695,6 @@ impl Services {
                 return Err(e);
             }
         };
-        let _ = ds;
         if fits {
             self.enqueue(Job::IngestFile { file_id: file.id }).await;
         }
@@ -784,16 +812,19 @@ impl Services {
     /// The file search: by object, date, filter, instrument, frame type, any header keyword and sky position.
     pub async fn search_files(&self, actor: &Actor, slug: &str, q: FileQuery) -> ServiceResult<FilePage> {
         let access = self.access(actor, slug).await?;
+        // A dataset the caller may not see is a 404 before anything else.
+        let dataset = match q.dataset.as_deref() {
+            Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
+            None => None,
+        };
         let released_by = if access.can(Action::ViewWorkspace) {
             None
         } else if access.workspace.visibility == Visibility::Public {
             Some(crate::now())
         } else {
-            return Err(ServiceError::NotFound("workspace"));
-        };
-        let dataset = match q.dataset.as_deref() {
-            Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
-            None => None,
+            // 404 to outsiders, 403 to an upload key of this workspace.
+            access.require(Action::ViewWorkspace)?;
+            None
         };
         let frame_type = q.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
         let tier = q.tier.as_deref().map(Tier::parse).transpose()?;
@@ -840,7 +871,7 @@ impl Services {
         loop {
             let batch = store::search_files(self.db(), access.workspace.id, &filter, limit + 1).await?;
             let full = batch.len() as u64 > limit;
-            let last = batch.iter().take(limit as usize).last().map(|r| (r.uploaded_at.to_utc(), r.id));
+            let last = batch.iter().take(limit as usize).next_back().map(|r| (r.uploaded_at.to_utc(), r.id));
             for row in batch.into_iter().take(limit as usize) {
                 let inside = match cone {
                     None => true,
@@ -893,25 +924,22 @@ impl Services {
             .collect())
     }
 
-    /// Opens a file's bytes (or a range of them). A cold file answers `RestoreRequired` (409).
+    /// Opens a file's bytes, or the one range an HTTP `Range` header asks for (`bytes=a-b`, `bytes=a-`,
+    /// `bytes=-n`; anything else is served whole). A cold file answers `RestoreRequired` (409).
     pub async fn download_file(
         &self,
         actor: &Actor,
         slug: &str,
         id: &str,
-        range: Option<ByteRange>,
+        range_header: Option<&str>,
     ) -> ServiceResult<Download> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         if file.tier == Tier::Cold {
             return Err(ServiceError::RestoreRequired);
         }
+        let range = parse_range(range_header, u64::try_from(file.size_bytes).unwrap_or(0))?;
         let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
-        if let Some(r) = range
-            && (r.start >= u64::try_from(file.size_bytes).unwrap_or(0) || r.end.is_some_and(|e| e < r.start))
-        {
-            return Err(ServiceError::RangeNotSatisfiable { size: u64::try_from(file.size_bytes).unwrap_or(0) });
-        }
         let object = self.storage()?.get(&key, range).await.map_err(storage_error)?;
         Ok(Download { file, object })
     }
@@ -967,7 +995,7 @@ impl Services {
     pub async fn restore_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
-        access.require_on(file.public, Action::Upload, "file")?;
+        access.require_on(file.public, Action::EditData, "file")?;
         if file.tier != Tier::Cold || file.restore_status == meridian_domain::RestoreStatus::InProgress {
             return Ok(file);
         }
@@ -1165,6 +1193,7 @@ mod tests {
         {
             let ranges = cone_ranges(ra, dec, r);
             assert!(!ranges.is_empty());
+            let mut inside = 0;
             for i in 0..400 {
                 let f = f64::from(i);
                 let (dra, ddec) =
@@ -1174,9 +1203,11 @@ mod tests {
                 if angular_distance(ra, dec, pra, pdec) > r {
                     continue;
                 }
+                inside += 1;
                 let h = healpix_of(pra, pdec);
                 assert!(ranges.iter().any(|&(lo, hi)| lo <= h && h < hi), "({pra}, {pdec}) near ({ra}, {dec})");
             }
+            assert!(inside > 100, "only {inside} sample points fell inside the cone at ({ra}, {dec})");
         }
     }
 

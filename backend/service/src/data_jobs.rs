@@ -2,11 +2,11 @@
 //! tier rules, usage metering and cleanup. Every handler is idempotent: a retry after a crash finds what the
 //! last attempt committed and carries on.
 
-use crate::data::{HEALPIX_DEPTH, healpix_of, object_key, preview_key};
+use crate::data::{healpix_of, object_key, preview_key};
 use crate::jobs::{Job, JobFailure, JobHandler};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
-use meridian_domain::{FrameType, NightLogId, Tier, Visibility, WorkspaceId};
+use meridian_domain::{FrameType, Tier, Visibility, WorkspaceId};
 use meridian_fits::{CardValue, Headers, Summary};
 use meridian_storage::{RestoreStatus, StorageError};
 use meridian_store::TransactionTrait;
@@ -59,7 +59,7 @@ async fn with_object_reader<T: Send + 'static>(
     key: &str,
     f: impl FnOnce(&mut dyn Read) -> T + Send + 'static,
 ) -> Result<T, JobFailure> {
-    let storage = s.storage_handle().map_err(retry)?;
+    let storage = s.storage().map_err(retry)?;
     let got = storage.get(key, None).await.map_err(|e| match e {
         StorageError::NotFound => JobFailure::Permanent("the file's object is missing".into()),
         StorageError::RestoreRequired => JobFailure::Permanent("the file is in the cold tier".into()),
@@ -107,10 +107,6 @@ fn card_rows(h: &Headers) -> Vec<CardRow> {
 }
 
 impl Services {
-    pub(crate) fn storage_handle(&self) -> Result<std::sync::Arc<dyn meridian_storage::ObjectStore>, ServiceError> {
-        self.inner.storage.clone().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
-    }
-
     /// Reads the header of a FITS file and places it as an observation in the night log of its telescope.
     async fn ingest(&self, file_id: Uuid) -> Result<(), JobFailure> {
         let Some(file) = store::find_file_any(self.db(), file_id).await.map_err(retry)? else {
@@ -155,7 +151,6 @@ impl Services {
             ..IngestResult::default()
         };
         let mut notes: Vec<String> = summary.warnings.clone();
-        let _ = HEALPIX_DEPTH;
         let txn = self.db().begin().await.map_err(retry)?;
         match self.place(&txn, &file, &summary).await.map_err(retry)? {
             Ok((log, obs)) => {
@@ -289,7 +284,6 @@ impl Services {
             .id
             .as_uuid(),
         };
-        let _: NightLogId = log.id;
         Ok(Ok((log.id.as_uuid(), obs)))
     }
 
@@ -307,7 +301,7 @@ impl Services {
                 let pkey = preview_key(file.workspace_id, file.id);
                 let body: meridian_storage::ByteStream =
                     Box::pin(futures::stream::once(async move { Ok(bytes::Bytes::from(bytes)) }));
-                self.storage_handle()
+                self.storage()
                     .map_err(retry)?
                     .put(
                         &pkey,
@@ -341,7 +335,7 @@ impl Services {
                 .map_err(retry)?;
             return Ok(());
         }
-        let storage = self.storage_handle().map_err(retry)?;
+        let storage = self.storage().map_err(retry)?;
         let key = object_key(file.workspace_id, file.id);
         let info = storage.head(&key).await.map_err(retry)?;
         let status = match info.restore {
@@ -366,7 +360,7 @@ impl Services {
     /// Applies every workspace's tier rules: files older than a rule's days move to its tier.
     async fn apply_lifecycle(&self) -> Result<(), JobFailure> {
         let now = crate::now();
-        let storage = self.storage_handle().map_err(retry)?;
+        let storage = self.storage().map_err(retry)?;
         for ws in store::workspaces_with_rules(self.db()).await.map_err(retry)? {
             for rule in store::list_rules(self.db(), ws).await.map_err(retry)? {
                 for (tier, days) in [(Tier::Cold, rule.cold_after_days), (Tier::Cool, rule.cool_after_days)] {
@@ -434,9 +428,16 @@ impl Services {
     /// Removes what nothing points to: abandoned uploads (their reservations and partial objects), objects
     /// without rows, and re-queues ingests whose job was lost.
     pub async fn cleanup(&self, now: DateTime<Utc>) -> Result<CleanupReport, ServiceError> {
-        let storage = self.storage_handle()?;
+        self.cleanup_under(now, "ws/").await
+    }
+
+    /// [`Services::cleanup`] for the objects under `prefix` only (one workspace's `ws/{id}/`).
+    pub async fn cleanup_under(&self, now: DateTime<Utc>, prefix: &str) -> Result<CleanupReport, ServiceError> {
+        let storage = self.storage()?;
         let mut report = CleanupReport::default();
-        for u in store::expired_uploads(self.db(), now, 500).await? {
+        for u in
+            store::expired_uploads(self.db(), now, 500).await?.into_iter().filter(|u| u.object_key.starts_with(prefix))
+        {
             if let Some(mp) = &u.multipart_id {
                 let _ = storage.abort_multipart(&u.object_key, mp).await;
             }
@@ -448,7 +449,7 @@ impl Services {
         }
         // Multipart uploads no upload row knows (a server killed mid-stream) and older than an hour.
         let cutoff = now - chrono::Duration::hours(1);
-        for p in storage.list_multipart("ws/").await.map_err(ServiceError::internal)? {
+        for p in storage.list_multipart(prefix).await.map_err(ServiceError::internal)? {
             if p.initiated.is_some_and(|t| t > cutoff) {
                 continue;
             }
@@ -460,7 +461,7 @@ impl Services {
         }
         let mut after: Option<String> = None;
         loop {
-            let batch = storage.list("ws/", after.as_deref(), 500).await.map_err(ServiceError::internal)?;
+            let batch = storage.list(prefix, after.as_deref(), 500).await.map_err(ServiceError::internal)?;
             let Some(last) = batch.last() else { break };
             after = Some(last.key.clone());
             let old: Vec<String> =

@@ -12,9 +12,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use futures::StreamExt as _;
+use meridian_service::Services;
 use meridian_service::data::{FileQuery, UploadMeta};
-use meridian_service::{ServiceError, Services};
-use meridian_storage::{ByteRange, ByteStream};
+use meridian_storage::ByteStream;
 
 const SLUG: &str = "The workspace's slug";
 
@@ -310,39 +310,6 @@ pub async fn get_file_header(
     Ok(web::Json(CardList { items }))
 }
 
-/// Parses `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` (one range; several are served whole).
-fn parse_range(req: &HttpRequest, size: u64) -> Result<Option<ByteRange>, ServiceError> {
-    let Some(v) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
-    let Some(spec) = v.trim().strip_prefix("bytes=") else { return Ok(None) };
-    if spec.contains(',') {
-        return Ok(None);
-    }
-    let Some((a, b)) = spec.split_once('-') else { return Ok(None) };
-    let unsatisfiable = ServiceError::RangeNotSatisfiable { size };
-    match (a.trim(), b.trim()) {
-        ("", "") => Ok(None),
-        ("", n) => {
-            let n: u64 = n.parse().map_err(|_| ServiceError::RangeNotSatisfiable { size })?;
-            if n == 0 || size == 0 {
-                return Err(unsatisfiable);
-            }
-            Ok(Some(ByteRange { start: size.saturating_sub(n), end: None }))
-        }
-        (a, b) => {
-            let start: u64 = a.parse().map_err(|_| ServiceError::RangeNotSatisfiable { size })?;
-            let end = if b.is_empty() {
-                None
-            } else {
-                Some(b.parse::<u64>().map_err(|_| ServiceError::RangeNotSatisfiable { size })?)
-            };
-            if start >= size || end.is_some_and(|e| e < start) {
-                return Err(unsatisfiable);
-            }
-            Ok(Some(ByteRange { start, end: end.map(|e| e.min(size - 1)) }))
-        }
-    }
-}
-
 /// A file's bytes (streamed; `Range` gives 206). A cold file answers 409 `restore_required`.
 #[utoipa::path(
     tag = "data",
@@ -364,12 +331,7 @@ pub async fn download_file(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let range = if req.headers().contains_key(header::RANGE) {
-        let f = services.get_file(&caller.0, &slug, &id).await?;
-        parse_range(&req, u64::try_from(f.file.size_bytes).unwrap_or(0))?
-    } else {
-        None
-    };
+    let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
     let d = services.download_file(&caller.0, &slug, &id, range).await?;
     let size = u64::try_from(d.file.size_bytes).unwrap_or(0);
     let (mut res, length) = match d.object.range {

@@ -84,7 +84,12 @@ pub fn none(_: u32) -> Option<Value> {
 
 /// Every route of the API that acts inside a workspace.
 fn all_routes() -> impl Iterator<Item = &'static Route> {
-    ROUTES.iter().chain(crate::equipment::MATRIX).chain(crate::targets::MATRIX).chain(crate::nights::MATRIX)
+    ROUTES
+        .iter()
+        .chain(crate::equipment::MATRIX)
+        .chain(crate::targets::MATRIX)
+        .chain(crate::nights::MATRIX)
+        .chain(crate::data::MATRIX)
 }
 
 const ROUTES: &[Route] = &[

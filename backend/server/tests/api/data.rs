@@ -159,7 +159,8 @@ async fn the_same_bytes_twice_are_a_409_naming_the_first() {
     assert_eq!(upload(&mut owner, "obs", &other, "a.raw", &bytes).await.status, StatusCode::CREATED);
     assert_eq!(file_count(&app).await, 2);
     // No orphan left by the refused uploads: every object belongs to a row.
-    let listed = app.storage.list("ws/", None, 100).await.expect("list");
+    let ws = workspace_id(&mut owner, "obs").await;
+    let listed = app.storage.list(&format!("ws/{ws}/"), None, 100).await.expect("list");
     assert_eq!(listed.len(), 2, "{listed:?}");
 }
 
@@ -192,7 +193,8 @@ async fn a_wrong_checksum_or_quota_stores_nothing() {
     assert_eq!(r.body["tier"], "hot");
     assert!(r.body["limit_bytes"].as_u64().is_some());
     assert_eq!(file_count(&app).await, 0);
-    assert!(app.storage.list("ws/", None, 10).await.expect("list").is_empty());
+    let ws = workspace_id(&mut owner, "obs").await;
+    assert!(app.storage.list(&format!("ws/{ws}/"), None, 10).await.expect("list").is_empty());
     let r = owner.get("/api/v1/workspaces/obs/storage/usage").await;
     assert_eq!(r.body["reserved_bytes"], 0, "refused uploads leave no reservation");
     assert_eq!(r.body["plan"], "free");
@@ -209,10 +211,10 @@ async fn upload_keys_upload_and_nothing_else() {
     let r = upload(&mut telescope, "obs", &ds, "frame.raw", b"bytes from the dome").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.body["id"].as_str().expect("id");
-    telescope.get("/api/v1/workspaces/obs/datasets").await.assert_problem(404, "not_found");
+    telescope.get("/api/v1/workspaces/obs/datasets").await.assert_problem(403, "forbidden");
     telescope.get(&format!("/api/v1/workspaces/obs/files/{id}")).await.assert_problem(404, "not_found");
     telescope.get(&format!("/api/v1/workspaces/obs/files/{id}/content")).await.assert_problem(404, "not_found");
-    telescope.get("/api/v1/workspaces/obs/files").await.assert_problem(404, "not_found");
+    telescope.get("/api/v1/workspaces/obs/files").await.assert_problem(403, "forbidden");
     telescope.delete(&format!("/api/v1/workspaces/obs/files/{id}")).await.assert_problem(404, "not_found");
     let r = telescope.post("/api/v1/workspaces/obs/datasets", json!({"name": "mine"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -539,9 +541,254 @@ async fn cleanup_removes_objects_without_rows() {
     app.storage.put(&orphan, body, Default::default()).await.expect("put");
     // Young objects may be uploads about to get their row: left alone.
     let now = chrono::Utc::now();
-    assert_eq!(app.services.cleanup(now).await.expect("cleanup").objects, 0);
-    let report = app.services.cleanup(now + chrono::Duration::hours(2)).await.expect("cleanup");
+    let mine = format!("ws/{ws}/");
+    assert_eq!(app.services.cleanup_under(now, &mine).await.expect("cleanup").objects, 0);
+    let report = app.services.cleanup_under(now + chrono::Duration::hours(2), &mine).await.expect("cleanup");
     assert_eq!(report.objects, 1);
-    let keys: Vec<String> = app.storage.list("ws/", None, 10).await.expect("list").into_iter().map(|o| o.key).collect();
+    let keys: Vec<String> = app.storage.list(&mine, None, 10).await.expect("list").into_iter().map(|o| o.key).collect();
     assert_eq!(keys, [format!("ws/{ws}/files/{kept}")]);
 }
+
+// ---- Authorization matrix --------------------------------------------------------------------------------------
+
+use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use futures::future::LocalBoxFuture;
+use meridian_domain::Action;
+
+fn dataset_call<'a>(
+    owner: &'a mut Client,
+    slug: &'a str,
+    n: u32,
+    tail: &'static str,
+    body: Option<Value>,
+) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let id = dataset(owner, slug, &format!("Dataset {n}")).await;
+        Call { path: format!("/api/v1/workspaces/{slug}/datasets/{id}{tail}"), body }
+    })
+}
+
+fn file_call<'a>(
+    owner: &'a mut Client,
+    slug: &'a str,
+    n: u32,
+    release: Option<&'static str>,
+    tail: &'static str,
+    body: Option<Value>,
+) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let r = owner
+            .post(
+                &format!("/api/v1/workspaces/{slug}/datasets"),
+                json!({"name": format!("Files {n}"), "release_at": release}),
+            )
+            .await;
+        let ds = r.body["id"].as_str().expect("dataset").to_owned();
+        let r = upload(owner, slug, &ds, &format!("f{n}.raw"), format!("bytes {n}").as_bytes()).await;
+        let id = r.body["id"].as_str().expect("file").to_owned();
+        Call { path: format!("/api/v1/workspaces/{slug}/files/{id}{tail}"), body }
+    })
+}
+
+fn upload_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let id = dataset(owner, slug, &format!("Uploads {n}")).await;
+        Call { path: format!("/api/v1/workspaces/{slug}/datasets/{id}/files/u{n}.raw"), body: Some(json!({"n": n})) }
+    })
+}
+
+fn rule_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let r = owner
+            .post(
+                &format!("/api/v1/workspaces/{slug}/storage/rules"),
+                json!({"name": format!("rule {n}"), "cool_after_days": 30}),
+            )
+            .await;
+        let id = r.body["id"].as_str().expect("rule").to_owned();
+        Call { path: format!("/api/v1/workspaces/{slug}/storage/rules/{id}"), body: None }
+    })
+}
+
+pub const MATRIX: &[Route] = &[
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/datasets",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/workspaces/{slug}/datasets",
+        body: |n| Some(json!({"name": format!("New dataset {n}")})),
+        needs: Needs::Action(Action::CreateData),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 201,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::PATCH,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::EditData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", Some(json!({"description": "changed"})))),
+        success: 200,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::DeleteData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", None)),
+        success: 204,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "/files", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::PUT,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::Upload),
+        object: Obj::Workspace,
+        target: Target::Setup(upload_call),
+        success: 201,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/files",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Public,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, Some("2020-01-01T00:00:00Z"), "", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Read,
+        object: Obj::Public,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, Some("2020-01-01T00:00:00Z"), "/content", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/header", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/content", None)),
+        success: 200,
+    },
+    Route {
+        method: Method::PATCH,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::EditData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", Some(json!({"release_at": null})))),
+        success: 200,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::DeleteData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", None)),
+        success: 204,
+    },
+    Route {
+        method: Method::POST,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::EditData),
+        object: Obj::Private,
+        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/restore", Some(json!({})))),
+        success: 202,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/storage/usage",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::GET,
+        path: "/api/v1/workspaces/{slug}/storage/rules",
+        body: none,
+        needs: Needs::Action(Action::ViewWorkspace),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 200,
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/v1/workspaces/{slug}/storage/rules",
+        body: |n| Some(json!({"name": format!("rule {n}"), "cold_after_days": 180})),
+        needs: Needs::Action(Action::UpdateWorkspace),
+        object: Obj::Workspace,
+        target: Target::None,
+        success: 201,
+    },
+    Route {
+        method: Method::DELETE,
+        path: "",
+        body: none,
+        needs: Needs::Action(Action::UpdateWorkspace),
+        object: Obj::Workspace,
+        target: Target::Setup(rule_call),
+        success: 204,
+    },
+];

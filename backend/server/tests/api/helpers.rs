@@ -116,12 +116,13 @@ pub struct TestApp {
     _objects: Option<tempfile::TempDir>,
 }
 
-/// Object storage for one test: a bucket of its own on the S3 server named by `S3_ENDPOINT` (SeaweedFS in CI's
-/// PostgreSQL run), otherwise a temporary directory.
+/// Object storage for one test: on the S3 server named by `S3_ENDPOINT` (SeaweedFS in CI's PostgreSQL run) one
+/// bucket shared by the suite — every test's objects sit under its own workspaces' `ws/{id}/` — otherwise a
+/// temporary directory.
 pub async fn test_storage() -> (std::sync::Arc<dyn meridian_storage::ObjectStore>, Option<tempfile::TempDir>) {
     match std::env::var("S3_ENDPOINT") {
         Ok(endpoint) if !endpoint.is_empty() => {
-            let mut c = meridian_storage::S3Config::new(format!("meridian-test-{}", unique_name()));
+            let mut c = meridian_storage::S3Config::new("meridian-api-tests");
             c.endpoint = Some(endpoint);
             c.path_style = true;
             meridian_storage::create_bucket(&c).await.expect("create the test bucket");
