@@ -8,6 +8,7 @@ use leptos_actix::{LeptosRoutes as _, generate_route_list};
 use std::path::PathBuf;
 
 const STYLESHEET: &str = include_str!("../../../frontend/web/style/meridian.css");
+const UPLOAD_JS: &str = include_str!("../../../frontend/web/style/upload.js");
 const FAVICON: &str = include_str!("../../../frontend/web/style/favicon.svg");
 
 /// Where the compiled browser assets live and the rendering options.
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, site: &Site) {
     let options = site.options.clone();
     let routes = generate_route_list(meridian_web::App);
     cfg.route("/assets/meridian.css", web::get().to(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route("/assets/upload.js", web::get().to(|| async { asset("text/javascript; charset=utf-8", UPLOAD_JS) }))
         .route("/assets/favicon.svg", web::get().to(|| async { asset("image/svg+xml", FAVICON) }))
         .route("/favicon.ico", web::get().to(|| async { asset("image/svg+xml", FAVICON) }));
     if site.pkg_dir.is_dir() {

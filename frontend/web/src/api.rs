@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod data;
+pub use data::*;
 mod equipment;
 pub use equipment::*;
 mod nights;

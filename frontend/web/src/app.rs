@@ -1,5 +1,6 @@
 use crate::components::Nav;
 use crate::pages::{AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, WorkspacePage, WorkspaceSettings};
+use crate::pages::{DataFilePage, DataPage, DataSearchPage, DatasetPage, StoragePage};
 use crate::pages::{NightLogPage, NightsPage};
 use crate::pages::{ObservatoryPage, TargetsPage};
 use leptos::prelude::*;
@@ -20,6 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href="/assets/meridian.css" />
                 <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg" />
+                <script src="/assets/upload.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -52,6 +54,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/w/:slug/targets") view=TargetsPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/nights") view=NightsPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/nights/:id") view=NightLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/data") view=DataPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/data/:dataset") view=DatasetPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/files/:file") view=DataFilePage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/search") view=DataSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/storage") view=StoragePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="footer">

@@ -13,6 +13,8 @@ use meridian_service::auth::SessionToken;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
 use meridian_service::{Actor, ServiceError, Services};
 
+mod data;
+pub use data::*;
 mod equipment;
 pub use equipment::*;
 mod nights;

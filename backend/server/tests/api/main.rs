@@ -9,6 +9,7 @@ mod api_keys;
 mod authz_matrix;
 mod bad_input;
 mod data;
+mod data_pages;
 mod equipment;
 mod health;
 mod jobs;

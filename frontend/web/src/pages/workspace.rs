@@ -48,12 +48,14 @@ pub fn WorkspacePage() -> impl IntoView {
                             <p class="muted">
                                 <a href=format!("/w/{}/observatory", w.slug)>"Observatory"</a>
                                 " · " <a href=format!("/w/{}/nights", w.slug)>"Nights"</a>
+                                " · " <a href=format!("/w/{}/data", w.slug)>"Data"</a>
                                 {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/targets", w.slug)>"Targets"</a> })}
                             </p>
                             {nights}
                             <section>
                                 <h2>"Data"</h2>
-                                <p class="muted">"Public datasets and packages will appear here."</p>
+                                <p><a href=format!("/w/{}/data", w.slug)>"Datasets"</a> " · "
+                                <a href=format!("/w/{}/search", w.slug)>"Search files"</a></p>
                             </section>
                         }
                             .into_any()

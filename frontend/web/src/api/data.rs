@@ -1,0 +1,272 @@
+//! Server functions of the data pages: datasets, one dataset's files, one file (header, jobs, tier), the file
+//! search and storage usage with tier rules. Sizes and dates arrive formatted for reading; uploads do not pass
+//! through here (the page's script sends the bytes to the API).
+
+use super::WorkspaceInfo;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A dataset in a list, or the head of its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetItem {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// `2026-09-01`, or empty when never released.
+    pub release: String,
+    /// Released in a public workspace: anyone may read it.
+    pub public: bool,
+    pub file_count: i64,
+    /// `1.5 MiB`
+    pub total_size: String,
+}
+
+/// The data page of a workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataIndex {
+    pub workspace: WorkspaceInfo,
+    pub can_create: bool,
+    /// May see storage usage (members).
+    pub is_member: bool,
+    pub datasets: Vec<DatasetItem>,
+    /// (id, name) of the workspace's telescopes, for the create form.
+    pub telescopes: Vec<(String, String)>,
+}
+
+/// A data file in a list or on its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileItem {
+    pub id: String,
+    pub dataset_id: String,
+    pub name: String,
+    pub size: String,
+    pub tier: String,
+    pub restore_status: String,
+    pub object: String,
+    /// `2026-03-14 22:05:00 UTC`, or empty.
+    pub date_obs: String,
+    pub filter: String,
+    pub instrument: String,
+    pub frame_type: String,
+    pub ingest_status: String,
+    /// Why ingest failed, when it did.
+    pub ingest_message: Option<String>,
+    /// Whether `preview.png` exists.
+    pub preview: bool,
+    pub public: bool,
+}
+
+/// One dataset's page (its files come from [`get_dataset_files`], read again after uploads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetPage {
+    pub workspace: WorkspaceInfo,
+    pub dataset: DatasetItem,
+    pub can_upload: bool,
+}
+
+/// One HDU's header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HduItem {
+    /// `HDU 0 (primary)`, `HDU 1 (SCI)`
+    pub title: String,
+    /// (keyword, value, comment)
+    pub cards: Vec<(String, String, String)>,
+}
+
+/// A background job about a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobItem {
+    pub kind: String,
+    pub status: String,
+    /// `1 of 5`
+    pub attempts: String,
+    pub last_error: String,
+}
+
+/// One file's page and what the viewer may do there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilePage {
+    pub workspace: WorkspaceInfo,
+    pub file: FileItem,
+    pub dataset_name: String,
+    /// (label, value) rows of the metadata table.
+    pub meta: Vec<(String, String)>,
+    pub hdus: Vec<HduItem>,
+    pub jobs: Vec<JobItem>,
+    /// May move it between tiers.
+    pub can_edit: bool,
+    pub can_restore: bool,
+    pub can_delete: bool,
+}
+
+/// The file search as typed; nothing is searched while every field is empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileSearch {
+    pub object: String,
+    pub date_from: String,
+    pub date_to: String,
+    pub filter: String,
+    pub instrument: String,
+    pub frame_type: String,
+    /// One condition a line (or separated by `;`): `EXPTIME=10..30`, `AIRMASS<=1.5`, `FILTER=R`.
+    pub headers: String,
+    pub ra: String,
+    pub dec: String,
+    pub radius: String,
+}
+
+impl FileSearch {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.object,
+            &self.date_from,
+            &self.date_to,
+            &self.filter,
+            &self.instrument,
+            &self.frame_type,
+            &self.headers,
+            &self.ra,
+            &self.dec,
+            &self.radius,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
+    }
+}
+
+/// One tier's bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierBar {
+    pub tier: String,
+    pub used: String,
+    pub limit: String,
+    /// 0 to 100.
+    pub percent: f64,
+}
+
+/// GiB-months of one month, per tier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageMonth {
+    pub month: String,
+    pub hot: String,
+    pub cool: String,
+    pub cold: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleItem {
+    pub id: String,
+    pub name: String,
+    /// Empty: every frame type.
+    pub frame_type: String,
+    pub cool_after_days: String,
+    pub cold_after_days: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorageInfo {
+    pub workspace: WorkspaceInfo,
+    pub plan: String,
+    pub tiers: Vec<TierBar>,
+    pub reserved: String,
+    pub max_file: String,
+    pub history: Vec<UsageMonth>,
+    pub rules: Vec<RuleItem>,
+    pub can_edit_rules: bool,
+}
+
+#[server(prefix = "/fn", endpoint = "data_index")]
+pub async fn get_data_index(slug: String) -> Result<DataIndex, ServerFnError> {
+    crate::ssr::data_index(slug).await
+}
+
+/// Creates a dataset; `release_date` is `YYYY-MM-DD` (empty: never released), `telescope_id` may be empty.
+#[server(prefix = "/fn", endpoint = "create_dataset")]
+pub async fn create_dataset(
+    csrf_token: String,
+    slug: String,
+    name: String,
+    description: String,
+    telescope_id: String,
+    release_date: String,
+) -> Result<(), ServerFnError> {
+    crate::ssr::create_dataset(csrf_token, slug, name, description, telescope_id, release_date).await
+}
+
+#[server(prefix = "/fn", endpoint = "dataset_page")]
+pub async fn get_dataset_page(slug: String, id: String) -> Result<DatasetPage, ServerFnError> {
+    crate::ssr::dataset_page(slug, id).await
+}
+
+/// The dataset's files, newest first (at most 500).
+#[server(prefix = "/fn", endpoint = "dataset_files")]
+pub async fn get_dataset_files(slug: String, id: String) -> Result<Vec<FileItem>, ServerFnError> {
+    crate::ssr::dataset_files(slug, id).await
+}
+
+#[server(prefix = "/fn", endpoint = "data_file")]
+pub async fn get_data_file(slug: String, id: String) -> Result<FilePage, ServerFnError> {
+    crate::ssr::file_page(slug, id).await
+}
+
+/// Moves file `id` to `tier` (cool or cold).
+#[server(prefix = "/fn", endpoint = "set_file_tier")]
+pub async fn set_file_tier(csrf_token: String, slug: String, id: String, tier: String) -> Result<(), ServerFnError> {
+    crate::ssr::set_file_tier(csrf_token, slug, id, tier).await
+}
+
+#[server(prefix = "/fn", endpoint = "restore_file")]
+pub async fn restore_file(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
+    crate::ssr::restore_file(csrf_token, slug, id).await
+}
+
+/// Deletes file `id` and goes back to its dataset.
+#[server(prefix = "/fn", endpoint = "delete_file")]
+pub async fn delete_file(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
+    crate::ssr::delete_file(csrf_token, slug, id).await
+}
+
+/// The first 100 files matching the search, newest upload first.
+#[server(prefix = "/fn", endpoint = "search_files")]
+pub async fn search_files(slug: String, search: FileSearch) -> Result<Vec<FileItem>, ServerFnError> {
+    crate::ssr::search_files(slug, search).await
+}
+
+#[server(prefix = "/fn", endpoint = "storage")]
+pub async fn get_storage(slug: String) -> Result<StorageInfo, ServerFnError> {
+    crate::ssr::storage_page(slug).await
+}
+
+/// Adds a tier rule; empty day counts mean "never".
+#[server(prefix = "/fn", endpoint = "create_tier_rule")]
+pub async fn create_tier_rule(
+    csrf_token: String,
+    slug: String,
+    name: String,
+    frame_type: String,
+    cool_after_days: String,
+    cold_after_days: String,
+) -> Result<(), ServerFnError> {
+    crate::ssr::create_tier_rule(csrf_token, slug, name, frame_type, cool_after_days, cold_after_days).await
+}
+
+#[server(prefix = "/fn", endpoint = "delete_tier_rule")]
+pub async fn delete_tier_rule(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
+    crate::ssr::delete_tier_rule(csrf_token, slug, id).await
+}
+
+/// `1536` → `1.5 KiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    #[expect(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
