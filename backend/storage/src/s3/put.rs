@@ -49,6 +49,9 @@ impl AbortGuard {
     pub(super) async fn abort(mut self) {
         self.armed = false;
         abort(self.client.clone(), self.bucket.clone(), self.key.clone(), self.upload_id.clone()).await;
+        let (client, bucket, key, upload_id) =
+            (self.client.clone(), self.bucket.clone(), self.key.clone(), self.upload_id.clone());
+        tokio::spawn(abort_again_later(client, bucket, key, upload_id));
     }
 }
 
@@ -61,7 +64,10 @@ impl Drop for AbortGuard {
             (self.client.clone(), self.bucket.clone(), self.key.clone(), self.upload_id.clone());
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(abort(client, bucket, key, upload_id));
+                runtime.spawn(async move {
+                    abort(client.clone(), bucket.clone(), key.clone(), upload_id.clone()).await;
+                    abort_again_later(client, bucket, key, upload_id).await;
+                });
             }
             Err(_) => tracing::warn!(%key, %upload_id, "multipart upload left pending: no runtime to abort it"),
         }
@@ -70,10 +76,17 @@ impl Drop for AbortGuard {
 
 async fn abort(client: Client, bucket: String, key: String, upload_id: String) {
     let result = client.abort_multipart_upload().bucket(bucket).key(&key).upload_id(&upload_id).send().await;
-    match result {
-        Ok(_) => tracing::debug!(%key, %upload_id, "multipart upload aborted"),
-        Err(e) => tracing::warn!(%key, %upload_id, error = %map_error(e), "could not abort a multipart upload"),
+    match result.map_err(map_error) {
+        Ok(_) | Err(StorageError::NoSuchUpload) => tracing::debug!(%key, %upload_id, "multipart upload aborted"),
+        Err(e) => tracing::warn!(%key, %upload_id, error = %e, "could not abort a multipart upload"),
     }
+}
+
+/// A part request cut off at the moment of the abort may still land after it, and some servers (Ceph RGW under
+/// load) then list the upload again: abort once more a little later. Aborting an aborted upload is harmless.
+async fn abort_again_later(client: Client, bucket: String, key: String, upload_id: String) {
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    abort(client, bucket, key, upload_id).await;
 }
 
 /// Where parts go.
