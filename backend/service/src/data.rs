@@ -238,6 +238,15 @@ fn dataset_name(s: &str) -> ServiceResult<String> {
     Ok(n.to_owned())
 }
 
+/// Who an upload is recorded as: the person (a key's owner) and the key it came through, if any.
+pub(crate) fn uploader(actor: &Actor) -> ServiceResult<(meridian_domain::AccountId, Option<Uuid>)> {
+    let via_key = match actor {
+        Actor::ApiKey { key } => Some(key.id.as_uuid()),
+        _ => None,
+    };
+    Ok((crate::nights::writer(actor)?, via_key))
+}
+
 /// The declared content type when it is sensible, else one from the name.
 pub(crate) fn upload_content_type(declared: Option<String>, name: &str) -> String {
     declared.filter(|c| !c.is_empty() && c.len() <= 200).unwrap_or_else(|| {
@@ -606,21 +615,12 @@ impl Services {
         meta: UploadMeta,
         body: ByteStream,
     ) -> ServiceResult<FileView> {
-        let access = self.access(actor, slug).await?;
-        access.require(Action::Upload)?;
-        let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
-        store::find_dataset(self.db(), access.workspace.id, dataset_id)
-            .await?
-            .ok_or(ServiceError::NotFound("dataset"))?;
+        let (access, dataset_id) = self.upload_target(actor, slug, dataset).await?;
         let name = file_name(&meta.name)?;
         let fits = is_fits_name(&name);
         let declared = meta.sha256.as_deref().map(|s| s.to_ascii_lowercase());
         let expected_sha256 = declared.as_deref().map(sha_hex).transpose()?;
-        let uploader = crate::nights::writer(actor)?;
-        let via_key = match actor {
-            Actor::ApiKey { key } => Some(key.id.as_uuid()),
-            _ => None,
-        };
+        let (uploader, via_key) = uploader(actor)?;
         let content_type = upload_content_type(meta.content_type, &name);
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
 
@@ -708,6 +708,22 @@ impl Services {
             self.enqueue(Job::IngestFile { file_id: file.id }).await;
         }
         Ok(self.file_views(&access, vec![file]).await?.remove(0))
+    }
+
+    /// The workspace and dataset an upload goes to, for someone allowed to upload (404 for an unknown dataset).
+    pub(crate) async fn upload_target(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        dataset: &str,
+    ) -> ServiceResult<(Access, DatasetId)> {
+        let access = self.access(actor, slug).await?;
+        access.require(Action::Upload)?;
+        let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
+        store::find_dataset(self.db(), access.workspace.id, dataset_id)
+            .await?
+            .ok_or(ServiceError::NotFound("dataset"))?;
+        Ok((access, dataset_id))
     }
 
     /// Pushes a job; a failure to enqueue is logged and left to the cleanup job's sweep (the row says pending).

@@ -10,7 +10,9 @@
 //! what was abandoned.
 
 use crate::auth::Access;
-use crate::data::{file_name, is_fits_name, object_key, parse_id, sha_hex, storage_error, upload_content_type};
+use crate::data::{
+    file_name, is_fits_name, object_key, parse_id, sha_hex, storage_error, upload_content_type, uploader,
+};
 use crate::jobs::{Job, JobFailure};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
@@ -204,12 +206,7 @@ impl Services {
         dataset: &str,
         input: ResumableInput,
     ) -> ServiceResult<UploadView> {
-        let access = self.access(actor, slug).await?;
-        access.require(Action::Upload)?;
-        let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
-        store::find_dataset(self.db(), access.workspace.id, dataset_id)
-            .await?
-            .ok_or(ServiceError::NotFound("dataset"))?;
+        let (access, dataset_id) = self.upload_target(actor, slug, dataset).await?;
         let name = file_name(input.name.as_deref().ok_or_else(|| ValidationError::new("name", "is required"))?)?;
         let size = input.size.ok_or_else(|| ValidationError::new("size", "is required (bytes)"))?;
         let part_size = part_size_for(size, input.part_size)?;
@@ -218,11 +215,7 @@ impl Services {
             sha_hex(d)?;
         }
         let content_type = upload_content_type(input.content_type, &name);
-        let uploader = crate::nights::writer(actor)?;
-        let via_key = match actor {
-            Actor::ApiKey { key } => Some(key.id.as_uuid()),
-            _ => None,
-        };
+        let (uploader, via_key) = uploader(actor)?;
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
         // A cheap first look, so that an upload over quota does not even start a multipart upload.
         self.check_quota(self.db(), access.workspace.id, size).await?;

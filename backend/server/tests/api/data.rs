@@ -69,7 +69,7 @@ pub async fn upload(c: &mut Client, slug: &str, dataset: &str, name: &str, bytes
     .await
 }
 
-async fn file_count(app: &TestApp) -> i64 {
+pub async fn file_count(app: &TestApp) -> i64 {
     use sea_orm::ConnectionTrait as _;
     let row = app
         .conn

@@ -2,7 +2,7 @@
 //! the job (size, checksum, duplicates), presigned part URLs straight to S3, abort, quota, expiry, and the
 //! authorization matrix of the upload routes.
 
-use crate::data::{dataset, sha_hex, upload, workspace_id};
+use crate::data::{dataset, file_count, sha_hex, upload, workspace_id};
 use crate::helpers::*;
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -31,20 +31,6 @@ async fn send_part(c: &mut Client, slug: &str, upload: &str, n: usize, bytes: Ve
         Some("application/octet-stream"),
     )
     .await
-}
-
-async fn file_rows(app: &TestApp) -> i64 {
-    use sea_orm::ConnectionTrait as _;
-    let row = app
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.conn.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM data_files".to_owned(),
-        ))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get::<i64>("", "n").expect("n")
 }
 
 fn id_of(r: &Reply) -> String {
@@ -112,7 +98,7 @@ async fn parts_arrive_in_any_order_are_retried_and_make_one_verified_file() {
     let r = owner.post(&format!("/api/v1/workspaces/obs/uploads/{id}/complete"), json!({})).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     assert_eq!(r.body["status"], "verifying");
-    assert_eq!(file_rows(&app).await, 0, "no row before the bytes are verified");
+    assert_eq!(file_count(&app).await, 0, "no row before the bytes are verified");
     send_part(&mut owner, "obs", &id, 2, part(&bytes, 5 * MIB, 2)).await.assert_problem(409, "conflict");
     app.run_jobs().await;
 
@@ -156,7 +142,7 @@ async fn bytes_that_do_not_match_the_declared_checksum_make_no_file() {
     assert_eq!(r.body["status"], "failed", "{}", r.body);
     assert!(r.body["error"].as_str().is_some_and(|e| e.contains("SHA-256")), "{}", r.body);
     assert_eq!(r.body["file_id"], Value::Null);
-    assert_eq!(file_rows(&app).await, 0);
+    assert_eq!(file_count(&app).await, 0);
     let ws = workspace_id(&mut owner, "obs").await;
     let left = app.storage.list(&format!("ws/{ws}/"), None, 10).await.expect("list");
     assert!(left.is_empty(), "the object went with the upload: {left:?}");
@@ -192,7 +178,7 @@ async fn duplicates_are_refused_up_front_when_declared_and_by_the_job_otherwise(
     let r = owner.get(&format!("/api/v1/workspaces/obs/uploads/{id}")).await;
     assert_eq!(r.body["status"], "failed");
     assert!(r.body["error"].as_str().is_some_and(|e| e.contains(&first_id)), "names the file: {}", r.body);
-    assert_eq!(file_rows(&app).await, 1);
+    assert_eq!(file_count(&app).await, 1);
 }
 
 #[actix_web::test]
