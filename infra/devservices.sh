@@ -260,6 +260,9 @@ mon_allow_pool_size_one = true
 mon_warn_on_pool_no_redundancy = false
 osd_crush_chooseleaf_type = 0
 mon_max_pg_per_osd = 1000
+# An ephemeral memstore cluster: a nearly full disk (CI machines, developers' laptops) must not stop the monitor.
+mon_data_avail_crit = 0
+mon_data_avail_warn = 1
 osd_objectstore = memstore
 memstore_device_bytes = 4294967296
 [mon]
