@@ -2,7 +2,7 @@
 //! `public-api/openapi.json`, and a test fails when the two differ.
 
 use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
-use crate::routes::{data, instruments, sites, target_lists, targets, telescopes, uploads};
+use crate::routes::{data, instruments, satellites, sites, target_lists, targets, telescopes, uploads};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -100,6 +100,17 @@ use utoipa::{Modify, OpenApi};
         uploads::put_upload_part,
         uploads::complete_upload,
         uploads::abort_upload,
+        satellites::check_fov,
+        satellites::satellite_passes,
+        satellites::search_catalog,
+        satellites::catalog_status,
+        satellites::import_catalog,
+        satellites::list_plans,
+        satellites::create_plan,
+        satellites::get_plan,
+        satellites::update_plan,
+        satellites::recheck_plan,
+        satellites::delete_plan,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]
@@ -131,6 +142,8 @@ struct V1;
         (name = "night-logs", description = "Night logs: one per telescope per observing night, with reports and time lost"),
         (name = "entries", description = "Night-log entries: versioned, soft-deleted, searchable"),
         (name = "observations", description = "Observations and calibrations recorded in night logs"),
+        (name = "satellites", description = "Satellite checks: field-of-view crossings, passes, the satellite catalog"),
+        (name = "planning", description = "Planned observations with stored satellite checks"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

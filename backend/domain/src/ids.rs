@@ -118,3 +118,7 @@ typed_id!(
     /// A storage-tier rule of a workspace.
     LifecycleRuleId
 );
+typed_id!(
+    /// A planned observation (a target, a telescope and a time window) with its satellite check.
+    PlannedObservationId
+);

@@ -9,6 +9,7 @@ pub mod model;
 pub mod observing;
 pub mod page;
 pub mod permissions;
+pub mod planning;
 pub mod sky;
 pub mod tags;
 pub mod values;

@@ -55,6 +55,10 @@ pub struct Config {
     pub storage: StorageSettings,
     /// Background jobs: who runs them and how.
     pub jobs: JobsConfig,
+    /// Satellite checks: the catalog's scheduled fetch and the Earth orientation table.
+    pub satellites: SatelliteSettings,
+    /// E-mail addresses of the accounts that manage the instance (they import the satellite catalog).
+    pub operators: Vec<String>,
     /// Sign-in attempts allowed per e-mail address before 429.
     pub login_burst: u32,
     /// Seconds for one spent sign-in attempt to come back.
@@ -185,6 +189,41 @@ impl JobsConfig {
     }
 }
 
+/// Satellite checks (`[satellites]`, or `MERIDIAN_SATELLITES__*`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SatelliteSettings {
+    /// Where the scheduled fetch reads the catalog (TLE or OMM, for example CelesTrak's GP data); empty: no fetch.
+    pub catalog_url: String,
+    /// Hours between fetches (CelesTrak asks for no more than one download of a group per two hours).
+    pub fetch_every_hours: u32,
+    /// An IERS `finals2000A.all` file for UT1 and polar motion; empty: UT1 = UTC (at most 0.9 s of rotation off).
+    pub earth_orientation_file: PathBuf,
+}
+
+impl Default for SatelliteSettings {
+    fn default() -> Self {
+        Self { catalog_url: String::new(), fetch_every_hours: 6, earth_orientation_file: PathBuf::new() }
+    }
+}
+
+impl SatelliteSettings {
+    /// The fetch period when a URL is set.
+    pub fn fetch_hours(&self) -> Option<u32> {
+        (!self.catalog_url.trim().is_empty()).then_some(self.fetch_every_hours.max(2))
+    }
+}
+
+impl Config {
+    /// The job worker's settings, with the catalog fetch when one is configured.
+    pub fn worker_options(&self) -> meridian_service::jobs::WorkerOptions {
+        meridian_service::jobs::WorkerOptions {
+            catalog_fetch_hours: self.satellites.fetch_hours(),
+            ..self.jobs.worker_options()
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -199,6 +238,8 @@ impl Default for Config {
             billing: BillingConfig::default(),
             storage: StorageSettings::default(),
             jobs: JobsConfig::default(),
+            satellites: SatelliteSettings::default(),
+            operators: Vec::new(),
             login_burst: 10,
             login_replenish_secs: 30,
             signup_burst: 20,

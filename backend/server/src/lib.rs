@@ -3,6 +3,7 @@
 pub mod config;
 pub mod demo;
 pub mod pages;
+pub mod satellites_cli;
 
 use actix_web::cookie::Cookie;
 use actix_web::dev::ServiceRequest;
@@ -57,6 +58,7 @@ impl State {
                 login_replenish_secs: config.login_replenish_secs,
                 signup_burst: config.signup_burst,
                 signup_replenish_secs: config.signup_replenish_secs,
+                satellites: satellite_config(config)?,
                 ..ServiceConfig::default()
             },
         )
@@ -75,6 +77,24 @@ impl State {
         )
         .with_trusted_proxies(config.trusted_proxies.clone()))
     }
+}
+
+/// The satellite settings the services need; installs the IERS table when one is configured (process-wide).
+fn satellite_config(config: &Config) -> anyhow::Result<meridian_service::satellites::SatelliteConfig> {
+    use meridian_service::satellites::compute::{EarthOrientation, load_finals2000a};
+    let file = &config.satellites.earth_orientation_file;
+    let earth_orientation = if file.as_os_str().is_empty() {
+        EarthOrientation::UtcIsUt1
+    } else {
+        load_finals2000a(file).map_err(|e| anyhow::anyhow!("satellites.earth_orientation_file: {}", e.message))?;
+        EarthOrientation::Iers
+    };
+    let url = config.satellites.catalog_url.trim();
+    Ok(meridian_service::satellites::SatelliteConfig {
+        earth_orientation,
+        catalog_url: (!url.is_empty()).then(|| url.to_owned()),
+        operators: config.operators.clone(),
+    })
 }
 
 /// Sets up logging once; `filter` is an `EnvFilter` directive such as `info`.
@@ -183,7 +203,7 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     .with_context(|| format!("binding {}", config.bind))?;
     let worker = jobs.map(|(queue, handler)| {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let run = meridian_service::jobs::run_worker(queue, handler, config.jobs.worker_options(), async move {
+        let run = meridian_service::jobs::run_worker(queue, handler, config.worker_options(), async move {
             let _ = stopped.await;
         });
         let run = async move {
@@ -207,7 +227,7 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
 /// `WorkerOptions::shutdown_grace` to finish and are handed back to the queue otherwise.
 pub async fn work(config: Config) -> anyhow::Result<()> {
     let state = State::open(&config, config.auto_migrate).await?;
-    let opts = config.jobs.worker_options();
+    let opts = config.worker_options();
     tracing::info!(concurrency = opts.concurrency, "running jobs");
     meridian_service::jobs::run_worker(state.services.jobs().clone(), state.services.job_handler(), opts, stop_signal())
         .await

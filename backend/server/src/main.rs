@@ -45,6 +45,11 @@ enum Command {
     Demo(ServeArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Satellite checks: field-of-view crossings, passes, catalog import.
+    Satellites {
+        #[command(subcommand)]
+        command: meridian_server::satellites_cli::SatellitesCommand,
+    },
 }
 
 fn load(cli_config: Option<&PathBuf>, args: &ServeArgs) -> anyhow::Result<Config> {
@@ -57,6 +62,16 @@ fn load_with(cli_config: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Res
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    match run(&cli) {
+        Err(e) if e.downcast_ref::<meridian_server::satellites_cli::UsageError>().is_some() => {
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        }
+        other => other,
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Openapi => {
             use std::io::Write as _;
@@ -82,6 +97,22 @@ fn main() -> anyhow::Result<()> {
                 .build()
                 .context("starting the runtime")?
                 .block_on(meridian_server::work(config))
+        }
+        Command::Satellites { command } => {
+            use meridian_server::satellites_cli::{self as sat, SatellitesCommand};
+            let config = load_with(cli.config.as_ref(), &Overrides::default())?;
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(async {
+                    match command {
+                        SatellitesCommand::Fov(args) => sat::fov(args, &config).await,
+                        SatellitesCommand::Passes(args) => sat::passes(args, &config).await,
+                        SatellitesCommand::Import(args) => sat::import(args, &config).await,
+                    }
+                })
         }
         Command::Demo(args) => {
             let config = load(cli.config.as_ref(), args)?;

@@ -43,6 +43,8 @@ impl JobHandler for DataJobs {
             Job::MeterUsage => s.meter_usage(crate::now()).await.map_err(retry),
             Job::CleanupOrphans => s.cleanup(crate::now()).await.map(|_| ()).map_err(retry),
             Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,
+            Job::RecheckPlans => s.recheck_plans().await.map(|_| ()).map_err(retry),
+            Job::FetchCatalog => s.fetch_satellite_catalog().await.map(|_| ()).map_err(retry),
         };
         if let (Err(JobFailure::Retry(msg)), true) = (&result, last)
             && let Job::IngestFile { file_id } = job

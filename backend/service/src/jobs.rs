@@ -46,6 +46,10 @@ pub enum Job {
     MeterUsage,
     /// Remove objects without rows and stale multipart uploads.
     CleanupOrphans,
+    /// Run the satellite checks of every plan not yet over again (after the catalog changed).
+    RecheckPlans,
+    /// Fetch the satellite catalog from the configured URL and import it.
+    FetchCatalog,
 }
 
 impl Job {
@@ -56,7 +60,7 @@ impl Job {
                 Some(*file_id)
             }
             Job::VerifyUpload { upload_id } => Some(*upload_id),
-            Job::ApplyLifecycle | Job::MeterUsage | Job::CleanupOrphans => None,
+            Job::ApplyLifecycle | Job::MeterUsage | Job::CleanupOrphans | Job::RecheckPlans | Job::FetchCatalog => None,
         }
     }
 
@@ -70,6 +74,8 @@ impl Job {
             Job::ApplyLifecycle => "apply_lifecycle",
             Job::MeterUsage => "meter_usage",
             Job::CleanupOrphans => "cleanup_orphans",
+            Job::RecheckPlans => "recheck_plans",
+            Job::FetchCatalog => "fetch_catalog",
         }
     }
 }
@@ -236,6 +242,9 @@ pub struct WorkerOptions {
     pub shutdown_grace: Duration,
     /// Queue `ApplyLifecycle` daily and `MeterUsage` and `CleanupOrphans` hourly.
     pub periodic: bool,
+    /// With `periodic`: queue `FetchCatalog` every this many hours (off when `None`; set when a catalog URL is
+    /// configured).
+    pub catalog_fetch_hours: Option<u32>,
 }
 
 impl Default for WorkerOptions {
@@ -249,6 +258,7 @@ impl Default for WorkerOptions {
             missed_heartbeats: 4,
             shutdown_grace: Duration::from_secs(30),
             periodic: true,
+            catalog_fetch_hours: None,
         }
     }
 }

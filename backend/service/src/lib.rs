@@ -7,10 +7,13 @@ pub mod data;
 pub mod data_jobs;
 pub mod equipment;
 mod error;
+mod fetch;
 pub mod jobs;
 pub mod members;
 pub mod nights;
+pub mod planning;
 pub mod reports;
+pub mod satellites;
 mod secrets;
 pub mod targets;
 pub mod uploads;
@@ -38,6 +41,8 @@ pub struct ServiceConfig {
     /// Argon2id cost; the defaults follow OWASP's 2023 minimum (19 MiB, 2 passes).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// The satellite catalog's fetch URL, Earth orientation and operators.
+    pub satellites: satellites::SatelliteConfig,
 }
 
 impl Default for ServiceConfig {
@@ -50,6 +55,7 @@ impl Default for ServiceConfig {
             signup_replenish_secs: 180,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
+            satellites: satellites::SatelliteConfig::default(),
         }
     }
 }
@@ -70,6 +76,7 @@ struct Inner {
     /// Where data files live; set with [`Services::with_storage`] (the server always does).
     storage: Option<Arc<dyn meridian_storage::ObjectStore>>,
     jobs: jobs::JobQueue,
+    satellites: satellites::SatelliteState,
 }
 
 impl Services {
@@ -77,7 +84,7 @@ impl Services {
         let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
         let jobs = jobs::JobQueue::new(&db);
-        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, storage: None, jobs }) })
+        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, storage: None, jobs, satellites: Default::default() }) })
     }
 
     /// The same services with data files kept in `storage`. Call it right after [`Services::new`], before the

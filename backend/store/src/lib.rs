@@ -9,6 +9,8 @@ pub mod instruments;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
+pub mod planning;
+pub mod satellites;
 pub mod sessions;
 pub mod sites;
 pub mod targets;

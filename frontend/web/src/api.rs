@@ -11,6 +11,8 @@ mod equipment;
 pub use equipment::*;
 mod nights;
 pub use nights::*;
+mod satellites;
+pub use satellites::*;
 
 /// Who is looking at the page, and the CSRF token their forms carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@ use crate::pages::{AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, Works
 use crate::pages::{DataFilePage, DataPage, DataSearchPage, DatasetPage, StoragePage};
 use crate::pages::{NightLogPage, NightsPage};
 use crate::pages::{ObservatoryPage, TargetsPage};
+use crate::pages::{PlanPageView, PlansPageView, SatelliteCheckPage};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::SsrMode;
@@ -59,6 +60,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/w/:slug/files/:file") view=DataFilePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/search") view=DataSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/storage") view=StoragePage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/plans") view=PlansPageView ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/plans/:id") view=PlanPageView ssr=SsrMode::Async />
+                    <Route path=path!("/satellites") view=SatelliteCheckPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="footer">

@@ -40,6 +40,7 @@ pub fn Nav() -> impl IntoView {
                 " Meridian"
             </a>
             <nav>
+                <a href="/satellites">"Satellite check"</a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.await {

@@ -19,6 +19,8 @@ mod equipment;
 pub use equipment::*;
 mod nights;
 pub use nights::*;
+mod satellites;
+pub use satellites::*;
 
 /// A flash cookie carrying a just-created API key to the page that shows it once.
 const NEW_KEY_COOKIE: &str = "meridian_new_key";

@@ -10,6 +10,7 @@ pub mod me;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
+pub mod satellites;
 pub mod sessions;
 pub mod sites;
 pub mod target_lists;
@@ -110,5 +111,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(observations::create_observation)
         .service(observations::get_observation)
         .service(observations::update_observation)
-        .service(observations::delete_observation);
+        .service(observations::delete_observation)
+        .service(satellites::check_fov)
+        .service(satellites::satellite_passes)
+        .service(satellites::search_catalog)
+        .service(satellites::catalog_status)
+        .service(satellites::import_catalog)
+        .service(satellites::list_plans)
+        .service(satellites::create_plan)
+        .service(satellites::get_plan)
+        .service(satellites::update_plan)
+        .service(satellites::recheck_plan)
+        .service(satellites::delete_plan);
 }

@@ -205,6 +205,7 @@ impl TestApp {
             missed_heartbeats: 2,
             shutdown_grace: Duration::from_secs(10),
             periodic: false,
+            catalog_fetch_hours: None,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let worker =

@@ -40,6 +40,7 @@ fn fast() -> WorkerOptions {
         missed_heartbeats: 2,
         shutdown_grace: Duration::from_secs(10),
         periodic: false,
+        catalog_fetch_hours: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod night_pages;
 mod nights;
 mod openapi;
 mod pages;
+mod satellites;
 mod targets;
 mod uploads;
 mod workspaces;

@@ -25,13 +25,21 @@ pub(super) fn due(now: DateTime<Utc>) -> [(Job, String); 3] {
     ]
 }
 
+/// The catalog fetch due at `now` when it runs every `hours` hours: periods counted in whole hours since the Unix
+/// epoch, so every process agrees on them.
+pub(super) fn fetch_due(now: DateTime<Utc>, hours: u32) -> (Job, String) {
+    let period = now.timestamp().div_euclid(3600 * i64::from(hours.max(1)));
+    (Job::FetchCatalog, format!("fetch_catalog@{hours}h#{period}"))
+}
+
 /// Queues the due periodic jobs now and every minute after, forever.
-pub(super) async fn schedule(queue: JobQueue) {
+pub(super) async fn schedule(queue: JobQueue, fetch_hours: Option<u32>) {
     let mut tick = tokio::time::interval(CHECK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        for (job, key) in due(Utc::now()) {
+        let now = Utc::now();
+        for (job, key) in due(now).into_iter().chain(fetch_hours.map(|h| fetch_due(now, h))) {
             let kind = job.kind();
             let opts = PushOptions { unique_key: Some(key), ..PushOptions::default() };
             if let Err(e) = queue.push(job, opts).await {
@@ -45,6 +53,17 @@ pub(super) async fn schedule(queue: JobQueue) {
 mod tests {
     use super::*;
     use chrono::TimeZone as _;
+
+    #[test]
+    fn catalog_fetch_keys_change_once_a_period() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 22, 5, 0, 0).single().expect("time");
+        let key = |t, h| fetch_due(t, h).1;
+        assert_eq!(key(t, 6), key(t + chrono::Duration::minutes(59), 6), "same period");
+        let next = (0..=6).map(|h| key(t + chrono::Duration::hours(h), 6)).filter(|k| *k != key(t, 6)).count();
+        assert!(next >= 1, "a new key within six hours");
+        assert_ne!(key(t, 1), key(t + chrono::Duration::hours(1), 1));
+        assert_eq!(fetch_due(t, 6).0, Job::FetchCatalog);
+    }
 
     #[test]
     fn keys_name_the_period() {

@@ -36,9 +36,10 @@ pub async fn run_worker(
     let scheduler = {
         let queue = queue.clone();
         let periodic = opts.periodic;
+        let fetch_hours = opts.catalog_fetch_hours;
         async move {
             if periodic {
-                periodic::schedule(queue).await;
+                periodic::schedule(queue, fetch_hours).await;
             }
             std::future::pending::<()>().await;
         }

@@ -50,6 +50,7 @@ pub fn WorkspacePage() -> impl IntoView {
                                 " · " <a href=format!("/w/{}/nights", w.slug)>"Nights"</a>
                                 " · " <a href=format!("/w/{}/data", w.slug)>"Data"</a>
                                 {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/targets", w.slug)>"Targets"</a> })}
+                                {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/plans", w.slug)>"Plans"</a> })}
                             </p>
                             {nights}
                             <section>

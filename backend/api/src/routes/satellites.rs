@@ -1,0 +1,306 @@
+//! Satellite checks (public: anyone may call them, anonymous callers within the public rate limit), the
+//! instance's satellite catalog (search and status public; imports for the server's operators), and a
+//! workspace's planned observations with their stored checks.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::types_satellites::{
+    CatalogImportQuery, CatalogSearchBody, CatalogSearchQuery, CatalogStatusBody, CreatePlanBody, FovCheckBody,
+    FovReportBody, ImportSummaryBody, PassesBody, PassesQuery, PlanBody, PlanList, PlanListQuery, UpdatePlanBody,
+};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use futures::StreamExt as _;
+use meridian_domain::{PageRequest, PlannedObservationId, ValidationError};
+use meridian_service::satellites::compute::{FovRequest, PassRequest};
+use meridian_service::satellites::{MAX_CATALOG_BYTES, parse_format};
+use meridian_service::{ServiceError, Services};
+use uuid::Uuid;
+
+/// Which catalog objects cross one or more fields of view in a window of at most 24 hours: entry and exit times,
+/// closest approach, angular speed, range, altitude, sunlit or in shadow, element age. Results in time order.
+#[utoipa::path(
+    tag = "satellites",
+    request_body = FovCheckBody,
+    responses(
+        (status = 200, body = FovReportBody),
+        (status = 409, description = "No catalog imported yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad site, field or window (the problem names the field)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Anonymous rate limit", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("api_key" = []), ("session" = []))
+)]
+#[post("/satellites/fov")]
+pub async fn check_fov(
+    _caller: Caller,
+    services: web::Data<Services>,
+    body: web::Json<FovCheckBody>,
+) -> Result<web::Json<FovReportBody>, ApiError> {
+    let body = body.into_inner();
+    let site = body.site.to_site().map_err(ServiceError::from)?;
+    let mut fields = Vec::with_capacity(body.fields.len());
+    for (i, f) in body.fields.iter().enumerate() {
+        let field = f.to_field().map_err(|e| ValidationError::new(format!("fields[{i}].{}", e.field), e.message))
+            .map_err(ServiceError::from)?;
+        fields.push(field);
+    }
+    let request = FovRequest::new(site, fields, body.start, body.end).map_err(ServiceError::from)?;
+    Ok(web::Json(services.satellite_fov_check(request).await?.into()))
+}
+
+/// Rises, culminations and sets of one object over a site above a minimum altitude (objects that never set, like
+/// geostationary ones in view, give one pass without rise or set).
+#[utoipa::path(
+    tag = "satellites",
+    params(PassesQuery),
+    responses(
+        (status = 200, body = PassesBody),
+        (status = 404, description = "No such object in the catalog", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No catalog imported yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("api_key" = []), ("session" = []))
+)]
+#[get("/satellites/passes")]
+pub async fn satellite_passes(
+    _caller: Caller,
+    services: web::Data<Services>,
+    query: web::Query<PassesQuery>,
+) -> Result<web::Json<PassesBody>, ApiError> {
+    let q = query.into_inner();
+    let site = meridian_service::satellites::compute::Site::from_degrees(q.latitude, q.longitude, q.elevation_m)
+        .map_err(ServiceError::from)?;
+    let request =
+        PassRequest::new(site, q.start, q.end, q.min_altitude_deg.unwrap_or(10.0)).map_err(ServiceError::from)?;
+    Ok(web::Json(services.satellite_passes(q.norad_id, request).await?.into()))
+}
+
+/// Catalog objects by NORAD number (exact) or name (contains, any case).
+#[utoipa::path(
+    tag = "satellites",
+    params(CatalogSearchQuery),
+    responses(
+        (status = 200, body = CatalogSearchBody),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("api_key" = []), ("session" = []))
+)]
+#[get("/satellites/catalog")]
+pub async fn search_catalog(
+    _caller: Caller,
+    services: web::Data<Services>,
+    query: web::Query<CatalogSearchQuery>,
+) -> Result<web::Json<CatalogSearchBody>, ApiError> {
+    let items = services.search_satellites(&query.q, query.limit.unwrap_or(20)).await?;
+    Ok(web::Json(CatalogSearchBody { items: items.into_iter().map(Into::into).collect() }))
+}
+
+/// The catalog's size, oldest and newest element epochs, and recent imports.
+#[utoipa::path(
+    tag = "satellites",
+    responses((status = 200, body = CatalogStatusBody), (status = 429, body = Problem, content_type = "application/problem+json")),
+    security((), ("api_key" = []), ("session" = []))
+)]
+#[get("/satellites/catalog/status")]
+pub async fn catalog_status(
+    _caller: Caller,
+    services: web::Data<Services>,
+) -> Result<web::Json<CatalogStatusBody>, ApiError> {
+    Ok(web::Json(services.satellite_catalog_status().await?.into()))
+}
+
+/// Import a catalog file (the request body: TLE, or OMM as JSON, CSV or XML; at most 128 MiB). Newer elements
+/// replace older ones per object; bad lines are reported with their number and reason. The server's operators
+/// only (listed in its configuration).
+#[utoipa::path(
+    tag = "satellites",
+    params(CatalogImportQuery),
+    request_body(content = String, content_type = "text/plain"),
+    responses(
+        (status = 201, body = ImportSummaryBody),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an operator", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing in the file reads (the first bad line is named)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+#[post("/satellites/catalog")]
+pub async fn import_catalog(
+    caller: Caller,
+    services: web::Data<Services>,
+    query: web::Query<CatalogImportQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let format = parse_format(query.format.as_deref()).map_err(ServiceError::from)?;
+    // Who may import is known before the body is read.
+    if caller.0.account().is_none() {
+        return Err(ServiceError::Unauthenticated.into());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, "bad_request", format!("reading the body: {e}"))
+        })?;
+        if body.len() + chunk.len() > MAX_CATALOG_BYTES {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("a catalog file may be at most {MAX_CATALOG_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(body)
+        .map_err(|_| ServiceError::from(ValidationError::new("catalog", "must be UTF-8 text")))?;
+    let source = query.source.clone().unwrap_or_else(|| "upload".to_owned());
+    let summary = services.import_satellite_catalog_as(&caller.0, text, format, &source).await?;
+    Ok(HttpResponse::Created().json(ImportSummaryBody::from(summary)))
+}
+
+// ---- Planned observations -------------------------------------------------------------------------------------
+
+/// A workspace's planned observations by start time.
+#[utoipa::path(
+    tag = "planning",
+    params(("slug" = String, Path, description = "The workspace's slug"), PlanListQuery),
+    responses(
+        (status = 200, body = PlanList),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[get("/workspaces/{slug}/planned-observations")]
+pub async fn list_plans(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    query: web::Query<PlanListQuery>,
+) -> Result<web::Json<PlanList>, ApiError> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref()).map_err(ServiceError::from)?;
+    Ok(web::Json(services.list_plans(&caller.0, &slug, query.upcoming, &page).await?.into()))
+}
+
+/// Plan an observation: a target (or coordinates), a telescope (its site is where the check looks from), a field
+/// and a window of at most 24 hours. The satellite check runs at once and is stored with the catalog it used.
+#[utoipa::path(
+    tag = "planning",
+    params(("slug" = String, Path, description = "The workspace's slug")),
+    request_body = CreatePlanBody,
+    responses(
+        (status = 201, body = PlanBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[post("/workspaces/{slug}/planned-observations")]
+pub async fn create_plan(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    body: web::Json<CreatePlanBody>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = services.create_plan(&caller.0, &slug, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(PlanBody::from(plan)))
+}
+
+/// One planned observation with its stored check.
+#[utoipa::path(
+    tag = "planning",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug"),
+        ("id" = Uuid, Path, description = "The plan's id"),
+    ),
+    responses((status = 200, body = PlanBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = []))
+)]
+#[get("/workspaces/{slug}/planned-observations/{id}")]
+pub async fn get_plan(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<web::Json<PlanBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    Ok(web::Json(services.get_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id)).await?.into()))
+}
+
+/// Change a plan; its check runs again.
+#[utoipa::path(
+    tag = "planning",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug"),
+        ("id" = Uuid, Path, description = "The plan's id"),
+    ),
+    request_body = UpdatePlanBody,
+    responses(
+        (status = 200, body = PlanBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[patch("/workspaces/{slug}/planned-observations/{id}")]
+pub async fn update_plan(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, Uuid)>,
+    body: web::Json<UpdatePlanBody>,
+) -> Result<web::Json<PlanBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    let plan =
+        services.update_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id), body.into_inner().into()).await?;
+    Ok(web::Json(plan.into()))
+}
+
+/// Run a plan's satellite check again with the catalog as it is now.
+#[utoipa::path(
+    tag = "planning",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug"),
+        ("id" = Uuid, Path, description = "The plan's id"),
+    ),
+    responses(
+        (status = 200, body = PlanBody),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[post("/workspaces/{slug}/planned-observations/{id}/check")]
+pub async fn recheck_plan(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<web::Json<PlanBody>, ApiError> {
+    let (slug, id) = path.into_inner();
+    Ok(web::Json(services.recheck_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id)).await?.into()))
+}
+
+/// Delete a plan.
+#[utoipa::path(
+    tag = "planning",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug"),
+        ("id" = Uuid, Path, description = "The plan's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = []))
+)]
+#[delete("/workspaces/{slug}/planned-observations/{id}")]
+pub async fn delete_plan(
+    caller: Caller,
+    services: web::Data<Services>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    services.delete_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
