@@ -34,6 +34,9 @@ enum Telescopes {
 enum Instruments {
     Table,
     Id,
+    /// An instrument's field of view, for the plans made with it.
+    FieldWidthArcmin,
+    FieldHeightArcmin,
 }
 
 #[derive(DeriveIden)]
@@ -118,6 +121,10 @@ fn set_null(
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column a statement: SQLite alters one thing at a time.
+        for col in [Instruments::FieldWidthArcmin, Instruments::FieldHeightArcmin] {
+            manager.alter_table(Table::alter().table(Instruments::Table).add_column(num_null(col)).to_owned()).await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -257,6 +264,9 @@ impl MigrationTrait for Migration {
             SatelliteImports::Table.into_iden(),
         ] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
+        for col in [Instruments::FieldWidthArcmin, Instruments::FieldHeightArcmin] {
+            manager.alter_table(Table::alter().table(Instruments::Table).drop_column(col).to_owned()).await?;
         }
         Ok(())
     }

@@ -226,6 +226,9 @@ pub struct InstrumentBody {
     pub detector: String,
     /// Arcseconds per pixel.
     pub pixel_scale_arcsec: Option<f64>,
+    /// The field of view, arcminutes (plans made with this instrument take it as their field).
+    pub field_width_arcmin: Option<f64>,
+    pub field_height_arcmin: Option<f64>,
     /// Filter names in wheel order.
     pub filters: Vec<String>,
     pub description: String,
@@ -243,6 +246,8 @@ impl From<InstrumentView> for InstrumentBody {
             name: i.name.to_string(),
             detector: i.detector.to_string(),
             pixel_scale_arcsec: i.pixel_scale_arcsec,
+            field_width_arcmin: i.field_arcmin.map(|f| f.0),
+            field_height_arcmin: i.field_arcmin.map(|f| f.1),
             filters: i.filters.into_iter().map(String::from).collect(),
             description: i.description.as_str().to_owned(),
             created_at: i.created_at,
@@ -261,6 +266,9 @@ pub struct CreateInstrumentBody {
     pub detector: Option<String>,
     /// Greater than 0.
     pub pixel_scale_arcsec: Option<f64>,
+    /// The field of view, arcminutes (both or neither; each at most 1200).
+    pub field_width_arcmin: Option<f64>,
+    pub field_height_arcmin: Option<f64>,
     /// Up to 50 distinct filter names.
     #[schema(example = json!(["g'", "r'", "i'"]))]
     pub filters: Option<Vec<String>>,
@@ -274,6 +282,8 @@ impl From<CreateInstrumentBody> for CreateInstrument {
             telescope_id: TelescopeId::from_uuid(b.telescope_id),
             detector: b.detector,
             pixel_scale_arcsec: b.pixel_scale_arcsec,
+            field_width_arcmin: b.field_width_arcmin,
+            field_height_arcmin: b.field_height_arcmin,
             filters: b.filters,
             description: b.description,
         }
@@ -289,6 +299,13 @@ pub struct UpdateInstrumentBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
     pub pixel_scale_arcsec: Option<Option<f64>>,
+    /// `null` for both clears the field of view.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub field_width_arcmin: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub field_height_arcmin: Option<Option<f64>>,
     pub filters: Option<Vec<String>>,
     pub description: Option<String>,
 }
@@ -300,6 +317,8 @@ impl From<UpdateInstrumentBody> for UpdateInstrument {
             telescope_id: b.telescope_id.map(TelescopeId::from_uuid),
             detector: b.detector,
             pixel_scale_arcsec: b.pixel_scale_arcsec,
+            field_width_arcmin: b.field_width_arcmin,
+            field_height_arcmin: b.field_height_arcmin,
             filters: b.filters,
             description: b.description,
         }

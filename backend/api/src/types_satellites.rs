@@ -117,6 +117,9 @@ pub struct FovCheckBody {
     pub fields: Vec<FieldInput>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Skip objects whose elements are more than this many days from the window (default 30, at most 365);
+    /// they are listed in `skipped` with code -1.
+    pub max_element_age_days: Option<f64>,
 }
 
 /// Passes of one object over a site.
@@ -518,7 +521,8 @@ pub struct CreatePlanBody {
     pub dec: Option<CoordinateInput>,
     pub telescope_id: Uuid,
     pub instrument_id: Option<Uuid>,
-    pub field: FieldShapeInput,
+    /// Defaults to the instrument's field of view.
+    pub field: Option<FieldShapeInput>,
     pub starts_at: DateTime<Utc>,
     /// At most 24 hours after `starts_at`.
     pub ends_at: DateTime<Utc>,
@@ -534,7 +538,7 @@ impl From<CreatePlanBody> for CreatePlan {
             dec: b.dec.map(Into::into),
             telescope_id: TelescopeId::from_uuid(b.telescope_id),
             instrument_id: b.instrument_id.map(InstrumentId::from_uuid),
-            field: b.field.into(),
+            field: b.field.map(Into::into),
             starts_at: b.starts_at,
             ends_at: b.ends_at,
             notes: b.notes,
@@ -766,7 +770,10 @@ pub struct PlanList {
 
 impl From<Page<PlanView>> for PlanList {
     fn from(p: Page<PlanView>) -> Self {
-        Self { items: p.items.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor.map(|c| c.as_str().to_owned()) }
+        Self {
+            items: p.items.into_iter().map(Into::into).collect(),
+            next_cursor: p.next_cursor.map(|c| c.as_str().to_owned()),
+        }
     }
 }
 

@@ -102,6 +102,8 @@ pub struct Instrument {
     pub detector: ShortText,
     /// Arcseconds per pixel on the sky.
     pub pixel_scale_arcsec: Option<f64>,
+    /// The field of view (width × height, arcminutes), when known: planned observations take it as their field.
+    pub field_arcmin: Option<(f64, f64)>,
     /// Filter names as written in the headers (`g'`, `Halpha`), in wheel order.
     pub filters: Vec<ShortText>,
     pub description: Description,

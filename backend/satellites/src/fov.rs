@@ -14,6 +14,12 @@ use crate::search::{Regions, Sample, Tracker, find_transitions, minimise};
 pub const MAX_WINDOW_HOURS: i64 = 24;
 /// Most fields one request may hold.
 pub const MAX_FIELDS: usize = 32;
+/// Elements further than this from the window (before or after) are skipped by default: SGP4's error grows by a
+/// few kilometres a day for low orbits, so after weeks a predicted crossing is fiction; and elements propagated
+/// years ahead (decaying orbits) cost the search far more than fresh ones.
+pub const DEFAULT_MAX_ELEMENT_AGE_DAYS: f64 = 30.0;
+/// The code of a [`PropagationFailure`] for elements too far from the window (SGP4's own codes are 1 to 6).
+pub const STALE_ELEMENTS_CODE: i32 = -1;
 
 /// A check: one site, one or more fields, one time window.
 #[derive(Debug, Clone)]
@@ -24,6 +30,7 @@ pub struct FovRequest {
     end: DateTime<Utc>,
     earth_orientation: EarthOrientation,
     annual_aberration: bool,
+    max_element_age_days: f64,
 }
 
 impl FovRequest {
@@ -42,7 +49,15 @@ impl FovRequest {
         for field in &fields {
             field.validate()?;
         }
-        Ok(Self { site, fields, start, end, earth_orientation: EarthOrientation::default(), annual_aberration: true })
+        Ok(Self {
+            site,
+            fields,
+            start,
+            end,
+            earth_orientation: EarthOrientation::default(),
+            annual_aberration: true,
+            max_element_age_days: DEFAULT_MAX_ELEMENT_AGE_DAYS,
+        })
     }
 
     #[must_use]
@@ -57,6 +72,15 @@ impl FovRequest {
     #[must_use]
     pub fn with_annual_aberration(mut self, apply: bool) -> Self {
         self.annual_aberration = apply;
+        self
+    }
+
+    /// Skip objects whose elements are more than `days` from the window (default
+    /// [`DEFAULT_MAX_ELEMENT_AGE_DAYS`]); they are reported in [`FovReport::skipped`] with
+    /// [`STALE_ELEMENTS_CODE`]. `f64::INFINITY` checks every object however old.
+    #[must_use]
+    pub fn with_max_element_age_days(mut self, days: f64) -> Self {
+        self.max_element_age_days = if days.is_nan() { DEFAULT_MAX_ELEMENT_AGE_DAYS } else { days.max(0.0) };
         self
     }
 
@@ -183,8 +207,14 @@ pub fn find_crossings(catalog: &Catalog, request: &FovRequest) -> FovReport {
     let regions = FieldRegions {
         fields: request.fields.iter().map(|f| PreparedField::new(f, &frame.gcrs_to_teme, frame.aberration)).collect(),
     };
-    let results: Vec<(Result<Vec<Crossing>, PropagationFailure>, u64)> =
-        catalog.objects().par_iter().map(|object| object_crossings(&frame, &regions, object)).collect();
+    let results: Vec<(Result<Vec<Crossing>, PropagationFailure>, u64)> = catalog
+        .objects()
+        .par_iter()
+        .map(|object| match stale(object, request) {
+            Some(failure) => (Err(failure), 0),
+            None => object_crossings(&frame, &regions, object),
+        })
+        .collect();
     let mut report = FovReport { crossings: Vec::new(), skipped: Vec::new(), stats: SearchStats::default() };
     for (result, propagations) in results {
         report.stats.objects += 1;
@@ -198,6 +228,29 @@ pub fn find_crossings(catalog: &Catalog, request: &FovRequest) -> FovReport {
         .crossings
         .sort_by(|a, b| a.entry.cmp(&b.entry).then(a.field.cmp(&b.field)).then(a.norad_id.cmp(&b.norad_id)));
     report
+}
+
+/// Why an object's elements are too far from the window to be worth checking, if they are.
+fn stale(object: &CatalogObject, request: &FovRequest) -> Option<PropagationFailure> {
+    let e = object.elements();
+    let days = |t: DateTime<Utc>| (t - e.epoch).num_milliseconds() as f64 / 86_400_000.0;
+    let distance = if e.epoch < request.start {
+        days(request.start)
+    } else if e.epoch > request.end {
+        -days(request.end)
+    } else {
+        0.0
+    };
+    (distance > request.max_element_age_days).then(|| PropagationFailure {
+        norad_id: e.norad_id,
+        name: e.name.clone(),
+        code: STALE_ELEMENTS_CODE,
+        reason: format!(
+            "elements are {distance:.1} days from the window (more than {:.0}): too old to predict",
+            request.max_element_age_days
+        ),
+        at: None,
+    })
 }
 
 fn object_crossings(

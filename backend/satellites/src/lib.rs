@@ -19,8 +19,8 @@ pub use earth::{EarthOrientation, Site, load_finals2000a};
 pub use elements::MeanElements;
 pub use field::{Field, FieldShape, MAX_FIELD_RADIUS_DEG};
 pub use fov::{
-    ClosestApproach, Crossing, FovReport, FovRequest, MAX_FIELDS, MAX_WINDOW_HOURS, SearchStats, SkyPoint,
-    find_crossings,
+    ClosestApproach, Crossing, DEFAULT_MAX_ELEMENT_AGE_DAYS, FovReport, FovRequest, MAX_FIELDS, MAX_WINDOW_HOURS,
+    STALE_ELEMENTS_CODE, SearchStats, SkyPoint, find_crossings,
 };
 pub use omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
 pub use passes::{Pass, PassPoint, PassRequest, find_passes};

@@ -82,3 +82,26 @@ MEAN_ANOMALY,NORAD_CAT_ID,BSTAR\nISS,1998-067A,2022-06-15T23:35:23.889696,15.500
     assert_eq!(parse_omm_csv(csv).expect("intact").0.len(), 1);
     assert_eq!(parse_omm_xml(xml).expect("intact").0.len(), 1);
 }
+
+/// Elements far from the window are skipped and reported (code -1), not propagated for years; with the limit
+/// lifted they are checked.
+#[test]
+fn stale_elements_are_skipped_and_reported() {
+    use meridian_domain::{Declination, RightAscension, SkyPosition};
+    use meridian_satellites::{Field, FovRequest, STALE_ELEMENTS_CODE, Site, find_crossings};
+    let text: String =
+        include_str!("data/catalog_stellarium_0.22.2.tle").lines().take(60).collect::<Vec<_>>().join("\n");
+    let catalog = Catalog::parse(&text, CatalogFormat::Tle).expect("catalog").catalog;
+    let site = Site::from_degrees(-30.0, -70.0, 2000.0).expect("site");
+    let center = SkyPosition::new(RightAscension::new(200.0).expect("ra"), Declination::new(-30.0).expect("dec"));
+    let field = Field::circle(center, 1.0).expect("field");
+    let start: chrono::DateTime<chrono::Utc> = "2022-09-30T03:00:00Z".parse().expect("time");
+    let request = FovRequest::new(site, vec![field], start, start + chrono::Duration::minutes(10)).expect("request");
+    let report = find_crossings(&catalog, &request);
+    assert_eq!(report.skipped.len(), catalog.len(), "June elements are more than 30 days before October");
+    assert!(report.skipped.iter().all(|s| s.code == STALE_ELEMENTS_CODE && s.reason.contains("days from the window")));
+    assert_eq!(report.stats.propagations, 0);
+    let lifted = find_crossings(&catalog, &request.with_max_element_age_days(f64::INFINITY));
+    assert!(lifted.skipped.iter().all(|s| s.code != STALE_ELEMENTS_CODE));
+    assert!(lifted.stats.propagations > 0);
+}

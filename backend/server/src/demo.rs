@@ -153,6 +153,9 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
                 telescope_id: reflector.telescope.id,
                 detector: Some("QHY600M, 9576 × 6388 px".into()),
                 pixel_scale_arcsec: Some(0.19),
+                // 9576 × 6388 px at 0.19″/px.
+                field_width_arcmin: Some(30.3),
+                field_height_arcmin: Some(20.2),
                 filters: Some(["B", "V", "R", "I", "Halpha"].map(String::from).to_vec()),
                 description: None,
             },

@@ -102,17 +102,15 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             use meridian_server::satellites_cli::{self as sat, SatellitesCommand};
             let config = load_with(cli.config.as_ref(), &Overrides::default())?;
             meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the runtime")?
-                .block_on(async {
+            tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
+                async {
                     match command {
                         SatellitesCommand::Fov(args) => sat::fov(args, &config).await,
                         SatellitesCommand::Passes(args) => sat::passes(args, &config).await,
                         SatellitesCommand::Import(args) => sat::import(args, &config).await,
                     }
-                })
+                },
+            )
         }
         Command::Demo(args) => {
             let config = load(cli.config.as_ref(), args)?;

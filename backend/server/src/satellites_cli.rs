@@ -6,8 +6,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use meridian_domain::{Declination, RightAscension, SkyPosition};
 use meridian_service::satellites::compute::{
-    Catalog, CatalogObject, EarthOrientation, Field, FovReport, FovRequest, Pass, PassRequest, Site,
-    find_crossings, find_passes, load_finals2000a,
+    Catalog, CatalogObject, EarthOrientation, Field, FovReport, FovRequest, Pass, PassRequest, Site, find_crossings,
+    find_passes, load_finals2000a,
 };
 use meridian_service::satellites::{CatalogEntry, LoadedCatalog, parse_format};
 use std::io::Write as _;
@@ -74,6 +74,9 @@ pub struct FovArgs {
     /// The position angle of the height axis, degrees from north through east.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub position_angle: f64,
+    /// Skip objects whose elements are more than this many days from the window (reported as skipped).
+    #[arg(long, default_value_t = meridian_service::satellites::compute::DEFAULT_MAX_ELEMENT_AGE_DAYS)]
+    pub max_element_age: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,18 +160,18 @@ fn millis(t: DateTime<Utc>) -> String {
 
 pub async fn fov(args: &FovArgs, config: &Config) -> anyhow::Result<()> {
     let (site, eo) = site(&args.site)?;
-    let center = SkyPosition::new(
-        RightAscension::new(args.ra).map_err(usage)?,
-        Declination::new(args.dec).map_err(usage)?,
-    );
+    let center =
+        SkyPosition::new(RightAscension::new(args.ra).map_err(usage)?, Declination::new(args.dec).map_err(usage)?);
     let field = match (args.radius, args.width, args.height) {
         (Some(r), _, _) => Field::circle(center, r),
         (None, Some(w), Some(h)) => Field::rectangle(center, w, h, args.position_angle),
         _ => return Err(UsageError("give --radius, or --width and --height".into()).into()),
     }
     .map_err(usage)?;
-    let request =
-        FovRequest::new(site, vec![field], args.site.start, args.site.end).map_err(usage)?.with_earth_orientation(eo);
+    let request = FovRequest::new(site, vec![field], args.site.start, args.site.end)
+        .map_err(usage)?
+        .with_earth_orientation(eo)
+        .with_max_element_age_days(args.max_element_age);
     let loaded = catalog(&args.site, config).await?;
     let report = tokio::task::spawn_blocking(move || find_crossings(&loaded.catalog, &request)).await?;
     print_fov(&report, args.site.json)
@@ -183,8 +186,8 @@ fn print_fov(report: &FovReport, json: bool) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "{:>6}  {:<24} {:<24} {:<24} {:>9} {:>8} {:>7}  {}",
-        "NORAD", "name", "entry (UTC)", "exit (UTC)", "sep (°)", "°/s", "alt (°)", "lit"
+        "{:>6}  {:<24} {:<24} {:<24} {:>9} {:>8} {:>7}  lit",
+        "NORAD", "name", "entry (UTC)", "exit (UTC)", "sep (°)", "°/s", "alt (°)"
     )?;
     for c in &report.crossings {
         writeln!(
@@ -226,10 +229,8 @@ pub async fn passes(args: &PassesArgs, config: &Config) -> anyhow::Result<()> {
     let loaded = catalog(&args.site, config).await?;
     let norad = args.norad;
     let (entry, passes) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let object: &CatalogObject = loaded
-            .catalog
-            .get(norad)
-            .ok_or_else(|| UsageError(format!("norad: no object {norad} in the catalog")))?;
+        let object: &CatalogObject =
+            loaded.catalog.get(norad).ok_or_else(|| UsageError(format!("norad: no object {norad} in the catalog")))?;
         let passes = find_passes(object, &request)
             .map_err(|f| UsageError(format!("norad: the object's elements cannot be propagated: {}", f.reason)))?;
         Ok((CatalogEntry::of(object, Utc::now()), passes))
@@ -241,7 +242,13 @@ pub async fn passes(args: &PassesArgs, config: &Config) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{} {} (elements {:.1} days old)", entry.norad_id, entry.name.unwrap_or_default(), entry.element_age_days)?;
+    writeln!(
+        out,
+        "{} {} (elements {:.1} days old)",
+        entry.norad_id,
+        entry.name.unwrap_or_default(),
+        entry.element_age_days
+    )?;
     let at = |p: Option<&meridian_service::satellites::compute::PassPoint>| match p {
         Some(p) => format!("{} az {:>5.1}", millis(p.time), p.azimuth_deg),
         None => "(before/after the window)".to_owned(),
@@ -281,7 +288,13 @@ pub async fn import(args: &ImportArgs, config: &Config) -> anyhow::Result<()> {
     writeln!(
         out,
         "imported {} ({}): {} object(s) read, {} added or updated, {} unchanged, {} line(s) rejected, {} failed",
-        summary.source, summary.format, summary.objects_read, summary.updated, summary.unchanged, summary.rejected, summary.failed
+        summary.source,
+        summary.format,
+        summary.objects_read,
+        summary.updated,
+        summary.unchanged,
+        summary.rejected,
+        summary.failed
     )?;
     for r in &summary.rejected_lines {
         writeln!(out, "  line {}: {}", r.line, r.reason)?;

@@ -63,6 +63,23 @@ fn description(s: Option<&str>) -> Result<Description, ValidationError> {
     Description::parse(s.unwrap_or_default())
 }
 
+/// Widest field of view an instrument may declare, arcminutes (a satellite check's field reaches 10 degrees from
+/// its centre).
+const MAX_FIELD_ARCMIN: f64 = 1200.0;
+
+/// Width and height of a field of view: both or neither, each positive and at most [`MAX_FIELD_ARCMIN`].
+fn field_arcmin(width: Option<f64>, height: Option<f64>) -> Result<Option<(f64, f64)>, ValidationError> {
+    match (width, height) {
+        (None, None) => Ok(None),
+        (Some(w), Some(h)) => Ok(Some((
+            measure("field_width_arcmin", w, MAX_FIELD_ARCMIN, false)?,
+            measure("field_height_arcmin", h, MAX_FIELD_ARCMIN, false)?,
+        ))),
+        (Some(_), None) => Err(ValidationError::new("field_height_arcmin", "give the field's height with its width")),
+        (None, Some(_)) => Err(ValidationError::new("field_width_arcmin", "give the field's width with its height")),
+    }
+}
+
 /// Filter names: each a non-empty short line, at most [`MAX_FILTERS`], duplicates (after trimming) refused since a
 /// wheel position is named once.
 pub(crate) fn parse_filters(items: &[String]) -> Result<Vec<ShortText>, ValidationError> {
@@ -146,6 +163,11 @@ pub struct CreateInstrument {
     pub detector: Option<String>,
     #[serde(default)]
     pub pixel_scale_arcsec: Option<f64>,
+    /// Width and height of the field of view, arcminutes (both or neither).
+    #[serde(default)]
+    pub field_width_arcmin: Option<f64>,
+    #[serde(default)]
+    pub field_height_arcmin: Option<f64>,
     #[serde(default)]
     pub filters: Option<Vec<String>>,
     #[serde(default)]
@@ -160,6 +182,11 @@ pub struct UpdateInstrument {
     pub detector: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub pixel_scale_arcsec: Option<Option<f64>>,
+    /// `Some(None)` clears the field of view (give both or neither).
+    #[serde(default, deserialize_with = "nullable")]
+    pub field_width_arcmin: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub field_height_arcmin: Option<Option<f64>>,
     pub filters: Option<Vec<String>>,
     pub description: Option<String>,
 }
@@ -443,11 +470,19 @@ impl Services {
         let detector =
             ShortText::parse(input.detector.as_deref().unwrap_or_default()).map_err(|e| e.for_field("detector"))?;
         let pixel_scale_arcsec = measure_opt("pixel_scale_arcsec", input.pixel_scale_arcsec, MAX_PIXEL_SCALE)?;
+        let field_arcmin = field_arcmin(input.field_width_arcmin, input.field_height_arcmin)?;
         let filters = parse_filters(input.filters.as_deref().unwrap_or_default())?;
         let description = description(input.description.as_deref())?;
         let telescope = self.referenced_telescope(ws, input.telescope_id).await?;
-        let fields =
-            InstrumentFields { telescope_id: telescope.id, name, detector, pixel_scale_arcsec, filters, description };
+        let fields = InstrumentFields {
+            telescope_id: telescope.id,
+            name,
+            detector,
+            pixel_scale_arcsec,
+            field_arcmin,
+            filters,
+            description,
+        };
         let instrument = instruments::insert(self.db(), ws, &fields, crate::now()).await?;
         Ok(InstrumentView { instrument, telescope_name: telescope.name })
     }
@@ -472,6 +507,12 @@ impl Services {
         }
         if let Some(v) = input.pixel_scale_arcsec {
             f.pixel_scale_arcsec = measure_opt("pixel_scale_arcsec", v, MAX_PIXEL_SCALE)?;
+        }
+        if input.field_width_arcmin.is_some() || input.field_height_arcmin.is_some() {
+            let current = f.field_arcmin;
+            let w = input.field_width_arcmin.unwrap_or(current.map(|c| c.0));
+            let h = input.field_height_arcmin.unwrap_or(current.map(|c| c.1));
+            f.field_arcmin = field_arcmin(w, h)?;
         }
         if let Some(v) = input.filters {
             f.filters = parse_filters(&v)?;

@@ -84,7 +84,9 @@ impl Services {
         let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
         let jobs = jobs::JobQueue::new(&db);
-        Ok(Self { inner: Arc::new(Inner { db, config, limiter, hasher, storage: None, jobs, satellites: Default::default() }) })
+        Ok(Self {
+            inner: Arc::new(Inner { db, config, limiter, hasher, storage: None, jobs, satellites: Default::default() }),
+        })
     }
 
     /// The same services with data files kept in `storage`. Call it right after [`Services::new`], before the

@@ -34,7 +34,9 @@ pub struct CreatePlan {
     pub telescope_id: TelescopeId,
     #[serde(default)]
     pub instrument_id: Option<InstrumentId>,
-    pub field: FieldOfView,
+    /// Defaults to the instrument's field of view (a rectangle, height to the north).
+    #[serde(default)]
+    pub field: Option<FieldOfView>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     #[serde(default)]
@@ -119,6 +121,17 @@ impl Services {
         Ok(())
     }
 
+    /// An instrument's field of view as a plan's field (a rectangle with its height to the north).
+    async fn instrument_field(&self, ws: WorkspaceId, id: InstrumentId) -> ServiceResult<FieldOfView> {
+        let instrument = instruments::find(self.db(), ws, id)
+            .await?
+            .ok_or_else(|| ValidationError::new("instrument_id", "no instrument with this id in this workspace"))?;
+        let (w, h) = instrument.field_arcmin.ok_or_else(|| {
+            ValidationError::new("field", "this instrument has no field of view recorded; give the field")
+        })?;
+        Ok(FieldOfView::Rectangle { width_deg: w / 60.0, height_deg: h / 60.0, position_angle_deg: 0.0 })
+    }
+
     async fn target_position(&self, ws: WorkspaceId, id: TargetId) -> ServiceResult<(Name, SkyPosition)> {
         let t = targets::find(self.db(), ws, id)
             .await?
@@ -175,13 +188,20 @@ impl Services {
             (None, Some(t)) => t,
             (None, None) => Name::parse(&format!("{:.4} {:+.4}", position.ra.degrees(), position.dec.degrees()))?,
         };
+        let field = match (input.field, input.instrument_id) {
+            (Some(f), _) => f,
+            (None, Some(i)) => self.instrument_field(ws, i).await?,
+            (None, None) => {
+                return Err(ValidationError::new("field", "give a field, or an instrument with a field of view").into());
+            }
+        };
         let fields = PlanFields {
             name,
             target_id: input.target_id,
             position,
             telescope_id: input.telescope_id,
             instrument_id: input.instrument_id,
-            field: input.field,
+            field,
             starts_at: input.starts_at,
             ends_at: input.ends_at,
             notes: Description::parse(input.notes.as_deref().unwrap_or_default())?,

@@ -10,8 +10,8 @@ use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
 use meridian_domain::ValidationError;
 use meridian_satellites::{
-    Catalog, CatalogError, CatalogFormat, CatalogObject, EarthOrientation, FovReport, FovRequest, MeanElements,
-    Pass, PassRequest, PropagationFailure, Rejected,
+    Catalog, CatalogError, CatalogFormat, CatalogObject, EarthOrientation, FovReport, FovRequest, MeanElements, Pass,
+    PassRequest, PropagationFailure, Rejected,
 };
 use meridian_store::satellites::{self as store, ImportRecord, ObjectRow};
 use serde::Serialize;
@@ -364,7 +364,10 @@ impl Services {
         if record.updated > 0
             && let Err(e) = self
                 .jobs()
-                .push(Job::RecheckPlans, PushOptions { unique_key: Some(format!("recheck_plans@{}", record.id)), ..PushOptions::default() })
+                .push(
+                    Job::RecheckPlans,
+                    PushOptions { unique_key: Some(format!("recheck_plans@{}", record.id)), ..PushOptions::default() },
+                )
                 .await
         {
             tracing::warn!(error = %e, "could not queue the plans' recheck");
@@ -422,9 +425,10 @@ impl Services {
         let request = request.with_earth_orientation(self.satellite_config().earth_orientation);
         let _permit = self.inner.satellites.gate.acquire().await.map_err(ServiceError::internal)?;
         let info = catalog.info();
-        let report = tokio::task::spawn_blocking(move || meridian_satellites::find_crossings(&catalog.catalog, &request))
-            .await
-            .map_err(ServiceError::internal)?;
+        let report =
+            tokio::task::spawn_blocking(move || meridian_satellites::find_crossings(&catalog.catalog, &request))
+                .await
+                .map_err(ServiceError::internal)?;
         Ok(FovCheck { report, catalog: info })
     }
 

@@ -19,6 +19,7 @@ pub(crate) fn to_domain(m: instruments::Model) -> StoreResult<Instrument> {
         name: Name::parse(&m.name)?,
         detector: ShortText::parse(&m.detector)?,
         pixel_scale_arcsec: m.pixel_scale_arcsec,
+        field_arcmin: m.field_width_arcmin.zip(m.field_height_arcmin),
         filters: crate::read_json_list("filters", &m.filters)?
             .iter()
             .map(|f| ShortText::parse(f))
@@ -36,6 +37,7 @@ pub struct InstrumentFields {
     pub name: Name,
     pub detector: ShortText,
     pub pixel_scale_arcsec: Option<f64>,
+    pub field_arcmin: Option<(f64, f64)>,
     pub filters: Vec<ShortText>,
     pub description: Description,
 }
@@ -47,6 +49,7 @@ impl From<&Instrument> for InstrumentFields {
             name: i.name.clone(),
             detector: i.detector.clone(),
             pixel_scale_arcsec: i.pixel_scale_arcsec,
+            field_arcmin: i.field_arcmin,
             filters: i.filters.clone(),
             description: i.description.clone(),
         }
@@ -71,6 +74,8 @@ pub async fn insert(
         name: Set(f.name.as_str().to_owned()),
         detector: Set(f.detector.as_str().to_owned()),
         pixel_scale_arcsec: Set(f.pixel_scale_arcsec),
+        field_width_arcmin: Set(f.field_arcmin.map(|a| a.0)),
+        field_height_arcmin: Set(f.field_arcmin.map(|a| a.1)),
         filters: Set(filters_json(f)),
         description: Set(f.description.as_str().to_owned()),
         created_at: Set(crate::ts(now)),
@@ -136,6 +141,8 @@ pub async fn update(
         .col_expr(instruments::Column::Name, Expr::value(f.name.as_str()))
         .col_expr(instruments::Column::Detector, Expr::value(f.detector.as_str()))
         .col_expr(instruments::Column::PixelScaleArcsec, Expr::value(f.pixel_scale_arcsec))
+        .col_expr(instruments::Column::FieldWidthArcmin, Expr::value(f.field_arcmin.map(|a| a.0)))
+        .col_expr(instruments::Column::FieldHeightArcmin, Expr::value(f.field_arcmin.map(|a| a.1)))
         .col_expr(instruments::Column::Filters, Expr::value(filters_json(f)))
         .col_expr(instruments::Column::Description, Expr::value(f.description.as_str()))
         .col_expr(instruments::Column::UpdatedAt, Expr::value(crate::ts(now)))

@@ -10,8 +10,7 @@ use meridian_domain::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 fn corrupt(field: &str) -> StoreError {
@@ -210,10 +209,8 @@ pub async fn update(
     fields: &PlanFields,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let Some(existing) = po::Entity::find_by_id(id.as_uuid())
-        .filter(po::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
+    let Some(existing) =
+        po::Entity::find_by_id(id.as_uuid()).filter(po::Column::WorkspaceId.eq(workspace.as_uuid())).one(conn).await?
     else {
         return Ok(false);
     };
@@ -250,7 +247,11 @@ pub async fn store_check(
     Ok(res.rows_affected == 1)
 }
 
-pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: PlannedObservationId) -> StoreResult<bool> {
+pub async fn delete(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    id: PlannedObservationId,
+) -> StoreResult<bool> {
     let res = po::Entity::delete_many()
         .filter(po::Column::Id.eq(id.as_uuid()))
         .filter(po::Column::WorkspaceId.eq(workspace.as_uuid()))

@@ -39,11 +39,20 @@ pub async fn check_fov(
     let site = body.site.to_site().map_err(ServiceError::from)?;
     let mut fields = Vec::with_capacity(body.fields.len());
     for (i, f) in body.fields.iter().enumerate() {
-        let field = f.to_field().map_err(|e| ValidationError::new(format!("fields[{i}].{}", e.field), e.message))
+        let field = f
+            .to_field()
+            .map_err(|e| ValidationError::new(format!("fields[{i}].{}", e.field), e.message))
             .map_err(ServiceError::from)?;
         fields.push(field);
     }
-    let request = FovRequest::new(site, fields, body.start, body.end).map_err(ServiceError::from)?;
+    let mut request = FovRequest::new(site, fields, body.start, body.end).map_err(ServiceError::from)?;
+    if let Some(days) = body.max_element_age_days {
+        if !(days > 0.0 && days <= 365.0) {
+            let e = ValidationError::new("max_element_age_days", "must be more than 0 and at most 365");
+            return Err(ServiceError::from(e).into());
+        }
+        request = request.with_max_element_age_days(days);
+    }
     Ok(web::Json(services.satellite_fov_check(request).await?.into()))
 }
 

@@ -122,9 +122,13 @@ async fn catalog_search_by_name_and_number() {
     assert!(r.body["items"][0]["period_minutes"].as_f64().is_some_and(|p| (90.0..95.0).contains(&p)));
     let r = anon.get("/api/v1/satellites/catalog?q=starlink&limit=5").await;
     assert_eq!(r.body["items"].as_array().map(Vec::len), Some(5), "{}", r.body);
-    assert!(r.body["items"].as_array().into_iter().flatten().all(|i| i["name"]
-        .as_str()
-        .is_some_and(|n| n.to_lowercase().contains("starlink"))));
+    assert!(
+        r.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|i| i["name"].as_str().is_some_and(|n| n.to_lowercase().contains("starlink")))
+    );
     let r = anon.get("/api/v1/satellites/catalog?q=%20").await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "q");
@@ -195,7 +199,8 @@ async fn fov_check_matches_the_independent_reference() {
             .iter()
             .find(|g| g["norad_id"] == w["norad_id"] && g["field"] == w["field"])
             .unwrap_or_else(|| panic!("missing crossing {w}"));
-        let (ge, gx) = (secs(g["entry"].as_str().expect("entry")) - start, secs(g["exit"].as_str().expect("exit")) - start);
+        let (ge, gx) =
+            (secs(g["entry"].as_str().expect("entry")) - start, secs(g["exit"].as_str().expect("exit")) - start);
         assert!((ge - we).abs() < 0.5 && (gx - wx).abs() < 0.5, "{g} vs {w}");
         let sep = g["closest_approach"]["separation_deg"].as_f64().expect("sep");
         assert!((sep - w["closest_separation_deg"].as_f64().expect("sep")).abs() < 0.005, "{g} vs {w}");
@@ -310,7 +315,11 @@ async fn passes_of_the_iss_and_a_geostationary_satellite() {
 
 #[actix_web::test]
 async fn public_checks_are_rate_limited_for_anonymous_callers() {
-    let app = TestApp::with_limits(test_service_config(), meridian_api::PublicRateLimit::every(3, std::time::Duration::from_secs(3600))).await;
+    let app = TestApp::with_limits(
+        test_service_config(),
+        meridian_api::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
+    )
+    .await;
     let mut anon = app.client();
     for _ in 0..3 {
         assert_eq!(anon.get("/api/v1/satellites/catalog/status").await.status.as_u16(), 200);
@@ -363,7 +372,9 @@ async fn planned_observations_store_their_check_and_follow_the_catalog() {
     // The operator imports the catalog: the recheck job runs every plan not yet over... this one is in 2022, so
     // it is over; a recheck on request brings it up to date.
     let mut op = imported(&app).await;
-    let r = owner.request(Method::POST, &format!("/api/v1/workspaces/pachon/planned-observations/{id}/check"), None, None).await;
+    let r = owner
+        .request(Method::POST, &format!("/api/v1/workspaces/pachon/planned-observations/{id}/check"), None, None)
+        .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.body);
     assert_eq!(r.body["check"]["status"], "done", "{}", r.body);
     let revision = r.body["check"]["catalog_revision"].as_str().expect("revision").to_owned();
@@ -428,7 +439,10 @@ async fn planned_observations_store_their_check_and_follow_the_catalog() {
 
     // Changing the window reruns the check; bad changes name the field.
     let r = owner
-        .patch(&format!("/api/v1/workspaces/pachon/planned-observations/{id}"), json!({"ends_at": "2022-06-17T03:10:00Z"}))
+        .patch(
+            &format!("/api/v1/workspaces/pachon/planned-observations/{id}"),
+            json!({"ends_at": "2022-06-17T03:10:00Z"}),
+        )
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.body);
     assert_eq!(r.body["check"]["status"], "done");
@@ -448,6 +462,62 @@ async fn planned_observations_store_their_check_and_follow_the_catalog() {
     let r = owner.delete(&format!("/api/v1/workspaces/pachon/planned-observations/{id}")).await;
     assert_eq!(r.status.as_u16(), 204);
     owner.get(&format!("/api/v1/workspaces/pachon/planned-observations/{id}")).await.assert_problem(404, "not_found");
+}
+
+/// An instrument's field of view (both sides or neither) becomes the field of a plan that names the instrument
+/// and no field.
+#[actix_web::test]
+async fn plans_take_the_instruments_field_of_view() {
+    let app = app().await;
+    let (mut owner, _site, telescope_id, target_id) = plan_setup(&app).await;
+    let r = owner
+        .post(
+            "/api/v1/workspaces/pachon/instruments",
+            json!({"name": "Wide", "telescope_id": telescope_id, "field_width_arcmin": 90.0}),
+        )
+        .await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "field_height_arcmin");
+    let r = owner
+        .post(
+            "/api/v1/workspaces/pachon/instruments",
+            json!({"name": "Wide", "telescope_id": telescope_id, "field_width_arcmin": 90.0, "field_height_arcmin": 60.0}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    assert_eq!(
+        (r.body["field_width_arcmin"].as_f64(), r.body["field_height_arcmin"].as_f64()),
+        (Some(90.0), Some(60.0))
+    );
+    let wide = r.body["id"].as_str().expect("id").to_owned();
+    let r = owner
+        .post("/api/v1/workspaces/pachon/instruments", json!({"name": "Bare", "telescope_id": telescope_id}))
+        .await;
+    let bare = r.body["id"].as_str().expect("id").to_owned();
+
+    let plan = |instrument: &str| {
+        json!({"target_id": target_id, "telescope_id": telescope_id, "instrument_id": instrument,
+               "starts_at": "2022-06-17T03:00:00Z", "ends_at": "2022-06-17T03:20:00Z"})
+    };
+    let r = owner.post("/api/v1/workspaces/pachon/planned-observations", plan(&wide)).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    assert_eq!(
+        r.body["field"],
+        json!({"shape": "rectangle", "width_deg": 1.5, "height_deg": 1.0, "position_angle_deg": 0.0})
+    );
+    let r = owner.post("/api/v1/workspaces/pachon/planned-observations", plan(&bare)).await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "field");
+
+    // Changing one side keeps the other; null for both clears it.
+    let path = format!("/api/v1/workspaces/pachon/instruments/{wide}");
+    let r = owner.patch(&path, json!({"field_height_arcmin": 30.0})).await;
+    assert_eq!(
+        (r.body["field_width_arcmin"].as_f64(), r.body["field_height_arcmin"].as_f64()),
+        (Some(90.0), Some(30.0))
+    );
+    let r = owner.patch(&path, json!({"field_width_arcmin": null, "field_height_arcmin": null})).await;
+    assert!(r.body["field_width_arcmin"].is_null() && r.body["field_height_arcmin"].is_null(), "{}", r.body);
 }
 
 #[actix_web::test]
@@ -551,7 +621,9 @@ fn command_line_fov_with_a_file_and_with_the_stored_catalog() {
         .as_array()
         .expect("crossings")
         .iter()
-        .filter(|c| c["field"] == 0 && c["exit_s"].as_f64().expect("exit") - c["entry_s"].as_f64().expect("entry") >= 0.1)
+        .filter(|c| {
+            c["field"] == 0 && c["exit_s"].as_f64().expect("exit") - c["entry_s"].as_f64().expect("entry") >= 0.1
+        })
         .collect();
     let got = from_file["crossings"].as_array().expect("crossings");
     assert!(!want.is_empty());
@@ -560,9 +632,17 @@ fn command_line_fov_with_a_file_and_with_the_stored_catalog() {
         let g = got.iter().find(|g| g["norad_id"] == w["norad_id"]).unwrap_or_else(|| panic!("missing {w}"));
         let entry = secs(g["entry"].as_str().expect("entry")) - start;
         assert!((entry - w["entry_s"].as_f64().expect("entry")).abs() < 0.5, "{g} vs {w}");
-        for key in ["closest_approach", "angular_speed_deg_per_s", "sunlit_at_closest", "sun_altitude_deg",
-            "element_age_days", "in_field_at_start", "in_field_at_end", "name", "exit"]
-        {
+        for key in [
+            "closest_approach",
+            "angular_speed_deg_per_s",
+            "sunlit_at_closest",
+            "sun_altitude_deg",
+            "element_age_days",
+            "in_field_at_start",
+            "in_field_at_end",
+            "name",
+            "exit",
+        ] {
             assert!(!g[key].is_null(), "{key} missing in {g}");
         }
         assert!(g["entry"].as_str().is_some_and(|s| s.ends_with('Z') && s.contains('.')));
@@ -588,9 +668,27 @@ fn command_line_fov_with_a_file_and_with_the_stored_catalog() {
 fn command_line_passes_and_bad_input() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = meridian(
-        &["satellites", "passes", "--catalog", CATALOG, "--norad", "25544", "--lat", "28.76", "--lon", "-17.88",
-          "--elevation", "2396", "--start", "2022-06-17T00:00:00Z", "--end", "2022-06-18T00:00:00Z",
-          "--min-altitude", "10", "--json"],
+        &[
+            "satellites",
+            "passes",
+            "--catalog",
+            CATALOG,
+            "--norad",
+            "25544",
+            "--lat",
+            "28.76",
+            "--lon",
+            "-17.88",
+            "--elevation",
+            "2396",
+            "--start",
+            "2022-06-17T00:00:00Z",
+            "--end",
+            "2022-06-18T00:00:00Z",
+            "--min-altitude",
+            "10",
+            "--json",
+        ],
         dir.path(),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -601,7 +699,23 @@ fn command_line_passes_and_bad_input() {
     for (args, field) in [
         (vec!["--lat", "95", "--lon", "0", "--ra", "10", "--dec", "0", "--radius", "1"], "latitude"),
         (vec!["--lat", "10", "--lon", "0", "--ra", "10", "--dec", "0", "--radius", "0"], "radius"),
-        (vec!["--lat", "10", "--lon", "0", "--ra", "10", "--dec", "0", "--radius", "1", "--end", "2022-06-16T00:00:00Z"], "end"),
+        (
+            vec![
+                "--lat",
+                "10",
+                "--lon",
+                "0",
+                "--ra",
+                "10",
+                "--dec",
+                "0",
+                "--radius",
+                "1",
+                "--end",
+                "2022-06-16T00:00:00Z",
+            ],
+            "end",
+        ),
     ] {
         let mut all = vec!["satellites", "fov", "--catalog", CATALOG, "--start", "2022-06-17T00:00:00Z"];
         if !args.contains(&"--end") {
@@ -617,8 +731,26 @@ fn command_line_passes_and_bad_input() {
     let bad = dir.path().join("bad.tle");
     std::fs::write(&bad, "1 25544U 98067A   22167.98291539  .00007389  00000+0  13721-3 0  9990\n").expect("write");
     let out = meridian(
-        &["satellites", "fov", "--catalog", bad.to_str().expect("path"), "--lat", "10", "--lon", "0", "--ra", "1",
-          "--dec", "1", "--radius", "1", "--start", "2022-06-17T00:00:00Z", "--end", "2022-06-17T01:00:00Z"],
+        &[
+            "satellites",
+            "fov",
+            "--catalog",
+            bad.to_str().expect("path"),
+            "--lat",
+            "10",
+            "--lon",
+            "0",
+            "--ra",
+            "1",
+            "--dec",
+            "1",
+            "--radius",
+            "1",
+            "--start",
+            "2022-06-17T00:00:00Z",
+            "--end",
+            "2022-06-17T01:00:00Z",
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
@@ -627,7 +759,14 @@ fn command_line_passes_and_bad_input() {
 // ---- Authorization matrix -----------------------------------------------------------------------------------------
 
 /// A site and telescope (and, with `plan`, a plan on it) made by the owner; the call goes to `suffix`.
-fn plan_call<'a>(o: &'a mut Client, slug: &'a str, n: u32, suffix: &'static str, body: Option<Value>, plan: bool) -> LocalBoxFuture<'a, Call> {
+fn plan_call<'a>(
+    o: &'a mut Client,
+    slug: &'a str,
+    n: u32,
+    suffix: &'static str,
+    body: Option<Value>,
+    plan: bool,
+) -> LocalBoxFuture<'a, Call> {
     Box::pin(async move {
         let site_id = site(o, slug, &format!("Plan site {n}")).await;
         let telescope_id = telescope(o, slug, &site_id, &format!("Plan scope {n}")).await;
@@ -700,3 +839,152 @@ pub const MATRIX: &[Route] = &[
         success: 204,
     },
 ];
+
+// ---- Pages ------------------------------------------------------------------------------------------------------
+
+fn page_text(r: &Reply) -> String {
+    String::from_utf8_lossy(&r.raw).into_owned()
+}
+
+fn form_body(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&").into_bytes()
+}
+
+/// The public check page: a form for anyone, and for a check the sky chart with one track per crossing, the
+/// table, and the catalog's age; bad input is explained, not a 500.
+#[actix_web::test]
+async fn the_public_check_page_draws_the_field_and_its_crossings() {
+    let app = app().await;
+    imported(&app).await;
+    let mut anon = app.client();
+    let r = anon.get("/satellites").await;
+    assert_eq!(r.status.as_u16(), 200);
+    let page = page_text(&r);
+    assert!(page.contains("id=\"satellite-check\"") && !page.contains("id=\"skychart\""), "{page}");
+
+    let query = "lat=-30.2407&lon=-70.7366&elevation=2715&ra=242.1743&dec=-28.2117&radius=2\
+        &start=2022-06-17T03:00:00Z&end=2022-06-17T03:20:00Z";
+    let api = anon
+        .post(
+            "/api/v1/satellites/fov",
+            json!({"site": {"latitude": -30.2407, "longitude": -70.7366, "elevation_m": 2715.0},
+                   "fields": [{"ra": 242.1743, "dec": -28.2117, "shape": "circle", "radius_deg": 2.0}],
+                   "start": "2022-06-17T03:00:00Z", "end": "2022-06-17T03:20:00Z"}),
+        )
+        .await;
+    let crossings = api.body["crossings"].as_array().expect("crossings").clone();
+    assert!(!crossings.is_empty());
+    let page = page_text(&anon.get(&format!("/satellites?{query}")).await);
+    assert!(page.contains("id=\"skychart\"") && page.contains("id=\"crossings\""), "{page}");
+    assert!(page.contains(&format!("{} crossing", crossings.len())), "{page}");
+    assert_eq!(page.matches("<g class=\"crossing\">").count(), crossings.len(), "one track per crossing");
+    for c in &crossings {
+        assert!(page.contains(&format!("<td class=\"num\">{}</td>", c["norad_id"])), "{c} in {page}");
+    }
+    let lit = crossings.iter().filter(|c| c["sunlit_at_entry"] == true).count();
+    assert_eq!(page.matches("class=\"track sunlit\" x1").count(), lit, "first halves coloured by sunlight at entry");
+    assert!(page.contains("5018 objects; elements from 2022-05-20"), "the catalog's age: {page}");
+    assert!(page.contains("value=\"242.1743\""), "the form keeps the query: {page}");
+
+    let page = page_text(&anon.get(&format!("/satellites?{}", query.replace("lat=-30.2407", "lat=95"))).await);
+    assert!(page.contains("id=\"check-error\"") && page.contains("latitude"), "{page}");
+}
+
+#[actix_web::test]
+async fn plan_pages_list_plans_show_the_check_and_act_only_with_the_csrf_token() {
+    let app = app().await;
+    imported(&app).await;
+    let (mut owner, _site, telescope_id, target_id) = plan_setup(&app).await;
+    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let fields = |t: &str| {
+        form_body(&[
+            ("csrf_token", t),
+            ("slug", "pachon"),
+            ("name", ""),
+            ("target_id", &target_id),
+            ("ra", ""),
+            ("dec", ""),
+            ("telescope_id", &telescope_id),
+            ("radius", "2"),
+            ("width", ""),
+            ("height", ""),
+            ("position_angle", ""),
+            ("starts_at", "2022-06-17T03:00"),
+            ("ends_at", "2022-06-17T03:20"),
+        ])
+    };
+    let form = Some("application/x-www-form-urlencoded");
+    let r = owner.request(Method::POST, "/fn/create_plan", Some(fields("forged")), form).await;
+    assert!(!r.status.is_success() || page_text(&r).contains("expired"), "{}", page_text(&r));
+    let list = owner.get("/api/v1/workspaces/pachon/planned-observations").await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(0), "nothing made with a forged token");
+
+    let r = owner.request(Method::POST, "/fn/create_plan", Some(fields(&token)), form).await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{}", page_text(&r));
+    let list = owner.get("/api/v1/workspaces/pachon/planned-observations").await;
+    let plan = &list.body["items"][0];
+    assert_eq!(plan["name"], "Field A", "{}", list.body);
+    assert_eq!(plan["check"]["status"], "done");
+    let id = plan["id"].as_str().expect("id").to_owned();
+    let n = plan["check"]["crossings"].as_array().map(Vec::len).expect("crossings");
+
+    let page = page_text(&owner.get("/w/pachon/plans").await);
+    assert!(page.contains(&format!("/w/pachon/plans/{id}")) && page.contains("id=\"plan-form\""), "{page}");
+    assert!(page.contains(&format!("{n} crossing")), "{page}");
+    let page = page_text(&owner.get(&format!("/w/pachon/plans/{id}")).await);
+    assert!(page.contains("id=\"skychart\"") && page.contains("recheck-form"), "{page}");
+    assert_eq!(page.matches("<g class=\"crossing\">").count(), n);
+    assert!(page.contains("Catalog: elements from 2022-05-20"), "{page}");
+
+    // Visitors and outsiders see nothing of it.
+    let r = app.client().get(&format!("/w/pachon/plans/{id}")).await;
+    assert_eq!(r.status.as_u16(), 404);
+    assert!(!page_text(&r).contains("skychart"));
+}
+
+/// A one-file HTTP server on loopback: answers every request with `body` (a real socket, so the fetch goes through
+/// reqwest's whole stack). Returns its URL.
+fn serve_once_per_request(body: Vec<u8>) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0_u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes()).and_then(|()| s.write_all(&body));
+        }
+    });
+    format!("http://{addr}/gp.php?GROUP=active&FORMAT=tle")
+}
+
+/// With a catalog URL configured, the `FetchCatalog` job reads it over HTTP and imports it like a file.
+#[actix_web::test]
+async fn the_scheduled_fetch_imports_the_configured_url() {
+    let url = serve_once_per_request(catalog_text());
+    let app = TestApp::with_config(ServiceConfig {
+        satellites: SatelliteConfig { catalog_url: Some(url.clone()), ..SatelliteConfig::default() },
+        ..test_service_config()
+    })
+    .await;
+    use meridian_service::jobs::{Job, PushOptions};
+    app.services.jobs().push(Job::FetchCatalog, PushOptions::default()).await.expect("queued");
+    app.run_jobs().await;
+    let s = app.client().get("/api/v1/satellites/catalog/status").await;
+    assert_eq!(s.body["catalog"]["objects"], 5018, "{}", s.body);
+    assert_eq!(s.body["recent_imports"][0]["source"], url.as_str());
+    assert_eq!(s.body["recent_imports"][0]["imported_by"], "scheduled fetch");
+}

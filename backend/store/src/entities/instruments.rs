@@ -15,6 +15,10 @@ pub struct Model {
     pub detector: String,
     #[sea_orm(column_type = "Double", nullable)]
     pub pixel_scale_arcsec: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub field_width_arcmin: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub field_height_arcmin: Option<f64>,
     #[sea_orm(column_type = "Text")]
     pub filters: String,
     #[sea_orm(column_type = "Text")]

@@ -37,6 +37,9 @@ pub struct InstrumentInfo {
     pub telescope_name: String,
     pub detector: String,
     pub pixel_scale_arcsec: Option<f64>,
+    /// Field of view, arcminutes.
+    pub field_width_arcmin: Option<f64>,
+    pub field_height_arcmin: Option<f64>,
     pub filters: Vec<String>,
     pub description: String,
 }
@@ -156,6 +159,8 @@ pub async fn save_instrument(
     telescope_id: String,
     detector: String,
     pixel_scale_arcsec: String,
+    field_width_arcmin: String,
+    field_height_arcmin: String,
     filters: String,
     description: String,
 ) -> Result<(), ServerFnError> {
@@ -163,7 +168,16 @@ pub async fn save_instrument(
         csrf_token,
         slug,
         id,
-        crate::ssr::InstrumentForm { name, telescope_id, detector, pixel_scale_arcsec, filters, description },
+        crate::ssr::InstrumentForm {
+            name,
+            telescope_id,
+            detector,
+            pixel_scale_arcsec,
+            field_width_arcmin,
+            field_height_arcmin,
+            filters,
+            description,
+        },
     )
     .await
 }

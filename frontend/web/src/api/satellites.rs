@@ -1,5 +1,6 @@
 //! Server functions of the satellite pages: the public check (anyone), a workspace's planned observations and one
 //! plan with its stored check. Charts arrive projected (tangent-plane degrees), so the page only draws.
+#![expect(clippy::too_many_arguments, reason = "a server function takes one argument per form field")]
 
 use super::WorkspaceInfo;
 use leptos::prelude::*;
@@ -149,7 +150,6 @@ pub async fn get_plan(slug: String, id: String) -> Result<PlanPage, ServerFnErro
 
 /// Makes a plan from the form: a target from the list, or RA and Dec; a circle (radius) or a rectangle.
 #[server(prefix = "/fn", endpoint = "create_plan")]
-#[expect(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn create_plan(
     csrf_token: String,
     slug: String,

@@ -258,6 +258,8 @@ fn instrument_fields(
         <label>"Telescope" <select name="telescope_id">{options}</select></label>
         <label>"Detector" <input type="text" name="detector" maxlength="200" value=v(|i| i.detector.clone()) /></label>
         <label>"Pixel scale (″/px)" <input type="text" name="pixel_scale_arcsec" value=v(|i| opt(i.pixel_scale_arcsec)) /></label>
+        <label>"Field (′, width)" <input type="text" name="field_width_arcmin" size="6" value=v(|i| opt(i.field_width_arcmin)) /></label>
+        <label>"× height (′)" <input type="text" name="field_height_arcmin" size="6" value=v(|i| opt(i.field_height_arcmin)) /></label>
         <label>"Filters (comma-separated)" <input type="text" name="filters" value=v(|i| i.filters.join(", ")) /></label>
         <label>"Description" <textarea name="description" rows="2">{textarea_text(&v(|i| i.description.clone()))}</textarea></label>
     }
@@ -287,7 +289,8 @@ fn instruments(o: &ObservatoryInfo, csrf: &str, a: Actions) -> impl IntoView + u
                 <tr>
                     <td>{i.name.clone()} <div class="muted small">{i.detector.clone()}</div></td>
                     <td>{i.telescope_name.clone()}</td>
-                    <td>{i.pixel_scale_arcsec.map(|v| format!("{v}″/px")).unwrap_or_default()}</td>
+                    <td>{i.pixel_scale_arcsec.map(|v| format!("{v}″/px")).unwrap_or_default()}
+                        {i.field_width_arcmin.zip(i.field_height_arcmin).map(|(w, h)| format!(" · {w}′ × {h}′"))}</td>
                     <td>{i.filters.join(", ")}</td>
                     <td>{edit} {delete}</td>
                 </tr>

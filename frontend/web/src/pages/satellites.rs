@@ -96,7 +96,11 @@ fn check_result(c: &CheckView) -> impl IntoView + use<> {
         "{} crossing{}{}",
         c.rows.len(),
         if c.rows.len() == 1 { "" } else { "s" },
-        if c.skipped > 0 { format!("; {} objects skipped (their elements no longer propagate)", c.skipped) } else { String::new() }
+        if c.skipped > 0 {
+            format!("; {} objects skipped (their elements no longer propagate)", c.skipped)
+        } else {
+            String::new()
+        }
     );
     view! {
         <section class="panel" id="check-result">
@@ -297,7 +301,12 @@ pub fn PlanPageView() -> impl IntoView {
     }
 }
 
-fn plan(p: PlanPage, csrf: String, recheck: ServerAction<RecheckPlan>, remove: ServerAction<DeletePlan>) -> impl IntoView {
+fn plan(
+    p: PlanPage,
+    csrf: String,
+    recheck: ServerAction<RecheckPlan>,
+    remove: ServerAction<DeletePlan>,
+) -> impl IntoView {
     let slug = p.workspace.slug.clone();
     let controls = p.can_edit.then(|| {
         let hidden = view! {
@@ -326,7 +335,9 @@ fn plan(p: PlanPage, csrf: String, recheck: ServerAction<RecheckPlan>, remove: S
     });
     let check = match (&p.check, &p.check_error) {
         (Some(c), _) => check_result(c).into_any(),
-        (None, Some(e)) => view! { <p class="alert error" id="check-error">{format!("The check could not run: {e}")}</p> }.into_any(),
+        (None, Some(e)) => {
+            view! { <p class="alert error" id="check-error">{format!("The check could not run: {e}")}</p> }.into_any()
+        }
         (None, None) => view! { <p class="muted">"Not checked yet."</p> }.into_any(),
     };
     view! {

@@ -40,6 +40,8 @@ pub struct InstrumentForm {
     pub telescope_id: String,
     pub detector: String,
     pub pixel_scale_arcsec: String,
+    pub field_width_arcmin: String,
+    pub field_height_arcmin: String,
     pub filters: String,
     pub description: String,
 }
@@ -134,6 +136,8 @@ fn instrument_info(v: InstrumentView) -> InstrumentInfo {
         telescope_name: v.telescope_name.to_string(),
         detector: i.detector.to_string(),
         pixel_scale_arcsec: i.pixel_scale_arcsec,
+        field_width_arcmin: i.field_arcmin.map(|f| f.0),
+        field_height_arcmin: i.field_arcmin.map(|f| f.1),
         filters: i.filters.into_iter().map(String::from).collect(),
         description: i.description.as_str().to_owned(),
     }
@@ -244,6 +248,8 @@ pub async fn save_instrument(csrf: String, slug: String, id: String, f: Instrume
     let (services, actor) = form_caller(&csrf).await?;
     let telescope_id: TelescopeId = self::id("telescope_id", &f.telescope_id)?;
     let pixel_scale_arcsec = number("pixel_scale_arcsec", &f.pixel_scale_arcsec)?;
+    let field_width_arcmin = number("field_width_arcmin", &f.field_width_arcmin)?;
+    let field_height_arcmin = number("field_height_arcmin", &f.field_height_arcmin)?;
     let filters = comma_list(&f.filters);
     if id.trim().is_empty() {
         let input = CreateInstrument {
@@ -251,6 +257,8 @@ pub async fn save_instrument(csrf: String, slug: String, id: String, f: Instrume
             telescope_id,
             detector: Some(f.detector),
             pixel_scale_arcsec,
+            field_width_arcmin,
+            field_height_arcmin,
             filters: Some(filters),
             description: Some(f.description),
         };
@@ -261,6 +269,8 @@ pub async fn save_instrument(csrf: String, slug: String, id: String, f: Instrume
             telescope_id: Some(telescope_id),
             detector: Some(f.detector),
             pixel_scale_arcsec: Some(pixel_scale_arcsec),
+            field_width_arcmin: Some(field_width_arcmin),
+            field_height_arcmin: Some(field_height_arcmin),
             filters: Some(filters),
             description: Some(f.description),
         };

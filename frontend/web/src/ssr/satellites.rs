@@ -172,7 +172,12 @@ pub async fn satellite_check(form: SkyCheckForm) -> Result<Option<CheckView>, Se
     }
     // Anonymous visitors share the public allowance, like the API.
     let req = expect_context::<leptos_actix::Request>();
-    meridian_api::limits::count_anonymous(&req).map_err(|e| ServerFnError::ServerError(e.problem().detail))?;
+    if matches!(actor().await?, meridian_service::Actor::Anonymous)
+        && let Err(e) = meridian_api::limits::count_anonymous(&req)
+    {
+        let limited: ServerFnError = ServerFnError::ServerError(e.problem().detail);
+        return Err(limited);
+    }
     let site = Site::from_degrees(
         required("lat", &form.lat)?,
         required("lon", &form.lon)?,
@@ -418,7 +423,7 @@ pub async fn create_plan(csrf: String, slug: String, f: PlanFormFields) -> Resul
         dec: given(&f.dec).map(Coordinate::Text),
         telescope_id,
         instrument_id: None,
-        field: field_of(&f.radius, &f.width, &f.height, &f.position_angle)?,
+        field: Some(field_of(&f.radius, &f.width, &f.height, &f.position_angle)?),
         starts_at: time("starts_at", &f.starts_at)?,
         ends_at: time("ends_at", &f.ends_at)?,
         notes: None,
