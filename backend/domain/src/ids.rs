@@ -118,3 +118,15 @@ typed_id!(
     /// A storage-tier rule of a workspace.
     LifecycleRuleId
 );
+typed_id!(
+    /// A data package of a workspace.
+    PackageId
+);
+typed_id!(
+    /// One published version of a data package.
+    PackageVersionId
+);
+typed_id!(
+    /// A secret link to a data package.
+    PackageLinkId
+);
