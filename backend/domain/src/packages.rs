@@ -53,7 +53,10 @@ pub fn package_keywords(items: &[String]) -> Result<Vec<String>, ValidationError
     for k in items {
         let k = k.trim();
         if k.is_empty() || k.chars().count() > KEYWORD_MAX || k.chars().any(char::is_control) {
-            return Err(ValidationError::new("keywords", format!("each keyword must be 1 to {KEYWORD_MAX} characters")));
+            return Err(ValidationError::new(
+                "keywords",
+                format!("each keyword must be 1 to {KEYWORD_MAX} characters"),
+            ));
         }
         if !out.iter().any(|o| o.eq_ignore_ascii_case(k)) {
             out.push(k.to_owned());
@@ -256,9 +259,7 @@ pub fn package_path(s: &str) -> Result<String, ValidationError> {
     if s.is_empty() || s.len() > PATH_MAX {
         return err("must be 1 to 240 bytes");
     }
-    if s.chars().any(|c| c.is_control() || c == '\\')
-        || s.split('/').any(|p| p.is_empty() || p == "." || p == "..")
-    {
+    if s.chars().any(|c| c.is_control() || c == '\\') || s.split('/').any(|p| p.is_empty() || p == "." || p == "..") {
         return err("must be a relative path of plain names separated by / (no empty, . or .. parts)");
     }
     if s == "manifest.json" || s == "SHA256SUMS" {
@@ -277,7 +278,10 @@ mod tests {
         assert!(Orcid::parse("0000-0002-1825-0097").is_ok());
         assert!(Orcid::parse("0000-0001-5109-3700").is_ok());
         assert!(Orcid::parse("0000-0002-1694-233X").is_ok());
-        assert_eq!(Orcid::parse("https://orcid.org/0000-0002-1825-0097").map(|o| o.url()).ok().as_deref(), Some("https://orcid.org/0000-0002-1825-0097"));
+        assert_eq!(
+            Orcid::parse("https://orcid.org/0000-0002-1825-0097").map(|o| o.url()).ok().as_deref(),
+            Some("https://orcid.org/0000-0002-1825-0097")
+        );
         assert!(Orcid::parse("0000-0002-1825-0098").is_err());
         assert!(Orcid::parse("0000-0002-1694-2330").is_err());
         assert!(Orcid::parse("0000000218250097").is_err());

@@ -10,6 +10,8 @@ mod error;
 pub mod jobs;
 pub mod members;
 pub mod nights;
+mod package_archive;
+pub mod packages;
 pub mod reports;
 mod secrets;
 pub mod targets;

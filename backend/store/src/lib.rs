@@ -9,6 +9,7 @@ pub mod instruments;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
+pub mod packages;
 pub mod sessions;
 pub mod sites;
 pub mod targets;
