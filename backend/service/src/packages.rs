@@ -657,6 +657,9 @@ impl Services {
         }
         let mut paths: HashSet<&str> = existing.iter().map(|(d, _)| d.path.as_str()).collect();
         for (_, path) in &new {
+            if package_path(path).is_err() || !fits_ustar(path) {
+                return Err(bad("path", format!("{path:?} cannot be a path in an archive (too long, or not a plain name)")));
+            }
             if !paths.insert(path.as_str()) {
                 return Err(ServiceError::Conflict {
                     field: "path",

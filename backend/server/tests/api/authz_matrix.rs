@@ -91,6 +91,7 @@ fn all_routes() -> impl Iterator<Item = &'static Route> {
         .chain(crate::nights::MATRIX)
         .chain(crate::data::MATRIX)
         .chain(crate::uploads::MATRIX)
+        .chain(crate::packages::MATRIX)
 }
 
 const ROUTES: &[Route] = &[
