@@ -658,7 +658,10 @@ impl Services {
         let mut paths: HashSet<&str> = existing.iter().map(|(d, _)| d.path.as_str()).collect();
         for (_, path) in &new {
             if package_path(path).is_err() || !fits_ustar(path) {
-                return Err(bad("path", format!("{path:?} cannot be a path in an archive (too long, or not a plain name)")));
+                return Err(bad(
+                    "path",
+                    format!("{path:?} cannot be a path in an archive (too long, or not a plain name)"),
+                ));
             }
             if !paths.insert(path.as_str()) {
                 return Err(ServiceError::Conflict {
@@ -1069,17 +1072,14 @@ impl Services {
             return Err(bad("expires_at", "must be in the future"));
         }
         let token = format!("mpk_{}", crate::secrets::random_token(24));
-        let row = store::insert_link(
-            self.db(),
-            access.workspace.id,
-            PackageId::from_uuid(p.id),
+        let link = store::NewLink {
             label,
-            crate::secrets::token_hash(&token),
+            token_hash: crate::secrets::token_hash(&token),
             expires_at,
-            by.as_uuid(),
-            crate::now(),
-        )
-        .await?;
+            created_by: by.as_uuid(),
+        };
+        let row =
+            store::insert_link(self.db(), access.workspace.id, PackageId::from_uuid(p.id), link, crate::now()).await?;
         Ok(link_view(row, Some(token)))
     }
 

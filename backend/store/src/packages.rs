@@ -450,25 +450,31 @@ pub fn held_file_ids() -> sea_orm::sea_query::SelectStatement {
 
 // ---------------------------------------------------------------------------------------------------- links
 
+/// A secret link about to be made; only the token's hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub label: String,
+    pub token_hash: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: Uuid,
+}
+
 pub async fn insert_link(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     package: PackageId,
-    label: String,
-    token_hash: String,
-    expires_at: Option<DateTime<Utc>>,
-    created_by: Uuid,
+    l: NewLink,
     now: DateTime<Utc>,
 ) -> StoreResult<LinkRow> {
     Ok(package_links::ActiveModel {
         id: Set(PackageLinkId::new().as_uuid()),
         package_id: Set(package.as_uuid()),
         workspace_id: Set(workspace.as_uuid()),
-        label: Set(label),
-        token_hash: Set(token_hash),
-        created_by: Set(created_by),
+        label: Set(l.label),
+        token_hash: Set(l.token_hash),
+        created_by: Set(l.created_by),
         created_at: Set(ts(now)),
-        expires_at: Set(expires_at.map(ts)),
+        expires_at: Set(l.expires_at.map(ts)),
         revoked_at: Set(None),
     }
     .insert(conn)
