@@ -360,6 +360,45 @@ async fn a_secret_link_shares_until_revoked_and_not_after() {
     let r = owner.post(&format!("{base}/links"), json!({"expires_at": "2020-01-01T00:00:00Z"})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "expires_at");
+
+    // An expiring link works until its time, then not.
+    assert_eq!(owner.patch(&base, json!({"access": "link"})).await.status, StatusCode::OK);
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let r = owner.post(&format!("{base}/links"), json!({"expires_at": soon})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let token = r.body["token"].as_str().expect("token").to_owned();
+    assert_eq!(anon.get(&format!("/api/v1/shared/{token}")).await.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+    anon.get(&format!("/api/v1/shared/{token}")).await.assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn files_join_the_draft_by_id_by_dataset_and_by_search() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Owner").await;
+    workspace(&mut owner, "obs", "private").await;
+    let (ds, fs) = files(&mut owner, "obs", "Night A", &[5, 6, 7]).await;
+    let (ds_b, _) = files(&mut owner, "obs", "Night B", &[8, 9]).await;
+    let pkg = package(&mut owner, "obs", basic("Selection")).await;
+    let url = format!("/api/v1/workspaces/obs/packages/{pkg}/draft/files");
+    // A search: only f1 of both nights.
+    let r = owner.post(&url, json!({"search": {"name": "f1", "dataset": ds}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let paths: Vec<&str> =
+        r.body["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, vec!["Night A/f1.raw"]);
+    let r = owner.post(&url, json!({"search": {"name": "f1"}})).await;
+    assert_eq!(r.body["file_count"], 2, "{}", r.body);
+    // By id (already there: stays once) and by dataset.
+    let r = owner.post(&url, json!({"file_ids": [fs[1].0, fs[2].0]})).await;
+    assert_eq!(r.body["file_count"], 3);
+    let r = owner.post(&url, json!({"dataset_id": ds_b})).await;
+    assert_eq!(r.body["file_count"], 4);
+    assert_eq!(r.body["total_bytes"], 6 + 7 + 8 + 9);
+    let r = owner.post(&url, json!({})).await;
+    r.assert_problem(422, "validation_failed");
+    let r = owner.post(&url, json!({"search": {"frame_type": "galaxy"}})).await;
+    assert_eq!(r.body["errors"][0]["field"], "frame_type", "{}", r.body);
 }
 
 #[actix_web::test]
