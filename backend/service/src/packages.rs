@@ -290,14 +290,14 @@ fn link_view(l: store::LinkRow, token: Option<String>) -> LinkView {
     }
 }
 
-/// A DOI as `10.prefix/suffix` (a `https://doi.org/` URL is reduced to that).
+/// A DOI as `10.NNNN/suffix` (registrant code of four or more digits; a `https://doi.org/` URL is reduced to that).
 fn parse_doi(s: &str) -> ServiceResult<String> {
     let s = s.trim();
     let d = s.strip_prefix("https://doi.org/").or_else(|| s.strip_prefix("doi:")).unwrap_or(s);
     let ok = d.starts_with("10.")
         && d.len() <= 200
         && d.split_once('/').is_some_and(|(p, x)| {
-            p.len() > 3 && p[3..].bytes().all(|b| b.is_ascii_digit() || b == b'.') && !x.is_empty()
+            p.len() >= 7 && p[3..].bytes().all(|b| b.is_ascii_digit() || b == b'.') && !x.is_empty()
         })
         && !d.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok { Ok(d.to_owned()) } else { Err(bad("doi", "must be a DOI such as 10.5281/zenodo.12345")) }
