@@ -14,6 +14,9 @@
 #   f. (opt-in) cone search on PostgreSQL over 1,000,000 files at random positions (seeded through the Rust
 #      example backend/service/examples/seed_files.rs, HEALPix as the server computes it): p50/p99 of the API at
 #      random centres, and EXPLAIN ANALYZE of one query
+#   g. (opt-in) a data package of 8 x 256 MiB random files on S3 (SeaweedFS), its tar and zip archives streamed
+#      through the API against reading the same objects straight from S3 with `aws s3 cp ... -`, and the server's
+#      RSS growth while streaming (100 ms samples)
 # Prints a summary table and writes it to target/bench/summary.txt.
 #
 # Env: SERVER_BIN (default target/release/meridian)   TEST_DATABASE_URL (default: devservices' PostgreSQL)
@@ -24,6 +27,7 @@
 #      BENCH_STORAGE_ENV (e.g. "MERIDIAN_STORAGE__CONCURRENCY=8 MERIDIAN_STORAGE__PART_SIZE=16777216")
 #      BENCH_UPLOAD_MIB (1024)  BENCH_AWS (an aws binary; default: a venv)  BENCH_VENV (target/bench/venv)
 #      BENCH_CONE_FILES (1000000)  BENCH_CONE_REQUESTS (1000)  SEED_BIN (a built seed_files example)
+#      BENCH_PKG_FILES (8)  BENCH_PKG_MIB (256, per file)
 # Everything stays on 127.0.0.1; every wait is bounded; the server is killed on exit whatever happens.
 set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
 
@@ -569,9 +573,109 @@ json_items() {  # json_items < JSON : the length of .items
 }
 
 if [[ $PARTS == *e* ]]; then upload_vs_awscli; fi
+if [[ $PARTS == *g* ]]; then package_streaming; fi
 if [[ $PARTS == *f* ]]; then
   if pg_available; then cone_search_on_postgres; else log "skipping f: $PG_NOTE"; fi
 fi
+
+# ------------------------------------------------------------------------------- g. package archive streaming
+
+pk_files=n/a; pk_mib=n/a; pk_direct_s=n/a; pk_direct_mibs=n/a; pk_tar_s=n/a; pk_tar_mibs=n/a; pk_zip_s=n/a
+pk_zip_mibs=n/a; pk_ratio=n/a; pk_rss_base=n/a; pk_rss_peak=n/a; pk_rss_growth=n/a
+
+package_streaming() {
+  log "g. package archives streamed through the API vs reading the objects from S3, SeaweedFS"
+  bash "$REPO/infra/devservices.sh" start seaweedfs >"$TMP/devsvc.log" 2>&1 \
+    || { tail -n 20 "$TMP/devsvc.log" >&2; die "could not start SeaweedFS"; }
+  local line
+  while IFS= read -r line; do
+    case $line in S3_ENDPOINT=*|AWS_ACCESS_KEY_ID=*|AWS_SECRET_ACCESS_KEY=*|AWS_REGION=*) export "${line?}" ;; esac
+  done < <(bash "$REPO/infra/devservices.sh" env 2>/dev/null)
+  [[ -n ${S3_ENDPOINT:-} ]] || die "devservices printed no S3_ENDPOINT"
+  ensure_awscli
+  local s3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
+  local bucket; bucket=meridian-bench-pkg-$(date +%s)-$$
+  "${s3[@]}" s3 mb "s3://$bucket" >/dev/null
+  UP_BUCKET=$bucket
+
+  pk_files=${BENCH_PKG_FILES:-8}; local each=${BENCH_PKG_MIB:-256}
+  pk_mib=$(( pk_files * each ))
+  local t0; t0=$(now_ms)
+  start_server "$TMP/pkg.log" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
+    "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
+    "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
+    -- --data-dir "$TMP/pkg-data"
+  wait_ready "$t0" "$TMP/pkg.log"
+
+  local code session csrf secret ds ws pkg i
+  code=$(api POST /api/v1/accounts \
+    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
+  expect_2xx "$code" "sign-up"
+  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
+  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  code=$(api POST /api/v1/workspaces '{"slug":"bench-pkg","name":"Bench packages"}' "${auth[@]}")
+  expect_2xx "$code" "workspace creation"; ws=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-pkg/datasets '{"name":"Frames"}' "${auth[@]}")
+  expect_2xx "$code" "dataset creation"; ds=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-pkg/api-keys '{"name":"bench","scope":"write"}' "${auth[@]}")
+  expect_2xx "$code" "API key creation"; secret=$(json_field secret <"$TMP/b")
+  local keys=()
+  for (( i = 0; i < pk_files; i++ )); do
+    log "   uploading file $(( i + 1 ))/$pk_files ($each MiB)"
+    head -c "$(( each * 1024 * 1024 ))" /dev/urandom >"$TMP/pkg.bin"
+    code=$(curl -s -m 3600 -T "$TMP/pkg.bin" -o "$TMP/b" -w '%{http_code}' -H 'Expect:' \
+      -H "Authorization: Bearer $secret" -H 'Content-Type: application/octet-stream' \
+      "http://$ADDR/api/v1/workspaces/bench-pkg/datasets/$ds/files/frame$i.bin") || true
+    [[ $code == 201 ]] || { cat "$TMP/b" >&2; die "upload $i answered $code"; }
+    keys+=("ws/$ws/files/$(json_field id <"$TMP/b")")
+  done
+  rm -f "$TMP/pkg.bin"
+  code=$(curl -s -o "$TMP/b" -w '%{http_code}' -H "Authorization: Bearer $secret" -H 'Content-Type: application/json' \
+    -d '{"title":"Bench package","licence":"CC0-1.0"}' "http://$ADDR/api/v1/workspaces/bench-pkg/packages")
+  expect_2xx "$code" "package creation"; pkg=$(json_field id <"$TMP/b")
+  code=$(curl -s -o "$TMP/b" -w '%{http_code}' -H "Authorization: Bearer $secret" -H 'Content-Type: application/json' \
+    -d "{\"dataset_id\":\"$ds\"}" "http://$ADDR/api/v1/workspaces/bench-pkg/packages/$pkg/draft/files")
+  expect_2xx "$code" "adding the files"
+  code=$(curl -s -o "$TMP/b" -w '%{http_code}' -H "Authorization: Bearer $secret" -X POST \
+    "http://$ADDR/api/v1/workspaces/bench-pkg/packages/$pkg/versions")
+  expect_2xx "$code" "publishing"
+
+  log "   reading the $pk_files objects straight from S3 (aws s3 cp ... -)"
+  t0=$(now_ms)
+  for k in "${keys[@]}"; do "${s3[@]}" s3 cp --only-show-errors "s3://$bucket/$k" - >/dev/null; done
+  pk_direct_s=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.2f", ms / 1000 }')
+
+  sleep 1
+  local base; base=$(rss_kib "$SERVER_PID"); local pid=$SERVER_PID
+  echo "$base" >"$TMP/pkg-rss-peak"
+  ( max=$base; while kill -0 "$pid" 2>/dev/null; do
+      v=$(rss_kib "$pid"); (( v > max )) && { max=$v; echo "$max" >"$TMP/pkg-rss-peak"; }
+      sleep 0.1
+    done ) &
+  SAMPLER_PID=$!
+  local fmt got want
+  want=$(( pk_mib * 1024 * 1024 ))
+  for fmt in tar zip; do
+    log "   GET archive.$fmt"
+    t0=$(now_ms)
+    got=$(curl -s -m 3600 -o /dev/null -w '%{http_code} %{size_download}' -H "Authorization: Bearer $secret" \
+      "http://$ADDR/api/v1/workspaces/bench-pkg/packages/$pkg/versions/1/archive.$fmt") || true
+    [[ ${got%% *} == 200 && ${got##* } -gt $want ]] || die "archive.$fmt answered $got"
+    local s; s=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.2f", ms / 1000 }')
+    if [[ $fmt == tar ]]; then pk_tar_s=$s; else pk_zip_s=$s; fi
+  done
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+  local peak; peak=$(cat "$TMP/pkg-rss-peak")
+  pk_rss_growth=$(mib $(( peak - base ))); pk_rss_base=$(mib "$base"); pk_rss_peak=$(mib "$peak")
+  pk_direct_mibs=$(awk -v m="$pk_mib" -v s="$pk_direct_s" 'BEGIN { printf "%.1f", m / s }')
+  pk_tar_mibs=$(awk -v m="$pk_mib" -v s="$pk_tar_s" 'BEGIN { printf "%.1f", m / s }')
+  pk_zip_mibs=$(awk -v m="$pk_mib" -v s="$pk_zip_s" 'BEGIN { printf "%.1f", m / s }')
+  pk_ratio=$(awk -v a="$pk_tar_mibs" -v b="$pk_direct_mibs" 'BEGIN { printf "%.2f", a / b }')
+  log "   tar $pk_tar_mibs MiB/s, zip $pk_zip_mibs MiB/s, direct $pk_direct_mibs MiB/s; RSS growth $pk_rss_growth MiB"
+  stop_server
+  "${s3[@]}" s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true
+  UP_BUCKET=
+}
 
 # -------------------------------------------------------------------------------------------------- summary
 
@@ -643,6 +747,17 @@ summary() {
     printf '%-46s %9s\n' "    files in the cone at (150.1, 2.2)" "$cone_hits"
     echo "  EXPLAIN ANALYZE of that query:"
     sed 's/^/    /' "$OUT_DIR/cone-explain.txt" 2>/dev/null || echo "    (none)"
+  fi
+  if [[ $PARTS == *g* ]]; then
+    echo
+    echo "data package of $pk_files files, $pk_mib MiB of random bytes on SeaweedFS (S3), same run"
+    printf '%-46s %9s\n' "  objects read straight from S3, aws s3 cp (s)" "$pk_direct_s"
+    printf '%-46s %9s\n' "  archive.tar through the API (s)" "$pk_tar_s"
+    printf '%-46s %9s\n' "  archive.zip through the API (s)" "$pk_zip_s"
+    printf '%-46s %9s\n' "  direct / tar / zip (MiB/s)" "$pk_direct_mibs / $pk_tar_mibs / $pk_zip_mibs"
+    printf '%-46s %9s\n' "  ratio tar / direct" "$pk_ratio"
+    printf '%-46s %9s\n' "  server RSS before / peak (MiB)" "$pk_rss_base / $pk_rss_peak"
+    printf '%-46s %9s\n' "  RSS growth  [target < 64] (MiB)" "$pk_rss_growth"
   fi
 }
 

@@ -10,6 +10,7 @@ mod m20261121_000003_observing;
 mod m20261122_000004_jobs;
 mod m20261122_000005_data;
 mod m20261122_000006_satellites;
+mod m20261122_000007_packages;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_jobs::Migration),
             Box::new(m20261122_000005_data::Migration),
             Box::new(m20261122_000006_satellites::Migration),
+            Box::new(m20261122_000007_packages::Migration),
         ]
     }
 }

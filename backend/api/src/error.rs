@@ -138,6 +138,14 @@ impl From<ServiceError> for ApiError {
                 Self::new(S::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", e.to_string())
                     .with("size_bytes", serde_json::json!(size))
             }
+            ServiceError::HeldByPackage { ref file, ref package, package_id, version } => {
+                Self::new(S::CONFLICT, "held_by_package", e.to_string())
+                    .with("file", serde_json::json!(file))
+                    .with("package", serde_json::json!({ "id": package_id, "title": package, "version": version }))
+            }
+            ServiceError::PublishBlocked { ref files, .. } => {
+                Self::new(S::CONFLICT, "publish_blocked", e.to_string()).with("files", serde_json::json!(files))
+            }
             ServiceError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 Self::new(S::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

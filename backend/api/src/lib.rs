@@ -9,6 +9,7 @@ pub mod types;
 pub mod types_data;
 pub mod types_equipment;
 pub mod types_nights;
+pub mod types_packages;
 pub mod types_satellites;
 
 pub use auth::{CSRF_COOKIE, CSRF_HEADER, Caller, CookiePolicy, SESSION_COOKIE, TrustedProxies};

@@ -2,7 +2,7 @@
 //! `public-api/openapi.json`, and a test fails when the two differ.
 
 use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
-use crate::routes::{data, instruments, satellites, sites, target_lists, targets, telescopes, uploads};
+use crate::routes::{data, instruments, packages, satellites, sites, target_lists, targets, telescopes, uploads};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -111,6 +111,32 @@ use utoipa::{Modify, OpenApi};
         satellites::update_plan,
         satellites::recheck_plan,
         satellites::delete_plan,
+        packages::list_packages,
+        packages::create_package,
+        packages::get_package,
+        packages::update_package,
+        packages::delete_package,
+        packages::get_package_draft,
+        packages::add_package_draft_files,
+        packages::delete_package_draft_file,
+        packages::reset_package_draft,
+        packages::publish_package,
+        packages::list_package_versions,
+        packages::get_package_version,
+        packages::update_package_version,
+        packages::get_package_manifest,
+        packages::get_package_citation,
+        packages::download_package_tar,
+        packages::download_package_zip,
+        packages::download_package_file,
+        packages::list_package_links,
+        packages::create_package_link,
+        packages::delete_package_link,
+        packages::get_shared_package,
+        packages::get_shared_citation,
+        packages::download_shared_tar,
+        packages::download_shared_zip,
+        packages::download_shared_file,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]
@@ -135,6 +161,7 @@ struct V1;
         (name = "accounts", description = "Sign-up, sign-in, who am I"),
         (name = "workspaces", description = "Observatory portals and personal spaces"),
         (name = "data", description = "Datasets, data files (upload, FITS headers, search, download), storage tiers and usage"),
+        (name = "packages", description = "Data packages: curated, versioned, citable bundles of files, downloaded as one archive"),
         (name = "members", description = "Members and roles"),
         (name = "api-keys", description = "Scoped API keys for programs"),
         (name = "equipment", description = "Sites, telescopes and instruments"),

@@ -251,7 +251,7 @@ pub struct CardList {
 }
 
 /// File search; every parameter optional, all must hold.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FileSearchQuery {
@@ -284,6 +284,33 @@ pub struct FileSearchQuery {
     /// 1 to 200 (default 50).
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+}
+
+impl From<FileSearchQuery> for meridian_service::data::FileQuery {
+    fn from(q: FileSearchQuery) -> Self {
+        let headers = q
+            .header
+            .as_deref()
+            .map(|h| h.split(',').filter(|s| !s.trim().is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        Self {
+            dataset: q.dataset,
+            object: q.object,
+            date_from: q.date_from,
+            date_to: q.date_to,
+            filter: q.filter,
+            instrument: q.instrument,
+            frame_type: q.frame_type,
+            tier: q.tier,
+            name: q.name,
+            headers,
+            ra: q.ra,
+            dec: q.dec,
+            radius: q.radius,
+            limit: q.limit,
+            cursor: q.cursor,
+        }
+    }
 }
 
 /// Changes to a file.

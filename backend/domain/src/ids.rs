@@ -122,3 +122,15 @@ typed_id!(
     /// A planned observation (a target, a telescope and a time window) with its satellite check.
     PlannedObservationId
 );
+typed_id!(
+    /// A data package of a workspace.
+    PackageId
+);
+typed_id!(
+    /// One published version of a data package.
+    PackageVersionId
+);
+typed_id!(
+    /// A secret link to a data package.
+    PackageLinkId
+);

@@ -7,6 +7,7 @@ pub mod data;
 pub mod ids;
 pub mod model;
 pub mod observing;
+pub mod packages;
 pub mod page;
 pub mod permissions;
 pub mod planning;
@@ -21,6 +22,7 @@ pub use observing::{
     TimeZoneName, Transparency, Tz, instant_in_night, local_time_in_night, measure, night_bounds, night_of,
     parse_links,
 };
+pub use packages::{Author, Orcid, PackageAccess, SpdxId};
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use permissions::{Action, ApiKeyScope, Role};
 pub use sky::{Declination, Elevation, Latitude, Longitude, RightAscension, SkyPosition};

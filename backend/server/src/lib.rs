@@ -125,6 +125,25 @@ pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::Ser
     }
 }
 
+/// The request line as the access log shows it: a package's secret link token (`/api/v1/shared/{token}/...`) is
+/// a credential and never reaches the log.
+fn request_line_for_log(req: &actix_web::dev::ServiceRequest) -> String {
+    let uri = req.uri();
+    let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    format!("{} {} {:?}", req.method(), redact_shared_token(&path), req.version())
+}
+
+fn redact_shared_token(path: &str) -> String {
+    const SHARED: &str = "/api/v1/shared/";
+    match path.strip_prefix(SHARED) {
+        Some(rest) => {
+            let after = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
+            format!("{SHARED}[token]{after}")
+        }
+        None => path.to_owned(),
+    }
+}
+
 async fn openapi_json() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type("application/json").body(meridian_api::openapi::to_json())
 }
@@ -196,7 +215,11 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
             .wrap(actix_web::middleware::from_fn(ensure_csrf_cookie))
             .wrap(security_headers())
             .wrap(actix_web::middleware::Compress::default())
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+            .wrap(
+                actix_web::middleware::Logger::new("%{request}xi %s %Dms")
+                    .custom_request_replace("request", request_line_for_log)
+                    .exclude("/healthz"),
+            )
             .configure(configure(&state, &site))
     })
     .bind(config.bind)
@@ -257,4 +280,19 @@ async fn stop_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
     tracing::info!("stopping");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shared_link_tokens_never_reach_the_access_log() {
+        use super::redact_shared_token as r;
+        assert_eq!(r("/api/v1/shared/mpk_secret"), "/api/v1/shared/[token]");
+        assert_eq!(
+            r("/api/v1/shared/mpk_secret/versions/1/archive.tar"),
+            "/api/v1/shared/[token]/versions/1/archive.tar"
+        );
+        assert_eq!(r("/api/v1/shared/mpk_secret?x=1"), "/api/v1/shared/[token]?x=1");
+        assert_eq!(r("/api/v1/workspaces/obs"), "/api/v1/workspaces/obs");
+    }
 }

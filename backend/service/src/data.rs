@@ -314,7 +314,7 @@ fn view(
 }
 
 /// One byte range of a `Range` header against a file of `size` bytes; `None` serves the whole file.
-fn parse_range(header: Option<&str>, size: u64) -> ServiceResult<Option<ByteRange>> {
+pub(crate) fn parse_range(header: Option<&str>, size: u64) -> ServiceResult<Option<ByteRange>> {
     let Some(spec) = header.and_then(|v| v.trim().strip_prefix("bytes=")) else { return Ok(None) };
     let Some((a, b)) = spec.split_once('-').filter(|_| !spec.contains(',')) else { return Ok(None) };
     let unsatisfiable = || ServiceError::RangeNotSatisfiable { size };
@@ -449,7 +449,7 @@ impl Services {
             .collect())
     }
 
-    async fn file_views(&self, access: &Access, rows: Vec<FileRow>) -> ServiceResult<Vec<FileView>> {
+    pub(crate) async fn file_views(&self, access: &Access, rows: Vec<FileRow>) -> ServiceResult<Vec<FileView>> {
         let releases = self.dataset_releases(access.workspace.id).await?;
         let now = crate::now();
         let public = access.workspace.visibility == Visibility::Public;
@@ -1021,6 +1021,9 @@ impl Services {
         if file.tier == Tier::Cold {
             return Err(ServiceError::RestoreRequired);
         }
+        if tier == Tier::Cold {
+            self.refuse_if_held(access.workspace.id, &[(file.id.as_uuid(), file.name.clone())]).await?;
+        }
         let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
         self.storage()?.set_tier(&key, tier).await.map_err(storage_error)?;
         store::set_tier(self.db(), file.id.as_uuid(), tier, crate::now()).await?;
@@ -1049,6 +1052,9 @@ impl Services {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::DeleteData, "file")?;
+        self.refuse_if_held(access.workspace.id, &[(file.id.as_uuid(), file.name.clone())]).await?;
+        // A version taking the file in the meantime trips the foreign key instead: still a 409, never a dangling
+        // version.
         store::delete_file(self.db(), access.workspace.id, file.id).await?;
         // Row first, then the objects: a failure here leaves an orphan the cleanup job removes, never a row
         // pointing at nothing.

@@ -40,6 +40,14 @@ pub enum ServiceError {
     /// A byte range outside the file.
     #[error("the range is outside the file's {size} bytes")]
     RangeNotSatisfiable { size: u64 },
+    /// A published package version holds this file: it cannot be deleted or made cold.
+    #[error(
+        "{file:?} is held by version {version} of the data package {package:?}; a published version keeps its files"
+    )]
+    HeldByPackage { file: String, package: String, package_id: uuid::Uuid, version: i32 },
+    /// A package cannot be published (or made public) as it stands; `files` names the ones at fault.
+    #[error("{reason}: {}", files.join(", "))]
+    PublishBlocked { reason: String, files: Vec<String> },
     /// Something broke inside; the cause is logged, never shown.
     #[error("internal error")]
     Internal(String),

@@ -11,6 +11,8 @@ mod fetch;
 pub mod jobs;
 pub mod members;
 pub mod nights;
+mod package_archive;
+pub mod packages;
 pub mod planning;
 pub mod reports;
 pub mod satellites;

@@ -542,7 +542,8 @@ pub async fn delete_file(conn: &impl ConnectionTrait, workspace: WorkspaceId, id
         .filter(data_files::Column::Id.eq(id.as_uuid()))
         .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
-        .await?;
+        .await
+        .map_err(crate::in_use("package_versions"))?;
     Ok(r.rows_affected > 0)
 }
 
@@ -631,6 +632,10 @@ pub async fn tier_candidates(
     }
     if let Some(f) = frame_type {
         q = q.filter(C::FrameType.eq(f));
+    }
+    if hotter_than == Tier::Cold {
+        // A published package version holds its files readable: they never go cold by rule.
+        q = q.filter(C::Id.not_in_subquery(crate::packages::held_file_ids()));
     }
     Ok(q.order_by_asc(C::TierChangedAt).limit(limit).all(conn).await?)
 }

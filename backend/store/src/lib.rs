@@ -9,6 +9,7 @@ pub mod instruments;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
+pub mod packages;
 pub mod planning;
 pub mod satellites;
 pub mod sessions;

@@ -253,29 +253,7 @@ pub async fn search_files(
     slug: web::Path<String>,
     query: web::Query<FileSearchQuery>,
 ) -> Result<web::Json<FilePageBody>, ApiError> {
-    let q = query.into_inner();
-    let headers = q
-        .header
-        .as_deref()
-        .map(|h| h.split(',').filter(|s| !s.trim().is_empty()).map(str::to_owned).collect())
-        .unwrap_or_default();
-    let query = FileQuery {
-        dataset: q.dataset,
-        object: q.object,
-        date_from: q.date_from,
-        date_to: q.date_to,
-        filter: q.filter,
-        instrument: q.instrument,
-        frame_type: q.frame_type,
-        tier: q.tier,
-        name: q.name,
-        headers,
-        ra: q.ra,
-        dec: q.dec,
-        radius: q.radius,
-        limit: q.limit,
-        cursor: q.cursor,
-    };
+    let query = FileQuery::from(query.into_inner());
     Ok(web::Json(services.search_files(&caller.0, &slug, query).await?.into()))
 }
 

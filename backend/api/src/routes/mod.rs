@@ -10,6 +10,7 @@ pub mod me;
 pub mod members;
 pub mod night_logs;
 pub mod observations;
+pub mod packages;
 pub mod satellites;
 pub mod sessions;
 pub mod sites;
@@ -122,5 +123,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(satellites::get_plan)
         .service(satellites::update_plan)
         .service(satellites::recheck_plan)
-        .service(satellites::delete_plan);
+        .service(satellites::delete_plan)
+        .service(packages::list_packages)
+        .service(packages::create_package)
+        .service(packages::get_package)
+        .service(packages::update_package)
+        .service(packages::delete_package)
+        .service(packages::get_package_draft)
+        .service(packages::add_package_draft_files)
+        .service(packages::delete_package_draft_file)
+        .service(packages::reset_package_draft)
+        .service(packages::publish_package)
+        .service(packages::list_package_versions)
+        .service(packages::get_package_version)
+        .service(packages::update_package_version)
+        .service(packages::get_package_manifest)
+        .service(packages::get_package_citation)
+        .service(packages::download_package_tar)
+        .service(packages::download_package_zip)
+        .service(packages::download_package_file)
+        .service(packages::list_package_links)
+        .service(packages::create_package_link)
+        .service(packages::delete_package_link)
+        .service(packages::get_shared_package)
+        .service(packages::get_shared_citation)
+        .service(packages::download_shared_tar)
+        .service(packages::download_shared_zip)
+        .service(packages::download_shared_file);
 }

@@ -92,6 +92,7 @@ fn all_routes() -> impl Iterator<Item = &'static Route> {
         .chain(crate::data::MATRIX)
         .chain(crate::uploads::MATRIX)
         .chain(crate::satellites::MATRIX)
+        .chain(crate::packages::MATRIX)
 }
 
 const ROUTES: &[Route] = &[

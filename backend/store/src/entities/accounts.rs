@@ -34,6 +34,12 @@ pub enum Relation {
     NightLogs,
     #[sea_orm(has_many = "super::observations::Entity")]
     Observations,
+    #[sea_orm(has_many = "super::package_links::Entity")]
+    PackageLinks,
+    #[sea_orm(has_many = "super::package_versions::Entity")]
+    PackageVersions,
+    #[sea_orm(has_many = "super::packages::Entity")]
+    Packages,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
     #[sea_orm(has_many = "super::uploads::Entity")]
@@ -87,6 +93,24 @@ impl Related<super::night_logs::Entity> for Entity {
 impl Related<super::observations::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Observations.def()
+    }
+}
+
+impl Related<super::package_links::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PackageLinks.def()
+    }
+}
+
+impl Related<super::package_versions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PackageVersions.def()
+    }
+}
+
+impl Related<super::packages::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Packages.def()
     }
 }
 

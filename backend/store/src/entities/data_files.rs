@@ -87,6 +87,10 @@ pub enum Relation {
         on_delete = "SetNull"
     )]
     Observations,
+    #[sea_orm(has_many = "super::package_draft_files::Entity")]
+    PackageDraftFiles,
+    #[sea_orm(has_many = "super::package_version_files::Entity")]
+    PackageVersionFiles,
     #[sea_orm(
         belongs_to = "super::workspaces::Entity",
         from = "Column::WorkspaceId",
@@ -127,9 +131,39 @@ impl Related<super::observations::Entity> for Entity {
     }
 }
 
+impl Related<super::package_draft_files::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PackageDraftFiles.def()
+    }
+}
+
+impl Related<super::package_version_files::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PackageVersionFiles.def()
+    }
+}
+
 impl Related<super::workspaces::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Workspaces.def()
+    }
+}
+
+impl Related<super::package_versions::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::package_version_files::Relation::PackageVersions.def()
+    }
+    fn via() -> Option<RelationDef> {
+        Some(super::package_version_files::Relation::DataFiles.def().rev())
+    }
+}
+
+impl Related<super::packages::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::package_draft_files::Relation::Packages.def()
+    }
+    fn via() -> Option<RelationDef> {
+        Some(super::package_draft_files::Relation::DataFiles.def().rev())
     }
 }
 

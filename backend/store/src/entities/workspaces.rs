@@ -49,6 +49,8 @@ pub enum Relation {
     NightLogs,
     #[sea_orm(has_many = "super::observations::Entity")]
     Observations,
+    #[sea_orm(has_many = "super::packages::Entity")]
+    Packages,
     #[sea_orm(has_many = "super::sites::Entity")]
     Sites,
     #[sea_orm(has_many = "super::target_lists::Entity")]
@@ -122,6 +124,12 @@ impl Related<super::night_logs::Entity> for Entity {
 impl Related<super::observations::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Observations.def()
+    }
+}
+
+impl Related<super::packages::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Packages.def()
     }
 }
 
