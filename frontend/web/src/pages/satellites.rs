@@ -9,6 +9,7 @@ use crate::api::{
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// SVG coordinates of a tangent-plane point: east is left and north up, as on the sky.
@@ -154,7 +155,7 @@ pub fn SatelliteCheckPage() -> impl IntoView {
         <h1>"Satellite check"</h1>
         <p class="muted">"Which satellites cross your field, and when? Every object of the catalog, propagated with \
             SGP4; entry and exit to a tenth of a second. Free, no account needed."</p>
-        {move || check_form(&form())}
+        {move || check_form(form())}
         <Suspense fallback=|| view! { <p>"Checking…"</p> }>
             {move || Suspend::new(async move {
                 match result.await {
@@ -167,9 +168,9 @@ pub fn SatelliteCheckPage() -> impl IntoView {
     }
 }
 
-fn check_form(f: &SkyCheckForm) -> impl IntoView + use<> {
+fn check_form(f: SkyCheckForm) -> impl IntoView {
     view! {
-        <form method="get" class="form row panel" id="satellite-check">
+        <Form method="get" action="/satellites" attr:class="form row panel" attr:id="satellite-check">
             <label>"Latitude (°N)" <input type="text" name="lat" size="9" required value=f.lat.clone() /></label>
             <label>"Longitude (°E)" <input type="text" name="lon" size="9" required value=f.lon.clone() /></label>
             <label>"Elevation (m)" <input type="text" name="elevation" size="6" value=f.elevation.clone() /></label>
@@ -182,7 +183,7 @@ fn check_form(f: &SkyCheckForm) -> impl IntoView + use<> {
             <label>"Start (UTC)" <input type="text" name="start" size="20" placeholder="2026-11-22T21:00" required value=f.start.clone() /></label>
             <label>"End (UTC)" <input type="text" name="end" size="20" placeholder="2026-11-22T22:00" required value=f.end.clone() /></label>
             <button type="submit">"Check"</button>
-        </form>
+        </Form>
     }
 }
 
