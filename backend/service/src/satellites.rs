@@ -232,8 +232,8 @@ impl Services {
         &self.config().satellites
     }
 
-    /// Whether this actor may manage instance-wide data: a signed-in person whose e-mail the configuration lists.
-    fn require_operator(&self, actor: &Actor) -> ServiceResult<String> {
+    /// Whether this actor may manage instance-wide data (401 anonymous, 403 not an operator): a signed-in person whose e-mail the configuration lists.
+    pub fn require_operator(&self, actor: &Actor) -> ServiceResult<String> {
         let account = actor.require_account()?;
         let email = account.email.as_str().to_lowercase();
         if self.satellite_config().operators.iter().any(|o| o.trim().to_lowercase() == email) {

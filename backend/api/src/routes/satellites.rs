@@ -143,10 +143,8 @@ pub async fn import_catalog(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let format = parse_format(query.format.as_deref()).map_err(ServiceError::from)?;
-    // Who may import is known before the body is read.
-    if caller.0.account().is_none() {
-        return Err(ServiceError::Unauthenticated.into());
-    }
+    // Who may import is known before the body is read: a non-operator's 128 MiB is never buffered.
+    services.require_operator(&caller.0)?;
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
