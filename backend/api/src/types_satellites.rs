@@ -3,7 +3,7 @@
 
 use crate::types_equipment::CoordinateInput;
 use chrono::{DateTime, SecondsFormat, Utc};
-use meridian_domain::planning::{CheckStatus, FieldOfView};
+use meridian_domain::planning::FieldOfView;
 use meridian_domain::{InstrumentId, Page, TargetId, TelescopeId, ValidationError};
 use meridian_service::planning::{CreatePlan, PlanView, UpdatePlan};
 use meridian_service::satellites::compute::{
@@ -623,109 +623,15 @@ pub struct PlanBody {
     pub check: PlanCheckBody,
 }
 
-/// The stored report as the API shows it (the stored JSON is the satellite crate's report).
-#[derive(Debug, Deserialize)]
-struct StoredReport {
-    crossings: Vec<StoredCrossing>,
-    #[serde(default)]
-    skipped: Vec<StoredSkipped>,
-}
-
-#[derive(Debug, Deserialize)]
-struct StoredPoint {
-    ra_deg: f64,
-    dec_deg: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct StoredClosest {
-    time: DateTime<Utc>,
-    separation_deg: f64,
-    position: StoredPoint,
-}
-
-#[derive(Debug, Deserialize)]
-struct StoredCrossing {
-    field: usize,
-    norad_id: u32,
-    name: Option<String>,
-    entry: DateTime<Utc>,
-    exit: DateTime<Utc>,
-    entry_position: StoredPoint,
-    exit_position: StoredPoint,
-    closest_approach: StoredClosest,
-    angular_speed_deg_per_s: f64,
-    range_km: f64,
-    altitude_deg: f64,
-    sunlit_at_entry: bool,
-    sunlit_at_closest: bool,
-    sunlit_at_exit: bool,
-    sunlit_any: bool,
-    sun_altitude_deg: f64,
-    element_age_days: f64,
-    in_field_at_start: bool,
-    in_field_at_end: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct StoredSkipped {
-    norad_id: u32,
-    name: Option<String>,
-    code: i32,
-    reason: String,
-    at: Option<DateTime<Utc>>,
-}
-
-fn point(p: StoredPoint) -> SkyPointBody {
-    SkyPointBody { ra_deg: p.ra_deg, dec_deg: p.dec_deg }
-}
-
-fn stored_report(json: &str) -> Option<(Vec<CrossingBody>, Vec<SkippedBody>)> {
-    let r: StoredReport = serde_json::from_str(json).ok()?;
-    let crossings = r
-        .crossings
-        .into_iter()
-        .map(|c| CrossingBody {
-            field: c.field,
-            norad_id: c.norad_id,
-            name: c.name,
-            entry: ms(c.entry),
-            exit: ms(c.exit),
-            entry_position: point(c.entry_position),
-            exit_position: point(c.exit_position),
-            closest_approach: ClosestApproachBody {
-                time: ms(c.closest_approach.time),
-                separation_deg: c.closest_approach.separation_deg,
-                position: point(c.closest_approach.position),
-            },
-            angular_speed_deg_per_s: c.angular_speed_deg_per_s,
-            range_km: c.range_km,
-            altitude_deg: c.altitude_deg,
-            sunlit_at_entry: c.sunlit_at_entry,
-            sunlit_at_closest: c.sunlit_at_closest,
-            sunlit_at_exit: c.sunlit_at_exit,
-            sunlit_any: c.sunlit_any,
-            sun_altitude_deg: c.sun_altitude_deg,
-            element_age_days: c.element_age_days,
-            in_field_at_start: c.in_field_at_start,
-            in_field_at_end: c.in_field_at_end,
-        })
-        .collect();
-    let skipped = r
-        .skipped
-        .into_iter()
-        .map(|s| SkippedBody { norad_id: s.norad_id, name: s.name, code: s.code, reason: s.reason, at: s.at.map(ms) })
-        .collect();
-    Some((crossings, skipped))
-}
-
 impl From<PlanView> for PlanBody {
     fn from(v: PlanView) -> Self {
         let p = v.plan;
-        let report = p.check.result.as_deref().and_then(stored_report);
-        let (crossings, skipped) = match report {
-            Some((c, s)) if p.check.status == CheckStatus::Done => (Some(c), Some(s)),
-            _ => (None, None),
+        let (crossings, skipped) = match meridian_service::planning::stored_report(&p.check) {
+            Some(r) => (
+                Some(r.crossings.into_iter().map(Into::into).collect()),
+                Some(r.skipped.into_iter().map(Into::into).collect()),
+            ),
+            None => (None, None),
         };
         Self {
             id: p.id.as_uuid(),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::elements::MeanElements;
 use crate::omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
@@ -66,7 +66,7 @@ impl CatalogFormat {
 }
 
 /// An object whose elements could not start SGP4 (or failed in a check: see the reports).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropagationFailure {
     pub norad_id: u32,
     pub name: Option<String>,

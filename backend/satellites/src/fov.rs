@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use meridian_domain::ValidationError;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogObject, PropagationFailure};
 use crate::earth::{EarthOrientation, Frame, Site, sunlit};
@@ -112,14 +112,14 @@ pub(crate) fn check_window(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<(
 }
 
 /// A direction on the sky (ICRS axes), degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SkyPoint {
     pub ra_deg: f64,
     pub dec_deg: f64,
 }
 
 /// The moment of smallest separation from the field's centre while inside.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClosestApproach {
     #[serde(serialize_with = "crate::serde_time::millis")]
     pub time: DateTime<Utc>,
@@ -129,7 +129,7 @@ pub struct ClosestApproach {
 }
 
 /// One passage of one object through one field.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Crossing {
     /// Index of the field in the request.
     pub field: usize,
@@ -166,14 +166,14 @@ pub struct Crossing {
 }
 
 /// What the search did, for the curious and for the bench.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SearchStats {
     pub objects: usize,
     pub propagations: u64,
 }
 
 /// The answer to a [`FovRequest`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FovReport {
     /// Every crossing of every field, ordered by entry time (then field, then NORAD id).
     pub crossings: Vec<Crossing>,

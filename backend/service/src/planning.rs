@@ -6,7 +6,7 @@
 //! Plans are the workspace's private working notes: reading needs the view right, writing the data actions.
 
 use crate::equipment::{Coordinate, nullable};
-use crate::satellites::compute::{Field, FovRequest, Site as CheckSite};
+use crate::satellites::compute::{Field, FovReport, FovRequest, Site as CheckSite};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::Site;
@@ -84,6 +84,15 @@ fn position(ra: &Coordinate, dec: &Coordinate) -> Result<SkyPosition, Validation
         ra.read(RightAscension::new, RightAscension::parse)?,
         dec.read(Declination::new, Declination::parse)?,
     ))
+}
+
+/// A plan's stored report, when its check is done (the satellite crate's report, read back from its JSON).
+pub fn stored_report(check: &StoredCheck) -> Option<FovReport> {
+    if check.status != CheckStatus::Done {
+        return None;
+    }
+    let parsed = serde_json::from_str(check.result.as_deref()?);
+    parsed.inspect_err(|e| tracing::warn!(error = %e, "a stored satellite check does not read")).ok()
 }
 
 impl Services {

@@ -8,11 +8,11 @@ use crate::api::{
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use meridian_domain::planning::{CheckStatus, FieldOfView};
+use meridian_domain::planning::FieldOfView;
 use meridian_domain::{Action, PlannedObservationId, TargetId, TelescopeId};
 use meridian_service::ServiceError;
 use meridian_service::equipment::Coordinate;
-use meridian_service::planning::{CreatePlan, PlanView};
+use meridian_service::planning::{CreatePlan, PlanView, stored_report};
 use meridian_service::satellites::CatalogInfo;
 use meridian_service::satellites::compute::{Crossing, Field, FovReport, FovRequest, Site};
 use meridian_service::targets::TargetQuery;
@@ -220,9 +220,7 @@ fn plan_item(v: &PlanView, now: DateTime<Utc>) -> PlanItem {
             format!("rectangle {width_deg:.2}° × {height_deg:.2}° at PA {position_angle_deg:.0}°")
         }
     };
-    let crossings = (p.check.status == CheckStatus::Done)
-        .then(|| p.check.result.as_deref().and_then(stored_report).map(|r| r.crossings.len()))
-        .flatten();
+    let crossings = stored_report(&p.check).map(|r| r.crossings.len());
     PlanItem {
         id: p.id.to_string(),
         name: p.name.to_string(),
@@ -234,86 +232,6 @@ fn plan_item(v: &PlanView, now: DateTime<Utc>) -> PlanItem {
         status: p.check.status.as_str().to_owned(),
         crossings,
         over: p.ends_at <= now,
-    }
-}
-
-/// The stored report, read back (the satellite crate's JSON).
-#[derive(serde::Deserialize)]
-struct StoredReport {
-    crossings: Vec<StoredCrossing>,
-    #[serde(default)]
-    skipped: Vec<serde_json::Value>,
-}
-
-#[derive(serde::Deserialize)]
-struct StoredPoint {
-    ra_deg: f64,
-    dec_deg: f64,
-}
-
-#[derive(serde::Deserialize)]
-struct StoredClosest {
-    time: DateTime<Utc>,
-    separation_deg: f64,
-    position: StoredPoint,
-}
-
-#[derive(serde::Deserialize)]
-struct StoredCrossing {
-    field: usize,
-    norad_id: u32,
-    name: Option<String>,
-    entry: DateTime<Utc>,
-    exit: DateTime<Utc>,
-    entry_position: StoredPoint,
-    exit_position: StoredPoint,
-    closest_approach: StoredClosest,
-    angular_speed_deg_per_s: f64,
-    range_km: f64,
-    altitude_deg: f64,
-    sunlit_at_entry: bool,
-    sunlit_at_closest: bool,
-    sunlit_at_exit: bool,
-    sunlit_any: bool,
-    sun_altitude_deg: f64,
-    element_age_days: f64,
-    in_field_at_start: bool,
-    in_field_at_end: bool,
-}
-
-fn stored_report(json: &str) -> Option<StoredReport> {
-    serde_json::from_str(json).ok()
-}
-
-fn point(p: &StoredPoint) -> meridian_service::satellites::compute::SkyPoint {
-    meridian_service::satellites::compute::SkyPoint { ra_deg: p.ra_deg, dec_deg: p.dec_deg }
-}
-
-fn crossing(c: &StoredCrossing) -> Crossing {
-    Crossing {
-        field: c.field,
-        norad_id: c.norad_id,
-        name: c.name.clone(),
-        entry: c.entry,
-        exit: c.exit,
-        entry_position: point(&c.entry_position),
-        exit_position: point(&c.exit_position),
-        closest_approach: meridian_service::satellites::compute::ClosestApproach {
-            time: c.closest_approach.time,
-            separation_deg: c.closest_approach.separation_deg,
-            position: point(&c.closest_approach.position),
-        },
-        angular_speed_deg_per_s: c.angular_speed_deg_per_s,
-        range_km: c.range_km,
-        altitude_deg: c.altitude_deg,
-        sunlit_at_entry: c.sunlit_at_entry,
-        sunlit_at_closest: c.sunlit_at_closest,
-        sunlit_at_exit: c.sunlit_at_exit,
-        sunlit_any: c.sunlit_any,
-        sun_altitude_deg: c.sun_altitude_deg,
-        element_age_days: c.element_age_days,
-        in_field_at_start: c.in_field_at_start,
-        in_field_at_end: c.in_field_at_end,
     }
 }
 
@@ -356,9 +274,8 @@ pub async fn plan_page(slug: String, id: String) -> Result<PlanPage, ServerFnErr
     let (access, view) = read.await.inspect_err(not_found_status).map_err(fail)?;
     let item = plan_item(&view, Utc::now());
     let p = &view.plan;
-    let check = match (p.check.status, p.check.result.as_deref().and_then(stored_report)) {
-        (CheckStatus::Done, Some(report)) => {
-            let crossings: Vec<Crossing> = report.crossings.iter().map(crossing).collect();
+    let check = match stored_report(&p.check) {
+        Some(report) => {
             let catalog = CatalogInfo {
                 revision: p.check.catalog_import,
                 imported_at: None,
@@ -373,7 +290,7 @@ pub async fn plan_page(slug: String, id: String) -> Result<PlanPage, ServerFnErr
                 p.position.ra.degrees(),
                 p.position.dec.degrees(),
                 p.field,
-                &crossings,
+                &report.crossings,
                 report.skipped.len(),
                 text,
                 p.check.checked_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
