@@ -207,7 +207,13 @@ check_node() {
 }
 
 start_seaweedfs() {
+  if alive "$RUN/seaweedfs.pid"; then log "seaweedfs already running (pid $(cat "$RUN/seaweedfs.pid"))"; return 0; fi
+  # Test scratch, fresh on every start: every test process makes its own bucket, and buckets left from earlier
+  # runs hold volume slots until none are left ("No writable volumes and no free volumes left").
+  rm -rf "$ROOT/seaweed/data"
   mkdir -p "$ROOT/seaweed/data" "$ROOT/seaweed/tmp"
+  # One new volume per bucket instead of seven (weed reads master.toml from its working directory).
+  printf '[master.volume_growth]\ncopy_1 = 1\n' >"$ROOT/seaweed/master.toml"
   cat >"$ROOT/seaweed-s3.json" <<EOF
 {"identities":[{"name":"admin","credentials":[{"accessKey":"$S3_KEY","secretKey":"$S3_SECRET"}],
  "actions":["Admin","Read","Write","List","Tagging"]}]}
@@ -218,11 +224,11 @@ EOF
   # weed's defaults bind every interface and phone home, hence -ip.bind and telemetry=false. It puts unix
   # sockets in /tmp: the two -*.localSocket flags move the HTTP ones; the gRPC ones stay in /tmp (removed on a
   # clean stop).
-  bg seaweedfs "$VENV/bin/weed" mini -dir="$ROOT/seaweed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  (cd "$ROOT/seaweed" && bg seaweedfs "$VENV/bin/weed" mini -dir="$ROOT/seaweed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -master.telemetry=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.port=$SW_S3_PORT -s3.config="$ROOT/seaweed-s3.json" \
     -master.volumeSizeLimitMB=64 -volume.max=500 \
-    -filer.localSocket="$ROOT/seaweed/tmp/filer.sock" -s3.localSocket="$ROOT/seaweed/tmp/s3.sock"
+    -filer.localSocket="$ROOT/seaweed/tmp/filer.sock" -s3.localSocket="$ROOT/seaweed/tmp/s3.sock")
   wait_for seaweedfs 60 http_up http://127.0.0.1:$SW_S3_PORT/
 }
 
