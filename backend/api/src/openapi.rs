@@ -134,6 +134,7 @@ use utoipa::{Modify, OpenApi};
         packages::delete_package_link,
         packages::get_shared_package,
         packages::get_shared_citation,
+        packages::get_shared_manifest,
         packages::download_shared_tar,
         packages::download_shared_zip,
         packages::download_shared_file,

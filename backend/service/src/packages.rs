@@ -201,17 +201,36 @@ pub struct VersionFileDownload {
     pub object: GetOutcome,
 }
 
-/// Who reads a package: someone in a workspace (member or outsider), or the holder of a secret link.
+/// Who reads a package: someone in a workspace (member or outsider), someone following a citation (the
+/// package's id alone: its address stays the same whatever the workspace is called), or the holder of a secret
+/// link. The first two see what the workspace shows them; the link holder what the link opens.
 #[derive(Debug, Clone)]
 pub enum Reader<'a> {
     Caller { actor: &'a Actor, slug: &'a str, package: &'a str },
+    Cited { actor: &'a Actor, package: &'a str },
     Link { token: &'a str },
 }
 
 /// What a reader may see of one package.
 struct Seen {
     workspace: WorkspaceId,
+    slug: String,
+    workspace_name: String,
     package: PackageRow,
+}
+
+/// Everything a version's landing page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionLanding {
+    pub workspace_slug: String,
+    pub workspace_name: String,
+    pub package: PackageView,
+    pub version: VersionView,
+    /// Every version's number and publication time, newest first.
+    pub versions: Vec<(i32, DateTime<Utc>)>,
+    /// The manifest's files, in its order.
+    pub files: Vec<ManifestFile>,
+    pub citation: Citation,
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -336,19 +355,17 @@ impl Services {
     /// The package as a reader may see it: 404 for what they may not know of.
     async fn seen(&self, reader: &Reader<'_>) -> ServiceResult<Seen> {
         match reader {
-            Reader::Caller { actor, slug, package } => {
-                let access = self.access(actor, slug).await?;
+            Reader::Caller { actor, slug, package } => self.seen_in(actor, slug, Self::package_id(package)?).await,
+            Reader::Cited { actor, package } => {
                 let id = Self::package_id(package)?;
-                let p = store::find_package(self.db(), access.workspace.id, id)
-                    .await?
-                    .ok_or(ServiceError::NotFound("package"))?;
-                let member = access.can(Action::ViewWorkspace);
-                let public =
-                    p.access == PackageAccess::Public.as_str() && access.workspace.visibility == Visibility::Public;
-                if !member && !public {
-                    return Err(ServiceError::NotFound("package"));
-                }
-                Ok(Seen { workspace: access.workspace.id, package: p })
+                let ws = store::workspace_of_package(self.db(), id).await?.ok_or(ServiceError::NotFound("package"))?;
+                let w =
+                    meridian_store::workspaces::find(self.db(), ws).await?.ok_or(ServiceError::NotFound("package"))?;
+                // The same rules as through the workspace, whose private existence stays hidden (404 either way).
+                self.seen_in(actor, w.slug.as_str(), id).await.map_err(|e| match e {
+                    ServiceError::NotFound(_) => ServiceError::NotFound("package"),
+                    other => other,
+                })
             }
             Reader::Link { token } => {
                 let hash = crate::secrets::token_hash(token);
@@ -359,9 +376,29 @@ impl Services {
                 if p.access == PackageAccess::Private.as_str() {
                     return Err(ServiceError::NotFound("package"));
                 }
-                Ok(Seen { workspace: WorkspaceId::from_uuid(p.workspace_id), package: p })
+                let ws = WorkspaceId::from_uuid(p.workspace_id);
+                let w =
+                    meridian_store::workspaces::find(self.db(), ws).await?.ok_or(ServiceError::NotFound("package"))?;
+                Ok(Seen { workspace: ws, slug: w.slug.to_string(), workspace_name: w.name.to_string(), package: p })
             }
         }
+    }
+
+    async fn seen_in(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<Seen> {
+        let access = self.access(actor, slug).await?;
+        let p =
+            store::find_package(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("package"))?;
+        let member = access.can(Action::ViewWorkspace);
+        let public = p.access == PackageAccess::Public.as_str() && access.workspace.visibility == Visibility::Public;
+        if !member && !public {
+            return Err(ServiceError::NotFound("package"));
+        }
+        Ok(Seen {
+            workspace: access.workspace.id,
+            slug: access.workspace.slug.to_string(),
+            workspace_name: access.workspace.name.to_string(),
+            package: p,
+        })
     }
 
     /// The package for a member who may do `action` (404 / 401 / 403 as `Access::require_on`).
@@ -853,6 +890,40 @@ impl Services {
         version_view(&self.version_of(&s, number).await?)
     }
 
+    /// A version's landing page: the package, the version (`None`: the newest), the others, its files and
+    /// citation. 404 when nothing is published.
+    pub async fn version_landing(
+        &self,
+        reader: &Reader<'_>,
+        number: Option<i32>,
+        base_url: &str,
+    ) -> ServiceResult<VersionLanding> {
+        let s = self.seen(reader).await?;
+        let pid = PackageId::from_uuid(s.package.id);
+        let rows = store::list_versions(self.db(), s.workspace, pid).await?;
+        let row = match number {
+            Some(n) => rows.iter().find(|v| v.number == n),
+            None => rows.iter().max_by_key(|v| v.number),
+        }
+        .ok_or(ServiceError::NotFound("version"))?;
+        let manifest: Manifest = read_json("manifest", &row.manifest)?;
+        let version = version_view(row)?;
+        let citation = Self::citation_of(&version, base_url);
+        let mut versions: Vec<(i32, DateTime<Utc>)> =
+            rows.iter().map(|v| (v.number, v.published_at.to_utc())).collect();
+        versions.sort_by_key(|v| std::cmp::Reverse(v.0));
+        let latest = versions.first().map(|v| v.0);
+        Ok(VersionLanding {
+            workspace_slug: s.slug,
+            workspace_name: s.workspace_name,
+            package: view(s.package, latest)?,
+            version,
+            versions,
+            files: manifest.files,
+            citation,
+        })
+    }
+
     /// The manifest exactly as published (its SHA-256 is `manifest_sha256`).
     pub async fn version_manifest(&self, reader: &Reader<'_>, number: i32) -> ServiceResult<String> {
         let s = self.seen(reader).await?;
@@ -958,6 +1029,12 @@ impl Services {
     pub async fn version_citation(&self, reader: &Reader<'_>, number: i32, base_url: &str) -> ServiceResult<Citation> {
         let s = self.seen(reader).await?;
         let v = version_view(&self.version_of(&s, number).await?)?;
+        Ok(Self::citation_of(&v, base_url))
+    }
+
+    /// The citation of a version; it points at the version's landing page (`/packages/{id}/versions/{n}`), or its
+    /// DOI once minted.
+    fn citation_of(v: &VersionView, base_url: &str) -> Citation {
         let m = &v.metadata;
         let names: Vec<&str> = m.authors.iter().map(|a| a.name.as_str()).collect();
         let who = match names.as_slice() {
@@ -969,7 +1046,7 @@ impl Services {
         let locator = v.doi.as_ref().map_or(url.clone(), |d| format!("https://doi.org/{d}"));
         let text = format!(
             "{who} ({}). {} (Version {}) [Data set]. {PUBLISHER}. {locator}",
-            citation_year(&v),
+            citation_year(v),
             m.title,
             v.number
         );
@@ -1006,7 +1083,7 @@ impl Services {
             "creators": creators,
             "titles": [{ "title": m.title }],
             "publisher": { "name": PUBLISHER },
-            "publicationYear": citation_year(&v).to_string(),
+            "publicationYear": citation_year(v).to_string(),
             "types": { "resourceTypeGeneral": "Dataset", "resourceType": "Data package" },
             "subjects": m.keywords.iter().map(|k| serde_json::json!({ "subject": k })).collect::<Vec<_>>(),
             "dates": [{ "date": v.published_at.format("%Y-%m-%d").to_string(), "dateType": "Issued" }],
@@ -1026,7 +1103,7 @@ impl Services {
         } else {
             datacite["identifiers"] = serde_json::json!([{ "identifier": url, "identifierType": "URL" }]);
         }
-        Ok(Citation { text, datacite })
+        Citation { text, datacite }
     }
 
     /// Records the DOI minted for a version (`None` clears it).

@@ -517,6 +517,12 @@ pub async fn revoke_link(
 }
 
 /// The live link (not revoked, not expired at `now`) whose token hashes to `hash`, with its package.
+/// The workspace a package belongs to: the one lookup by a package's id alone (for its cited address); whether the
+/// caller may see it is decided in that workspace afterwards.
+pub async fn workspace_of_package(conn: &impl ConnectionTrait, id: PackageId) -> StoreResult<Option<WorkspaceId>> {
+    Ok(packages::Entity::find_by_id(id.as_uuid()).one(conn).await?.map(|p| WorkspaceId::from_uuid(p.workspace_id)))
+}
+
 pub async fn live_link_by_hash(
     conn: &impl ConnectionTrait,
     hash: &str,

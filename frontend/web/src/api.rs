@@ -11,6 +11,8 @@ mod equipment;
 pub use equipment::*;
 mod nights;
 pub use nights::*;
+mod packages;
+pub use packages::*;
 mod satellites;
 pub use satellites::*;
 

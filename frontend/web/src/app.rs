@@ -3,6 +3,7 @@ use crate::pages::{AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, Works
 use crate::pages::{DataFilePage, DataPage, DataSearchPage, DatasetPage, StoragePage};
 use crate::pages::{NightLogPage, NightsPage};
 use crate::pages::{ObservatoryPage, TargetsPage};
+use crate::pages::{PackageEditorPage, PackageLandingPage, PackagesPage, SharedLandingPage};
 use crate::pages::{PlanPageView, PlansPageView, SatelliteCheckPage};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -60,6 +61,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/w/:slug/files/:file") view=DataFilePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/search") view=DataSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/storage") view=StoragePage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/packages") view=PackagesPage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/packages/:id") view=PackageEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/packages/:id") view=PackageLandingPage ssr=SsrMode::Async />
+                    <Route path=path!("/packages/:id/versions/:n") view=PackageLandingPage ssr=SsrMode::Async />
+                    <Route path=path!("/shared/:token") view=SharedLandingPage ssr=SsrMode::Async />
+                    <Route path=path!("/shared/:token/versions/:n") view=SharedLandingPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/plans") view=PlansPageView ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/plans/:id") view=PlanPageView ssr=SsrMode::Async />
                     <Route path=path!("/satellites") view=SatelliteCheckPage ssr=SsrMode::Async />

@@ -80,3 +80,10 @@ pub fn Nav() -> impl IntoView {
 pub fn textarea_text(s: &str) -> String {
     if cfg!(feature = "ssr") { s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;") } else { s.to_owned() }
 }
+
+/// Text for `<Title>`. On the server leptos_meta writes the title into the HTML unescaped, so there `&`, `<` and `>`
+/// are escaped (a name holding `</title><script>` would otherwise end the title and be read as markup); in the
+/// browser it sets `document.title`, which takes plain text.
+pub fn title_text(s: String) -> String {
+    if cfg!(feature = "ssr") { s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;") } else { s }
+}

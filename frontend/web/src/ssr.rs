@@ -19,6 +19,8 @@ mod equipment;
 pub use equipment::*;
 mod nights;
 pub use nights::*;
+mod packages;
+pub use packages::*;
 mod satellites;
 pub use satellites::*;
 

@@ -147,6 +147,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(packages::delete_package_link)
         .service(packages::get_shared_package)
         .service(packages::get_shared_citation)
+        .service(packages::get_shared_manifest)
         .service(packages::download_shared_tar)
         .service(packages::download_shared_zip)
         .service(packages::download_shared_file);

@@ -587,6 +587,26 @@ pub async fn get_shared_citation(
     Ok(web::Json(services.version_citation(&reader, n, &base_url(&req)).await?.into()))
 }
 
+/// A shared version's manifest.
+#[utoipa::path(
+    tag = "packages",
+    params(("token" = String, Path, description = TOKEN), ("n" = i32, Path, description = NUM)),
+    responses((status = 200, description = "manifest.json", content_type = "application/json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(())
+)]
+#[get("/shared/{token}/versions/{n}/manifest.json")]
+pub async fn get_shared_manifest(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    crate::limits::count_anonymous(&req)?;
+    let (token, n) = path.into_inner();
+    let reader = Reader::Link { token: &token };
+    let m = services.version_manifest(&reader, n).await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(m))
+}
+
 /// A shared version as a tar archive (ranges as for members).
 #[utoipa::path(
     tag = "packages",

@@ -6,9 +6,9 @@ use crate::helpers::{Client, TestApp, workspace};
 use actix_web::http::Method;
 use serde_json::json;
 
-const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+pub const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
 
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+pub fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
     let enc = |s: &str| {
         s.bytes()
             .map(|b| match b {
@@ -21,7 +21,7 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
     pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&").into_bytes()
 }
 
-fn html(r: &crate::helpers::Reply) -> String {
+pub fn html(r: &crate::helpers::Reply) -> String {
     String::from_utf8_lossy(&r.raw).into_owned()
 }
 

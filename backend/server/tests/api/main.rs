@@ -17,6 +17,7 @@ mod members;
 mod night_pages;
 mod nights;
 mod openapi;
+mod package_pages;
 mod packages;
 mod pages;
 mod satellites;

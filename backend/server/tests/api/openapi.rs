@@ -99,6 +99,7 @@ fn documented_operations() {
         "get_package_version",
         "get_plan",
         "get_shared_citation",
+        "get_shared_manifest",
         "get_shared_package",
         "get_site",
         "get_storage_usage",

@@ -11,17 +11,17 @@ use meridian_domain::Action;
 use serde_json::{Value, json};
 
 /// Bytes that differ per file and are not all one value (so a shifted offset cannot go unnoticed).
-fn bytes_of(seed: u8, len: usize) -> Vec<u8> {
+pub fn bytes_of(seed: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| (i as u64 * 31 + u64::from(seed) * 7 + (i as u64 >> 9)) as u8).collect()
 }
 
-async fn package(c: &mut Client, slug: &str, body: Value) -> String {
+pub async fn package(c: &mut Client, slug: &str, body: Value) -> String {
     let r = c.post(&format!("/api/v1/workspaces/{slug}/packages"), body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.body["id"].as_str().expect("id").to_owned()
 }
 
-fn basic(title: &str) -> Value {
+pub fn basic(title: &str) -> Value {
     json!({
         "title": title,
         "licence": "CC-BY-4.0",
@@ -35,7 +35,7 @@ fn basic(title: &str) -> Value {
 }
 
 /// A dataset with files of these sizes (names `f{i}.fits`); returns the dataset id and (id, name, bytes).
-async fn files(
+pub async fn files(
     c: &mut Client,
     slug: &str,
     dataset_name: &str,
@@ -53,7 +53,7 @@ async fn files(
     (ds, out)
 }
 
-async fn publish(c: &mut Client, slug: &str, pkg: &str) -> Value {
+pub async fn publish(c: &mut Client, slug: &str, pkg: &str) -> Value {
     let r = c.post(&format!("/api/v1/workspaces/{slug}/packages/{pkg}/versions"), json!({})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.body

@@ -90,7 +90,7 @@ fn index(d: DataIndex, csrf: String, create: ServerAction<CreateDataset>) -> imp
     });
     let storage = d.is_member.then(|| view! { " · " <a href=format!("/w/{slug}/storage")>"Storage usage"</a> });
     view! {
-        <Title text=format!("Data · {} — Meridian", d.workspace.name) />
+        <Title text=crate::components::title_text(format!("Data · {} — Meridian", d.workspace.name)) />
         <p class="muted"><a href=format!("/w/{slug}")>"← " {d.workspace.name.clone()}</a></p>
         <h1>"Data"</h1>
         <p class="muted"><a href=format!("/w/{slug}/search")>"Search files"</a> {storage}</p>
@@ -157,7 +157,7 @@ fn head(d: &DatasetInfo) -> impl IntoView + use<> {
     let slug = d.workspace.slug.clone();
     let ds = &d.dataset;
     view! {
-        <Title text=format!("{} · Data — Meridian", ds.name) />
+        <Title text=crate::components::title_text(format!("{} · Data — Meridian", ds.name)) />
         <p class="muted">
             <a href=format!("/w/{slug}")>{d.workspace.name.clone()}</a> " / "
             <a href=format!("/w/{slug}/data")>"Data"</a>

@@ -130,7 +130,7 @@ fn page(p: FilePage, csrf: String, a: Actions) -> impl IntoView {
         p.hdus.iter().map(hdu_table).collect_view().into_any()
     };
     view! {
-        <Title text=format!("{} — Meridian", f.name) />
+        <Title text=crate::components::title_text(format!("{} — Meridian", f.name)) />
         <p class="muted">
             <a href=format!("/w/{slug}")>{p.workspace.name.clone()}</a> " / "
             <a href=format!("/w/{slug}/data")>"Data"</a> " / "

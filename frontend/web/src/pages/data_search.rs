@@ -45,7 +45,7 @@ pub fn DataSearchPage() -> impl IntoView {
                             .into_any(),
                         };
                         view! {
-                            <Title text=format!("Search files · {} — Meridian", w.name) />
+                            <Title text=crate::components::title_text(format!("Search files · {} — Meridian", w.name)) />
                             <p class="muted">
                                 <a href=format!("/w/{}", w.slug)>{w.name.clone()}</a> " / "
                                 <a href=format!("/w/{}/data", w.slug)>"Data"</a>

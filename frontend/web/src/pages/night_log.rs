@@ -170,7 +170,7 @@ fn top(p: &NightPage, csrf: &str, a: Actions) -> impl IntoView + use<> {
         }
     });
     view! {
-        <Title text=format!("{} · {} — Meridian", h.telescope, h.night) />
+        <Title text=crate::components::title_text(format!("{} · {} — Meridian", h.telescope, h.night)) />
         <p class="muted">
             <a href=format!("/w/{slug}")>"← " {p.workspace.name.clone()}</a> " · "
             <a href=format!("/w/{slug}/nights")>"Nights"</a>

@@ -67,7 +67,7 @@ fn page(
     ]);
     let keep_filter = hidden(vec![("telescope", telescope.clone()), ("from", from.clone()), ("to", to.clone())]);
     view! {
-        <Title text=format!("Nights · {} — Meridian", n.workspace.name) />
+        <Title text=crate::components::title_text(format!("Nights · {} — Meridian", n.workspace.name)) />
         <p class="muted"><a href=format!("/w/{slug}")>"← " {n.workspace.name.clone()}</a></p>
         <h1>"Nights"</h1>
         {tonight(&n, &csrf, start)}

@@ -65,7 +65,7 @@ pub fn ObservatoryPage() -> impl IntoView {
 fn page(o: ObservatoryInfo, csrf: String, a: Actions) -> impl IntoView {
     let slug = o.workspace.slug.clone();
     view! {
-        <Title text=format!("Observatory · {} — Meridian", o.workspace.name) />
+        <Title text=crate::components::title_text(format!("Observatory · {} — Meridian", o.workspace.name)) />
         <p class="muted"><a href=format!("/w/{slug}")>"← " {o.workspace.name.clone()}</a></p>
         <h1>"Observatory"</h1>
         {sites(&o, &csrf, a)}

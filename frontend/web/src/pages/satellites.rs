@@ -269,7 +269,7 @@ fn plans(p: PlansPage, csrf: String, create: ServerAction<CreatePlan>) -> impl I
         }
     });
     view! {
-        <Title text=format!("Planned observations · {} — Meridian", p.workspace.name) />
+        <Title text=crate::components::title_text(format!("Planned observations · {} — Meridian", p.workspace.name)) />
         <p class="muted"><a href=format!("/w/{slug}")>{p.workspace.name.clone()}</a></p>
         <h1>"Planned observations"</h1>
         <p class="muted">"Each plan's satellite check runs when it is saved and again whenever the satellite catalog \
@@ -342,7 +342,7 @@ fn plan(
         (None, None) => view! { <p class="muted">"Not checked yet."</p> }.into_any(),
     };
     view! {
-        <Title text=format!("{} · {} — Meridian", p.plan.name, p.workspace.name) />
+        <Title text=crate::components::title_text(format!("{} · {} — Meridian", p.plan.name, p.workspace.name)) />
         <p class="muted">
             <a href=format!("/w/{slug}")>{p.workspace.name.clone()}</a> " / "
             <a href=format!("/w/{slug}/plans")>"Planned observations"</a>

@@ -134,7 +134,7 @@ fn page(
         }
     });
     view! {
-        <Title text=format!("Storage · {} — Meridian", s.workspace.name) />
+        <Title text=crate::components::title_text(format!("Storage · {} — Meridian", s.workspace.name)) />
         <p class="muted">
             <a href=format!("/w/{slug}")>{s.workspace.name.clone()}</a> " / "
             <a href=format!("/w/{slug}/data")>"Data"</a>

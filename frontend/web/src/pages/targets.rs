@@ -121,7 +121,7 @@ fn page(t: TargetsInfo, q: String, csrf: String, a: Actions) -> impl IntoView {
         }
     });
     view! {
-        <Title text=format!("Targets · {} — Meridian", t.workspace.name) />
+        <Title text=crate::components::title_text(format!("Targets · {} — Meridian", t.workspace.name)) />
         <p class="muted"><a href=format!("/w/{slug}")>"← " {t.workspace.name.clone()}</a></p>
         <h1>"Targets"</h1>
         <section class="panel">

@@ -38,7 +38,7 @@ pub fn WorkspacePage() -> impl IntoView {
                                 }
                             });
                         view! {
-                            <Title text=format!("{} — Meridian", w.name) />
+                            <Title text=crate::components::title_text(format!("{} — Meridian", w.name)) />
                             <section class="hero small">
                                 <p class="badge">{w.kind.clone()} " · " {w.visibility.clone()}</p>
                                 <h1>{w.name.clone()}</h1>
@@ -56,7 +56,8 @@ pub fn WorkspacePage() -> impl IntoView {
                             <section>
                                 <h2>"Data"</h2>
                                 <p><a href=format!("/w/{}/data", w.slug)>"Datasets"</a> " · "
-                                <a href=format!("/w/{}/search", w.slug)>"Search files"</a></p>
+                                <a href=format!("/w/{}/search", w.slug)>"Search files"</a> " · "
+                                <a href=format!("/w/{}/packages", w.slug)>"Data packages"</a></p>
                             </section>
                         }
                             .into_any()

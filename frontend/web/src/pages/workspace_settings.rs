@@ -236,7 +236,7 @@ fn page(
     });
 
     view! {
-        <Title text=format!("Settings · {} — Meridian", s.workspace.name) />
+        <Title text=crate::components::title_text(format!("Settings · {} — Meridian", s.workspace.name)) />
         <p class="muted"><a href=format!("/w/{}", s.workspace.slug)>"← " {s.workspace.name.clone()}</a></p>
         <h1>"Settings"</h1>
         {profile}

@@ -25,7 +25,7 @@ fn size(bytes: i64) -> String {
 }
 
 /// A `YYYY-MM-DD` field as the start (or, `end_of_day`, the last second) of that day in UTC.
-fn day(field: &str, s: &str, end_of_day: bool) -> Result<Option<DateTime<Utc>>, ServerFnError> {
+pub(super) fn day(field: &str, s: &str, end_of_day: bool) -> Result<Option<DateTime<Utc>>, ServerFnError> {
     let Some(s) = given(s) else { return Ok(None) };
     let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| invalid(field, "must be a date (YYYY-MM-DD)"))?;
     let t = if end_of_day { d.and_hms_opt(23, 59, 59) } else { d.and_hms_opt(0, 0, 0) };
