@@ -5,55 +5,24 @@
 // data directory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchBrowser, makeServer } from './harness.mjs';
 
-const BIN = process.env.SERVER_BIN ?? 'target/debug/meridian';
-const PORT = 19000 + Math.floor(Math.random() * 1000);
-const BASE = `http://127.0.0.1:${PORT}`;
+const server = makeServer();
+const BASE = server.base;
 const PASSWORD = 'correct horse battery';
-let server;
 let browser;
 
-async function waitReady() {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    try {
-      const r = await fetch(`${BASE}/readyz`);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become ready');
-}
-
 before(async () => {
-  const data = mkdtempSync(join(tmpdir(), 'meridian-browser-'));
-  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data-dir', data], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      MERIDIAN_LOG: 'warn',
-      MERIDIAN_SITE_ROOT: fileURLToPath(new URL('../../target/site', import.meta.url)),
-    },
-  });
-  await waitReady();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  await server.start();
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  server.stop();
 });
-
 
 test('uploads show progress, survive a broken connection, list the files without a reload, and explain a 409', async () => {
   const context = await browser.newContext();

@@ -4,32 +4,18 @@
 // without a reload). The server under test is the built `meridian` binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BIN, launchBrowser, makeServer } from './harness.mjs';
 
-const BIN = process.env.SERVER_BIN ?? 'target/debug/meridian';
-const PORT = 21000 + Math.floor(Math.random() * 1000);
-const BASE = `http://127.0.0.1:${PORT}`;
+const server = makeServer();
+const BASE = server.base;
 const CATALOG = fileURLToPath(
   new URL('../../backend/satellites/tests/data/catalog_stellarium_0.22.2.tle', import.meta.url));
-let server;
 let browser;
-
-async function waitReady() {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    try {
-      const r = await fetch(`${BASE}/readyz`);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become ready');
-}
 
 before(async () => {
   const data = mkdtempSync(join(tmpdir(), 'meridian-browser-sat-'));
@@ -37,21 +23,13 @@ before(async () => {
   const imported = spawnSync(BIN, ['satellites', 'import', CATALOG], { env, encoding: 'utf8' });
   assert.equal(imported.status, 0, imported.stderr);
   assert.match(imported.stdout, /5018 object\(s\) read/);
-  server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${PORT}`, '--data-dir', data], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...env, MERIDIAN_SITE_ROOT: fileURLToPath(new URL('../../target/site', import.meta.url)) },
-  });
-  await waitReady();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  await server.start({ dataDir: data });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  server.stop();
 });
 
 test('a visitor checks a field, sees the chart and the table, then checks a rectangle in place', async () => {
