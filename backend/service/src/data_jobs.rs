@@ -45,6 +45,10 @@ impl JobHandler for DataJobs {
             Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,
             Job::RecheckPlans => s.recheck_plans().await.map(|_| ()).map_err(retry),
             Job::FetchCatalog => s.fetch_satellite_catalog().await.map(|_| ()).map_err(retry),
+            Job::PruneJobs => {
+                let before = crate::now() - chrono::Duration::days(crate::jobs::KEEP_DONE_DAYS);
+                s.jobs().prune_done(before).await.map(|_| ()).map_err(retry)
+            }
         };
         if let (Err(JobFailure::Retry(msg)), true) = (&result, last)
             && let Job::IngestFile { file_id } = job

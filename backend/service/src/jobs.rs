@@ -50,7 +50,13 @@ pub enum Job {
     RecheckPlans,
     /// Fetch the satellite catalog from the configured URL and import it.
     FetchCatalog,
+    /// Delete jobs that finished successfully more than [`KEEP_DONE_DAYS`] ago (the queue's table would grow
+    /// forever: every file queues jobs, and the periodic ones run every hour).
+    PruneJobs,
 }
+
+/// How long finished jobs stay visible (on a file's page, in `GET /jobs`) before `PruneJobs` deletes them.
+pub const KEEP_DONE_DAYS: i64 = 30;
 
 impl Job {
     /// The thing the job is about, for [`JobQueue::for_subject`]; `None` for jobs about everything.
@@ -60,7 +66,12 @@ impl Job {
                 Some(*file_id)
             }
             Job::VerifyUpload { upload_id } => Some(*upload_id),
-            Job::ApplyLifecycle | Job::MeterUsage | Job::CleanupOrphans | Job::RecheckPlans | Job::FetchCatalog => None,
+            Job::ApplyLifecycle
+            | Job::MeterUsage
+            | Job::CleanupOrphans
+            | Job::RecheckPlans
+            | Job::FetchCatalog
+            | Job::PruneJobs => None,
         }
     }
 
@@ -76,6 +87,7 @@ impl Job {
             Job::CleanupOrphans => "cleanup_orphans",
             Job::RecheckPlans => "recheck_plans",
             Job::FetchCatalog => "fetch_catalog",
+            Job::PruneJobs => "prune_jobs",
         }
     }
 }

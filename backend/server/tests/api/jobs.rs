@@ -429,12 +429,53 @@ async fn a_periodic_worker_queues_each_periodic_job_once() {
     let handler = Scripted::new(&queue, |_, _| Step::Succeed);
     let worker = start(&queue, handler.clone(), WorkerOptions { periodic: true, ..fast() });
     let deadline = Instant::now() + PATIENCE;
-    while queue.counts().await.expect("counts").done < 3 {
+    while queue.counts().await.expect("counts").done < 4 {
         assert!(Instant::now() < deadline, "gave up waiting for the periodic jobs");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     worker.stop().await;
     let mut kinds: Vec<&str> = handler.seen().iter().map(|s| s.job.kind()).collect();
     kinds.sort_unstable();
-    assert_eq!(kinds, ["apply_lifecycle", "cleanup_orphans", "meter_usage"]);
+    assert_eq!(kinds, ["apply_lifecycle", "cleanup_orphans", "meter_usage", "prune_jobs"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_pruned_after_their_time_and_failed_ones_are_kept() {
+    use sea_orm::ConnectionTrait as _;
+    let (db, queue) = queue().await;
+    let handler = Scripted::new(&queue, |job, _| match job {
+        Job::RenderPreview { .. } => Step::Refuse,
+        _ => Step::Succeed,
+    });
+    let worker = start(&queue, handler, fast());
+    let (old, job) = ingest();
+    let old_id = queue.push(job, PushOptions::default()).await.expect("push");
+    let (recent, job) = ingest();
+    queue.push(job, PushOptions::default()).await.expect("push");
+    let failed = Uuid::now_v7();
+    let failed_id = queue.push(Job::RenderPreview { file_id: failed }, PushOptions::default()).await.expect("push");
+    finished(&queue, old).await;
+    finished(&queue, recent).await;
+    assert_eq!(finished(&queue, failed).await.state, JobState::Failed);
+    worker.stop().await;
+
+    // `old` and the failed job finished 40 days ago, as far as their rows say.
+    let conn = meridian_service::connect(&db.url, 1).await.expect("connect");
+    for id in [&old_id, &failed_id] {
+        let sql = match conn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                format!("UPDATE apalis.jobs SET done_at = done_at - interval '40 days' WHERE id = '{id}'")
+            }
+            _ => format!("UPDATE Jobs SET done_at = done_at - 40 * 86400 WHERE id = '{id}'"),
+        };
+        conn.execute_unprepared(&sql).await.expect("age the job");
+    }
+    let cutoff = Utc::now() - chrono::Duration::days(meridian_service::jobs::KEEP_DONE_DAYS);
+    assert_eq!(queue.prune_done(cutoff).await.expect("prune"), 1, "only the old successful job");
+    assert_eq!(queue.for_subject(old).await.expect("list"), vec![], "it and its subject row are gone");
+    assert!(queue.get(&old_id).await.expect("get").is_none());
+    assert_eq!(queue.for_subject(recent).await.expect("list").len(), 1, "a recent one stays");
+    let kept = queue.for_subject(failed).await.expect("list");
+    assert_eq!((kept.len(), kept[0].state), (1, JobState::Failed), "a failed one stays, however old");
+    assert_eq!(queue.prune_done(cutoff).await.expect("prune"), 0, "idempotent");
 }

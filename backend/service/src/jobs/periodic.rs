@@ -1,5 +1,5 @@
 //! The periodic jobs: every worker process with `periodic` on checks once a minute that this day's
-//! `ApplyLifecycle` and this hour's `MeterUsage` and `CleanupOrphans` are queued, keyed by their period (apalis's
+//! `ApplyLifecycle` and `PruneJobs` and this hour's `MeterUsage` and `CleanupOrphans` are queued, keyed by their period (apalis's
 //! idempotency key, unique in its table), so any number of processes queue each run once, and a process that
 //! starts late in a period still queues that period's run.
 //!
@@ -15,13 +15,14 @@ use std::time::Duration;
 const CHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// The periodic jobs due at `now`, each with the key of its period (UTC days and hours).
-pub(super) fn due(now: DateTime<Utc>) -> [(Job, String); 3] {
+pub(super) fn due(now: DateTime<Utc>) -> [(Job, String); 4] {
     let day = now.format("%Y-%m-%d");
     let hour = now.format("%Y-%m-%dT%H");
     [
         (Job::ApplyLifecycle, format!("apply_lifecycle@{day}")),
         (Job::MeterUsage, format!("meter_usage@{hour}")),
         (Job::CleanupOrphans, format!("cleanup_orphans@{hour}")),
+        (Job::PruneJobs, format!("prune_jobs@{day}")),
     ]
 }
 
@@ -71,7 +72,12 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 11, 22, 5, 59, 59).single().expect("time");
         assert_eq!(
             keys(t),
-            ["apply_lifecycle@2026-11-22", "meter_usage@2026-11-22T05", "cleanup_orphans@2026-11-22T05"]
+            [
+                "apply_lifecycle@2026-11-22",
+                "meter_usage@2026-11-22T05",
+                "cleanup_orphans@2026-11-22T05",
+                "prune_jobs@2026-11-22"
+            ]
         );
         let next_hour = keys(t + chrono::Duration::seconds(1));
         assert_eq!(next_hour[0], "apply_lifecycle@2026-11-22", "same day");

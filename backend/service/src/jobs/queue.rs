@@ -224,6 +224,54 @@ impl JobQueue {
         Ok(id.map(JobId))
     }
 
+    /// Deletes the jobs that finished successfully before `before` (and what records their subjects); failed jobs
+    /// stay, so their errors remain visible. Returns how many went.
+    #[tracing::instrument(skip(self))]
+    pub async fn prune_done(&self, before: DateTime<Utc>) -> ServiceResult<u64> {
+        match &self.store {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await.map_err(internal)?;
+                let at = before.timestamp();
+                sqlx::query(
+                    "DELETE FROM job_subjects WHERE job_id IN \
+                     (SELECT id FROM Jobs WHERE status = 'Done' AND done_at < ?1)",
+                )
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                let gone = sqlx::query("DELETE FROM Jobs WHERE status = 'Done' AND done_at < ?1")
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?
+                    .rows_affected();
+                tx.commit().await.map_err(internal)?;
+                Ok(gone)
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(internal)?;
+                sqlx::query(
+                    "DELETE FROM job_subjects WHERE job_id IN \
+                     (SELECT id FROM apalis.jobs WHERE status = 'Done' AND done_at < $1)",
+                )
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                let gone = sqlx::query("DELETE FROM apalis.jobs WHERE status = 'Done' AND done_at < $1")
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?
+                    .rows_affected();
+                tx.commit().await.map_err(internal)?;
+                Ok(gone)
+            }
+            Store::Unsupported(b) => Err(Self::unsupported(*b)),
+        }
+    }
+
     /// The jobs about one thing (a file, an upload), newest first, at most 50.
     #[tracing::instrument(skip(self))]
     pub async fn for_subject(&self, subject: Uuid) -> ServiceResult<Vec<JobStatus>> {

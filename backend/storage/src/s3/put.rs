@@ -20,6 +20,9 @@ use crate::{ByteStream, PutOptions, PutOutcome, StorageError};
 
 type PartResult = Result<CompletedPart, StorageError>;
 
+/// Room beyond a part for the chunk that crosses its end (request bodies arrive in chunks of tens of KiB).
+const CHUNK_SLACK: usize = 256 * 1024;
+
 /// Aborts a multipart upload unless disarmed: when dropped (the `put` future dropped because the client went
 /// away) it spawns the abort, since a drop cannot await.
 pub(super) struct AbortGuard {
@@ -134,7 +137,13 @@ impl S3Store {
     ) -> Result<PutOutcome, StorageError> {
         let part_size = self.part_size_for(opts.expected_size);
         let mut tally = Tally::new(opts.expected_size);
-        let mut buffer = BytesMut::new();
+        // Sized once: a buffer left to grow by doubling holds up to twice a part, per part in flight.
+        let first = opts
+            .expected_size
+            .and_then(|s| usize::try_from(s).ok())
+            .map_or(CHUNK_SLACK, |s| s.saturating_add(1))
+            .min(part_size + CHUNK_SLACK);
+        let mut buffer = BytesMut::with_capacity(first);
         // Read one byte past a part to know whether a single PutObject will do.
         while buffer.len() <= part_size {
             match body.next().await {
@@ -274,6 +283,12 @@ struct PartReader {
 
 impl PartReader {
     async fn next_part(&mut self) -> Result<Option<Bytes>, StorageError> {
+        // The previous part was split off this buffer and is in flight: this part gets an allocation of its own,
+        // of exactly the size it needs.
+        let want = self.part_size + CHUNK_SLACK;
+        if !self.ended && self.buffer.capacity() < want {
+            self.buffer.reserve(want - self.buffer.len());
+        }
         while !self.ended && self.buffer.len() < self.part_size {
             match self.body.next().await {
                 Some(chunk) => {
