@@ -11,6 +11,7 @@ mod preview;
 mod reader;
 mod summary;
 mod tiles;
+mod write;
 mod zscale;
 
 use std::io::{Read, Seek};
@@ -23,6 +24,7 @@ pub use hdu::{Hdu, HduKind};
 pub use limits::Limits;
 pub use preview::{MAX_PREVIEW_SIDE, image_zscale, preview_png, preview_png_with_limits};
 pub use summary::{ImageInfo, Summary, summarize};
+pub use write::primary_i16;
 pub use zscale::{ZScale, zscale};
 
 /// How the file was compressed.

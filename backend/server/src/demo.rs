@@ -212,7 +212,7 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
             slug,
             CreateNightLog {
                 telescope_id: reflector.telescope.id.to_string(),
-                night: Some(last),
+                night: Some(last.clone()),
                 observers: Some("Oscar Observer, Dana Demo".into()),
                 visibility: Some("public".into()),
             },
@@ -315,5 +315,130 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
         )
         .await
         .map_err(err)?;
+    data(services, demo, &last, reflector.telescope.id.to_string()).await
+}
+
+/// `count` pseudo-random numbers in `0..1` (a fixed sequence: the sample frames are the same on every machine).
+fn randoms(seed: u64, count: usize) -> Vec<f64> {
+    let mut state = seed;
+    (0..count)
+        .map(|_| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            #[expect(clippy::cast_precision_loss, reason = "53 random bits")]
+            let r = (state >> 11) as f64 / (1_u64 << 53) as f64;
+            r
+        })
+        .collect()
+}
+
+const FRAME_W: usize = 160;
+const FRAME_H: usize = 120;
+
+/// A sample frame: a twilight flat (smooth, vignetted) or a star field with a nebula, with noise.
+fn frame_pixels(seed: u64, flat: bool) -> Vec<i16> {
+    let noise = randoms(seed, FRAME_W * FRAME_H);
+    let stars: Vec<(f64, f64, f64)> = randoms(seed ^ 0x5eed, 90)
+        .chunks(3)
+        .map(|c| (c[0] * FRAME_W as f64, c[1] * FRAME_H as f64, 300.0 + 9000.0 * c[2].powi(4)))
+        .collect();
+    let (cx, cy) = (FRAME_W as f64 / 2.0, FRAME_H as f64 / 2.0);
+    (0..FRAME_H)
+        .flat_map(|y| (0..FRAME_W).map(move |x| (x as f64, y as f64)))
+        .zip(noise)
+        .map(|((x, y), n)| {
+            let r2 = ((x - cx) / FRAME_W as f64).powi(2) + ((y - cy) / FRAME_H as f64).powi(2);
+            let v = if flat {
+                21_000.0 * (1.0 - 0.6 * r2) + 150.0 * (n - 0.5)
+            } else {
+                let nebula = 2500.0 * (-(r2 * 18.0)).exp();
+                let starlight: f64 =
+                    stars.iter().map(|(sx, sy, f)| f * (-((x - sx).powi(2) + (y - sy).powi(2)) / 3.0).exp()).sum();
+                1000.0 + nebula + starlight + 60.0 * (n - 0.5)
+            };
+            #[expect(clippy::cast_possible_truncation, reason = "clamped to i16")]
+            let p = v.clamp(0.0, 32_000.0) as i16;
+            p
+        })
+        .collect()
+}
+
+/// Last night's frames as a released dataset (the ingest job files them under last night's log) and a public
+/// data package of the M42 frames, version 1.
+async fn data(services: &Services, demo: &Actor, last_night: &str, telescope: String) -> anyhow::Result<()> {
+    use meridian_service::data::{DatasetInput, UploadMeta};
+    use meridian_service::packages::{AddFiles, AuthorInput, PackageInput};
+    let slug = DEMO_SLUG;
+    let dataset = services
+        .create_dataset(
+            demo,
+            slug,
+            DatasetInput {
+                name: Some("Last night: flats and M42".into()),
+                description: Some("Twilight flats and M42 in V and R from the 0.5 m reflector (sample frames).".into()),
+                telescope_id: Some(Some(telescope)),
+                release_at: Some(Some(chrono::Utc::now() - chrono::Duration::days(1))),
+            },
+        )
+        .await
+        .map_err(err)?;
+    let q = |s: &str| format!("'{s:<8}'");
+    let frames = [
+        ("flat_V_001.fits", "19:45:10", "Flat Field", "V", "", 2.0, true),
+        ("flat_R_001.fits", "19:47:40", "Flat Field", "R", "", 2.0, true),
+        ("m42_V_001.fits", "21:10:05", "Light Frame", "V", "M 42", 60.0, false),
+        ("m42_R_001.fits", "21:12:30", "Light Frame", "R", "M 42", 60.0, false),
+    ];
+    for (i, (name, time, kind, filter, object, exptime, flat)) in frames.into_iter().enumerate() {
+        let date_obs = q(&format!("{last_night}T{time}"));
+        let (kind, filter, exptime) = (q(kind), q(filter), format!("{exptime:.1}"));
+        let (object, telescop, instrume) = (q(object), q("0.5 m reflector"), q("Main camera"));
+        let mut cards = vec![
+            ("DATE-OBS", date_obs.as_str()),
+            ("IMAGETYP", kind.as_str()),
+            ("FILTER", filter.as_str()),
+            ("EXPTIME", exptime.as_str()),
+            ("TELESCOP", telescop.as_str()),
+            ("INSTRUME", instrume.as_str()),
+        ];
+        if !flat {
+            cards.extend([("OBJECT", object.as_str()), ("RA", "83.8221"), ("DEC", "-5.3911")]);
+        }
+        let bytes = meridian_fits::primary_i16(&cards, FRAME_W, FRAME_H, &frame_pixels(1905 + i as u64, flat));
+        let meta = UploadMeta {
+            name: name.into(),
+            content_type: Some("image/fits".into()),
+            size: bytes.len() as u64,
+            sha256: None,
+            release_at: None,
+        };
+        let body = meridian_storage::body_of(bytes);
+        services.upload_file(demo, slug, &dataset.id.to_string(), meta, body).await.map_err(err)?;
+    }
+    let package = services
+        .create_package(
+            demo,
+            slug,
+            PackageInput {
+                title: Some("M42 in V and R: a demo night".into()),
+                description: Some(
+                    "Two 60 s frames of the **Orion Nebula** and the night's twilight flats, as taken (sample data)."
+                        .into(),
+                ),
+                authors: Some(vec![
+                    AuthorInput { name: "Dana Demo".into(), orcid: None, affiliation: Some("Demo Observatory".into()) },
+                    AuthorInput { name: "Oscar Observer".into(), orcid: None, affiliation: None },
+                ]),
+                keywords: Some(vec!["M42".into(), "Orion Nebula".into(), "photometry".into()]),
+                licence: Some("CC-BY-4.0".into()),
+                access: Some("public".into()),
+                ..PackageInput::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let id = package.id.to_string();
+    let add = AddFiles { dataset_id: Some(dataset.id.to_string()), ..AddFiles::default() };
+    services.add_to_draft(demo, slug, &id, add).await.map_err(err)?;
+    services.publish_package(demo, slug, &id).await.map_err(err)?;
     Ok(())
 }

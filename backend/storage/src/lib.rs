@@ -17,7 +17,7 @@ pub use keys::validate_key;
 pub use meridian_domain::Tier;
 pub use model::{
     BackendKind, ByteRange, ByteStream, CompletedPart, GetOutcome, ListedObject, ObjectInfo, ObjectStore,
-    PendingUpload, PresignedRequest, PutOptions, PutOutcome, RestoreStatus,
+    PendingUpload, PresignedRequest, PutOptions, PutOutcome, RestoreStatus, body_of,
 };
 pub use s3::{S3Store, create_bucket};
 

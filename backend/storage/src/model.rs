@@ -11,6 +11,11 @@ use crate::StorageError;
 /// A body flowing in or out of the store, chunk by chunk; never the whole object in memory.
 pub type ByteStream = futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
 
+/// A body already in memory, as one chunk (small things: sample data, generated files).
+pub fn body_of(data: Vec<u8>) -> ByteStream {
+    Box::pin(futures::stream::once(std::future::ready(Ok(bytes::Bytes::from(data)))))
+}
+
 /// How an object is to be stored, and what the caller already knows of its body.
 #[derive(Debug, Clone, Default)]
 pub struct PutOptions {

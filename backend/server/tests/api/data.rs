@@ -10,39 +10,15 @@ use sha2::Digest as _;
 
 /// A small FITS file: a primary HDU with `cards` (keyword, value as FITS writes it) and a 2-D int16 image.
 pub fn fits_file(cards: &[(&str, &str)], width: usize, height: usize) -> Vec<u8> {
-    let mut header = Vec::new();
-    let mut card = |k: &str, v: &str| {
-        let line = if v.is_empty() { format!("{k:<80}") } else { format!("{k:<8}= {v:>20}") };
-        let mut line = line.into_bytes();
-        line.resize(80, b' ');
-        header.extend_from_slice(&line);
-    };
-    card("SIMPLE", "T");
-    card("BITPIX", "16");
-    card("NAXIS", "2");
-    card("NAXIS1", &width.to_string());
-    card("NAXIS2", &height.to_string());
-    for (k, v) in cards {
-        card(k, v);
-    }
-    card("END", "");
-    while header.len() % 2880 != 0 {
-        header.push(b' ');
-    }
-    let mut data = Vec::with_capacity(width * height * 2);
-    for y in 0..height {
-        for x in 0..width {
-            // A gradient with a bright "star" in the middle, so the stretch has something to do.
+    // A gradient with a bright "star" in the middle, so the stretch has something to do.
+    let pixels: Vec<i16> = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .map(|(x, y)| {
             let d = (x as i64 - width as i64 / 2).pow(2) + (y as i64 - height as i64 / 2).pow(2);
-            let v: i16 = if d < 9 { 30_000 } else { i16::try_from((x + y) % 1000).unwrap_or(0) + 1000 };
-            data.extend_from_slice(&v.to_be_bytes());
-        }
-    }
-    while data.len() % 2880 != 0 {
-        data.push(0);
-    }
-    header.extend_from_slice(&data);
-    header
+            if d < 9 { 30_000 } else { i16::try_from((x + y) % 1000).unwrap_or(0) + 1000 }
+        })
+        .collect();
+    meridian_fits::primary_i16(cards, width, height, &pixels)
 }
 
 fn quoted(s: &str) -> String {

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bad_input;
 mod data;
 mod data_pages;
+mod demo;
 mod equipment;
 mod health;
 mod jobs;
