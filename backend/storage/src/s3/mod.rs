@@ -233,7 +233,17 @@ impl ObjectStore for S3Store {
     #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, key = %key))]
     async fn put(&self, key: &str, body: ByteStream, opts: PutOptions) -> Result<PutOutcome, StorageError> {
         validate_key(key)?;
-        self.put_streamed(key, body, opts).await
+        let Some(runtime) = put::upload_runtime() else { return self.put_streamed(key, body, opts).await };
+        let (store, key) = (self.clone(), key.to_owned());
+        let task = runtime
+            .spawn(tracing::Instrument::in_current_span(async move { store.put_streamed(&key, body, opts).await }));
+        // The caller giving up (a client gone) cancels the upload there too; its guard then aborts the multipart.
+        let _cancel_with_caller = put::AbortOnDrop(task.abort_handle());
+        match task.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => Err(StorageError::Backend("the upload task panicked".into())),
+            Err(_) => Err(StorageError::Backend("the upload was cancelled".into())),
+        }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(bucket = %self.bucket, key = %key))]
