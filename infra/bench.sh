@@ -573,7 +573,6 @@ json_items() {  # json_items < JSON : the length of .items
 }
 
 if [[ $PARTS == *e* ]]; then upload_vs_awscli; fi
-if [[ $PARTS == *g* ]]; then package_streaming; fi
 if [[ $PARTS == *f* ]]; then
   if pg_available; then cone_search_on_postgres; else log "skipping f: $PG_NOTE"; fi
 fi
@@ -676,6 +675,9 @@ package_streaming() {
   "${s3[@]}" s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true
   UP_BUCKET=
 }
+
+# Defined above the dispatch would be too late: bash reads functions as it reaches them.
+if [[ $PARTS == *g* ]]; then package_streaming; fi
 
 # -------------------------------------------------------------------------------------------------- summary
 
