@@ -83,6 +83,8 @@ test('a package is built, published, shared by a link whose holder downloads it,
   assert.equal(await holder.locator('#landing-title').textContent(), 'Period–luminosity plates');
   await holder.locator('#via-link').waitFor();
   assert.match(await holder.locator('#citation-text').textContent(), /Leavitt \(\d{4}\)\. Period–luminosity plates \(Version 1\) \[Data set\]/);
+  // Hydrated, the app's router takes over same-origin links: the download links must be left to the browser.
+  await holder.locator('body[data-hydrated]').waitFor();
   const [download] = await Promise.all([holder.waitForEvent('download'), holder.click('#download-zip')]);
   assert.match(download.suggestedFilename(), /^Period-luminosity-plates-v1\.zip$/);
   const stream = await download.createReadStream();

@@ -39,6 +39,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, once hydrated: page tests wait for this mark before clicking, so they
+    // exercise the hydrated app (whose router takes over same-origin links) rather than the server's HTML.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
         <Title text="Meridian" />
         <Router>
@@ -74,7 +81,7 @@ pub fn App() -> impl IntoView {
             </main>
             <footer class="footer">
                 "Meridian — an open-source portal for observatories · "
-                <a href="/api/v1/openapi.json">"API"</a>
+                <a href="/api/v1/openapi.json" rel="external">"API"</a>
             </footer>
         </Router>
     }

@@ -180,7 +180,7 @@ fn upload_box(d: &DatasetInfo) -> impl IntoView + use<> {
                     <p class="nojs-only muted" id="upload-nojs">
                         "Uploading from this page needs JavaScript. Without it, upload with the API: "
                         <code>{shown}</code> " with the bytes as the body (see the "
-                        <a href="/api/v1/openapi.json">"API description"</a> " and the user guide)."
+                        <a href="/api/v1/openapi.json" rel="external">"API description"</a> " and the user guide)."
                     </p>
                     <ul class="plain uploads" id="upload-list"></ul>
                 </div>

@@ -88,7 +88,7 @@ fn page(p: FilePage, csrf: String, a: Actions) -> impl IntoView {
     let download = if f.tier == "cold" {
         view! { <span class="muted">"Cold files must be restored before download."</span> }.into_any()
     } else {
-        view! { <a class="button small" id="download" href=format!("{base}/content")>"Download"</a> }.into_any()
+        view! { <a class="button small" id="download" rel="external" download="" href=format!("{base}/content")>"Download"</a> }.into_any()
     };
     let delete = p.can_delete.then(|| {
         let fields = hidden();

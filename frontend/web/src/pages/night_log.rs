@@ -185,8 +185,8 @@ fn top(p: &NightPage, csrf: &str, a: Actions) -> impl IntoView + use<> {
                 <span class=format!("pill {}", h.status) id="night-status">{h.status.clone()}</span> " "
                 <span class=format!("pill {}", h.visibility) id="night-visibility">{h.visibility.clone()}</span> " "
                 {status_form} " " {publish_form} " "
-                <a href=format!("{api}/report.md")>"Report (Markdown)"</a> " · "
-                <a href=format!("{api}/report.csv")>"CSV"</a>
+                <a rel="external" href=format!("{api}/report.md")>"Report (Markdown)"</a> " · "
+                <a rel="external" download="" href=format!("{api}/report.csv")>"CSV"</a>
             </div>
             {action_error(move || a.status.value().get())}
             {action_error(move || a.visibility.value().get())}

@@ -391,7 +391,7 @@ fn versions_section(p: &PackageEditor, csrf: &str, a: EditorActions) -> impl Int
                     <td class="num">{v.size.clone()}</td>
                     <td class="num">{v.downloads}</td>
                     <td>
-                        <a href=format!("{api}/{}/manifest.json", v.number)>"manifest.json"</a>
+                        <a rel="external" href=format!("{api}/{}/manifest.json", v.number)>"manifest.json"</a>
                         <br /><code class="sha" title="SHA-256 of manifest.json">{v.manifest_sha256.clone()}</code>
                     </td>
                     <td>{doi}</td>
@@ -592,7 +592,7 @@ fn landing(l: Landing) -> impl IntoView {
         .map(|f| {
             view! {
                 <tr class="landing-file">
-                    <td><a href=f.href.clone()>{f.path.clone()}</a></td>
+                    <td><a rel="external" download="" href=f.href.clone()>{f.path.clone()}</a></td>
                     <td class="num">{f.size.clone()}</td>
                     <td><code class="sha">{f.sha256.clone()}</code></td>
                 </tr>
@@ -648,9 +648,9 @@ fn landing(l: Landing) -> impl IntoView {
         <section class="panel" id="downloads">
             <h2>"Download"</h2>
             <p>
-                <a class="button" id="download-zip" href=l.zip_href.clone()>"Download .zip"</a> " "
-                <a class="button" id="download-tar" href=l.tar_href.clone()>"Download .tar"</a> " "
-                <a href=l.manifest_href.clone() id="manifest-link">"manifest.json"</a>
+                <a class="button" id="download-zip" rel="external" download="" href=l.zip_href.clone()>"Download .zip"</a> " "
+                <a class="button" id="download-tar" rel="external" download="" href=l.tar_href.clone()>"Download .tar"</a> " "
+                <a rel="external" href=l.manifest_href.clone() id="manifest-link">"manifest.json"</a>
             </p>
             <p class="muted">
                 "Each archive holds manifest.json and SHA256SUMS beside the files; check them with "
