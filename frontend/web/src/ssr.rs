@@ -56,6 +56,36 @@ fn set_cookie(build: impl FnOnce(&actix_web::HttpRequest, &CookiePolicy) -> Cook
     }
 }
 
+/// A secret for the next page to show once: `owner:secret` in a short-lived, http-only, same-site cookie (so a
+/// form works without JavaScript too). `owner` names the page it belongs to.
+fn set_flash(name: &'static str, owner: &str, secret: &str) {
+    let value = format!("{owner}:{secret}");
+    set_cookie(|req, p| {
+        Cookie::build(name, value)
+            .path("/")
+            .http_only(true)
+            .secure(p.secure_for(req))
+            .same_site(SameSite::Strict)
+            .max_age(actix_web::cookie::time::Duration::seconds(300))
+            .finish()
+    });
+}
+
+/// The flash secret for `owner`'s page, if there is one: taken (the cookie is removed), and the page that shows it
+/// is marked `no-store` so no cache keeps it.
+fn take_flash(name: &'static str, owner: &str) -> Option<String> {
+    let secret =
+        cookie(name).and_then(|v| v.split_once(':').filter(|(o, _)| *o == owner).map(|(_, s)| s.to_owned()))?;
+    set_cookie(|req, p| {
+        let mut c = Cookie::build(name, "").path("/").http_only(true).secure(p.secure_for(req)).finish();
+        c.make_removal();
+        c
+    });
+    expect_context::<ResponseOptions>()
+        .insert_header(actix_web::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some(secret)
+}
+
 fn client_ip() -> Option<std::net::IpAddr> {
     let req = expect_context::<Request>();
     meridian_api::auth::client_ip(&req)
@@ -217,18 +247,7 @@ pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
         None
     };
     // The flash cookie holds `slug:secret`; it is shown (once) only on its own workspace's page.
-    let fresh_key = cookie(NEW_KEY_COOKIE)
-        .and_then(|v| v.split_once(':').filter(|(s, _)| *s == slug).map(|(_, secret)| secret.to_owned()));
-    if fresh_key.is_some() {
-        set_cookie(|req, p| {
-            let mut c = Cookie::build(NEW_KEY_COOKIE, "").path("/").http_only(true).secure(p.secure_for(req)).finish();
-            c.make_removal();
-            c
-        });
-        // A page holding a secret must not be kept by any cache.
-        expect_context::<ResponseOptions>()
-            .insert_header(actix_web::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    let fresh_key = take_flash(NEW_KEY_COOKIE, &slug);
     Ok(SettingsInfo {
         me: actor.account().map(|a| a.id.to_string()).unwrap_or_default(),
         can_edit: access.can(Action::UpdateWorkspace),
@@ -310,16 +329,8 @@ pub async fn remove_member(csrf: String, slug: String, account: String) -> Resul
 pub async fn create_api_key(csrf: String, slug: String, name: String, scope: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let created = services.create_api_key(&actor, &slug, &name, &scope).await.map_err(fail)?;
-    // Shown once by the settings page, which clears it; http-only and short-lived.
-    set_cookie(|req, p| {
-        Cookie::build(NEW_KEY_COOKIE, format!("{slug}:{}", created.secret))
-            .path("/")
-            .http_only(true)
-            .secure(p.secure_for(req))
-            .same_site(SameSite::Strict)
-            .max_age(actix_web::cookie::time::Duration::seconds(300))
-            .finish()
-    });
+    // Shown once by the settings page, which clears it.
+    set_flash(NEW_KEY_COOKIE, &slug, &created.secret);
     Ok(())
 }
 

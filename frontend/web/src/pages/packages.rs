@@ -15,6 +15,19 @@ use leptos_router::hooks::use_params_map;
 /// Licences offered in the forms (any SPDX id may be typed through the API).
 const LICENCES: [&str; 6] = ["CC-BY-4.0", "CC0-1.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "ODbL-1.0", "MIT"];
 
+/// Authors as list items: name, affiliation, ORCID link.
+fn author_list(authors: &[crate::api::AuthorItem]) -> impl IntoView + use<> {
+    authors
+        .iter()
+        .map(|au| {
+            let orcid =
+                (!au.orcid.is_empty()).then(|| view! { " " <a class="orcid" href=au.orcid.clone()>"ORCID"</a> });
+            let aff = (!au.affiliation.is_empty()).then(|| format!(" ({})", au.affiliation));
+            view! { <li>{au.name.clone()} {aff} {orcid}</li> }
+        })
+        .collect_view()
+}
+
 fn access_label(a: &str) -> &'static str {
     match a {
         "public" => "public",
@@ -188,16 +201,7 @@ fn hidden(csrf: &str, slug: &str, id: &str) -> impl IntoView + use<> {
 
 fn editor(p: PackageEditor, csrf: &str, a: EditorActions) -> impl IntoView + use<> {
     let slug = p.workspace.slug.clone();
-    let authors = p
-        .authors
-        .iter()
-        .map(|au| {
-            let orcid =
-                (!au.orcid.is_empty()).then(|| view! { " " <a class="orcid" href=au.orcid.clone()>"ORCID"</a> });
-            let aff = (!au.affiliation.is_empty()).then(|| format!(" ({})", au.affiliation));
-            view! { <li>{au.name.clone()} {aff} {orcid}</li> }
-        })
-        .collect_view();
+    let authors = author_list(&p.authors);
     let head = view! {
         <Title text=crate::components::title_text(format!("{} · Data packages — Meridian", p.title)) />
         <p class="muted">
@@ -541,17 +545,7 @@ pub fn PackageLandingPage() -> impl IntoView {
         let p = params.read();
         (p.get("id").unwrap_or_default(), p.get("n").and_then(|n| n.parse::<i32>().ok()))
     };
-    let info = Resource::new(key, |(id, n)| get_package_landing(id, n));
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Err(e) => view! { <h1>"Data package"</h1> <p class="alert error">{error_text(&e)}</p> }.into_any(),
-                    Ok(l) => landing(l).into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    landing_page(Resource::new(key, |(id, n)| get_package_landing(id, n)))
 }
 
 /// A version's landing page for the holder of a secret link.
@@ -562,7 +556,11 @@ pub fn SharedLandingPage() -> impl IntoView {
         let p = params.read();
         (p.get("token").unwrap_or_default(), p.get("n").and_then(|n| n.parse::<i32>().ok()))
     };
-    let info = Resource::new(key, |(token, n)| get_shared_landing(token, n));
+    landing_page(Resource::new(key, |(token, n)| get_shared_landing(token, n)))
+}
+
+/// Either way in, the same page.
+fn landing_page(info: Resource<Result<Landing, ServerFnError>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -576,16 +574,7 @@ pub fn SharedLandingPage() -> impl IntoView {
 }
 
 fn landing(l: Landing) -> impl IntoView {
-    let authors = l
-        .authors
-        .iter()
-        .map(|au| {
-            let orcid =
-                (!au.orcid.is_empty()).then(|| view! { " " <a class="orcid" href=au.orcid.clone()>"ORCID"</a> });
-            let aff = (!au.affiliation.is_empty()).then(|| format!(" ({})", au.affiliation));
-            view! { <li>{au.name.clone()} {aff} {orcid}</li> }
-        })
-        .collect_view();
+    let authors = author_list(&l.authors);
     let files = l
         .files
         .iter()

@@ -3,12 +3,11 @@
 
 use super::data::day;
 use super::equipment::{invalid, not_found_status};
-use super::{actor, all_rows, cookie, fail, form_caller, services, set_cookie, workspace_info};
+use super::{actor, all_rows, fail, form_caller, services, set_flash, take_flash, workspace_info};
 use crate::api::{
     AuthorItem, Choice, DraftFileItem, Landing, LandingFile, LinkItem, PackageEditor, PackageFields, PackageItem,
     PackageVersionItem, PackagesIndex, TierTotalItem, human_size,
 };
-use actix_web::cookie::{Cookie, SameSite};
 use leptos::prelude::*;
 use leptos_actix::{Request, redirect};
 use meridian_domain::{Action, Author};
@@ -177,20 +176,8 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         read.await.inspect_err(not_found_status).map_err(fail)?;
     let now = chrono::Utc::now();
     let file_count = draft.file_count;
-    // The flash cookie is shown only on its own package's page, once; a page holding a secret is not cached.
-    let new_link = cookie(NEW_LINK_COOKIE)
-        .and_then(|v| v.split_once(':').filter(|(p, _)| *p == id).map(|(_, t)| format!("{}/shared/{t}", base_url())));
-    if new_link.is_some() {
-        set_cookie(|req, p| {
-            let mut c = Cookie::build(NEW_LINK_COOKIE, "").path("/").http_only(true).secure(p.secure_for(req)).finish();
-            c.make_removal();
-            c
-        });
-        expect_context::<leptos_actix::ResponseOptions>().insert_header(
-            actix_web::http::header::CACHE_CONTROL,
-            actix_web::http::header::HeaderValue::from_static("no-store"),
-        );
-    }
+    // Shown only on its own package's page, once.
+    let new_link = take_flash(NEW_LINK_COOKIE, &id).map(|t| format!("{}/shared/{t}", base_url()));
     Ok(PackageEditor {
         new_link,
         id: p.id.to_string(),
@@ -378,17 +365,8 @@ pub async fn create_package_link(
     let (services, actor) = form_caller(&csrf).await?;
     let expires = day("expires_on", &expires_on, true)?;
     let link = services.create_package_link(&actor, &slug, &id, given(&label), expires).await.map_err(fail)?;
-    // Shown once by the editor, which clears it (as a new API key is); works without JavaScript too.
-    let value = format!("{id}:{}", link.token.unwrap_or_default());
-    set_cookie(|req, p| {
-        Cookie::build(NEW_LINK_COOKIE, value)
-            .path("/")
-            .http_only(true)
-            .secure(p.secure_for(req))
-            .same_site(SameSite::Strict)
-            .max_age(actix_web::cookie::time::Duration::seconds(300))
-            .finish()
-    });
+    // Shown once by the editor, which clears it (as a new API key is).
+    set_flash(NEW_LINK_COOKIE, &id, &link.token.unwrap_or_default());
     Ok(())
 }
 
