@@ -1,13 +1,16 @@
 // Uploads from a dataset page in a real (headless) Chromium: sign up, create a workspace and a dataset through
 // the pages, choose two files in the upload box and watch them show progress on the way (uploads slowed down),
 // reach 100% and appear in the list without a reload; a connection that breaks once is retried, once; the same
-// bytes again show the server's 409 reason. The server under test is the built `meridian` binary on a fresh
-// data directory.
+// bytes again show the server's 409 reason. A large file goes as a resumable upload in parts: a broken part is
+// sent again alone, and after a reload choosing the file again sends only the missing parts. The server under
+// test is the built `meridian` binary on a fresh data directory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, makeServer } from './harness.mjs';
+import { createWorkspace, launchBrowser, makeServer, signUp, watchErrors } from './harness.mjs';
 
 const server = makeServer();
 const BASE = server.base;
@@ -117,5 +120,82 @@ test('uploads show progress, survive a broken connection, list the files without
   assert.equal(await page.locator('#files tr.file-row').count(), 2);
   await page.screenshot({ path: join(tmpdir(), 'meridian-upload.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'no script errors');
+  await context.close();
+});
+
+test('a large file goes in parts: a broken part is sent again alone, and after a reload the upload resumes', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Requests cut off on purpose (and the ones the reload drops) are logged by the browser; nothing else may be.
+  const errors = watchErrors(page, /ERR_CONNECTION_RESET|ERR_FAILED|ERR_ABORTED/);
+  await signUp(page, BASE, 'Henrietta Leavitt', 'henrietta@observatory.test');
+  await createWorkspace(page, BASE, 'Magellanic Clouds', 'magellanic');
+  await page.goto(`${BASE}/w/magellanic/data`);
+  await page.fill('#create-dataset-form input[name=name]', 'SMC variables');
+  await Promise.all([
+    page.waitForURL(new RegExp(`^${BASE}/w/magellanic/data/[0-9a-f-]{36}$`)),
+    page.click('#create-dataset-form button[type=submit]'),
+  ]);
+  await page.locator('#refresh-files[data-live]').waitFor();
+  const dataset = page.url().split('/').pop();
+  // 20 MiB on disk (a path keeps its modification time between two choices: the script's resume key uses it),
+  // sent as 8 MiB parts once the threshold is lowered to 5 MiB (the page's own is 32 MiB).
+  const bytes = randomBytes(20 * 1024 * 1024);
+  const path = join(mkdtempSync(join(tmpdir(), 'meridian-upload-')), 'smc_field_3.fits');
+  writeFileSync(path, bytes);
+  const lower = () => page.evaluate(() => { document.getElementById('upload-box').dataset.resumableFrom = String(5 << 20); });
+  await lower();
+
+  // Part 1 arrives; part 2 breaks off once, is retried alone, and then hangs like part 3: the page is reloaded.
+  // After the reload (phase 2) every part goes through.
+  const sent = { 1: [], 2: [] };
+  let phase = 1;
+  await page.route('**/uploads/*/parts/*', async (route) => {
+    const n = Number(new URL(route.request().url()).pathname.split('/').pop());
+    sent[phase].push(n);
+    if (phase === 2 || n === 1) await route.continue();
+    else if (n === 2 && sent[1].filter((m) => m === 2).length === 1) await route.abort('connectionreset');
+    // Otherwise held, never answered: the reload drops it.
+  });
+  const first = sent[1];
+  const part1 = page.waitForResponse((r) => r.url().endsWith('/parts/1') && r.request().method() === 'PUT');
+  await page.setInputFiles('#upload-input', path);
+  const row = page.locator('#upload-list li', { hasText: 'smc_field_3.fits' });
+  await row.locator('.upload-state', { hasText: 'retrying part 2… (attempt 2 of 8)' }).waitFor();
+  assert.equal((await part1).status(), 200);
+  while (first.filter((m) => m === 2).length < 2) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(first.includes(3), `part 3 was started: ${first}`);
+  assert.deepEqual(first.filter((m) => m === 1), [1], 'a broken part does not send the others again');
+
+  const open = await (await page.request.get(`${BASE}/api/v1/workspaces/magellanic/uploads`)).json();
+  assert.equal(open.items.length, 1);
+  const heldUrl = `${BASE}/api/v1/workspaces/magellanic/uploads/${open.items[0].id}`;
+  const held = await (await page.request.get(heldUrl)).json();
+  assert.equal(held.status, 'open');
+  assert.deepEqual(held.parts.map((p) => p.number), [1], 'the server holds part 1');
+
+  phase = 2;
+  await page.reload();
+  await page.locator('#refresh-files[data-live]').waitFor();
+  const after = await (await page.request.get(heldUrl)).json();
+  assert.deepEqual(after.parts.map((p) => p.number), [1], 'the reload dropped the held parts');
+  const second = sent[2];
+  await lower();
+  await page.setInputFiles('#upload-input', path);
+  const again = page.locator('#upload-list li', { hasText: 'smc_field_3.fits' });
+  await again.locator('.upload-state', { hasText: 'done' }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(second.sort(), [2, 3], 'only the missing parts were sent');
+  assert.equal(await again.locator('.upload-pct').textContent(), '100%');
+  await page.locator('#files tr.file-row', { hasText: 'smc_field_3.fits' }).waitFor();
+
+  const files = await (await page.request.get(`${BASE}/api/v1/workspaces/magellanic/datasets/${dataset}/files`)).json();
+  assert.equal(files.items.length, 1);
+  assert.equal(files.items[0].sha256, createHash('sha256').update(bytes).digest('hex'), 'the joined bytes are the file');
+  assert.equal(files.items[0].size_bytes, bytes.length);
+  const left = await (await page.request.get(`${BASE}/api/v1/workspaces/magellanic/uploads`)).json();
+  assert.equal(left.items.filter((u) => u.status === 'open').length, 0, 'no upload left open');
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('meridian.upload')).length), 0,
+    'the resume note is gone once the file is in');
+  assert.deepEqual(errors, [], 'no script errors');
   await context.close();
 });

@@ -109,7 +109,7 @@ pub struct StorageSettings {
     pub cool_class: String,
     pub cold_class: String,
     /// S3 streamed uploads: bytes per part (5 MiB to 5 GiB), parts sent at once (memory per upload is about
-    /// (concurrency + 1) x part_size), and whether parts carry SHA-256 checksums for the server to verify.
+    /// (concurrency + 1) x part_size), and whether uploads carry checksums (parts: CRC32C) for the server to verify.
     pub part_size: u64,
     pub concurrency: usize,
     pub checksums: bool,

@@ -55,7 +55,7 @@ pub struct S3Config {
     /// Parts uploaded at once by one `put`; memory per upload is about (concurrency + 1) x part_size.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
-    /// Send SHA-256 checksums with PutObject and with the parts of streamed uploads, so the server verifies
+    /// Send checksums with PutObject (SHA-256) and with the parts of streamed uploads (CRC32C), so the server verifies
     /// what it received. Turn off only for a server that refuses them.
     #[serde(default = "default_true")]
     pub checksums: bool,

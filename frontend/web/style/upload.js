@@ -1,10 +1,18 @@
-// The upload box of a dataset page (#upload-box): sends each chosen file to the API with a PUT of its bytes,
-// shows its progress, retries a broken connection or a server error with back-off, shows the problem's detail
-// when the server refuses (409 duplicate, 413 quota), and refreshes the file list when all are done. Listens on
-// the document, so it works however the page arrived (server-rendered or navigated to).
+// The upload box of a dataset page (#upload-box). Each chosen file goes to the API, with its progress shown:
+// - a small file as one PUT of its bytes, sent again from the start if the connection breaks or the server errs;
+// - a large one (from data-resumable-from bytes) as a resumable upload: started with its name and size, sent in
+//   parts (a few at once), each part retried alone with back-off, then completed and verified by the server.
+//   The upload's id is kept in localStorage under the dataset, name, size and modification time, so choosing the
+//   same file again (after the page was closed or the network gave up) sends only the parts still missing.
+// Refusals (409 duplicate, 413 quota, bad name) show the problem's detail. The file list is refreshed when all
+// are done. Listens on the document, so it works however the page arrived (server-rendered or navigated to).
 (() => {
   'use strict';
   const TRIES = 4;
+  const PART_TRIES = 8;
+  const PART_SIZE = 8 * 1024 * 1024;
+  const PARALLEL = 3;
+  const RESUMABLE_FROM = 32 * 1024 * 1024;
   document.documentElement.classList.add('js');
 
   const csrf = () => {
@@ -12,6 +20,10 @@
     return c ? decodeURIComponent(c.slice('meridian_csrf='.length)) : '';
   };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const backoff = (attempt) => Math.min(500 * 2 ** (attempt - 1), 8000) + Math.floor(Math.random() * 250);
+  // A broken connection, a timeout, throttling or a server error may pass; anything else is the answer.
+  const passing = (status) => status === 0 || status === 408 || status === 429 || status >= 500;
+  const ok = (status) => status >= 200 && status < 300;
 
   function row(list, file) {
     const li = document.createElement('li');
@@ -32,7 +44,7 @@
     list.append(li);
     return {
       progress(f) {
-        const p = Math.floor(f * 100);
+        const p = Math.floor(Math.min(1, Math.max(0, f)) * 100);
         bar.value = p;
         pct.textContent = `${p}%`;
       },
@@ -43,17 +55,18 @@
     };
   }
 
-  function put(url, file, onProgress) {
+  // One request; resolves with { status, body } (status 0 when the connection broke), never rejects.
+  function send(method, url, body, { type, onProgress } = {}) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('PUT', url);
+      xhr.open(method, url);
       xhr.setRequestHeader('X-CSRF-Token', csrf());
-      xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
-      xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+      if (type) xhr.setRequestHeader('Content-Type', type);
+      if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded);
       xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText });
       xhr.onerror = () => resolve({ status: 0, body: '' });
       xhr.ontimeout = xhr.onerror;
-      xhr.send(file);
+      xhr.send(body);
     });
   }
 
@@ -65,25 +78,155 @@
     return res.status ? `the server answered ${res.status}` : 'the connection broke off';
   }
 
-  async function send(base, file, r) {
+  class Refused extends Error {}
+
+  // A small file: one PUT, sent again from the start when it does not get through.
+  async function sendWhole(box, file, r) {
+    const url = box.dataset.url + encodeURIComponent(file.name);
+    const type = file.type || 'application/octet-stream';
     for (let attempt = 1; ; attempt++) {
-      const res = await put(base + encodeURIComponent(file.name), file, (f) => r.progress(f));
-      if (res.status >= 200 && res.status < 300) {
-        r.progress(1);
-        r.say('done', 'done');
-        return true;
-      }
-      // Refusals (duplicate, quota, bad name, no permission) are final; a broken connection or a server error
-      // may pass.
-      const passing = res.status === 0 || res.status === 408 || res.status === 429 || res.status >= 500;
-      if (!passing || attempt >= TRIES) {
-        r.say(detail(res), 'failed');
-        return false;
-      }
-      const wait = 500 * 2 ** (attempt - 1) + Math.floor(Math.random() * 250);
+      const res = await send('PUT', url, file, { type, onProgress: (n) => r.progress(n / (file.size || 1)) });
+      if (ok(res.status)) return;
+      if (!passing(res.status) || attempt >= TRIES) throw new Refused(detail(res));
       r.progress(0);
       r.say(`retrying… (attempt ${attempt + 1} of ${TRIES})`, 'retrying');
-      await sleep(wait);
+      await sleep(backoff(attempt));
+    }
+  }
+
+  // A call of the resumable API (JSON), retried while the failure may pass; returns the answer, whatever it is.
+  async function call(method, url, json, r) {
+    for (let attempt = 1; ; attempt++) {
+      const res = await send(method, url, json === undefined ? null : JSON.stringify(json), { type: json === undefined ? null : 'application/json' });
+      if (!passing(res.status) || attempt >= TRIES) return res;
+      r.say(`retrying… (attempt ${attempt + 1} of ${TRIES})`, 'retrying');
+      await sleep(backoff(attempt));
+    }
+  }
+
+  const memoryKey = (box, file) => `meridian.upload|${box.dataset.uploads}|${file.name}|${file.size}|${file.lastModified}`;
+  const remember = (key, id) => { try { localStorage.setItem(key, id); } catch { /* private mode: no resuming */ } };
+  const forget = (key) => { try { localStorage.removeItem(key); } catch { /* as above */ } };
+  const recall = (key) => { try { return localStorage.getItem(key); } catch { return null; } };
+
+  // The upload this file was already being sent as (still open or being verified), or a new one.
+  async function startOrResume(box, file, r, key) {
+    const known = recall(key);
+    if (known) {
+      const res = await call('GET', box.dataset.uploadBase + known, undefined, r);
+      if (ok(res.status)) {
+        const up = JSON.parse(res.body);
+        if (up.status === 'open' || up.status === 'verifying' || up.status === 'done') return up;
+      }
+      if (res.status === 0) throw new Error('the connection broke off');
+      forget(key);
+    }
+    const res = await call('POST', box.dataset.uploads, {
+      name: file.name,
+      size: file.size,
+      content_type: file.type || null,
+      part_size: PART_SIZE,
+    }, r);
+    if (res.status !== 201) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
+    const up = JSON.parse(res.body);
+    remember(key, up.id);
+    return up;
+  }
+
+  async function sendParts(box, file, r, up) {
+    const base = `${box.dataset.uploadBase}${up.id}/parts/`;
+    const have = new Set(up.parts.map((p) => p.number));
+    let sent = up.parts.reduce((n, p) => n + p.size, 0);
+    const moving = new Map();
+    const show = () => r.progress((sent + [...moving.values()].reduce((a, b) => a + b, 0)) / (file.size || 1));
+    show();
+    const queue = [];
+    for (let n = 1; n <= up.part_count; n++) if (!have.has(n)) queue.push(n);
+    let failure = null;
+    // Parts being sent again, by number (their attempt): the row says so until they are in.
+    const retrying = new Map();
+    const state = () => {
+      if (failure) return;
+      const [n, attempt] = retrying.entries().next().value || [];
+      if (n) r.say(`retrying part ${n}… (attempt ${attempt} of ${PART_TRIES})`, 'retrying');
+      else r.say('uploading', 'uploading');
+    };
+    const worker = async () => {
+      while (queue.length && !failure) {
+        const n = queue.shift();
+        const start = (n - 1) * up.part_size;
+        const part = file.slice(start, Math.min(start + up.part_size, file.size));
+        for (let attempt = 1; ; attempt++) {
+          const res = await send('PUT', base + n, part, {
+            type: 'application/octet-stream',
+            onProgress: (loaded) => { moving.set(n, loaded); show(); },
+          });
+          moving.delete(n);
+          if (ok(res.status)) {
+            sent += part.size;
+            show();
+            retrying.delete(n);
+            state();
+            break;
+          }
+          if (!passing(res.status)) { failure = new Refused(detail(res)); return; }
+          if (attempt >= PART_TRIES) { failure = new Error(detail(res)); return; }
+          show();
+          retrying.set(n, attempt + 1);
+          state();
+          await sleep(backoff(attempt));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
+    if (failure) throw failure;
+  }
+
+  // Completes the upload and waits for the server's verification (it reads the file once).
+  async function finish(box, r, up) {
+    const url = box.dataset.uploadBase + up.id;
+    if (up.status === 'open') {
+      const res = await call('POST', `${url}/complete`, {}, r);
+      if (res.status !== 202) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
+      up = JSON.parse(res.body);
+    }
+    r.progress(1);
+    for (let polls = 0; up.status === 'verifying'; polls++) {
+      r.say('verifying…', 'verifying');
+      await sleep(Math.min(250 * 2 ** polls, 2000));
+      const res = await call('GET', url, undefined, r);
+      if (!ok(res.status)) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
+      up = JSON.parse(res.body);
+    }
+    if (up.status !== 'done') throw new Refused(up.error || `the upload is ${up.status}`);
+  }
+
+  async function sendResumable(box, file, r) {
+    const key = memoryKey(box, file);
+    try {
+      const up = await startOrResume(box, file, r, key);
+      if (up.status === 'open') await sendParts(box, file, r, up);
+      await finish(box, r, up);
+      forget(key);
+    } catch (e) {
+      // Refused: nothing to resume. Otherwise the parts sent so far stay; choosing the file again resumes.
+      if (e instanceof Refused) forget(key);
+      else if (recall(key)) throw new Error(`${e.message}; choose the file again to resume`);
+      throw e;
+    }
+  }
+
+  async function upload(box, file, r) {
+    const from = Number(box.dataset.resumableFrom) || RESUMABLE_FROM;
+    try {
+      if (box.dataset.uploads && file.size >= from) await sendResumable(box, file, r);
+      else await sendWhole(box, file, r);
+      r.progress(1);
+      r.say('done', 'done');
+      return true;
+    } catch (e) {
+      r.say(e.message, 'failed');
+      return false;
     }
   }
 
@@ -100,7 +243,7 @@
     let sent = 0;
     for (let i = 0; i < files.length; i++) {
       rows[i].say('uploading', 'uploading');
-      if (await send(box.dataset.url, files[i], rows[i])) sent++;
+      if (await upload(box, files[i], rows[i])) sent++;
     }
     if (!sent) return;
     const refresh = document.getElementById('refresh-files');

@@ -86,7 +86,8 @@ pub fn s3_config(endpoint_var: &str, test: &str) -> Option<S3Config> {
         access_key_id: env("AWS_ACCESS_KEY_ID"),
         secret_access_key: env("AWS_SECRET_ACCESS_KEY").map(Secret::new),
         part_size: PART as u64,
-        concurrency: 3,
+        // Fewer than the parts of the big bodies: a part waits for a slot and reuses a finished part's buffer.
+        concurrency: 2,
         ..S3Config::new(run_bucket())
     })
 }

@@ -168,14 +168,21 @@ fn head(d: &DatasetInfo) -> impl IntoView + use<> {
     }
 }
 
+/// From this size (bytes) the page sends a file as a resumable upload in parts: a broken connection then costs a
+/// part, not the file, and choosing the file again later resumes it.
+const RESUMABLE_FROM: u64 = 32 * 1024 * 1024;
+
 fn upload_box(d: &DatasetInfo) -> impl IntoView + use<> {
     d.can_upload.then(|| {
         let url = format!("/api/v1/workspaces/{}/datasets/{}/files/", d.workspace.slug, d.dataset.id);
+        // Large files go as resumable uploads (started here, parts sent to the upload's own routes).
+        let uploads = format!("/api/v1/workspaces/{}/datasets/{}/uploads", d.workspace.slug, d.dataset.id);
+        let upload_base = format!("/api/v1/workspaces/{}/uploads/", d.workspace.slug);
         let shown = format!("PUT {url}{{file name}}");
         view! {
             <section class="panel" id="upload">
                 <h2>"Upload"</h2>
-                <div id="upload-box" data-url=url>
+                <div id="upload-box" data-url=url data-uploads=uploads data-upload-base=upload_base data-resumable-from=RESUMABLE_FROM>
                     <label class="js-only">"Choose files to upload " <input type="file" id="upload-input" multiple /></label>
                     <p class="nojs-only muted" id="upload-nojs">
                         "Uploading from this page needs JavaScript. Without it, upload with the API: "
