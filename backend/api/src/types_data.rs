@@ -1,6 +1,8 @@
 //! The JSON shapes of datasets, data files, search, storage usage and tier rules.
 
+use crate::types::list_body;
 use chrono::{DateTime, Utc};
+use meridian_domain::Page;
 use meridian_service::data::{
     CardView, DatasetInput, DatasetView, FileDetail, FilePage, FileView, MonthUsage, RuleInput, RuleView, TierUsage,
     UsageView,
@@ -46,11 +48,7 @@ impl From<DatasetView> for DatasetBody {
     }
 }
 
-/// The workspace's datasets by name.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DatasetList {
-    pub items: Vec<DatasetBody>,
-}
+list_body!(DatasetList, DatasetBody);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,8 +10,8 @@ use crate::jobs::{Job, PushOptions};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
 use meridian_domain::{
-    Action, DataFileId, DatasetId, FrameType, IngestStatus, LifecycleRuleId, Plan, PreviewStatus, TelescopeId, Tier,
-    UploadId, ValidationError, Visibility, WorkspaceId,
+    Action, DataFileId, DatasetId, FrameType, IngestStatus, LifecycleRuleId, Page, PageRequest, Plan, PreviewStatus,
+    TelescopeId, Tier, UploadId, ValidationError, Visibility, WorkspaceId,
 };
 use meridian_storage::{ByteRange, ByteStream, GetOutcome, PutOptions, StorageError};
 use meridian_store::data::{
@@ -437,12 +437,16 @@ impl Services {
         self.inner.storage.clone().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
     }
 
-    /// Release dates of a workspace's datasets, for deciding which files are public.
+    /// Release dates of the datasets `rows` belong to, for deciding which files are public.
     async fn dataset_releases(
         &self,
         ws: WorkspaceId,
+        rows: &[FileRow],
     ) -> ServiceResult<std::collections::HashMap<Uuid, Option<DateTime<Utc>>>> {
-        Ok(store::list_datasets(self.db(), ws, None)
+        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.dataset_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(store::datasets_by_ids(self.db(), ws, &ids)
             .await?
             .into_iter()
             .map(|d| (d.id, d.release_at.map(|t| t.to_utc())))
@@ -450,7 +454,7 @@ impl Services {
     }
 
     pub(crate) async fn file_views(&self, access: &Access, rows: Vec<FileRow>) -> ServiceResult<Vec<FileView>> {
-        let releases = self.dataset_releases(access.workspace.id).await?;
+        let releases = self.dataset_releases(access.workspace.id, &rows).await?;
         let now = crate::now();
         let public = access.workspace.visibility == Visibility::Public;
         let lookup = |d: Uuid| releases.get(&d).copied().flatten();
@@ -521,7 +525,13 @@ impl Services {
         Ok(self.dataset_view(&access, d, None))
     }
 
-    pub async fn list_datasets(&self, actor: &Actor, slug: &str) -> ServiceResult<Vec<DatasetView>> {
+    /// A page of the workspace's datasets by name (outsiders of a public workspace see the released ones).
+    pub async fn list_datasets(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<DatasetView>> {
         let access = self.access(actor, slug).await?;
         let released_by = if access.can(Action::ViewWorkspace) {
             None
@@ -532,29 +542,33 @@ impl Services {
             access.require(Action::ViewWorkspace)?;
             None
         };
-        let rows = store::list_datasets(self.db(), access.workspace.id, released_by).await?;
-        let totals: std::collections::HashMap<Uuid, (i64, i64)> = store::dataset_totals(self.db(), access.workspace.id)
-            .await?
-            .into_iter()
-            .map(|(d, n, b)| (d, (n, b)))
-            .collect();
-        Ok(rows
-            .into_iter()
-            .map(|d| {
-                let t = totals.get(&d.id).copied();
-                self.dataset_view(&access, d, t)
-            })
-            .collect())
+        let limit = page.limit;
+        let rows = store::list_datasets(
+            self.db(),
+            access.workspace.id,
+            released_by,
+            page.after.as_deref(),
+            limit.get().into(),
+        )
+        .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+        let totals: std::collections::HashMap<Uuid, (i64, i64)> =
+            store::dataset_totals(self.db(), access.workspace.id, &ids)
+                .await?
+                .into_iter()
+                .map(|(d, n, b)| (d, (n, b)))
+                .collect();
+        Ok(Page::from_rows(rows, limit, |d| d.name.clone()).map(|d| {
+            let t = totals.get(&d.id).copied();
+            self.dataset_view(&access, d, t)
+        }))
     }
 
     pub async fn get_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DatasetView> {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
-        let totals = store::dataset_totals(self.db(), access.workspace.id)
-            .await?
-            .into_iter()
-            .find(|(i, _, _)| *i == d.id)
-            .map(|(_, n, b)| (n, b));
+        let totals =
+            store::dataset_totals(self.db(), access.workspace.id, &[d.id]).await?.pop().map(|(_, n, b)| (n, b));
         Ok(self.dataset_view(&access, d, totals))
     }
 

@@ -501,13 +501,7 @@ impl Services {
     }
 
     async fn file_rows(&self, ws: WorkspaceId, ids: &[Uuid]) -> ServiceResult<Vec<meridian_store::data::FileRow>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = meridian_store::data::find_file(self.db(), ws, DataFileId::from_uuid(*id)).await? {
-                out.push(r);
-            }
-        }
-        Ok(out)
+        Ok(meridian_store::data::files_by_ids(self.db(), ws, ids).await?)
     }
 
     #[tracing::instrument(skip(self, actor, input), fields(slug = %slug))]
@@ -658,11 +652,8 @@ impl Services {
                     ServiceError::NotFound("dataset") => bad("dataset_id", "is not a dataset of this workspace"),
                     other => other,
                 })?;
-                for f in page.items {
-                    if let Some(r) = meridian_store::data::find_file(self.db(), ws, f.id).await? {
-                        wanted.push(r);
-                    }
-                }
+                let ids: Vec<Uuid> = page.items.iter().map(|f| f.id.as_uuid()).collect();
+                wanted.extend(self.file_rows(ws, &ids).await?);
                 if wanted.len() > MAX_FILES {
                     return Err(bad("files", format!("a package holds at most {MAX_FILES} files")));
                 }
@@ -675,7 +666,10 @@ impl Services {
         if wanted.is_empty() {
             return Err(bad("file_ids", "name files, a dataset or a search to add"));
         }
-        let datasets: HashMap<Uuid, String> = meridian_store::data::list_datasets(self.db(), ws, None)
+        let mut dataset_ids: Vec<Uuid> = wanted.iter().map(|f| f.dataset_id).collect();
+        dataset_ids.sort_unstable();
+        dataset_ids.dedup();
+        let datasets: HashMap<Uuid, String> = meridian_store::data::datasets_by_ids(self.db(), ws, &dataset_ids)
             .await?
             .into_iter()
             .map(|d| (d.id, d.name))

@@ -63,18 +63,46 @@ pub async fn find_dataset(
         .await?)
 }
 
-/// A workspace's datasets by name; `released_by` keeps only those released by then (for outsiders).
+/// A page of a workspace's datasets by name, after the name `after`; `released_by` keeps only those released by
+/// then (for outsiders). Names are unique in a workspace, so the name is the cursor.
 pub async fn list_datasets(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     released_by: Option<DateTime<Utc>>,
+    after: Option<&str>,
+    limit: u64,
 ) -> StoreResult<Vec<DatasetRow>> {
     let mut q = datasets::Entity::find().filter(datasets::Column::WorkspaceId.eq(workspace.as_uuid()));
     if let Some(t) = released_by {
         q = q.filter(datasets::Column::ReleaseAt.lte(ts(t)));
     }
-    Ok(q.order_by_asc(datasets::Column::Name).limit(1000).all(conn).await?)
+    if let Some(name) = after {
+        q = q.filter(datasets::Column::Name.gt(name));
+    }
+    Ok(q.order_by_asc(datasets::Column::Name).limit(limit).all(conn).await?)
 }
+
+/// The workspace's datasets among `ids` (any number; asked for in batches), in no particular order.
+pub async fn datasets_by_ids(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    ids: &[Uuid],
+) -> StoreResult<Vec<DatasetRow>> {
+    let mut out = Vec::new();
+    for batch in ids.chunks(ID_BATCH) {
+        out.extend(
+            datasets::Entity::find()
+                .filter(datasets::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .filter(datasets::Column::Id.is_in(batch.iter().copied()))
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// How many ids one `IN (…)` list holds: far below SQLite's and PostgreSQL's bound-parameter limits.
+const ID_BATCH: usize = 500;
 
 pub async fn update_dataset(
     conn: &impl ConnectionTrait,
@@ -121,20 +149,29 @@ pub async fn delete_dataset(conn: &impl ConnectionTrait, workspace: WorkspaceId,
     Ok(r.rows_affected > 0)
 }
 
-/// Files and bytes per dataset of a workspace.
-pub async fn dataset_totals(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<Vec<(Uuid, i64, i64)>> {
+/// `(dataset, file count, bytes)` of the workspace's datasets among `ids` that hold files.
+pub async fn dataset_totals(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    ids: &[Uuid],
+) -> StoreResult<Vec<(Uuid, i64, i64)>> {
     use data_files::Column as C;
-    let rows: Vec<(Uuid, i64, Option<i64>)> = data_files::Entity::find()
-        .select_only()
-        .column(C::DatasetId)
-        .column_as(Expr::from(Func::count(Expr::col(C::Id))).cast_as("BIGINT"), "n")
-        .column_as(Func::sum(Expr::col(C::SizeBytes)).cast_as("BIGINT"), "bytes")
-        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
-        .group_by(C::DatasetId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|(d, n, b)| (d, n, b.unwrap_or(0))).collect())
+    let mut out = Vec::new();
+    for batch in ids.chunks(ID_BATCH) {
+        let rows: Vec<(Uuid, i64, Option<i64>)> = data_files::Entity::find()
+            .select_only()
+            .column(C::DatasetId)
+            .column_as(Expr::from(Func::count(Expr::col(C::Id))).cast_as("BIGINT"), "n")
+            .column_as(Func::sum(Expr::col(C::SizeBytes)).cast_as("BIGINT"), "bytes")
+            .filter(C::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(C::DatasetId.is_in(batch.iter().copied()))
+            .group_by(C::DatasetId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows.into_iter().map(|(d, n, b)| (d, n, b.unwrap_or(0))));
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------------- files
@@ -208,6 +245,27 @@ pub async fn insert_file(
         }
         _ => conflict_on("name")(e),
     })
+}
+
+/// The workspace's files among `ids` (any number; asked for in batches), in the order of `ids`; ids of no file of
+/// the workspace are left out.
+pub async fn files_by_ids(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    ids: &[Uuid],
+) -> StoreResult<Vec<FileRow>> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for batch in ids.chunks(ID_BATCH) {
+        for row in data_files::Entity::find()
+            .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(data_files::Column::Id.is_in(batch.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            found.insert(row.id, row);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 pub async fn find_file(

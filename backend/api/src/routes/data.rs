@@ -12,17 +12,21 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use futures::StreamExt as _;
-use meridian_service::Services;
 use meridian_service::data::{FileQuery, UploadMeta};
+use meridian_service::{ServiceError, Services};
 use meridian_storage::ByteStream;
 
 const SLUG: &str = "The workspace's slug";
 
-/// The workspace's datasets (outsiders of a public workspace see the released ones).
+/// The workspace's datasets by name, a page at a time (outsiders of a public workspace see the released ones).
 #[utoipa::path(
     tag = "data",
-    params(("slug" = String, Path, description = SLUG)),
-    responses((status = 200, body = DatasetList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    params(("slug" = String, Path, description = SLUG), PageQuery),
+    responses(
+        (status = 200, body = DatasetList),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    ),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/datasets")]
@@ -30,9 +34,10 @@ pub async fn list_datasets(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
+    page: web::Query<PageQuery>,
 ) -> Result<web::Json<DatasetList>, ApiError> {
-    let items = services.list_datasets(&caller.0, &slug).await?.into_iter().map(Into::into).collect();
-    Ok(web::Json(DatasetList { items }))
+    let page = page.to_request().map_err(ServiceError::from)?;
+    Ok(web::Json(services.list_datasets(&caller.0, &slug, &page).await?.into()))
 }
 
 /// Create a dataset.

@@ -255,6 +255,51 @@ async fn released_files_are_public_and_embargoed_ones_are_not() {
     anon.get("/api/v1/workspaces/hidden/files").await.assert_problem(404, "not_found");
 }
 
+#[actix_web::test]
+async fn datasets_come_a_page_at_a_time_by_name_with_their_totals() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Annie").await;
+    workspace(&mut owner, "pages", "public").await;
+    let past = "2020-01-01T00:00:00Z";
+    let mut ids = Vec::new();
+    for name in ["N5", "N1", "N3", "N2", "N4"] {
+        let release = if name == "N2" { Value::Null } else { json!(past) };
+        let r = owner.post("/api/v1/workspaces/pages/datasets", json!({"name": name, "release_at": release})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push((name, r.body["id"].as_str().expect("id").to_owned()));
+    }
+    let n4 = &ids.iter().find(|(n, _)| *n == "N4").expect("N4").1.clone();
+    upload(&mut owner, "pages", n4, "a.raw", b"12345").await;
+    upload(&mut owner, "pages", n4, "b.raw", b"678").await;
+
+    async fn walk(c: &mut Client, limit: u32) -> Vec<Vec<Value>> {
+        let mut pages = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = c.get(&format!("/api/v1/workspaces/pages/datasets?limit={limit}&cursor={cursor}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            pages.push(r.body["items"].as_array().expect("items").clone());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_owned(),
+                None => return pages,
+            }
+        }
+    }
+    let names = |pages: &[Vec<Value>]| -> Vec<Vec<String>> {
+        pages.iter().map(|p| p.iter().map(|d| d["name"].as_str().unwrap_or_default().to_owned()).collect()).collect()
+    };
+    let pages = walk(&mut owner, 2).await;
+    assert_eq!(names(&pages), [vec!["N1", "N2"], vec!["N3", "N4"], vec!["N5"]]);
+    let four = &pages[1][1];
+    assert_eq!((four["file_count"].as_i64(), four["total_bytes"].as_i64()), (Some(2), Some(8)), "{four}");
+    assert_eq!(pages[1][0]["file_count"], 0);
+    // Outsiders page through the released ones only; a full last page is followed by an empty one.
+    let mut anon = app.client();
+    assert_eq!(names(&walk(&mut anon, 2).await), [vec!["N1", "N3"], vec!["N4", "N5"], vec![]]);
+    owner.get("/api/v1/workspaces/pages/datasets?limit=0").await.assert_problem(422, "validation_failed");
+    owner.get("/api/v1/workspaces/pages/datasets?cursor=!!").await.assert_problem(422, "validation_failed");
+}
+
 /// A workspace with a site in La Palma (UTC+0 in winter) and a telescope whose name matches TELESCOP.
 async fn observatory(app: &TestApp) -> (Client, String, String) {
     let (mut owner, _) = app.user("Ada").await;

@@ -90,7 +90,7 @@ async fn a_member_sees_datasets_files_a_file_with_its_header_search_and_storage(
     assert!(page.contains("tier-cool") && page.contains("tier-cold") && page.contains("delete-file-form"), "{page}");
 
     let page = html(&owner.get("/w/dp-a/search?object=M+42&frame_type=science&headers=EXPTIME%3D100..200").await);
-    assert!(page.contains(&format!("/w/dp-a/files/{fits}")) && page.contains("1 files found"), "{page}");
+    assert!(page.contains(&format!("/w/dp-a/files/{fits}")) && page.contains("1 file found"), "{page}");
     assert!(page.contains("name=\"object\" value=\"M 42\"") && page.contains("EXPTIME=100..200"), "kept: {page}");
     let page = html(&owner.get("/w/dp-a/search?object=M+42&ra=10&dec=10&radius=1").await);
     assert!(page.contains("0 files found") && !page.contains(&format!("/w/dp-a/files/{fits}")), "{page}");
@@ -202,4 +202,61 @@ async fn visitors_of_a_public_workspace_see_released_data_only_and_no_controls()
     assert!(!page.contains("secret.bin"), "{page}");
     let page = html(&visitor.get("/w/dp-pub/storage").await);
     assert!(!page.contains("usage-hot") && !page.contains("tier-rule-form"), "usage is for members: {page}");
+}
+
+/// The address of the page's "Next page" link, if it has one.
+fn next_page(page: &str) -> Option<String> {
+    let at = page.find("class=\"next-page\"")?;
+    let tag = &page[page[..at].rfind("<a ")?..at + page[at..].find('>')?];
+    let href = &tag[tag.find("href=\"")? + "href=\"".len()..];
+    Some(href[..href.find('"')?].replace("&amp;", "&"))
+}
+
+fn rows(page: &str) -> usize {
+    page.matches("class=\"file-row\"").count()
+}
+
+#[actix_web::test]
+async fn long_lists_of_datasets_files_and_search_results_come_a_page_at_a_time() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Williamina").await;
+    workspace(&mut owner, "dp-long", "private").await;
+    let ds = dataset(&mut owner, "dp-long", "Night 000").await;
+    // One more file than a page holds; each differs (the same bytes twice would be refused).
+    for n in 0..101 {
+        let seq = n.to_string();
+        let bytes = fits_file(&[("OBJECT", &quoted("NGC 7000")), ("SEQ", &seq)], 4, 4);
+        uploaded(&mut owner, "dp-long", &ds, &format!("f{n:03}.fits"), &bytes).await;
+    }
+    app.run_jobs().await;
+
+    let first = html(&owner.get(&format!("/w/dp-long/data/{ds}")).await);
+    assert_eq!(rows(&first), 100, "{first}");
+    assert!(first.contains("f100.fits") && !first.contains("first-page"), "newest first: {first}");
+    let next = next_page(&first).expect("a next page");
+    assert!(next.starts_with(&format!("/w/dp-long/data/{ds}?cursor=")), "{next}");
+    let second = html(&owner.get(&next).await);
+    assert_eq!(rows(&second), 1, "{second}");
+    assert!(second.contains("f000.fits") && second.contains("first-page") && next_page(&second).is_none(), "{second}");
+
+    let first = html(&owner.get("/w/dp-long/search?object=NGC+7000").await);
+    assert_eq!(rows(&first), 100, "{first}");
+    assert!(first.contains("100 files found, the newest first; more on the next page"), "{first}");
+    let next = next_page(&first).expect("a next page");
+    assert!(next.starts_with("/w/dp-long/search?object=NGC%207000&cursor="), "the search is kept: {next}");
+    let second = html(&owner.get(&next).await);
+    assert_eq!(rows(&second), 1, "{second}");
+    assert!(second.contains("1 more file found") && second.contains("f000.fits"), "{second}");
+
+    for n in 1..=100 {
+        dataset(&mut owner, "dp-long", &format!("Night {n:03}")).await;
+    }
+    let first = html(&owner.get("/w/dp-long/data").await);
+    assert!(first.contains("Night 099") && !first.contains("Night 100"), "by name: {first}");
+    let next = next_page(&first).expect("a next page");
+    let second = html(&owner.get(&next).await);
+    assert!(second.contains("Night 100") && !second.contains("Night 099"), "{second}");
+    assert!(next_page(&second).is_none() && second.contains("first-page"), "{second}");
+    let r = owner.get("/w/dp-long/data?cursor=%21%21").await;
+    assert!(html(&r).contains("cursor"), "a cursor this server did not issue is named: {}", html(&r));
 }

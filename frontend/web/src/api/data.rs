@@ -21,6 +21,18 @@ pub struct DatasetItem {
     pub total_size: String,
 }
 
+/// How many datasets the data page lists at a time.
+pub const DATASETS_PER_PAGE: u32 = 100;
+/// How many files a dataset page or a search page lists at a time.
+pub const FILES_PER_PAGE: u32 = 100;
+
+/// A page of files, and the `cursor` of the next page if there is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileList {
+    pub items: Vec<FileItem>,
+    pub next_cursor: Option<String>,
+}
+
 /// The data page of a workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataIndex {
@@ -29,6 +41,8 @@ pub struct DataIndex {
     /// May see storage usage (members).
     pub is_member: bool,
     pub datasets: Vec<DatasetItem>,
+    /// The `cursor` of the next page of datasets, if there is one.
+    pub next_cursor: Option<String>,
     /// (id, name) of the workspace's telescopes, for the create form.
     pub telescopes: Vec<(String, String)>,
 }
@@ -116,21 +130,69 @@ pub struct FileSearch {
 }
 
 impl FileSearch {
-    pub fn is_empty(&self) -> bool {
+    fn fields(&self) -> [(&'static str, &str); 10] {
         [
-            &self.object,
-            &self.date_from,
-            &self.date_to,
-            &self.filter,
-            &self.instrument,
-            &self.frame_type,
-            &self.headers,
-            &self.ra,
-            &self.dec,
-            &self.radius,
+            ("object", &self.object),
+            ("date_from", &self.date_from),
+            ("date_to", &self.date_to),
+            ("filter", &self.filter),
+            ("instrument", &self.instrument),
+            ("frame_type", &self.frame_type),
+            ("headers", &self.headers),
+            ("ra", &self.ra),
+            ("dec", &self.dec),
+            ("radius", &self.radius),
         ]
-        .iter()
-        .all(|s| s.trim().is_empty())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields().iter().all(|(_, v)| v.trim().is_empty())
+    }
+
+    /// The search as the query of its page's address (`object=M%2042&filter=R`), given fields only.
+    #[must_use]
+    pub fn query_string(&self) -> String {
+        self.fields()
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", query_encoded(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// `s` percent-encoded for a query value (UTF-8 bytes; unreserved characters kept).
+#[must_use]
+pub fn query_encoded(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_becomes_the_query_of_its_address() {
+        let s = FileSearch {
+            object: "M 42".to_owned(),
+            headers: "EXPTIME=10..30\nAIRMASS<=1.5 & é".to_owned(),
+            ra: "83.8".to_owned(),
+            ..FileSearch::default()
+        };
+        assert_eq!(
+            s.query_string(),
+            "object=M%2042&headers=EXPTIME%3D10..30%0AAIRMASS%3C%3D1.5%20%26%20%C3%A9&ra=83.8"
+        );
+        assert_eq!(FileSearch::default().query_string(), "");
     }
 }
 
@@ -175,9 +237,10 @@ pub struct StorageInfo {
     pub can_edit_rules: bool,
 }
 
+/// The data page: [`DATASETS_PER_PAGE`] datasets by name from `cursor` (empty: the first page).
 #[server(prefix = "/fn", endpoint = "data_index")]
-pub async fn get_data_index(slug: String) -> Result<DataIndex, ServerFnError> {
-    crate::ssr::data_index(slug).await
+pub async fn get_data_index(slug: String, cursor: String) -> Result<DataIndex, ServerFnError> {
+    crate::ssr::data_index(slug, cursor).await
 }
 
 /// Creates a dataset; `release_date` is `YYYY-MM-DD` (empty: never released), `telescope_id` may be empty.
@@ -198,10 +261,10 @@ pub async fn get_dataset_page(slug: String, id: String) -> Result<DatasetPage, S
     crate::ssr::dataset_page(slug, id).await
 }
 
-/// The dataset's files, newest first (at most 500).
+/// [`FILES_PER_PAGE`] of the dataset's files, newest first, from `cursor` (empty: the first page).
 #[server(prefix = "/fn", endpoint = "dataset_files")]
-pub async fn get_dataset_files(slug: String, id: String) -> Result<Vec<FileItem>, ServerFnError> {
-    crate::ssr::dataset_files(slug, id).await
+pub async fn get_dataset_files(slug: String, id: String, cursor: String) -> Result<FileList, ServerFnError> {
+    crate::ssr::dataset_files(slug, id, cursor).await
 }
 
 #[server(prefix = "/fn", endpoint = "data_file")]
@@ -226,10 +289,10 @@ pub async fn delete_file(csrf_token: String, slug: String, id: String) -> Result
     crate::ssr::delete_file(csrf_token, slug, id).await
 }
 
-/// The first 100 files matching the search, newest upload first.
+/// [`FILES_PER_PAGE`] files matching the search, newest upload first, from `cursor` (empty: the first page).
 #[server(prefix = "/fn", endpoint = "search_files")]
-pub async fn search_files(slug: String, search: FileSearch) -> Result<Vec<FileItem>, ServerFnError> {
-    crate::ssr::search_files(slug, search).await
+pub async fn search_files(slug: String, search: FileSearch, cursor: String) -> Result<FileList, ServerFnError> {
+    crate::ssr::search_files(slug, search, cursor).await
 }
 
 #[server(prefix = "/fn", endpoint = "storage")]

@@ -6,23 +6,28 @@ use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::html::Button;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// A workspace's datasets, the form that creates one, and links to the search and storage usage.
 #[component]
 pub fn DataPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
+    let cursor = move || query.read().get("cursor").unwrap_or_default();
     let session = use_session();
     let create = ServerAction::<CreateDataset>::new();
-    let info = Resource::new(move || (slug(), create.version().get()), |(slug, _)| get_data_index(slug));
+    let info = Resource::new(
+        move || (slug(), cursor(), create.version().get()),
+        |(slug, cursor, _)| get_data_index(slug, cursor),
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
                 match info.await {
                     Err(e) => view! { <h1>"Data"</h1> <p class="alert error">{error_text(&e)}</p> }.into_any(),
-                    Ok(d) => index(d, csrf, create).into_any(),
+                    Ok(d) => index(d, csrf, create, !cursor().is_empty()).into_any(),
                 }
             })}
         </Suspense>
@@ -37,7 +42,22 @@ fn release_badge(d: &DatasetItem) -> impl IntoView + use<> {
     }
 }
 
-fn index(d: DataIndex, csrf: String, create: ServerAction<CreateDataset>) -> impl IntoView {
+/// "Next page" (to `?cursor=`) and, past the first page, "First page" (to `base`): keyset pages have no numbers.
+pub fn pager(base: &str, query: &str, next: Option<&str>, paged: bool) -> impl IntoView + use<> {
+    let join = if query.is_empty() { "" } else { "&" };
+    let first = paged.then(|| {
+        let href = if query.is_empty() { base.to_owned() } else { format!("{base}?{query}") };
+        view! { <a href=href class="first-page">"← First page"</a> }
+    });
+    let next = next.map(|c| {
+        let href = format!("{base}?{query}{join}cursor={}", crate::api::query_encoded(c));
+        view! { <a href=href class="next-page" rel="next">"Next page →"</a> }
+    });
+    let sep = (first.is_some() && next.is_some()).then_some(" · ");
+    (first.is_some() || next.is_some()).then(|| view! { <p class="pager">{first}{sep}{next}</p> })
+}
+
+fn index(d: DataIndex, csrf: String, create: ServerAction<CreateDataset>, paged: bool) -> impl IntoView {
     let slug = d.workspace.slug.clone();
     let rows = d
         .datasets
@@ -53,7 +73,7 @@ fn index(d: DataIndex, csrf: String, create: ServerAction<CreateDataset>) -> imp
             }
         })
         .collect_view();
-    let table = if d.datasets.is_empty() {
+    let table = if d.datasets.is_empty() && !paged {
         view! { <p class="muted">"No datasets yet."</p> }.into_any()
     } else {
         view! {
@@ -95,6 +115,7 @@ fn index(d: DataIndex, csrf: String, create: ServerAction<CreateDataset>) -> imp
         <h1>"Data"</h1>
         <p class="muted"><a href=format!("/w/{slug}/search")>"Search files"</a> {storage}</p>
         {table}
+        {pager(&format!("/w/{slug}/data"), "", d.next_cursor.as_deref(), paged)}
         {form}
     }
 }
@@ -105,10 +126,15 @@ fn index(d: DataIndex, csrf: String, create: ServerAction<CreateDataset>) -> imp
 pub fn DatasetPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
+    let query = use_query_map();
     let id = move || params.read().get("dataset").unwrap_or_default();
+    let cursor = move || query.read().get("cursor").unwrap_or_default();
     let refresh = RwSignal::new(0_usize);
     let info = Resource::new(move || (slug(), id()), |(slug, id)| get_dataset_page(slug, id));
-    let files = Resource::new(move || (slug(), id(), refresh.get()), |(slug, id, _)| get_dataset_files(slug, id));
+    let files = Resource::new(
+        move || (slug(), id(), cursor(), refresh.get()),
+        |(slug, id, cursor, _)| get_dataset_files(slug, id, cursor),
+    );
     let refresh_ref = NodeRef::<Button>::new();
     Effect::new(move |_| {
         // Effects run only in the browser, once hydrated: the mark tells the upload script the button works.
@@ -135,10 +161,16 @@ pub fn DatasetPage() -> impl IntoView {
                                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                                     {move || {
                                         let slug = slug.clone();
+                                        let base = format!("/w/{slug}/data/{}", id());
+                                        let paged = !cursor().is_empty();
                                         Suspend::new(async move {
                                             match files.await {
                                                 Err(e) => view! { <p class="alert error">{error_text(&e)}</p> }.into_any(),
-                                                Ok(files) => file_table(&slug, &files, true).into_any(),
+                                                Ok(files) => view! {
+                                                    {file_table(&slug, &files.items, true)}
+                                                    {pager(&base, "", files.next_cursor.as_deref(), paged)}
+                                                }
+                                                .into_any(),
                                             }
                                         })
                                     }}

@@ -1,4 +1,4 @@
-use super::data::file_table;
+use super::data::{file_table, pager};
 use crate::api::{FileSearch, error_text, get_workspace, search_files};
 use crate::components::textarea_text;
 use leptos::prelude::*;
@@ -25,8 +25,9 @@ pub fn DataSearchPage() -> impl IntoView {
         dec: q("dec"),
         radius: q("radius"),
     };
+    let cursor = move || q("cursor");
     let workspace = Resource::new(slug, get_workspace);
-    let hits = Resource::new(move || (slug(), search()), |(slug, s)| search_files(slug, s));
+    let hits = Resource::new(move || (slug(), search(), cursor()), |(slug, s, cursor)| search_files(slug, s, cursor));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -35,14 +36,25 @@ pub fn DataSearchPage() -> impl IntoView {
                     Ok(w) => {
                         let s = search();
                         let searched = !s.is_empty();
+                        let paged = !cursor().is_empty();
                         let results = match hits.await {
                             Err(e) => view! { <p class="alert error">{error_text(&e)}</p> }.into_any(),
                             Ok(_) if !searched => ().into_any(),
-                            Ok(files) => view! {
-                                <p class="muted" id="found">{format!("{} files found", files.len())}</p>
-                                {file_table(&w.slug, &files, false)}
+                            Ok(files) => {
+                                let n = files.items.len();
+                                let files_word = if n == 1 { "file" } else { "files" };
+                                let found = match (files.next_cursor.is_some(), paged) {
+                                    (false, false) => format!("{n} {files_word} found"),
+                                    (true, false) => format!("{n} {files_word} found, the newest first; more on the next page"),
+                                    (_, true) => format!("{n} more {files_word} found"),
+                                };
+                                view! {
+                                    <p class="muted" id="found">{found}</p>
+                                    {file_table(&w.slug, &files.items, false)}
+                                    {pager(&format!("/w/{}/search", w.slug), &s.query_string(), files.next_cursor.as_deref(), paged)}
+                                }
+                                .into_any()
                             }
-                            .into_any(),
                         };
                         view! {
                             <Title text=crate::components::title_text(format!("Search files · {} — Meridian", w.name)) />

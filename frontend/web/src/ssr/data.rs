@@ -4,13 +4,13 @@
 use super::equipment::{invalid, not_found_status, number};
 use super::{actor, fail, form_caller, services, workspace_info};
 use crate::api::{
-    DataIndex, DatasetItem, DatasetPage, FileItem, FilePage, FileSearch, HduItem, JobItem, RuleItem, StorageInfo,
-    TierBar, UsageMonth, human_size,
+    DATASETS_PER_PAGE, DataIndex, DatasetItem, DatasetPage, FILES_PER_PAGE, FileItem, FileList, FilePage, FileSearch,
+    HduItem, JobItem, RuleItem, StorageInfo, TierBar, UsageMonth, human_size,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_actix::redirect;
-use meridian_domain::{Action, RestoreStatus, Tier};
+use meridian_domain::{Action, PageRequest, RestoreStatus, Tier};
 use meridian_service::data::{DatasetInput, DatasetView, FileQuery, FileView, RuleInput};
 use meridian_service::workspaces::WorkspaceView;
 use meridian_service::{ServiceError, Services};
@@ -72,12 +72,19 @@ fn workspace_of(access: meridian_service::auth::Access) -> crate::api::Workspace
     workspace_info(WorkspaceView { role: access.role, workspace: access.workspace })
 }
 
-pub async fn data_index(slug: String) -> Result<DataIndex, ServerFnError> {
+/// `cursor` as the list use cases take it: empty is the first page.
+fn cursor_of(cursor: String) -> Option<String> {
+    (!cursor.is_empty()).then_some(cursor)
+}
+
+pub async fn data_index(slug: String, cursor: String) -> Result<DataIndex, ServerFnError> {
     let actor = actor().await?;
     let services = services()?;
+    let page = PageRequest::parse(Some(DATASETS_PER_PAGE), cursor_of(cursor).as_deref())
+        .map_err(|e| fail(ServiceError::Validation(e)))?;
     let read = async {
         let access = services.access(&actor, &slug).await?;
-        let datasets = services.list_datasets(&actor, &slug).await?;
+        let datasets = services.list_datasets(&actor, &slug, &page).await?;
         let telescopes = if access.can(Action::CreateData) {
             let all = services.telescopes_for_nights(&actor, &slug).await?;
             all.into_iter().map(|(t, _)| (t.id.to_string(), t.name)).collect::<Vec<(String, String)>>()
@@ -91,7 +98,8 @@ pub async fn data_index(slug: String) -> Result<DataIndex, ServerFnError> {
         can_create: access.can(Action::CreateData),
         is_member: access.can(Action::ViewWorkspace),
         workspace: workspace_of(access),
-        datasets: datasets.into_iter().map(dataset_item).collect(),
+        next_cursor: datasets.next_cursor.map(|c| c.as_str().to_owned()),
+        datasets: datasets.items.into_iter().map(dataset_item).collect(),
         telescopes,
     })
 }
@@ -132,10 +140,15 @@ pub async fn dataset_page(slug: String, id: String) -> Result<DatasetPage, Serve
     })
 }
 
-pub async fn dataset_files(slug: String, id: String) -> Result<Vec<FileItem>, ServerFnError> {
+fn file_list(page: meridian_service::data::FilePage) -> FileList {
+    FileList { items: page.items.into_iter().map(file_item).collect(), next_cursor: page.next_cursor }
+}
+
+pub async fn dataset_files(slug: String, id: String, cursor: String) -> Result<FileList, ServerFnError> {
     let actor = actor().await?;
-    let page = services()?.list_files(&actor, &slug, &id, Some(500), None).await.map_err(fail)?;
-    Ok(page.items.into_iter().map(file_item).collect())
+    let page =
+        services()?.list_files(&actor, &slug, &id, Some(FILES_PER_PAGE), cursor_of(cursor)).await.map_err(fail)?;
+    Ok(file_list(page))
 }
 
 /// A header card's value as FITS shows it.
@@ -260,9 +273,9 @@ pub async fn delete_file(csrf: String, slug: String, id: String) -> Result<(), S
     Ok(())
 }
 
-pub async fn search_files(slug: String, s: FileSearch) -> Result<Vec<FileItem>, ServerFnError> {
+pub async fn search_files(slug: String, s: FileSearch, cursor: String) -> Result<FileList, ServerFnError> {
     if s.is_empty() {
-        return Ok(Vec::new());
+        return Ok(FileList { items: Vec::new(), next_cursor: None });
     }
     let actor = actor().await?;
     let query = FileQuery {
@@ -276,11 +289,12 @@ pub async fn search_files(slug: String, s: FileSearch) -> Result<Vec<FileItem>, 
         ra: number("ra", &s.ra)?,
         dec: number("dec", &s.dec)?,
         radius: number("radius", &s.radius)?,
-        limit: Some(100),
+        limit: Some(FILES_PER_PAGE),
+        cursor: cursor_of(cursor),
         ..FileQuery::default()
     };
     let page = services()?.search_files(&actor, &slug, query).await.map_err(fail)?;
-    Ok(page.items.into_iter().map(file_item).collect())
+    Ok(file_list(page))
 }
 
 pub async fn storage_page(slug: String) -> Result<StorageInfo, ServerFnError> {

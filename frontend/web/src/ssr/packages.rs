@@ -167,7 +167,19 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         let versions = s.list_versions(&reader).await?;
         let can_edit = access.can(Action::EditData);
         let links = if can_edit { s.list_package_links(&actor, &slug, &id).await? } else { Vec::new() };
-        let datasets = if can_edit { s.list_datasets(&actor, &slug).await? } else { Vec::new() };
+        let mut datasets = Vec::new();
+        if can_edit {
+            // Every dataset for the "add a dataset" choice, a page at a time.
+            let mut page = all_rows();
+            loop {
+                let got = s.list_datasets(&actor, &slug, &page).await?;
+                datasets.extend(got.items);
+                match got.next_cursor {
+                    Some(c) => page.after = Some(c.decode()?),
+                    None => break,
+                }
+            }
+        }
         let logs = s.list_night_logs(&actor, &slug, &NightLogQuery::default(), &all_rows()).await?;
         let targets = s.list_targets(&actor, &slug, &TargetQuery::default(), &all_rows()).await?;
         Ok::<_, ServiceError>((access, p, draft, versions, links, datasets, logs, targets))
