@@ -3,7 +3,7 @@
 // reach 100% and appear in the list without a reload; a connection that breaks once is retried, once; the same
 // bytes again show the server's 409 reason. A large file goes as a resumable upload in parts: a broken part is
 // sent again alone, and after a reload choosing the file again sends only the missing parts. The server under
-// test is the built `meridian` binary on a fresh data directory.
+// test is the built `meridian` binary on a fresh data directory. A list longer than a page pages in place (hydrated).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -197,5 +197,45 @@ test('a large file goes in parts: a broken part is sent again alone, and after a
   assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('meridian.upload')).length), 0,
     'the resume note is gone once the file is in');
   assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});
+
+test('a long list of datasets pages in place: next page and back to the first, no reload', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signUp(page, BASE, 'Williamina Fleming', 'williamina@observatory.test');
+  await createWorkspace(page, BASE, 'Long lists', 'long');
+  // One more dataset than the page lists, made through the API with the page's session.
+  const made = await page.evaluate(async () => {
+    const c = document.cookie.split('; ').find((p) => p.startsWith('meridian_csrf='));
+    const token = c ? decodeURIComponent(c.slice('meridian_csrf='.length)) : '';
+    let ok = 0;
+    for (let n = 0; n <= 100; n++) {
+      const r = await fetch('/api/v1/workspaces/long/datasets', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
+        body: JSON.stringify({ name: `Night ${String(n).padStart(3, '0')}` }),
+      });
+      if (r.status === 201) ok += 1;
+    }
+    return ok;
+  });
+  assert.equal(made, 101);
+
+  await page.goto(`${BASE}/w/long/data`);
+  await page.locator('body[data-hydrated]').waitFor();
+  await page.evaluate(() => { window.__marker = 1; });
+  assert.equal(await page.locator('#datasets tbody tr').count(), 100);
+  assert.equal(await page.locator('#datasets', { hasText: 'Night 100' }).count(), 0);
+  await Promise.all([page.waitForURL(/\/w\/long\/data\?cursor=/), page.click('a.next-page')]);
+  await page.locator('#datasets', { hasText: 'Night 100' }).waitFor();
+  assert.equal(await page.locator('#datasets tbody tr').count(), 1);
+  assert.equal(await page.locator('a.next-page').count(), 0);
+  await Promise.all([page.waitForURL(`${BASE}/w/long/data`), page.click('a.first-page')]);
+  await page.locator('#datasets', { hasText: 'Night 099' }).waitFor();
+  assert.equal(await page.locator('#datasets tbody tr').count(), 100);
+  assert.equal(await page.evaluate(() => window.__marker), 1, 'paged without a reload');
+  assert.deepEqual(errors, []);
   await context.close();
 });
