@@ -6,7 +6,7 @@ use meridian_domain::Role;
 use meridian_domain::model::Account;
 use meridian_domain::{Description, DisplayName, Email, Password, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_store::workspaces::NewWorkspace;
-use meridian_store::{ConnectionTrait, StoreError, TransactionTrait, accounts, members, sessions, workspaces};
+use meridian_store::{ConnectionTrait, StoreError, accounts, members, sessions, workspaces};
 
 /// What a sign-up form carries.
 #[derive(Clone, serde::Deserialize)]
@@ -35,7 +35,7 @@ impl Services {
         let display_name = DisplayName::parse(&input.display_name)?;
         let hash = self.inner.hasher.hash(password.expose().to_owned()).await?;
 
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
         let now = crate::now();
         let account = accounts::insert(&txn, &email, &display_name, Some(hash), now).await.map_err(|e| match e {
             StoreError::Conflict { .. } => ServiceError::Conflict {
@@ -85,7 +85,7 @@ impl Services {
             )));
         }
         let new_hash = self.inner.hasher.hash(new.expose().to_owned()).await?;
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
         accounts::set_password_hash(&txn, account.id, new_hash, crate::now()).await?;
         sessions::delete_others(&txn, account.id, Some(*session)).await?;
         txn.commit().await.map_err(ServiceError::internal)?;

@@ -17,7 +17,7 @@ use meridian_storage::{ByteRange, ByteStream, GetOutcome, PutOptions, StorageErr
 use meridian_store::data::{
     self as store, DatasetFields, FileFilter, FileRow, HeaderCondition, NewFile, NewUpload, RuleFields,
 };
-use meridian_store::{TransactionTrait, workspaces};
+use meridian_store::workspaces;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -779,7 +779,7 @@ impl Services {
         if let Some(existing) = store::find_same(self.db(), ws, row.dataset_id, Some(&row.sha256), None).await? {
             return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
         }
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
         let dataset = row.dataset_id;
         let sha = row.sha256.clone();
         let file = match store::insert_file(&txn, ws, row, crate::now()).await {

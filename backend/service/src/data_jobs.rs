@@ -9,7 +9,6 @@ use chrono::{DateTime, Datelike, Utc};
 use meridian_domain::{FrameType, Tier, Visibility, WorkspaceId};
 use meridian_fits::{CardValue, Headers, Summary};
 use meridian_storage::{RestoreStatus, StorageError};
-use meridian_store::TransactionTrait;
 use meridian_store::data::{self as store, CardRow, FileRow, IngestResult};
 use std::io::Read;
 use uuid::Uuid;
@@ -157,7 +156,7 @@ impl Services {
             ..IngestResult::default()
         };
         let mut notes: Vec<String> = summary.warnings.clone();
-        let txn = self.db().begin().await.map_err(retry)?;
+        let txn = meridian_store::begin_write(self.db()).await.map_err(retry)?;
         match self.place(&txn, &file, &summary).await.map_err(retry)? {
             Ok((log, obs)) => {
                 result.night_log_id = Some(log);
@@ -401,7 +400,7 @@ impl Services {
     /// Adds to each workspace's byte-seconds per tier what it stored since the last run, split at month ends.
     pub async fn meter_usage(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
         for ws in store::metered_workspaces(self.db()).await? {
-            let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+            let txn = meridian_store::begin_write(self.db()).await?;
             let current = store::bytes_per_tier(&txn, ws).await?;
             if let Some(state) = store::usage_state(&txn, ws).await? {
                 let bytes = [state.hot_bytes, state.cool_bytes, state.cold_bytes];

@@ -17,7 +17,7 @@ use meridian_domain::{
 use meridian_store::entries::{EntryFilter, NewEntry, TagMode};
 use meridian_store::night_logs::{NewNightLog, NightLogChanges, NightLogFilter, TelescopeAtSite};
 use meridian_store::observations::ObservationFields;
-use meridian_store::{StoreError, TransactionTrait, entries, night_logs, observations};
+use meridian_store::{StoreError, entries, night_logs, observations};
 use std::collections::HashMap;
 
 /// A new night log as submitted. Without a night, the current night at the telescope's site.
@@ -467,7 +467,7 @@ impl Services {
             time_lost,
         };
         let author = writer(actor)?;
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
         let entry = entries::insert(
             &txn,
             NewEntry {
@@ -568,7 +568,7 @@ impl Services {
             return Ok(self.named(vec![entry]).await?.remove(0));
         }
         let editor = writer(actor)?;
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
         let written = entries::update_content(&txn, &entry, &content, editor, crate::now()).await?;
         if !written {
             return Err(ServiceError::Conflict {

@@ -4,7 +4,7 @@ use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::model::Workspace;
 use meridian_domain::{Action, Description, Page, PageRequest, Role, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_store::workspaces::{NewWorkspace, WorkspaceChanges};
-use meridian_store::{TransactionTrait, members, workspaces};
+use meridian_store::{members, workspaces};
 
 /// A new organisation workspace as submitted.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -41,7 +41,7 @@ impl Services {
         let name = WorkspaceName::parse(&input.name)?;
         let description = Description::parse(input.description.as_deref().unwrap_or_default())?;
         let visibility = input.visibility.as_deref().map(Visibility::parse).transpose()?.unwrap_or_default();
-        let txn = self.db().begin().await.map_err(ServiceError::internal)?;
+        let txn = meridian_store::begin_write(self.db()).await?;
         let now = crate::now();
         let workspace = workspaces::insert(
             &txn,

@@ -90,9 +90,11 @@ pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> sea_orm::prelude::DateTime
     t.fixed_offset()
 }
 
-/// A transaction that will write and must see a stable picture of one workspace's memberships: on SQLite it
-/// takes the write lock at BEGIN (IMMEDIATE), so two such transactions queue rather than fail half-way; on
-/// PostgreSQL the caller then locks the workspace row (`workspaces::lock`).
+/// A transaction that will write: every writing transaction begins here. On SQLite it takes the write lock at
+/// BEGIN (IMMEDIATE), so two such transactions queue (busy timeout) rather than fail half-way: a deferred one that
+/// reads and then writes while another writer commits gets "database is locked" at once, whatever the busy
+/// timeout (seen: concurrent ingest jobs failing and retrying for a minute). On PostgreSQL a plain transaction;
+/// callers that need a stable picture of one workspace's memberships then lock its row (`workspaces::lock`).
 pub async fn begin_write(db: &DatabaseConnection) -> StoreResult<DatabaseTransaction> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions};
     let opts = TransactionOptions {
