@@ -6,7 +6,7 @@ use crate::data::{healpix_of, object_key, preview_key};
 use crate::jobs::{Job, JobFailure, JobHandler};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
-use meridian_domain::{FrameType, Tier, Visibility, WorkspaceId};
+use meridian_domain::{FrameType, PreviewStatus, Tier, Visibility, WorkspaceId};
 use meridian_fits::{CardValue, Headers, Summary};
 use meridian_storage::{RestoreStatus, StorageError};
 use meridian_store::data::{self as store, CardRow, FileRow, IngestResult};
@@ -49,10 +49,24 @@ impl JobHandler for DataJobs {
                 s.jobs().prune_done(before).await.map(|_| ()).map_err(retry)
             }
         };
-        if let (Err(JobFailure::Retry(msg)), true) = (&result, last)
-            && let Job::IngestFile { file_id } = job
-        {
-            let _ = store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone())).await;
+        // A job that will not run again leaves its file's status failed, not pending for ever: a permanent failure
+        // (the object missing, or cold where the backend will not read cold objects) at any attempt, a passing
+        // one at the last.
+        let given_up = match &result {
+            Err(JobFailure::Permanent(msg)) => Some(msg),
+            Err(JobFailure::Retry(msg)) if last => Some(msg),
+            _ => None,
+        };
+        if let Some(msg) = given_up {
+            match job {
+                Job::IngestFile { file_id } => {
+                    let _ = store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone())).await;
+                }
+                Job::RenderPreview { file_id } => {
+                    let _ = store::set_preview(s.db(), file_id, PreviewStatus::Failed.as_str(), None).await;
+                }
+                _ => {}
+            }
         }
         result
     }

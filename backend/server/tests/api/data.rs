@@ -477,6 +477,25 @@ async fn search_by_object_date_type_and_sky_position() {
 }
 
 #[actix_web::test]
+async fn an_ingest_that_cannot_read_its_object_marks_the_file_failed_not_pending() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Ada").await;
+    workspace(&mut owner, "obs", "private").await;
+    let ds = dataset(&mut owner, "obs", "Raw").await;
+    let fits = fits_file(&[("OBJECT", "'M 42    '")], 8, 8);
+    let r = upload(&mut owner, "obs", &ds, "lost.fits", &fits).await;
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(r.body["ingest_status"], "pending", "{}", r.body);
+    // The object goes missing before the job runs (an operator's mistake, a lost disk): no retry can help.
+    let key = format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await);
+    app.storage.delete(&key).await.expect("delete");
+    app.run_jobs().await;
+    let r = owner.get(&format!("/api/v1/workspaces/obs/files/{id}")).await;
+    assert_eq!(r.body["ingest_status"], "failed", "{}", r.body);
+    assert!(r.body["ingest_message"].as_str().is_some_and(|m| m.contains("missing")), "{}", r.body);
+}
+
+#[actix_web::test]
 async fn cold_files_need_a_restore_and_tier_rules_move_files() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;
