@@ -1052,13 +1052,20 @@ impl Services {
         if file.tier != Tier::Cold || file.restore_status == meridian_domain::RestoreStatus::InProgress {
             return Ok(file);
         }
-        store::set_restore(self.db(), file.id.as_uuid(), "in_progress", Some(crate::now())).await?;
-        self.jobs()
+        let asked = crate::now();
+        store::set_restore(self.db(), file.id.as_uuid(), "in_progress", Some(asked)).await?;
+        let pushed = self
+            .jobs()
             .push(
                 Job::RestoreFile { file_id: file.id.as_uuid() },
                 PushOptions { max_attempts: 60, ..PushOptions::default() },
             )
-            .await?;
+            .await;
+        if let Err(e) = pushed {
+            // No job will follow it: not "in progress" for ever, so the request can be made again.
+            store::set_restore(self.db(), file.id.as_uuid(), file.restore_status.as_str(), Some(asked)).await?;
+            return Err(e);
+        }
         self.visible_file(&access, &file.id.to_string()).await
     }
 

@@ -6,7 +6,7 @@ use crate::data::{healpix_of, object_key, preview_key};
 use crate::jobs::{Job, JobFailure, JobHandler};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
-use meridian_domain::{FrameType, PreviewStatus, Tier, Visibility, WorkspaceId};
+use meridian_domain::{FrameType, PreviewStatus, RestoreStatus as RestoreState, Tier, Visibility, WorkspaceId};
 use meridian_fits::{CardValue, Headers, Summary};
 use meridian_storage::{RestoreStatus, StorageError};
 use meridian_store::data::{self as store, CardRow, FileRow, IngestResult};
@@ -64,6 +64,13 @@ impl JobHandler for DataJobs {
                 }
                 Job::RenderPreview { file_id } => {
                     let _ = store::set_preview(s.db(), file_id, PreviewStatus::Failed.as_str(), None).await;
+                }
+                // Not stuck "in progress": a failed restore may be asked for again.
+                Job::RestoreFile { file_id } => {
+                    if let Ok(Some(f)) = store::find_file_any(s.db(), file_id).await {
+                        let asked = f.restore_requested_at.map(|t| t.to_utc());
+                        let _ = store::set_restore(s.db(), file_id, RestoreState::Failed.as_str(), asked).await;
+                    }
                 }
                 _ => {}
             }
@@ -356,7 +363,10 @@ impl Services {
         }
         let storage = self.storage().map_err(retry)?;
         let key = object_key(file.workspace_id, file.id);
-        let info = storage.head(&key).await.map_err(retry)?;
+        let info = storage.head(&key).await.map_err(|e| match e {
+            StorageError::NotFound => JobFailure::Permanent("the file's object is missing".into()),
+            other => retry(other),
+        })?;
         let status = match info.restore {
             RestoreStatus::Archived => storage.restore(&key, 7).await.map_err(retry)?,
             other => other,

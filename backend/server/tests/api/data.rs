@@ -496,6 +496,30 @@ async fn an_ingest_that_cannot_read_its_object_marks_the_file_failed_not_pending
 }
 
 #[actix_web::test]
+async fn a_restore_that_cannot_succeed_ends_failed_and_may_be_asked_again() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Ada").await;
+    workspace(&mut owner, "obs", "private").await;
+    let ds = dataset(&mut owner, "obs", "Raw").await;
+    let id =
+        upload(&mut owner, "obs", &ds, "gone.raw", b"gone photons").await.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/workspaces/obs/files/{id}");
+    assert_eq!(owner.patch(&path, json!({"tier": "cold"})).await.body["tier"], "cold");
+    let key = format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await);
+    app.storage.delete(&key).await.expect("delete");
+    let r = owner.post(&format!("{path}/restore"), json!({})).await;
+    assert_eq!(r.body["restore_status"], "in_progress", "{}", r.body);
+    app.run_jobs().await;
+    let r = owner.get(&path).await;
+    assert_eq!(r.body["restore_status"], "failed", "{}", r.body);
+    let page = crate::data_pages::html(&owner.get(&format!("/w/obs/files/{id}")).await);
+    assert!(page.contains("the last restore failed") && page.contains("restore-form"), "{page}");
+    let r = owner.post(&format!("{path}/restore"), json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body["restore_status"], "in_progress", "asked again: {}", r.body);
+}
+
+#[actix_web::test]
 async fn cold_files_need_a_restore_and_tier_rules_move_files() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;

@@ -70,10 +70,14 @@ fn page(p: FilePage, csrf: String, a: Actions) -> impl IntoView {
     let restore = if f.restore_status == "in_progress" {
         Some(view! { <span class="pill questionable" id="restore-status">"restore in progress"</span> }.into_any())
     } else if p.can_restore {
+        let failed = (f.restore_status == "failed").then(|| {
+            view! { <span class="pill junk" id="restore-status">"the last restore failed"</span> " " }
+        });
         Some(
             {
                 let fields = hidden();
                 view! {
+                {failed}
                 <ActionForm action=a.restore attr:class="inline" attr:id="restore-form">
                     {fields}
                     <button type="submit" class="small">"Restore"</button>
