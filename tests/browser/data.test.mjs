@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWorkspace, launchBrowser, makeServer, signUp, watchErrors } from './harness.mjs';
+import { launchBrowser, makeServer, ownerWithWorkspace } from './harness.mjs';
 
 const server = makeServer();
 const BASE = server.base;
@@ -124,12 +124,11 @@ test('uploads show progress, survive a broken connection, list the files without
 });
 
 test('a large file goes in parts: a broken part is sent again alone, and after a reload the upload resumes', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  // Requests cut off on purpose (and the ones the reload drops) are logged by the browser; nothing else may be.
-  const errors = watchErrors(page, /ERR_CONNECTION_RESET|ERR_FAILED|ERR_ABORTED/);
-  await signUp(page, BASE, 'Henrietta Leavitt', 'henrietta@observatory.test');
-  await createWorkspace(page, BASE, 'Magellanic Clouds', 'magellanic');
+  const { context, page, errors } = await ownerWithWorkspace(browser, BASE, {
+    name: 'Henrietta Leavitt', email: 'henrietta@observatory.test', workspace: 'Magellanic Clouds', slug: 'magellanic',
+    // Requests cut off on purpose (and the ones the reload drops) are logged by the browser; nothing else may be.
+    expected: /ERR_CONNECTION_RESET|ERR_FAILED|ERR_ABORTED/,
+  });
   await page.goto(`${BASE}/w/magellanic/data`);
   await page.fill('#create-dataset-form input[name=name]', 'SMC variables');
   await Promise.all([
@@ -201,11 +200,9 @@ test('a large file goes in parts: a broken part is sent again alone, and after a
 });
 
 test('a long list of datasets pages in place: next page and back to the first, no reload', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signUp(page, BASE, 'Williamina Fleming', 'williamina@observatory.test');
-  await createWorkspace(page, BASE, 'Long lists', 'long');
+  const { context, page, errors } = await ownerWithWorkspace(browser, BASE, {
+    name: 'Williamina Fleming', email: 'williamina@observatory.test', workspace: 'Long lists', slug: 'long',
+  });
   // One more dataset than the page lists, made through the API with the page's session.
   const made = await page.evaluate(async () => {
     const c = document.cookie.split('; ').find((p) => p.startsWith('meridian_csrf='));

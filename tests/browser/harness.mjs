@@ -69,6 +69,17 @@ export async function createWorkspace(page, base, name, slug) {
   ]);
 }
 
+/// A fresh browser context whose page has signed up and made a workspace (ending on its settings page): the
+/// context, the page, and the script errors collected from then on (except those `expected` matches).
+export async function ownerWithWorkspace(browser, base, { name, email, workspace, slug, expected = null }) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page, expected);
+  await signUp(page, base, name, email);
+  await createWorkspace(page, base, workspace, slug);
+  return { context, page, errors };
+}
+
 /// Collects script errors and console errors (except those `expected` matches).
 export function watchErrors(page, expected = null) {
   const errors = [];

@@ -3,7 +3,7 @@
 // from the landing page; revoking the link closes that page. Every form acts without a page reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWorkspace, launchBrowser, makeServer, signUp, watchErrors } from './harness.mjs';
+import { launchBrowser, makeServer, ownerWithWorkspace, watchErrors } from './harness.mjs';
 
 const server = makeServer();
 const BASE = server.base;
@@ -20,11 +20,9 @@ after(async () => {
 });
 
 test('a package is built, published, shared by a link whose holder downloads it, and the link revoked', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signUp(page, BASE, 'Henrietta Leavitt', 'henrietta@observatory.test');
-  await createWorkspace(page, BASE, 'Cepheid survey', 'cepheids');
+  const { context, page, errors } = await ownerWithWorkspace(browser, BASE, {
+    name: 'Henrietta Leavitt', email: 'henrietta@observatory.test', workspace: 'Cepheid survey', slug: 'cepheids',
+  });
 
   await page.goto(`${BASE}/w/cepheids/data`);
   await page.fill('#create-dataset-form input[name=name]', 'SMC plates');

@@ -443,10 +443,7 @@ impl Services {
         ws: WorkspaceId,
         rows: &[FileRow],
     ) -> ServiceResult<std::collections::HashMap<Uuid, Option<DateTime<Utc>>>> {
-        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.dataset_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(store::datasets_by_ids(self.db(), ws, &ids)
+        Ok(store::datasets_by_ids(self.db(), ws, rows.iter().map(|r| r.dataset_id))
             .await?
             .into_iter()
             .map(|d| (d.id, d.release_at.map(|t| t.to_utc())))

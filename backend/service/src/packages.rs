@@ -666,10 +666,8 @@ impl Services {
         if wanted.is_empty() {
             return Err(bad("file_ids", "name files, a dataset or a search to add"));
         }
-        let mut dataset_ids: Vec<Uuid> = wanted.iter().map(|f| f.dataset_id).collect();
-        dataset_ids.sort_unstable();
-        dataset_ids.dedup();
-        let datasets: HashMap<Uuid, String> = meridian_store::data::datasets_by_ids(self.db(), ws, &dataset_ids)
+        let dataset_ids = wanted.iter().map(|f| f.dataset_id);
+        let datasets: HashMap<Uuid, String> = meridian_store::data::datasets_by_ids(self.db(), ws, dataset_ids)
             .await?
             .into_iter()
             .map(|d| (d.id, d.name))

@@ -82,12 +82,16 @@ pub async fn list_datasets(
     Ok(q.order_by_asc(datasets::Column::Name).limit(limit).all(conn).await?)
 }
 
-/// The workspace's datasets among `ids` (any number; asked for in batches), in no particular order.
+/// The workspace's datasets among `ids` (any number, repeats allowed: each dataset comes once; asked for in
+/// batches), in no particular order.
 pub async fn datasets_by_ids(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
-    ids: &[Uuid],
+    ids: impl IntoIterator<Item = Uuid>,
 ) -> StoreResult<Vec<DatasetRow>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut out = Vec::new();
     for batch in ids.chunks(ID_BATCH) {
         out.extend(

@@ -272,27 +272,27 @@ async fn datasets_come_a_page_at_a_time_by_name_with_their_totals() {
     upload(&mut owner, "pages", n4, "a.raw", b"12345").await;
     upload(&mut owner, "pages", n4, "b.raw", b"678").await;
 
-    async fn walk(c: &mut Client, limit: u32) -> Vec<Vec<Value>> {
+    /// Every page of the datasets list, `limit` at a time, following `next_cursor`.
+    async fn walk(c: &mut Client, limit: u32) -> Vec<Value> {
         let mut pages = Vec::new();
         let mut cursor = String::new();
         loop {
             let r = c.get(&format!("/api/v1/workspaces/pages/datasets?limit={limit}&cursor={cursor}")).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            pages.push(r.body["items"].as_array().expect("items").clone());
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = c.to_owned(),
+            let next = r.body["next_cursor"].as_str().map(str::to_owned);
+            pages.push(r.body);
+            match next {
+                Some(c) => cursor = c,
                 None => return pages,
             }
         }
     }
-    let names = |pages: &[Vec<Value>]| -> Vec<Vec<String>> {
-        pages.iter().map(|p| p.iter().map(|d| d["name"].as_str().unwrap_or_default().to_owned()).collect()).collect()
-    };
+    let names = |pages: &[Value]| pages.iter().map(item_names).collect::<Vec<_>>();
     let pages = walk(&mut owner, 2).await;
     assert_eq!(names(&pages), [vec!["N1", "N2"], vec!["N3", "N4"], vec!["N5"]]);
-    let four = &pages[1][1];
+    let four = &pages[1]["items"][1];
     assert_eq!((four["file_count"].as_i64(), four["total_bytes"].as_i64()), (Some(2), Some(8)), "{four}");
-    assert_eq!(pages[1][0]["file_count"], 0);
+    assert_eq!(pages[1]["items"][0]["file_count"], 0);
     // Outsiders page through the released ones only; a full last page is followed by an empty one.
     let mut anon = app.client();
     assert_eq!(names(&walk(&mut anon, 2).await), [vec!["N1", "N3"], vec!["N4", "N5"], vec![]]);
@@ -476,21 +476,32 @@ async fn search_by_object_date_type_and_sky_position() {
     assert_eq!(seen, ["flat.fits", "m42.fits", "near_zero.fits", "other_side.fits", "pole.fits"]);
 }
 
-#[actix_web::test]
-async fn an_ingest_that_cannot_read_its_object_marks_the_file_failed_not_pending() {
-    let app = TestApp::new().await;
+/// Ada's private workspace `obs` with one file `name` in its dataset "Raw": her client and the file's id.
+async fn one_file(app: &TestApp, name: &str, bytes: &[u8]) -> (Client, String) {
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "private").await;
     let ds = dataset(&mut owner, "obs", "Raw").await;
-    let fits = fits_file(&[("OBJECT", "'M 42    '")], 8, 8);
-    let r = upload(&mut owner, "obs", &ds, "lost.fits", &fits).await;
+    let r = upload(&mut owner, "obs", &ds, name, bytes).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.body["id"].as_str().expect("id").to_owned();
-    assert_eq!(r.body["ingest_status"], "pending", "{}", r.body);
-    // The object goes missing before the job runs (an operator's mistake, a lost disk): no retry can help.
-    let key = format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await);
+    (owner, id)
+}
+
+/// Removes a file's object behind the service's back (an operator's mistake, a lost disk): no retry can help.
+async fn lose_object(app: &TestApp, owner: &mut Client, id: &str) {
+    let key = format!("ws/{}/files/{id}", workspace_id(owner, "obs").await);
     app.storage.delete(&key).await.expect("delete");
+}
+
+#[actix_web::test]
+async fn an_ingest_that_cannot_read_its_object_marks_the_file_failed_not_pending() {
+    let app = TestApp::new().await;
+    let (mut owner, id) = one_file(&app, "lost.fits", &fits_file(&[("OBJECT", "'M 42    '")], 8, 8)).await;
+    let path = format!("/api/v1/workspaces/obs/files/{id}");
+    assert_eq!(owner.get(&path).await.body["ingest_status"], "pending");
+    lose_object(&app, &mut owner, &id).await;
     app.run_jobs().await;
-    let r = owner.get(&format!("/api/v1/workspaces/obs/files/{id}")).await;
+    let r = owner.get(&path).await;
     assert_eq!(r.body["ingest_status"], "failed", "{}", r.body);
     assert!(r.body["ingest_message"].as_str().is_some_and(|m| m.contains("missing")), "{}", r.body);
 }
@@ -498,15 +509,10 @@ async fn an_ingest_that_cannot_read_its_object_marks_the_file_failed_not_pending
 #[actix_web::test]
 async fn a_restore_that_cannot_succeed_ends_failed_and_may_be_asked_again() {
     let app = TestApp::new().await;
-    let (mut owner, _) = app.user("Ada").await;
-    workspace(&mut owner, "obs", "private").await;
-    let ds = dataset(&mut owner, "obs", "Raw").await;
-    let id =
-        upload(&mut owner, "obs", &ds, "gone.raw", b"gone photons").await.body["id"].as_str().expect("id").to_owned();
+    let (mut owner, id) = one_file(&app, "gone.raw", b"gone photons").await;
     let path = format!("/api/v1/workspaces/obs/files/{id}");
     assert_eq!(owner.patch(&path, json!({"tier": "cold"})).await.body["tier"], "cold");
-    let key = format!("ws/{}/files/{id}", workspace_id(&mut owner, "obs").await);
-    app.storage.delete(&key).await.expect("delete");
+    lose_object(&app, &mut owner, &id).await;
     let r = owner.post(&format!("{path}/restore"), json!({})).await;
     assert_eq!(r.body["restore_status"], "in_progress", "{}", r.body);
     app.run_jobs().await;
@@ -522,11 +528,7 @@ async fn a_restore_that_cannot_succeed_ends_failed_and_may_be_asked_again() {
 #[actix_web::test]
 async fn cold_files_need_a_restore_and_tier_rules_move_files() {
     let app = TestApp::new().await;
-    let (mut owner, _) = app.user("Ada").await;
-    workspace(&mut owner, "obs", "private").await;
-    let ds = dataset(&mut owner, "obs", "Raw").await;
-    let id =
-        upload(&mut owner, "obs", &ds, "old.raw", b"old photons").await.body["id"].as_str().expect("id").to_owned();
+    let (mut owner, id) = one_file(&app, "old.raw", b"old photons").await;
     let path = format!("/api/v1/workspaces/obs/files/{id}");
     let r = owner.patch(&path, json!({"tier": "cold"})).await;
     assert_eq!(r.body["tier"], "cold", "{}", r.body);

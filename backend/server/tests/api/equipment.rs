@@ -2,7 +2,7 @@
 //! authorization matrix of their routes.
 
 use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
-use crate::helpers::{Client, TestApp, instrument, site, telescope, workspace};
+use crate::helpers::{Client, TestApp, instrument, item_names, site, telescope, workspace};
 use actix_web::http::{Method, StatusCode};
 use futures::future::LocalBoxFuture;
 use meridian_domain::Action;
@@ -336,18 +336,10 @@ async fn lists_are_paged_by_cursor() {
         site(&mut owner, "page-obs", name).await;
     }
     let first = owner.get("/api/v1/workspaces/page-obs/sites?limit=2").await;
-    let names = |b: &Json| -> Vec<String> {
-        b["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|s| s["name"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    };
-    assert_eq!(names(&first.body), ["A", "B"]);
+    assert_eq!(item_names(&first.body), ["A", "B"]);
     let cursor = first.body["next_cursor"].as_str().expect("a next page");
     let second = owner.get(&format!("/api/v1/workspaces/page-obs/sites?limit=2&cursor={cursor}")).await;
-    assert_eq!(names(&second.body), ["C"]);
+    assert_eq!(item_names(&second.body), ["C"]);
     assert!(second.body["next_cursor"].is_null());
     owner.get("/api/v1/workspaces/page-obs/sites?cursor=garbage!").await.assert_problem(422, "validation_failed");
 }

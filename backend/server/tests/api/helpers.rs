@@ -449,6 +449,11 @@ impl Client {
 }
 
 /// Creates an organisation workspace owned by `owner`.
+/// The `name` of each item of a list answer, in order.
+pub fn item_names(body: &Value) -> Vec<String> {
+    body["items"].as_array().expect("items").iter().map(|t| t["name"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
 pub async fn workspace(owner: &mut Client, slug: &str, visibility: &str) -> Value {
     let r = owner
         .post(

@@ -3,7 +3,7 @@
 
 use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
 use crate::equipment::{insert_night_log, insert_observation};
-use crate::helpers::{Client, TestApp, site, target, target_list, telescope, workspace};
+use crate::helpers::{Client, TestApp, item_names, site, target, target_list, telescope, workspace};
 use actix_web::http::{Method, StatusCode};
 use futures::future::LocalBoxFuture;
 use meridian_domain::Action;
@@ -176,10 +176,6 @@ pub const MATRIX: &[Route] = &[
 
 // ---- Behaviour -------------------------------------------------------------------------------------------------
 
-fn names(body: &Value) -> Vec<String> {
-    body["items"].as_array().expect("items").iter().map(|t| t["name"].as_str().unwrap_or_default().to_owned()).collect()
-}
-
 #[actix_web::test]
 async fn sexagesimal_coordinates_are_stored_as_degrees() {
     let app = TestApp::new().await;
@@ -246,7 +242,7 @@ async fn bad_target_fields_are_named() {
     let r = owner.get(&format!("{base}?tag=dark%20sky")).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "tag");
-    assert_eq!(names(&owner.get(base).await.body), ["Good"], "nothing bad was stored");
+    assert_eq!(item_names(&owner.get(base).await.body), ["Good"], "nothing bad was stored");
 }
 
 #[actix_web::test]
@@ -264,15 +260,18 @@ async fn targets_are_searched_by_name_and_tag() {
         let r = owner.post(base, json!({"name": name, "ra": 10, "dec": 10, "tags": tags})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
-    assert_eq!(names(&owner.get(&format!("{base}?q=NEBULA")).await.body), ["Orion Nebula", "Crab Nebula"]);
-    assert_eq!(names(&owner.get(&format!("{base}?q=%25_")).await.body), ["100%_bright"], "% and _ are literal");
-    assert_eq!(names(&owner.get(&format!("{base}?tag=nebula")).await.body), ["Orion Nebula", "Crab Nebula"]);
-    assert_eq!(names(&owner.get(&format!("{base}?tag=star")).await.body), ["Vega"], "whole tags only");
-    assert_eq!(names(&owner.get(&format!("{base}?q=orion&tag=snr")).await.body), Vec::<String>::new());
+    assert_eq!(item_names(&owner.get(&format!("{base}?q=NEBULA")).await.body), ["Orion Nebula", "Crab Nebula"]);
+    assert_eq!(item_names(&owner.get(&format!("{base}?q=%25_")).await.body), ["100%_bright"], "% and _ are literal");
+    assert_eq!(item_names(&owner.get(&format!("{base}?tag=nebula")).await.body), ["Orion Nebula", "Crab Nebula"]);
+    assert_eq!(item_names(&owner.get(&format!("{base}?tag=star")).await.body), ["Vega"], "whole tags only");
+    assert_eq!(item_names(&owner.get(&format!("{base}?q=orion&tag=snr")).await.body), Vec::<String>::new());
     let page = owner.get(&format!("{base}?tag=nebula&limit=1")).await;
-    assert_eq!(names(&page.body), ["Orion Nebula"]);
+    assert_eq!(item_names(&page.body), ["Orion Nebula"]);
     let cursor = page.body["next_cursor"].as_str().expect("cursor");
-    assert_eq!(names(&owner.get(&format!("{base}?tag=nebula&limit=1&cursor={cursor}")).await.body), ["Crab Nebula"]);
+    assert_eq!(
+        item_names(&owner.get(&format!("{base}?tag=nebula&limit=1&cursor={cursor}")).await.body),
+        ["Crab Nebula"]
+    );
 }
 
 #[actix_web::test]
@@ -303,16 +302,16 @@ async fn target_lists_hold_targets() {
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], "target_id");
     }
-    assert_eq!(names(&owner.get(&items).await.body), ["M42", "M1"]);
+    assert_eq!(item_names(&owner.get(&items).await.body), ["M42", "M1"]);
 
     assert_eq!(owner.delete(&format!("{items}/{m42}")).await.status, StatusCode::NO_CONTENT);
     owner.delete(&format!("{items}/{m42}")).await.assert_problem(404, "not_found");
-    assert_eq!(names(&owner.get(&items).await.body), ["M1"]);
+    assert_eq!(item_names(&owner.get(&items).await.body), ["M1"]);
     assert_eq!(owner.get(&format!("/api/v1/workspaces/list-obs/targets/{m42}")).await.status, StatusCode::OK);
 
     // Deleting a target takes it off its lists.
     assert_eq!(owner.delete(&format!("/api/v1/workspaces/list-obs/targets/{m1}")).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(names(&owner.get(&items).await.body), Vec::<String>::new());
+    assert_eq!(item_names(&owner.get(&items).await.body), Vec::<String>::new());
 
     let r = owner.patch(&format!("/api/v1/workspaces/list-obs/target-lists/{list}"), json!({"name": "Tomorrow"})).await;
     assert_eq!(r.body["name"], "Tomorrow");
@@ -387,7 +386,7 @@ async fn targets_of_another_workspace_are_not_found() {
     alice.delete(&format!("{mine}/{t}")).await.assert_problem(404, "not_found");
 
     assert_eq!(bob.get(&format!("/api/v1/workspaces/bob-cat/targets/{t}")).await.body["name"], "Bob target");
-    assert_eq!(names(&bob.get(&items).await.body), ["Bob target"]);
+    assert_eq!(item_names(&bob.get(&items).await.body), ["Bob target"]);
     let mut anon = app.client();
     anon.get(&format!("/api/v1/workspaces/bob-cat/targets/{t}")).await.assert_problem(404, "not_found");
     anon.get("/api/v1/workspaces/bob-cat/targets").await.assert_problem(401, "unauthenticated");
