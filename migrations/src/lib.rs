@@ -11,6 +11,7 @@ mod m20261122_000004_jobs;
 mod m20261122_000005_data;
 mod m20261122_000006_satellites;
 mod m20261122_000007_packages;
+mod m20261206_000008_reliability;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_data::Migration),
             Box::new(m20261122_000006_satellites::Migration),
             Box::new(m20261122_000007_packages::Migration),
+            Box::new(m20261206_000008_reliability::Migration),
         ]
     }
 }

@@ -271,6 +271,8 @@ impl From<VersionView> for VersionBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionList {
     pub items: Vec<VersionBody>,
+    /// The `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Set or clear a version's DOI once minted.

@@ -11,8 +11,10 @@ pub mod packages;
 pub mod page;
 pub mod permissions;
 pub mod planning;
+pub mod search;
 pub mod sky;
 pub mod tags;
+pub mod upload_parts;
 pub mod values;
 
 pub use data::{IngestStatus, Plan, PlanLimits, PreviewStatus, RestoreStatus, Tier};

@@ -224,7 +224,9 @@ impl<'a> Columns<'a> {
         let digits = digits.strip_prefix('.').unwrap_or(digits);
         let m: f64 = format!("0.{digits}").parse().map_err(|_| bad())?;
         let e: i32 = exponent.parse().map_err(|_| bad())?;
-        Ok(sign * m * 10f64.powi(e))
+        // A huge exponent overflows to infinity (or NaN, times a zero mantissa): no drag term is that.
+        let value = sign * m * 10f64.powi(e);
+        if value.is_finite() { Ok(value) } else { Err(bad()) }
     }
 
     fn epoch(&self) -> Result<DateTime<Utc>, LineError> {
@@ -336,5 +338,25 @@ mod tests {
         assert!((c.implied_decimal(9, 18, "f").expect("parses") + 0.12345e-3).abs() < 1e-15);
         assert_eq!(c.implied_decimal(18, 27, "f").expect("parses"), 0.0);
         assert!((c.implied_decimal(27, 32, "f").expect("parses") - 0.05).abs() < 1e-15);
+    }
+
+    /// Found by fuzzing (`fuzz/`, target `tle`): an exponent beyond f64's range made the second derivative of the
+    /// mean motion NaN (`00+88888`: 0 × ∞) or B* infinite, and the element set was accepted with it.
+    #[test]
+    fn implied_decimals_that_overflow_are_refused() {
+        let c = Columns { text: "x 00+88888 12345+99 -1+309 1-99999", which: 1 };
+        assert!(c.implied_decimal(1, 10, "f").is_err(), "0 times 10^88888");
+        assert!((c.implied_decimal(10, 19, "f").expect("finite") - 0.12345e99).abs() < 1e84);
+        assert!(c.implied_decimal(19, 26, "f").is_err(), "-0.1e309 overflows");
+        assert_eq!(c.implied_decimal(26, 34, "f").expect("underflows to zero"), 0.0);
+        let line1 = "1 36397U 10046A   22166.91172727 -.0000024000+88888888888888888880 68";
+        let line2 = "2 36397   0.0129 327.8129 0002277 127.0445  61.3251  1.0026971880.  500-3";
+        let error = parse_pair(line1, line2).expect_err("refused");
+        assert_eq!(error.line, 1);
+        assert!(error.reason.contains("second derivative of mean motion"), "{}", error.reason);
+        let (sets, rejected) = parse_tle(&format!("T(IS-16)\n{line1}\n{line2}\n"));
+        assert!(sets.is_empty(), "{sets:?}");
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].line, 2);
     }
 }

@@ -15,7 +15,7 @@ use meridian_domain::{
 };
 use meridian_storage::{ByteRange, ByteStream, GetOutcome, PutOptions, StorageError};
 use meridian_store::data::{
-    self as store, DatasetFields, FileFilter, FileRow, HeaderCondition, NewFile, NewUpload, RuleFields,
+    self as store, DatasetFields, FileFilter, FileRow, NewFile, NewUpload, RuleFields,
 };
 use meridian_store::workspaces;
 use serde::Serialize;
@@ -27,6 +27,9 @@ pub const HEALPIX_DEPTH: u8 = 16;
 
 /// How long a streamed upload's reservation may stay open before the cleanup job treats it as abandoned.
 const UPLOAD_TTL_HOURS: i64 = 24;
+
+/// Attempts of a restore job: it polls the archive by retrying, with back-off, for a day or two.
+pub(crate) const RESTORE_ATTEMPTS: u32 = 60;
 
 // ------------------------------------------------------------------------------------------------ views
 
@@ -315,70 +318,10 @@ fn view(
 
 /// One byte range of a `Range` header against a file of `size` bytes; `None` serves the whole file.
 pub(crate) fn parse_range(header: Option<&str>, size: u64) -> ServiceResult<Option<ByteRange>> {
-    let Some(spec) = header.and_then(|v| v.trim().strip_prefix("bytes=")) else { return Ok(None) };
-    let Some((a, b)) = spec.split_once('-').filter(|_| !spec.contains(',')) else { return Ok(None) };
-    let unsatisfiable = || ServiceError::RangeNotSatisfiable { size };
-    let number = |s: &str| s.parse::<u64>().map_err(|_| unsatisfiable());
-    let range = match (a.trim(), b.trim()) {
-        ("", "") => return Ok(None),
-        ("", n) => {
-            let n = number(n)?;
-            if n == 0 || size == 0 {
-                return Err(unsatisfiable());
-            }
-            ByteRange { start: size.saturating_sub(n), end: None }
-        }
-        (a, b) => {
-            let start = number(a)?;
-            let end = if b.is_empty() { None } else { Some(number(b)?) };
-            if start >= size || end.is_some_and(|e| e < start) {
-                return Err(unsatisfiable());
-            }
-            ByteRange { start, end: end.map(|e| e.min(size - 1)) }
-        }
-    };
-    Ok(Some(range))
-}
-
-/// Parses a header condition: `KEY=value`, `KEY=lo..hi`, `KEY>=n`, `KEY<=n`.
-pub fn parse_header_condition(s: &str) -> Result<HeaderCondition, ValidationError> {
-    let bad = || ValidationError::new("header", "must be KEYWORD=value, KEYWORD=min..max, KEYWORD>=n or KEYWORD<=n");
-    let num = |v: &str, field: &str| -> Result<Option<f64>, ValidationError> {
-        let v = v.trim();
-        if v.is_empty() {
-            return Ok(None);
-        }
-        v.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .map(Some)
-            .ok_or_else(|| ValidationError::new("header", format!("{field} bound {v:?} is not a number")))
-    };
-    let keyword = |k: &str| -> Result<String, ValidationError> {
-        let k = k.trim().to_ascii_uppercase();
-        if k.is_empty() || k.len() > 72 || !k.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
-            return Err(bad());
-        }
-        Ok(k)
-    };
-    if let Some((k, v)) = s.split_once(">=") {
-        return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: num(v, "lower")?, max: None });
+    match meridian_domain::search::parse_byte_range(header, size) {
+        Ok(r) => Ok(r.map(|r| ByteRange { start: r.start, end: r.end })),
+        Err(meridian_domain::search::Unsatisfiable) => Err(ServiceError::RangeNotSatisfiable { size }),
     }
-    if let Some((k, v)) = s.split_once("<=") {
-        return Ok(HeaderCondition::Range { keyword: keyword(k)?, min: None, max: num(v, "upper")? });
-    }
-    let (k, v) = s.split_once('=').ok_or_else(bad)?;
-    let keyword = keyword(k)?;
-    if let Some((lo, hi)) = v.split_once("..") {
-        let (min, max) = (num(lo, "lower")?, num(hi, "upper")?);
-        if min.is_none() && max.is_none() {
-            return Err(bad());
-        }
-        return Ok(HeaderCondition::Range { keyword, min, max });
-    }
-    let text = v.trim().to_owned();
-    let number = text.parse::<f64>().ok().filter(|x| x.is_finite());
-    Ok(HeaderCondition::Equals { keyword, text, number })
 }
 
 /// The HEALPix ranges at [`HEALPIX_DEPTH`] covering a cone (conservatively: every cell that may hold a point
@@ -435,6 +378,13 @@ fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
 impl Services {
     pub(crate) fn storage(&self) -> ServiceResult<std::sync::Arc<dyn meridian_storage::ObjectStore>> {
         self.inner.storage.clone().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
+    }
+
+    /// Records a file's new tier (and the workspace's per-tier totals) once its object has moved.
+    pub(crate) async fn record_tier(&self, file: Uuid, tier: Tier, now: DateTime<Utc>) -> ServiceResult<()> {
+        let txn = meridian_store::begin_write(self.db()).await?;
+        store::set_tier(&txn, file, tier, now).await?;
+        txn.commit().await.map_err(ServiceError::internal)
     }
 
     /// Release dates of the datasets `rows` belong to, for deciding which files are public.
@@ -612,7 +562,9 @@ impl Services {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
         access.require(Action::DeleteData)?;
-        store::delete_dataset(self.db(), access.workspace.id, DatasetId::from_uuid(d.id)).await?;
+        let txn = meridian_store::begin_write(self.db()).await?;
+        store::delete_dataset(&txn, access.workspace.id, DatasetId::from_uuid(d.id)).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
     }
 
@@ -685,7 +637,7 @@ impl Services {
         let outcome = match put {
             Ok(o) => o,
             Err(e) => {
-                store::delete_upload(self.db(), upload_id.as_uuid()).await?;
+                store::delete_upload_if(self.db(), upload_id.as_uuid(), "open").await?;
                 return Err(storage_error(e));
             }
         };
@@ -705,19 +657,19 @@ impl Services {
             ingest_status: if fits { "pending" } else { "none" },
             preview_status: if fits { "pending" } else { "none" },
         };
-        let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row, false).await;
+        let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row, None).await;
         let file = match inserted {
             Ok(f) => f,
             Err(e) => {
-                // The row did not land: the object must not outlive it.
-                let _ = storage.delete(&key).await;
+                // The row did not land: the object must not outlive it. (A failed delete leaves an object no row
+                // points to, which the cleanup job removes.)
+                if let Err(d) = storage.delete(&key).await {
+                    tracing::warn!(error = %d, "could not delete the object of a refused upload");
+                }
                 store::delete_upload(self.db(), upload_id.as_uuid()).await?;
                 return Err(e);
             }
         };
-        if fits {
-            self.enqueue(Job::IngestFile { file_id: file.id }).await;
-        }
         Ok(self.file_views(&access, vec![file]).await?.remove(0))
     }
 
@@ -735,13 +687,6 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound("dataset"))?;
         Ok((access, dataset_id))
-    }
-
-    /// Pushes a job; a failure to enqueue is logged and left to the cleanup job's sweep (the row says pending).
-    pub(crate) async fn enqueue(&self, job: Job) {
-        if let Err(e) = self.jobs().push(job.clone(), PushOptions::default()).await {
-            tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a job; the cleanup sweep will retry");
-        }
     }
 
     pub(crate) async fn refuse_duplicate(
@@ -763,15 +708,18 @@ impl Services {
         Ok(())
     }
 
-    /// Inserts the file row and ends the upload's reservation in one transaction: the row goes (a streamed
-    /// upload), or turns `done` pointing at the file (`keep_upload`: a resumable one, whose client polls it). A
-    /// file with the same bytes (found now that the checksum is known) is a 409 naming it.
+    /// Inserts the file row, ends the upload's reservation and queues the file's ingest (FITS) in one
+    /// transaction. The reservation goes (a streamed upload), or turns `done` pointing at the file and is kept
+    /// until `keep_until` (a resumable one, whose client polls it). Nothing commits unless the reservation is still
+    /// there in the state this caller left it (`open` while streaming, `verifying` for a resumable one): a
+    /// reservation that expired or was finished by someone else refuses the file (409), and the caller then owns
+    /// the object. A file with the same bytes (found now that the checksum is known) is a 409 naming it.
     pub(crate) async fn commit_file(
         &self,
         ws: WorkspaceId,
         upload: Uuid,
         row: NewFile,
-        keep_upload: bool,
+        keep_until: Option<DateTime<Utc>>,
     ) -> ServiceResult<FileRow> {
         if let Some(existing) = store::find_same(self.db(), ws, row.dataset_id, Some(&row.sha256), None).await? {
             return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
@@ -779,7 +727,9 @@ impl Services {
         let txn = meridian_store::begin_write(self.db()).await?;
         let dataset = row.dataset_id;
         let sha = row.sha256.clone();
-        let file = match store::insert_file(&txn, ws, row, crate::now()).await {
+        let ingest = row.ingest_status == IngestStatus::Pending.as_str();
+        let now = crate::now();
+        let file = match store::insert_file(&txn, ws, row, now).await {
             Ok(f) => f,
             Err(meridian_store::StoreError::Conflict { field: "sha256" }) => {
                 drop(txn);
@@ -793,13 +743,34 @@ impl Services {
             }
             Err(e) => return Err(e.into()),
         };
-        if keep_upload {
-            store::transition_upload(&txn, upload, "verifying", "done", None, Some(file.id)).await?;
-        } else {
-            store::delete_upload(&txn, upload).await?;
+        let kept = match keep_until {
+            Some(until) => {
+                let done = store::UploadChange { file: Some(file.id), expires_at: Some(until), ..Default::default() };
+                store::transition_upload(&txn, upload, "verifying", "done", done, now).await?
+            }
+            None => store::delete_upload_if(&txn, upload, "open").await?,
+        };
+        if !kept {
+            // Dropping the transaction rolls the file row back.
+            return Err(ServiceError::Conflict {
+                field: "upload",
+                message: "this upload's reservation expired or was finished elsewhere; send the file again".into(),
+            });
+        }
+        if ingest {
+            Self::queue_in(&txn, Job::IngestFile { file_id: file.id }, PushOptions::default()).await?;
         }
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(file)
+    }
+
+    /// Queues a job in the caller's transaction: it exists exactly when the change it follows commits.
+    pub(crate) async fn queue_in(
+        txn: &meridian_store::DatabaseTransaction,
+        job: Job,
+        opts: PushOptions,
+    ) -> ServiceResult<()> {
+        crate::jobs::JobQueue::push_in(txn, &job, &opts).await.map(drop)
     }
 
     pub(crate) async fn check_quota(
@@ -875,7 +846,7 @@ impl Services {
         };
         let frame_type = q.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
         let tier = q.tier.as_deref().map(Tier::parse).transpose()?;
-        let headers = q.headers.iter().map(|h| parse_header_condition(h)).collect::<Result<Vec<_>, _>>()?;
+        let headers = q.headers.iter().map(|h| meridian_domain::search::parse_header_condition(h)).collect::<Result<Vec<_>, _>>()?;
         if headers.len() > 10 {
             return Err(ValidationError::new("header", "at most 10 header conditions").into());
         }
@@ -1037,7 +1008,7 @@ impl Services {
         }
         let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
         self.storage()?.set_tier(&key, tier).await.map_err(storage_error)?;
-        store::set_tier(self.db(), file.id.as_uuid(), tier, crate::now()).await?;
+        self.record_tier(file.id.as_uuid(), tier, crate::now()).await?;
         self.visible_file(&access, &file.id.to_string()).await
     }
 
@@ -1049,20 +1020,16 @@ impl Services {
         if file.tier != Tier::Cold || file.restore_status == meridian_domain::RestoreStatus::InProgress {
             return Ok(file);
         }
-        let asked = crate::now();
-        store::set_restore(self.db(), file.id.as_uuid(), "in_progress", Some(asked)).await?;
-        let pushed = self
-            .jobs()
-            .push(
-                Job::RestoreFile { file_id: file.id.as_uuid() },
-                PushOptions { max_attempts: 60, ..PushOptions::default() },
-            )
-            .await;
-        if let Err(e) = pushed {
-            // No job will follow it: not "in progress" for ever, so the request can be made again.
-            store::set_restore(self.db(), file.id.as_uuid(), file.restore_status.as_str(), Some(asked)).await?;
-            return Err(e);
-        }
+        // The request and the job that follows it commit together: never "in progress" with nobody working on it.
+        let txn = meridian_store::begin_write(self.db()).await?;
+        store::set_restore(&txn, file.id.as_uuid(), "in_progress", Some(crate::now())).await?;
+        Self::queue_in(
+            &txn,
+            Job::RestoreFile { file_id: file.id.as_uuid() },
+            PushOptions { max_attempts: RESTORE_ATTEMPTS, ..PushOptions::default() },
+        )
+        .await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
         self.visible_file(&access, &file.id.to_string()).await
     }
 
@@ -1073,7 +1040,9 @@ impl Services {
         self.refuse_if_held(access.workspace.id, &[(file.id.as_uuid(), file.name.clone())]).await?;
         // A version taking the file in the meantime trips the foreign key instead: still a 409, never a dangling
         // version.
-        store::delete_file(self.db(), access.workspace.id, file.id).await?;
+        let txn = meridian_store::begin_write(self.db()).await?;
+        store::delete_file(&txn, access.workspace.id, file.id).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
         // Row first, then the objects: a failure here leaves an orphan the cleanup job removes, never a row
         // pointing at nothing.
         let storage = self.storage()?;
@@ -1214,25 +1183,6 @@ pub fn angular_distance(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn header_conditions_parse() {
-        assert_eq!(
-            parse_header_condition("exptime=10..30").unwrap(),
-            HeaderCondition::Range { keyword: "EXPTIME".into(), min: Some(10.0), max: Some(30.0) }
-        );
-        assert_eq!(
-            parse_header_condition("FILTER=R").unwrap(),
-            HeaderCondition::Equals { keyword: "FILTER".into(), text: "R".into(), number: None }
-        );
-        assert_eq!(
-            parse_header_condition("AIRMASS<=1.5").unwrap(),
-            HeaderCondition::Range { keyword: "AIRMASS".into(), min: None, max: Some(1.5) }
-        );
-        assert!(parse_header_condition("EXPTIME=..").is_err());
-        assert!(parse_header_condition("EXPTIME=a..b").is_err());
-        assert!(parse_header_condition("novalue").is_err());
-    }
 
     #[test]
     fn fits_names() {

@@ -3,7 +3,7 @@
 //! last attempt committed and carries on.
 
 use crate::data::{healpix_of, object_key, preview_key};
-use crate::jobs::{Job, JobFailure, JobHandler};
+use crate::jobs::{Job, JobFailure, JobHandler, PushOptions};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
 use meridian_domain::{FrameType, PreviewStatus, RestoreStatus as RestoreState, Tier, Visibility, WorkspaceId};
@@ -40,7 +40,13 @@ impl JobHandler for DataJobs {
             Job::RestoreFile { file_id } => s.follow_restore(file_id).await,
             Job::ApplyLifecycle => s.apply_lifecycle().await,
             Job::MeterUsage => s.meter_usage(crate::now()).await.map_err(retry),
-            Job::CleanupOrphans => s.cleanup(crate::now()).await.map(|_| ()).map_err(retry),
+            Job::CleanupOrphans => {
+                let now = crate::now();
+                match s.cleanup(now).await {
+                    Ok(_) => s.sweep_stuck(now).await.map(|_| ()).map_err(retry),
+                    Err(e) => Err(retry(e)),
+                }
+            }
             Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,
             Job::RecheckPlans => s.recheck_plans().await.map(|_| ()).map_err(retry),
             Job::FetchCatalog => s.fetch_satellite_catalog().await.map(|_| ()).map_err(retry),
@@ -58,21 +64,32 @@ impl JobHandler for DataJobs {
             _ => None,
         };
         if let Some(msg) = given_up {
-            match job {
+            // Should this write fail too (the database is what failed), the file stays pending and the sweep
+            // queues its job again; nothing is dropped silently.
+            let recorded = match job {
                 Job::IngestFile { file_id } => {
-                    let _ = store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone())).await;
+                    store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone())).await.map_err(|e| e.to_string())
                 }
                 Job::RenderPreview { file_id } => {
-                    let _ = store::set_preview(s.db(), file_id, PreviewStatus::Failed.as_str(), None).await;
+                    store::set_preview(s.db(), file_id, PreviewStatus::Failed.as_str(), None)
+                        .await
+                        .map_err(|e| e.to_string())
                 }
                 // Not stuck "in progress": a failed restore may be asked for again.
-                Job::RestoreFile { file_id } => {
-                    if let Ok(Some(f)) = store::find_file_any(s.db(), file_id).await {
+                Job::RestoreFile { file_id } => match store::find_file_any(s.db(), file_id).await {
+                    Ok(Some(f)) => {
                         let asked = f.restore_requested_at.map(|t| t.to_utc());
-                        let _ = store::set_restore(s.db(), file_id, RestoreState::Failed.as_str(), asked).await;
+                        store::set_restore(s.db(), file_id, RestoreState::Failed.as_str(), asked)
+                            .await
+                            .map_err(|e| e.to_string())
                     }
-                }
-                _ => {}
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                },
+                _ => Ok(()),
+            };
+            if let Err(e) = recorded {
+                tracing::error!(kind = job.kind(), error = %e, "could not record a job's failure; the sweep will retry");
             }
         }
         result
@@ -187,12 +204,13 @@ impl Services {
         }
         result.message = (!notes.is_empty()).then(|| notes.join("; "));
         store::record_ingest(&txn, file.id, file.workspace_id, result, cards).await.map_err(retry)?;
-        txn.commit().await.map_err(retry)?;
+        // The preview's job (or its absence) commits with the ingest: a file is never left "pending" with no job.
         if summary.image.is_some() {
-            self.enqueue(Job::RenderPreview { file_id }).await;
+            Self::queue_in(&txn, Job::RenderPreview { file_id }, PushOptions::default()).await.map_err(retry)?;
         } else {
-            store::set_preview(self.db(), file_id, "unavailable", None).await.map_err(retry)?;
+            store::set_preview(&txn, file_id, "unavailable", None).await.map_err(retry)?;
         }
+        txn.commit().await.map_err(retry)?;
         Ok(())
     }
 
@@ -212,17 +230,11 @@ impl Services {
         let scopes = night_logs::telescopes_at_sites(conn, ws).await?;
         let by_name = |n: &str| scopes.iter().find(|t| t.name.eq_ignore_ascii_case(n.trim())).cloned();
         // The instrument named in INSTRUME, if it is one of ours: it also tells the telescope.
-        let instruments = meridian_store::instruments::list(
-            conn,
-            ws,
-            None,
-            &meridian_domain::PageRequest::parse(Some(200), None).map_err(meridian_store::StoreError::Invalid)?,
-        )
-        .await?;
-        let instrument = summary
-            .instrument
-            .as_deref()
-            .and_then(|n| instruments.iter().find(|(i, _)| i.name.as_str().eq_ignore_ascii_case(n.trim())));
+        let instrument = match summary.instrument.as_deref() {
+            Some(n) => meridian_store::instruments::find_by_name(conn, ws, n).await?,
+            None => None,
+        };
+        let instrument = instrument.as_ref();
         let dataset = store::find_dataset_any(conn, file.dataset_id).await?;
         let telescope = summary
             .telescope
@@ -379,7 +391,7 @@ impl Services {
                     storage.set_tier(&key, Tier::Hot).await.map_err(retry)?;
                 }
                 let now = crate::now();
-                store::set_tier(self.db(), file_id, Tier::Hot, now).await.map_err(retry)?;
+                self.record_tier(file_id, Tier::Hot, now).await.map_err(retry)?;
                 store::set_restore(self.db(), file_id, "none", Some(now)).await.map_err(retry)?;
                 Ok(())
             }
@@ -412,7 +424,7 @@ impl Services {
                         }
                         for f in files {
                             storage.set_tier(&object_key(f.workspace_id, f.id), tier).await.map_err(retry)?;
-                            store::set_tier(self.db(), f.id, tier, now).await.map_err(retry)?;
+                            self.record_tier(f.id, tier, now).await.map_err(retry)?;
                         }
                     }
                 }
@@ -425,6 +437,9 @@ impl Services {
     pub async fn meter_usage(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
         for ws in store::metered_workspaces(self.db()).await? {
             let txn = meridian_store::begin_write(self.db()).await?;
+            // One run at a time per workspace: a second run waits here, then reads the first one's state and counts
+            // only the time since (without the lock both would count the same hours).
+            meridian_store::workspaces::lock(&txn, WorkspaceId::from_uuid(ws)).await?;
             let current = store::bytes_per_tier(&txn, ws).await?;
             if let Some(state) = store::usage_state(&txn, ws).await? {
                 let bytes = [state.hot_bytes, state.cool_bytes, state.cold_bytes];
@@ -467,13 +482,18 @@ impl Services {
         for u in
             store::expired_uploads(self.db(), now, 500).await?.into_iter().filter(|u| u.object_key.starts_with(prefix))
         {
+            // The row first, and only in the state just read: a completion that claimed the upload meanwhile wins,
+            // and a streamed upload finishing now finds its reservation gone and refuses its file. Whoever removes
+            // the row owns the object; a crash before the deletes below leaves what the orphan sweep removes.
+            if !store::delete_upload_if(self.db(), u.id, &u.status).await? {
+                continue;
+            }
             if let Some(mp) = &u.multipart_id {
                 let _ = storage.abort_multipart(&u.object_key, mp).await;
             }
             if u.file_id.is_none() {
                 storage.delete(&u.object_key).await.map_err(ServiceError::internal)?;
             }
-            store::delete_upload(self.db(), u.id).await?;
             report.uploads += 1;
         }
         // Multipart uploads no upload row knows (a server killed mid-stream) and older than an hour.
@@ -502,6 +522,75 @@ impl Services {
             }
             if batch.len() < 500 {
                 break;
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// What a sweep found without a job and queued again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    pub uploads: u32,
+    pub ingests: u32,
+    pub previews: u32,
+    pub restores: u32,
+}
+
+/// A completion claims an upload, then joins its parts (minutes for a big upload on S3), then queues its check:
+/// only after this long is a `verifying` upload without a job known to be stranded.
+const STRANDED_UPLOAD: chrono::Duration = chrono::Duration::hours(1);
+/// A file's ingest, preview and restore jobs commit with the state they follow; this margin only keeps the sweep
+/// away from rows a transaction is writing right now.
+const STRANDED_FILE: chrono::Duration = chrono::Duration::minutes(15);
+/// Rows looked at per kind and run; the next run takes the rest.
+const SWEEP_BATCH: u64 = 1000;
+
+impl Services {
+    /// Gives every intermediate state a job again where its job is gone: uploads `verifying`, files whose ingest
+    /// or preview is `pending`, restores `in_progress`. A job is gone after a crash between a state change and a
+    /// push made outside its transaction, when its attempts ran out in a long outage (the state then waits for the
+    /// next sweep, an hour later, instead of for ever), or when the database was restored from a backup taken
+    /// between the two. Each job checks the state it finds, so one queued twice does no harm.
+    pub async fn sweep_stuck(&self, now: DateTime<Utc>) -> Result<SweepReport, ServiceError> {
+        use meridian_store::jobs::live_subjects;
+        let mut report = SweepReport::default();
+        let uploads: Vec<Uuid> =
+            store::uploads_verifying_since(self.db(), now - STRANDED_UPLOAD, SWEEP_BATCH).await?.iter().map(|u| u.id).collect();
+        let files_before = now - STRANDED_FILE;
+        let kinds: [(Vec<Uuid>, &str, fn(Uuid) -> Job, u32, &mut u32); 4] = [
+            (uploads, "verify_upload", |id| Job::VerifyUpload { upload_id: id }, 8, &mut report.uploads),
+            (
+                store::files_pending(self.db(), store::Pending::Ingest, files_before, SWEEP_BATCH).await?,
+                "ingest_file",
+                |id| Job::IngestFile { file_id: id },
+                8,
+                &mut report.ingests,
+            ),
+            (
+                store::files_pending(self.db(), store::Pending::Preview, files_before, SWEEP_BATCH).await?,
+                "render_preview",
+                |id| Job::RenderPreview { file_id: id },
+                8,
+                &mut report.previews,
+            ),
+            (
+                store::files_pending(self.db(), store::Pending::Restore, files_before, SWEEP_BATCH).await?,
+                "restore_file",
+                |id| Job::RestoreFile { file_id: id },
+                crate::data::RESTORE_ATTEMPTS,
+                &mut report.restores,
+            ),
+        ];
+        for (ids, kind, job, max_attempts, count) in kinds {
+            if ids.is_empty() {
+                continue;
+            }
+            let live: std::collections::HashSet<Uuid> = live_subjects(self.db(), kind, &ids).await?.into_iter().collect();
+            for id in ids.into_iter().filter(|id| !live.contains(id)) {
+                tracing::warn!(kind, subject = %id, "queueing a job again: its state had no job left");
+                self.jobs().push(job(id), PushOptions { max_attempts, ..PushOptions::default() }).await?;
+                *count += 1;
             }
         }
         Ok(report)

@@ -345,6 +345,22 @@ fn citation_year(v: &VersionView) -> i32 {
     v.published_at.year()
 }
 
+/// A landing page lists at most this many versions (newest first); the API pages through all of them.
+const LANDING_VERSIONS: u64 = 1000;
+
+/// A page of versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionPage {
+    pub items: Vec<VersionView>,
+    /// The `cursor` for the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// A draft checked for publishing.
+struct Publishable {
+    version_files: Vec<store::NewVersionFile>,
+}
+
 // ------------------------------------------------------------------------------------------------ use cases
 
 impl Services {
@@ -479,17 +495,20 @@ impl Services {
         if access.workspace.visibility != Visibility::Public {
             return Err(bad("access", "a public package needs a public workspace; share it by link instead"));
         }
-        let mut unreleased = Vec::new();
-        for v in store::list_versions(self.db(), access.workspace.id, package).await? {
-            let files = store::version_files(self.db(), access.workspace.id, PackageVersionId::from_uuid(v.id)).await?;
-            let ids: Vec<Uuid> = files.iter().map(|f| f.file_id).collect();
-            let rows = self.file_rows(access.workspace.id, &ids).await?;
-            for fv in self.file_views(access, rows).await? {
-                if !fv.public {
-                    unreleased.push(format!("{} (version {})", fv.name, v.number));
-                }
-            }
-        }
+        let held = store::package_file_ids(self.db(), access.workspace.id, package).await?;
+        let first_version: HashMap<Uuid, i32> = held.iter().copied().collect();
+        let ids: Vec<Uuid> = held.iter().map(|(f, _)| *f).collect();
+        let rows = self.file_rows(access.workspace.id, &ids).await?;
+        let unreleased: Vec<String> = self
+            .file_views(access, rows)
+            .await?
+            .into_iter()
+            .filter(|fv| !fv.public)
+            .map(|fv| {
+                let n = first_version.get(&fv.id.as_uuid()).copied().unwrap_or(0);
+                format!("{} (version {n})", fv.name)
+            })
+            .collect();
         if unreleased.is_empty() {
             Ok(())
         } else {
@@ -542,10 +561,12 @@ impl Services {
         let limit = u64::from(limit.unwrap_or(50).clamp(1, 200));
         let rows = store::list_packages(self.db(), access.workspace.id, only, after, limit + 1).await?;
         let more = rows.len() as u64 > limit;
+        let ids: Vec<Uuid> = rows.iter().take(limit as usize).map(|p| p.id).collect();
+        let latest = store::last_version_numbers(self.db(), access.workspace.id, &ids).await?;
         let mut items = Vec::new();
         for p in rows.into_iter().take(limit as usize) {
-            let latest = store::last_version_number(self.db(), access.workspace.id, PackageId::from_uuid(p.id)).await?;
-            items.push(view(p, (latest > 0).then_some(latest))?);
+            let n = latest.get(&p.id).copied();
+            items.push(view(p, n)?);
         }
         let next_cursor = if more { items.last().map(|p| p.id.to_string()) } else { None };
         Ok(PackagePage { items, next_cursor })
@@ -736,9 +757,12 @@ impl Services {
 
     // -------------------------------------------------------------------------------------------- publishing
 
-    /// Freezes the draft into version N+1, in one transaction: the version row, its files and the manifest's
-    /// checksum commit together or not at all. Every object is confirmed present with its recorded size inside the
-    /// transaction, so no version can point at missing bytes.
+    /// Freezes the draft into the next version: the manifest, the version's rows and the manifest's checksum
+    /// commit together or not at all. Every object is first confirmed present with its recorded size (HEAD,
+    /// up to 10,000 of them, outside any transaction, so no writer waits on storage); then a short transaction
+    /// re-reads the draft under the workspace's lock and writes the version only if the draft is still exactly
+    /// what was checked. A draft that changed meanwhile is checked again (three tries). Nothing is half-written at
+    /// any point: a server stopped half-way leaves the draft as it was and no version.
     #[tracing::instrument(skip(self, actor), fields(slug = %slug, package = %id))]
     pub async fn publish_package(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<VersionView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
@@ -746,9 +770,110 @@ impl Services {
         let ws = access.workspace.id;
         let pid = PackageId::from_uuid(p.id);
         let storage = self.storage()?;
-        let txn = meridian_store::begin_write(self.db()).await?;
-        meridian_store::workspaces::lock(&txn, ws).await?;
-        let rows = store::draft_files(&txn, ws, pid).await?;
+        let package_access = PackageAccess::parse(&p.access).unwrap_or_default();
+        for _ in 0..3 {
+            let checked = self.publishable(&access, pid, package_access, self.db()).await?;
+            let missing = futures::StreamExt::collect::<Vec<_>>(futures::StreamExt::buffered(
+                futures::stream::iter(checked.version_files.iter().map(|f| {
+                    let storage = storage.clone();
+                    async move {
+                        match storage.head(&f.object_key).await {
+                            Ok(info) if info.size == u64::try_from(f.size_bytes).unwrap_or(0) => None,
+                            Ok(_) => Some(format!("{} (its stored size differs from the record)", f.path)),
+                            Err(meridian_storage::StorageError::NotFound) => {
+                                Some(format!("{} (its bytes are missing from storage)", f.path))
+                            }
+                            Err(e) => Some(format!("{} (storage: {e})", f.path)),
+                        }
+                    }
+                })),
+                16,
+            ))
+            .await
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+            if !missing.is_empty() {
+                return Err(ServiceError::PublishBlocked {
+                    reason: "these files cannot be read from storage; nothing was published".to_owned(),
+                    files: missing,
+                });
+            }
+
+            let txn = meridian_store::begin_write(self.db()).await?;
+            meridian_store::workspaces::lock(&txn, ws).await?;
+            let now_checked = self.publishable(&access, pid, package_access, &txn).await?;
+            if now_checked.version_files != checked.version_files {
+                // Files added, removed or renamed since the check: check the draft as it is now.
+                continue;
+            }
+            let number = store::last_version_number(&txn, ws, pid).await? + 1;
+            let now = crate::now();
+            let manifest_files: Vec<ManifestFile> = checked
+                .version_files
+                .iter()
+                .map(|f| ManifestFile {
+                    path: f.path.clone(),
+                    size: u64::try_from(f.size_bytes).unwrap_or(0),
+                    sha256: f.sha256.clone(),
+                })
+                .collect();
+            let total_bytes: u64 = manifest_files.iter().map(|f| f.size).sum();
+            let manifest = Manifest {
+                package_id: pid,
+                title: p.title.clone(),
+                version: number,
+                licence: p.licence.clone(),
+                published_at: now,
+                file_count: manifest_files.len() as u64,
+                total_bytes,
+                files: manifest_files,
+            };
+            let manifest_json = serde_json::to_string_pretty(&manifest).map_err(ServiceError::internal)?;
+            let manifest_sha256 = hex::encode(Sha256::digest(manifest_json.as_bytes()));
+            let metadata = VersionMetadata {
+                title: p.title.clone(),
+                description: p.description.clone(),
+                authors: read_json("authors", &p.authors)?,
+                keywords: read_json("keywords", &p.keywords)?,
+                licence: p.licence.clone(),
+            };
+            let row = store::insert_version(
+                &txn,
+                ws,
+                pid,
+                store::NewVersion {
+                    number,
+                    metadata: to_json(&metadata)?,
+                    manifest: manifest_json,
+                    manifest_sha256,
+                    total_bytes: i64::try_from(total_bytes).unwrap_or(i64::MAX),
+                    file_count: i64::try_from(checked.version_files.len()).unwrap_or(i64::MAX),
+                    published_by: by.as_uuid(),
+                },
+                &checked.version_files,
+                now,
+            )
+            .await?;
+            txn.commit().await.map_err(ServiceError::internal)?;
+            return version_view(&row);
+        }
+        Err(ServiceError::Conflict {
+            field: "draft",
+            message: "the draft kept changing while it was being published; publish again".to_owned(),
+        })
+    }
+
+    /// The draft's files as a version would hold them (sorted by path), or why it cannot be published.
+    async fn publishable(
+        &self,
+        access: &Access,
+        pid: PackageId,
+        package_access: PackageAccess,
+        conn: &impl meridian_store::ConnectionTrait,
+    ) -> ServiceResult<Publishable> {
+        let ws = access.workspace.id;
+        let rows = store::draft_files(conn, ws, pid).await?;
         if rows.is_empty() {
             return Err(ServiceError::PublishBlocked {
                 reason: "the draft is empty; add files first".to_owned(),
@@ -758,13 +883,12 @@ impl Services {
         let paths: HashMap<Uuid, String> = rows.iter().map(|(d, _)| (d.file_id, d.path.clone())).collect();
         let file_rows: Vec<_> = rows.into_iter().map(|(_, f)| f).collect();
         let mut files: Vec<DraftFile> = self
-            .file_views(&access, file_rows.clone())
+            .file_views(access, file_rows)
             .await?
             .into_iter()
             .map(|file| DraftFile { path: paths.get(&file.id.as_uuid()).cloned().unwrap_or_default(), file })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let package_access = PackageAccess::parse(&p.access).unwrap_or_default();
         let blocked = blockers(&files, package_access);
         if !blocked.is_empty() {
             return Err(ServiceError::PublishBlocked {
@@ -772,37 +896,7 @@ impl Services {
                 files: blocked,
             });
         }
-        let number = store::last_version_number(&txn, ws, pid).await? + 1;
-        let now = crate::now();
-        let manifest_files: Vec<ManifestFile> = files
-            .iter()
-            .map(|f| ManifestFile {
-                path: f.path.clone(),
-                size: u64::try_from(f.file.size_bytes).unwrap_or(0),
-                sha256: f.file.sha256.clone(),
-            })
-            .collect();
-        let total_bytes: u64 = manifest_files.iter().map(|f| f.size).sum();
-        let manifest = Manifest {
-            package_id: pid,
-            title: p.title.clone(),
-            version: number,
-            licence: p.licence.clone(),
-            published_at: now,
-            file_count: manifest_files.len() as u64,
-            total_bytes,
-            files: manifest_files,
-        };
-        let manifest_json = serde_json::to_string_pretty(&manifest).map_err(ServiceError::internal)?;
-        let manifest_sha256 = hex::encode(Sha256::digest(manifest_json.as_bytes()));
-        let metadata = VersionMetadata {
-            title: p.title.clone(),
-            description: p.description.clone(),
-            authors: read_json("authors", &p.authors)?,
-            keywords: read_json("keywords", &p.keywords)?,
-            licence: p.licence.clone(),
-        };
-        let version_files: Vec<store::NewVersionFile> = files
+        let version_files = files
             .iter()
             .map(|f| store::NewVersionFile {
                 file_id: f.file.id.as_uuid(),
@@ -812,63 +906,34 @@ impl Services {
                 object_key: object_key(ws.as_uuid(), f.file.id.as_uuid()),
             })
             .collect();
-        let row = store::insert_version(
-            &txn,
-            ws,
-            pid,
-            store::NewVersion {
-                number,
-                metadata: to_json(&metadata)?,
-                manifest: manifest_json,
-                manifest_sha256,
-                total_bytes: i64::try_from(total_bytes).unwrap_or(i64::MAX),
-                file_count: i64::try_from(files.len()).unwrap_or(i64::MAX),
-                published_by: by.as_uuid(),
-            },
-            &version_files,
-            now,
-        )
-        .await?;
-        // The rows are written but not committed: confirm every object before they become visible. A file whose
-        // bytes vanished since it was selected fails the publish and the transaction rolls back whole.
-        let missing = futures::StreamExt::collect::<Vec<_>>(futures::StreamExt::buffered(
-            futures::stream::iter(version_files.iter().map(|f| {
-                let storage = storage.clone();
-                async move {
-                    match storage.head(&f.object_key).await {
-                        Ok(info) if info.size == u64::try_from(f.size_bytes).unwrap_or(0) => None,
-                        Ok(_) => Some(format!("{} (its stored size differs from the record)", f.path)),
-                        Err(meridian_storage::StorageError::NotFound) => {
-                            Some(format!("{} (its bytes are missing from storage)", f.path))
-                        }
-                        Err(e) => Some(format!("{} (storage: {e})", f.path)),
-                    }
-                }
-            })),
-            16,
-        ))
-        .await
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>();
-        if !missing.is_empty() {
-            txn.rollback().await.map_err(ServiceError::internal)?;
-            return Err(ServiceError::PublishBlocked {
-                reason: "these files cannot be read from storage; nothing was published".to_owned(),
-                files: missing,
-            });
-        }
-        txn.commit().await.map_err(ServiceError::internal)?;
-        version_view(&row)
+        Ok(Publishable { version_files })
     }
 
-    pub async fn list_versions(&self, reader: &Reader<'_>) -> ServiceResult<Vec<VersionView>> {
+    /// A page of the package's published versions, newest first (`cursor`: the last number of the page before).
+    pub async fn list_versions(
+        &self,
+        reader: &Reader<'_>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> ServiceResult<VersionPage> {
         let s = self.seen(reader).await?;
-        store::list_versions(self.db(), s.workspace, PackageId::from_uuid(s.package.id))
-            .await?
-            .iter()
-            .map(version_view)
-            .collect()
+        let limit = meridian_domain::Limit::parse(limit)?.get();
+        let before = cursor
+            .filter(|c| !c.is_empty())
+            .map(|c| c.parse::<i32>().map_err(|_| bad("cursor", "is not a cursor this server issued")))
+            .transpose()?;
+        let rows = store::list_versions(
+            self.db(),
+            s.workspace,
+            PackageId::from_uuid(s.package.id),
+            before,
+            u64::from(limit) + 1,
+        )
+        .await?;
+        let more = rows.len() > limit as usize;
+        let items = rows.iter().take(limit as usize).map(version_view).collect::<ServiceResult<Vec<_>>>()?;
+        let next_cursor = if more { items.last().map(|v| v.number.to_string()) } else { None };
+        Ok(VersionPage { items, next_cursor })
     }
 
     async fn version_of(&self, s: &Seen, number: i32) -> ServiceResult<VersionRow> {
@@ -892,18 +957,15 @@ impl Services {
     ) -> ServiceResult<VersionLanding> {
         let s = self.seen(reader).await?;
         let pid = PackageId::from_uuid(s.package.id);
-        let rows = store::list_versions(self.db(), s.workspace, pid).await?;
-        let row = match number {
-            Some(n) => rows.iter().find(|v| v.number == n),
-            None => rows.iter().max_by_key(|v| v.number),
-        }
-        .ok_or(ServiceError::NotFound("version"))?;
+        let versions = store::version_numbers(self.db(), s.workspace, pid, LANDING_VERSIONS).await?;
+        let wanted = match number {
+            Some(n) => n,
+            None => versions.first().map(|v| v.0).ok_or(ServiceError::NotFound("version"))?,
+        };
+        let row = &self.version_of(&s, wanted).await?;
         let manifest: Manifest = read_json("manifest", &row.manifest)?;
         let version = version_view(row)?;
         let citation = Self::citation_of(&version, base_url);
-        let mut versions: Vec<(i32, DateTime<Utc>)> =
-            rows.iter().map(|v| (v.number, v.published_at.to_utc())).collect();
-        versions.sort_by_key(|v| std::cmp::Reverse(v.0));
         let latest = versions.first().map(|v| v.0);
         Ok(VersionLanding {
             workspace_slug: s.slug,

@@ -13,25 +13,21 @@ use crate::auth::Access;
 use crate::data::{
     file_name, is_fits_name, object_key, parse_id, sha_hex, storage_error, upload_content_type, uploader,
 };
-use crate::jobs::{Job, JobFailure};
+use crate::jobs::{Job, JobFailure, PushOptions};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 use meridian_domain::{Action, DataFileId, DatasetId, Tier, UploadId, ValidationError};
 use meridian_storage::{ByteStream, CompletedPart, PutOptions, StorageError};
-use meridian_store::data::{self as store, NewFile, NewUpload, UploadRow};
+use meridian_store::data::{self as store, NewFile, NewUpload, UploadChange, UploadRow};
 use meridian_store::workspaces;
 use serde::Serialize;
 use sha2::Digest as _;
 use uuid::Uuid;
 
-const MIB: u64 = 1024 * 1024;
-/// S3's rules for multipart uploads: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.
-pub const MIN_PART_SIZE: u64 = 5 * MIB;
-pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
-pub const MAX_PARTS: u64 = 10_000;
-/// Parts of 16 MiB unless the client asks otherwise: a lost part costs seconds to resend on a slow link.
-pub const DEFAULT_PART_SIZE: u64 = 16 * MIB;
+pub use meridian_domain::upload_parts::{
+    DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, part_count, part_length, part_size_for,
+};
 /// How long an upload may take before the cleanup job treats it as abandoned (and how long its outcome is kept).
 const RESUMABLE_TTL_DAYS: i64 = 7;
 /// How long a presigned part URL stays valid.
@@ -115,36 +111,6 @@ pub struct PartTarget {
     pub number: u32,
     pub size: u64,
     pub presigned: Option<meridian_storage::PresignedRequest>,
-}
-
-/// The part size for a file of `size` bytes: the requested one (or the default) within S3's bounds, raised in
-/// whole MiB until the file fits in 10,000 parts.
-pub fn part_size_for(size: u64, requested: Option<u64>) -> ServiceResult<u64> {
-    let wanted = requested.unwrap_or(DEFAULT_PART_SIZE);
-    if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&wanted) {
-        return Err(ValidationError::new(
-            "part_size",
-            format!("must be between {MIN_PART_SIZE} and {MAX_PART_SIZE} bytes (5 MiB to 5 GiB)"),
-        )
-        .into());
-    }
-    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
-    let part = wanted.max(needed);
-    if part > MAX_PART_SIZE {
-        return Err(ValidationError::new("size", "is more than 10,000 parts of 5 GiB can hold").into());
-    }
-    Ok(part)
-}
-
-/// Number of parts of a file (at least one, even when empty).
-pub fn part_count(size: u64, part_size: u64) -> u32 {
-    u32::try_from(size.div_ceil(part_size).max(1)).unwrap_or(u32::MAX)
-}
-
-/// The exact length of part `number` (1-based).
-pub fn part_length(size: u64, part_size: u64, number: u32) -> u64 {
-    let start = u64::from(number - 1) * part_size;
-    size.saturating_sub(start).min(part_size)
 }
 
 fn upload_view(u: &UploadRow, parts: Vec<ReceivedPart>, direct: bool) -> UploadView {
@@ -420,20 +386,32 @@ impl Services {
             None => received.iter().map(|p| CompletedPart { part_number: p.number, etag: p.etag.clone() }).collect(),
         };
         // First claim it (so a concurrent complete or abort cannot also act), then join the parts.
-        if !store::transition_upload(self.db(), u.id, "open", "verifying", None, None).await? {
+        let now = crate::now();
+        if !store::transition_upload(self.db(), u.id, "open", "verifying", UploadChange::default(), now).await? {
             let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
             return Ok(upload_view(&now, Vec::new(), direct));
         }
         let storage = self.storage()?;
         if let Err(e) = storage.complete_multipart(&u.object_key, &mp, &parts).await {
             // Back to open: the client may resend a part and complete again.
-            store::transition_upload(self.db(), u.id, "verifying", "open", None, None).await?;
+            store::transition_upload(self.db(), u.id, "verifying", "open", UploadChange::default(), crate::now())
+                .await?;
             return Err(match e {
                 StorageError::InvalidPart(m) => ValidationError::new("parts", m).into(),
                 other => storage_error(other),
             });
         }
-        self.enqueue(Job::VerifyUpload { upload_id: u.id }).await;
+        // The parts are one object now. Its check is queued in the same transaction that gives the upload its new
+        // life span (kept a week from now, so a client can always learn how it ended): both or neither. Should this
+        // fail, or the server stop before it, the sweep finds the upload `verifying` without a job and queues one.
+        let txn = meridian_store::begin_write(self.db()).await?;
+        if !store::extend_upload(&txn, u.id, "verifying", crate::now() + chrono::Duration::days(RESUMABLE_TTL_DAYS))
+            .await?
+        {
+            return Err(ServiceError::Conflict { field: "status", message: "this upload changed meanwhile".into() });
+        }
+        Self::queue_in(&txn, Job::VerifyUpload { upload_id: u.id }, PushOptions::default()).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
         let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
         Ok(upload_view(&now, Vec::new(), direct))
     }
@@ -456,7 +434,8 @@ impl Services {
             }
         }
         // Claimed first, like `complete`, so that an abort cannot pull the parts from under a completion.
-        if !store::transition_upload(self.db(), u.id, "open", "failed", Some("aborted".to_owned()), None).await? {
+        let aborted = UploadChange { error: Some("aborted".to_owned()), ..UploadChange::default() };
+        if !store::transition_upload(self.db(), u.id, "open", "failed", aborted, crate::now()).await? {
             return Err(ServiceError::Conflict { field: "status", message: "this upload is being completed".into() });
         }
         let storage = self.storage()?;
@@ -481,9 +460,7 @@ impl Services {
         let storage = self.storage().map_err(|e| retry(&e))?;
         let got = match storage.get(&u.object_key, None).await {
             Ok(g) => g,
-            Err(StorageError::NotFound) => {
-                return self.fail_upload(&u, "the joined object is missing from storage".to_owned()).await;
-            }
+            Err(StorageError::NotFound) => return self.unjoined_upload(&u).await,
             Err(e) => return Err(retry(&e)),
         };
         let mut hasher = sha2::Sha256::new();
@@ -522,62 +499,63 @@ impl Services {
             preview_status: if fits { "pending" } else { "none" },
         };
         let ws = meridian_domain::WorkspaceId::from_uuid(u.workspace_id);
-        match self.commit_file(ws, u.id, row, true).await {
-            Ok(_) => {}
+        let kept_until = crate::now() + chrono::Duration::days(RESUMABLE_TTL_DAYS);
+        let refused = match self.commit_file(ws, u.id, row, Some(kept_until)).await {
+            Ok(_) => return Ok(()),
             Err(ServiceError::DuplicateFile { id, name }) => {
-                return self
-                    .fail_upload(&u, format!("the same bytes are already in the dataset as {name:?} (id {id})"))
-                    .await;
+                format!("the same bytes are already in the dataset as {name:?} (id {id})")
             }
-            Err(ServiceError::Conflict { message, .. }) => return self.fail_upload(&u, message).await,
+            Err(ServiceError::Conflict { message, .. }) => message,
             Err(e) => return Err(retry(&e)),
+        };
+        // Refused, unless another run of this job committed the file meanwhile (then its id is taken and the
+        // upload is `done`): only an upload still being verified may be failed, and its object deleted.
+        match store::find_upload_any(self.db(), u.id).await.map_err(|e| retry(&e))? {
+            Some(now) if UploadStatus::parse(&now.status) == UploadStatus::Verifying => {
+                self.fail_upload(&u, refused).await
+            }
+            _ => Ok(()),
         }
-        if fits {
-            self.enqueue(Job::IngestFile { file_id: u.id }).await;
-        }
-        Ok(())
     }
 
+    /// The verifying job found no joined object. If the multipart upload is still there, the server stopped
+    /// between claiming the upload and joining its parts: the parts are kept and the upload is open again for the
+    /// client to complete once more. Otherwise the bytes are gone and the upload has failed.
+    async fn unjoined_upload(&self, u: &UploadRow) -> Result<(), JobFailure> {
+        let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
+        let storage = self.storage().map_err(|e| retry(&e))?;
+        if let Some(mp) = &u.multipart_id {
+            match storage.list_parts(&u.object_key, mp).await {
+                Ok(_) => {
+                    let again = UploadChange {
+                        error: Some("the server stopped before the parts were joined; complete the upload again".into()),
+                        ..UploadChange::default()
+                    };
+                    store::transition_upload(self.db(), u.id, "verifying", "open", again, crate::now())
+                        .await
+                        .map_err(|e| retry(&e))?;
+                    return Ok(());
+                }
+                Err(StorageError::NoSuchUpload | StorageError::NotFound) => {}
+                Err(e) => return Err(retry(&e)),
+            }
+        }
+        self.fail_upload(u, "the joined object is missing from storage".to_owned()).await
+    }
+
+    /// Fails an upload that is being verified, then deletes its object. In this order: once the upload is
+    /// `failed` nothing else may commit it, so the object is nobody's; a crash before the delete leaves an object
+    /// without a row, which the cleanup removes.
     async fn fail_upload(&self, u: &UploadRow, reason: String) -> Result<(), JobFailure> {
         let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
-        self.storage().map_err(|e| retry(&e))?.delete(&u.object_key).await.map_err(|e| retry(&e))?;
-        store::transition_upload(self.db(), u.id, "verifying", "failed", Some(reason), None)
+        let change = UploadChange { error: Some(reason), ..UploadChange::default() };
+        if !store::transition_upload(self.db(), u.id, "verifying", "failed", change, crate::now())
             .await
-            .map_err(|e| retry(&e))?;
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn part_sizes_keep_to_s3_rules() {
-        assert_eq!(part_size_for(100, None).unwrap(), DEFAULT_PART_SIZE);
-        assert_eq!(part_size_for(100, Some(MIN_PART_SIZE)).unwrap(), MIN_PART_SIZE);
-        assert!(part_size_for(100, Some(MIN_PART_SIZE - 1)).is_err());
-        assert!(part_size_for(100, Some(MAX_PART_SIZE + 1)).is_err());
-        // 1 TiB in 16 MiB parts would be 65,536 parts: raised to whole MiB so that 10,000 suffice.
-        let tib = 1024 * 1024 * MIB;
-        let p = part_size_for(tib, None).unwrap();
-        assert_eq!(p % MIB, 0);
-        assert!(tib.div_ceil(p) <= MAX_PARTS);
-        assert!(tib.div_ceil(p - MIB) > MAX_PARTS, "the smallest whole-MiB size that fits");
-        assert!(part_size_for(MAX_PART_SIZE * MAX_PARTS + 1, None).is_err());
-    }
-
-    #[test]
-    fn parts_cover_the_file_exactly() {
-        for (size, part) in
-            [(0, MIN_PART_SIZE), (1, MIN_PART_SIZE), (MIN_PART_SIZE, MIN_PART_SIZE), (11 * MIB, 5 * MIB)]
+            .map_err(|e| retry(&e))?
         {
-            let n = part_count(size, part);
-            let total: u64 = (1..=n).map(|i| part_length(size, part, i)).sum();
-            assert_eq!(total, size, "size {size}");
-            assert!((1..n).all(|i| part_length(size, part, i) == part), "all but the last are whole");
+            return Ok(());
         }
-        assert_eq!(part_count(11 * MIB, 5 * MIB), 3);
-        assert_eq!(part_length(11 * MIB, 5 * MIB, 3), MIB);
+        self.storage().map_err(|e| retry(&e))?.delete(&u.object_key).await.map_err(|e| retry(&e))?;
+        Ok(())
     }
 }

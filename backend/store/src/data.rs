@@ -131,6 +131,9 @@ pub async fn update_dataset(
 }
 
 /// Deletes an empty dataset; one with files (or uploads in flight) is `InUse`.
+/// Deletes an empty dataset with the finished uploads it still lists. `InUse` while it holds files or uploads
+/// are in flight into it (their bytes are on their way to becoming files). Run it in a transaction, so that a
+/// file or upload arriving meanwhile makes it fail whole (`data_files.dataset_id` and `uploads.dataset_id` cascade).
 pub async fn delete_dataset(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: DatasetId) -> StoreResult<bool> {
     let files = data_files::Entity::find()
         .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
@@ -139,6 +142,15 @@ pub async fn delete_dataset(conn: &impl ConnectionTrait, workspace: WorkspaceId,
         .await?;
     if files > 0 {
         return Err(StoreError::InUse { what: "files" });
+    }
+    let in_flight = uploads::Entity::find()
+        .filter(uploads::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(uploads::Column::DatasetId.eq(id.as_uuid()))
+        .filter(uploads::Column::Status.is_in(["open", "verifying"]))
+        .count(conn)
+        .await?;
+    if in_flight > 0 {
+        return Err(StoreError::InUse { what: "uploads in progress" });
     }
     uploads::Entity::delete_many()
         .filter(uploads::Column::WorkspaceId.eq(workspace.as_uuid()))
@@ -205,7 +217,7 @@ pub async fn insert_file(
     f: NewFile,
     now: DateTime<Utc>,
 ) -> StoreResult<FileRow> {
-    data_files::ActiveModel {
+    let row = data_files::ActiveModel {
         id: Set(f.id.as_uuid()),
         workspace_id: Set(workspace.as_uuid()),
         dataset_id: Set(f.dataset_id.as_uuid()),
@@ -247,8 +259,30 @@ pub async fn insert_file(
         Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) if m.contains("sha256") => {
             StoreError::Conflict { field: "sha256" }
         }
-        _ => conflict_on("name")(e),
-    })
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) if m.contains("name") => {
+            StoreError::Conflict { field: "name" }
+        }
+        _ => conflict_on("id")(e),
+    })?;
+    add_stored(conn, workspace.as_uuid(), f.tier, row.size_bytes).await?;
+    Ok(row)
+}
+
+/// The maintained count of a workspace's stored bytes in `tier` moves by `delta`. Called in the same transaction
+/// as every change to a file's existence, size or tier.
+async fn add_stored(conn: &impl ConnectionTrait, workspace: Uuid, tier: Tier, delta: i64) -> StoreResult<()> {
+    use crate::entities::workspaces::{Column as W, Entity};
+    let col = match tier {
+        Tier::Hot => W::StoredHotBytes,
+        Tier::Cool => W::StoredCoolBytes,
+        Tier::Cold => W::StoredColdBytes,
+    };
+    Entity::update_many()
+        .col_expr(col, Expr::col(col).add(delta))
+        .filter(W::Id.eq(workspace))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The workspace's files among `ids` (any number; asked for in batches), in the order of `ids`; ids of no file of
@@ -318,14 +352,7 @@ pub async fn find_same(
         .await?)
 }
 
-/// A header condition of a file search.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HeaderCondition {
-    /// The keyword holds this text (case-insensitive) or, when the text is a number, this number.
-    Equals { keyword: String, text: String, number: Option<f64> },
-    /// The keyword's number lies in `[min, max]` (either end open).
-    Range { keyword: String, min: Option<f64>, max: Option<f64> },
-}
+pub use meridian_domain::search::HeaderCondition;
 
 /// What a file search asks for; every part is optional and all parts must hold.
 #[derive(Debug, Clone, Default)]
@@ -556,14 +583,23 @@ pub async fn set_preview(
     Ok(())
 }
 
+/// Moves a file to `tier` (and keeps the workspace's per-tier totals). Run it in a transaction.
 pub async fn set_tier(conn: &impl ConnectionTrait, file: Uuid, tier: Tier, now: DateTime<Utc>) -> StoreResult<()> {
     use data_files::Column as C;
-    data_files::Entity::update_many()
+    let Some(f) = data_files::Entity::find_by_id(file).one(conn).await? else { return Ok(()) };
+    let from = Tier::parse(&f.tier)?;
+    // Only from the tier just read: of two concurrent moves, one changes the totals.
+    let r = data_files::Entity::update_many()
         .col_expr(C::Tier, Expr::value(tier.as_str()))
         .col_expr(C::TierChangedAt, Expr::value(ts(now)))
         .filter(C::Id.eq(file))
+        .filter(C::Tier.eq(from.as_str()))
         .exec(conn)
         .await?;
+    if r.rows_affected > 0 && from != tier {
+        add_stored(conn, f.workspace_id, from, -f.size_bytes).await?;
+        add_stored(conn, f.workspace_id, tier, f.size_bytes).await?;
+    }
     Ok(())
 }
 
@@ -599,13 +635,18 @@ pub async fn update_file_release(
     Ok(())
 }
 
+/// Deletes a file's row (and keeps the workspace's per-tier totals). Run it in a transaction.
 pub async fn delete_file(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: DataFileId) -> StoreResult<bool> {
+    let Some(f) = find_file(conn, workspace, id).await? else { return Ok(false) };
     let r = data_files::Entity::delete_many()
         .filter(data_files::Column::Id.eq(id.as_uuid()))
         .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(crate::in_use("package_versions"))?;
+    if r.rows_affected > 0 {
+        add_stored(conn, workspace.as_uuid(), Tier::parse(&f.tier)?, -f.size_bytes).await?;
+    }
     Ok(r.rows_affected > 0)
 }
 
@@ -619,8 +660,23 @@ pub async fn header_cards(conn: &impl ConnectionTrait, file: Uuid) -> StoreResul
         .await?)
 }
 
-/// Bytes stored per tier in a workspace.
+/// Bytes stored per tier in a workspace (hot, cool, cold), as maintained with every file change.
 pub async fn bytes_per_tier(conn: &impl ConnectionTrait, workspace: Uuid) -> StoreResult<[i64; 3]> {
+    use crate::entities::workspaces::{Column as W, Entity};
+    let row: Option<(i64, i64, i64)> = Entity::find_by_id(workspace)
+        .select_only()
+        .column(W::StoredHotBytes)
+        .column(W::StoredCoolBytes)
+        .column(W::StoredColdBytes)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.map_or([0; 3], |(h, c, d)| [h, c, d]))
+}
+
+/// Bytes stored per tier in a workspace, summed over its files: what [`bytes_per_tier`] must equal (checked by
+/// `meridian verify`).
+pub async fn summed_bytes_per_tier(conn: &impl ConnectionTrait, workspace: Uuid) -> StoreResult<[i64; 3]> {
     use data_files::Column as C;
     let rows: Vec<(String, Option<i64>)> = data_files::Entity::find()
         .select_only()
@@ -642,6 +698,57 @@ pub async fn bytes_per_tier(conn: &impl ConnectionTrait, workspace: Uuid) -> Sto
         out[i] = bytes.unwrap_or(0);
     }
     Ok(out)
+}
+
+/// Sets a workspace's maintained per-tier totals (the repair of a drift found by `meridian verify`).
+pub async fn set_bytes_per_tier(conn: &impl ConnectionTrait, workspace: Uuid, bytes: [i64; 3]) -> StoreResult<()> {
+    use crate::entities::workspaces::{Column as W, Entity};
+    Entity::update_many()
+        .col_expr(W::StoredHotBytes, Expr::value(bytes[0]))
+        .col_expr(W::StoredCoolBytes, Expr::value(bytes[1]))
+        .col_expr(W::StoredColdBytes, Expr::value(bytes[2]))
+        .filter(W::Id.eq(workspace))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A file state that a background job moves on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// The FITS header is to be read (`ingest_status = pending`).
+    Ingest,
+    /// The preview is to be drawn (`preview_status = pending`) and the ingest that queues it is over.
+    Preview,
+    /// A restore from the cold tier was asked for (`restore_status = in_progress`).
+    Restore,
+}
+
+/// Ids of files waiting for `what` since before `before` (by upload, or for a restore by its request), oldest
+/// first: the sweep checks that each still has a job.
+pub async fn files_pending(
+    conn: &impl ConnectionTrait,
+    what: Pending,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> StoreResult<Vec<Uuid>> {
+    use data_files::Column as C;
+    let q = data_files::Entity::find().select_only().column(C::Id);
+    let q = match what {
+        Pending::Ingest => {
+            q.filter(C::IngestStatus.eq("pending")).filter(C::UploadedAt.lt(ts(before))).order_by_asc(C::UploadedAt)
+        }
+        Pending::Preview => q
+            .filter(C::PreviewStatus.eq("pending"))
+            .filter(C::IngestStatus.ne("pending"))
+            .filter(C::UploadedAt.lt(ts(before)))
+            .order_by_asc(C::UploadedAt),
+        Pending::Restore => q
+            .filter(C::RestoreStatus.eq("in_progress"))
+            .filter(C::RestoreRequestedAt.lt(ts(before)))
+            .order_by_asc(C::RestoreRequestedAt),
+    };
+    Ok(q.limit(limit).into_tuple().all(conn).await?)
 }
 
 /// Object keys of a workspace's files (and previews) among `keys`: what the cleanup job must keep.
@@ -748,6 +855,7 @@ pub async fn insert_upload(
         via_key: Set(u.via_key),
         created_at: Set(ts(now)),
         expires_at: Set(ts(u.expires_at)),
+        status_changed_at: Set(Some(ts(now))),
     }
     .insert(conn)
     .await?)
@@ -784,22 +892,49 @@ pub async fn list_uploads(
         .await?)
 }
 
+/// How an upload changes state.
+#[derive(Debug, Clone, Default)]
+pub struct UploadChange {
+    pub error: Option<String>,
+    pub file: Option<Uuid>,
+    /// A new expiry (the outcome of a completed upload is kept a while after it completes).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// Moves an upload from `from` to `to` status; false when it was not in `from` (another request got there first).
 pub async fn transition_upload(
     conn: &impl ConnectionTrait,
     id: Uuid,
     from: &str,
     to: &str,
-    error: Option<String>,
-    file: Option<Uuid>,
+    change: UploadChange,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    use uploads::Column as C;
+    let mut q = uploads::Entity::update_many()
+        .col_expr(C::Status, Expr::value(to))
+        .col_expr(C::Error, Expr::value(change.error))
+        .col_expr(C::FileId, Expr::value(change.file))
+        .col_expr(C::StatusChangedAt, Expr::value(ts(now)));
+    if let Some(t) = change.expires_at {
+        q = q.col_expr(C::ExpiresAt, Expr::value(ts(t)));
+    }
+    let r = q.filter(C::Id.eq(id)).filter(C::Status.eq(from)).exec(conn).await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Sets a new expiry on an upload that is still in `status`; false when it no longer is.
+pub async fn extend_upload(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    status: &str,
+    expires_at: DateTime<Utc>,
 ) -> StoreResult<bool> {
     use uploads::Column as C;
     let r = uploads::Entity::update_many()
-        .col_expr(C::Status, Expr::value(to))
-        .col_expr(C::Error, Expr::value(error))
-        .col_expr(C::FileId, Expr::value(file))
+        .col_expr(C::ExpiresAt, Expr::value(ts(expires_at)))
         .filter(C::Id.eq(id))
-        .filter(C::Status.eq(from))
+        .filter(C::Status.eq(status))
         .exec(conn)
         .await?;
     Ok(r.rows_affected > 0)
@@ -808,6 +943,37 @@ pub async fn transition_upload(
 pub async fn delete_upload(conn: &impl ConnectionTrait, id: Uuid) -> StoreResult<()> {
     uploads::Entity::delete_by_id(id).exec(conn).await?;
     Ok(())
+}
+
+/// Deletes an upload only while it is still in `status`; false when it no longer is (or is gone). Whoever deletes
+/// the row owns its object: a streamed upload that finds its reservation gone must not commit its file.
+pub async fn delete_upload_if(conn: &impl ConnectionTrait, id: Uuid, status: &str) -> StoreResult<bool> {
+    let r = uploads::Entity::delete_many()
+        .filter(uploads::Column::Id.eq(id))
+        .filter(uploads::Column::Status.eq(status))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Uploads `verifying` since before `before`, oldest first: the sweep checks that each still has a job.
+pub async fn uploads_verifying_since(
+    conn: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> StoreResult<Vec<UploadRow>> {
+    use uploads::Column as C;
+    Ok(uploads::Entity::find()
+        .filter(C::Status.eq("verifying"))
+        .filter(
+            Condition::any()
+                .add(C::StatusChangedAt.lt(ts(before)))
+                .add(Condition::all().add(C::StatusChangedAt.is_null()).add(C::CreatedAt.lt(ts(before)))),
+        )
+        .order_by_asc(C::CreatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
 }
 
 /// Bytes reserved by uploads still in flight in a workspace (counted against its quota).
@@ -824,7 +990,9 @@ pub async fn reserved_bytes(conn: &impl ConnectionTrait, workspace: Uuid) -> Sto
     Ok(v.flatten().unwrap_or(0))
 }
 
-/// Uploads that expired while still open or verifying (abandoned), oldest first.
+/// Uploads past their expiry, oldest first: open ones (abandoned) and finished ones (their outcome kept long
+/// enough). Never one being verified: its joined object is an acknowledged file in the making, which only its
+/// job may commit or refuse.
 pub async fn expired_uploads(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -833,6 +1001,7 @@ pub async fn expired_uploads(
     use uploads::Column as C;
     Ok(uploads::Entity::find()
         .filter(C::ExpiresAt.lt(ts(now)))
+        .filter(C::Status.ne("verifying"))
         .order_by_asc(C::ExpiresAt)
         .limit(limit)
         .all(conn)

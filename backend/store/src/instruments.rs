@@ -127,6 +127,31 @@ pub async fn list(
         .collect()
 }
 
+/// The workspace's instrument named `name` (ignoring case and surrounding blanks), with its telescope: how a FITS
+/// header's INSTRUME finds ours. The first by id when two names differ only in case.
+pub async fn find_by_name(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    name: &str,
+) -> StoreResult<Option<(Instrument, Telescope)>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    let wanted = name.trim().to_lowercase();
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let found = instruments::Entity::find()
+        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(Expr::expr(Func::lower(Expr::col((instruments::Entity, instruments::Column::Name)))).eq(wanted))
+        .find_also_related(telescopes::Entity)
+        .order_by_asc(instruments::Column::Id)
+        .one(conn)
+        .await?;
+    match found {
+        Some((i, Some(t))) => Ok(Some((to_domain(i)?, crate::telescopes::to_domain(t)?))),
+        _ => Ok(None),
+    }
+}
+
 /// Writes all fields; false when no such instrument in this workspace.
 #[tracing::instrument(skip(conn, f))]
 pub async fn update(

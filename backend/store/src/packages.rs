@@ -246,7 +246,7 @@ pub struct NewVersion {
 }
 
 /// One file of a version, in archive order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewVersionFile {
     pub file_id: Uuid,
     pub path: String,
@@ -308,19 +308,105 @@ pub async fn insert_version(
 }
 
 /// A package's versions, newest first.
+/// A package's versions newest first, `limit` of them after (below) version `before`, without their manifests
+/// (a manifest can be a megabyte; lists never need it: the field comes back empty).
 pub async fn list_versions(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     package: PackageId,
+    before: Option<i32>,
+    limit: u64,
 ) -> StoreResult<Vec<VersionRow>> {
     use package_versions::Column as C;
-    Ok(package_versions::Entity::find()
+    let mut q = package_versions::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::PackageId,
+            C::WorkspaceId,
+            C::Number,
+            C::Metadata,
+            C::ManifestSha256,
+            C::TotalBytes,
+            C::FileCount,
+            C::Doi,
+            C::DownloadCount,
+            C::PublishedBy,
+            C::PublishedAt,
+        ])
+        .column_as(Expr::val(""), "manifest")
+        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(C::PackageId.eq(package.as_uuid()));
+    if let Some(b) = before {
+        q = q.filter(C::Number.lt(b));
+    }
+    Ok(q.order_by_desc(C::Number).limit(limit).into_model::<VersionRow>().all(conn).await?)
+}
+
+/// The numbers and dates of a package's newest `limit` versions (for a landing page's list of the others).
+pub async fn version_numbers(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    package: PackageId,
+    limit: u64,
+) -> StoreResult<Vec<(i32, DateTime<Utc>)>> {
+    use package_versions::Column as C;
+    let rows: Vec<(i32, sea_orm::prelude::DateTimeWithTimeZone)> = package_versions::Entity::find()
+        .select_only()
+        .column(C::Number)
+        .column(C::PublishedAt)
         .filter(C::WorkspaceId.eq(workspace.as_uuid()))
         .filter(C::PackageId.eq(package.as_uuid()))
         .order_by_desc(C::Number)
-        .limit(1000)
+        .limit(limit)
+        .into_tuple()
         .all(conn)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(|(n, t)| (n, t.to_utc())).collect())
+}
+
+/// The newest version number of each of `packages` that has one (one query, not one per package).
+pub async fn last_version_numbers(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    packages: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, i32>> {
+    use package_versions::Column as C;
+    if packages.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(Uuid, Option<i32>)> = package_versions::Entity::find()
+        .select_only()
+        .column(C::PackageId)
+        .column_as(C::Number.max(), "number")
+        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(C::PackageId.is_in(packages.to_vec()))
+        .group_by(C::PackageId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(p, n)| n.map(|n| (p, n))).collect())
+}
+
+/// Every file held by any version of a package, with the first version that holds it.
+pub async fn package_file_ids(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    package: PackageId,
+) -> StoreResult<Vec<(Uuid, i32)>> {
+    use sea_orm::{JoinType, RelationTrait};
+    let rows: Vec<(Uuid, Option<i32>)> = package_version_files::Entity::find()
+        .select_only()
+        .column(package_version_files::Column::FileId)
+        .column_as(package_versions::Column::Number.min(), "number")
+        .join(JoinType::InnerJoin, package_version_files::Relation::PackageVersions.def())
+        .filter(package_versions::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(package_versions::Column::PackageId.eq(package.as_uuid()))
+        .group_by(package_version_files::Column::FileId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(f, n)| (f, n.unwrap_or(0))).collect())
 }
 
 pub async fn find_version(

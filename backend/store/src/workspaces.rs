@@ -50,6 +50,9 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: Dat
         plan: Set(meridian_domain::Plan::default().as_str().to_owned()),
         created_at: Set(crate::ts(now)),
         updated_at: Set(crate::ts(now)),
+        stored_hot_bytes: Set(0),
+        stored_cool_bytes: Set(0),
+        stored_cold_bytes: Set(0),
     }
     .insert(conn)
     .await

@@ -296,11 +296,15 @@ pub async fn publish_package(
     Ok(HttpResponse::Created().json(VersionBody::from(v)))
 }
 
-/// The package's published versions, newest first.
+/// The package's published versions, newest first, a page at a time.
 #[utoipa::path(
     tag = "packages",
-    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
-    responses((status = 200, body = VersionList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), PageQuery),
+    responses(
+        (status = 200, body = VersionList),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    ),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions")]
@@ -308,11 +312,12 @@ pub async fn list_package_versions(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
+    page: web::Query<PageQuery>,
 ) -> Result<web::Json<VersionList>, ApiError> {
     let (slug, id) = path.into_inner();
     let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
-    let items = services.list_versions(&reader).await?.into_iter().map(Into::into).collect();
-    Ok(web::Json(VersionList { items }))
+    let got = services.list_versions(&reader, page.limit, page.cursor.as_deref()).await?;
+    Ok(web::Json(VersionList { items: got.items.into_iter().map(Into::into).collect(), next_cursor: got.next_cursor }))
 }
 
 /// One published version.
@@ -564,7 +569,8 @@ pub async fn get_shared_package(
     crate::limits::count_anonymous(&req)?;
     let reader = Reader::Link { token: &token };
     let package = services.get_package(&reader).await?.into();
-    let versions = services.list_versions(&reader).await?.into_iter().map(Into::into).collect();
+    // The newest page of versions; the versions route pages through the rest.
+    let versions = services.list_versions(&reader, None, None).await?.items.into_iter().map(Into::into).collect();
     Ok(web::Json(SharedPackageBody { package, versions }))
 }
 

@@ -201,6 +201,40 @@ impl JobQueue {
         }
     }
 
+    /// Queues `job` inside the caller's transaction, so that it exists exactly when the change it follows was
+    /// committed (a file row and its ingest, an upload turned `verifying` and its check). No `unique_key` here:
+    /// those are for periodic jobs, which follow no change.
+    #[tracing::instrument(skip(conn), fields(kind = job.kind()))]
+    pub async fn push_in(
+        conn: &impl meridian_store::ConnectionTrait,
+        job: &Job,
+        opts: &PushOptions,
+    ) -> ServiceResult<JobId> {
+        if opts.unique_key.is_some() {
+            return Err(internal("a job pushed inside a transaction takes no unique key"));
+        }
+        let id = JobId(new_ulid().to_string());
+        let now = crate::now();
+        let run_at = match opts.run_after {
+            Some(delay) => now + chrono::Duration::from_std(delay).map_err(internal)?,
+            None => now,
+        };
+        meridian_store::jobs::insert_job(
+            conn,
+            meridian_store::jobs::NewJob {
+                id: id.as_str(),
+                queue: QUEUE,
+                payload: serde_json::to_vec(job).map_err(internal)?,
+                max_attempts: i32::try_from(opts.max_attempts.max(1)).unwrap_or(i32::MAX),
+                run_at,
+                subject: job.subject().map(|s| (s, job.kind())),
+                created_at: now,
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
     async fn find_by_key(&self, key: &str) -> ServiceResult<Option<JobId>> {
         let id: Option<String> = match &self.store {
             Store::Sqlite(pool) => {

@@ -23,6 +23,7 @@ pub mod packages;
 pub mod planned_observations;
 pub mod satellite_imports;
 pub mod satellite_objects;
+pub mod scrub_runs;
 pub mod sessions;
 pub mod sites;
 pub mod target_list_items;

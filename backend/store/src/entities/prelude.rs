@@ -18,6 +18,7 @@ pub use super::package_links::Entity as PackageLinks;
 pub use super::package_version_files::Entity as PackageVersionFiles;
 pub use super::package_versions::Entity as PackageVersions;
 pub use super::packages::Entity as Packages;
+pub use super::scrub_runs::Entity as ScrubRuns;
 pub use super::sessions::Entity as Sessions;
 pub use super::sites::Entity as Sites;
 pub use super::target_list_items::Entity as TargetListItems;

@@ -19,6 +19,9 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
     pub plan: String,
+    pub stored_hot_bytes: i64,
+    pub stored_cool_bytes: i64,
+    pub stored_cold_bytes: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

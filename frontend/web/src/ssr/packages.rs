@@ -164,7 +164,7 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         let reader = Reader::Caller { actor: &actor, slug: &slug, package: &id };
         let p = s.get_package(&reader).await?;
         let draft = s.get_draft(&actor, &slug, &id).await?;
-        let versions = s.list_versions(&reader).await?;
+        let versions = s.list_versions(&reader, Some(meridian_domain::Limit::MAX), None).await?.items;
         let can_edit = access.can(Action::EditData);
         let links = if can_edit { s.list_package_links(&actor, &slug, &id).await? } else { Vec::new() };
         let mut datasets = Vec::new();
