@@ -20,6 +20,7 @@ mod nights;
 mod openapi;
 mod package_pages;
 mod packages;
+mod reliability;
 mod pages;
 mod satellites;
 mod targets;
