@@ -156,7 +156,8 @@ seed_tle() {
 }
 
 omm_json='[{"OBJECT_NAME":"ISS (ZARYA)","OBJECT_ID":"1998-067A","EPOCH":"2022-06-15T23:35:23.889696","MEAN_MOTION":15.50021518,"ECCENTRICITY":0.0004194,"INCLINATION":51.6447,"RA_OF_ASC_NODE":342.5501,"ARG_OF_PERICENTER":242.975,"MEAN_ANOMALY":255.0959,"EPHEMERIS_TYPE":0,"CLASSIFICATION_TYPE":"U","NORAD_CAT_ID":25544,"ELEMENT_SET_NO":999,"REV_AT_EPOCH":34499,"BSTAR":0.00013721,"MEAN_MOTION_DOT":7.389e-5,"MEAN_MOTION_DDOT":0},
-{"OBJECT_NAME":"MOLNIYA 1-91","OBJECT_ID":"2004-005A","EPOCH":"2022-06-15T01:02:03Z","MEAN_MOTION":"2.00606139","ECCENTRICITY":"0.7230000","INCLINATION":"63.1","RA_OF_ASC_NODE":"12.5","ARG_OF_PERICENTER":"281.1","MEAN_ANOMALY":"10.2","NORAD_CAT_ID":"A0001","BSTAR":"-1.2E-5","MEAN_MOTION_DOT":"0","MEAN_MOTION_DDOT":"0","MEAN_ELEMENT_THEORY":"SGP4"}]'
+{"OBJECT_NAME":"MOLNIYA 1-91","OBJECT_ID":"2004-005A","EPOCH":"2022-06-15T01:02:03Z","MEAN_MOTION":"2.00606139","ECCENTRICITY":"0.7230000","INCLINATION":"63.1","RA_OF_ASC_NODE":"12.5","ARG_OF_PERICENTER":"281.1","MEAN_ANOMALY":"10.2","NORAD_CAT_ID":"A0001","BSTAR":"-1.2E-5","MEAN_MOTION_DOT":"0","MEAN_MOTION_DDOT":"0","MEAN_ELEMENT_THEORY":"SGP4"},
+{"OBJECT_NAME":"EDGES","EPOCH":"+262000-06-15T23:35:23.889696+14:00","MEAN_MOTION":20,"ECCENTRICITY":0.9999999,"INCLINATION":180,"RA_OF_ASC_NODE":360,"ARG_OF_PERICENTER":0,"MEAN_ANOMALY":360,"NORAD_CAT_ID":4294967295,"BSTAR":1e300,"MEAN_MOTION_DOT":-1e300,"MEAN_MOTION_DDOT":5e-324,"EPHEMERIS_TYPE":"2"}]'
 omm_csv='OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,ECCENTRICITY,INCLINATION,RA_OF_ASC_NODE,ARG_OF_PERICENTER,MEAN_ANOMALY,EPHEMERIS_TYPE,CLASSIFICATION_TYPE,NORAD_CAT_ID,ELEMENT_SET_NO,REV_AT_EPOCH,BSTAR,MEAN_MOTION_DOT,MEAN_MOTION_DDOT
 ISS (ZARYA),1998-067A,2022-06-15T23:35:23.889696,15.50021518,.0004194,51.6447,342.5501,242.975,255.0959,0,U,25544,999,34499,.00013721,7.389e-5,0
 "GEO, ""QUOTED""",2010-001A,2022-06-15 12:00:00,1.00270000,.0001000,0.05,80.1,270.0,10.0,0,U,36032,999,4500,0,0,0
@@ -243,29 +244,40 @@ for entry in "${selected[@]}"; do
   make_seeds "$crate" "$target" "$corpus"
   echo "fuzz: $crate/$target for ${seconds}s" >&2
   before="$(ls "$fuzz/artifacts/$target")"
+  # Built first, so that the time below is fuzzing time.
+  if ! (cd "$fuzz" && cargo "${toolchain[@]}" fuzz build "${target_dir[@]}" --sanitizer "$sanitizer" "$target") \
+    >"$log" 2>&1; then
+    summary+=("$(printf '%-28s FAILED  (did not build: see %s)' "$crate/$target" "$log")")
+    failures+=("$crate/$target: did not build; see $log")
+    continue
+  fi
   started=$SECONDS
   set +e
   (cd "$fuzz" && cargo "${toolchain[@]}" fuzz run "${target_dir[@]}" --sanitizer "$sanitizer" "$target" "$corpus" -- \
     -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-${max_len[$crate]}}" -rss_limit_mb=2048 -timeout=10 \
-    "${parallel[@]}" -print_final_stats=1) >"$log" 2>&1
+    "${parallel[@]}" -print_final_stats=1) >>"$log" 2>&1
   status=$?
   set -e
   took=$((SECONDS - started))
   runs="$(grep -oE '^stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)"
+  # libFuzzer's own count of the seconds it fuzzed, when it finished normally.
+  done_secs="$(sed -nE 's/^Done [0-9]+ runs in ([0-9]+) second.*/\1/p' "$log" | tail -1)"
+  took="${done_secs:-$took}"
   new="$(comm -13 <(printf '%s\n' "$before") <(ls "$fuzz/artifacts/$target") | grep . || true)"
   if [[ $status -eq 0 ]] && ! grep -qE "panicked|ERROR: libFuzzer|SUMMARY: " "$log"; then
     summary+=("$(printf '%-28s ok      %6ss  %12s runs' "$crate/$target" "$took" "${runs:-?}")")
     continue
   fi
   if [[ -z "$new" ]] && ! grep -qE "panicked|ERROR: libFuzzer|SUMMARY: |Test unit written" "$log"; then
-    summary+=("$(printf '%-28s FAILED  (did not build or run: see %s)' "$crate/$target" "$log")")
-    failures+=("$crate/$target: did not build or run; see $log")
+    summary+=("$(printf '%-28s FAILED  (did not run: see %s)' "$crate/$target" "$log")")
+    failures+=("$crate/$target: did not run; see $log")
     continue
   fi
   summary+=("$(printf '%-28s CRASH   %6ss  %12s runs' "$crate/$target" "$took" "${runs:-?}")")
   grep -E "panicked at|^Error: |ERROR: libFuzzer" "$log" | head -5 | sed 's/^/    /' >&2 || true
   for file in $new; do
-    failures+=("$crate/$target: $fuzz/artifacts/$target/$file (log: $log; replay: cd $fuzz && cargo ${toolchain[*]} fuzz run --sanitizer $sanitizer $target artifacts/$target/$file)")
+    replay="cd $fuzz && cargo ${toolchain[*]} fuzz run --sanitizer $sanitizer $target artifacts/$target/$file"
+    failures+=("$crate/$target: $fuzz/artifacts/$target/$file (log: $log; replay: $replay)")
   done
   if [[ -z "$new" ]]; then
     failures+=("$crate/$target: see $log")

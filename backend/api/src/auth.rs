@@ -1,6 +1,6 @@
 //! Who is calling: the `Caller` extractor. An `Authorization: Bearer` API key wins; otherwise the session cookie,
-//! whose unsafe requests must echo the `meridian_csrf` cookie in the `X-CSRF-Token` header (double submit);
-//! otherwise the caller is anonymous.
+//! whose unsafe requests must echo the CSRF token (the `meridian_csrf` cookie, bound to the session) in the
+//! `X-CSRF-Token` header; otherwise the caller is anonymous.
 
 use crate::error::ApiError;
 use actix_web::cookie::{Cookie, SameSite};
@@ -24,18 +24,44 @@ const COOKIE_LIFETIME: actix_web::cookie::time::Duration = actix_web::cookie::ti
 #[derive(Debug, Clone)]
 pub struct FreshCsrf(pub String);
 
-/// The visitor's CSRF token: the cookie's, or the one made for this request.
+/// The visitor's CSRF token: the one set on this request (made for a new visitor, or bound to its session), else
+/// the cookie's.
 pub fn csrf_token_of(req: &HttpRequest) -> Option<String> {
     use actix_web::HttpMessage as _;
-    req.cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .or_else(|| req.extensions().get::<FreshCsrf>().map(|f| f.0.clone()))
+    req.extensions().get::<FreshCsrf>().map(|f| f.0.clone()).or_else(|| csrf_cookie_value(req))
 }
 
-/// How cookies are set: `Secure` whenever the site is served over HTTPS.
+/// The cookie policy the app was given (the plain one in tests that set none).
+pub fn cookie_policy(req: &HttpRequest) -> CookiePolicy {
+    req.app_data::<web::Data<CookiePolicy>>().map(|p| p.get_ref().clone()).unwrap_or_default()
+}
+
+/// The session cookie's value, under the name the deployment uses.
+pub fn session_cookie_value(req: &HttpRequest) -> Option<String> {
+    req.cookie(cookie_policy(req).session_name()).map(|c| c.value().to_owned())
+}
+
+/// The CSRF cookie's value, under the name the deployment uses.
+pub fn csrf_cookie_value(req: &HttpRequest) -> Option<String> {
+    req.cookie(cookie_policy(req).csrf_name()).map(|c| c.value().to_owned())
+}
+
+/// The CSRF token this request's browser must echo: bound to its session when it has one (see
+/// [`meridian_service::csrf_token_for`]), else the random token of its CSRF cookie (forms before sign-in).
+pub fn expected_csrf(req: &HttpRequest) -> Option<String> {
+    match session_cookie_value(req) {
+        Some(session) => Some(meridian_service::csrf_token_for(&SessionToken::new(&session))),
+        None => csrf_cookie_value(req),
+    }
+}
+
+/// How cookies are set: `Secure` whenever the site is served over HTTPS, and then under `__Host-` names (the
+/// browser keeps such a cookie only from this exact host, over HTTPS, for the whole site: a neighbouring subdomain
+/// cannot plant or overwrite it).
 #[derive(Debug, Clone, Default)]
 pub struct CookiePolicy {
-    /// Always mark cookies `Secure` (the public URL is https), whatever the request looked like.
+    /// Always mark cookies `Secure` and use `__Host-` names (the public URL is https), whatever the request
+    /// looked like.
     pub always_secure: bool,
 }
 
@@ -44,11 +70,23 @@ impl CookiePolicy {
         self.always_secure || req.connection_info().scheme() == "https"
     }
 
+    /// The session cookie's name.
+    #[must_use]
+    pub fn session_name(&self) -> &'static str {
+        if self.always_secure { "__Host-meridian_session" } else { SESSION_COOKIE }
+    }
+
+    /// The CSRF cookie's name.
+    #[must_use]
+    pub fn csrf_name(&self) -> &'static str {
+        if self.always_secure { "__Host-meridian_csrf" } else { CSRF_COOKIE }
+    }
+
     /// The session cookie: http-only, same-site lax, for the whole site. It lives as long as browsers allow
     /// (400 days): the server's sliding expiry decides when the session ends, and a fixed browser-side age would
     /// cut off people who use Meridian every day.
     pub fn session_cookie(&self, req: &HttpRequest, token: &SessionToken) -> Cookie<'static> {
-        Cookie::build(SESSION_COOKIE, token.expose().to_owned())
+        Cookie::build(self.session_name(), token.expose().to_owned())
             .path("/")
             .http_only(true)
             .secure(self.secure_for(req))
@@ -59,7 +97,7 @@ impl CookiePolicy {
 
     /// Clears the session cookie.
     pub fn expired_session_cookie(&self, req: &HttpRequest) -> Cookie<'static> {
-        let mut c = Cookie::build(SESSION_COOKIE, "")
+        let mut c = Cookie::build(self.session_name(), "")
             .path("/")
             .http_only(true)
             .secure(self.secure_for(req))
@@ -72,7 +110,7 @@ impl CookiePolicy {
     /// The CSRF cookie: readable by the page's script (it must copy it into a header), strict same-site, and as
     /// long-lived as the session cookie so the pair survives a browser restart together.
     pub fn csrf_cookie(&self, req: &HttpRequest, value: String) -> Cookie<'static> {
-        Cookie::build(CSRF_COOKIE, value)
+        Cookie::build(self.csrf_name(), value)
             .path("/")
             .http_only(false)
             .secure(self.secure_for(req))
@@ -87,16 +125,13 @@ pub fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
 
-/// Double-submit check: the token sent with the request equals the CSRF cookie, compared in constant time.
+/// The CSRF check: the token sent with the request equals the one this browser must echo ([`expected_csrf`]:
+/// bound to its session, or its CSRF cookie before sign-in), compared in constant time.
 pub fn csrf_matches(req: &HttpRequest, sent: Option<&str>) -> bool {
-    let Some(cookie) = req.cookie(CSRF_COOKIE) else {
-        return false;
-    };
-    let Some(sent) = sent else {
-        return false;
-    };
-    let (a, b) = (cookie.value().as_bytes(), sent.as_bytes());
-    a.len() >= 16 && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    match (expected_csrf(req), sent) {
+        (Some(expected), Some(sent)) => expected.len() >= 16 && meridian_service::same_token(&expected, sent),
+        _ => false,
+    }
 }
 
 /// The authenticated (or anonymous) caller of a request.
@@ -122,11 +157,11 @@ impl Caller {
                 }
             };
         }
-        let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        let Some(cookie) = session_cookie_value(req) else {
             crate::limits::count_anonymous(req)?;
             return Ok(Actor::Anonymous);
         };
-        let actor = services.actor_from_session(&SessionToken::new(cookie.value())).await?;
+        let actor = services.actor_from_session(&SessionToken::new(&cookie)).await?;
         if matches!(actor, Actor::Anonymous) {
             crate::limits::count_anonymous(req)?;
         }
@@ -136,7 +171,7 @@ impl Caller {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "csrf_failed",
-                    "send the meridian_csrf cookie's value in the X-CSRF-Token header",
+                    "send the CSRF cookie's value (meridian_csrf) in the X-CSRF-Token header",
                 ));
             }
         }
@@ -226,5 +261,27 @@ mod tests {
         assert!(plain.session_cookie(&https, &SessionToken::new("t")).to_string().contains("Secure"));
         let c = plain.csrf_cookie(&req, "x".into()).to_string();
         assert!(!c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{c}");
+    }
+
+    #[test]
+    fn https_deployments_use_host_prefixed_cookies() {
+        let req = TestRequest::default().to_http_request();
+        let https = CookiePolicy { always_secure: true };
+        let s = https.session_cookie(&req, &SessionToken::new("t")).to_string();
+        assert!(s.starts_with("__Host-meridian_session=") && s.contains("Secure") && s.contains("Path=/"), "{s}");
+        assert!(!s.contains("Domain"), "a __Host- cookie has no Domain: {s}");
+        let c = https.csrf_cookie(&req, "x".into()).to_string();
+        assert!(c.starts_with("__Host-meridian_csrf=") && c.contains("Secure"), "{c}");
+        assert!(https.expired_session_cookie(&req).to_string().starts_with("__Host-meridian_session="));
+        // Read back under the same names.
+        let with = TestRequest::default()
+            .app_data(web::Data::new(https))
+            .cookie(Cookie::new("__Host-meridian_session", "s1"))
+            .cookie(Cookie::new("meridian_session", "planted"))
+            .to_http_request();
+        assert_eq!(session_cookie_value(&with).as_deref(), Some("s1"));
+        let expected = meridian_service::csrf_token_for(&SessionToken::new("s1"));
+        assert!(csrf_matches(&with, Some(&expected)));
+        assert!(!csrf_matches(&with, Some(&meridian_service::csrf_token_for(&SessionToken::new("planted")))));
     }
 }

@@ -69,6 +69,12 @@ impl ApiError {
         self
     }
 
+    /// The seconds a client should wait, when the error says so.
+    #[must_use]
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     /// Adds an extension member to the problem.
     #[must_use]
     pub fn with(mut self, name: &str, value: serde_json::Value) -> Self {

@@ -11,6 +11,9 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
+/// Past this many tracked clients, the limiter forgets those whose allowance is full again.
+const PRUNE_ABOVE: usize = 10_000;
+
 /// Anonymous requests per client address: `burst` at once, refilled at `per_second`.
 #[derive(Debug)]
 pub struct PublicRateLimit {
@@ -35,9 +38,23 @@ impl PublicRateLimit {
         Self { limiter: RateLimiter::keyed(quota) }
     }
 
-    /// `Err(seconds to wait)` when this address has used up its allowance.
+    /// `Err(seconds to wait)` when this address (an IPv4 address, or an IPv6 /64: one subscriber holds a whole
+    /// /64) has used up its allowance. Past [`PRUNE_ABOVE`] tracked clients, those whose allowance has fully come
+    /// back are forgotten, so the table does not grow with every address that ever called.
     fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        self.limiter.check_key(&ip).map_err(|nu| nu.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+        if self.limiter.len() > PRUNE_ABOVE {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        self.limiter
+            .check_key(&meridian_service::auth::client_block(ip))
+            .map_err(|nu| nu.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+    }
+
+    /// Clients tracked now.
+    #[must_use]
+    pub fn tracked(&self) -> usize {
+        self.limiter.len()
     }
 }
 
@@ -55,4 +72,34 @@ pub fn count_anonymous(req: &HttpRequest) -> Result<(), ApiError> {
         )
         .retry_after(wait)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_ipv6_64_is_one_client() {
+        let limit = PublicRateLimit::every(2, std::time::Duration::from_secs(3600));
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:fffe".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limit.check(a).is_ok());
+        assert!(limit.check(b).is_ok());
+        assert!(limit.check(a).is_err() && limit.check(b).is_err(), "the /64 has used its allowance");
+        assert!(limit.check(c).is_ok(), "the next /64 is another client");
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        assert!(limit.check(v4).is_ok());
+    }
+
+    #[test]
+    fn clients_whose_allowance_came_back_are_forgotten() {
+        // A fast refill: every client's allowance is whole again a moment after its one request.
+        let limit = PublicRateLimit::every(1, std::time::Duration::from_nanos(1));
+        for i in 0..(PRUNE_ABOVE as u32 + 5_000) {
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            assert!(limit.check(ip).is_ok());
+        }
+        assert!(limit.tracked() <= PRUNE_ABOVE + 1, "the table stays bounded: {}", limit.tracked());
+    }
 }

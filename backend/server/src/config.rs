@@ -43,8 +43,15 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Run pending migrations at start-up.
     pub auto_migrate: bool,
-    /// The site's public URL; when it is https, cookies are always `Secure`.
+    /// The site's public URL (`https://meridian.example.org`): citations and share links are built from it, and
+    /// when it is https cookies are `Secure` with the `__Host-` prefix and pages send HSTS. Empty: `http://` and
+    /// the bind address, for a server reached on this machine only.
     pub public_url: String,
+    /// Days a browser session lives without use, and at most however much it is used.
+    pub session_idle_days: u32,
+    pub session_max_days: u32,
+    /// Days a package's secret link lives at most (and when made without a date).
+    pub share_link_max_days: u32,
     /// The log filter (`info`, `meridian=debug,actix_web=info`, ...).
     pub log: String,
     /// Mail: `outbox` (files in `<data_dir>/outbox`, the default) or an `smtp://` URL.
@@ -233,6 +240,9 @@ impl Default for Config {
             database_max_connections: 10,
             auto_migrate: true,
             public_url: String::new(),
+            session_idle_days: 30,
+            session_max_days: 90,
+            share_link_max_days: 365,
             log: "info".into(),
             mail: MailConfig::default(),
             billing: BillingConfig::default(),
@@ -316,6 +326,17 @@ impl Config {
             }
             other => anyhow::bail!("storage.backend must be filesystem or s3, not {other:?}"),
         }
+    }
+
+    /// The public URL, or `http://` and the bind address when none is configured (no trailing slash).
+    pub fn public_url(&self) -> String {
+        let url = self.public_url.trim().trim_end_matches('/');
+        if url.is_empty() { format!("http://{}", self.bind) } else { url.to_owned() }
+    }
+
+    /// Whether the site is served over HTTPS (by its public URL).
+    pub fn is_https(&self) -> bool {
+        self.public_url().starts_with("https://")
     }
 
     pub fn is_embedded_database(&self) -> bool {

@@ -59,6 +59,10 @@ impl State {
                 signup_burst: config.signup_burst,
                 signup_replenish_secs: config.signup_replenish_secs,
                 satellites: satellite_config(config)?,
+                public_url: config.public_url(),
+                session_ttl: chrono::Duration::days(i64::from(config.session_idle_days.max(1))),
+                session_max_age: chrono::Duration::days(i64::from(config.session_max_days.max(1))),
+                share_link_max_age: chrono::Duration::days(i64::from(config.share_link_max_days.max(1))),
                 ..ServiceConfig::default()
             },
         )
@@ -72,7 +76,7 @@ impl State {
         }
         Ok(Self::new(
             services,
-            CookiePolicy { always_secure: config.public_url.starts_with("https://") },
+            CookiePolicy { always_secure: config.is_https() },
             PublicRateLimit::new(config.public_burst, config.public_per_second),
         )
         .with_trusted_proxies(config.trusted_proxies.clone()))
@@ -125,23 +129,44 @@ pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::Ser
     }
 }
 
-/// The request line as the access log shows it: a package's secret link token (`/api/v1/shared/{token}/...`) is
-/// a credential and never reaches the log.
+/// The request line as the access log shows it: a package's secret link token (`/shared/{token}/...` on the
+/// pages and `/api/v1/shared/{token}/...` on the API) is a credential and never reaches the log; neither does the
+/// value of a `token`, `key` or `secret` query parameter.
 fn request_line_for_log(req: &actix_web::dev::ServiceRequest) -> String {
     let uri = req.uri();
     let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
-    format!("{} {} {:?}", req.method(), redact_shared_token(&path), req.version())
+    format!("{} {} {:?}", req.method(), redact_credentials(&path), req.version())
 }
 
-fn redact_shared_token(path: &str) -> String {
-    const SHARED: &str = "/api/v1/shared/";
-    match path.strip_prefix(SHARED) {
-        Some(rest) => {
-            let after = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
-            format!("{SHARED}[token]{after}")
+/// Paths whose next segment is a credential.
+const SECRET_SEGMENTS: [&str; 2] = ["/api/v1/shared/", "/shared/"];
+/// Query parameters whose value is a credential.
+const SECRET_PARAMS: [&str; 3] = ["token", "key", "secret"];
+
+fn redact_credentials(path_and_query: &str) -> String {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let mut out = match SECRET_SEGMENTS.iter().find_map(|prefix| path.strip_prefix(prefix).map(|rest| (prefix, rest))) {
+        Some((prefix, rest)) => {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("{prefix}[token]{after}")
         }
         None => path.to_owned(),
+    };
+    if let Some(q) = query {
+        let pairs: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => format!("{name}=[redacted]"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 async fn openapi_json() -> actix_web::HttpResponse {
@@ -165,31 +190,44 @@ pub async fn ensure_csrf_cookie(
         || path.starts_with("/assets/")
         || path == "/healthz"
         || path == "/readyz");
-    let fresh = if wants_token && req.cookie(CSRF_COOKIE).is_none() {
-        let token = meridian_service::new_csrf_token();
-        let cookie =
-            req.app_data::<web::Data<CookiePolicy>>().map(|policy| policy.csrf_cookie(req.request(), token.clone()));
-        req.extensions_mut().insert(meridian_api::auth::FreshCsrf(token));
-        cookie
+    // The token a signed-in browser must echo is bound to its session; before sign-in it is a random one kept in
+    // the cookie. A cookie that differs from what is expected (from before sign-in, another session, or planted)
+    // is replaced, and the page rendered now carries the new token.
+    let fresh = if wants_token {
+        let http = req.request();
+        let have = meridian_api::auth::csrf_cookie_value(http);
+        let expected = meridian_api::auth::expected_csrf(http).unwrap_or_else(meridian_service::new_csrf_token);
+        if have.as_deref() == Some(expected.as_str()) {
+            None
+        } else {
+            let cookie = meridian_api::auth::cookie_policy(http).csrf_cookie(http, expected.clone());
+            req.extensions_mut().insert(meridian_api::auth::FreshCsrf(expected));
+            Some(cookie)
+        }
     } else {
         None
     };
     let mut res = next.call(req).await?;
-    let set_by_handler = res.response().cookies().any(|c: Cookie<'_>| c.name() == CSRF_COOKIE);
+    let set_by_handler = res
+        .response()
+        .cookies()
+        .any(|c: Cookie<'_>| c.name() == CSRF_COOKIE || c.name() == "__Host-meridian_csrf");
     if let (Some(cookie), false) = (fresh, set_by_handler) {
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
 }
 
-/// Headers every response carries: no framing (clickjacking on one-click forms), no MIME sniffing, no full
-/// referrer to other sites.
-pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
+/// Headers every response carries: no framing (clickjacking on one-click forms), no plugins, no `<base>`
+/// rewriting, no MIME sniffing, no full referrer to other sites; and over HTTPS, HSTS (a year, subdomains too).
+/// Pages add their `script-src` policy with a per-response nonce (a `<meta>` in the page's head).
+pub fn security_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
+    let headers = actix_web::middleware::DefaultHeaders::new()
         .add(("X-Frame-Options", "DENY"))
-        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"))
         .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "same-origin"))
+        .add(("Referrer-Policy", "same-origin"));
+    if https { headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains")) } else { headers }
 }
 
 /// Runs `meridian migrate`.
@@ -208,12 +246,13 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
         None => State::open(&config, config.auto_migrate).await?,
     };
     let site = pages::Site::new(&config)?;
+    let https = config.is_https();
     tracing::info!(bind = %config.bind, database = if config.is_embedded_database() { "sqlite" } else { "postgres" }, "serving");
     let jobs = config.jobs.in_process.then(|| (state.services.jobs().clone(), state.services.job_handler()));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(ensure_csrf_cookie))
-            .wrap(security_headers())
+            .wrap(security_headers(https))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(
                 actix_web::middleware::Logger::new("%{request}xi %s %Dms")
@@ -244,6 +283,36 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
         }
     }
     served
+}
+
+/// Runs `meridian verify`: checks now (or shows the last recorded check) and prints the report; `Ok(false)` when
+/// it found problems.
+pub async fn verify(
+    config: Config,
+    opts: meridian_service::integrity::VerifyOptions,
+    json: bool,
+    last: bool,
+) -> anyhow::Result<bool> {
+    use std::io::Write as _;
+    let state = State::open(&config, false).await?;
+    let report = if last {
+        state
+            .services
+            .last_verifications(1)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the last check: {e}"))?
+            .pop()
+            .context("no check has been recorded yet; run `meridian verify`")?
+    } else {
+        state.services.verify(opts).await.map_err(|e| anyhow::anyhow!("checking: {e}"))?
+    };
+    let mut out = std::io::stdout();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", report.to_text())?;
+    }
+    Ok(report.problems() == 0)
 }
 
 /// Runs `meridian worker`: only the job worker, until SIGINT or SIGTERM; running jobs get
@@ -286,13 +355,19 @@ async fn stop_signal() {
 mod tests {
     #[test]
     fn shared_link_tokens_never_reach_the_access_log() {
-        use super::redact_shared_token as r;
+        use super::redact_credentials as r;
         assert_eq!(r("/api/v1/shared/mpk_secret"), "/api/v1/shared/[token]");
         assert_eq!(
             r("/api/v1/shared/mpk_secret/versions/1/archive.tar"),
             "/api/v1/shared/[token]/versions/1/archive.tar"
         );
         assert_eq!(r("/api/v1/shared/mpk_secret?x=1"), "/api/v1/shared/[token]?x=1");
+        // The page route too (the share link people open in a browser).
+        assert_eq!(r("/shared/mpk_secret"), "/shared/[token]");
+        assert_eq!(r("/shared/mpk_secret/versions/2"), "/shared/[token]/versions/2");
+        assert_eq!(r("/w/obs/files?token=abc&q=m31"), "/w/obs/files?token=[redacted]&q=m31");
+        assert_eq!(r("/x?KEY=mk_1&secret=s"), "/x?KEY=[redacted]&secret=[redacted]");
         assert_eq!(r("/api/v1/workspaces/obs"), "/api/v1/workspaces/obs");
+        assert_eq!(r("/sharedthings/x"), "/sharedthings/x");
     }
 }

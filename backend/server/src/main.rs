@@ -33,6 +33,28 @@ struct WorkerArgs {
     data_dir: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Data directory for the embedded default [default: ./data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Read every file back and compare its SHA-256 (otherwise a random sample is read).
+    #[arg(long)]
+    full: bool,
+    /// Files read back when not --full.
+    #[arg(long, default_value_t = meridian_service::integrity::DEFAULT_SAMPLE)]
+    sample: u64,
+    /// Set drifted per-tier storage totals to the sums over the files.
+    #[arg(long)]
+    repair_totals: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Show the last recorded check (this command's or the daily scrub's) instead of checking now.
+    #[arg(long)]
+    last: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the portal and the API.
@@ -43,6 +65,9 @@ enum Command {
     Worker(WorkerArgs),
     /// Seed a demo observatory with a demo account, print how to sign in, then serve.
     Demo(ServeArgs),
+    /// Check that every file's bytes are stored with their recorded size and checksum, list objects no row
+    /// knows, check package manifests and storage totals. Exits 1 on any loss or corruption.
+    Verify(VerifyArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Satellite checks: field-of-view crossings, passes, catalog import.
@@ -97,6 +122,25 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 .build()
                 .context("starting the runtime")?
                 .block_on(meridian_server::work(config))
+        }
+        Command::Verify(args) => {
+            let config = load_with(cli.config.as_ref(), &Overrides { bind: None, data_dir: args.data_dir.clone() })?;
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            let opts = meridian_service::integrity::VerifyOptions {
+                full: args.full,
+                sample: args.sample,
+                repair_totals: args.repair_totals,
+                ..meridian_service::integrity::VerifyOptions::default()
+            };
+            let ok = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(meridian_server::verify(config, opts, args.json, args.last))?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Satellites { command } => {
             use meridian_server::satellites_cli::{self as sat, SatellitesCommand};

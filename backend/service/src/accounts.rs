@@ -77,6 +77,7 @@ impl Services {
             return Err(actor.require_account().err().unwrap_or(ServiceError::Unauthenticated));
         };
         let new = Password::parse(new).map_err(|e| e.for_field("new_password"))?;
+        self.inner.limiter.check_password(&account.email)?;
         let hash = accounts::password_hash(self.db(), account.id).await?;
         if !self.inner.hasher.verify(current.to_owned(), hash).await? {
             return Err(ServiceError::Validation(meridian_domain::ValidationError::new(

@@ -131,6 +131,12 @@ impl LoginLimiter {
         check_keyed(&self.by_email, email.as_str().to_owned())
     }
 
+    /// A guess at an account's current password (changing it) costs like a sign-in attempt for its address, so a
+    /// stolen session cannot try passwords at speed.
+    pub(crate) fn check_password(&self, email: &Email) -> ServiceResult<()> {
+        check_keyed(&self.by_email, email.as_str().to_owned())
+    }
+
     pub(crate) fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
         match ip {
             Some(ip) => check_keyed(&self.signups, client_block(ip)),
@@ -234,7 +240,7 @@ impl Services {
     pub async fn actor_from_session(&self, token: &SessionToken) -> ServiceResult<Actor> {
         let now = crate::now();
         let Some((session, last_seen, account)) =
-            sessions::find_live(self.db(), &token_hash(token.expose()), now).await?
+            sessions::find_live(self.db(), &token_hash(token.expose()), now, now - self.config().session_max_age).await?
         else {
             return Ok(Actor::Anonymous);
         };

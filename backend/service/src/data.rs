@@ -388,7 +388,7 @@ impl Services {
     }
 
     /// Release dates of the datasets `rows` belong to, for deciding which files are public.
-    async fn dataset_releases(
+    pub(crate) async fn dataset_releases(
         &self,
         ws: WorkspaceId,
         rows: &[FileRow],
@@ -500,7 +500,7 @@ impl Services {
         .await?;
         let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
         let totals: std::collections::HashMap<Uuid, (i64, i64)> =
-            store::dataset_totals(self.db(), access.workspace.id, &ids)
+            store::dataset_totals(self.db(), access.workspace.id, &ids, released_by)
                 .await?
                 .into_iter()
                 .map(|(d, n, b)| (d, (n, b)))
@@ -514,8 +514,11 @@ impl Services {
     pub async fn get_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DatasetView> {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
-        let totals =
-            store::dataset_totals(self.db(), access.workspace.id, &[d.id]).await?.pop().map(|(_, n, b)| (n, b));
+        let released_by = (!access.can(Action::ViewWorkspace)).then(crate::now);
+        let totals = store::dataset_totals(self.db(), access.workspace.id, &[d.id], released_by)
+            .await?
+            .pop()
+            .map(|(_, n, b)| (n, b));
         Ok(self.dataset_view(&access, d, totals))
     }
 
@@ -579,6 +582,7 @@ impl Services {
         body: ByteStream,
     ) -> ServiceResult<FileView> {
         let (access, dataset_id) = self.upload_target(actor, slug, dataset).await?;
+        Self::may_set_release(&access, meta.release_at)?;
         let name = file_name(&meta.name)?;
         let fits = is_fits_name(&name);
         let declared = meta.sha256.as_deref().map(|s| s.to_ascii_lowercase());
@@ -671,6 +675,21 @@ impl Services {
             }
         };
         Ok(self.file_views(&access, vec![file]).await?.remove(0))
+    }
+
+    /// A release date given with an upload publishes the file when it comes (perhaps at once, in a public
+    /// workspace): only a caller who may edit data may set one. An `upload` key may add files but not release
+    /// them, so a key kept on a telescope computer cannot make embargoed data public.
+    pub(crate) fn may_set_release(access: &Access, release_at: Option<DateTime<Utc>>) -> ServiceResult<()> {
+        if release_at.is_some() {
+            access.require(Action::EditData).map_err(|e| match e {
+                ServiceError::Forbidden(_) => ServiceError::Forbidden(
+                    "this key may upload files but not set their release date; a member who may edit data sets it",
+                ),
+                other => other,
+            })?;
+        }
+        Ok(())
     }
 
     /// The workspace and dataset an upload goes to, for someone allowed to upload (404 for an unknown dataset).
@@ -974,6 +993,28 @@ impl Services {
             StorageError::NotFound => ServiceError::NotFound("preview"),
             other => storage_error(other),
         })
+    }
+
+    /// Changes a file: its release date (`Some(None)`: follow the dataset's) and/or its tier. Who may edit is
+    /// checked first, whatever the request asks (an empty change by someone who may not edit is refused too).
+    pub async fn update_file(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: &str,
+        release_at: Option<Option<DateTime<Utc>>>,
+        tier: Option<&str>,
+    ) -> ServiceResult<FileView> {
+        let access = self.access(actor, slug).await?;
+        let mut file = self.visible_file(&access, id).await?;
+        access.require_on(file.public, Action::EditData, "file")?;
+        if let Some(release_at) = release_at {
+            file = self.set_file_release(actor, slug, id, release_at).await?;
+        }
+        if let Some(tier) = tier {
+            file = self.set_file_tier(actor, slug, id, tier).await?;
+        }
+        Ok(file)
     }
 
     /// Changes a file's release date (`None`: follow the dataset's).

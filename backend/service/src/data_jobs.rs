@@ -50,6 +50,10 @@ impl JobHandler for DataJobs {
             Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,
             Job::RecheckPlans => s.recheck_plans().await.map(|_| ()).map_err(retry),
             Job::FetchCatalog => s.fetch_satellite_catalog().await.map(|_| ()).map_err(retry),
+            Job::Scrub => {
+                let opts = crate::integrity::VerifyOptions::default();
+                s.verify(opts).await.map(|_| ()).map_err(retry)
+            }
             Job::PruneJobs => {
                 let before = crate::now() - chrono::Duration::days(crate::jobs::KEEP_DONE_DAYS);
                 s.jobs().prune_done(before).await.map(|_| ()).map_err(retry)

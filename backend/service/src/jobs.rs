@@ -53,6 +53,9 @@ pub enum Job {
     /// Delete jobs that finished successfully more than [`KEEP_DONE_DAYS`] ago (the queue's table would grow
     /// forever: every file queues jobs, and the periodic ones run every hour).
     PruneJobs,
+    /// Check a sample of the stored files against their checksums, and everything else `meridian verify` checks
+    /// (daily; findings are logged and kept for `meridian verify --last`).
+    Scrub,
 }
 
 /// How long finished jobs stay visible (on a file's page, in `GET /jobs`) before `PruneJobs` deletes them.
@@ -71,7 +74,8 @@ impl Job {
             | Job::CleanupOrphans
             | Job::RecheckPlans
             | Job::FetchCatalog
-            | Job::PruneJobs => None,
+            | Job::PruneJobs
+            | Job::Scrub => None,
         }
     }
 
@@ -88,6 +92,7 @@ impl Job {
             Job::RecheckPlans => "recheck_plans",
             Job::FetchCatalog => "fetch_catalog",
             Job::PruneJobs => "prune_jobs",
+            Job::Scrub => "scrub",
         }
     }
 }

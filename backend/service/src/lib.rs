@@ -6,6 +6,7 @@ pub mod auth;
 pub mod data;
 pub mod data_jobs;
 pub mod equipment;
+pub mod integrity;
 mod error;
 mod fetch;
 pub mod jobs;
@@ -33,6 +34,13 @@ use std::sync::Arc;
 pub struct ServiceConfig {
     /// How long a browser session lives without use.
     pub session_ttl: chrono::Duration,
+    /// How long a browser session lives at most, however much it is used (then its person signs in again).
+    pub session_max_age: chrono::Duration,
+    /// A package's secret link expires at most this long after it is made (and then, when no date is given).
+    pub share_link_max_age: chrono::Duration,
+    /// The site's address as people reach it (`https://meridian.example.org`, no trailing slash): citations and
+    /// share links are built from it, never from a request's `Host` or `X-Forwarded-Host`.
+    pub public_url: String,
     /// Sign-in attempts allowed per e-mail address and per client address before answering 429.
     pub login_burst: u32,
     /// Seconds for one spent attempt to come back.
@@ -51,6 +59,9 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             session_ttl: chrono::Duration::days(30),
+            session_max_age: chrono::Duration::days(90),
+            share_link_max_age: chrono::Duration::days(365),
+            public_url: "http://127.0.0.1:8080".to_owned(),
             login_burst: 10,
             login_replenish_secs: 30,
             signup_burst: 20,
@@ -106,6 +117,12 @@ impl Services {
         &self.inner.db
     }
 
+    /// The site's public address, without a trailing slash.
+    #[must_use]
+    pub fn public_url(&self) -> &str {
+        self.inner.config.public_url.trim_end_matches('/')
+    }
+
     pub(crate) fn config(&self) -> &ServiceConfig {
         &self.inner.config
     }
@@ -140,6 +157,20 @@ pub async fn connect(url: &str, max_connections: u32) -> ServiceResult<DatabaseC
 /// A fresh random token for the CSRF cookie (rotated at sign-in, so a token planted before cannot be reused).
 pub fn new_csrf_token() -> String {
     secrets::random_token(32)
+}
+
+/// The CSRF token of a signed-in browser: derived from its session token, so it is bound to that session (a token
+/// planted in the browser by someone else, or one from another session, never matches) and needs no storage.
+/// Nobody can compute it without the http-only session cookie.
+#[must_use]
+pub fn csrf_token_for(session: &auth::SessionToken) -> String {
+    secrets::token_hash(&format!("meridian csrf v1\0{}", session.expose()))
+}
+
+/// Constant-time comparison of two tokens.
+#[must_use]
+pub fn same_token(a: &str, b: &str) -> bool {
+    secrets::same(a, b)
 }
 
 /// The current time at the precision both databases keep (PostgreSQL stores microseconds), so a value reads back

@@ -217,6 +217,9 @@ struct Seen {
     slug: String,
     workspace_name: String,
     package: PackageRow,
+    /// Read by an outsider only because the package is public: its files' bytes are served only while they are
+    /// released (a file put back under embargo after publishing is withheld at once).
+    by_public_access: bool,
 }
 
 /// Everything a version's landing page shows.
@@ -395,7 +398,13 @@ impl Services {
                 let ws = WorkspaceId::from_uuid(p.workspace_id);
                 let w =
                     meridian_store::workspaces::find(self.db(), ws).await?.ok_or(ServiceError::NotFound("package"))?;
-                Ok(Seen { workspace: ws, slug: w.slug.to_string(), workspace_name: w.name.to_string(), package: p })
+                Ok(Seen {
+                    workspace: ws,
+                    slug: w.slug.to_string(),
+                    workspace_name: w.name.to_string(),
+                    package: p,
+                    by_public_access: false,
+                })
             }
         }
     }
@@ -410,6 +419,7 @@ impl Services {
             return Err(ServiceError::NotFound("package"));
         }
         Ok(Seen {
+            by_public_access: !member,
             workspace: access.workspace.id,
             slug: access.workspace.slug.to_string(),
             workspace_name: access.workspace.name.to_string(),
@@ -864,6 +874,30 @@ impl Services {
         })
     }
 
+    /// For a public reader, refuses bytes of files that are not released now (checked at every read, not only at
+    /// publishing: a release date can move back into the future).
+    async fn refuse_embargoed(&self, s: &Seen, files: &[Uuid]) -> ServiceResult<()> {
+        if !s.by_public_access {
+            return Ok(());
+        }
+        let rows = self.file_rows(s.workspace, files).await?;
+        let public = s.package.access == PackageAccess::Public.as_str();
+        let ws = meridian_store::workspaces::find(self.db(), s.workspace).await?.ok_or(ServiceError::NotFound("package"))?;
+        let releases = self.dataset_releases(s.workspace, &rows).await?;
+        let now = crate::now();
+        let withheld = rows.len() < files.len()
+            || rows.iter().any(|r| {
+                let release = r.release_at.map(|t| t.to_utc()).or_else(|| releases.get(&r.dataset_id).copied().flatten());
+                !(public && ws.visibility == Visibility::Public && release.is_some_and(|t| t <= now))
+            });
+        if withheld {
+            return Err(ServiceError::Forbidden(
+                "a file of this version is under embargo again; the version can be downloaded once it is released",
+            ));
+        }
+        Ok(())
+    }
+
     /// The draft's files as a version would hold them (sorted by path), or why it cannot be published.
     async fn publishable(
         &self,
@@ -953,7 +987,6 @@ impl Services {
         &self,
         reader: &Reader<'_>,
         number: Option<i32>,
-        base_url: &str,
     ) -> ServiceResult<VersionLanding> {
         let s = self.seen(reader).await?;
         let pid = PackageId::from_uuid(s.package.id);
@@ -965,7 +998,7 @@ impl Services {
         let row = &self.version_of(&s, wanted).await?;
         let manifest: Manifest = read_json("manifest", &row.manifest)?;
         let version = version_view(row)?;
-        let citation = Self::citation_of(&version, base_url);
+        let citation = Self::citation_of(&version, self.public_url());
         let latest = versions.first().map(|v| v.0);
         Ok(VersionLanding {
             workspace_slug: s.slug,
@@ -997,6 +1030,7 @@ impl Services {
         let v = self.version_of(&s, number).await?;
         let vid = PackageVersionId::from_uuid(v.id);
         let files = store::version_files(self.db(), s.workspace, vid).await?;
+        self.refuse_embargoed(&s, &files.iter().map(|f| f.file_id).collect::<Vec<_>>()).await?;
         let sums: String = files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect();
         let mut entries = vec![
             Entry { path: "manifest.json".to_owned(), source: Source::Memory(Bytes::from(v.manifest.clone())) },
@@ -1068,6 +1102,7 @@ impl Services {
         let vid = PackageVersionId::from_uuid(v.id);
         let f =
             store::version_file_at(self.db(), s.workspace, vid, path).await?.ok_or(ServiceError::NotFound("file"))?;
+        self.refuse_embargoed(&s, &[f.file_id]).await.map_err(|_| ServiceError::NotFound("file"))?;
         let size = u64::try_from(f.size_bytes).unwrap_or(0);
         let range = crate::data::parse_range(range_header, size)?;
         let object = self.storage()?.get(&f.object_key, range).await.map_err(storage_error)?;
@@ -1080,10 +1115,10 @@ impl Services {
     // -------------------------------------------------------------------------------------------- citation
 
     /// The citation text and DataCite (schema 4.x) metadata of a version.
-    pub async fn version_citation(&self, reader: &Reader<'_>, number: i32, base_url: &str) -> ServiceResult<Citation> {
+    pub async fn version_citation(&self, reader: &Reader<'_>, number: i32) -> ServiceResult<Citation> {
         let s = self.seen(reader).await?;
         let v = version_view(&self.version_of(&s, number).await?)?;
-        Ok(Self::citation_of(&v, base_url))
+        Ok(Self::citation_of(&v, self.public_url()))
     }
 
     /// The citation of a version; it points at the version's landing page (`/packages/{id}/versions/{n}`), or its
@@ -1199,9 +1234,19 @@ impl Services {
         if label.chars().count() > 120 || label.chars().any(char::is_control) {
             return Err(bad("label", "must be at most 120 characters"));
         }
-        if expires_at.is_some_and(|t| t <= crate::now()) {
+        let now = crate::now();
+        if expires_at.is_some_and(|t| t <= now) {
             return Err(bad("expires_at", "must be in the future"));
         }
+        let latest = now + self.config().share_link_max_age;
+        if expires_at.is_some_and(|t| t > latest) {
+            return Err(bad(
+                "expires_at",
+                format!("must be within {} days (links expire; make a new one later)", self.config().share_link_max_age.num_days()),
+            ));
+        }
+        // A link without a date lasts as long as links may.
+        let expires_at = Some(expires_at.unwrap_or(latest));
         let token = format!("mpk_{}", crate::secrets::random_token(24));
         let link = store::NewLink {
             label,

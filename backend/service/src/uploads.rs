@@ -173,6 +173,7 @@ impl Services {
         input: ResumableInput,
     ) -> ServiceResult<UploadView> {
         let (access, dataset_id) = self.upload_target(actor, slug, dataset).await?;
+        Self::may_set_release(&access, input.release_at)?;
         let name = file_name(input.name.as_deref().ok_or_else(|| ValidationError::new("name", "is required"))?)?;
         let size = input.size.ok_or_else(|| ValidationError::new("size", "is required (bytes)"))?;
         let part_size = part_size_for(size, input.part_size)?;
@@ -298,7 +299,7 @@ impl Services {
         for &number in numbers {
             let size = Self::check_part_number(&u, number)?;
             let presigned = storage
-                .presign_part(&u.object_key, mp, number, std::time::Duration::from_secs(PART_URL_SECONDS))
+                .presign_part(&u.object_key, mp, number, size, std::time::Duration::from_secs(PART_URL_SECONDS))
                 .await
                 .map_err(storage_error)?;
             out.push(PartTarget { number, size, presigned });

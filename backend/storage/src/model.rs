@@ -241,12 +241,14 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
         opts: &PutOptions,
     ) -> Result<Option<PresignedRequest>, StorageError>;
 
-    /// A PUT of one part of a multipart upload.
+    /// A PUT of one part of a multipart upload, of exactly `size` bytes: the length is a signed header, so the
+    /// server refuses a part of any other length (a client cannot store more than it reserved).
     async fn presign_part(
         &self,
         key: &str,
         upload_id: &str,
         part_number: u32,
+        size: u64,
         expires: Duration,
     ) -> Result<Option<PresignedRequest>, StorageError>;
 }

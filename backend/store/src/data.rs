@@ -6,7 +6,7 @@ use crate::entities::{data_files, datasets, file_header_cards, lifecycle_rules, 
 use crate::{StoreError, StoreResult, conflict_on, like_escaped, ts};
 use chrono::{DateTime, Utc};
 use meridian_domain::{DataFileId, DatasetId, LifecycleRuleId, Tier, UploadId, WorkspaceId};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -165,22 +165,29 @@ pub async fn delete_dataset(conn: &impl ConnectionTrait, workspace: WorkspaceId,
     Ok(r.rows_affected > 0)
 }
 
-/// `(dataset, file count, bytes)` of the workspace's datasets among `ids` that hold files.
+/// `(dataset, file count, bytes)` of the workspace's datasets among `ids` that hold files; with `released_by`,
+/// of the files released by then only (the datasets themselves must be released: an outsider sees no others).
 pub async fn dataset_totals(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     ids: &[Uuid],
+    released_by: Option<DateTime<Utc>>,
 ) -> StoreResult<Vec<(Uuid, i64, i64)>> {
     use data_files::Column as C;
     let mut out = Vec::new();
     for batch in ids.chunks(ID_BATCH) {
-        let rows: Vec<(Uuid, i64, Option<i64>)> = data_files::Entity::find()
+        let mut q = data_files::Entity::find()
             .select_only()
             .column(C::DatasetId)
             .column_as(Expr::from(Func::count(Expr::col(C::Id))).cast_as("BIGINT"), "n")
             .column_as(Func::sum(Expr::col(C::SizeBytes)).cast_as("BIGINT"), "bytes")
             .filter(C::WorkspaceId.eq(workspace.as_uuid()))
-            .filter(C::DatasetId.is_in(batch.iter().copied()))
+            .filter(C::DatasetId.is_in(batch.iter().copied()));
+        if let Some(t) = released_by {
+            // An outsider's count: files released by then (their own date, or their released dataset's).
+            q = q.filter(Condition::any().add(C::ReleaseAt.is_null()).add(C::ReleaseAt.lte(ts(t))));
+        }
+        let rows: Vec<(Uuid, i64, Option<i64>)> = q
             .group_by(C::DatasetId)
             .into_tuple()
             .all(conn)
@@ -391,7 +398,7 @@ pub async fn search_files(
         q = q.filter(released_condition(workspace, t));
     }
     if let Some(o) = &f.object {
-        q = q.filter(C::ObjectSearch.like(format!("%{}%", like_escaped(&o.to_lowercase()))));
+        q = q.filter(C::ObjectSearch.like(LikeExpr::new(format!("%{}%", like_escaped(&o.to_lowercase()))).escape('\\')));
     }
     if let Some(t) = f.date_from {
         q = q.filter(C::DateObs.gte(ts(t)));
@@ -412,7 +419,7 @@ pub async fn search_files(
         q = q.filter(C::Tier.eq(t.as_str()));
     }
     if let Some(n) = &f.name {
-        q = q.filter(C::Name.like(format!("%{}%", like_escaped(n))));
+        q = q.filter(C::Name.like(LikeExpr::new(format!("%{}%", like_escaped(n))).escape('\\')));
     }
     for h in &f.headers {
         q = q.filter(C::Id.in_subquery(header_subquery(workspace, h)));

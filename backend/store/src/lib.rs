@@ -6,6 +6,7 @@ pub mod data;
 pub mod entities;
 pub mod entries;
 pub mod instruments;
+pub mod integrity;
 pub mod jobs;
 pub mod members;
 pub mod night_logs;

@@ -29,15 +29,18 @@ pub async fn insert(
     Ok(id)
 }
 
-/// A live session with its account, or nothing when unknown or expired at `now`.
+/// A live session with its account, or nothing when unknown, expired at `now`, or begun before `born_after` (its
+/// maximum lifetime is over however much it was used).
 pub async fn find_live(
     conn: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
+    born_after: DateTime<Utc>,
 ) -> StoreResult<Option<(SessionId, DateTime<Utc>, Account)>> {
     let found = sessions::Entity::find()
         .filter(sessions::Column::TokenHash.eq(token_hash))
         .filter(sessions::Column::ExpiresAt.gt(crate::ts(now)))
+        .filter(sessions::Column::CreatedAt.gt(crate::ts(born_after)))
         .find_also_related(accounts::Entity)
         .one(conn)
         .await?;

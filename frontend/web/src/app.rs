@@ -20,6 +20,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
+                // Scripts run only from this site, or inline with this response's nonce (Leptos's hydration and
+                // resource scripts carry it); WebAssembly may compile. Injected markup cannot run script. Before
+                // any script, so that it covers them all; the response's header adds frame-ancestors and the rest.
+                <meta
+                    http-equiv="Content-Security-Policy"
+                    content=leptos::nonce::use_nonce()
+                        .map(|n| format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'"))
+                        .unwrap_or_else(|| "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'".to_owned())
+                />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href="/assets/meridian.css" />
                 <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg" />

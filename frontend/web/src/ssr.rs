@@ -7,7 +7,7 @@ use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::web;
 use leptos::prelude::*;
 use leptos_actix::{Request, ResponseOptions, redirect};
-use meridian_api::auth::{CookiePolicy, SESSION_COOKIE, csrf_matches, csrf_token_of};
+use meridian_api::auth::{CookiePolicy, csrf_matches, csrf_token_of};
 use meridian_domain::{AccountId, Action, ApiKeyId, PageRequest};
 use meridian_service::auth::SessionToken;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
@@ -43,6 +43,11 @@ fn services() -> Result<Services, ServerFnError> {
 fn cookie(name: &str) -> Option<String> {
     let req = expect_context::<Request>();
     req.cookie(name).map(|c| c.value().to_owned())
+}
+
+/// The session cookie's value, under the deployment's cookie name.
+fn session_cookie() -> Option<String> {
+    meridian_api::auth::session_cookie_value(&expect_context::<Request>())
 }
 
 fn set_cookie(build: impl FnOnce(&actix_web::HttpRequest, &CookiePolicy) -> Cookie<'static>) {
@@ -101,11 +106,27 @@ fn check_csrf(token: &str) -> Result<(), ServerFnError> {
     }
 }
 
+/// Who is asking. Anonymous visitors' page renders and server functions (a public search, say) count against the
+/// same per-address allowance as the API's anonymous calls: public pages are free, not unlimited.
 async fn actor() -> Result<Actor, ServerFnError> {
-    let Some(token) = cookie(SESSION_COOKIE) else {
-        return Ok(Actor::Anonymous);
+    let actor = match session_cookie() {
+        Some(token) => services()?.actor_from_session(&SessionToken::new(token)).await.map_err(fail)?,
+        None => Actor::Anonymous,
     };
-    services()?.actor_from_session(&SessionToken::new(token)).await.map_err(fail)
+    if matches!(actor, Actor::Anonymous) {
+        let req = expect_context::<Request>();
+        if let Err(e) = meridian_api::limits::count_anonymous(&req) {
+            let res = expect_context::<ResponseOptions>();
+            res.set_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS);
+            if let Some(wait) = e.retry_after_secs()
+                && let Ok(v) = HeaderValue::from_str(&wait.to_string())
+            {
+                res.insert_header(actix_web::http::header::RETRY_AFTER, v);
+            }
+            return Err(ServerFnError::ServerError(e.problem().detail));
+        }
+    }
+    Ok(actor)
 }
 
 /// For a form: the CSRF check, then the signed-in person (or a redirect to the sign-in page).
@@ -164,7 +185,7 @@ pub async fn public_workspaces() -> Result<Vec<WorkspaceInfo>, ServerFnError> {
 
 fn start_session(creds: &meridian_service::Credentials) {
     set_cookie(|req, p| p.session_cookie(req, &creds.session_token));
-    set_cookie(|req, p| p.csrf_cookie(req, meridian_service::new_csrf_token()));
+    set_cookie(|req, p| p.csrf_cookie(req, meridian_service::csrf_token_for(&creds.session_token)));
 }
 
 pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), ServerFnError> {
@@ -188,7 +209,7 @@ pub async fn sign_in(csrf: String, email: String, password: String) -> Result<()
 
 pub async fn sign_out(csrf: String) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
-    if let Some(token) = cookie(SESSION_COOKIE) {
+    if let Some(token) = session_cookie() {
         services()?.sign_out(&SessionToken::new(token)).await.map_err(fail)?;
     }
     set_cookie(|req, p| p.expired_session_cookie(req));

@@ -16,8 +16,9 @@
   document.documentElement.classList.add('js');
 
   const csrf = () => {
-    const c = document.cookie.split('; ').find((p) => p.startsWith('meridian_csrf='));
-    return c ? decodeURIComponent(c.slice('meridian_csrf='.length)) : '';
+    // `__Host-meridian_csrf` where the site is served over HTTPS.
+    const c = document.cookie.split('; ').find((p) => /^(__Host-)?meridian_csrf=/.test(p));
+    return c ? decodeURIComponent(c.slice(c.indexOf('=') + 1)) : '';
   };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const backoff = (attempt) => Math.min(500 * 2 ** (attempt - 1), 8000) + Math.floor(Math.random() * 250);

@@ -390,17 +390,7 @@ pub async fn update_file(
 ) -> Result<web::Json<FileBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
-    let mut file = None;
-    if let Some(release_at) = body.release_at {
-        file = Some(services.set_file_release(&caller.0, &slug, &id, release_at).await?);
-    }
-    if let Some(tier) = body.tier.as_deref() {
-        file = Some(services.set_file_tier(&caller.0, &slug, &id, tier).await?);
-    }
-    let file = match file {
-        Some(f) => f,
-        None => services.get_file(&caller.0, &slug, &id).await?.file,
-    };
+    let file = services.update_file(&caller.0, &slug, &id, body.release_at, body.tier.as_deref()).await?;
     Ok(web::Json(file.into()))
 }
 

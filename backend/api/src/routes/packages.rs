@@ -64,12 +64,6 @@ fn file_response(f: VersionFileDownload) -> HttpResponse {
     res.streaming(f.object.body)
 }
 
-/// The address citations point at: this server as the client reached it.
-fn base_url(req: &HttpRequest) -> String {
-    let c = req.connection_info();
-    format!("{}://{}", c.scheme(), c.host())
-}
-
 /// The workspace's packages, oldest first: all of them for members, the public ones for everyone else.
 #[utoipa::path(
     tag = "packages",
@@ -391,14 +385,13 @@ pub async fn get_package_manifest(
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions/{n}/citation")]
 pub async fn get_package_citation(
-    req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String, i32)>,
 ) -> Result<web::Json<CitationBody>, ApiError> {
     let (slug, id, n) = path.into_inner();
     let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
-    Ok(web::Json(services.version_citation(&reader, n, &base_url(&req)).await?.into()))
+    Ok(web::Json(services.version_citation(&reader, n).await?.into()))
 }
 
 /// The version as one tar archive (manifest.json, SHA256SUMS, then the files), streamed from storage; byte
@@ -590,7 +583,7 @@ pub async fn get_shared_citation(
     crate::limits::count_anonymous(&req)?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
-    Ok(web::Json(services.version_citation(&reader, n, &base_url(&req)).await?.into()))
+    Ok(web::Json(services.version_citation(&reader, n).await?.into()))
 }
 
 /// A shared version's manifest.

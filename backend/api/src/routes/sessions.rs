@@ -1,4 +1,4 @@
-use crate::auth::{Caller, CookiePolicy, SESSION_COOKIE, client_ip};
+use crate::auth::{Caller, CookiePolicy, client_ip, session_cookie_value};
 use crate::error::{ApiError, Problem};
 use crate::types::{AccountBody, SignInBody};
 use actix_web::{HttpRequest, HttpResponse, delete, post, web};
@@ -9,7 +9,7 @@ use meridian_service::{Actor, Services};
 pub(crate) fn signed_in(req: &HttpRequest, cookies: &CookiePolicy, creds: &Credentials, created: bool) -> HttpResponse {
     let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     res.cookie(cookies.session_cookie(req, &creds.session_token))
-        .cookie(cookies.csrf_cookie(req, meridian_service::new_csrf_token()))
+        .cookie(cookies.csrf_cookie(req, meridian_service::csrf_token_for(&creds.session_token)))
         .json(AccountBody::from(&creds.account))
 }
 
@@ -50,8 +50,8 @@ pub async fn delete_session(
     services: web::Data<Services>,
     cookies: web::Data<CookiePolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    if let (Actor::Session { .. }, Some(c)) = (&caller.0, req.cookie(SESSION_COOKIE)) {
-        services.sign_out(&SessionToken::new(c.value())).await?;
+    if let (Actor::Session { .. }, Some(c)) = (&caller.0, session_cookie_value(&req)) {
+        services.sign_out(&SessionToken::new(&c)).await?;
     }
     Ok(HttpResponse::NoContent().cookie(cookies.expired_session_cookie(&req)).finish())
 }

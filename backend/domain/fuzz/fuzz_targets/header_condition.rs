@@ -2,8 +2,9 @@
 //! `meridian_domain::search::parse_header_condition`.
 //!
 //! Properties: the keyword is 1 to 72 characters of upper-case printable ASCII (spaces inside for HIERARCH) with
-//! no space at either end and none of the operators' `=`, `<`, `>`; numbers are finite; a range has at least one end and `min <= max`; a value is at most
-//! 1000 bytes and its number is the value read as a number; and a condition written back out parses to itself.
+//! no space at either end and none of the operators' `=`, `<`, `>`; numbers are finite; a range has at least one
+//! end and `min <= max`; a value is at most 1000 bytes and its number is the value read as a number; and a
+//! condition written back out parses to itself.
 
 #![no_main]
 

@@ -11,7 +11,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use meridian_domain::upload_parts::{
-    MAX_PART_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE, part_count, part_length, part_size_for,
+    DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE, part_count, part_length, part_size_for,
 };
 
 #[derive(Debug, Arbitrary)]
@@ -51,7 +51,7 @@ fuzz_target!(|input: Input| {
     match part_size_for(size, requested) {
         Ok(part) => {
             assert!((MIN_PART_SIZE..=MAX_PART_SIZE).contains(&part), "part size {part}");
-            let wanted = requested.unwrap_or(16 * MIB);
+            let wanted = requested.unwrap_or(DEFAULT_PART_SIZE);
             assert!(part >= wanted, "{part} below the requested {wanted}");
             if part != wanted {
                 assert_eq!(part % MIB, 0, "raised part size {part} is not whole MiB");
@@ -62,19 +62,17 @@ fuzz_target!(|input: Input| {
             covers(size, part);
         }
         Err(e) => {
-            let wanted = requested.unwrap_or(16 * MIB);
+            let wanted = requested.unwrap_or(DEFAULT_PART_SIZE);
             let in_bounds = (MIN_PART_SIZE..=MAX_PART_SIZE).contains(&wanted);
             // In bounds, only a file too big for 10,000 parts of 5 GiB is refused.
-            assert!(
-                !in_bounds || size > MAX_PART_SIZE * MAX_PARTS,
-                "refused {size} bytes in parts of {wanted}: {e}"
-            );
+            assert!(!in_bounds || size > MAX_PART_SIZE * MAX_PARTS, "refused {size} bytes in parts of {wanted}: {e}");
         }
     }
     covers(size, input.part_size.get());
 });
 
-/// Parts 1..=count of `part` bytes (0 counts as 1, as `part_count` documents) cover `size` bytes exactly (checked without summing billions of parts).
+/// Parts 1..=count of `part` bytes (0 counts as 1, as `part_count` documents) cover `size` bytes exactly (checked
+/// without summing billions of parts).
 fn covers(size: u64, part: u64) {
     let count = part_count(size, part);
     assert!(count >= 1, "no parts");

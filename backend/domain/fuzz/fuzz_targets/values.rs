@@ -11,9 +11,8 @@
 use libfuzzer_sys::fuzz_target;
 use meridian_domain::packages::{package_keywords, package_path, package_title};
 use meridian_domain::{
-    Cursor, Description, DisplayName, Email, EntryBody, EntryLevel, FrameType, KeyName, Link, MountType, Name,
-    Orcid, PageRequest, Password, QualityFlag, Role, ShortText, Slug, SpdxId, Tag, Tags, TimeLost, WorkspaceName,
-    parse_links,
+    Cursor, Description, DisplayName, Email, EntryBody, EntryLevel, FrameType, KeyName, Link, MountType, Name, Orcid,
+    PageRequest, Password, QualityFlag, Role, ShortText, Slug, SpdxId, Tag, Tags, TimeLost, WorkspaceName, parse_links,
 };
 
 fuzz_target!(|data: &[u8]| {

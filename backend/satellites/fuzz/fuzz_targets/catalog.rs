@@ -42,7 +42,8 @@ fuzz_target!(|data: &[u8]| {
         let e = object.elements();
         common::check_elements(e, &text);
         assert!(catalog.get(object.norad_id()).is_some_and(|o| o.norad_id() == object.norad_id()));
-        let (p, v) = object.teme_state(e.epoch).unwrap_or_else(|err| panic!("{} fails at its epoch: {err}", e.norad_id));
+        let (p, v) =
+            object.teme_state(e.epoch).unwrap_or_else(|err| panic!("{} fails at its epoch: {err}", e.norad_id));
         assert!(p.iter().chain(v.iter()).all(|x| x.is_finite()));
         for minutes in [1, 97, 1440, -1440, 30 * 1440] {
             if let Some(t) = e.epoch.checked_add_signed(Duration::minutes(minutes))

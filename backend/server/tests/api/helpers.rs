@@ -183,7 +183,7 @@ impl TestApp {
         let app = test::init_service(
             App::new()
                 .wrap(actix_web::middleware::from_fn(meridian_server::ensure_csrf_cookie))
-                .wrap(meridian_server::security_headers())
+                .wrap(meridian_server::security_headers(false))
                 .configure(meridian_server::configure(&state, &site)),
         )
         .await;

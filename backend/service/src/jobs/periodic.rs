@@ -15,7 +15,7 @@ use std::time::Duration;
 const CHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// The periodic jobs due at `now`, each with the key of its period (UTC days and hours).
-pub(super) fn due(now: DateTime<Utc>) -> [(Job, String); 4] {
+pub(super) fn due(now: DateTime<Utc>) -> [(Job, String); 5] {
     let day = now.format("%Y-%m-%d");
     let hour = now.format("%Y-%m-%dT%H");
     [
@@ -23,6 +23,7 @@ pub(super) fn due(now: DateTime<Utc>) -> [(Job, String); 4] {
         (Job::MeterUsage, format!("meter_usage@{hour}")),
         (Job::CleanupOrphans, format!("cleanup_orphans@{hour}")),
         (Job::PruneJobs, format!("prune_jobs@{day}")),
+        (Job::Scrub, format!("scrub@{day}")),
     ]
 }
 
@@ -76,7 +77,8 @@ mod tests {
                 "apply_lifecycle@2026-11-22",
                 "meter_usage@2026-11-22T05",
                 "cleanup_orphans@2026-11-22T05",
-                "prune_jobs@2026-11-22"
+                "prune_jobs@2026-11-22",
+                "scrub@2026-11-22"
             ]
         );
         let next_hour = keys(t + chrono::Duration::seconds(1));

@@ -422,6 +422,7 @@ impl ObjectStore for FilesystemStore {
         _key: &str,
         _upload_id: &str,
         _part_number: u32,
+        _size: u64,
         _expires: Duration,
     ) -> Result<Option<PresignedRequest>, StorageError> {
         Ok(None)

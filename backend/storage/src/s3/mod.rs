@@ -99,6 +99,9 @@ fn client(config: &S3Config) -> Result<Client, StorageError> {
     Ok(Client::from_conf(builder.build()))
 }
 
+/// The id of the bucket lifecycle rule that aborts incomplete multipart uploads ([`S3Store::ensure_abort_rule`]).
+pub const ABORT_RULE_ID: &str = "meridian-abort-incomplete-multipart-uploads";
+
 /// Creates the bucket of `config` unless it exists already (for tests and first-time set-up).
 pub async fn create_bucket(config: &S3Config) -> Result<(), StorageError> {
     let client = client(config)?;
@@ -185,6 +188,48 @@ impl S3Store {
                 _ => StorageError::Config(format!("{} cannot be reached: {}", where_(), map_error(e))),
             }),
         }
+    }
+
+    /// Makes sure the bucket aborts multipart uploads left unfinished `days` after they began (a lifecycle rule
+    /// with the id [`ABORT_RULE_ID`]), keeping every other rule the bucket has. Meridian aborts what it abandons
+    /// itself; this catches what a crashed server or a client that lied about its part sizes left behind, and
+    /// stops incomplete uploads from costing storage for ever. Returns whether the rule had to be added.
+    pub async fn ensure_abort_rule(&self, days: i32) -> Result<bool, StorageError> {
+        use aws_sdk_s3::types::{
+            AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule,
+            LifecycleRuleFilter,
+        };
+        let existing = match self.client.get_bucket_lifecycle_configuration().bucket(&self.bucket).send().await {
+            Ok(out) => out.rules.unwrap_or_default(),
+            Err(e) if matches!(code_and_status(&e), (Some("NoSuchLifecycleConfiguration"), _) | (_, Some(404))) => {
+                Vec::new()
+            }
+            Err(e) => return Err(map_error(e)),
+        };
+        if existing.iter().any(|r| r.id() == Some(ABORT_RULE_ID)) {
+            return Ok(false);
+        }
+        let rule = LifecycleRule::builder()
+            .id(ABORT_RULE_ID)
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix("").build())
+            .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(days).build())
+            .build()
+            .map_err(|e| StorageError::Config(format!("lifecycle rule: {e}")))?;
+        let mut rules = existing;
+        rules.push(rule);
+        let config = BucketLifecycleConfiguration::builder()
+            .set_rules(Some(rules))
+            .build()
+            .map_err(|e| StorageError::Config(format!("lifecycle configuration: {e}")))?;
+        self.client
+            .put_bucket_lifecycle_configuration()
+            .bucket(&self.bucket)
+            .lifecycle_configuration(config)
+            .send()
+            .await
+            .map_err(map_error)?;
+        Ok(true)
     }
 
     /// Copies above `bytes` (5 GiB, S3's limit for CopyObject, unless changed here) go part by part.
@@ -449,11 +494,13 @@ impl ObjectStore for S3Store {
         key: &str,
         upload_id: &str,
         part_number: u32,
+        size: u64,
         expires: Duration,
     ) -> Result<Option<PresignedRequest>, StorageError> {
         validate_key(key)?;
         let number = check_part_number(part_number)?;
-        self.presigned_part(key, upload_id, number, expires).await.map(Some)
+        let size = i64::try_from(size).map_err(|_| StorageError::Config("a part of more than 2^63 bytes".into()))?;
+        self.presigned_part(key, upload_id, number, size, expires).await.map(Some)
     }
 }
 

@@ -96,6 +96,7 @@ impl S3Store {
         key: &str,
         upload_id: &str,
         part_number: i32,
+        size: i64,
         expires: Duration,
     ) -> Result<PresignedRequest, StorageError> {
         let (config, expires_at) = window(expires)?;
@@ -106,6 +107,7 @@ impl S3Store {
             .key(key)
             .upload_id(upload_id)
             .part_number(part_number)
+            .content_length(size)
             .presigned(config)
             .await
             .map_err(map_error)?;

@@ -63,3 +63,10 @@ async fn large_copies_go_part_by_part() {
         store.delete(key).await.expect("delete");
     }
 }
+
+#[tokio::test]
+async fn the_bucket_aborts_incomplete_uploads_by_rule() {
+    let Some(store) = s3_store(ENDPOINT, "the_bucket_aborts_incomplete_uploads").await else { return };
+    store.ensure_abort_rule(8).await.expect("add the rule");
+    assert!(!store.ensure_abort_rule(8).await.expect("look again"), "found the second time, not added twice");
+}

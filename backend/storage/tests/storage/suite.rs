@@ -331,7 +331,7 @@ pub async fn presigned_requests(ctx: &Ctx) {
     if !ctx.is_s3() {
         assert!(store.presign_get(&key, hour, None).await.expect("presign get").is_none());
         assert!(store.presign_put(&key, hour, &PutOptions::default()).await.expect("presign put").is_none());
-        assert!(store.presign_part(&key, "id", 1, hour).await.expect("presign part").is_none());
+        assert!(store.presign_part(&key, "id", 1, 10, hour).await.expect("presign part").is_none());
         return;
     }
     let http = reqwest::Client::new();
@@ -408,7 +408,16 @@ pub async fn presigned_requests(ctx: &Ctx) {
     let (part1, part2) = (pattern(PART, 16), pattern(1000, 17));
     let mut completed = Vec::new();
     for (number, data) in [(1, &part1), (2, &part2)] {
-        let request = store.presign_part(&key, &id, number, hour).await.expect("presign part").expect("S3 presigns");
+        let size = data.len() as u64;
+        let request =
+            store.presign_part(&key, &id, number, size, hour).await.expect("presign part").expect("S3 presigns");
+        let signed: Vec<&str> = request.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(signed.iter().any(|n| n.eq_ignore_ascii_case("content-length")), "length is signed: {signed:?}");
+        // A longer body under the same signature is refused: a client cannot store past what it reserved.
+        let mut longer = data.to_vec();
+        longer.extend_from_slice(&[0; 4096]);
+        let status = send(&request, Some(longer.into())).await.expect("longer part PUT").status();
+        assert!(status.is_client_error(), "a part longer than signed: {status}");
         let response = send(&request, Some(data.clone())).await.expect("presigned part PUT");
         assert!(response.status().is_success(), "part {number}: {}", response.status());
         let etag = response.headers().get("etag").and_then(|v| v.to_str().ok()).expect("etag").to_owned();

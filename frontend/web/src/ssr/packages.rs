@@ -9,7 +9,7 @@ use crate::api::{
     PackageVersionItem, PackagesIndex, TierTotalItem, human_size,
 };
 use leptos::prelude::*;
-use leptos_actix::{Request, redirect};
+use leptos_actix::redirect;
 use meridian_domain::{Action, Author};
 use meridian_service::data::FileQuery;
 use meridian_service::nights::NightLogQuery;
@@ -94,13 +94,6 @@ fn encode_path(path: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// This server as the browser reached it, for citations.
-fn base_url() -> String {
-    let req = expect_context::<Request>();
-    let c = req.connection_info();
-    format!("{}://{}", c.scheme(), c.host())
 }
 
 pub async fn packages_index(slug: String) -> Result<PackagesIndex, ServerFnError> {
@@ -189,7 +182,7 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
     let now = chrono::Utc::now();
     let file_count = draft.file_count;
     // Shown only on its own package's page, once.
-    let new_link = take_flash(NEW_LINK_COOKIE, &id).map(|t| format!("{}/shared/{t}", base_url()));
+    let new_link = take_flash(NEW_LINK_COOKIE, &id).map(|t| format!("{}/shared/{t}", services.public_url()));
     Ok(PackageEditor {
         new_link,
         id: p.id.to_string(),
@@ -460,14 +453,14 @@ pub async fn package_landing(id: String, number: Option<i32>) -> Result<Landing,
     let actor = actor().await?;
     let reader = Reader::Cited { actor: &actor, package: &id };
     let l =
-        services()?.version_landing(&reader, number, &base_url()).await.inspect_err(not_found_status).map_err(fail)?;
+        services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
     Ok(landing(l, &Via::Cited))
 }
 
 pub async fn shared_landing(token: String, number: Option<i32>) -> Result<Landing, ServerFnError> {
     let reader = Reader::Link { token: &token };
     let l =
-        services()?.version_landing(&reader, number, &base_url()).await.inspect_err(not_found_status).map_err(fail)?;
+        services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
     Ok(landing(l, &Via::Link(&token)))
 }
 
