@@ -110,6 +110,9 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// How long a client should wait after a 503 before trying again.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         use StatusCode as S;
@@ -151,6 +154,10 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::PublishBlocked { ref files, .. } => {
                 Self::new(S::CONFLICT, "publish_blocked", e.to_string()).with("files", serde_json::json!(files))
+            }
+            ServiceError::Unavailable { what, ref cause } => {
+                tracing::warn!(what, %cause, "a service is unavailable");
+                Self::new(S::SERVICE_UNAVAILABLE, "unavailable", e.to_string()).retry_after(UNAVAILABLE_RETRY_SECS)
             }
             ServiceError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

@@ -47,8 +47,9 @@ pub fn parse_tle(text: &str) -> (Vec<MeanElements>, Vec<Rejected>) {
                 name = None;
                 continue;
             }
+            // A name line with nothing but whitespace after its `0 ` names nothing (as an empty OMM name).
             let cleaned = line.strip_prefix("0 ").unwrap_or(line).trim();
-            name = Some((number, cleaned.to_owned()));
+            name = (!cleaned.is_empty()).then(|| (number, cleaned.to_owned()));
         }
     }
     if let Some((n, _)) = line1 {
@@ -338,6 +339,17 @@ mod tests {
         assert!((c.implied_decimal(9, 18, "f").expect("parses") + 0.12345e-3).abs() < 1e-15);
         assert_eq!(c.implied_decimal(18, 27, "f").expect("parses"), 0.0);
         assert!((c.implied_decimal(27, 32, "f").expect("parses") - 0.05).abs() < 1e-15);
+    }
+
+    /// Found by fuzzing (`fuzz/`, target `tle`): `0 ` and whitespace that the line's end trimming keeps (vertical
+    /// tab, form feed, no-break space) named the next record "" instead of nothing.
+    #[test]
+    fn a_name_line_of_only_whitespace_names_nothing() {
+        for blank in ["0 \u{b}\u{b}", "0 \u{c}", "0 \u{a0}"] {
+            let (sets, rejected) = parse_tle(&format!("{blank}\n{ISS1}\n{ISS2}\n"));
+            assert!(rejected.is_empty(), "{rejected:?}");
+            assert_eq!(sets[0].name, None, "{blank:?}");
+        }
     }
 
     /// Found by fuzzing (`fuzz/`, target `tle`): an exponent beyond f64's range made the second derivative of the

@@ -275,6 +275,7 @@ pub(crate) fn storage_error(e: StorageError) -> ServiceError {
             ValidationError::new("sha256", "the bytes received do not have the declared SHA-256").into()
         }
         StorageError::Io(e) => ValidationError::new("body", format!("the upload broke off: {e}")).into(),
+        StorageError::Unavailable(cause) => ServiceError::Unavailable { what: "object store", cause },
         other => ServiceError::internal(other),
     }
 }

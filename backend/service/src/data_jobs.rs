@@ -100,6 +100,11 @@ impl JobHandler for DataJobs {
     }
 }
 
+/// Whether reading a FITS file failed because of the reading, not the bytes (the store went away mid-stream).
+fn is_passing(e: &meridian_fits::FitsError) -> bool {
+    matches!(e, meridian_fits::FitsError::Io(io) if io.kind() != std::io::ErrorKind::InvalidData)
+}
+
 /// Reads a stored object through a blocking reader (the FITS reader is synchronous and streams).
 async fn with_object_reader<T: Send + 'static>(
     s: &Services,
@@ -166,6 +171,8 @@ impl Services {
         let read = with_object_reader(self, &key, |r| meridian_fits::read_headers(r)).await?;
         let headers = match read {
             Ok(h) => h,
+            // The object store stopped answering half-way: not the file's condition, try again later.
+            Err(e) if is_passing(&e) => return Err(retry(e)),
             Err(e) => {
                 // Broken bytes are the file's condition, not a passing failure: keep the file, flag it, show why.
                 store::set_ingest_status(self.db(), file_id, "failed", Some(format!("unreadable FITS header: {e}")))
@@ -358,6 +365,7 @@ impl Services {
                 store::set_preview(self.db(), file_id, "done", Some(pkey)).await.map_err(retry)?;
             }
             Ok(None) => store::set_preview(self.db(), file_id, "unavailable", None).await.map_err(retry)?,
+            Err(e) if is_passing(&e) => return Err(retry(e)),
             Err(e) => {
                 tracing::info!(error = %e, %file_id, "no preview");
                 store::set_preview(self.db(), file_id, "failed", None).await.map_err(retry)?;

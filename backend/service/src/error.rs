@@ -48,6 +48,10 @@ pub enum ServiceError {
     /// A package cannot be published (or made public) as it stands; `files` names the ones at fault.
     #[error("{reason}: {}", files.join(", "))]
     PublishBlocked { reason: String, files: Vec<String> },
+    /// A service Meridian depends on (`what`: the database, the object store) is not answering now; retry later.
+    /// The cause is logged, never shown.
+    #[error("the {what} is not available right now; try again shortly")]
+    Unavailable { what: &'static str, cause: String },
     /// Something broke inside; the cause is logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -69,6 +73,9 @@ impl From<StoreError> for ServiceError {
             }
             StoreError::Invalid(v) => ServiceError::Validation(v),
             StoreError::Corrupt(v) => ServiceError::Internal(format!("corrupt stored value: {v}")),
+            StoreError::Db(e) if meridian_store::is_connection_error(&e) => {
+                ServiceError::Unavailable { what: "database", cause: e.to_string() }
+            }
             StoreError::Db(e) => ServiceError::Internal(e.to_string()),
             StoreError::InUse { what } => ServiceError::Conflict {
                 field: what,

@@ -29,6 +29,10 @@ pub enum StorageError {
     /// Local I/O, including errors raised by the caller's body stream.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The store did not answer, or answered that it cannot now (connection refused or reset, a timeout,
+    /// HTTP 500/502/503/504): worth retrying later.
+    #[error("object store unavailable: {0}")]
+    Unavailable(String),
     /// Anything else the backend answered.
     #[error("object store: {0}")]
     Backend(String),

@@ -129,6 +129,31 @@ pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseCon
     Ok(Database::connect(opts).await?)
 }
 
+/// Whether a database error means the database was not reachable or went away (a restart, a failover, the pool
+/// empty for too long) rather than that the statement was wrong: worth retrying later, a 503 not a 500.
+#[must_use]
+pub fn is_connection_error(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let sqlx_error = match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sea_orm::sqlx::Error::Io(_)
+        | sea_orm::sqlx::Error::PoolTimedOut
+        | sea_orm::sqlx::Error::PoolClosed
+        | sea_orm::sqlx::Error::WorkerCrashed
+        | sea_orm::sqlx::Error::Tls(_)
+        | sea_orm::sqlx::Error::Protocol(_) => true,
+        // PostgreSQL's class 08 (connection exception) and 57P01-57P03 (shut down, cannot connect now).
+        sea_orm::sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
+}
+
 /// Answers whether the database takes a trivial query (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> StoreResult<()> {
     db.ping().await.map_err(StoreError::from)

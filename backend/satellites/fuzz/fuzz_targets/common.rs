@@ -28,9 +28,10 @@ pub fn check_elements(e: &MeanElements, from: &str) {
     let (perigee, apogee) = e.perigee_apogee_km();
     assert!(perigee.is_finite() && apogee.is_finite() && perigee <= apogee, "{perigee} {apogee} from {from:?}");
     assert!(e.period_minutes().is_finite() && e.period_minutes() > 0.0);
-    // Names are trimmed; an OMM's may hold any text its format can quote (a line break in CSV, JSON or XML).
+    // Names are trimmed and not empty (no name is `None`); an OMM's may hold any text its format can quote (a line
+    // break in CSV, JSON or XML).
     if let Some(name) = &e.name {
-        assert_eq!(name.trim(), name, "name {name:?} is not trimmed");
+        assert!(!name.is_empty() && name.trim() == name, "name {name:?} is empty or not trimmed");
     }
 }
 
@@ -40,7 +41,7 @@ pub fn check_tle_elements(e: &MeanElements, from: &str) {
     assert!(e.norad_id <= 339_999, "catalog number {} from {from:?}", e.norad_id);
     assert!((1957..=2056).contains(&e.epoch.year()), "epoch {} from {from:?}", e.epoch);
     if let Some(name) = &e.name {
-        assert!(!name.is_empty() && !name.contains('\n'), "name {name:?} is not one line of the file");
+        assert!(!name.contains('\n'), "name {name:?} is not one line of the file");
     }
     if let Some(d) = &e.international_designator {
         assert!(!d.is_empty() && d.trim() == d, "designator {d:?}");

@@ -429,14 +429,14 @@ async fn a_periodic_worker_queues_each_periodic_job_once() {
     let handler = Scripted::new(&queue, |_, _| Step::Succeed);
     let worker = start(&queue, handler.clone(), WorkerOptions { periodic: true, ..fast() });
     let deadline = Instant::now() + PATIENCE;
-    while queue.counts().await.expect("counts").done < 4 {
+    while queue.counts().await.expect("counts").done < 5 {
         assert!(Instant::now() < deadline, "gave up waiting for the periodic jobs");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     worker.stop().await;
     let mut kinds: Vec<&str> = handler.seen().iter().map(|s| s.job.kind()).collect();
     kinds.sort_unstable();
-    assert_eq!(kinds, ["apply_lifecycle", "cleanup_orphans", "meter_usage", "prune_jobs"]);
+    assert_eq!(kinds, ["apply_lifecycle", "cleanup_orphans", "meter_usage", "prune_jobs", "scrub"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

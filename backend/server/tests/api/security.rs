@@ -1,7 +1,7 @@
 //! Regression tests of the security fixes found by reading the code against the OWASP API Top 10: each test
 //! fails on the code before its fix.
 
-use crate::data::{dataset, upload};
+use crate::data::upload;
 use crate::helpers::*;
 use actix_web::http::{Method, StatusCode};
 use chrono::{Duration, Utc};

@@ -39,10 +39,16 @@ where
             StorageError::ChecksumMismatch
         }
         (Some("NoSuchBucket"), _) => StorageError::Config("the bucket does not exist".into()),
+        (code, Some(status @ (500 | 502 | 503 | 504))) => {
+            StorageError::Unavailable(format!("{} (HTTP {status}): {}", code.unwrap_or("error"), message()))
+        }
         (code, Some(status)) => {
             StorageError::Backend(format!("{} (HTTP {status}): {}", code.unwrap_or("error"), message()))
         }
-        // No answer: connection, timeout, signing; the chain of causes says which.
+        // No answer: connection refused or reset, a timeout; the chain of causes says which.
+        (_, None) if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)) => {
+            StorageError::Unavailable(DisplayErrorContext(&err).to_string())
+        }
         (_, None) => StorageError::Backend(DisplayErrorContext(&err).to_string()),
     }
 }

@@ -11,9 +11,7 @@
 //! of its own. The database is the embedded SQLite file `<data-dir>/meridian.db` in both. Timeouts are safety
 //! nets only; nothing here measures time.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,7 +19,9 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use meridian_storage::{ObjectStore, S3Config, StorageConfig};
 use sea_orm::{ConnectionTrait as _, DatabaseConnection};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::harness::{Api, Server};
 use sha2::{Digest as _, Sha256};
 
 const MIB: u64 = 1024 * 1024;
@@ -32,8 +32,7 @@ const KILL_AFTER: u64 = 50 * MIB;
 const CHUNK: u64 = 256 * 1024;
 const SLUG: &str = "crash-obs";
 const FILE_NAME: &str = "big.raw";
-/// Safety nets, far above what a slow CI machine needs.
-const READY_TIMEOUT: Duration = Duration::from_secs(120);
+/// A safety net, far above what a slow CI machine needs.
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 // ------------------------------------------------------------------------------------------------ the bytes
@@ -76,140 +75,14 @@ fn body(sent: Arc<AtomicU64>) -> reqwest::Body {
     reqwest::Body::wrap_stream(stream)
 }
 
-// ------------------------------------------------------------------------------------------------ the server
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    l.local_addr().expect("local addr").port()
-}
-
-/// One `meridian serve` process; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    async fn start(data_dir: &Path, storage_env: &[(String, String)], log: PathBuf) -> Self {
-        let port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_meridian"));
-        cmd.arg("serve").arg("--bind").arg(format!("127.0.0.1:{port}")).arg("--data-dir").arg(data_dir);
-        // The server reads every MERIDIAN_* variable: start from a clean slate, then add ours.
-        for (k, _) in std::env::vars() {
-            if k.starts_with("MERIDIAN_") {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.envs(storage_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("server log");
-        cmd.stdin(Stdio::null()).stdout(out.try_clone().expect("log handle")).stderr(out);
-        let child = cmd.spawn().expect("start meridian serve");
-        let mut server = Self { child, base: format!("http://127.0.0.1:{port}"), log };
-        server.wait_ready().await;
-        server
-    }
-
-    async fn wait_ready(&mut self) {
-        let http = reqwest::Client::new();
-        let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
-        loop {
-            if let Ok(r) = http.get(format!("{}/readyz", self.base)).timeout(Duration::from_secs(2)).send().await
-                && r.status() == reqwest::StatusCode::OK
-            {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                panic!("the server exited ({status}) before it was ready:\n{}", self.log_tail());
-            }
-            assert!(tokio::time::Instant::now() < deadline, "not ready in time:\n{}", self.log_tail());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGKILL: no shutdown hook, no drop, no flush runs in the server.
-    fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL the server");
-        self.child.wait().expect("reap the server");
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 // ------------------------------------------------------------------------------------------------ the client
 
-/// A signed-in person: session and CSRF cookies, echoed in `X-CSRF-Token` on unsafe requests.
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    cookies: HashMap<String, String>,
-}
-
-impl Api {
-    fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).build().expect("client");
-        Self { http, base: base.to_owned(), cookies: HashMap::new() }
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut r = self.http.request(method.clone(), format!("{}{path}", self.base));
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            r = r.header(reqwest::header::COOKIE, jar.join("; "));
-        }
-        if method != reqwest::Method::GET
-            && let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE)
-        {
-            r = r.header(meridian_api::CSRF_HEADER, t);
-        }
-        r
-    }
-
-    fn keep_cookies(&mut self, r: &reqwest::Response) {
-        for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
-            let Some((name, value)) = v.to_str().ok().and_then(|s| s.split(';').next()).and_then(|s| s.split_once('='))
-            else {
-                continue;
-            };
-            if value.is_empty() {
-                self.cookies.remove(name.trim());
-            } else {
-                self.cookies.insert(name.trim().to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    async fn post(&mut self, path: &str, body: Value) -> (reqwest::StatusCode, Value) {
-        let r = self
-            .request(reqwest::Method::POST, path)
-            .json(&body)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .expect("POST");
-        self.keep_cookies(&r);
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    fn upload(&self, dataset: &str, sent: Arc<AtomicU64>) -> reqwest::RequestBuilder {
-        self.request(reqwest::Method::PUT, &format!("/api/v1/workspaces/{SLUG}/datasets/{dataset}/files/{FILE_NAME}"))
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .header(reqwest::header::CONTENT_LENGTH, SIZE)
-            .body(body(sent))
-            .timeout(UPLOAD_TIMEOUT)
-    }
+fn upload(api: &Api, dataset: &str, sent: Arc<AtomicU64>) -> reqwest::RequestBuilder {
+    api.request(reqwest::Method::PUT, &format!("/api/v1/workspaces/{SLUG}/datasets/{dataset}/files/{FILE_NAME}"))
+        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+        .header(reqwest::header::CONTENT_LENGTH, SIZE)
+        .body(body(sent))
+        .timeout(UPLOAD_TIMEOUT)
 }
 
 // ------------------------------------------------------------------------------------------------ checks
@@ -261,7 +134,7 @@ async fn crash_mid_upload(backend: Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
     let log = dir.path().join("server.log");
-    let (storage_env, store_config) = match &backend {
+    let (mut storage_env, store_config) = match &backend {
         Backend::Filesystem => (Vec::new(), StorageConfig::Filesystem { root: data_dir.join("objects") }),
         Backend::S3 { config } => {
             meridian_storage::create_bucket(config).await.expect("create the test bucket");
@@ -278,28 +151,18 @@ async fn crash_mid_upload(backend: Backend) {
             (env, StorageConfig::S3((**config).clone()))
         }
     };
+    storage_env.push(("MERIDIAN_DATA_DIR".to_owned(), data_dir.display().to_string()));
     let expected_sha = tokio::task::spawn_blocking(expected_sha256);
 
     // An account, a workspace and a dataset, through the API.
-    let mut server = Server::start(&data_dir, &storage_env, log.clone()).await;
+    let mut server = Server::start(&storage_env, log.clone()).await;
     let mut api = Api::new(&server.base);
-    let (s, b) = api
-        .post(
-            "/api/v1/accounts",
-            json!({"email": "crash@example.org", "password": "correct horse battery", "display_name": "Crash"}),
-        )
-        .await;
-    assert_eq!(s, reqwest::StatusCode::CREATED, "sign-up: {b}");
+    let dataset = api.owner_with_dataset(SLUG).await;
     assert!(api.cookies.contains_key(meridian_api::CSRF_COOKIE), "no CSRF cookie: {:?}", api.cookies.keys());
-    let (s, b) = api.post("/api/v1/workspaces", json!({"slug": SLUG, "name": "Crash test"})).await;
-    assert_eq!(s, reqwest::StatusCode::CREATED, "workspace: {b}");
-    let (s, b) = api.post(&format!("/api/v1/workspaces/{SLUG}/datasets"), json!({"name": "Raw"})).await;
-    assert_eq!(s, reqwest::StatusCode::CREATED, "dataset: {b}");
-    let dataset = b["id"].as_str().expect("dataset id").to_owned();
 
     // The first try: killed mid-stream.
     let sent = Arc::new(AtomicU64::new(0));
-    let first = tokio::spawn(api.upload(&dataset, sent.clone()).send());
+    let first = tokio::spawn(upload(&api, &dataset, sent.clone()).send());
     let deadline = tokio::time::Instant::now() + UPLOAD_TIMEOUT;
     while sent.load(Ordering::SeqCst) < KILL_AFTER {
         if first.is_finished() {
@@ -337,11 +200,11 @@ async fn crash_mid_upload(backend: Backend) {
     }
 
     // Restart on the same data dir (same session cookie: sessions live in the database) and retry in full.
-    server = Server::start(&data_dir, &storage_env, log.clone()).await;
+    server = Server::start(&storage_env, log.clone()).await;
     api.base.clone_from(&server.base);
     let expected_sha = expected_sha.await.expect("hashing task");
     let sent = Arc::new(AtomicU64::new(0));
-    let r = api.upload(&dataset, sent.clone()).send().await.expect("the retried upload");
+    let r = upload(&api, &dataset, sent.clone()).send().await.expect("the retried upload");
     let status = r.status();
     let b: Value = r.json().await.unwrap_or(Value::Null);
     assert_eq!(status, reqwest::StatusCode::CREATED, "retry: {b}\n{}", server.log_tail());
