@@ -63,7 +63,9 @@ const TIERS: [(&str, &str); 3] =
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Uploads::Table).add_column(time_null(Uploads::StatusChangedAt)).to_owned())
+            .alter_table(
+                Table::alter().table(Uploads::Table).add_column(time_null(Uploads::StatusChangedAt)).to_owned(),
+            )
             .await?;
         manager.create_index(index("ix_uploads_status", Uploads::Table, cols!(Uploads::Status), false)).await?;
 
@@ -121,9 +123,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("ix_scrub_runs_started", ScrubRuns::Table, cols!(ScrubRuns::StartedAt), false))
-            .await
+        manager.create_index(index("ix_scrub_runs_started", ScrubRuns::Table, cols!(ScrubRuns::StartedAt), false)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -141,8 +141,6 @@ impl MigrationTrait for Migration {
             manager.alter_table(Table::alter().table(Workspaces::Table).drop_column(col).to_owned()).await?;
         }
         manager.drop_index(Index::drop().name("ix_uploads_status").table(Uploads::Table).to_owned()).await?;
-        manager
-            .alter_table(Table::alter().table(Uploads::Table).drop_column(Uploads::StatusChangedAt).to_owned())
-            .await
+        manager.alter_table(Table::alter().table(Uploads::Table).drop_column(Uploads::StatusChangedAt).to_owned()).await
     }
 }

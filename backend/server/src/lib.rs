@@ -159,7 +159,9 @@ fn redact_credentials(path_and_query: &str) -> String {
         let pairs: Vec<String> = q
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => format!("{name}=[redacted]"),
+                Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => {
+                    format!("{name}=[redacted]")
+                }
                 _ => pair.to_owned(),
             })
             .collect();
@@ -208,10 +210,8 @@ pub async fn ensure_csrf_cookie(
         None
     };
     let mut res = next.call(req).await?;
-    let set_by_handler = res
-        .response()
-        .cookies()
-        .any(|c: Cookie<'_>| c.name() == CSRF_COOKIE || c.name() == "__Host-meridian_csrf");
+    let set_by_handler =
+        res.response().cookies().any(|c: Cookie<'_>| c.name() == CSRF_COOKIE || c.name() == "__Host-meridian_csrf");
     if let (Some(cookie), false) = (fresh, set_by_handler) {
         res.response_mut().add_cookie(&cookie)?;
     }

@@ -240,7 +240,8 @@ impl Services {
     pub async fn actor_from_session(&self, token: &SessionToken) -> ServiceResult<Actor> {
         let now = crate::now();
         let Some((session, last_seen, account)) =
-            sessions::find_live(self.db(), &token_hash(token.expose()), now, now - self.config().session_max_age).await?
+            sessions::find_live(self.db(), &token_hash(token.expose()), now, now - self.config().session_max_age)
+                .await?
         else {
             return Ok(Actor::Anonymous);
         };

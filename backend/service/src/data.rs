@@ -14,9 +14,7 @@ use meridian_domain::{
     TelescopeId, Tier, UploadId, ValidationError, Visibility, WorkspaceId,
 };
 use meridian_storage::{ByteRange, ByteStream, GetOutcome, PutOptions, StorageError};
-use meridian_store::data::{
-    self as store, DatasetFields, FileFilter, FileRow, NewFile, NewUpload, RuleFields,
-};
+use meridian_store::data::{self as store, DatasetFields, FileFilter, FileRow, NewFile, NewUpload, RuleFields};
 use meridian_store::workspaces;
 use serde::Serialize;
 use uuid::Uuid;
@@ -866,7 +864,11 @@ impl Services {
         };
         let frame_type = q.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
         let tier = q.tier.as_deref().map(Tier::parse).transpose()?;
-        let headers = q.headers.iter().map(|h| meridian_domain::search::parse_header_condition(h)).collect::<Result<Vec<_>, _>>()?;
+        let headers = q
+            .headers
+            .iter()
+            .map(|h| meridian_domain::search::parse_header_condition(h))
+            .collect::<Result<Vec<_>, _>>()?;
         if headers.len() > 10 {
             return Err(ValidationError::new("header", "at most 10 header conditions").into());
         }

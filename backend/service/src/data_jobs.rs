@@ -71,9 +71,9 @@ impl JobHandler for DataJobs {
             // Should this write fail too (the database is what failed), the file stays pending and the sweep
             // queues its job again; nothing is dropped silently.
             let recorded = match job {
-                Job::IngestFile { file_id } => {
-                    store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone())).await.map_err(|e| e.to_string())
-                }
+                Job::IngestFile { file_id } => store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone()))
+                    .await
+                    .map_err(|e| e.to_string()),
                 Job::RenderPreview { file_id } => {
                     store::set_preview(s.db(), file_id, PreviewStatus::Failed.as_str(), None)
                         .await
@@ -549,6 +549,14 @@ pub struct SweepReport {
     pub restores: u32,
 }
 
+/// Rows in one intermediate state, with the job that moves them on.
+struct Stranded {
+    ids: Vec<Uuid>,
+    kind: &'static str,
+    job: fn(Uuid) -> Job,
+    max_attempts: u32,
+}
+
 /// A completion claims an upload, then joins its parts (minutes for a big upload on S3), then queues its check:
 /// only after this long is a `verifying` upload without a job known to be stranded.
 const STRANDED_UPLOAD: chrono::Duration = chrono::Duration::hours(1);
@@ -566,45 +574,55 @@ impl Services {
     /// between the two. Each job checks the state it finds, so one queued twice does no harm.
     pub async fn sweep_stuck(&self, now: DateTime<Utc>) -> Result<SweepReport, ServiceError> {
         use meridian_store::jobs::live_subjects;
-        let mut report = SweepReport::default();
-        let uploads: Vec<Uuid> =
-            store::uploads_verifying_since(self.db(), now - STRANDED_UPLOAD, SWEEP_BATCH).await?.iter().map(|u| u.id).collect();
+        let uploads: Vec<Uuid> = store::uploads_verifying_since(self.db(), now - STRANDED_UPLOAD, SWEEP_BATCH)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect();
         let files_before = now - STRANDED_FILE;
-        let kinds: [(Vec<Uuid>, &str, fn(Uuid) -> Job, u32, &mut u32); 4] = [
-            (uploads, "verify_upload", |id| Job::VerifyUpload { upload_id: id }, 8, &mut report.uploads),
-            (
-                store::files_pending(self.db(), store::Pending::Ingest, files_before, SWEEP_BATCH).await?,
-                "ingest_file",
-                |id| Job::IngestFile { file_id: id },
-                8,
-                &mut report.ingests,
-            ),
-            (
-                store::files_pending(self.db(), store::Pending::Preview, files_before, SWEEP_BATCH).await?,
-                "render_preview",
-                |id| Job::RenderPreview { file_id: id },
-                8,
-                &mut report.previews,
-            ),
-            (
-                store::files_pending(self.db(), store::Pending::Restore, files_before, SWEEP_BATCH).await?,
-                "restore_file",
-                |id| Job::RestoreFile { file_id: id },
-                crate::data::RESTORE_ATTEMPTS,
-                &mut report.restores,
-            ),
+        let restore_attempts = crate::data::RESTORE_ATTEMPTS;
+        let kinds = [
+            Stranded {
+                ids: uploads,
+                kind: "verify_upload",
+                job: |id| Job::VerifyUpload { upload_id: id },
+                max_attempts: 8,
+            },
+            Stranded {
+                ids: store::files_pending(self.db(), store::Pending::Ingest, files_before, SWEEP_BATCH).await?,
+                kind: "ingest_file",
+                job: |id| Job::IngestFile { file_id: id },
+                max_attempts: 8,
+            },
+            Stranded {
+                ids: store::files_pending(self.db(), store::Pending::Preview, files_before, SWEEP_BATCH).await?,
+                kind: "render_preview",
+                job: |id| Job::RenderPreview { file_id: id },
+                max_attempts: 8,
+            },
+            Stranded {
+                ids: store::files_pending(self.db(), store::Pending::Restore, files_before, SWEEP_BATCH).await?,
+                kind: "restore_file",
+                job: |id| Job::RestoreFile { file_id: id },
+                max_attempts: restore_attempts,
+            },
         ];
-        for (ids, kind, job, max_attempts, count) in kinds {
-            if ids.is_empty() {
+        let mut queued = [0_u32; 4];
+        for (n, s) in kinds.into_iter().enumerate() {
+            if s.ids.is_empty() {
                 continue;
             }
-            let live: std::collections::HashSet<Uuid> = live_subjects(self.db(), kind, &ids).await?.into_iter().collect();
-            for id in ids.into_iter().filter(|id| !live.contains(id)) {
-                tracing::warn!(kind, subject = %id, "queueing a job again: its state had no job left");
-                self.jobs().push(job(id), PushOptions { max_attempts, ..PushOptions::default() }).await?;
-                *count += 1;
+            let live: std::collections::HashSet<Uuid> =
+                live_subjects(self.db(), s.kind, &s.ids).await?.into_iter().collect();
+            for id in s.ids.into_iter().filter(|id| !live.contains(id)) {
+                tracing::warn!(kind = s.kind, subject = %id, "queueing a job again: its state had no job left");
+                let opts = PushOptions { max_attempts: s.max_attempts, ..PushOptions::default() };
+                self.jobs().push((s.job)(id), opts).await?;
+                queued[n] += 1;
             }
         }
+        let [uploads, ingests, previews, restores] = queued;
+        let report = SweepReport { uploads, ingests, previews, restores };
         Ok(report)
     }
 }

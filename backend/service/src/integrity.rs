@@ -409,10 +409,8 @@ async fn check_file(storage: &dyn meridian_storage::ObjectStore, f: &FileRef, re
     match storage.head(&f.object_key).await {
         Ok(info) => {
             if info.size != expected {
-                found.push(Looked::Finding(
-                    "size",
-                    finding(format!("{} bytes stored, {expected} recorded", info.size)),
-                ));
+                found
+                    .push(Looked::Finding("size", finding(format!("{} bytes stored, {expected} recorded", info.size))));
             }
             if info.tier.as_str() != f.tier {
                 found.push(Looked::Finding(

@@ -882,12 +882,14 @@ impl Services {
         }
         let rows = self.file_rows(s.workspace, files).await?;
         let public = s.package.access == PackageAccess::Public.as_str();
-        let ws = meridian_store::workspaces::find(self.db(), s.workspace).await?.ok_or(ServiceError::NotFound("package"))?;
+        let ws =
+            meridian_store::workspaces::find(self.db(), s.workspace).await?.ok_or(ServiceError::NotFound("package"))?;
         let releases = self.dataset_releases(s.workspace, &rows).await?;
         let now = crate::now();
         let withheld = rows.len() < files.len()
             || rows.iter().any(|r| {
-                let release = r.release_at.map(|t| t.to_utc()).or_else(|| releases.get(&r.dataset_id).copied().flatten());
+                let release =
+                    r.release_at.map(|t| t.to_utc()).or_else(|| releases.get(&r.dataset_id).copied().flatten());
                 !(public && ws.visibility == Visibility::Public && release.is_some_and(|t| t <= now))
             });
         if withheld {
@@ -983,11 +985,7 @@ impl Services {
 
     /// A version's landing page: the package, the version (`None`: the newest), the others, its files and
     /// citation. 404 when nothing is published.
-    pub async fn version_landing(
-        &self,
-        reader: &Reader<'_>,
-        number: Option<i32>,
-    ) -> ServiceResult<VersionLanding> {
+    pub async fn version_landing(&self, reader: &Reader<'_>, number: Option<i32>) -> ServiceResult<VersionLanding> {
         let s = self.seen(reader).await?;
         let pid = PackageId::from_uuid(s.package.id);
         let versions = store::version_numbers(self.db(), s.workspace, pid, LANDING_VERSIONS).await?;
@@ -1242,7 +1240,10 @@ impl Services {
         if expires_at.is_some_and(|t| t > latest) {
             return Err(bad(
                 "expires_at",
-                format!("must be within {} days (links expire; make a new one later)", self.config().share_link_max_age.num_days()),
+                format!(
+                    "must be within {} days (links expire; make a new one later)",
+                    self.config().share_link_max_age.num_days()
+                ),
             ));
         }
         // A link without a date lasts as long as links may.

@@ -529,7 +529,9 @@ impl Services {
             match storage.list_parts(&u.object_key, mp).await {
                 Ok(_) => {
                     let again = UploadChange {
-                        error: Some("the server stopped before the parts were joined; complete the upload again".into()),
+                        error: Some(
+                            "the server stopped before the parts were joined; complete the upload again".into(),
+                        ),
                         ..UploadChange::default()
                     };
                     store::transition_upload(self.db(), u.id, "verifying", "open", again, crate::now())

@@ -33,7 +33,9 @@ pub async fn open(config: &StorageConfig) -> Result<Arc<dyn ObjectStore>, Storag
             let store = S3Store::open(s3).await?;
             // Uploads live a week at most (then the cleanup job aborts them); the bucket's own rule is the net.
             match store.ensure_abort_rule(ABORT_AFTER_DAYS).await {
-                Ok(true) => tracing::info!(days = ABORT_AFTER_DAYS, "added the bucket rule aborting incomplete uploads"),
+                Ok(true) => {
+                    tracing::info!(days = ABORT_AFTER_DAYS, "added the bucket rule aborting incomplete uploads")
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "could not set the bucket rule aborting incomplete uploads"),
             }

@@ -187,11 +187,7 @@ pub async fn dataset_totals(
             // An outsider's count: files released by then (their own date, or their released dataset's).
             q = q.filter(Condition::any().add(C::ReleaseAt.is_null()).add(C::ReleaseAt.lte(ts(t))));
         }
-        let rows: Vec<(Uuid, i64, Option<i64>)> = q
-            .group_by(C::DatasetId)
-            .into_tuple()
-            .all(conn)
-            .await?;
+        let rows: Vec<(Uuid, i64, Option<i64>)> = q.group_by(C::DatasetId).into_tuple().all(conn).await?;
         out.extend(rows.into_iter().map(|(d, n, b)| (d, n, b.unwrap_or(0))));
     }
     Ok(out)
@@ -284,11 +280,7 @@ async fn add_stored(conn: &impl ConnectionTrait, workspace: Uuid, tier: Tier, de
         Tier::Cool => W::StoredCoolBytes,
         Tier::Cold => W::StoredColdBytes,
     };
-    Entity::update_many()
-        .col_expr(col, Expr::col(col).add(delta))
-        .filter(W::Id.eq(workspace))
-        .exec(conn)
-        .await?;
+    Entity::update_many().col_expr(col, Expr::col(col).add(delta)).filter(W::Id.eq(workspace)).exec(conn).await?;
     Ok(())
 }
 
@@ -398,7 +390,8 @@ pub async fn search_files(
         q = q.filter(released_condition(workspace, t));
     }
     if let Some(o) = &f.object {
-        q = q.filter(C::ObjectSearch.like(LikeExpr::new(format!("%{}%", like_escaped(&o.to_lowercase()))).escape('\\')));
+        q = q
+            .filter(C::ObjectSearch.like(LikeExpr::new(format!("%{}%", like_escaped(&o.to_lowercase()))).escape('\\')));
     }
     if let Some(t) = f.date_from {
         q = q.filter(C::DateObs.gte(ts(t)));

@@ -137,9 +137,5 @@ pub async fn insert_scrub_run(conn: &impl ConnectionTrait, run: NewScrubRun) -> 
 
 /// The latest recorded checks, newest first.
 pub async fn last_scrub_runs(conn: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<ScrubRunRow>> {
-    Ok(scrub_runs::Entity::find()
-        .order_by_desc(scrub_runs::Column::StartedAt)
-        .limit(limit)
-        .all(conn)
-        .await?)
+    Ok(scrub_runs::Entity::find().order_by_desc(scrub_runs::Column::StartedAt).limit(limit).all(conn).await?)
 }

@@ -33,7 +33,10 @@ async fn verify_passes_a_sound_instance_and_finds_every_kind_of_damage() {
     let r = owner.post("/api/v1/workspaces/obs/packages", json!({"title": "Nights", "licence": "CC-BY-4.0"})).await;
     let pkg = r.body["id"].as_str().expect("id").to_owned();
     owner.post(&format!("/api/v1/workspaces/obs/packages/{pkg}/draft/files"), json!({"file_ids": [a]})).await;
-    assert_eq!(owner.post(&format!("/api/v1/workspaces/obs/packages/{pkg}/versions"), json!({})).await.status, StatusCode::CREATED);
+    assert_eq!(
+        owner.post(&format!("/api/v1/workspaces/obs/packages/{pkg}/versions"), json!({})).await.status,
+        StatusCode::CREATED
+    );
 
     let full = VerifyOptions { full: true, orphan_age: chrono::Duration::zero(), ..VerifyOptions::default() };
     // The suite's tests may share one bucket: only this workspace's orphans are this test's.
@@ -51,7 +54,10 @@ async fn verify_passes_a_sound_instance_and_finds_every_kind_of_damage() {
     // drifted.
     app.storage.put(&format!("ws/{ws}/files/{a}"), put(b"FIRST PHOTONS"), Default::default()).await.expect("put");
     app.storage.delete(&format!("ws/{ws}/files/{b}")).await.expect("delete");
-    app.storage.put(&format!("ws/{ws}/files/{}", uuid::Uuid::now_v7()), put(b"stray"), Default::default()).await.expect("put");
+    app.storage
+        .put(&format!("ws/{ws}/files/{}", uuid::Uuid::now_v7()), put(b"stray"), Default::default())
+        .await
+        .expect("put");
     exec(&app, "UPDATE package_versions SET manifest_sha256 = 'edited'").await;
     exec(&app, "UPDATE workspaces SET stored_hot_bytes = stored_hot_bytes + 7 WHERE slug = 'obs'").await;
     let r = app.services.verify(full).await.expect("verify");

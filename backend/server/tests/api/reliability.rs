@@ -263,11 +263,8 @@ async fn overlapping_metering_runs_count_each_hour_once() {
     let t0 = chrono::DateTime::parse_from_rfc3339("2026-05-10T00:00:00Z").expect("t").to_utc();
     app.services.meter_usage(t0).await.expect("meter");
     let t1 = t0 + Duration::hours(10);
-    let (a, b, c) = tokio::join!(
-        app.services.meter_usage(t1),
-        app.services.meter_usage(t1),
-        app.services.meter_usage(t1)
-    );
+    let (a, b, c) =
+        tokio::join!(app.services.meter_usage(t1), app.services.meter_usage(t1), app.services.meter_usage(t1));
     a.and(b).and(c).expect("meter");
     let r = owner.get("/api/v1/workspaces/obs/storage/usage").await;
     let hot: f64 = r.body["history"]
@@ -293,14 +290,17 @@ async fn package_versions_come_a_page_at_a_time() {
     for i in 0..3 {
         let f = upload(&mut owner, "obs", &ds, &format!("f{i}.raw"), format!("bytes {i}").as_bytes()).await;
         let file = f.body["id"].as_str().expect("id").to_owned();
-        let r = owner.post(&format!("/api/v1/workspaces/obs/packages/{pkg}/draft/files"), json!({"file_ids": [file]})).await;
+        let r = owner
+            .post(&format!("/api/v1/workspaces/obs/packages/{pkg}/draft/files"), json!({"file_ids": [file]}))
+            .await;
         assert!(r.status.is_success(), "{}", r.body);
         let r = owner.post(&format!("/api/v1/workspaces/obs/packages/{pkg}/versions"), json!({})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     let versions = format!("/api/v1/workspaces/obs/packages/{pkg}/versions");
     let first = owner.get(&format!("{versions}?limit=2")).await;
-    let numbers = |b: &Value| b["items"].as_array().expect("items").iter().map(|v| v["number"].clone()).collect::<Vec<_>>();
+    let numbers =
+        |b: &Value| b["items"].as_array().expect("items").iter().map(|v| v["number"].clone()).collect::<Vec<_>>();
     assert_eq!(numbers(&first.body), [json!(3), json!(2)], "{}", first.body);
     let cursor = first.body["next_cursor"].as_str().expect("a next page").to_owned();
     let second = owner.get(&format!("{versions}?limit=2&cursor={cursor}")).await;

@@ -17,7 +17,9 @@ async fn exec(app: &TestApp, sql: &str) {
 async fn embargoed(app: &TestApp) -> (Client, String) {
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "public").await;
-    let r = owner.post("/api/v1/workspaces/obs/datasets", json!({"name": "Raw", "release_at": "2999-01-01T00:00:00Z"})).await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Raw", "release_at": "2999-01-01T00:00:00Z"}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     (owner, r.body["id"].as_str().expect("id").to_owned())
 }
@@ -40,7 +42,9 @@ async fn an_upload_key_cannot_release_what_it_uploads() {
         .await;
     r.assert_problem(403, "forbidden");
     // Without a date the key uploads as before, and the file stays under its dataset's embargo.
-    let r = key.request(Method::PUT, &path.replace("?release_at=2000-01-01T00:00:00Z", ""), Some(b"x".to_vec()), None).await;
+    let r = key
+        .request(Method::PUT, &path.replace("?release_at=2000-01-01T00:00:00Z", ""), Some(b"x".to_vec()), None)
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.body["id"].as_str().expect("id").to_owned();
     app.client().get(&format!("/api/v1/workspaces/obs/files/{id}/content")).await.assert_problem(404, "not_found");
@@ -55,7 +59,9 @@ async fn an_empty_change_to_a_public_file_still_needs_the_right_to_edit() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "public").await;
-    let r = owner.post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"})).await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
+        .await;
     let ds = r.body["id"].as_str().expect("id").to_owned();
     let id = upload(&mut owner, "obs", &ds, "a.raw", b"public").await.body["id"].as_str().expect("id").to_owned();
     let path = format!("/api/v1/workspaces/obs/files/{id}");
@@ -69,7 +75,9 @@ async fn a_file_put_back_under_embargo_is_withheld_from_its_public_package() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "public").await;
-    let r = owner.post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"})).await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
+        .await;
     let ds = r.body["id"].as_str().expect("id").to_owned();
     let file = upload(&mut owner, "obs", &ds, "a.raw", b"released").await.body["id"].as_str().expect("id").to_owned();
     let r = owner
@@ -88,7 +96,9 @@ async fn a_file_put_back_under_embargo_is_withheld_from_its_public_package() {
     assert_eq!(visitor.get(&format!("{v1}/files/Out/a.raw")).await.status, StatusCode::OK);
 
     // The file goes back under embargo after publishing.
-    let r = owner.patch(&format!("/api/v1/workspaces/obs/files/{file}"), json!({"release_at": "2999-01-01T00:00:00Z"})).await;
+    let r = owner
+        .patch(&format!("/api/v1/workspaces/obs/files/{file}"), json!({"release_at": "2999-01-01T00:00:00Z"}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     visitor.get(&format!("{v1}/archive.tar")).await.assert_problem(403, "forbidden");
     visitor.get(&format!("{v1}/archive.zip")).await.assert_problem(403, "forbidden");
@@ -103,7 +113,9 @@ async fn citations_and_links_use_the_configured_address_not_the_request_host() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "public").await;
-    let r = owner.post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"})).await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
+        .await;
     let ds = r.body["id"].as_str().expect("id").to_owned();
     let file = upload(&mut owner, "obs", &ds, "a.raw", b"released").await.body["id"].as_str().expect("id").to_owned();
     let r = owner.post("/api/v1/workspaces/obs/packages", json!({"title": "Cite me", "licence": "CC-BY-4.0"})).await;
@@ -129,12 +141,15 @@ async fn share_links_and_sessions_end() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "private").await;
-    let r = owner.post("/api/v1/workspaces/obs/packages", json!({"title": "Shared", "licence": "CC-BY-4.0", "access": "link"})).await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/packages", json!({"title": "Shared", "licence": "CC-BY-4.0", "access": "link"}))
+        .await;
     let pkg = r.body["id"].as_str().expect("id").to_owned();
     let links = format!("/api/v1/workspaces/obs/packages/{pkg}/links");
     let r = owner.post(&links, json!({"label": "no date"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let expires = r.body["expires_at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).expect("a date");
+    let expires =
+        r.body["expires_at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).expect("a date");
     let year = Utc::now() + Duration::days(365);
     assert!((expires.to_utc() - year).num_minutes().abs() < 5, "a link without a date lasts a year: {expires}");
     let far = (Utc::now() + Duration::days(400)).to_rfc3339();
@@ -184,7 +199,8 @@ async fn guessing_the_current_password_is_rate_limited() {
     })
     .await;
     let (mut ada, _) = app.user("Ada").await;
-    let guess = |n: u32| json!({"current_password": format!("guess number {n}"), "new_password": "a new long password"});
+    let guess =
+        |n: u32| json!({"current_password": format!("guess number {n}"), "new_password": "a new long password"});
     for n in 0..3 {
         ada.put("/api/v1/me/password", guess(n)).await.assert_problem(422, "validation_failed");
     }
@@ -198,10 +214,13 @@ async fn outsiders_count_only_released_files_and_wildcards_match_themselves() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "public").await;
-    let r = owner.post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"})).await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
+        .await;
     let ds = r.body["id"].as_str().expect("id").to_owned();
     upload(&mut owner, "obs", &ds, "a_c.raw", b"released").await;
-    let later = upload(&mut owner, "obs", &ds, "abc.raw", b"embargoed again").await.body["id"].as_str().expect("id").to_owned();
+    let later =
+        upload(&mut owner, "obs", &ds, "abc.raw", b"embargoed again").await.body["id"].as_str().expect("id").to_owned();
     owner.patch(&format!("/api/v1/workspaces/obs/files/{later}"), json!({"release_at": "2999-01-01T00:00:00Z"})).await;
     let path = format!("/api/v1/workspaces/obs/datasets/{ds}");
     assert_eq!(owner.get(&path).await.body["file_count"], 2);
@@ -238,7 +257,11 @@ async fn pages_carry_a_script_policy_with_a_fresh_nonce() {
 
 #[actix_web::test]
 async fn anonymous_page_searches_are_rate_limited() {
-    let app = TestApp::with_limits(test_service_config(), meridian_api::PublicRateLimit::every(3, std::time::Duration::from_secs(3600))).await;
+    let app = TestApp::with_limits(
+        test_service_config(),
+        meridian_api::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
+    )
+    .await;
     let (mut owner, _) = app.user("Ada").await;
     workspace(&mut owner, "obs", "public").await;
     let mut visitor = app.client();

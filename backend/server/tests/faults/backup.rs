@@ -37,7 +37,8 @@ async fn populate(inst: &Instance) -> usize {
     let fits = meridian_fits::primary_i16(&[("OBJECT", "'M42     '")], 32, 32, &pixels);
     let r = api.put_bytes(&format!("{files}/m42.fits"), fits).await.expect("upload");
     let fits_id = r.body["id"].as_str().expect("id").to_owned();
-    api.wait_for(&format!("/api/v1/workspaces/obs/files/{fits_id}"), "previewed", |b| b["preview_status"] == "done").await;
+    api.wait_for(&format!("/api/v1/workspaces/obs/files/{fits_id}"), "previewed", |b| b["preview_status"] == "done")
+        .await;
     let r = api.post("/api/v1/workspaces/obs/packages", json!({"title": "Backed up", "licence": "CC-BY-4.0"})).await;
     let pkg = r.body["id"].as_str().expect("id").to_owned();
     api.post(&format!("/api/v1/workspaces/obs/packages/{pkg}/draft/files"), json!({"dataset_id": ds})).await;
@@ -89,7 +90,9 @@ async fn an_embedded_instance_restores_from_its_backup() {
     let backup = dir.path().join("backup");
     std::fs::create_dir_all(&backup).expect("mkdir");
     let db = inst.db().await;
-    db.execute_unprepared(&format!("VACUUM INTO '{}'", backup.join("meridian.db").display())).await.expect("vacuum into");
+    db.execute_unprepared(&format!("VACUUM INTO '{}'", backup.join("meridian.db").display()))
+        .await
+        .expect("vacuum into");
     copy_dir(&data.join("objects"), &backup.join("objects"));
 
     // Restored into an empty data directory.
@@ -118,7 +121,8 @@ async fn a_postgresql_and_s3_instance_restores_from_its_backup() {
         eprintln!("TEST_DATABASE_URL and S3_ENDPOINT are not both set: skipped");
         return;
     };
-    let Some(pg_bin) = ["/usr/lib/postgresql/15/bin", "/usr/bin"].into_iter().map(Path::new).find(|p| p.join("pg_dump").exists())
+    let Some(pg_bin) =
+        ["/usr/lib/postgresql/15/bin", "/usr/bin"].into_iter().map(Path::new).find(|p| p.join("pg_dump").exists())
     else {
         eprintln!("no pg_dump: skipped");
         return;
@@ -152,7 +156,11 @@ async fn a_postgresql_and_s3_instance_restores_from_its_backup() {
         after = Some(last.key.clone());
         for o in &batch {
             let got = from.get(&o.key, None).await.expect("get");
-            let opts = meridian_storage::PutOptions { content_type: got.info.content_type.clone(), tier: got.info.tier, ..Default::default() };
+            let opts = meridian_storage::PutOptions {
+                content_type: got.info.content_type.clone(),
+                tier: got.info.tier,
+                ..Default::default()
+            };
             to.put(&o.key, got.body, opts).await.expect("put");
             copied += 1;
         }
@@ -175,8 +183,12 @@ async fn a_postgresql_and_s3_instance_restores_from_its_backup() {
         .output()
         .expect("pg_restore");
     assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
-    let mut env: Vec<(String, String)> =
-        inst.env.iter().filter(|(k, _)| !k.starts_with("MERIDIAN_STORAGE__") && k != "MERIDIAN_DATABASE_URL").cloned().collect();
+    let mut env: Vec<(String, String)> = inst
+        .env
+        .iter()
+        .filter(|(k, _)| !k.starts_with("MERIDIAN_STORAGE__") && k != "MERIDIAN_DATABASE_URL")
+        .cloned()
+        .collect();
     env.push(("MERIDIAN_DATABASE_URL".to_owned(), restored_url.clone()));
     env.extend(s3_env(&target));
     let (ok, report) = verify_with(&env);

@@ -143,7 +143,11 @@ pub fn verify_with(env: &[(String, String)]) -> (bool, Value) {
     cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let out = cmd.output().expect("run meridian verify");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!("verify printed no JSON:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "verify printed no JSON:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     (out.status.success(), report)
 }
@@ -310,14 +314,16 @@ impl Api {
     }
 
     pub async fn put_bytes(&mut self, path: &str, bytes: Vec<u8>) -> Result<Answer, reqwest::Error> {
-        let r = self.request(reqwest::Method::PUT, path).header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
+        let r =
+            self.request(reqwest::Method::PUT, path).header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
         self.send(r.body(bytes)).await
     }
 
     /// Signs up, opens workspace `slug` and its dataset `Raw`; returns the dataset's id.
     pub async fn owner_with_dataset(&mut self, slug: &str) -> String {
         let email = format!("owner-of-{slug}@example.org");
-        let r = self.post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": "Fault"})).await;
+        let r =
+            self.post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": "Fault"})).await;
         assert_eq!(r.status, reqwest::StatusCode::CREATED, "sign-up: {}", r.body);
         let r = self.post("/api/v1/workspaces", json!({"slug": slug, "name": "Fault test"})).await;
         assert_eq!(r.status, reqwest::StatusCode::CREATED, "workspace: {}", r.body);

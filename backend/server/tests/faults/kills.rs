@@ -59,14 +59,20 @@ async fn killed_while_completing_a_resumable_upload() {
                 // No job came for it within a few seconds: the hourly sweep (run here with its clock ahead)
                 // gives it one.
                 Some("verifying") if !swept && started.elapsed() > Duration::from_secs(5) => {
-                    let report = inst.services().await.sweep_stuck(chrono::Utc::now() + chrono::Duration::hours(2)).await;
+                    let report =
+                        inst.services().await.sweep_stuck(chrono::Utc::now() + chrono::Duration::hours(2)).await;
                     eprintln!("round {round}: swept {report:?}");
                     swept = true;
                 }
                 Some("verifying") => {}
                 other => panic!("round {round}: the upload is {other:?}: {}\n{}", u.body, server.log_tail()),
             }
-            assert!(started.elapsed() < Duration::from_secs(120), "round {round}: not done: {}\n{}", u.body, server.log_tail());
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "round {round}: not done: {}\n{}",
+                u.body,
+                server.log_tail()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let r = api.get(&format!("/api/v1/workspaces/obs/files/{id}/content")).await;
@@ -95,7 +101,10 @@ async fn observatory(api: &mut Api) {
     assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
     let site = r.body["id"].as_str().expect("site").to_owned();
     let r = api
-        .post("/api/v1/workspaces/obs/telescopes", json!({"name": "T1", "site_id": site, "aperture_mm": 400, "mount": "altaz"}))
+        .post(
+            "/api/v1/workspaces/obs/telescopes",
+            json!({"name": "T1", "site_id": site, "aperture_mm": 400, "mount": "altaz"}),
+        )
         .await;
     assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
 }
@@ -125,7 +134,10 @@ async fn killed_while_ingesting() {
     observatory(&mut api).await;
     const FRAMES: usize = 12;
     for i in 0..FRAMES {
-        let r = api.put_bytes(&format!("/api/v1/workspaces/obs/datasets/{ds}/files/f{i:02}.fits"), frame(i)).await.expect("upload");
+        let r = api
+            .put_bytes(&format!("/api/v1/workspaces/obs/datasets/{ds}/files/f{i:02}.fits"), frame(i))
+            .await
+            .expect("upload");
         assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
     }
     // Ingest jobs are queued or running now.
@@ -133,14 +145,22 @@ async fn killed_while_ingesting() {
     server = inst.start().await;
     api.base.clone_from(&server.base);
     let files = api
-        .wait_for(&format!("/api/v1/workspaces/obs/datasets/{ds}/files?limit=100"), "every frame ingested and previewed", |b| {
-            let all = items(b);
-            all.len() == FRAMES && all.iter().all(|f| f["ingest_status"] == "done" && f["preview_status"] == "done")
-        })
+        .wait_for(
+            &format!("/api/v1/workspaces/obs/datasets/{ds}/files?limit=100"),
+            "every frame ingested and previewed",
+            |b| {
+                let all = items(b);
+                all.len() == FRAMES && all.iter().all(|f| f["ingest_status"] == "done" && f["preview_status"] == "done")
+            },
+        )
         .await;
     assert_eq!(items(&files).len(), FRAMES);
     let db = inst.db().await;
-    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM observations").await, FRAMES as i64, "one observation per frame, none twice");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM observations").await,
+        FRAMES as i64,
+        "one observation per frame, none twice"
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM night_logs").await, 1);
     drop(server);
     let (ok, report) = inst.verify();
@@ -151,7 +171,10 @@ async fn killed_while_ingesting() {
 async fn many_files(api: &mut Api, ds: &str, n: usize) {
     for i in 0..n {
         let r = api
-            .put_bytes(&format!("/api/v1/workspaces/obs/datasets/{ds}/files/f{i:03}.raw"), pattern(2000 + i, i as u64 + 7))
+            .put_bytes(
+                &format!("/api/v1/workspaces/obs/datasets/{ds}/files/f{i:03}.raw"),
+                pattern(2000 + i, i as u64 + 7),
+            )
             .await
             .expect("upload");
         assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
@@ -181,7 +204,10 @@ async fn killed_while_publishing_a_package() {
         api.base.clone_from(&server.base);
         let listed = items(&api.get(&versions).await.body);
         eprintln!("killed {delay_ms} ms into publish (client saw {answered:?}); {} version(s) now", listed.len());
-        assert!(listed.len() == published || listed.len() == published + 1, "at most the one being published: {listed:?}");
+        assert!(
+            listed.len() == published || listed.len() == published + 1,
+            "at most the one being published: {listed:?}"
+        );
         for v in &listed {
             assert_eq!(v["file_count"], FILES, "a version is whole or absent: {v}");
         }
@@ -207,11 +233,16 @@ async fn killed_while_moving_files_between_tiers() {
     let ds = api.owner_with_dataset("obs").await;
     const FILES: usize = 120;
     many_files(&mut api, &ds, FILES).await;
-    let r = api.post("/api/v1/workspaces/obs/storage/rules", json!({"name": "all to cool", "cool_after_days": 0})).await;
+    let r =
+        api.post("/api/v1/workspaces/obs/storage/rules", json!({"name": "all to cool", "cool_after_days": 0})).await;
     assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
     let db = inst.db().await;
     let services = inst.services().await;
-    services.jobs().push(meridian_service::jobs::Job::ApplyLifecycle, Default::default()).await.expect("queue the rules");
+    services
+        .jobs()
+        .push(meridian_service::jobs::Job::ApplyLifecycle, Default::default())
+        .await
+        .expect("queue the rules");
     let cool = "SELECT COUNT(*) AS n FROM data_files WHERE tier = 'cool'";
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     while count(&db, cool).await == 0 {

@@ -44,7 +44,10 @@ async fn the_object_store_goes_away_and_comes_back() {
     // A resumable upload with its part in, to be completed while the store is away.
     let later = pattern(MIB, 2);
     let r = api
-        .post(&format!("/api/v1/workspaces/obs/datasets/{ds}/uploads"), json!({"name": "later.raw", "size": later.len()}))
+        .post(
+            &format!("/api/v1/workspaces/obs/datasets/{ds}/uploads"),
+            json!({"name": "later.raw", "size": later.len()}),
+        )
         .await;
     let up = r.body["id"].as_str().expect("id").to_owned();
     let r = api.put_bytes(&format!("/api/v1/workspaces/obs/uploads/{up}/parts/1"), later.clone()).await.expect("part");
@@ -63,11 +66,15 @@ async fn the_object_store_goes_away_and_comes_back() {
     r.assert_clean("complete while the store is away");
     assert!(r.status.is_server_error(), "{} {}", r.status, r.body);
     // (Reading it back lists its parts in the store: that waits for the store too.)
-    api.get(&format!("/api/v1/workspaces/obs/uploads/{up}")).await.assert_clean("an upload's parts while the store is away");
+    api.get(&format!("/api/v1/workspaces/obs/uploads/{up}"))
+        .await
+        .assert_clean("an upload's parts while the store is away");
 
     // A streamed upload cut off half-way: a 503, or the connection torn down; no file either way.
     relay.mend().await;
-    let sent = api.request(reqwest::Method::PUT, &format!("{files}/cut.raw")).header("content-type", "application/octet-stream");
+    let sent = api
+        .request(reqwest::Method::PUT, &format!("{files}/cut.raw"))
+        .header("content-type", "application/octet-stream");
     let slow = futures::stream::iter(0..64_u64).then(|i| async move {
         tokio::time::sleep(Duration::from_millis(20)).await;
         Ok::<_, std::io::Error>(bytes::Bytes::from(pattern(256 * 1024, 100 + i)))
@@ -102,10 +109,15 @@ async fn the_object_store_goes_away_and_comes_back() {
     assert_eq!(u.body["parts"].as_array().map(Vec::len), Some(1));
     let r = api.post(&format!("/api/v1/workspaces/obs/uploads/{up}/complete"), json!({})).await;
     assert_eq!(r.status, reqwest::StatusCode::ACCEPTED, "{}", r.body);
-    api.wait_for(&format!("/api/v1/workspaces/obs/uploads/{up}"), "the upload verified", |b| b["status"] == "done").await;
-    api.wait_for(&format!("/api/v1/workspaces/obs/files/{fits_id}"), "the ingest done", |b| b["ingest_status"] == "done").await;
+    api.wait_for(&format!("/api/v1/workspaces/obs/uploads/{up}"), "the upload verified", |b| b["status"] == "done")
+        .await;
+    api.wait_for(&format!("/api/v1/workspaces/obs/files/{fits_id}"), "the ingest done", |b| {
+        b["ingest_status"] == "done"
+    })
+    .await;
     let listed = api.get(&format!("{files}?limit=100")).await;
-    let names: Vec<&str> = listed.body["items"].as_array().expect("items").iter().filter_map(|f| f["name"].as_str()).collect();
+    let names: Vec<&str> =
+        listed.body["items"].as_array().expect("items").iter().filter_map(|f| f["name"].as_str()).collect();
     assert!(!names.contains(&"cut.raw"), "no file of the cut-off upload: {names:?}");
     drop(server);
     let (ok, report) = inst.verify();
@@ -137,7 +149,7 @@ async fn postgresql_restarts_under_load() {
             let mut n = 0_u32;
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 n += 1;
-                let r = if n % 2 == 0 {
+                let r = if n.is_multiple_of(2) {
                     api.send(api.request(reqwest::Method::GET, "/api/v1/workspaces/obs/datasets")).await
                 } else {
                     let body = json!({"name": format!("load {worker}-{n}")});

@@ -46,7 +46,9 @@ where
             StorageError::Backend(format!("{} (HTTP {status}): {}", code.unwrap_or("error"), message()))
         }
         // No answer: connection refused or reset, a timeout; the chain of causes says which.
-        (_, None) if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)) => {
+        (_, None)
+            if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)) =>
+        {
             StorageError::Unavailable(DisplayErrorContext(&err).to_string())
         }
         (_, None) => StorageError::Backend(DisplayErrorContext(&err).to_string()),

@@ -213,7 +213,9 @@ impl S3Store {
             .id(ABORT_RULE_ID)
             .status(ExpirationStatus::Enabled)
             .filter(LifecycleRuleFilter::builder().prefix("").build())
-            .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(days).build())
+            .abort_incomplete_multipart_upload(
+                AbortIncompleteMultipartUpload::builder().days_after_initiation(days).build(),
+            )
             .build()
             .map_err(|e| StorageError::Config(format!("lifecycle rule: {e}")))?;
         let mut rules = existing;

@@ -134,10 +134,12 @@ impl S3Store {
         match result.map_err(map_upload_error) {
             Ok(_) => Ok(()),
             // Ceph answers the completion of an aborted upload with a 500 ("completion already in progress").
-            Err(e @ (StorageError::Backend(_) | StorageError::Unavailable(_))) => match self.parts(key, upload_id).await {
-                Err(StorageError::NoSuchUpload) => Err(StorageError::NoSuchUpload),
-                _ => Err(e),
-            },
+            Err(e @ (StorageError::Backend(_) | StorageError::Unavailable(_))) => {
+                match self.parts(key, upload_id).await {
+                    Err(StorageError::NoSuchUpload) => Err(StorageError::NoSuchUpload),
+                    _ => Err(e),
+                }
+            }
             Err(e) => Err(e),
         }
     }

@@ -40,6 +40,8 @@ pub enum Relation {
     PackageVersions,
     #[sea_orm(has_many = "super::packages::Entity")]
     Packages,
+    #[sea_orm(has_many = "super::planned_observations::Entity")]
+    PlannedObservations,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
     #[sea_orm(has_many = "super::uploads::Entity")]
@@ -111,6 +113,12 @@ impl Related<super::package_versions::Entity> for Entity {
 impl Related<super::packages::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Packages.def()
+    }
+}
+
+impl Related<super::planned_observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlannedObservations.def()
     }
 }
 

@@ -15,22 +15,24 @@ pub struct Model {
     pub detector: String,
     #[sea_orm(column_type = "Double", nullable)]
     pub pixel_scale_arcsec: Option<f64>,
-    #[sea_orm(column_type = "Double", nullable)]
-    pub field_width_arcmin: Option<f64>,
-    #[sea_orm(column_type = "Double", nullable)]
-    pub field_height_arcmin: Option<f64>,
     #[sea_orm(column_type = "Text")]
     pub filters: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub field_width_arcmin: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub field_height_arcmin: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::observations::Entity")]
     Observations,
+    #[sea_orm(has_many = "super::planned_observations::Entity")]
+    PlannedObservations,
     #[sea_orm(
         belongs_to = "super::telescopes::Entity",
         from = "Column::TelescopeId",
@@ -52,6 +54,12 @@ pub enum Relation {
 impl Related<super::observations::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Observations.def()
+    }
+}
+
+impl Related<super::planned_observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlannedObservations.def()
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::observations::Entity")]
     Observations,
+    #[sea_orm(has_many = "super::planned_observations::Entity")]
+    PlannedObservations,
     #[sea_orm(has_many = "super::target_list_items::Entity")]
     TargetListItems,
     #[sea_orm(
@@ -42,6 +44,12 @@ pub enum Relation {
 impl Related<super::observations::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Observations.def()
+    }
+}
+
+impl Related<super::planned_observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlannedObservations.def()
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Relation {
     Instruments,
     #[sea_orm(has_many = "super::night_logs::Entity")]
     NightLogs,
+    #[sea_orm(has_many = "super::planned_observations::Entity")]
+    PlannedObservations,
     #[sea_orm(
         belongs_to = "super::sites::Entity",
         from = "Column::SiteId",
@@ -64,6 +66,12 @@ impl Related<super::instruments::Entity> for Entity {
 impl Related<super::night_logs::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::NightLogs.def()
+    }
+}
+
+impl Related<super::planned_observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlannedObservations.def()
     }
 }
 

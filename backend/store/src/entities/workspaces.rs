@@ -54,6 +54,8 @@ pub enum Relation {
     Observations,
     #[sea_orm(has_many = "super::packages::Entity")]
     Packages,
+    #[sea_orm(has_many = "super::planned_observations::Entity")]
+    PlannedObservations,
     #[sea_orm(has_many = "super::sites::Entity")]
     Sites,
     #[sea_orm(has_many = "super::target_lists::Entity")]
@@ -133,6 +135,12 @@ impl Related<super::observations::Entity> for Entity {
 impl Related<super::packages::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Packages.def()
+    }
+}
+
+impl Related<super::planned_observations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlannedObservations.def()
     }
 }
 

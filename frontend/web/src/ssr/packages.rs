@@ -452,15 +452,13 @@ fn landing(l: meridian_service::packages::VersionLanding, via: &Via<'_>) -> Land
 pub async fn package_landing(id: String, number: Option<i32>) -> Result<Landing, ServerFnError> {
     let actor = actor().await?;
     let reader = Reader::Cited { actor: &actor, package: &id };
-    let l =
-        services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
+    let l = services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
     Ok(landing(l, &Via::Cited))
 }
 
 pub async fn shared_landing(token: String, number: Option<i32>) -> Result<Landing, ServerFnError> {
     let reader = Reader::Link { token: &token };
-    let l =
-        services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
+    let l = services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
     Ok(landing(l, &Via::Link(&token)))
 }
 
