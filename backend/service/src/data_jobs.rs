@@ -514,8 +514,11 @@ impl Services {
             if p.initiated.is_some_and(|t| t > cutoff) {
                 continue;
             }
-            let known = store::known_keys(self.db(), std::slice::from_ref(&p.key)).await?;
-            if known.is_empty() {
+            // Only an upload still open or being completed keeps its multipart upload. One whose file is done may
+            // still have one listed (the filesystem store removes a joined upload's parts after the object is in
+            // place: a crash in between leaves them), and aborting it never touches the joined object.
+            let live = store::live_multipart_ids(self.db(), std::slice::from_ref(&p.upload_id)).await?;
+            if live.is_empty() {
                 let _ = storage.abort_multipart(&p.key, &p.upload_id).await;
                 report.multipart += 1;
             }

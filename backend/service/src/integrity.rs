@@ -30,7 +30,7 @@ const ORPHAN_AGE: chrono::Duration = chrono::Duration::hours(1);
 pub const DEFAULT_SAMPLE: u64 = 100;
 
 /// How to check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyOptions {
     /// Re-read every file (otherwise a random sample of `sample` files).
     pub full: bool,
@@ -39,11 +39,19 @@ pub struct VerifyOptions {
     pub repair_totals: bool,
     /// Objects younger than this are not listed as orphans (they may be uploads about to get their row).
     pub orphan_age: chrono::Duration,
+    /// Where to look for orphans: every workspace's objects (`ws/`), or one workspace's (`ws/{id}/`).
+    pub orphan_prefix: String,
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self { full: false, sample: DEFAULT_SAMPLE, repair_totals: false, orphan_age: ORPHAN_AGE }
+        Self {
+            full: false,
+            sample: DEFAULT_SAMPLE,
+            repair_totals: false,
+            orphan_age: ORPHAN_AGE,
+            orphan_prefix: "ws/".to_owned(),
+        }
     }
 }
 
@@ -249,7 +257,8 @@ impl Services {
         let cutoff = crate::now() - opts.orphan_age;
         let mut after: Option<String> = None;
         loop {
-            let batch = storage.list("ws/", after.as_deref(), 1000).await.map_err(ServiceError::internal)?;
+            let batch =
+                storage.list(&opts.orphan_prefix, after.as_deref(), 1000).await.map_err(ServiceError::internal)?;
             let Some(last) = batch.last() else { break };
             after = Some(last.key.clone());
             let old: Vec<String> =

@@ -425,10 +425,11 @@ pub async fn search_files(
         q = q.filter(any);
     }
     if let Some((at, id)) = f.after {
+        // A row comparison, which PostgreSQL turns into an index condition on `(…, uploaded_at, id)` (the OR of
+        // the two cases it means scans and filters: 268 ms against 4.6 ms three days into 400,000 files).
         q = q.filter(
-            Condition::any()
-                .add(C::UploadedAt.lt(ts(at)))
-                .add(Condition::all().add(C::UploadedAt.eq(ts(at))).add(C::Id.lt(id))),
+            Expr::tuple([Expr::col((data_files::Entity, C::UploadedAt)), Expr::col((data_files::Entity, C::Id))])
+                .lt(Expr::tuple([Expr::value(ts(at)), Expr::value(id)])),
         );
     }
     Ok(q.order_by_desc(C::UploadedAt).order_by_desc(C::Id).limit(limit).all(conn).await?)
@@ -974,6 +975,20 @@ pub async fn uploads_verifying_since(
         .limit(limit)
         .all(conn)
         .await?)
+}
+
+/// The multipart upload ids among `ids` that an upload still open or being completed holds.
+pub async fn live_multipart_ids(conn: &impl ConnectionTrait, ids: &[String]) -> StoreResult<Vec<String>> {
+    use uploads::Column as C;
+    let rows: Vec<Option<String>> = uploads::Entity::find()
+        .select_only()
+        .column(C::MultipartId)
+        .filter(C::MultipartId.is_in(ids.to_vec()))
+        .filter(C::Status.is_in(["open", "verifying"]))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
 /// Bytes reserved by uploads still in flight in a workspace (counted against its quota).

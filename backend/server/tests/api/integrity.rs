@@ -38,16 +38,18 @@ async fn verify_passes_a_sound_instance_and_finds_every_kind_of_damage() {
         StatusCode::CREATED
     );
 
-    let full = VerifyOptions { full: true, orphan_age: chrono::Duration::zero(), ..VerifyOptions::default() };
-    // The suite's tests may share one bucket: only this workspace's orphans are this test's.
-    let ours = |f: &meridian_service::integrity::Findings| {
-        f.items.iter().filter(|i| i.workspace_id.map(|w| w.to_string()).as_deref() == Some(ws.as_str())).count()
+    // The suite's tests may share one bucket: orphans are looked for under this test's workspace.
+    let full = VerifyOptions {
+        full: true,
+        orphan_age: chrono::Duration::zero(),
+        orphan_prefix: format!("ws/{ws}/"),
+        ..VerifyOptions::default()
     };
-    let r = app.services.verify(full).await.expect("verify");
+    let r = app.services.verify(full.clone()).await.expect("verify");
     assert_eq!(r.problems(), 0, "{}", r.to_text());
     assert_eq!((r.files_checked, r.files_read, r.versions_checked), (3, 3, 1), "{}", r.to_text());
     assert_eq!(r.bytes_read, fits.len() as u64 + 26);
-    assert_eq!(ours(&r.orphans), 0, "{}", r.to_text());
+    assert_eq!(r.orphans.count, 0, "{}", r.to_text());
     assert!(r.to_text().contains("OK: every file checked"));
 
     // Damage: a's bytes changed (same size), b's object lost, an object nobody knows, a manifest edited, totals
@@ -60,21 +62,21 @@ async fn verify_passes_a_sound_instance_and_finds_every_kind_of_damage() {
         .expect("put");
     exec(&app, "UPDATE package_versions SET manifest_sha256 = 'edited'").await;
     exec(&app, "UPDATE workspaces SET stored_hot_bytes = stored_hot_bytes + 7 WHERE slug = 'obs'").await;
-    let r = app.services.verify(full).await.expect("verify");
+    let r = app.services.verify(full.clone()).await.expect("verify");
     assert_eq!(r.checksum_mismatch.count, 1, "{}", r.to_text());
     assert_eq!(r.checksum_mismatch.items[0].file_id.map(|u| u.to_string()), Some(a.clone()));
     assert_eq!(r.missing.count, 1);
     assert_eq!(r.missing.items[0].file_id.map(|u| u.to_string()), Some(b.clone()));
-    assert_eq!(ours(&r.orphans), 1);
+    assert_eq!(r.orphans.count, 1);
     assert_eq!(r.version_problems.count, 1, "{}", r.to_text());
     assert_eq!(r.totals_drift.len(), 1);
     assert_eq!(r.problems(), 4, "{}", r.to_text());
     assert!(r.to_text().contains("FAILED: 4 problem(s)"), "{}", r.to_text());
 
     // The operator repairs the totals; the last report is kept.
-    let repaired = app.services.verify(VerifyOptions { repair_totals: true, ..full }).await.expect("verify");
+    let repaired = app.services.verify(VerifyOptions { repair_totals: true, ..full.clone() }).await.expect("verify");
     assert!(repaired.totals_repaired);
-    let again = app.services.verify(full).await.expect("verify");
+    let again = app.services.verify(full.clone()).await.expect("verify");
     assert!(again.totals_drift.is_empty(), "{}", again.to_text());
     let last = app.services.last_verifications(1).await.expect("last");
     assert_eq!(last.len(), 1);

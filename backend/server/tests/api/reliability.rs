@@ -312,3 +312,30 @@ async fn package_versions_come_a_page_at_a_time() {
     let m = owner.get(&format!("{versions}/2/manifest.json")).await;
     assert_eq!(m.status, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn parts_left_beside_a_finished_upload_are_aborted_and_its_file_kept() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Ada").await;
+    workspace(&mut owner, "obs", "private").await;
+    let ds = dataset(&mut owner, "obs", "Raw").await;
+    let ws = workspace_id(&mut owner, "obs").await;
+    let bytes = b"a finished upload".to_vec();
+    let id = start_upload(&mut owner, &ds, "done.raw", &bytes).await;
+    owner.post(&format!("/api/v1/workspaces/obs/uploads/{id}/complete"), json!({})).await;
+    app.run_jobs().await;
+    assert_eq!(upload_status(&mut owner, &id).await["status"], "done");
+    // A multipart upload for the same key that no live upload holds (a crash after the join, before the parts
+    // were removed), and one of an upload still open, which must stay.
+    let key = format!("ws/{ws}/files/{id}");
+    app.storage.create_multipart(&key, Default::default()).await.expect("leftover");
+    let open = start_upload(&mut owner, &ds, "open.raw", b"still coming").await;
+    let prefix = format!("ws/{ws}/");
+    assert_eq!(app.storage.list_multipart(&prefix).await.expect("list").len(), 2);
+    let report = app.services.cleanup_under(Utc::now() + Duration::hours(2), &prefix).await.expect("cleanup");
+    assert_eq!(report.multipart, 1, "{report:?}");
+    let left = app.storage.list_multipart(&prefix).await.expect("list");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].key, format!("ws/{ws}/files/{open}"));
+    assert!(owner.get(&format!("/api/v1/workspaces/obs/files/{id}/content")).await.raw == bytes, "the file is kept");
+}
