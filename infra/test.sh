@@ -42,6 +42,11 @@ run "Rust tests on SQLite, files on the filesystem" env -u TEST_DATABASE_URL -u 
 run "Rust tests on PostgreSQL, files on SeaweedFS" env TEST_DATABASE_URL="$TEST_DATABASE_URL" cargo nextest run --no-fail-fast
 drop_test_databases || log "could not drop the test databases"
 
+# The whole API against its OpenAPI document, bounded (under 2 minutes); `bash infra/schemathesis.sh 100` is the
+# longer run, by hand.
+run "API conformance (Schemathesis, 5 examples per operation)" \
+  bash -c 'cargo build -q -p meridian-server && bash infra/schemathesis.sh 5'
+
 log "browser bundle and binary"
 if bash infra/build-site.sh && cargo build -p meridian-server; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent) || { status=1; log "npm ci failed"; }

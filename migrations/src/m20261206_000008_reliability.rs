@@ -61,16 +61,28 @@ const TIERS: [(&str, &str); 3] =
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // Every step may run again: SQLite runs a migration's statements without one transaction around them, so an
+    // interrupted run leaves some of them done.
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter().table(Uploads::Table).add_column(time_null(Uploads::StatusChangedAt)).to_owned(),
-            )
-            .await?;
-        manager.create_index(index("ix_uploads_status", Uploads::Table, cols!(Uploads::Status), false)).await?;
+        if !manager.has_column("uploads", "status_changed_at").await? {
+            manager
+                .alter_table(
+                    Table::alter().table(Uploads::Table).add_column(time_null(Uploads::StatusChangedAt)).to_owned(),
+                )
+                .await?;
+        }
+        let mut by_status = index("ix_uploads_status", Uploads::Table, cols!(Uploads::Status), false);
+        manager.create_index(by_status.if_not_exists().to_owned()).await?;
 
         // SQLite adds one column per ALTER TABLE.
-        for col in [Workspaces::StoredHotBytes, Workspaces::StoredCoolBytes, Workspaces::StoredColdBytes] {
+        for (col, name) in [
+            (Workspaces::StoredHotBytes, "stored_hot_bytes"),
+            (Workspaces::StoredCoolBytes, "stored_cool_bytes"),
+            (Workspaces::StoredColdBytes, "stored_cold_bytes"),
+        ] {
+            if manager.has_column("workspaces", name).await? {
+                continue;
+            }
             manager
                 .alter_table(
                     Table::alter()
@@ -97,20 +109,23 @@ impl MigrationTrait for Migration {
             } else {
                 i.col(DataFiles::DatasetId);
             }
-            manager.create_index(i.col(DataFiles::UploadedAt).col(DataFiles::Id).to_owned()).await?;
+            manager.create_index(i.col(DataFiles::UploadedAt).col(DataFiles::Id).if_not_exists().to_owned()).await?;
         }
         for (name, col) in [
             ("ix_data_files_ingest_status", DataFiles::IngestStatus),
             ("ix_data_files_preview_status", DataFiles::PreviewStatus),
             ("ix_data_files_restore_status", DataFiles::RestoreStatus),
         ] {
-            manager.create_index(Index::create().name(name).table(DataFiles::Table).col(col).to_owned()).await?;
+            manager
+                .create_index(Index::create().name(name).table(DataFiles::Table).col(col).if_not_exists().to_owned())
+                .await?;
         }
 
         manager
             .create_table(
                 Table::create()
                     .table(ScrubRuns::Table)
+                    .if_not_exists()
                     .col(id(ScrubRuns::Id))
                     .col(time(ScrubRuns::StartedAt))
                     .col(time(ScrubRuns::FinishedAt))
@@ -123,7 +138,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("ix_scrub_runs_started", ScrubRuns::Table, cols!(ScrubRuns::StartedAt), false)).await
+        let mut by_start = index("ix_scrub_runs_started", ScrubRuns::Table, cols!(ScrubRuns::StartedAt), false);
+        manager.create_index(by_start.if_not_exists().to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -28,7 +28,10 @@ pub struct FreshCsrf(pub String);
 /// the cookie's.
 pub fn csrf_token_of(req: &HttpRequest) -> Option<String> {
     use actix_web::HttpMessage as _;
-    req.extensions().get::<FreshCsrf>().map(|f| f.0.clone()).or_else(|| csrf_cookie_value(req))
+    // The borrow of the extensions ends here: reading a cookie may write the parsed cookies into them, and a
+    // `RefCell` borrowed twice panics (found by Schemathesis: a page request whose cookies were not parsed yet).
+    let fresh = req.extensions().get::<FreshCsrf>().map(|f| f.0.clone());
+    fresh.or_else(|| csrf_cookie_value(req))
 }
 
 /// The cookie policy the app was given (the plain one in tests that set none).
@@ -245,6 +248,20 @@ mod tests {
         assert_eq!(ip_of(Some("198.51.100.1, 203.0.113.5, 10.0.0.2"), &["10.0.0.1", "10.0.0.2"]), client);
         assert_eq!(ip_of(Some("203.0.113.5, 1.2.3.4:567"), &["10.0.0.1"]), peer, "unreadable entry ends the walk");
         assert_eq!(ip_of(None, &["10.0.0.1"]), peer);
+    }
+
+    #[test]
+    fn csrf_token_of_reads_unparsed_cookies_without_panicking() {
+        // Found by Schemathesis: the cookies of a request nobody had read yet were parsed (and cached in the
+        // extensions) while the extensions were still borrowed.
+        let req = TestRequest::default().insert_header((header::COOKIE, "meridian_csrf=tok123")).to_http_request();
+        assert_eq!(csrf_token_of(&req).as_deref(), Some("tok123"));
+        let fresh = TestRequest::default().insert_header((header::COOKIE, "meridian_csrf=old")).to_http_request();
+        {
+            use actix_web::HttpMessage as _;
+            fresh.extensions_mut().insert(FreshCsrf("new".into()));
+        }
+        assert_eq!(csrf_token_of(&fresh).as_deref(), Some("new"));
     }
 
     #[test]

@@ -218,6 +218,60 @@ pub fn path_config() -> web::PathConfig {
         .error_handler(|_err, _req| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource").into())
 }
 
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// What `/api/v1` answers when no route took the request: 405 with `Allow` (and a problem) when the path is one
+/// of the API's with other methods, else 404.
+pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(allow) = allowed_methods(req.path()) {
+        let e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not a method of {}; use {allow}", req.method(), req.path()),
+        );
+        let mut res = e.error_response();
+        if let Ok(v) = HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        return Ok(res);
+    }
     Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// The methods of the documented routes matching `path` (`GET, PATCH`), or `None` when no route matches. The
+/// table is the OpenAPI document's paths, which list exactly the routes `routes::configure` and
+/// `routes::health::configure` mount.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    use actix_web::dev::ResourceDef;
+    use std::sync::LazyLock;
+    const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    static ROUTES: LazyLock<Vec<(ResourceDef, [bool; 5])>> = LazyLock::new(|| {
+        let doc = <crate::ApiDoc as utoipa::OpenApi>::openapi();
+        doc.paths
+            .paths
+            .iter()
+            .map(|(p, item)| {
+                // A trailing `{path}` is a file path inside a package, slashes included (`{path:.*}` in the route).
+                let pattern = match p.strip_suffix("/{path}") {
+                    Some(head) => format!("{head}/{{path:.*}}"),
+                    None => p.clone(),
+                };
+                let declared = [
+                    item.get.is_some(),
+                    item.post.is_some(),
+                    item.put.is_some(),
+                    item.patch.is_some(),
+                    item.delete.is_some(),
+                ];
+                (ResourceDef::new(pattern), declared)
+            })
+            .collect()
+    });
+    let mut allowed = [false; 5];
+    let mut matched = false;
+    for (_, declared) in ROUTES.iter().filter(|(def, _)| def.is_match(path)) {
+        matched = true;
+        for (a, d) in allowed.iter_mut().zip(declared) {
+            *a |= d;
+        }
+    }
+    matched.then(|| METHODS.iter().zip(allowed).filter(|(_, a)| *a).map(|(m, _)| *m).collect::<Vec<_>>().join(", "))
 }

@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod error;
+pub mod json;
 pub mod limits;
 pub mod openapi;
 pub mod routes;
+pub mod schemas;
 pub mod types;
 pub mod types_data;
 pub mod types_equipment;
@@ -32,6 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(error::path_config())
             .app_data(web::PayloadConfig::new(JSON_LIMIT))
             .configure(routes::configure)
-            .default_service(web::to(error::not_found)),
+            .default_service(web::to(error::no_route)),
     );
 }

@@ -6,18 +6,15 @@ use crate::auth::client_ip;
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::Quota;
+use meridian_service::limits::KeyedLimiter;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-
-/// Past this many tracked clients, the limiter forgets those whose allowance is full again.
-const PRUNE_ABOVE: usize = 10_000;
 
 /// Anonymous requests per client address: `burst` at once, refilled at `per_second`.
 #[derive(Debug)]
 pub struct PublicRateLimit {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    limiter: KeyedLimiter<IpAddr>,
 }
 
 impl PublicRateLimit {
@@ -35,20 +32,15 @@ impl PublicRateLimit {
     }
 
     fn with_quota(quota: Quota) -> Self {
-        Self { limiter: RateLimiter::keyed(quota) }
+        Self { limiter: KeyedLimiter::new(quota) }
     }
 
     /// `Err(seconds to wait)` when this address (an IPv4 address, or an IPv6 /64: one subscriber holds a whole
-    /// /64) has used up its allowance. Past [`PRUNE_ABOVE`] tracked clients, those whose allowance has fully come
-    /// back are forgotten, so the table does not grow with every address that ever called.
+    /// /64) has used up its allowance. Past [`meridian_service::limits::PRUNE_ABOVE`] tracked clients, those whose allowance has fully come
+    /// back are forgotten (at most every ten seconds), so the table does not grow with every address that ever
+    /// called.
     fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.limiter.len() > PRUNE_ABOVE {
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
-        }
-        self.limiter
-            .check_key(&meridian_service::auth::client_block(ip))
-            .map_err(|nu| nu.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+        self.limiter.check(&meridian_service::auth::client_block(ip)).map_err(|wait| wait.as_secs().max(1))
     }
 
     /// Clients tracked now.
@@ -77,6 +69,7 @@ pub fn count_anonymous(req: &HttpRequest) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meridian_service::limits::PRUNE_ABOVE;
 
     #[test]
     fn one_ipv6_64_is_one_client() {

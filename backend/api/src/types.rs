@@ -13,6 +13,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -59,15 +60,19 @@ pub struct MeBody {
 #[derive(Deserialize, ToSchema)]
 pub struct SignUpBody {
     #[schema(example = "ann@observatory.example")]
+    #[schema(schema_with = crate::schemas::email)]
     pub email: String,
     /// 10 to 256 characters.
+    #[schema(schema_with = crate::schemas::password)]
     pub password: String,
     #[schema(example = "Ann Astronomer")]
+    #[schema(schema_with = crate::schemas::name)]
     pub display_name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct SignInBody {
+    #[schema(schema_with = crate::schemas::email)]
     pub email: String,
     pub password: String,
 }
@@ -75,6 +80,7 @@ pub struct SignInBody {
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordChangeBody {
     pub current_password: String,
+    #[schema(schema_with = crate::schemas::password)]
     pub new_password: String,
 }
 
@@ -121,18 +127,25 @@ impl From<WorkspaceView> for WorkspaceBody {
 pub struct CreateWorkspaceBody {
     /// URL name: 3-40 lowercase letters, digits and hyphens, starting with a letter.
     #[schema(example = "la-palma-obs")]
+    #[schema(schema_with = crate::schemas::slug)]
     pub slug: String,
     #[schema(example = "La Palma Observatory")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
     /// `public` or `private` (default).
+    #[schema(schema_with = crate::schemas::visibility_opt)]
     pub visibility: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateWorkspaceBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
+    #[schema(schema_with = crate::schemas::visibility_opt)]
     pub visibility: Option<String>,
 }
 
@@ -161,12 +174,15 @@ impl From<Member> for MemberBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddMemberBody {
     /// The e-mail address of an existing account.
+    #[schema(schema_with = crate::schemas::email)]
     pub email: String,
+    #[schema(schema_with = crate::schemas::role)]
     pub role: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMemberBody {
+    #[schema(schema_with = crate::schemas::role)]
     pub role: String,
 }
 
@@ -212,9 +228,11 @@ pub struct CreatedApiKeyBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateApiKeyBody {
     #[schema(example = "dome computer")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
     /// read, write or upload.
     #[schema(example = "upload")]
+    #[schema(schema_with = crate::schemas::key_scope)]
     pub scope: String,
 }
 

@@ -53,10 +53,13 @@ list_body!(DatasetList, DatasetBody);
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDatasetBody {
+    #[schema(schema_with = crate::schemas::dataset_name)]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::long_text_opt)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::uuid_opt)]
     pub telescope_id: Option<String>,
     #[serde(default)]
     pub release_at: Option<DateTime<Utc>>,
@@ -78,11 +81,13 @@ impl From<CreateDatasetBody> for DatasetInput {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDatasetBody {
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::dataset_name_opt)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::long_text_opt)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schemas::uuid_opt)]
     pub telescope_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<DateTime<Utc>>)]
@@ -197,8 +202,8 @@ pub struct JobBody {
 pub struct FileDetailBody {
     #[serde(flatten)]
     pub file: FileBody,
-    /// Every HDU with its cards, as read.
-    #[schema(value_type = Object)]
+    /// Every HDU with its cards, as read; `null` until ingest has read it (and for files that are not FITS).
+    #[schema(value_type = Option<Object>)]
     pub header: Option<serde_json::Value>,
     pub jobs: Vec<JobBody>,
 }
@@ -254,6 +259,8 @@ pub struct CardList {
 #[serde(deny_unknown_fields)]
 pub struct FileSearchQuery {
     /// Only this dataset.
+    #[param(schema_with = crate::schemas::uuid_opt)]
+    #[schema(schema_with = crate::schemas::uuid_opt)]
     pub dataset: Option<String>,
     /// Part of the OBJECT name, case-insensitive.
     pub object: Option<String>,
@@ -266,20 +273,32 @@ pub struct FileSearchQuery {
     /// INSTRUME, case-insensitive.
     pub instrument: Option<String>,
     /// science, bias, dark, flat, arc, other.
+    #[param(schema_with = crate::schemas::frame_type_opt)]
+    #[schema(schema_with = crate::schemas::frame_type_opt)]
     pub frame_type: Option<String>,
     /// hot, cool, cold.
+    #[param(schema_with = crate::schemas::tier_opt)]
+    #[schema(schema_with = crate::schemas::tier_opt)]
     pub tier: Option<String>,
     /// Part of the file name.
     pub name: Option<String>,
     /// Header conditions, comma-separated: `EXPTIME=30`, `AIRMASS=1..1.5`, `CCD-TEMP<=-20`, `IMAGETYP=flat`.
     pub header: Option<String>,
     /// Cone search: centre RA (degrees, ICRS).
+    #[param(minimum = 0, exclusive_maximum = 360)]
+    #[schema(minimum = 0, exclusive_maximum = 360)]
     pub ra: Option<f64>,
     /// Cone search: centre Dec (degrees).
+    #[param(minimum = -90, maximum = 90)]
+    #[schema(minimum = -90, maximum = 90)]
     pub dec: Option<f64>,
     /// Cone search: radius (degrees, at most 10).
+    #[param(exclusive_minimum = 0, maximum = 10)]
+    #[schema(exclusive_minimum = 0, maximum = 10)]
     pub radius: Option<f64>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 0, maximum = 4294967295.0)]
+    #[schema(minimum = 0, maximum = 4294967295.0)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -321,6 +340,7 @@ pub struct UpdateFileBody {
     pub release_at: Option<Option<DateTime<Utc>>>,
     /// Move to `cool` or `cold` now (back to `hot` from cold is a restore).
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::tier_opt)]
     pub tier: Option<String>,
 }
 
@@ -331,6 +351,7 @@ pub struct UpdateFileBody {
 pub struct UploadQuery {
     /// The SHA-256 the client computed (hex): a duplicate is refused before the upload, and the bytes are checked
     /// against it. `Content-Digest: sha-256=:…:` (RFC 9530) works too.
+    #[param(schema_with = crate::schemas::sha256_opt)]
     pub sha256: Option<String>,
     /// The file's release date (default: the dataset's).
     pub release_at: Option<DateTime<Utc>>,
@@ -416,16 +437,21 @@ pub struct RuleList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRuleBody {
+    #[schema(schema_with = crate::schemas::dataset_name)]
     pub name: String,
     /// Only this dataset's files.
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::uuid_opt)]
     pub dataset_id: Option<String>,
     /// Only files of this frame type (e.g. `science` for raw frames).
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::frame_type_opt)]
     pub frame_type: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 36500)]
     pub cool_after_days: Option<i32>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 36500)]
     pub cold_after_days: Option<i32>,
 }
 
@@ -447,11 +473,14 @@ impl From<CreateRuleBody> for RuleInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUploadBody {
+    #[schema(schema_with = crate::schemas::file_name)]
     pub name: String,
     /// The file's exact size in bytes (checked against the quota now).
+    #[schema(maximum = 53687091200000.0)]
     pub size: u64,
     /// Hex SHA-256 of the whole file: a duplicate is refused now, and the joined bytes must match it.
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::sha256_opt)]
     pub sha256: Option<String>,
     #[serde(default)]
     pub content_type: Option<String>,
@@ -460,6 +489,7 @@ pub struct CreateUploadBody {
     pub release_at: Option<DateTime<Utc>>,
     /// Bytes per part, 5 MiB to 5 GiB (default 16 MiB; raised so that 10,000 parts hold the file).
     #[serde(default)]
+    #[schema(minimum = 5242880, maximum = 5368709120.0)]
     pub part_size: Option<u64>,
 }
 
@@ -548,6 +578,7 @@ pub struct UploadList {
 #[serde(deny_unknown_fields)]
 pub struct PartUrlsBody {
     /// Part numbers, 1 to `part_count` (at most 1000 per request).
+    #[schema(max_items = 1000)]
     pub parts: Vec<u32>,
 }
 

@@ -70,6 +70,7 @@ impl From<Site> for SiteBody {
 pub struct CreateSiteBody {
     /// Unique among the workspace's sites.
     #[schema(example = "Roque de los Muchachos")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
     /// -90 to 90 degrees (north positive), as a number or text such as `28:45:38`.
     #[schema(example = 28.7606)]
@@ -79,9 +80,11 @@ pub struct CreateSiteBody {
     pub longitude: CoordinateInput,
     /// -500 to 9000 metres.
     #[schema(example = 2396.0)]
+    #[schema(minimum = -500, maximum = 9000)]
     pub elevation_m: f64,
     #[schema(example = "Atlantic/Canary")]
     pub time_zone: String,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -101,11 +104,14 @@ impl From<CreateSiteBody> for CreateSite {
 /// Absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateSiteBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
     pub latitude: Option<CoordinateInput>,
     pub longitude: Option<CoordinateInput>,
+    #[schema(minimum = -500, maximum = 9000)]
     pub elevation_m: Option<f64>,
     pub time_zone: Option<String>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -160,15 +166,20 @@ impl From<TelescopeView> for TelescopeBody {
 pub struct CreateTelescopeBody {
     /// Unique among the workspace's telescopes.
     #[schema(example = "WHT")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
     /// A site of this workspace (422 naming `site_id` otherwise).
     pub site_id: Uuid,
     /// Greater than 0.
+    #[schema(exclusive_minimum = 0, maximum = 100000)]
     pub aperture_mm: Option<f64>,
     /// Greater than 0.
+    #[schema(exclusive_minimum = 0, maximum = 1000000)]
     pub focal_length_mm: Option<f64>,
     /// `equatorial`, `altaz`, `fork` or `other`.
+    #[schema(schema_with = crate::schemas::mount_opt)]
     pub mount: Option<String>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -188,17 +199,21 @@ impl From<CreateTelescopeBody> for CreateTelescope {
 /// Absent fields stay as they are; `null` clears `aperture_mm`, `focal_length_mm` and `mount`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTelescopeBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
     pub site_id: Option<Uuid>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
+    #[schema(exclusive_minimum = 0, maximum = 100000)]
     pub aperture_mm: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
+    #[schema(exclusive_minimum = 0, maximum = 1000000)]
     pub focal_length_mm: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schemas::mount_opt)]
     pub mount: Option<Option<String>>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -260,18 +275,25 @@ impl From<InstrumentView> for InstrumentBody {
 pub struct CreateInstrumentBody {
     /// Unique among the workspace's instruments.
     #[schema(example = "ACAM")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
     /// A telescope of this workspace (422 naming `telescope_id` otherwise).
     pub telescope_id: Uuid,
+    #[schema(schema_with = crate::schemas::short_text_opt)]
     pub detector: Option<String>,
     /// Greater than 0.
+    #[schema(exclusive_minimum = 0, maximum = 3600)]
     pub pixel_scale_arcsec: Option<f64>,
     /// The field of view, arcminutes (both or neither; each at most 1200).
+    #[schema(exclusive_minimum = 0, maximum = 1200)]
     pub field_width_arcmin: Option<f64>,
+    #[schema(exclusive_minimum = 0, maximum = 1200)]
     pub field_height_arcmin: Option<f64>,
     /// Up to 50 distinct filter names.
     #[schema(example = json!(["g'", "r'", "i'"]))]
+    #[schema(schema_with = crate::schemas::filters_opt)]
     pub filters: Option<Vec<String>>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -293,20 +315,27 @@ impl From<CreateInstrumentBody> for CreateInstrument {
 /// Absent fields stay as they are; `null` clears `pixel_scale_arcsec`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateInstrumentBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
     pub telescope_id: Option<Uuid>,
+    #[schema(schema_with = crate::schemas::short_text_opt)]
     pub detector: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
+    #[schema(exclusive_minimum = 0, maximum = 3600)]
     pub pixel_scale_arcsec: Option<Option<f64>>,
     /// `null` for both clears the field of view.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
+    #[schema(exclusive_minimum = 0, maximum = 1200)]
     pub field_width_arcmin: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>)]
+    #[schema(exclusive_minimum = 0, maximum = 1200)]
     pub field_height_arcmin: Option<Option<f64>>,
+    #[schema(schema_with = crate::schemas::filters_opt)]
     pub filters: Option<Vec<String>>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -368,6 +397,7 @@ impl From<Target> for TargetBody {
 pub struct CreateTargetBody {
     /// Unique among the workspace's targets.
     #[schema(example = "M42")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
     /// Degrees (a number, or text such as `83.82`), or hours as `05:35:17.3`, `5h35m17.3s`, `05 35 17.3`.
     #[schema(example = "05:35:17.3")]
@@ -375,8 +405,10 @@ pub struct CreateTargetBody {
     /// Degrees (a number), or text such as `-05:23:28`, `-5d23m28s`, `-05 23 28`.
     #[schema(example = "-05 23 28")]
     pub dec: CoordinateInput,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub notes: Option<String>,
     /// Up to 20 tags of a-z, 0-9, `-`, `_`, `.` (no spaces).
+    #[schema(schema_with = crate::schemas::tags_opt)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -389,10 +421,13 @@ impl From<CreateTargetBody> for CreateTarget {
 /// Absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTargetBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
     pub ra: Option<CoordinateInput>,
     pub dec: Option<CoordinateInput>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub notes: Option<String>,
+    #[schema(schema_with = crate::schemas::tags_opt)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -427,7 +462,9 @@ impl From<TargetList> for TargetListBody {
 pub struct CreateTargetListBody {
     /// Unique among the workspace's target lists.
     #[schema(example = "Tonight")]
+    #[schema(schema_with = crate::schemas::name)]
     pub name: String,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -440,7 +477,9 @@ impl From<CreateTargetListBody> for CreateTargetList {
 /// Absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTargetListBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub description: Option<String>,
 }
 
@@ -478,8 +517,10 @@ pub struct InstrumentFilter {
 #[into_params(parameter_in = Query)]
 pub struct TargetFilterQuery {
     /// Part of the name, case-insensitive.
+    #[param(schema_with = crate::schemas::name_search_opt)]
     pub q: Option<String>,
     /// Only targets with this tag.
+    #[param(schema_with = crate::schemas::tag_query_opt)]
     pub tag: Option<String>,
 }
 

@@ -76,25 +76,32 @@ pub struct CreateNightLogBody {
     pub telescope_id: String,
     /// `YYYY-MM-DD`, the date of the evening; default: the current night at the telescope's site.
     pub night: Option<String>,
+    #[schema(schema_with = crate::schemas::short_text_opt)]
     pub observers: Option<String>,
     /// `private` (default) or `public` (needs the member role or above).
+    #[schema(schema_with = crate::schemas::visibility_opt)]
     pub visibility: Option<String>,
 }
 
 /// Absent fields stay as they are; `null` clears seeing or transparency.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateNightLogBody {
+    #[schema(schema_with = crate::schemas::short_text_opt)]
     pub observers: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 60)]
     pub seeing_arcsec: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schemas::transparency_opt)]
     pub transparency: Option<Option<String>>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub weather: Option<String>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub summary: Option<String>,
+    #[schema(schema_with = crate::schemas::night_status_opt)]
     pub status: Option<String>,
     /// Changing it (publishing) needs the member role or above.
+    #[schema(schema_with = crate::schemas::visibility_opt)]
     pub visibility: Option<String>,
 }
 
@@ -107,6 +114,7 @@ pub struct NightLogQueryParams {
     pub from: Option<String>,
     /// Last night, inclusive.
     pub to: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -276,19 +284,23 @@ pub struct EntryInputBody {
     #[schema(example = "2026-03-14T22:05:00Z")]
     pub occurred_at: Option<String>,
     /// `info` (default), `warning` or `problem`.
+    #[schema(schema_with = crate::schemas::entry_level_opt)]
     pub level: Option<String>,
     /// Markdown, 1 to 20,000 characters.
+    #[schema(schema_with = crate::schemas::entry_body_opt)]
     pub body: Option<String>,
     /// Up to 20 tags of `a-z 0-9 - _ .`; normalised to lower case.
+    #[schema(schema_with = crate::schemas::tags_opt)]
     pub tags: Option<Vec<String>>,
     /// Up to 10 http(s) URLs.
     pub links: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
+    #[schema(minimum = 0, maximum = 1440)]
     pub time_lost_minutes: Option<Option<i64>>,
     /// `weather`, `technical` or `other`; required with `time_lost_minutes`.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schemas::time_lost_category_opt)]
     pub time_lost_category: Option<Option<String>>,
     /// On edits: the version you started from. If the entry moved on meanwhile the edit is refused (409).
     pub expected_version: Option<u32>,
@@ -319,12 +331,16 @@ pub struct EntryQueryParams {
     /// A telescope id.
     pub telescope: Option<String>,
     /// Comma-separated tags.
+    #[param(schema_with = crate::schemas::tag_list_opt)]
     pub tags: Option<String>,
     /// How `tags` combine: `any` (default), `all` or `none`.
+    #[param(schema_with = crate::schemas::tag_mode_opt)]
     pub tag_mode: Option<String>,
     /// Comma-separated levels (`info,warning,problem`).
+    #[param(schema_with = crate::schemas::levels_opt)]
     pub level: Option<String>,
     /// Case-insensitive text search in the entry's text.
+    #[param(schema_with = crate::schemas::search_text_opt)]
     pub q: Option<String>,
     /// An author's account id.
     pub author: Option<String>,
@@ -333,7 +349,9 @@ pub struct EntryQueryParams {
     /// Deleted entries too (admins and owners).
     pub include_deleted: Option<bool>,
     /// `asc` (default, oldest first) or `desc`.
+    #[param(schema_with = crate::schemas::order_opt)]
     pub order: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -423,6 +441,7 @@ pub struct ObservationInputBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub target_id: Option<Option<String>>,
+    #[schema(schema_with = crate::schemas::short_text_opt)]
     pub target_name: Option<String>,
     /// Degrees (`83.8221`) or sexagesimal hours (`05:35:17.3`); with `dec`.
     #[serde(default, deserialize_with = "nullable")]
@@ -434,13 +453,18 @@ pub struct ObservationInputBody {
     pub dec: Option<Option<serde_json::Value>>,
     /// RFC 3339, or local `HH:MM` within the night.
     pub start_at: Option<String>,
+    #[schema(minimum = 0, maximum = 86400)]
     pub exposure_s: Option<f64>,
+    #[schema(schema_with = crate::schemas::short_text_opt)]
     pub filter: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub instrument_id: Option<Option<String>>,
+    #[schema(schema_with = crate::schemas::frame_type_opt)]
     pub frame_type: Option<String>,
+    #[schema(schema_with = crate::schemas::quality_opt)]
     pub quality: Option<String>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub notes: Option<String>,
 }
 

@@ -15,11 +15,13 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorBody {
+    #[schema(schema_with = crate::schemas::author_name)]
     pub name: String,
     /// An ORCID iD (`0000-0002-1825-0097`, check digit verified) or its https://orcid.org/ URL.
     #[serde(default)]
     pub orcid: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::affiliation_opt)]
     pub affiliation: Option<String>,
 }
 
@@ -88,12 +90,15 @@ impl From<PackagePage> for PackagePageBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePackageBody {
+    #[schema(schema_with = crate::schemas::title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::package_description_opt)]
     pub description: Option<String>,
     #[serde(default)]
     pub authors: Option<Vec<AuthorBody>>,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::keywords_opt)]
     pub keywords: Option<Vec<String>>,
     /// SPDX licence identifier, e.g. `CC-BY-4.0`.
     pub licence: String,
@@ -103,6 +108,7 @@ pub struct CreatePackageBody {
     pub target_ids: Option<Vec<Uuid>>,
     /// `private` (default), `link` or `public`.
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::package_access_opt)]
     pub access: Option<String>,
 }
 
@@ -125,13 +131,17 @@ impl From<CreatePackageBody> for PackageInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePackageBody {
+    #[schema(schema_with = crate::schemas::title_opt)]
     pub title: Option<String>,
+    #[schema(schema_with = crate::schemas::package_description_opt)]
     pub description: Option<String>,
     pub authors: Option<Vec<AuthorBody>>,
+    #[schema(schema_with = crate::schemas::keywords_opt)]
     pub keywords: Option<Vec<String>>,
     pub licence: Option<String>,
     pub night_log_ids: Option<Vec<Uuid>>,
     pub target_ids: Option<Vec<Uuid>>,
+    #[schema(schema_with = crate::schemas::package_access_opt)]
     pub access: Option<String>,
 }
 
@@ -202,8 +212,10 @@ impl From<DraftView> for DraftBody {
 #[serde(deny_unknown_fields)]
 pub struct AddDraftFilesBody {
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::uuid_list)]
     pub file_ids: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::uuid_opt)]
     pub dataset_id: Option<String>,
     #[serde(default)]
     pub search: Option<FileSearchQuery>,
@@ -334,6 +346,7 @@ pub struct LinkList {
 #[serde(deny_unknown_fields)]
 pub struct CreateLinkBody {
     #[serde(default)]
+    #[schema(schema_with = crate::schemas::link_label_opt)]
     pub label: Option<String>,
     /// The link stops working then; absent: until revoked.
     #[serde(default)]

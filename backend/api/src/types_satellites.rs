@@ -31,6 +31,7 @@ pub struct SiteInput {
     pub longitude: f64,
     /// Height above the ellipsoid, metres.
     #[serde(default)]
+    #[schema(minimum = -500, maximum = 9000)]
     pub elevation_m: f64,
 }
 
@@ -47,10 +48,13 @@ impl SiteInput {
 pub enum FieldShapeInput {
     Circle {
         /// Degrees, more than 0 and at most 10.
+        #[schema(exclusive_minimum = 0, maximum = 10)]
         radius_deg: f64,
     },
     Rectangle {
+        #[schema(exclusive_minimum = 0, maximum = 20)]
         width_deg: f64,
+        #[schema(exclusive_minimum = 0, maximum = 20)]
         height_deg: f64,
         #[serde(default)]
         position_angle_deg: f64,
@@ -114,6 +118,7 @@ impl FieldInput {
 pub struct FovCheckBody {
     pub site: SiteInput,
     /// 1 to 32 fields; they share one propagation of the catalog.
+    #[schema(min_items = 1, max_items = 32)]
     pub fields: Vec<FieldInput>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -134,10 +139,12 @@ pub struct PassesQuery {
     pub longitude: f64,
     /// Metres above the ellipsoid (default 0).
     #[serde(default)]
+    #[param(minimum = -500, maximum = 9000)]
     pub elevation_m: f64,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     /// Degrees (default 10).
+    #[param(minimum = -5, maximum = 89)]
     pub min_altitude_deg: Option<f64>,
 }
 
@@ -145,8 +152,13 @@ pub struct PassesQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CatalogSearchQuery {
+    /// Part of a name, or a NORAD id: 1 to 100 characters after trimming.
+    #[param(
+        pattern = r"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[\s\S]{0,98}[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub q: String,
     /// At most this many (1 to 200, default 20).
+    #[param(minimum = 0, maximum = 9223372036854775807.0)]
     pub limit: Option<usize>,
 }
 
@@ -155,6 +167,7 @@ pub struct CatalogSearchQuery {
 #[into_params(parameter_in = Query)]
 pub struct CatalogImportQuery {
     /// `auto` (default), `tle`, `omm_json`, `omm_csv` or `omm_xml`.
+    #[param(schema_with = crate::schemas::catalog_format_opt)]
     pub format: Option<String>,
     /// What to record as the source (a file name or URL).
     pub source: Option<String>,
@@ -515,6 +528,7 @@ impl From<CatalogStatus> for CatalogStatusBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreatePlanBody {
     /// Defaults to the target's name (or the coordinates).
+    #[schema(schema_with = crate::schemas::name_or_default)]
     pub name: Option<String>,
     pub target_id: Option<Uuid>,
     pub ra: Option<CoordinateInput>,
@@ -526,6 +540,7 @@ pub struct CreatePlanBody {
     pub starts_at: DateTime<Utc>,
     /// At most 24 hours after `starts_at`.
     pub ends_at: DateTime<Utc>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub notes: Option<String>,
 }
 
@@ -549,6 +564,7 @@ impl From<CreatePlanBody> for CreatePlan {
 /// Plan changes; absent fields stay. A target takes its position; coordinates detach the plan from its target.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct UpdatePlanBody {
+    #[schema(schema_with = crate::schemas::name_opt)]
     pub name: Option<String>,
     pub target_id: Option<Uuid>,
     pub ra: Option<CoordinateInput>,
@@ -561,6 +577,7 @@ pub struct UpdatePlanBody {
     pub field: Option<FieldShapeInput>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
+    #[schema(schema_with = crate::schemas::description_opt)]
     pub notes: Option<String>,
 }
 
@@ -690,6 +707,7 @@ pub struct PlanListQuery {
     /// Only plans not yet over.
     #[serde(default)]
     pub upcoming: bool,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -192,7 +192,7 @@ async fn run_user(
     let count = |kind: &'static str| *tally.lock().expect("tally").ok.entry(kind).or_default() += 1;
     while Instant::now() < until {
         round += 1;
-        if round % 25 == 0 {
+        if round.is_multiple_of(25) {
             user = User::sign_in(&http, &base, &email).await?;
             count("sign_in");
         }
@@ -228,7 +228,7 @@ async fn run_user(
         count("search");
         user.json(reqwest::Method::GET, "/api/v1/workspaces/soak/entries?tag=soak&limit=20", None).await?;
         count("list_entries");
-        if round % 5 == 0 {
+        if round.is_multiple_of(5) {
             let tar = user.bytes(&format!("/api/v1/workspaces/soak/packages/{pkg}/versions/1/archive.tar")).await?;
             if tar.len() < 8 * 64 * 1024 {
                 return Err(format!("archive of {} bytes", tar.len()));

@@ -54,6 +54,8 @@ pub struct Config {
     pub share_link_max_days: u32,
     /// The log filter (`info`, `meridian=debug,actix_web=info`, ...).
     pub log: String,
+    /// Seconds an idle HTTP connection is kept open (keep it above the idle timeout of a load balancer in front).
+    pub http_keep_alive_secs: u64,
     /// Mail: `outbox` (files in `<data_dir>/outbox`, the default) or an `smtp://` URL.
     pub mail: MailConfig,
     /// Billing is off unless a Stripe key is given.
@@ -244,6 +246,7 @@ impl Default for Config {
             session_max_days: 90,
             share_link_max_days: 365,
             log: "info".into(),
+            http_keep_alive_secs: 75,
             mail: MailConfig::default(),
             billing: BillingConfig::default(),
             storage: StorageSettings::default(),

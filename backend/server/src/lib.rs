@@ -121,8 +121,7 @@ pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::Ser
             .app_data(cookies)
             .app_data(public_limit)
             .app_data(trusted_proxies)
-            .service(meridian_api::routes::health::healthz)
-            .service(meridian_api::routes::health::readyz)
+            .configure(meridian_api::routes::health::configure)
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(meridian_api::configure)
             .configure(|cfg| pages::configure(cfg, &site));
@@ -209,7 +208,19 @@ pub async fn ensure_csrf_cookie(
     } else {
         None
     };
+    // Over HTTPS the cookies are `__Host-` ones: plain ones left from before (a deployment moved to HTTPS) are
+    // expired, so that no script reads a stale token from them.
+    let stale: Vec<&'static str> = if meridian_api::auth::cookie_policy(req.request()).always_secure {
+        [meridian_api::SESSION_COOKIE, CSRF_COOKIE].into_iter().filter(|n| req.cookie(n).is_some()).collect()
+    } else {
+        Vec::new()
+    };
     let mut res = next.call(req).await?;
+    for name in stale {
+        let mut gone = Cookie::build(name, "").path("/").finish();
+        gone.make_removal();
+        res.response_mut().add_cookie(&gone)?;
+    }
     let set_by_handler =
         res.response().cookies().any(|c: Cookie<'_>| c.name() == CSRF_COOKIE || c.name() == "__Host-meridian_csrf");
     if let (Some(cookie), false) = (fresh, set_by_handler) {
@@ -247,6 +258,13 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     };
     let site = pages::Site::new(&config)?;
     let https = config.is_https();
+    if config.public_url.trim().is_empty() && !config.bind.ip().is_loopback() {
+        tracing::warn!(
+            bind = %config.bind,
+            "public_url is not set: citations and share links will name {}; set public_url to the address people use",
+            config.public_url()
+        );
+    }
     tracing::info!(bind = %config.bind, database = if config.is_embedded_database() { "sqlite" } else { "postgres" }, "serving");
     let jobs = config.jobs.in_process.then(|| (state.services.jobs().clone(), state.services.job_handler()));
     let server = HttpServer::new(move || {
@@ -261,6 +279,10 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
             )
             .configure(configure(&state, &site))
     })
+    // Longer than the idle timeout of the load balancers in front (60 s on the common ones): a server that closes an
+    // idle connection first races the balancer reusing it, which the client sees as a 502 or a reset (the soak
+    // test saw the reset with actix's default of 5 s).
+    .keep_alive(std::time::Duration::from_secs(config.http_keep_alive_secs.max(1)))
     .bind(config.bind)
     .with_context(|| format!("binding {}", config.bind))?;
     let worker = jobs.map(|(queue, handler)| {

@@ -1,11 +1,11 @@
 //! Who is asking: browser sessions, API keys, sign-in with its rate limit, and the access check every workspace
 //! use case starts with.
 
+use crate::limits::KeyedLimiter;
 use crate::secrets::{random_token, same, token_hash};
 use crate::{ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::Quota;
 use meridian_domain::model::{Account, ApiKey, Workspace};
 use meridian_domain::{Action, ApiKeyScope, Email, Role, SessionId, Slug, Visibility};
 use meridian_store::{accounts, api_keys, members, sessions, workspaces};
@@ -73,9 +73,9 @@ impl std::fmt::Debug for SessionToken {
 /// Sign-in attempts per e-mail address and per client address; sign-ups per client address.
 #[derive(Debug)]
 pub(crate) struct LoginLimiter {
-    by_email: DefaultKeyedRateLimiter<String>,
-    by_ip: DefaultKeyedRateLimiter<IpAddr>,
-    signups: DefaultKeyedRateLimiter<IpAddr>,
+    by_email: KeyedLimiter<String>,
+    by_ip: KeyedLimiter<IpAddr>,
+    signups: KeyedLimiter<IpAddr>,
 }
 
 /// `burst` at once, then one more every `replenish_secs`.
@@ -85,27 +85,17 @@ fn quota(burst: u32, replenish_secs: u64) -> Quota {
     Quota::with_period(per).map_or(Quota::per_minute(burst), |q| q.allow_burst(burst))
 }
 
-fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ServiceError {
-    ServiceError::RateLimited {
-        retry_after_secs: not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1),
-    }
-}
-
-/// Past this many tracked keys, a limiter forgets the ones whose allowance has fully come back.
-const PRUNE_ABOVE: usize = 10_000;
-
-fn check_keyed<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: K) -> ServiceResult<()> {
-    if limiter.len() > PRUNE_ABOVE {
-        limiter.retain_recent();
-    }
-    limiter.check_key(&key).map_err(too_many)
+fn check_keyed<K: std::hash::Hash + Eq + Clone>(limiter: &KeyedLimiter<K>, key: K) -> ServiceResult<()> {
+    limiter.check(&key).map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
 }
 
 /// The unit a client is counted by: its IPv4 address, or its IPv6 /64 (one subscriber gets a whole /64, so
 /// counting single IPv6 addresses would give an attacker endless fresh ones).
 pub fn client_block(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
+    // An IPv4 client reaching a server bound to `[::]` shows as `::ffff:a.b.c.d`: counted as its IPv4 address, not
+    // as one /64 shared by every IPv4 client.
+    match ip.to_canonical() {
+        v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {
             let s = v6.segments();
             IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
@@ -116,10 +106,10 @@ pub fn client_block(ip: IpAddr) -> IpAddr {
 impl LoginLimiter {
     pub(crate) fn new(config: &crate::ServiceConfig) -> Self {
         Self {
-            by_email: RateLimiter::keyed(quota(config.login_burst, config.login_replenish_secs)),
+            by_email: KeyedLimiter::new(quota(config.login_burst, config.login_replenish_secs)),
             // A shared address (an observatory's NAT) gets more room than one e-mail address.
-            by_ip: RateLimiter::keyed(quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
-            signups: RateLimiter::keyed(quota(config.signup_burst, config.signup_replenish_secs)),
+            by_ip: KeyedLimiter::new(quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
+            signups: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
         }
     }
 
@@ -303,6 +293,8 @@ mod tests {
         let a = client_block("2001:db8:1:2:aaaa::1".parse().unwrap());
         let b = client_block("2001:db8:1:2:bbbb:cccc::9".parse().unwrap());
         let c = client_block("2001:db8:1:3::1".parse().unwrap());
+        let mapped = client_block("::ffff:203.0.113.5".parse().unwrap());
+        assert_eq!(mapped, v4, "an IPv4-mapped address is its IPv4 address");
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

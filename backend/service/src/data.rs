@@ -323,18 +323,20 @@ pub(crate) fn parse_range(header: Option<&str>, size: u64) -> ServiceResult<Opti
     }
 }
 
+/// The smallest cone radius handed to cdshealpix, radians (about 0.2 microarcseconds).
+const MIN_CONE_RADIUS_RAD: f64 = 1e-12;
+
 /// The HEALPix ranges at [`HEALPIX_DEPTH`] covering a cone (conservatively: every cell that may hold a point
 /// inside it).
 #[must_use]
 pub fn cone_ranges(ra_deg: f64, dec_deg: f64, radius_deg: f64) -> Vec<(i64, i64)> {
-    let depth = cdshealpix::best_starting_depth(radius_deg.to_radians()).min(HEALPIX_DEPTH);
-    let bmoc = cdshealpix::nested::cone_coverage_approx_custom(
-        depth,
-        2,
-        ra_deg.to_radians(),
-        dec_deg.to_radians(),
-        radius_deg.to_radians(),
-    );
+    // cdshealpix asserts a radius above 0 (a panic otherwise): a radius the search accepts (more than 0 degrees)
+    // can still be 0 in radians (5e-324 degrees, found by Schemathesis). A cone that small covers one cell; rows
+    // are then kept by their exact distance, as always.
+    let radius = radius_deg.to_radians().max(MIN_CONE_RADIUS_RAD);
+    let depth = cdshealpix::best_starting_depth(radius).min(HEALPIX_DEPTH);
+    let bmoc =
+        cdshealpix::nested::cone_coverage_approx_custom(depth, 2, ra_deg.to_radians(), dec_deg.to_radians(), radius);
     let shift = 2 * u32::from(HEALPIX_DEPTH - bmoc.get_depth_max());
     let mut out: Vec<(i64, i64)> = Vec::new();
     for cell in bmoc.into_iter() {
@@ -664,12 +666,20 @@ impl Services {
         let file = match inserted {
             Ok(f) => f,
             Err(e) => {
-                // The row did not land: the object must not outlive it. (A failed delete leaves an object no row
-                // points to, which the cleanup job removes.)
-                if let Err(d) = storage.delete(&key).await {
+                // Refused for certain (a duplicate, a name taken, the reservation gone): the row did not land and
+                // the object must not outlive it (a failed delete leaves an object no row points to, which the
+                // cleanup job removes). Any other failure may have happened after the commit landed (a connection
+                // lost during COMMIT): the object stays, and the cleanup removes it only if no row points to it.
+                let refused = matches!(
+                    e,
+                    ServiceError::Conflict { .. } | ServiceError::DuplicateFile { .. } | ServiceError::Validation(_)
+                );
+                if refused && let Err(d) = storage.delete(&key).await {
                     tracing::warn!(error = %d, "could not delete the object of a refused upload");
                 }
-                store::delete_upload(self.db(), upload_id.as_uuid()).await?;
+                if let Err(d) = store::delete_upload_if(self.db(), upload_id.as_uuid(), "open").await {
+                    tracing::warn!(error = %d, "could not drop the reservation of a refused upload; it expires");
+                }
                 return Err(e);
             }
         };
@@ -1262,6 +1272,16 @@ mod tests {
                 assert!(ranges.iter().any(|&(lo, hi)| lo <= h && h < hi), "({pra}, {pdec}) near ({ra}, {dec})");
             }
             assert!(inside > 100, "only {inside} sample points fell inside the cone at ({ra}, {dec})");
+        }
+    }
+
+    /// Found by Schemathesis: a radius above 0 degrees that is 0 in radians made cdshealpix panic.
+    #[test]
+    fn a_vanishing_radius_still_covers_its_centre() {
+        for r in [5e-324, f64::MIN_POSITIVE, 1e-300] {
+            let ranges = cone_ranges(0.0, -90.0, r);
+            let h = healpix_of(0.0, -90.0);
+            assert!(ranges.iter().any(|&(lo, hi)| lo <= h && h < hi), "radius {r}");
         }
     }
 

@@ -41,10 +41,16 @@ impl JobHandler for DataJobs {
             Job::ApplyLifecycle => s.apply_lifecycle().await,
             Job::MeterUsage => s.meter_usage(crate::now()).await.map_err(retry),
             Job::CleanupOrphans => {
+                // Both run whatever the other did: a cleanup that keeps failing (an object under retention that
+                // cannot be deleted) must not keep stranded uploads from getting their jobs back.
                 let now = crate::now();
-                match s.cleanup(now).await {
-                    Ok(_) => s.sweep_stuck(now).await.map(|_| ()).map_err(retry),
-                    Err(e) => Err(retry(e)),
+                let cleaned = s.cleanup(now).await;
+                let swept = s.sweep_stuck(now).await;
+                match (cleaned, swept) {
+                    (Ok(_), Ok(_)) => Ok(()),
+                    (Err(e), Ok(_)) => Err(retry(format!("cleanup: {e}"))),
+                    (Ok(_), Err(e)) => Err(retry(format!("sweep: {e}"))),
+                    (Err(a), Err(b)) => Err(retry(format!("cleanup: {a}; sweep: {b}"))),
                 }
             }
             Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,
@@ -517,8 +523,7 @@ impl Services {
             // Only an upload still open or being completed keeps its multipart upload. One whose file is done may
             // still have one listed (the filesystem store removes a joined upload's parts after the object is in
             // place: a crash in between leaves them), and aborting it never touches the joined object.
-            let live = store::live_multipart_ids(self.db(), std::slice::from_ref(&p.upload_id)).await?;
-            if live.is_empty() {
+            if !store::multipart_is_live(self.db(), &p.key, &p.upload_id).await? {
                 let _ = storage.abort_multipart(&p.key, &p.upload_id).await;
                 report.multipart += 1;
             }
@@ -552,22 +557,25 @@ pub struct SweepReport {
     pub restores: u32,
 }
 
-/// Rows in one intermediate state, with the job that moves them on.
+/// Rows in one intermediate state (`None`: uploads being verified), with the job that moves them on.
 struct Stranded {
-    ids: Vec<Uuid>,
+    what: Option<store::Pending>,
     kind: &'static str,
     job: fn(Uuid) -> Job,
     max_attempts: u32,
 }
 
-/// A completion claims an upload, then joins its parts (minutes for a big upload on S3), then queues its check:
-/// only after this long is a `verifying` upload without a job known to be stranded.
-const STRANDED_UPLOAD: chrono::Duration = chrono::Duration::hours(1);
+/// A completion claims an upload, then joins its parts (minutes for a big upload on S3; on the filesystem, a copy
+/// of the whole file: half an hour or more for hundreds of gigabytes), then queues its check: only after this
+/// long is a `verifying` upload without a job known to be stranded. (Were a join to outlast it, the check would
+/// open the upload again, and the join, once done, claims it back.)
+const STRANDED_UPLOAD: chrono::Duration = chrono::Duration::hours(6);
 /// A file's ingest, preview and restore jobs commit with the state they follow; this margin only keeps the sweep
 /// away from rows a transaction is writing right now.
 const STRANDED_FILE: chrono::Duration = chrono::Duration::minutes(15);
-/// Rows looked at per kind and run; the next run takes the rest.
+/// Rows read per query; a run pages through at most [`SWEEP_PAGES`] of them per kind, the next run takes the rest.
 const SWEEP_BATCH: u64 = 1000;
+const SWEEP_PAGES: usize = 50;
 
 impl Services {
     /// Gives every intermediate state a job again where its job is gone: uploads `verifying`, files whose ingest
@@ -577,34 +585,28 @@ impl Services {
     /// between the two. Each job checks the state it finds, so one queued twice does no harm.
     pub async fn sweep_stuck(&self, now: DateTime<Utc>) -> Result<SweepReport, ServiceError> {
         use meridian_store::jobs::live_subjects;
-        let uploads: Vec<Uuid> = store::uploads_verifying_since(self.db(), now - STRANDED_UPLOAD, SWEEP_BATCH)
-            .await?
-            .iter()
-            .map(|u| u.id)
-            .collect();
-        let files_before = now - STRANDED_FILE;
         let restore_attempts = crate::data::RESTORE_ATTEMPTS;
         let kinds = [
             Stranded {
-                ids: uploads,
+                what: None,
                 kind: "verify_upload",
                 job: |id| Job::VerifyUpload { upload_id: id },
                 max_attempts: 8,
             },
             Stranded {
-                ids: store::files_pending(self.db(), store::Pending::Ingest, files_before, SWEEP_BATCH).await?,
+                what: Some(store::Pending::Ingest),
                 kind: "ingest_file",
                 job: |id| Job::IngestFile { file_id: id },
                 max_attempts: 8,
             },
             Stranded {
-                ids: store::files_pending(self.db(), store::Pending::Preview, files_before, SWEEP_BATCH).await?,
+                what: Some(store::Pending::Preview),
                 kind: "render_preview",
                 job: |id| Job::RenderPreview { file_id: id },
                 max_attempts: 8,
             },
             Stranded {
-                ids: store::files_pending(self.db(), store::Pending::Restore, files_before, SWEEP_BATCH).await?,
+                what: Some(store::Pending::Restore),
                 kind: "restore_file",
                 job: |id| Job::RestoreFile { file_id: id },
                 max_attempts: restore_attempts,
@@ -612,16 +614,31 @@ impl Services {
         ];
         let mut queued = [0_u32; 4];
         for (n, s) in kinds.into_iter().enumerate() {
-            if s.ids.is_empty() {
-                continue;
-            }
-            let live: std::collections::HashSet<Uuid> =
-                live_subjects(self.db(), s.kind, &s.ids).await?.into_iter().collect();
-            for id in s.ids.into_iter().filter(|id| !live.contains(id)) {
-                tracing::warn!(kind = s.kind, subject = %id, "queueing a job again: its state had no job left");
-                let opts = PushOptions { max_attempts: s.max_attempts, ..PushOptions::default() };
-                self.jobs().push((s.job)(id), opts).await?;
-                queued[n] += 1;
+            let mut after = None;
+            for _ in 0..SWEEP_PAGES {
+                let ids: Vec<Uuid> = match s.what {
+                    None => store::uploads_verifying_since(self.db(), now - STRANDED_UPLOAD, after, SWEEP_BATCH)
+                        .await?
+                        .iter()
+                        .map(|u| u.id)
+                        .collect(),
+                    Some(what) => {
+                        store::files_pending(self.db(), what, now - STRANDED_FILE, after, SWEEP_BATCH).await?
+                    }
+                };
+                let Some(last) = ids.last().copied() else { break };
+                after = Some(last);
+                let live: std::collections::HashSet<Uuid> =
+                    live_subjects(self.db(), s.kind, &ids).await?.into_iter().collect();
+                for id in ids.iter().copied().filter(|id| !live.contains(id)) {
+                    tracing::warn!(kind = s.kind, subject = %id, "queueing a job again: its state had no job left");
+                    let opts = PushOptions { max_attempts: s.max_attempts, ..PushOptions::default() };
+                    self.jobs().push((s.job)(id), opts).await?;
+                    queued[n] += 1;
+                }
+                if (ids.len() as u64) < SWEEP_BATCH {
+                    break;
+                }
             }
         }
         let [uploads, ingests, previews, restores] = queued;

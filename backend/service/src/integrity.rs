@@ -239,6 +239,13 @@ impl Services {
                     None => {}
                 }
                 for Looked::Finding(kind, finding) in outcome.found {
+                    // A file deleted while the check ran (row first, then its object) is not a loss.
+                    if matches!(kind, "missing" | "size" | "checksum" | "unreachable")
+                        && let Some(id) = finding.file_id
+                        && store::file_sums(self.db(), &[id]).await?.is_empty()
+                    {
+                        continue;
+                    }
                     {
                         match kind {
                             "missing" => r.missing.push(finding),
@@ -315,7 +322,7 @@ impl Services {
         r.finished_at = crate::now();
 
         let problems = r.problems();
-        store::insert_scrub_run(
+        let recorded = store::insert_scrub_run(
             self.db(),
             store::NewScrubRun {
                 started_at: r.started_at,
@@ -328,7 +335,11 @@ impl Services {
                 report: serde_json::to_string(&r).map_err(ServiceError::internal)?,
             },
         )
-        .await?;
+        .await;
+        // The report stands even where it cannot be kept (a database restored read-only, say).
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record the integrity check's report");
+        }
         if problems > 0 {
             tracing::error!(
                 problems,

@@ -10,6 +10,7 @@ mod error;
 mod fetch;
 pub mod integrity;
 pub mod jobs;
+pub mod limits;
 pub mod members;
 pub mod nights;
 mod package_archive;

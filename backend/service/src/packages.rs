@@ -388,7 +388,8 @@ impl Services {
             }
             Reader::Link { token } => {
                 let hash = crate::secrets::token_hash(token);
-                let (_, p) = store::live_link_by_hash(self.db(), &hash, crate::now())
+                let now = crate::now();
+                let (_, p) = store::live_link_by_hash(self.db(), &hash, now, now - self.config().share_link_max_age)
                     .await?
                     .ok_or(ServiceError::NotFound("package"))?;
                 // A package made private again closes its links at once.
@@ -1100,7 +1101,10 @@ impl Services {
         let vid = PackageVersionId::from_uuid(v.id);
         let f =
             store::version_file_at(self.db(), s.workspace, vid, path).await?.ok_or(ServiceError::NotFound("file"))?;
-        self.refuse_embargoed(&s, &[f.file_id]).await.map_err(|_| ServiceError::NotFound("file"))?;
+        self.refuse_embargoed(&s, &[f.file_id]).await.map_err(|e| match e {
+            ServiceError::Forbidden(_) => ServiceError::NotFound("file"),
+            other => other,
+        })?;
         let size = u64::try_from(f.size_bytes).unwrap_or(0);
         let range = crate::data::parse_range(range_header, size)?;
         let object = self.storage()?.get(&f.object_key, range).await.map_err(storage_error)?;

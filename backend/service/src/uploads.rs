@@ -393,26 +393,31 @@ impl Services {
             return Ok(upload_view(&now, Vec::new(), direct));
         }
         let storage = self.storage()?;
-        if let Err(e) = storage.complete_multipart(&u.object_key, &mp, &parts).await {
-            // Back to open: the client may resend a part and complete again.
+        let joined = storage.complete_multipart(&u.object_key, &mp, &parts).await;
+        if let Err(StorageError::InvalidPart(m)) = joined {
+            // The store refused these parts, for certain: back to open, the client may resend a part and complete
+            // again.
             store::transition_upload(self.db(), u.id, "verifying", "open", UploadChange::default(), crate::now())
                 .await?;
-            return Err(match e {
-                StorageError::InvalidPart(m) => ValidationError::new("parts", m).into(),
-                other => storage_error(other),
-            });
+            return Err(ValidationError::new("parts", m).into());
         }
-        // The parts are one object now. Its check is queued in the same transaction that gives the upload its new
-        // life span (kept a week from now, so a client can always learn how it ended): both or neither. Should this
-        // fail, or the server stop before it, the sweep finds the upload `verifying` without a job and queues one.
+        // Joined, or an answer we cannot trust either way (a timeout, a 5xx: the store may have joined the parts
+        // and lost its answer). Either way the upload is `verifying` with its check queued, in the same
+        // transaction that gives it its new life span (kept a week from now, so a client can always learn how it
+        // ended): the check finds the joined object and commits it, or finds the parts unjoined and opens the
+        // upload again. Whatever happened meanwhile (a sweep that found the join taking long and reopened it), a
+        // join that succeeded claims the upload back. Should this transaction fail, or the server stop before it,
+        // the sweep finds the upload `verifying` without a job and queues one.
         let txn = meridian_store::begin_write(self.db()).await?;
-        if !store::extend_upload(&txn, u.id, "verifying", crate::now() + chrono::Duration::days(RESUMABLE_TTL_DAYS))
-            .await?
-        {
+        let kept_until = crate::now() + chrono::Duration::days(RESUMABLE_TTL_DAYS);
+        if !store::reclaim_upload(&txn, u.id, &["open", "verifying"], "verifying", kept_until, crate::now()).await? {
             return Err(ServiceError::Conflict { field: "status", message: "this upload changed meanwhile".into() });
         }
         Self::queue_in(&txn, Job::VerifyUpload { upload_id: u.id }, PushOptions::default()).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
+        if let Err(e) = joined {
+            return Err(storage_error(e));
+        }
         let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
         Ok(upload_view(&now, Vec::new(), direct))
     }

@@ -638,17 +638,23 @@ pub async fn update_file_release(
 
 /// Deletes a file's row (and keeps the workspace's per-tier totals). Run it in a transaction.
 pub async fn delete_file(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: DataFileId) -> StoreResult<bool> {
-    let Some(f) = find_file(conn, workspace, id).await? else { return Ok(false) };
-    let r = data_files::Entity::delete_many()
-        .filter(data_files::Column::Id.eq(id.as_uuid()))
-        .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await
-        .map_err(crate::in_use("package_versions"))?;
-    if r.rows_affected > 0 {
-        add_stored(conn, workspace.as_uuid(), Tier::parse(&f.tier)?, -f.size_bytes).await?;
+    // Only from the tier just read (a tier move committing in between would otherwise leave its bytes counted in
+    // the new tier): read again and retry when it moved.
+    for _ in 0..5 {
+        let Some(f) = find_file(conn, workspace, id).await? else { return Ok(false) };
+        let r = data_files::Entity::delete_many()
+            .filter(data_files::Column::Id.eq(id.as_uuid()))
+            .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(data_files::Column::Tier.eq(f.tier.as_str()))
+            .exec(conn)
+            .await
+            .map_err(crate::in_use("package_versions"))?;
+        if r.rows_affected > 0 {
+            add_stored(conn, workspace.as_uuid(), Tier::parse(&f.tier)?, -f.size_bytes).await?;
+            return Ok(true);
+        }
     }
-    Ok(r.rows_affected > 0)
+    Err(StoreError::Conflict { field: "tier" })
 }
 
 /// A file's header cards in order.
@@ -725,31 +731,30 @@ pub enum Pending {
     Restore,
 }
 
-/// Ids of files waiting for `what` since before `before` (by upload, or for a restore by its request), oldest
-/// first: the sweep checks that each still has a job.
+/// Ids of files waiting for `what` since before `before` (by upload, or for a restore by its request), by id after
+/// `after`: the sweep pages through them and checks that each still has a job.
 pub async fn files_pending(
     conn: &impl ConnectionTrait,
     what: Pending,
     before: DateTime<Utc>,
+    after: Option<Uuid>,
     limit: u64,
 ) -> StoreResult<Vec<Uuid>> {
     use data_files::Column as C;
     let q = data_files::Entity::find().select_only().column(C::Id);
     let q = match what {
-        Pending::Ingest => {
-            q.filter(C::IngestStatus.eq("pending")).filter(C::UploadedAt.lt(ts(before))).order_by_asc(C::UploadedAt)
-        }
+        Pending::Ingest => q.filter(C::IngestStatus.eq("pending")).filter(C::UploadedAt.lt(ts(before))),
         Pending::Preview => q
             .filter(C::PreviewStatus.eq("pending"))
             .filter(C::IngestStatus.ne("pending"))
-            .filter(C::UploadedAt.lt(ts(before)))
-            .order_by_asc(C::UploadedAt),
-        Pending::Restore => q
-            .filter(C::RestoreStatus.eq("in_progress"))
-            .filter(C::RestoreRequestedAt.lt(ts(before)))
-            .order_by_asc(C::RestoreRequestedAt),
+            .filter(C::UploadedAt.lt(ts(before))),
+        Pending::Restore => q.filter(C::RestoreStatus.eq("in_progress")).filter(C::RestoreRequestedAt.lt(ts(before))),
     };
-    Ok(q.limit(limit).into_tuple().all(conn).await?)
+    let q = match after {
+        Some(a) => q.filter(C::Id.gt(a)),
+        None => q,
+    };
+    Ok(q.order_by_asc(C::Id).limit(limit).into_tuple().all(conn).await?)
 }
 
 /// Object keys of a workspace's files (and previews) among `keys`: what the cleanup job must keep.
@@ -758,6 +763,17 @@ pub async fn known_keys(conn: &impl ConnectionTrait, keys: &[String]) -> StoreRe
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    // Reservations before files: an upload commits its file row and drops its reservation in one transaction, so
+    // a key whose reservation is gone by the first read has its file row visible to the second. (Read the other
+    // way round, an upload committing in between would look unknown to both, and its object would be deleted.)
+    let mut out: Vec<String> = uploads::Entity::find()
+        .select_only()
+        .column(uploads::Column::ObjectKey)
+        .filter(uploads::Column::ObjectKey.is_in(keys.to_vec()))
+        .filter(uploads::Column::Status.ne("failed"))
+        .into_tuple()
+        .all(conn)
+        .await?;
     let rows: Vec<(String, Option<String>)> = data_files::Entity::find()
         .select_only()
         .column(C::ObjectKey)
@@ -766,16 +782,7 @@ pub async fn known_keys(conn: &impl ConnectionTrait, keys: &[String]) -> StoreRe
         .into_tuple()
         .all(conn)
         .await?;
-    let mut out: Vec<String> = rows.into_iter().flat_map(|(a, b)| std::iter::once(a).chain(b)).collect();
-    let uploads: Vec<String> = uploads::Entity::find()
-        .select_only()
-        .column(uploads::Column::ObjectKey)
-        .filter(uploads::Column::ObjectKey.is_in(keys.to_vec()))
-        .filter(uploads::Column::Status.ne("failed"))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    out.extend(uploads);
+    out.extend(rows.into_iter().flat_map(|(a, b)| std::iter::once(a).chain(b)));
     Ok(out)
 }
 
@@ -924,18 +931,23 @@ pub async fn transition_upload(
     Ok(r.rows_affected > 0)
 }
 
-/// Sets a new expiry on an upload that is still in `status`; false when it no longer is.
-pub async fn extend_upload(
+/// Moves an upload from any of `from` to `to` with a new expiry; false when it is in none of them (or gone).
+pub async fn reclaim_upload(
     conn: &impl ConnectionTrait,
     id: Uuid,
-    status: &str,
+    from: &[&str],
+    to: &str,
     expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     use uploads::Column as C;
     let r = uploads::Entity::update_many()
+        .col_expr(C::Status, Expr::value(to))
+        .col_expr(C::Error, Expr::value(Option::<String>::None))
+        .col_expr(C::StatusChangedAt, Expr::value(ts(now)))
         .col_expr(C::ExpiresAt, Expr::value(ts(expires_at)))
         .filter(C::Id.eq(id))
-        .filter(C::Status.eq(status))
+        .filter(C::Status.is_in(from.iter().copied()))
         .exec(conn)
         .await?;
     Ok(r.rows_affected > 0)
@@ -957,38 +969,44 @@ pub async fn delete_upload_if(conn: &impl ConnectionTrait, id: Uuid, status: &st
     Ok(r.rows_affected > 0)
 }
 
-/// Uploads `verifying` since before `before`, oldest first: the sweep checks that each still has a job.
+/// Uploads `verifying` since before `before`, by id after `after`: the sweep checks that each still has a job.
 pub async fn uploads_verifying_since(
     conn: &impl ConnectionTrait,
     before: DateTime<Utc>,
+    after: Option<Uuid>,
     limit: u64,
 ) -> StoreResult<Vec<UploadRow>> {
     use uploads::Column as C;
-    Ok(uploads::Entity::find()
-        .filter(C::Status.eq("verifying"))
+    let mut q = uploads::Entity::find();
+    if let Some(a) = after {
+        q = q.filter(C::Id.gt(a));
+    }
+    Ok(q.filter(C::Status.eq("verifying"))
         .filter(
             Condition::any()
                 .add(C::StatusChangedAt.lt(ts(before)))
                 .add(Condition::all().add(C::StatusChangedAt.is_null()).add(C::CreatedAt.lt(ts(before)))),
         )
-        .order_by_asc(C::CreatedAt)
+        .order_by_asc(C::Id)
         .limit(limit)
         .all(conn)
         .await?)
 }
 
-/// The multipart upload ids among `ids` that an upload still open or being completed holds.
-pub async fn live_multipart_ids(conn: &impl ConnectionTrait, ids: &[String]) -> StoreResult<Vec<String>> {
+/// Whether an upload still open or being completed holds this multipart upload: a resumable one by its id, or a
+/// streamed one (whose S3 put makes a multipart upload of its own, unrecorded) by its object key.
+pub async fn multipart_is_live(conn: &impl ConnectionTrait, key: &str, upload_id: &str) -> StoreResult<bool> {
     use uploads::Column as C;
-    let rows: Vec<Option<String>> = uploads::Entity::find()
-        .select_only()
-        .column(C::MultipartId)
-        .filter(C::MultipartId.is_in(ids.to_vec()))
+    let n = uploads::Entity::find()
         .filter(C::Status.is_in(["open", "verifying"]))
-        .into_tuple()
-        .all(conn)
+        .filter(
+            Condition::any()
+                .add(C::MultipartId.eq(upload_id))
+                .add(Condition::all().add(C::Mode.eq("stream")).add(C::ObjectKey.eq(key))),
+        )
+        .count(conn)
         .await?;
-    Ok(rows.into_iter().flatten().collect())
+    Ok(n > 0)
 }
 
 /// Bytes reserved by uploads still in flight in a workspace (counted against its quota).

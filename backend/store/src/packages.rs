@@ -613,12 +613,14 @@ pub async fn live_link_by_hash(
     conn: &impl ConnectionTrait,
     hash: &str,
     now: DateTime<Utc>,
+    made_after: DateTime<Utc>,
 ) -> StoreResult<Option<(LinkRow, PackageRow)>> {
     use package_links::Column as C;
+    // A link without a date (made before links had to have one) lives as long as links may.
     let Some(link) = package_links::Entity::find()
         .filter(C::TokenHash.eq(hash))
         .filter(C::RevokedAt.is_null())
-        .filter(C::ExpiresAt.is_null().or(C::ExpiresAt.gt(ts(now))))
+        .filter(C::ExpiresAt.gt(ts(now)).or(C::ExpiresAt.is_null().and(C::CreatedAt.gt(ts(made_after)))))
         .one(conn)
         .await?
     else {

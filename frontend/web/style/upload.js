@@ -16,8 +16,9 @@
   document.documentElement.classList.add('js');
 
   const csrf = () => {
-    // `__Host-meridian_csrf` where the site is served over HTTPS.
-    const c = document.cookie.split('; ').find((p) => /^(__Host-)?meridian_csrf=/.test(p));
+    // `__Host-meridian_csrf` where the site is served over HTTPS (preferred: a plain one may be left from before).
+    const cookies = document.cookie.split('; ');
+    const c = cookies.find((p) => p.startsWith('__Host-meridian_csrf=')) || cookies.find((p) => p.startsWith('meridian_csrf='));
     return c ? decodeURIComponent(c.slice(c.indexOf('=') + 1)) : '';
   };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -23,7 +23,7 @@ pub async fn create_account(
     req: HttpRequest,
     services: web::Data<Services>,
     cookies: web::Data<CookiePolicy>,
-    body: web::Json<SignUpBody>,
+    body: crate::json::Json<SignUpBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let creds = services

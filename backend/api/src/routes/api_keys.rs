@@ -46,7 +46,7 @@ pub async fn create_api_key(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateApiKeyBody>,
+    body: crate::json::Json<CreateApiKeyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let created = services.create_api_key(&caller.0, &slug, &body.name, &body.scope).await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyBody { key: ApiKeyBody::from(created.key), secret: created.secret }))

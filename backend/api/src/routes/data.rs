@@ -59,7 +59,7 @@ pub async fn create_dataset(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateDatasetBody>,
+    body: crate::json::Json<CreateDatasetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let d = services.create_dataset(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(DatasetBody::from(d)))
@@ -101,7 +101,7 @@ pub async fn update_dataset(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<UpdateDatasetBody>,
+    body: crate::json::Json<UpdateDatasetBody>,
 ) -> Result<web::Json<DatasetBody>, ApiError> {
     let (slug, id) = path.into_inner();
     Ok(web::Json(services.update_dataset(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
@@ -146,6 +146,8 @@ pub async fn list_dataset_files(
 ) -> Result<web::Json<FilePageBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let page = page.into_inner();
+    // The limit is checked as on every list (the service would clamp it): 1 to 200, as documented.
+    meridian_domain::Limit::parse(page.limit).map_err(ServiceError::from)?;
     Ok(web::Json(services.list_files(&caller.0, &slug, &id, page.limit, page.cursor).await?.into()))
 }
 
@@ -302,8 +304,8 @@ pub async fn get_file_header(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
     responses(
-        (status = 200, description = "The bytes", content_type = "application/octet-stream"),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream"),
+        (status = 200, description = "The bytes, with the media type given at upload (else `application/fits` for FITS names, `application/octet-stream` for others)", content_type = "*/*"),
+        (status = 206, description = "The requested range", content_type = "*/*"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Cold: restore first", body = Problem, content_type = "application/problem+json"),
         (status = 416, body = Problem, content_type = "application/problem+json"),
@@ -333,8 +335,12 @@ pub async fn download_file(
         use base64::Engine as _;
         base64::engine::general_purpose::STANDARD.encode(hex::decode(&d.file.sha256).unwrap_or_default())
     };
+    // The media type is the uploader's text: one that cannot be a header value (not visible ASCII) would fail
+    // the whole response, so it is served as bytes instead.
+    let content_type = header::HeaderValue::from_str(&d.file.content_type)
+        .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
     res.insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CONTENT_TYPE, d.file.content_type.clone()))
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::ETAG, format!("\"{}\"", d.file.sha256)))
         .insert_header(("Repr-Digest", format!("sha-256=:{digest}:")))
         .insert_header(header::ContentDisposition::attachment(d.file.name.clone()));
@@ -386,7 +392,7 @@ pub async fn update_file(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<UpdateFileBody>,
+    body: crate::json::Json<UpdateFileBody>,
 ) -> Result<web::Json<FileBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
@@ -399,6 +405,7 @@ pub async fn update_file(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
     responses(
+        (status = 409, description = "Held by a published package version (`held_by_package`)", body = Problem, content_type = "application/problem+json"),
         (status = 204),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -491,7 +498,7 @@ pub async fn create_tier_rule(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateRuleBody>,
+    body: crate::json::Json<CreateRuleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let r = services.create_tier_rule(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(RuleBody::from(r)))

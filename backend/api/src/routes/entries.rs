@@ -78,7 +78,7 @@ pub async fn create_entry(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<EntryInputBody>,
+    body: crate::json::Json<EntryInputBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let view = services.add_entry(&caller.0, &slug, &id, body.into_inner().into()).await?;
@@ -125,7 +125,7 @@ pub async fn update_entry(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<EntryInputBody>,
+    body: crate::json::Json<EntryInputBody>,
 ) -> Result<web::Json<EntryBody>, ApiError> {
     let (slug, id) = path.into_inner();
     Ok(web::Json(services.edit_entry(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
@@ -137,6 +137,7 @@ pub async fn update_entry(
     tag = "entries",
     params(("slug" = String, Path, description = "The workspace's slug"), ("id" = String, Path, description = "The entry's id")),
     responses(
+        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
         (status = 204, description = "Deleted (or already deleted)"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -159,6 +160,7 @@ pub async fn delete_entry(
     tag = "entries",
     params(("slug" = String, Path, description = "The workspace's slug"), ("id" = String, Path, description = "The entry's id")),
     responses(
+        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
         (status = 200, body = EntryBody),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),

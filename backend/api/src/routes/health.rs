@@ -4,6 +4,11 @@ use actix_web::http::StatusCode;
 use actix_web::{get, web};
 use meridian_service::Services;
 
+/// Mounts the probes at the root, with 405 (and `Allow`) for their other methods.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(web::resource(["/healthz", "/readyz"]).to(crate::error::no_route));
+}
+
 /// The process is up.
 #[utoipa::path(tag = "health", responses((status = 200, body = HealthBody)))]
 #[get("/healthz")]

@@ -52,7 +52,7 @@ pub async fn create_instrument(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateInstrumentBody>,
+    body: crate::json::Json<CreateInstrumentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let view = services.create_instrument(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(InstrumentBody::from(view)))
@@ -103,7 +103,7 @@ pub async fn update_instrument(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdateInstrumentBody>,
+    body: crate::json::Json<UpdateInstrumentBody>,
 ) -> Result<web::Json<InstrumentBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let view =

@@ -39,7 +39,7 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<MeBody>, ApiError> {
 pub async fn update_password(
     caller: Caller,
     services: web::Data<Services>,
-    body: web::Json<PasswordChangeBody>,
+    body: crate::json::Json<PasswordChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
     services.change_password(&caller.0, &body.current_password, &body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -46,7 +46,7 @@ pub async fn create_member(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<AddMemberBody>,
+    body: crate::json::Json<AddMemberBody>,
 ) -> Result<HttpResponse, ApiError> {
     let member = services.add_member(&caller.0, &slug, &body.email, &body.role).await?;
     Ok(HttpResponse::Created().json(MemberBody::from(member)))
@@ -73,7 +73,7 @@ pub async fn update_member(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdateMemberBody>,
+    body: crate::json::Json<UpdateMemberBody>,
 ) -> Result<web::Json<MemberBody>, ApiError> {
     let (slug, account) = path.into_inner();
     let member = services.change_member_role(&caller.0, &slug, AccountId::from_uuid(account), &body.role).await?;

@@ -54,7 +54,7 @@ pub async fn create_night_log(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateNightLogBody>,
+    body: crate::json::Json<CreateNightLogBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let input = CreateNightLog {
@@ -106,7 +106,7 @@ pub async fn update_night_log(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<UpdateNightLogBody>,
+    body: crate::json::Json<UpdateNightLogBody>,
 ) -> Result<web::Json<NightLogBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let b = body.into_inner();

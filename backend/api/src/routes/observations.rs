@@ -46,7 +46,7 @@ pub async fn create_observation(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<ObservationInputBody>,
+    body: crate::json::Json<ObservationInputBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let o = services.add_observation(&caller.0, &slug, &id, body.into_inner().into()).await?;
@@ -79,6 +79,7 @@ pub async fn get_observation(
     params(("slug" = String, Path, description = "The workspace's slug"), ("id" = String, Path, description = "The observation's id")),
     request_body = ObservationInputBody,
     responses(
+        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
         (status = 200, body = ObservationBody),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -91,7 +92,7 @@ pub async fn update_observation(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<ObservationInputBody>,
+    body: crate::json::Json<ObservationInputBody>,
 ) -> Result<web::Json<ObservationBody>, ApiError> {
     let (slug, id) = path.into_inner();
     Ok(web::Json(services.update_observation(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
@@ -102,6 +103,7 @@ pub async fn update_observation(
     tag = "observations",
     params(("slug" = String, Path, description = "The workspace's slug"), ("id" = String, Path, description = "The observation's id")),
     responses(
+        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
         (status = 204, description = "Deleted"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -10,8 +10,8 @@ use crate::types_packages::{
 };
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use meridian_service::Services;
 use meridian_service::packages::{ArchiveDownload, ArchiveFormat, Reader, VersionFileDownload};
+use meridian_service::{ServiceError, Services};
 
 const SLUG: &str = "The workspace's slug";
 const PKG: &str = "The package's id";
@@ -79,6 +79,8 @@ pub async fn list_packages(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<PackagePageBody>, ApiError> {
     let page = page.into_inner();
+    // The limit is checked as on every list (the service would clamp it): 1 to 200, as documented.
+    meridian_domain::Limit::parse(page.limit).map_err(ServiceError::from)?;
     Ok(web::Json(services.list_packages(&caller.0, &slug, page.limit, page.cursor).await?.into()))
 }
 
@@ -100,7 +102,7 @@ pub async fn create_package(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreatePackageBody>,
+    body: crate::json::Json<CreatePackageBody>,
 ) -> Result<HttpResponse, ApiError> {
     let p = services.create_package(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(PackageBody::from(p)))
@@ -144,7 +146,7 @@ pub async fn update_package(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<UpdatePackageBody>,
+    body: crate::json::Json<UpdatePackageBody>,
 ) -> Result<web::Json<PackageBody>, ApiError> {
     let (slug, id) = path.into_inner();
     Ok(web::Json(services.update_package(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
@@ -212,7 +214,7 @@ pub async fn add_package_draft_files(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<AddDraftFilesBody>,
+    body: crate::json::Json<AddDraftFilesBody>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
     let (slug, id) = path.into_inner();
     Ok(web::Json(services.add_to_draft(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
@@ -237,10 +239,11 @@ pub async fn add_package_draft_files(
 pub async fn delete_package_draft_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(String, String, uuid::Uuid)>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
+    // A file id that is not a UUID names no file: 404 like every other path (not 422 about the body's field).
     let (slug, id, file) = path.into_inner();
-    Ok(web::Json(services.remove_from_draft(&caller.0, &slug, &id, &[file]).await?.into()))
+    Ok(web::Json(services.remove_from_draft(&caller.0, &slug, &id, &[file.to_string()]).await?.into()))
 }
 
 /// Start the draft again from the last published version's selection.
@@ -350,7 +353,7 @@ pub async fn update_package_version(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String, i32)>,
-    body: web::Json<UpdateVersionBody>,
+    body: crate::json::Json<UpdateVersionBody>,
 ) -> Result<web::Json<VersionBody>, ApiError> {
     let (slug, id, n) = path.into_inner();
     let doi = body.into_inner().doi.unwrap_or(None);
@@ -510,7 +513,7 @@ pub async fn create_package_link(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<CreateLinkBody>,
+    body: crate::json::Json<CreateLinkBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let b = body.into_inner();

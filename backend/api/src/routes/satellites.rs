@@ -33,7 +33,7 @@ use uuid::Uuid;
 pub async fn check_fov(
     _caller: Caller,
     services: web::Data<Services>,
-    body: web::Json<FovCheckBody>,
+    body: crate::json::Json<FovCheckBody>,
 ) -> Result<web::Json<FovReportBody>, ApiError> {
     let body = body.into_inner();
     let site = body.site.to_site().map_err(ServiceError::from)?;
@@ -208,7 +208,7 @@ pub async fn create_plan(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreatePlanBody>,
+    body: crate::json::Json<CreatePlanBody>,
 ) -> Result<HttpResponse, ApiError> {
     let plan = services.create_plan(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(PlanBody::from(plan)))
@@ -255,7 +255,7 @@ pub async fn update_plan(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdatePlanBody>,
+    body: crate::json::Json<UpdatePlanBody>,
 ) -> Result<web::Json<PlanBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let plan =

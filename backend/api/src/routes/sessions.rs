@@ -29,7 +29,7 @@ pub async fn create_session(
     req: HttpRequest,
     services: web::Data<Services>,
     cookies: web::Data<CookiePolicy>,
-    body: web::Json<SignInBody>,
+    body: crate::json::Json<SignInBody>,
 ) -> Result<HttpResponse, ApiError> {
     let creds = services.sign_in(&body.email, &body.password, client_ip(&req)).await?;
     Ok(signed_in(&req, &cookies, &creds, true))

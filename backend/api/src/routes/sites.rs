@@ -47,7 +47,7 @@ pub async fn create_site(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateSiteBody>,
+    body: crate::json::Json<CreateSiteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let site = services.create_site(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(SiteBody::from(site)))
@@ -98,7 +98,7 @@ pub async fn update_site(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdateSiteBody>,
+    body: crate::json::Json<UpdateSiteBody>,
 ) -> Result<web::Json<SiteBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let site = services.update_site(&caller.0, &slug, SiteId::from_uuid(id), body.into_inner().into()).await?;

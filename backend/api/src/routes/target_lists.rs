@@ -50,7 +50,7 @@ pub async fn create_target_list(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateTargetListBody>,
+    body: crate::json::Json<CreateTargetListBody>,
 ) -> Result<HttpResponse, ApiError> {
     let list = services.create_target_list(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(TargetListBody::from(list)))
@@ -101,7 +101,7 @@ pub async fn update_target_list(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdateTargetListBody>,
+    body: crate::json::Json<UpdateTargetListBody>,
 ) -> Result<web::Json<TargetListBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let list =
@@ -182,7 +182,7 @@ pub async fn create_target_list_target(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<AddListTargetBody>,
+    body: crate::json::Json<AddListTargetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let target = services

@@ -52,7 +52,7 @@ pub async fn create_target(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateTargetBody>,
+    body: crate::json::Json<CreateTargetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let target = services.create_target(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(TargetBody::from(target)))
@@ -103,7 +103,7 @@ pub async fn update_target(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdateTargetBody>,
+    body: crate::json::Json<UpdateTargetBody>,
 ) -> Result<web::Json<TargetBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let target = services.update_target(&caller.0, &slug, TargetId::from_uuid(id), body.into_inner().into()).await?;

@@ -50,7 +50,7 @@ pub async fn create_telescope(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<CreateTelescopeBody>,
+    body: crate::json::Json<CreateTelescopeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let view = services.create_telescope(&caller.0, &slug, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(TelescopeBody::from(view)))
@@ -101,7 +101,7 @@ pub async fn update_telescope(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UpdateTelescopeBody>,
+    body: crate::json::Json<UpdateTelescopeBody>,
 ) -> Result<web::Json<TelescopeBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let view =

@@ -37,7 +37,7 @@ pub async fn create_upload(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<CreateUploadBody>,
+    body: crate::json::Json<CreateUploadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let u = services.create_upload(&caller.0, &slug, &id, body.into_inner().into()).await?;
@@ -100,7 +100,7 @@ pub async fn upload_part_urls(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<PartUrlsBody>,
+    body: crate::json::Json<PartUrlsBody>,
 ) -> Result<web::Json<PartUrlList>, ApiError> {
     let (slug, id) = path.into_inner();
     let targets = services.upload_part_targets(&caller.0, &slug, &id, &body.parts).await?;
@@ -181,7 +181,7 @@ pub async fn complete_upload(
     caller: Caller,
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
-    body: web::Json<CompleteUploadBody>,
+    body: crate::json::Json<CompleteUploadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let parts = body

@@ -41,7 +41,7 @@ pub async fn list_workspaces(
 pub async fn create_workspace(
     caller: Caller,
     services: web::Data<Services>,
-    body: web::Json<CreateWorkspaceBody>,
+    body: crate::json::Json<CreateWorkspaceBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let view = services
@@ -95,7 +95,7 @@ pub async fn update_workspace(
     caller: Caller,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<UpdateWorkspaceBody>,
+    body: crate::json::Json<UpdateWorkspaceBody>,
 ) -> Result<web::Json<WorkspaceBody>, ApiError> {
     let body = body.into_inner();
     let view = services

@@ -77,3 +77,88 @@ async fn unknown_routes_and_bad_ids_are_404_problems() {
     c.delete("/api/v1/workspaces/ids-obs/api-keys/12345").await.assert_problem(404, "not_found");
     c.get("/api/v1/workspaces/NOT_A_SLUG").await.assert_problem(404, "not_found");
 }
+
+/// Found by Schemathesis: a method a route does not have answered 404 as if the path did not exist. It is 405,
+/// with `Allow` naming the route's methods, and a problem body; the probes at the root likewise.
+#[actix_web::test]
+async fn undeclared_methods_are_405_with_allow() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.user("Mo").await;
+    workspace(&mut c, "methods-obs", "private").await;
+    for (method, path, allow) in [
+        (Method::TRACE, "/api/v1/me", "GET"),
+        (Method::PUT, "/api/v1/workspaces/methods-obs", "GET, PATCH"),
+        (Method::DELETE, "/api/v1/workspaces", "GET, POST"),
+        (
+            Method::OPTIONS,
+            "/api/v1/workspaces/methods-obs/sites/01a24a57-d0d3-7665-b259-27a02ec99ccc",
+            "GET, PATCH, DELETE",
+        ),
+        (Method::POST, "/api/v1/shared/some-token/versions/1/files/a/b/c.fits", "GET"),
+        (Method::POST, "/healthz", "GET"),
+        (Method::DELETE, "/readyz", "GET"),
+    ] {
+        let r = c.request(method.clone(), path, None, None).await;
+        r.assert_problem(405, "method_not_allowed");
+        assert_eq!(r.headers.get("allow").and_then(|v| v.to_str().ok()), Some(allow), "{method} {path}");
+    }
+    // A path that is no route stays 404.
+    c.request(Method::TRACE, "/api/v1/nothing-here", None, None).await.assert_problem(404, "not_found");
+}
+
+/// Found by Schemathesis: serde fills a struct from a JSON array, so `[null, null]` was a valid PATCH; and
+/// `3.0`, an integer to JSON Schema (and so to the document), was refused where an integer is expected.
+#[actix_web::test]
+async fn bodies_are_objects_and_whole_numbers_are_integers() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.user("Ned").await;
+    workspace(&mut c, "shapes-obs", "private").await;
+    for body in ["[null, null]", "[\"renamed\"]", "\"text\"", "42", "null"] {
+        let r = c
+            .request(
+                Method::PATCH,
+                "/api/v1/workspaces/shapes-obs",
+                Some(body.as_bytes().to_vec()),
+                Some("application/json"),
+            )
+            .await;
+        r.assert_problem(422, "invalid_body");
+    }
+    let r =
+        c.post("/api/v1/workspaces/shapes-obs/storage/rules", json!({"name": "cool", "cool_after_days": 30.0})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["cool_after_days"], 30);
+    let r =
+        c.post("/api/v1/workspaces/shapes-obs/storage/rules", json!({"name": "half", "cool_after_days": 30.5})).await;
+    r.assert_problem(422, "invalid_body");
+}
+
+/// Found by Schemathesis: a cone radius above 0 degrees but 0 in radians (5e-324) reached a panic in the HEALPix
+/// coverage; the connection dropped. Such a cone is searched like any other.
+#[actix_web::test]
+async fn a_vanishing_cone_radius_is_searched_not_a_panic() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.user("Oz").await;
+    workspace(&mut c, "cone-obs", "private").await;
+    for radius in ["5e-324", "2.2250738585072014e-308", "1e-300"] {
+        let r = c.get(&format!("/api/v1/workspaces/cone-obs/files?ra=0&dec=-90&radius={radius}")).await;
+        assert_eq!(r.status, 200, "radius {radius}: {}", r.body);
+    }
+}
+
+/// Lists check `limit` as documented (1 to 200) everywhere, including those whose service clamped it.
+#[actix_web::test]
+async fn list_limits_are_checked_everywhere() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.user("Pia").await;
+    workspace(&mut c, "limits-obs", "private").await;
+    let d = c.post("/api/v1/workspaces/limits-obs/datasets", json!({"name": "raw"})).await;
+    assert_eq!(d.status, 201, "{}", d.body);
+    let files = format!("/api/v1/workspaces/limits-obs/datasets/{}/files", d.body["id"].as_str().unwrap_or_default());
+    for path in ["/api/v1/workspaces/limits-obs/packages", files.as_str()] {
+        for limit in ["0", "201", "2147483648"] {
+            c.get(&format!("{path}?limit={limit}")).await.assert_problem(422, "validation_failed");
+        }
+        assert_eq!(c.get(&format!("{path}?limit=200")).await.status, 200);
+    }
+}

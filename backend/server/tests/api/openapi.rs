@@ -164,3 +164,46 @@ fn documented_operations() {
     ];
     assert_eq!(ids, expected);
 }
+
+/// Found by Schemathesis: most operations left out answers their extractors always can give. Every operation
+/// under /api/v1 documents 503; one with a JSON body 400, 413, 415 and 422; one with path parameters 404; one with
+/// credentials 401 and 429; and every problem answer is application/problem+json. Uuids and date-times carry the
+/// pattern of what the server parses.
+#[test]
+fn every_operation_documents_its_common_answers() {
+    let doc: serde_json::Value = serde_json::from_str(&meridian_api::openapi::to_json()).expect("json");
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for (method, op) in item.as_object().expect("item") {
+            let responses = op["responses"].as_object().expect("responses");
+            let has = |status: &str| responses.contains_key(status);
+            let name = format!("{method} {path}");
+            assert!(has("503"), "{name}: 503");
+            let json = op["requestBody"]["content"].get("application/json").is_some();
+            if json {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(has(s), "{name}: {s}");
+                }
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            if params.iter().any(|p| p["in"] == "path") {
+                assert!(has("404"), "{name}: 404");
+            }
+            let authed = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())));
+            if authed {
+                assert!(has("401") && has("429"), "{name}: 401/429");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 120, "{checked} operations");
+    let text = meridian_api::openapi::to_json();
+    let uuids = text.matches("\"format\": \"uuid\"").count();
+    let patterned = text.matches(meridian_api::schemas::UUID_PATTERN.replace('\\', "\\\\").as_str()).count();
+    assert!(patterned >= uuids, "{patterned} uuid patterns for {uuids} uuids");
+}

@@ -73,11 +73,11 @@ async fn a_completed_upload_outlives_its_expiry_and_a_lost_job() {
     app.storage.head(&format!("ws/{ws}/files/{id}")).await.expect("the joined object is kept");
     assert_eq!(upload_status(&mut owner, &id).await["status"], "verifying");
 
-    // Within the hour the sweep leaves it to the completion that may still be joining parts; later it queues it.
+    // For six hours the sweep leaves it to the completion that may still be joining parts; later it queues it.
     assert_eq!(app.services.sweep_stuck(now).await.expect("sweep").uploads, 0);
-    let report = app.services.sweep_stuck(now + Duration::hours(2)).await.expect("sweep");
+    let report = app.services.sweep_stuck(now + Duration::hours(7)).await.expect("sweep");
     assert_eq!(report.uploads, 1, "{report:?}");
-    assert_eq!(app.services.sweep_stuck(now + Duration::hours(2)).await.expect("sweep").uploads, 0, "queued once");
+    assert_eq!(app.services.sweep_stuck(now + Duration::hours(7)).await.expect("sweep").uploads, 0, "queued once");
     app.run_jobs().await;
     let u = upload_status(&mut owner, &id).await;
     assert_eq!(u["status"], "done", "{u}");
@@ -96,7 +96,7 @@ async fn an_upload_claimed_but_never_joined_opens_again_for_its_client() {
     // The server stopped after claiming the upload and before joining its parts.
     let claim = "UPDATE uploads SET status = 'verifying' WHERE name = 'm1.raw'";
     exec(&app, claim, claim).await;
-    let report = app.services.sweep_stuck(Utc::now() + Duration::hours(2)).await.expect("sweep");
+    let report = app.services.sweep_stuck(Utc::now() + Duration::hours(7)).await.expect("sweep");
     assert_eq!(report.uploads, 1);
     app.run_jobs().await;
     let u = upload_status(&mut owner, &id).await;

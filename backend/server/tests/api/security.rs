@@ -13,6 +13,17 @@ async fn exec(app: &TestApp, sql: &str) {
     app.conn.execute_raw(Statement::from_string(backend, sql.to_owned())).await.expect(sql);
 }
 
+/// A public workspace with a dataset released long ago.
+async fn released(app: &TestApp) -> (Client, String) {
+    let (mut owner, _) = app.user("Ada").await;
+    workspace(&mut owner, "obs", "public").await;
+    let r = owner
+        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (owner, r.body["id"].as_str().expect("id").to_owned())
+}
+
 /// A public workspace with a dataset embargoed until 2999.
 async fn embargoed(app: &TestApp) -> (Client, String) {
     let (mut owner, _) = app.user("Ada").await;
@@ -57,12 +68,7 @@ async fn an_upload_key_cannot_release_what_it_uploads() {
 #[actix_web::test]
 async fn an_empty_change_to_a_public_file_still_needs_the_right_to_edit() {
     let app = TestApp::new().await;
-    let (mut owner, _) = app.user("Ada").await;
-    workspace(&mut owner, "obs", "public").await;
-    let r = owner
-        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
-        .await;
-    let ds = r.body["id"].as_str().expect("id").to_owned();
+    let (mut owner, ds) = released(&app).await;
     let id = upload(&mut owner, "obs", &ds, "a.raw", b"public").await.body["id"].as_str().expect("id").to_owned();
     let path = format!("/api/v1/workspaces/obs/files/{id}");
     assert_eq!(app.client().get(&path).await.status, StatusCode::OK, "visitors read it");
@@ -73,12 +79,7 @@ async fn an_empty_change_to_a_public_file_still_needs_the_right_to_edit() {
 #[actix_web::test]
 async fn a_file_put_back_under_embargo_is_withheld_from_its_public_package() {
     let app = TestApp::new().await;
-    let (mut owner, _) = app.user("Ada").await;
-    workspace(&mut owner, "obs", "public").await;
-    let r = owner
-        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
-        .await;
-    let ds = r.body["id"].as_str().expect("id").to_owned();
+    let (mut owner, ds) = released(&app).await;
     let file = upload(&mut owner, "obs", &ds, "a.raw", b"released").await.body["id"].as_str().expect("id").to_owned();
     let r = owner
         .post("/api/v1/workspaces/obs/packages", json!({"title": "Open", "licence": "CC-BY-4.0", "access": "public"}))
@@ -111,12 +112,7 @@ async fn a_file_put_back_under_embargo_is_withheld_from_its_public_package() {
 #[actix_web::test]
 async fn citations_and_links_use_the_configured_address_not_the_request_host() {
     let app = TestApp::new().await;
-    let (mut owner, _) = app.user("Ada").await;
-    workspace(&mut owner, "obs", "public").await;
-    let r = owner
-        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
-        .await;
-    let ds = r.body["id"].as_str().expect("id").to_owned();
+    let (mut owner, ds) = released(&app).await;
     let file = upload(&mut owner, "obs", &ds, "a.raw", b"released").await.body["id"].as_str().expect("id").to_owned();
     let r = owner.post("/api/v1/workspaces/obs/packages", json!({"title": "Cite me", "licence": "CC-BY-4.0"})).await;
     let pkg = r.body["id"].as_str().expect("id").to_owned();
@@ -212,12 +208,7 @@ async fn guessing_the_current_password_is_rate_limited() {
 #[actix_web::test]
 async fn outsiders_count_only_released_files_and_wildcards_match_themselves() {
     let app = TestApp::new().await;
-    let (mut owner, _) = app.user("Ada").await;
-    workspace(&mut owner, "obs", "public").await;
-    let r = owner
-        .post("/api/v1/workspaces/obs/datasets", json!({"name": "Out", "release_at": "2000-01-01T00:00:00Z"}))
-        .await;
-    let ds = r.body["id"].as_str().expect("id").to_owned();
+    let (mut owner, ds) = released(&app).await;
     upload(&mut owner, "obs", &ds, "a_c.raw", b"released").await;
     let later =
         upload(&mut owner, "obs", &ds, "abc.raw", b"embargoed again").await.body["id"].as_str().expect("id").to_owned();

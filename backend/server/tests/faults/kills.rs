@@ -60,7 +60,7 @@ async fn killed_while_completing_a_resumable_upload() {
                 // gives it one.
                 Some("verifying") if !swept && started.elapsed() > Duration::from_secs(5) => {
                     let report =
-                        inst.services().await.sweep_stuck(chrono::Utc::now() + chrono::Duration::hours(2)).await;
+                        inst.services().await.sweep_stuck(chrono::Utc::now() + chrono::Duration::hours(7)).await;
                     eprintln!("round {round}: swept {report:?}");
                     swept = true;
                 }

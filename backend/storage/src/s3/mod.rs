@@ -199,13 +199,14 @@ impl S3Store {
             AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule,
             LifecycleRuleFilter,
         };
-        let existing = match self.client.get_bucket_lifecycle_configuration().bucket(&self.bucket).send().await {
-            Ok(out) => out.rules.unwrap_or_default(),
-            Err(e) if matches!(code_and_status(&e), (Some("NoSuchLifecycleConfiguration"), _) | (_, Some(404))) => {
-                Vec::new()
-            }
-            Err(e) => return Err(map_error(e)),
-        };
+        let (existing, min_size) =
+            match self.client.get_bucket_lifecycle_configuration().bucket(&self.bucket).send().await {
+                Ok(out) => (out.rules.unwrap_or_default(), out.transition_default_minimum_object_size),
+                Err(e) if matches!(code_and_status(&e), (Some("NoSuchLifecycleConfiguration"), _) | (_, Some(404))) => {
+                    (Vec::new(), None)
+                }
+                Err(e) => return Err(map_error(e)),
+            };
         if existing.iter().any(|r| r.id() == Some(ABORT_RULE_ID)) {
             return Ok(false);
         }
@@ -227,6 +228,8 @@ impl S3Store {
         self.client
             .put_bucket_lifecycle_configuration()
             .bucket(&self.bucket)
+            // Kept as the operator set it (the call replaces the bucket's whole lifecycle configuration).
+            .set_transition_default_minimum_object_size(min_size)
             .lifecycle_configuration(config)
             .send()
             .await
