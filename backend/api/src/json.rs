@@ -5,11 +5,11 @@
 //! - an integer may be written with a zero fraction (`3.0`): JSON Schema counts it as an integer, and so the
 //!   document's `"type": "integer"` promises that it is one.
 
-use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
+use meridian_http::problem::ApiError;
 use serde::de::DeserializeOwned;
 
 /// A request body read as JSON into `T` (see the module).

@@ -1,9 +1,7 @@
 #![doc = include_str!("../README.md")]
 
-pub mod auth;
 pub mod error;
 pub mod json;
-pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod schemas;
@@ -14,9 +12,6 @@ pub mod types_nights;
 pub mod types_packages;
 pub mod types_satellites;
 
-pub use auth::{CSRF_COOKIE, CSRF_HEADER, Caller, CookiePolicy, SESSION_COOKIE, TrustedProxies};
-pub use error::{ApiError, Problem};
-pub use limits::PublicRateLimit;
 pub use openapi::ApiDoc;
 
 use actix_web::web;
@@ -25,7 +20,8 @@ use actix_web::web;
 pub const JSON_LIMIT: usize = 64 * 1024;
 
 /// Mounts `/api/v1` with its extractor settings. The caller provides `web::Data<Services>`,
-/// `web::Data<CookiePolicy>` and, to limit anonymous calls, `web::Data<PublicRateLimit>`.
+/// `web::Data<meridian_http::cookies::CookiePolicy>` and, to limit anonymous calls,
+/// `web::Data<meridian_service::limits::PublicRateLimit>`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")

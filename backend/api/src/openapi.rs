@@ -139,7 +139,7 @@ use utoipa::{Modify, OpenApi};
         packages::download_shared_zip,
         packages::download_shared_file,
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError))
+    components(schemas(meridian_http::problem::Problem, meridian_http::problem::FieldError))
 )]
 struct V1;
 
@@ -189,7 +189,7 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(meridian_http::cookies::SESSION_COOKIE))),
         );
     }
 }

@@ -5,12 +5,12 @@ pub mod demo;
 pub mod pages;
 pub mod satellites_cli;
 
-use actix_web::cookie::Cookie;
-use actix_web::dev::ServiceRequest;
-use actix_web::{App, HttpMessage as _, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use config::Config;
-use meridian_api::{CSRF_COOKIE, CookiePolicy, PublicRateLimit, TrustedProxies};
+use meridian_http::client::TrustedProxies;
+use meridian_http::cookies::CookiePolicy;
+use meridian_service::limits::PublicRateLimit;
 use meridian_service::{ServiceConfig, Services};
 
 /// What the running application holds: the use cases and how to set cookies.
@@ -174,61 +174,6 @@ async fn openapi_json() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type("application/json").body(meridian_api::openapi::to_json())
 }
 
-/// Gives every visitor a CSRF cookie so that pages and scripts have a token to echo (double submit). A first
-/// visit has no cookie yet: the token is made before the handler runs and left in the request's extensions, so
-/// the page rendered now carries the same token as the cookie set with it.
-pub async fn ensure_csrf_cookie(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    // The cookie is built before the request goes on: cloning the request past this point would stop the
-    // router from filling in its path parameters.
-    // Programs on the API, probes and static assets need no CSRF token (API clients that sign in get one with
-    // their session); making one for each of their requests would cost a random token and a header apiece.
-    let path = req.path();
-    let wants_token = !(path.starts_with("/api/")
-        || path.starts_with("/pkg/")
-        || path.starts_with("/assets/")
-        || path == "/healthz"
-        || path == "/readyz");
-    // The token a signed-in browser must echo is bound to its session; before sign-in it is a random one kept in
-    // the cookie. A cookie that differs from what is expected (from before sign-in, another session, or planted)
-    // is replaced, and the page rendered now carries the new token.
-    let fresh = if wants_token {
-        let http = req.request();
-        let have = meridian_api::auth::csrf_cookie_value(http);
-        let expected = meridian_api::auth::expected_csrf(http).unwrap_or_else(meridian_service::new_csrf_token);
-        if have.as_deref() == Some(expected.as_str()) {
-            None
-        } else {
-            let cookie = meridian_api::auth::cookie_policy(http).csrf_cookie(http, expected.clone());
-            req.extensions_mut().insert(meridian_api::auth::FreshCsrf(expected));
-            Some(cookie)
-        }
-    } else {
-        None
-    };
-    // Over HTTPS the cookies are `__Host-` ones: plain ones left from before (a deployment moved to HTTPS) are
-    // expired, so that no script reads a stale token from them.
-    let stale: Vec<&'static str> = if meridian_api::auth::cookie_policy(req.request()).always_secure {
-        [meridian_api::SESSION_COOKIE, CSRF_COOKIE].into_iter().filter(|n| req.cookie(n).is_some()).collect()
-    } else {
-        Vec::new()
-    };
-    let mut res = next.call(req).await?;
-    for name in stale {
-        let mut gone = Cookie::build(name, "").path("/").finish();
-        gone.make_removal();
-        res.response_mut().add_cookie(&gone)?;
-    }
-    let set_by_handler =
-        res.response().cookies().any(|c: Cookie<'_>| c.name() == CSRF_COOKIE || c.name() == "__Host-meridian_csrf");
-    if let (Some(cookie), false) = (fresh, set_by_handler) {
-        res.response_mut().add_cookie(&cookie)?;
-    }
-    Ok(res)
-}
-
 /// Headers every response carries: no framing (clickjacking on one-click forms), no plugins, no `<base>`
 /// rewriting, no MIME sniffing, no full referrer to other sites; and over HTTPS, HSTS (a year, subdomains too).
 /// Pages add their `script-src` policy with a per-response nonce (a `<meta>` in the page's head).
@@ -269,7 +214,7 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     let jobs = config.jobs.in_process.then(|| (state.services.jobs().clone(), state.services.job_handler()));
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(actix_web::middleware::from_fn(ensure_csrf_cookie))
+            .wrap(actix_web::middleware::from_fn(meridian_http::csrf::ensure_csrf_cookie))
             .wrap(security_headers(https))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(

@@ -263,7 +263,7 @@ pub(crate) fn sha_hex(s: &str) -> ServiceResult<[u8; 32]> {
 
 pub(crate) fn storage_error(e: StorageError) -> ServiceError {
     match e {
-        StorageError::NotFound => ServiceError::Internal("a file's object is missing from storage".to_owned()),
+        StorageError::NotFound => ServiceError::internal("a file's object is missing from storage".to_owned()),
         StorageError::RestoreRequired => ServiceError::RestoreRequired,
         StorageError::SizeMismatch { expected, actual } => {
             ValidationError::new("content-length", format!("the body had {actual} bytes but {expected} were declared"))
@@ -272,7 +272,8 @@ pub(crate) fn storage_error(e: StorageError) -> ServiceError {
         StorageError::ChecksumMismatch => {
             ValidationError::new("sha256", "the bytes received do not have the declared SHA-256").into()
         }
-        StorageError::Io(e) => ValidationError::new("body", format!("the upload broke off: {e}")).into(),
+        // The client's body failed: its upload broke off. A failed disk is ours (below): logged, a 500.
+        StorageError::Body(e) => ValidationError::new("body", format!("the upload broke off: {e}")).into(),
         StorageError::Unavailable(cause) => ServiceError::Unavailable { what: "object store", cause },
         other => ServiceError::internal(other),
     }
@@ -378,7 +379,7 @@ fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
 
 impl Services {
     pub(crate) fn storage(&self) -> ServiceResult<std::sync::Arc<dyn meridian_storage::ObjectStore>> {
-        self.inner.storage.clone().ok_or_else(|| ServiceError::Internal("no object storage configured".to_owned()))
+        self.inner.storage.clone().ok_or_else(|| ServiceError::internal("no object storage configured".to_owned()))
     }
 
     /// Records a file's new tier (and the workspace's per-tier totals) once its object has moved.

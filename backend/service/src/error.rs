@@ -52,16 +52,64 @@ pub enum ServiceError {
     /// The cause is logged, never shown.
     #[error("the {what} is not available right now; try again shortly")]
     Unavailable { what: &'static str, cause: String },
-    /// Something broke inside; the cause is logged, never shown.
-    #[error("internal error")]
-    Internal(String),
+    /// Something broke inside: what was being done, and the error that stopped it with its own causes. Logged
+    /// once, chain and all, where it becomes a response; never shown.
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 impl ServiceError {
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        Self::Internal(e.to_string())
+    /// An internal error caused by `e` (an error, or a sentence saying what is wrong).
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal { context: "internal".to_owned(), source: Some(e.into()) }
+    }
+
+    /// An internal error while doing `context`, caused by `e`.
+    pub fn internal_while(context: impl Into<String>, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal { context: context.into(), source: Some(e.into()) }
+    }
+
+    /// The error and its causes, outermost first, as one line for the log.
+    #[must_use]
+    pub fn chain(&self) -> String {
+        use std::error::Error as _;
+        let mut out = self.to_string();
+        let mut next = self.source();
+        while let Some(e) = next {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            next = e.source();
+        }
+        out
+    }
+
+    /// The stable machine-readable code of each kind of failure (the `code` of a problem+json response).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials(_) => "invalid_credentials",
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Conflict { .. } => "conflict",
+            Self::LastOwner => "last_owner",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::DuplicateFile { .. } => "duplicate_file",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::RestoreRequired => "restore_required",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            Self::HeldByPackage { .. } => "held_by_package",
+            Self::PublishBlocked { .. } => "publish_blocked",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Internal { .. } => "internal",
+        }
     }
 }
 
@@ -72,11 +120,11 @@ impl From<StoreError> for ServiceError {
                 ServiceError::Conflict { field, message: format!("this {field} is already taken") }
             }
             StoreError::Invalid(v) => ServiceError::Validation(v),
-            StoreError::Corrupt(v) => ServiceError::Internal(format!("corrupt stored value: {v}")),
+            StoreError::Corrupt(v) => ServiceError::internal_while("reading a stored value", v),
             StoreError::Db(e) if meridian_store::is_connection_error(&e) => {
                 ServiceError::Unavailable { what: "database", cause: e.to_string() }
             }
-            StoreError::Db(e) => ServiceError::Internal(e.to_string()),
+            StoreError::Db(e) => ServiceError::internal_while("a database statement", e),
             StoreError::InUse { what } => ServiceError::Conflict {
                 field: what,
                 message: format!("still in use: it has {}; remove them first", what.replace('_', " ")),

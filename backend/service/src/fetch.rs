@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Reads `url` as UTF-8 text of at most `max_bytes`. Errors name the URL and what went wrong (never a body).
 pub(crate) async fn get_text(url: &str, max_bytes: usize) -> ServiceResult<String> {
-    let fail = |what: String| ServiceError::Internal(format!("fetching {url}: {what}"));
+    let fail = |what: String| ServiceError::internal(format!("fetching {url}: {what}"));
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(20))
         .timeout(Duration::from_secs(300))

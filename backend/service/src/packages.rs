@@ -243,7 +243,7 @@ fn bad(field: &str, message: impl Into<String>) -> ServiceError {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> ServiceResult<T> {
-    serde_json::from_str(s).map_err(|_| ServiceError::Internal(format!("corrupt stored value: packages.{field}")))
+    serde_json::from_str(s).map_err(|_| ServiceError::internal(format!("corrupt stored value: packages.{field}")))
 }
 
 fn to_json<T: Serialize>(v: &T) -> ServiceResult<String> {

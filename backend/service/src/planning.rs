@@ -105,10 +105,10 @@ impl Services {
         let ws = plan.workspace_id;
         let telescope = telescopes::find(self.db(), ws, plan.telescope_id)
             .await?
-            .ok_or_else(|| ServiceError::Internal("a plan's telescope is missing".to_owned()))?;
+            .ok_or_else(|| ServiceError::internal("a plan's telescope is missing".to_owned()))?;
         let site = sites::find(self.db(), ws, telescope.site_id)
             .await?
-            .ok_or_else(|| ServiceError::Internal("a telescope's site is missing".to_owned()))?;
+            .ok_or_else(|| ServiceError::internal("a telescope's site is missing".to_owned()))?;
         Ok(PlanView { plan, telescope_name: telescope.name, site })
     }
 

@@ -123,7 +123,7 @@ impl http_body::Body for SizedBody {
                 }
                 Poll::Ready(Some(Ok(http_body::Frame::data(chunk))))
             }
-            Poll::Ready(Some(Err(e))) => this.fail(StorageError::Io(e)),
+            Poll::Ready(Some(Err(e))) => this.fail(StorageError::Body(e)),
             Poll::Ready(None) if this.sent < this.size => {
                 this.fail(StorageError::SizeMismatch { expected: this.size, actual: this.sent })
             }

@@ -26,7 +26,10 @@ pub enum StorageError {
     /// The configuration cannot work (bad values, missing bucket or credentials).
     #[error("storage configuration: {0}")]
     Config(String),
-    /// Local I/O, including errors raised by the caller's body stream.
+    /// The caller's body stream failed (the client went away mid-upload): the caller's fault, not the store's.
+    #[error("the body broke off: {0}")]
+    Body(std::io::Error),
+    /// Local I/O (the disk of the filesystem store).
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The store did not answer, or answered that it cannot now (connection refused or reset, a timeout,

@@ -7,8 +7,9 @@ use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::web;
 use leptos::prelude::*;
 use leptos_actix::{Request, ResponseOptions, redirect};
-use meridian_api::auth::{CookiePolicy, csrf_matches, csrf_token_of};
 use meridian_domain::{AccountId, Action, ApiKeyId, PageRequest};
+use meridian_http::cookies::CookiePolicy;
+use meridian_http::csrf::{csrf_matches, csrf_token_of};
 use meridian_service::auth::SessionToken;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
 use meridian_service::{Actor, ServiceError, Services};
@@ -29,7 +30,7 @@ const NEW_KEY_COOKIE: &str = "meridian_new_key";
 
 fn fail(e: ServiceError) -> ServerFnError {
     // The API's mapping logs internal errors and gives the user-facing sentence.
-    let problem = meridian_api::ApiError::from(e).problem();
+    let problem = meridian_http::problem::ApiError::from(e).problem();
     ServerFnError::ServerError(problem.detail)
 }
 
@@ -47,7 +48,7 @@ fn cookie(name: &str) -> Option<String> {
 
 /// The session cookie's value, under the deployment's cookie name.
 fn session_cookie() -> Option<String> {
-    meridian_api::auth::session_cookie_value(&expect_context::<Request>())
+    meridian_http::cookies::session_cookie_value(&expect_context::<Request>())
 }
 
 fn set_cookie(build: impl FnOnce(&actix_web::HttpRequest, &CookiePolicy) -> Cookie<'static>) {
@@ -93,7 +94,7 @@ fn take_flash(name: &'static str, owner: &str) -> Option<String> {
 
 fn client_ip() -> Option<std::net::IpAddr> {
     let req = expect_context::<Request>();
-    meridian_api::auth::client_ip(&req)
+    meridian_http::client::client_ip(&req)
 }
 
 /// The form's token must equal the CSRF cookie (double submit), or nothing happens.
@@ -115,7 +116,7 @@ async fn actor() -> Result<Actor, ServerFnError> {
     };
     if matches!(actor, Actor::Anonymous) {
         let req = expect_context::<Request>();
-        if let Err(e) = meridian_api::limits::count_anonymous(&req) {
+        if let Err(e) = meridian_http::limits::count_anonymous(&req) {
             let res = expect_context::<ResponseOptions>();
             res.set_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS);
             if let Some(wait) = e.retry_after_secs()

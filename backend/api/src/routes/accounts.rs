@@ -1,8 +1,9 @@
-use crate::auth::{CookiePolicy, client_ip};
-use crate::error::{ApiError, Problem};
 use crate::routes::sessions::signed_in;
 use crate::types::{AccountBody, SignUpBody};
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use meridian_http::client::client_ip;
+use meridian_http::cookies::CookiePolicy;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
 use meridian_service::accounts::SignUp;
 

@@ -1,8 +1,6 @@
 //! Datasets, data files (upload, search, download, header, preview, tiers, restore), storage usage and tier
 //! rules.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::PageQuery;
 use crate::types_data::{
     CardList, CreateDatasetBody, CreateRuleBody, DatasetBody, DatasetList, FileBody, FileDetailBody, FilePageBody,
@@ -12,6 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use futures::StreamExt as _;
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::data::{FileQuery, UploadMeta};
 use meridian_service::{ServiceError, Services};
 use meridian_storage::ByteStream;

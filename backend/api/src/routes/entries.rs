@@ -1,12 +1,12 @@
 //! Night-log entries: add, edit (a new version each time), history, soft delete and restore, and the queries.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types_nights::{
     EntryBody, EntryInputBody, EntryItems, EntryList, EntryQueryParams, EntryVersionList, IncludeDeletedParams,
 };
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::PageRequest;
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::nights::EntryQuery;
 use meridian_service::{ServiceError, Services};
 

@@ -1,7 +1,7 @@
-use crate::error::{ApiError, Problem};
 use crate::types::HealthBody;
 use actix_web::http::StatusCode;
 use actix_web::{get, web};
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
 
 /// Mounts the probes at the root, with 405 (and `Allow`) for their other methods.

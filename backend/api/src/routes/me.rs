@@ -1,7 +1,7 @@
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::{AccountBody, ApiKeyBody, MeBody, PasswordChangeBody};
 use actix_web::{HttpResponse, get, put, web};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::{Actor, ServiceError, Services};
 
 /// Who am I: the signed-in person, or the API key in use.

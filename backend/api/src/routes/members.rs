@@ -1,8 +1,8 @@
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::{AddMemberBody, MemberBody, MemberList, PageQuery, UpdateMemberBody};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::AccountId;
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 

@@ -1,7 +1,5 @@
 //! Night logs, their reports and time-lost totals.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types_nights::{
     CreateNightLogBody, NightLogBody, NightLogList, NightLogQueryParams, TimeLostBody, TimeLostParams,
     UpdateNightLogBody,
@@ -9,6 +7,8 @@ use crate::types_nights::{
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, patch, post, web};
 use meridian_domain::PageRequest;
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::nights::{CreateNightLog, NightLogQuery, UpdateNightLog};
 use meridian_service::{ServiceError, Services, reports};
 

@@ -1,9 +1,9 @@
 //! Observations and calibrations recorded in night logs.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types_nights::{ObservationBody, ObservationInputBody, ObservationItems};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
 
 /// A night log's observations and calibrations, by start time.

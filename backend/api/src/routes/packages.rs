@@ -1,8 +1,6 @@
 //! Data packages: the package and its draft, publishing versions, archives (tar with ranges, zip), single files,
 //! citations, DOIs and secret links; and the same reads through a secret link under `/shared/{token}`.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::PageQuery;
 use crate::types_packages::{
     AddDraftFilesBody, CitationBody, CreateLinkBody, CreatePackageBody, DraftBody, LinkBody, LinkList, PackageBody,
@@ -10,6 +8,8 @@ use crate::types_packages::{
 };
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::packages::{ArchiveDownload, ArchiveFormat, Reader, VersionFileDownload};
 use meridian_service::{ServiceError, Services};
 
@@ -562,7 +562,7 @@ pub async fn get_shared_package(
     services: web::Data<Services>,
     token: web::Path<String>,
 ) -> Result<web::Json<SharedPackageBody>, ApiError> {
-    crate::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req)?;
     let reader = Reader::Link { token: &token };
     let package = services.get_package(&reader).await?.into();
     // The newest page of versions; the versions route pages through the rest.
@@ -583,7 +583,7 @@ pub async fn get_shared_citation(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<web::Json<CitationBody>, ApiError> {
-    crate::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req)?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(web::Json(services.version_citation(&reader, n).await?.into()))
@@ -602,7 +602,7 @@ pub async fn get_shared_manifest(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req)?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     let m = services.version_manifest(&reader, n).await?;
@@ -626,7 +626,7 @@ pub async fn download_shared_tar(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req)?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(archive_response(services.download_archive(&reader, n, ArchiveFormat::Tar, range_of(&req)).await?))
@@ -648,7 +648,7 @@ pub async fn download_shared_zip(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req)?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(archive_response(services.download_archive(&reader, n, ArchiveFormat::Zip, None).await?))
@@ -675,7 +675,7 @@ pub async fn download_shared_file(
     services: web::Data<Services>,
     path: web::Path<(String, i32, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req)?;
     let (token, n, file) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(file_response(services.download_version_file(&reader, n, &file, range_of(&req)).await?))

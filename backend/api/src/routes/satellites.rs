@@ -2,8 +2,6 @@
 //! instance's satellite catalog (search and status public; imports for the server's operators), and a
 //! workspace's planned observations with their stored checks.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types_satellites::{
     CatalogImportQuery, CatalogSearchBody, CatalogSearchQuery, CatalogStatusBody, CreatePlanBody, FovCheckBody,
     FovReportBody, ImportSummaryBody, PassesBody, PassesQuery, PlanBody, PlanList, PlanListQuery, UpdatePlanBody,
@@ -11,6 +9,8 @@ use crate::types_satellites::{
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use futures::StreamExt as _;
 use meridian_domain::{PageRequest, PlannedObservationId, ValidationError};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::satellites::compute::{FovRequest, PassRequest};
 use meridian_service::satellites::{MAX_CATALOG_BYTES, parse_format};
 use meridian_service::{ServiceError, Services};

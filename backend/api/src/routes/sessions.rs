@@ -1,7 +1,9 @@
-use crate::auth::{Caller, CookiePolicy, client_ip, session_cookie_value};
-use crate::error::{ApiError, Problem};
 use crate::types::{AccountBody, SignInBody};
 use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+use meridian_http::caller::Caller;
+use meridian_http::client::client_ip;
+use meridian_http::cookies::{CookiePolicy, session_cookie_value};
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::auth::{Credentials, SessionToken};
 use meridian_service::{Actor, Services};
 

@@ -1,9 +1,9 @@
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::PageQuery;
 use crate::types_equipment::{CreateSiteBody, SiteBody, SiteList, UpdateSiteBody};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::SiteId;
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 

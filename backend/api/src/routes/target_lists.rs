@@ -1,5 +1,3 @@
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::PageQuery;
 use crate::types_equipment::{
     AddListTargetBody, CreateTargetListBody, TargetBody, TargetListBody, TargetListList, TargetPage,
@@ -7,6 +5,8 @@ use crate::types_equipment::{
 };
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::{TargetId, TargetListId};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 

@@ -1,14 +1,14 @@
 //! Resumable uploads: start, send parts (straight to S3 through presigned URLs, or through the API), see what
 //! arrived, complete (verified by a job), abort.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::routes::data::{body_stream, content_length};
 use crate::types_data::{
     CompleteUploadBody, CreateUploadBody, PartUrlBody, PartUrlList, PartUrlsBody, UploadBody, UploadList,
     UploadPartBody,
 };
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
 use meridian_storage::CompletedPart;
 

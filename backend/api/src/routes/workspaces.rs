@@ -1,7 +1,7 @@
-use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
 use crate::types::{CreateWorkspaceBody, PageQuery, UpdateWorkspaceBody, WorkspaceBody, WorkspaceList};
 use actix_web::{HttpResponse, get, patch, post, web};
+use meridian_http::caller::Caller;
+use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace};
 

@@ -122,12 +122,12 @@ async fn sign_ups_are_rate_limited_per_address() {
 async fn sign_out_ends_the_session() {
     let app = TestApp::new().await;
     let (mut c, _) = app.user("Eve").await;
-    let old_cookie = c.cookies.get(meridian_api::SESSION_COOKIE).cloned().expect("session");
+    let old_cookie = c.cookies.get(meridian_http::cookies::SESSION_COOKIE).cloned().expect("session");
     assert_eq!(c.delete("/api/v1/sessions/current").await.status, StatusCode::NO_CONTENT);
-    assert!(!c.cookies.contains_key(meridian_api::SESSION_COOKIE), "cookie cleared");
+    assert!(!c.cookies.contains_key(meridian_http::cookies::SESSION_COOKIE), "cookie cleared");
     c.get("/api/v1/me").await.assert_problem(401, "unauthenticated");
     // The old token is dead on the server too, not only forgotten by the browser.
-    c.cookies.insert(meridian_api::SESSION_COOKIE.into(), old_cookie);
+    c.cookies.insert(meridian_http::cookies::SESSION_COOKIE.into(), old_cookie);
     c.get("/api/v1/me").await.assert_problem(401, "unauthenticated");
 }
 

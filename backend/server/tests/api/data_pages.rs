@@ -105,7 +105,7 @@ async fn forms_create_a_dataset_add_a_tier_rule_and_move_a_file_only_with_the_cs
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Cecilia").await;
     workspace(&mut owner, "dp-f", "private").await;
-    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let token = owner.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie");
 
     let create = |t: &str| {
         form(&[

@@ -540,7 +540,7 @@ async fn the_observatory_page_lists_and_its_forms_create() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Pam").await;
     workspace(&mut owner, "page-eq", "public").await;
-    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let token = owner.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie");
     let ct = Some("application/x-www-form-urlencoded");
     let site_form = |token: &str, latitude: &str| {
         form(&[

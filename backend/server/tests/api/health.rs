@@ -1,6 +1,6 @@
 use crate::helpers::{TestApp, test_service_config};
 use actix_web::http::StatusCode;
-use meridian_api::PublicRateLimit;
+use meridian_service::limits::PublicRateLimit;
 
 #[actix_web::test]
 async fn health_and_readiness() {
@@ -45,7 +45,7 @@ async fn anonymous_api_calls_are_rate_limited_per_address_but_keys_are_not() {
     }
     // A made-up session cookie or key is anonymous and counted like one.
     let mut faker = app.client();
-    faker.cookies.insert(meridian_api::SESSION_COOKIE.into(), "made-up".into());
+    faker.cookies.insert(meridian_http::cookies::SESSION_COOKIE.into(), "made-up".into());
     faker.get("/api/v1/workspaces/limited-obs").await.assert_problem(429, "rate_limited");
     let mut fake_key = app.key_client(&format!("mrd_00000000_{}", "0".repeat(48)));
     fake_key.get("/api/v1/workspaces/limited-obs").await.assert_problem(429, "rate_limited");

@@ -2,8 +2,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, test};
-use meridian_api::{CookiePolicy, PublicRateLimit};
+use meridian_http::cookies::CookiePolicy;
 use meridian_server::State;
+use meridian_service::limits::PublicRateLimit;
 use meridian_service::{Migrator, MigratorTrait, ServiceConfig, Services};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -182,7 +183,7 @@ impl TestApp {
         let site = meridian_server::pages::Site::for_tests();
         let app = test::init_service(
             App::new()
-                .wrap(actix_web::middleware::from_fn(meridian_server::ensure_csrf_cookie))
+                .wrap(actix_web::middleware::from_fn(meridian_http::csrf::ensure_csrf_cookie))
                 .wrap(meridian_server::security_headers(false))
                 .configure(meridian_server::configure(&state, &site)),
         )
@@ -357,12 +358,12 @@ impl Client {
             req = req.insert_header(("cookie", jar.join("; ")));
         }
         if let Some(t) = &self.csrf_override {
-            req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
+            req = req.insert_header((meridian_http::csrf::CSRF_HEADER, t.clone()));
         } else if self.send_csrf
             && method != Method::GET
-            && let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE)
+            && let Some(t) = self.cookies.get(meridian_http::cookies::CSRF_COOKIE)
         {
-            req = req.insert_header((meridian_api::CSRF_HEADER, t.clone()));
+            req = req.insert_header((meridian_http::csrf::CSRF_HEADER, t.clone()));
         }
         if let Some(f) = &self.forwarded_for {
             req = req.insert_header(("x-forwarded-for", f.clone()));

@@ -141,7 +141,7 @@ async fn a_private_log_is_not_found_for_visitors_and_a_published_one_is_shown() 
 async fn the_quick_entry_form_adds_an_entry_only_with_the_csrf_token() {
     let app = TestApp::new().await;
     let (mut owner, telescope) = observatory(&app, "np-form", "private").await;
-    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let token = owner.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie");
 
     // "Start tonight's log": the night the nights page offers.
     let start =

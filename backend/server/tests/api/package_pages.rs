@@ -16,7 +16,7 @@ fn html(r: &crate::helpers::Reply) -> String {
 }
 
 fn csrf(c: &Client) -> String {
-    c.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie")
+    c.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie")
 }
 
 async fn post_form(c: &mut Client, endpoint: &str, pairs: &[(&str, &str)]) -> String {

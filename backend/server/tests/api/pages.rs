@@ -11,7 +11,7 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
 async fn server_functions_need_the_csrf_token() {
     let app = TestApp::new().await;
     let (mut c, _) = app.user("Uli").await;
-    let token = c.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let token = c.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie");
     let ct = Some("application/x-www-form-urlencoded");
     for (slug, sent) in [("fn-forged", "0".repeat(64)), ("fn-missing", String::new())] {
         let body = form(&[

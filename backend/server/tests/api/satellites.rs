@@ -317,7 +317,7 @@ async fn passes_of_the_iss_and_a_geostationary_satellite() {
 async fn public_checks_are_rate_limited_for_anonymous_callers() {
     let app = TestApp::with_limits(
         test_service_config(),
-        meridian_api::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
+        meridian_service::limits::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
     )
     .await;
     let mut anon = app.client();
@@ -903,7 +903,7 @@ async fn plan_pages_list_plans_show_the_check_and_act_only_with_the_csrf_token()
     let app = app().await;
     imported(&app).await;
     let (mut owner, _site, telescope_id, target_id) = plan_setup(&app).await;
-    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let token = owner.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie");
     let fields = |t: &str| {
         form_body(&[
             ("csrf_token", t),

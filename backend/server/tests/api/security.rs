@@ -163,8 +163,8 @@ async fn csrf_tokens_are_bound_to_the_session() {
     let app = TestApp::new().await;
     let (mut ada, _) = app.user("Ada").await;
     let (bob, _) = app.user("Bob").await;
-    let ada_token = ada.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf");
-    let bob_token = bob.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf");
+    let ada_token = ada.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf");
+    let bob_token = bob.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf");
     assert_ne!(ada_token, bob_token);
     let body = json!({"name": "Obs", "slug": "obs"});
     // Bob's token (or any planted cookie and header pair) does not pass with Ada's session.
@@ -173,16 +173,16 @@ async fn csrf_tokens_are_bound_to_the_session() {
     forged.post("/api/v1/workspaces", body.clone()).await.assert_problem(403, "csrf_failed");
     let mut planted = ada.clone_plain();
     let chosen = "a".repeat(64);
-    planted.cookies.insert(meridian_api::CSRF_COOKIE.into(), chosen.clone());
+    planted.cookies.insert(meridian_http::cookies::CSRF_COOKIE.into(), chosen.clone());
     planted.csrf_override = Some(chosen);
     planted.post("/api/v1/workspaces", body.clone()).await.assert_problem(403, "csrf_failed");
     // Her own token does.
     assert_eq!(ada.post("/api/v1/workspaces", body).await.status, StatusCode::CREATED);
     // A page visit with a stale cookie gets the session's token back.
     let mut stale = ada.clone_plain();
-    stale.cookies.insert(meridian_api::CSRF_COOKIE.into(), "b".repeat(64));
+    stale.cookies.insert(meridian_http::cookies::CSRF_COOKIE.into(), "b".repeat(64));
     stale.get("/dashboard").await;
-    assert_eq!(stale.cookies.get(meridian_api::CSRF_COOKIE), Some(&ada_token));
+    assert_eq!(stale.cookies.get(meridian_http::cookies::CSRF_COOKIE), Some(&ada_token));
 }
 
 #[actix_web::test]
@@ -250,7 +250,7 @@ async fn pages_carry_a_script_policy_with_a_fresh_nonce() {
 async fn anonymous_page_searches_are_rate_limited() {
     let app = TestApp::with_limits(
         test_service_config(),
-        meridian_api::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
+        meridian_service::limits::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
     )
     .await;
     let (mut owner, _) = app.user("Ada").await;

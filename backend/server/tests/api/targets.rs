@@ -397,7 +397,7 @@ async fn the_targets_page_shows_both_notations_to_members_only() {
     let app = TestApp::new().await;
     let (mut owner, _) = app.user("Gus").await;
     workspace(&mut owner, "page-cat", "public").await;
-    let token = owner.cookies.get(meridian_api::CSRF_COOKIE).cloned().expect("csrf cookie");
+    let token = owner.cookies.get(meridian_http::cookies::CSRF_COOKIE).cloned().expect("csrf cookie");
     let body = format!("csrf_token={token}&slug=page-cat&id=&name=M42&ra=05:35:17.3&dec=-05+23+28&notes=&tags=nebula");
     let r = owner
         .request(Method::POST, "/fn/save_target", Some(body.into_bytes()), Some("application/x-www-form-urlencoded"))

@@ -158,7 +158,7 @@ async fn crash_mid_upload(backend: Backend) {
     let mut server = Server::start(&storage_env, log.clone()).await;
     let mut api = Api::new(&server.base);
     let dataset = api.owner_with_dataset(SLUG).await;
-    assert!(api.cookies.contains_key(meridian_api::CSRF_COOKIE), "no CSRF cookie: {:?}", api.cookies.keys());
+    assert!(api.cookies.contains_key(meridian_http::cookies::CSRF_COOKIE), "no CSRF cookie: {:?}", api.cookies.keys());
 
     // The first try: killed mid-stream.
     let sent = Arc::new(AtomicU64::new(0));

@@ -266,9 +266,9 @@ impl Api {
             r = r.header(reqwest::header::COOKIE, jar.join("; "));
         }
         if method != reqwest::Method::GET
-            && let Some(t) = self.cookies.get(meridian_api::CSRF_COOKIE)
+            && let Some(t) = self.cookies.get(meridian_http::cookies::CSRF_COOKIE)
         {
-            r = r.header(meridian_api::CSRF_HEADER, t);
+            r = r.header(meridian_http::csrf::CSRF_HEADER, t);
         }
         r.timeout(Duration::from_secs(300))
     }

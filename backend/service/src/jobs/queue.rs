@@ -35,7 +35,7 @@ pub(super) enum Store {
 }
 
 fn internal(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(format!("jobs: {e}"))
+    ServiceError::internal(format!("jobs: {e}"))
 }
 
 /// Whole seconds since the epoch, rounded up: apalis's SQLite rows keep seconds, and a job must not be taken before

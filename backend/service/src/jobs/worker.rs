@@ -146,7 +146,7 @@ fn start(
             let backend = PostgresStorage::<Value>::new(pool).with_config(config).poll_with_interval(poll);
             Ok(Box::pin(WorkerBuilder::new(ctx).backend(backend).concurrency(concurrency).build(service).run()))
         }
-        Store::Unsupported(b) => Err(ServiceError::Internal(format!("jobs: no job backend for {b:?}"))),
+        Store::Unsupported(b) => Err(ServiceError::internal(format!("jobs: no job backend for {b:?}"))),
     }
 }
 

@@ -119,7 +119,7 @@ impl FilesystemStore {
     async fn receive(&self, mut body: ByteStream, tally: &mut Tally) -> Result<TempFile, StorageError> {
         let (mut file, temp) = self.create_temp().await?;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
+            let chunk = chunk.map_err(StorageError::Body)?;
             tally.update(&chunk)?;
             file.write_all(&chunk).await?;
         }

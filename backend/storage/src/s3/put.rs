@@ -354,7 +354,7 @@ impl PartReader {
         }
         match self.body.next().await {
             Some(chunk) => {
-                let chunk = chunk?;
+                let chunk = chunk.map_err(StorageError::Body)?;
                 self.tally.update(&chunk)?;
                 Ok(Some(chunk))
             }

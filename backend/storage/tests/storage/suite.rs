@@ -138,7 +138,7 @@ pub async fn failing_body_stores_nothing(ctx: &Ctx) {
         let key = ctx.key(name);
         let result = store.put(&key, failing_body(&data, fail_after), PutOptions::default()).await;
         assert!(
-            matches!(&result, Err(StorageError::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionReset),
+            matches!(&result, Err(StorageError::Body(e)) if e.kind() == std::io::ErrorKind::ConnectionReset),
             "{result:?}"
         );
         assert_absent(store, &key).await;

@@ -173,7 +173,7 @@ pub async fn satellite_check(form: SkyCheckForm) -> Result<Option<CheckView>, Se
     // Anonymous visitors share the public allowance, like the API.
     let req = expect_context::<leptos_actix::Request>();
     if matches!(actor().await?, meridian_service::Actor::Anonymous)
-        && let Err(e) = meridian_api::limits::count_anonymous(&req)
+        && let Err(e) = meridian_http::limits::count_anonymous(&req)
     {
         let limited: ServerFnError = ServerFnError::ServerError(e.problem().detail);
         return Err(limited);
