@@ -303,15 +303,24 @@ pub struct FileSearchQuery {
     pub cursor: Option<String>,
 }
 
-impl From<FileSearchQuery> for meridian_service::data::FileQuery {
-    fn from(q: FileSearchQuery) -> Self {
+/// A malformed dataset id names no dataset: 404, as in a path.
+impl TryFrom<FileSearchQuery> for meridian_service::data::FileQuery {
+    type Error = meridian_service::ServiceError;
+
+    fn try_from(q: FileSearchQuery) -> Result<Self, Self::Error> {
         let headers = q
             .header
             .as_deref()
             .map(|h| h.split(',').filter(|s| !s.trim().is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
-        Self {
-            dataset: q.dataset,
+        let dataset = q
+            .dataset
+            .as_deref()
+            .map(str::parse::<meridian_domain::DatasetId>)
+            .transpose()
+            .map_err(|_| meridian_service::ServiceError::NotFound("dataset"))?;
+        Ok(Self {
+            dataset,
             object: q.object,
             date_from: q.date_from,
             date_to: q.date_to,
@@ -326,7 +335,7 @@ impl From<FileSearchQuery> for meridian_service::data::FileQuery {
             radius: q.radius,
             limit: q.limit,
             cursor: q.cursor,
-        }
+        })
     }
 }
 

@@ -221,9 +221,15 @@ pub struct AddDraftFilesBody {
     pub search: Option<FileSearchQuery>,
 }
 
-impl From<AddDraftFilesBody> for AddFiles {
-    fn from(b: AddDraftFilesBody) -> Self {
-        Self { file_ids: b.file_ids, dataset_id: b.dataset_id, search: b.search.map(Into::into) }
+impl TryFrom<AddDraftFilesBody> for AddFiles {
+    type Error = meridian_service::ServiceError;
+
+    fn try_from(b: AddDraftFilesBody) -> Result<Self, Self::Error> {
+        Ok(Self {
+            file_ids: b.file_ids,
+            dataset_id: b.dataset_id,
+            search: b.search.map(TryInto::try_into).transpose()?,
+        })
     }
 }
 

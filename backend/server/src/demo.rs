@@ -219,19 +219,19 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
         )
         .await
         .map_err(err)?;
-    let id = log.log.id.to_string();
+    let id = log.log.id;
     for e in [
         entry("19:40", "info", "Dome open, **flats** at dusk in V and R.", &["dome", "flats"]),
         entry("21:05", "info", "M42 acquired; guiding on a 9th-magnitude star.", &["target"]),
         entry("23:30", "warning", "Humidity up to 88 %; watching it.", &["humidity"]),
     ] {
-        services.add_entry(observer, slug, &id, e).await.map_err(err)?;
+        services.add_entry(observer, slug, id, e).await.map_err(err)?;
     }
     let closed = services
         .add_entry(
             observer,
             slug,
-            &id,
+            id,
             EntryInput {
                 time_lost_minutes: Some(Some(75)),
                 time_lost_category: Some(Some("weather".into())),
@@ -244,7 +244,7 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
         .edit_entry(
             demo,
             slug,
-            &closed.entry.id.to_string(),
+            closed.entry.id,
             EntryInput {
                 body: Some("Dome closed: humidity 95 %, fog in the valley rising.".into()),
                 ..EntryInput::default()
@@ -253,12 +253,7 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
         .await
         .map_err(err)?;
     services
-        .add_entry(
-            observer,
-            slug,
-            &id,
-            entry("01:30", "info", "Reopened; NGC 2392 to the end of the night.", &["dome"]),
-        )
+        .add_entry(observer, slug, id, entry("01:30", "info", "Reopened; NGC 2392 to the end of the night.", &["dome"]))
         .await
         .map_err(err)?;
     for (target, start, exposure, filter, frame) in [
@@ -272,7 +267,7 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
             .add_observation(
                 observer,
                 slug,
-                &id,
+                id,
                 ObservationInput {
                     target_id: target.map(|i: usize| Some(targets[i].id.to_string())),
                     target_name: target.is_none().then(|| frame.to_owned()),
@@ -291,7 +286,7 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
         .update_night_log(
             demo,
             slug,
-            &id,
+            id,
             UpdateNightLog {
                 seeing_arcsec: Some(Some(1.1)),
                 transparency: Some(Some("thin_clouds".into())),
@@ -305,12 +300,12 @@ async fn observing(services: &Services, demo: &Actor, observer: &Actor) -> anyho
         )
         .await
         .map_err(err)?;
-    let tonight_id = tonight.log.id.to_string();
+    let tonight_id = tonight.log.id;
     services
         .add_entry(
             observer,
             slug,
-            &tonight_id,
+            tonight_id,
             EntryInput { body: Some("Afternoon: CCD cooled to -20 °C.".into()), ..EntryInput::default() },
         )
         .await
@@ -412,7 +407,7 @@ async fn data(services: &Services, demo: &Actor, last_night: &str, telescope: St
             release_at: None,
         };
         let body = meridian_storage::body_of(bytes);
-        services.upload_file(demo, slug, &dataset.id.to_string(), meta, body).await.map_err(err)?;
+        services.upload_file(demo, slug, dataset.id, meta, body).await.map_err(err)?;
     }
     let package = services
         .create_package(
@@ -436,9 +431,9 @@ async fn data(services: &Services, demo: &Actor, last_night: &str, telescope: St
         )
         .await
         .map_err(err)?;
-    let id = package.id.to_string();
+    let id = package.id;
     let add = AddFiles { dataset_id: Some(dataset.id.to_string()), ..AddFiles::default() };
-    services.add_to_draft(demo, slug, &id, add).await.map_err(err)?;
-    services.publish_package(demo, slug, &id).await.map_err(err)?;
+    services.add_to_draft(demo, slug, id, add).await.map_err(err)?;
+    services.publish_package(demo, slug, id).await.map_err(err)?;
     Ok(())
 }

@@ -154,7 +154,7 @@ pub struct UploadMeta {
 /// A file search (all parts optional).
 #[derive(Debug, Clone, Default)]
 pub struct FileQuery {
-    pub dataset: Option<String>,
+    pub dataset: Option<DatasetId>,
     pub object: Option<String>,
     pub date_from: Option<DateTime<Utc>>,
     pub date_to: Option<DateTime<Utc>>,
@@ -210,14 +210,6 @@ pub fn is_fits_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let n = n.strip_suffix(".gz").unwrap_or(&n);
     [".fits", ".fit", ".fts", ".fz"].iter().any(|e| n.ends_with(e))
-}
-
-pub(crate) fn parse_id<T>(
-    s: &str,
-    what: &'static str,
-    f: impl Fn(&str) -> Result<T, ValidationError>,
-) -> ServiceResult<T> {
-    f(s).map_err(|_| ServiceError::NotFound(what))
 }
 
 pub(crate) fn file_name(s: &str) -> ServiceResult<String> {
@@ -428,8 +420,7 @@ impl Services {
     }
 
     /// The dataset `id` as the caller may see it (404 otherwise). Outsiders see released datasets only.
-    async fn visible_dataset(&self, access: &Access, id: &str) -> ServiceResult<store::DatasetRow> {
-        let id = parse_id(id, "dataset", |s: &str| s.parse::<DatasetId>())?;
+    async fn visible_dataset(&self, access: &Access, id: DatasetId) -> ServiceResult<store::DatasetRow> {
         let d =
             store::find_dataset(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
         let released = d.release_at.is_some_and(|r| r.to_utc() <= crate::now());
@@ -437,8 +428,7 @@ impl Services {
         Ok(d)
     }
 
-    async fn visible_file(&self, access: &Access, id: &str) -> ServiceResult<FileView> {
-        let id = parse_id(id, "file", |s: &str| s.parse::<DataFileId>())?;
+    async fn visible_file(&self, access: &Access, id: DataFileId) -> ServiceResult<FileView> {
         let row = store::find_file(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("file"))?;
         let v = self.file_views(access, vec![row]).await?.pop().ok_or(ServiceError::NotFound("file"))?;
         access.require_visible(v.public, "file")?;
@@ -513,7 +503,7 @@ impl Services {
         }))
     }
 
-    pub async fn get_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DatasetView> {
+    pub async fn get_dataset(&self, actor: &Actor, slug: &str, id: DatasetId) -> ServiceResult<DatasetView> {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
         let released_by = (!access.can(Action::ViewWorkspace)).then(crate::now);
@@ -528,7 +518,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: DatasetId,
         input: DatasetInput,
     ) -> ServiceResult<DatasetView> {
         let access = self.access(actor, slug).await?;
@@ -560,10 +550,10 @@ impl Services {
             crate::now(),
         )
         .await?;
-        self.get_dataset(actor, slug, &did.to_string()).await
+        self.get_dataset(actor, slug, did).await
     }
 
-    pub async fn delete_dataset(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn delete_dataset(&self, actor: &Actor, slug: &str, id: DatasetId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
         access.require(Action::DeleteData)?;
@@ -579,7 +569,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        dataset: &str,
+        dataset: DatasetId,
         meta: UploadMeta,
         body: ByteStream,
     ) -> ServiceResult<FileView> {
@@ -707,11 +697,11 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        dataset: &str,
+        dataset: DatasetId,
     ) -> ServiceResult<(Access, DatasetId)> {
         let access = self.access(actor, slug).await?;
         access.require(Action::Upload)?;
-        let dataset_id = parse_id(dataset, "dataset", |s: &str| s.parse::<DatasetId>())?;
+        let dataset_id = dataset;
         store::find_dataset(self.db(), access.workspace.id, dataset_id)
             .await?
             .ok_or(ServiceError::NotFound("dataset"))?;
@@ -844,23 +834,19 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        dataset: &str,
+        dataset: DatasetId,
         limit: Option<u32>,
         cursor: Option<String>,
     ) -> ServiceResult<FilePage> {
-        self.search_files(
-            actor,
-            slug,
-            FileQuery { dataset: Some(dataset.to_owned()), limit, cursor, ..FileQuery::default() },
-        )
-        .await
+        self.search_files(actor, slug, FileQuery { dataset: Some(dataset), limit, cursor, ..FileQuery::default() })
+            .await
     }
 
     /// The file search: by object, date, filter, instrument, frame type, any header keyword and sky position.
     pub async fn search_files(&self, actor: &Actor, slug: &str, q: FileQuery) -> ServiceResult<FilePage> {
         let access = self.access(actor, slug).await?;
         // A dataset the caller may not see is a 404 before anything else.
-        let dataset = match q.dataset.as_deref() {
+        let dataset = match q.dataset {
             Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
             None => None,
         };
@@ -951,7 +937,7 @@ impl Services {
         Ok(FilePage { items: self.file_views(&access, items).await?, next_cursor })
     }
 
-    pub async fn get_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileDetail> {
+    pub async fn get_file(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<FileDetail> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         let row =
@@ -965,7 +951,7 @@ impl Services {
         Ok(FileDetail { file, header, jobs })
     }
 
-    pub async fn file_header_cards(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<Vec<CardView>> {
+    pub async fn file_header_cards(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<Vec<CardView>> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         Ok(store::header_cards(self.db(), file.id.as_uuid())
@@ -981,7 +967,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: DataFileId,
         range_header: Option<&str>,
     ) -> ServiceResult<Download> {
         let access = self.access(actor, slug).await?;
@@ -996,7 +982,7 @@ impl Services {
     }
 
     /// The preview PNG of a file, when made.
-    pub async fn file_preview(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<GetOutcome> {
+    pub async fn file_preview(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<GetOutcome> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         if file.preview_status != PreviewStatus::Done {
@@ -1015,7 +1001,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: DataFileId,
         release_at: Option<Option<DateTime<Utc>>>,
         tier: Option<&str>,
     ) -> ServiceResult<FileView> {
@@ -1036,18 +1022,24 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: DataFileId,
         release_at: Option<DateTime<Utc>>,
     ) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::EditData, "file")?;
         store::update_file_release(self.db(), access.workspace.id, file.id, release_at).await?;
-        self.visible_file(&access, &file.id.to_string()).await
+        self.visible_file(&access, file.id).await
     }
 
     /// Moves a file to a colder tier now (warming a cold file is a restore).
-    pub async fn set_file_tier(&self, actor: &Actor, slug: &str, id: &str, tier: &str) -> ServiceResult<FileView> {
+    pub async fn set_file_tier(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: DataFileId,
+        tier: &str,
+    ) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::EditData, "file")?;
@@ -1064,11 +1056,11 @@ impl Services {
         let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
         self.storage()?.set_tier(&key, tier).await.map_err(storage_error)?;
         self.record_tier(file.id.as_uuid(), tier, crate::now()).await?;
-        self.visible_file(&access, &file.id.to_string()).await
+        self.visible_file(&access, file.id).await
     }
 
     /// Asks for a cold file to come back to hot; a job follows it through.
-    pub async fn restore_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<FileView> {
+    pub async fn restore_file(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<FileView> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::EditData, "file")?;
@@ -1085,10 +1077,10 @@ impl Services {
         )
         .await?;
         txn.commit().await.map_err(ServiceError::internal)?;
-        self.visible_file(&access, &file.id.to_string()).await
+        self.visible_file(&access, file.id).await
     }
 
-    pub async fn delete_file(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn delete_file(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::DeleteData, "file")?;
@@ -1152,13 +1144,12 @@ impl Services {
         let access = self.access(actor, slug).await?;
         access.require(Action::UpdateWorkspace)?;
         let name = dataset_name(&input.name)?;
+        let not_ours = || ValidationError::new("dataset_id", "is not a dataset of this workspace");
         let dataset_id = match input.dataset_id.as_deref() {
-            Some(d) => Some(
-                self.visible_dataset(&access, d)
-                    .await
-                    .map_err(|_| ValidationError::new("dataset_id", "is not a dataset of this workspace"))?
-                    .id,
-            ),
+            Some(d) => {
+                let id = d.parse::<DatasetId>().map_err(|_| not_ours())?;
+                Some(self.visible_dataset(&access, id).await.map_err(|_| not_ours())?.id)
+            }
             None => None,
         };
         let frame_type = input.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
@@ -1194,10 +1185,9 @@ impl Services {
         Ok(rule_view(r))
     }
 
-    pub async fn delete_tier_rule(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn delete_tier_rule(&self, actor: &Actor, slug: &str, id: LifecycleRuleId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         access.require(Action::UpdateWorkspace)?;
-        let id = parse_id(id, "rule", |s: &str| s.parse::<LifecycleRuleId>())?;
         if !store::delete_rule(self.db(), access.workspace.id, id).await? {
             return Err(ServiceError::NotFound("rule"));
         }

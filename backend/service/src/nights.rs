@@ -152,10 +152,6 @@ pub struct NightReport {
     pub time_lost: Vec<(TimeLostCategory, u64)>,
 }
 
-fn parse_id<T: std::str::FromStr>(s: &str, what: &'static str) -> ServiceResult<T> {
-    s.trim().parse().map_err(|_| ServiceError::NotFound(what))
-}
-
 /// An id given in a body or query: malformed or foreign ones are the caller's mistake about that field.
 fn field_id<T: std::str::FromStr>(s: &str, field: &str) -> Result<T, ValidationError> {
     s.trim().parse().map_err(|_| ValidationError::new(field, "is not an id of this workspace"))
@@ -227,8 +223,7 @@ impl Services {
     }
 
     /// The log `id` if the caller may see it (404 otherwise), with its telescope.
-    async fn visible_log(&self, access: &Access, id: &str) -> ServiceResult<NightLogView> {
-        let id: NightLogId = parse_id(id, "night log")?;
+    async fn visible_log(&self, access: &Access, id: NightLogId) -> ServiceResult<NightLogView> {
         let log =
             night_logs::find(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("night log"))?;
         access.require_visible(log.visibility == Visibility::Public, "night log")?;
@@ -288,7 +283,7 @@ impl Services {
     }
 
     /// One night log with its telescope.
-    pub async fn get_night_log(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<NightLogView> {
+    pub async fn get_night_log(&self, actor: &Actor, slug: &str, id: NightLogId) -> ServiceResult<NightLogView> {
         let access = self.access(actor, slug).await?;
         self.visible_log(&access, id).await
     }
@@ -310,7 +305,7 @@ impl Services {
         if !access.sees(log.visibility == Visibility::Public) {
             return Ok(None);
         }
-        self.visible_log(&access, &log.id.to_string()).await.map(Some)
+        self.visible_log(&access, log.id).await.map(Some)
     }
 
     /// Changes a log's header: observers, conditions, summary, status (observers and up); visibility (publishing)
@@ -320,7 +315,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: NightLogId,
         input: UpdateNightLog,
     ) -> ServiceResult<NightLogView> {
         let access = self.access(actor, slug).await?;
@@ -438,7 +433,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        log_id: &str,
+        log_id: NightLogId,
         input: EntryInput,
     ) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
@@ -487,10 +482,14 @@ impl Services {
 
     /// An entry and its log, if the caller may see them; deleted entries only for those who may restore them and
     /// for their author.
-    async fn visible_entry(&self, actor: &Actor, access: &Access, id: &str) -> ServiceResult<(LogEntry, NightLogView)> {
-        let id: EntryId = parse_id(id, "entry")?;
+    async fn visible_entry(
+        &self,
+        actor: &Actor,
+        access: &Access,
+        id: EntryId,
+    ) -> ServiceResult<(LogEntry, NightLogView)> {
         let entry = entries::find(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("entry"))?;
-        let view = self.visible_log(access, &entry.night_log_id.to_string()).await.map_err(|e| match e {
+        let view = self.visible_log(access, entry.night_log_id).await.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("entry"),
             e => e,
         })?;
@@ -500,7 +499,7 @@ impl Services {
         Ok((entry, view))
     }
 
-    pub async fn get_entry(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<EntryView> {
+    pub async fn get_entry(&self, actor: &Actor, slug: &str, id: EntryId) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
         let (entry, _) = self.visible_entry(actor, &access, id).await?;
         Ok(self.named(vec![entry]).await?.remove(0))
@@ -509,7 +508,13 @@ impl Services {
     /// Edits an entry: the change becomes a new version and every earlier one stays readable. Nothing changes
     /// (and no version is added) when the input says what the entry already says.
     #[tracing::instrument(skip(self, actor, input))]
-    pub async fn edit_entry(&self, actor: &Actor, slug: &str, id: &str, input: EntryInput) -> ServiceResult<EntryView> {
+    pub async fn edit_entry(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: EntryId,
+        input: EntryInput,
+    ) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
         let (entry, view) = self.visible_entry(actor, &access, id).await?;
         let log = &view.log;
@@ -586,7 +591,7 @@ impl Services {
     /// admin restores it. Authors delete their own entries (signed in, not through a key); others' need
     /// `DeleteData`. Deleting again is a no-op.
     #[tracing::instrument(skip(self, actor))]
-    pub async fn delete_entry(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn delete_entry(&self, actor: &Actor, slug: &str, id: EntryId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         let (entry, view) = self.visible_entry(actor, &access, id).await?;
         access.require_on(view.log.visibility == Visibility::Public, Action::WriteNightLog, "entry")?;
@@ -604,7 +609,7 @@ impl Services {
 
     /// Brings a deleted entry back (admins and owners).
     #[tracing::instrument(skip(self, actor))]
-    pub async fn restore_entry(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<EntryView> {
+    pub async fn restore_entry(&self, actor: &Actor, slug: &str, id: EntryId) -> ServiceResult<EntryView> {
         let access = self.access(actor, slug).await?;
         let (entry, view) = self.visible_entry(actor, &access, id).await?;
         access.require_on(view.log.visibility == Visibility::Public, Action::DeleteData, "entry")?;
@@ -618,7 +623,7 @@ impl Services {
     }
 
     /// Every version of an entry, oldest first.
-    pub async fn entry_history(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<Vec<VersionView>> {
+    pub async fn entry_history(&self, actor: &Actor, slug: &str, id: EntryId) -> ServiceResult<Vec<VersionView>> {
         let access = self.access(actor, slug).await?;
         let (entry, _) = self.visible_entry(actor, &access, id).await?;
         let versions = entries::versions(self.db(), entry.id).await?;
@@ -712,7 +717,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        log_id: &str,
+        log_id: NightLogId,
         include_deleted: bool,
     ) -> ServiceResult<Vec<EntryView>> {
         let access = self.access(actor, slug).await?;
@@ -856,7 +861,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        log_id: &str,
+        log_id: NightLogId,
         input: ObservationInput,
     ) -> ServiceResult<Observation> {
         let access = self.access(actor, slug).await?;
@@ -868,19 +873,22 @@ impl Services {
             .await?)
     }
 
-    async fn visible_observation(&self, access: &Access, id: &str) -> ServiceResult<(Observation, NightLogView)> {
-        let id: ObservationId = parse_id(id, "observation")?;
+    async fn visible_observation(
+        &self,
+        access: &Access,
+        id: ObservationId,
+    ) -> ServiceResult<(Observation, NightLogView)> {
         let o = observations::find(self.db(), access.workspace.id, id)
             .await?
             .ok_or(ServiceError::NotFound("observation"))?;
-        let view = self.visible_log(access, &o.night_log_id.to_string()).await.map_err(|e| match e {
+        let view = self.visible_log(access, o.night_log_id).await.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("observation"),
             e => e,
         })?;
         Ok((o, view))
     }
 
-    pub async fn get_observation(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<Observation> {
+    pub async fn get_observation(&self, actor: &Actor, slug: &str, id: ObservationId) -> ServiceResult<Observation> {
         let access = self.access(actor, slug).await?;
         Ok(self.visible_observation(&access, id).await?.0)
     }
@@ -890,7 +898,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: ObservationId,
         input: ObservationInput,
     ) -> ServiceResult<Observation> {
         let access = self.access(actor, slug).await?;
@@ -904,7 +912,7 @@ impl Services {
 
     /// Deletes an observation record (admins and owners).
     #[tracing::instrument(skip(self, actor))]
-    pub async fn delete_observation(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn delete_observation(&self, actor: &Actor, slug: &str, id: ObservationId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         let (o, view) = self.visible_observation(&access, id).await?;
         access.require_on(view.log.visibility == Visibility::Public, Action::DeleteData, "observation")?;
@@ -913,7 +921,12 @@ impl Services {
         Ok(())
     }
 
-    pub async fn log_observations(&self, actor: &Actor, slug: &str, log_id: &str) -> ServiceResult<Vec<Observation>> {
+    pub async fn log_observations(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        log_id: NightLogId,
+    ) -> ServiceResult<Vec<Observation>> {
         let access = self.access(actor, slug).await?;
         let view = self.visible_log(&access, log_id).await?;
         Ok(observations::list_for_log(self.db(), access.workspace.id, view.log.id).await?)
@@ -921,7 +934,7 @@ impl Services {
 
     /// Everything about one night, for its page and its report. Deleted entries are included (marked) for those
     /// who may restore them.
-    pub async fn night_report(&self, actor: &Actor, slug: &str, log_id: &str) -> ServiceResult<NightReport> {
+    pub async fn night_report(&self, actor: &Actor, slug: &str, log_id: NightLogId) -> ServiceResult<NightReport> {
         let access = self.access(actor, slug).await?;
         let view = self.visible_log(&access, log_id).await?;
         let include_deleted = access.can(Action::DeleteData);

@@ -9,7 +9,7 @@
 //! holds its files: they cannot be deleted or made cold while it exists (`ServiceError::HeldByPackage`).
 
 use crate::auth::Access;
-use crate::data::{FileQuery, FileView, object_key, parse_id, storage_error};
+use crate::data::{FileQuery, FileView, object_key, storage_error};
 use crate::package_archive::{Entry, Source, TarLayout, ZipLayout, fits_ustar};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use bytes::Bytes;
@@ -206,8 +206,8 @@ pub struct VersionFileDownload {
 /// link. The first two see what the workspace shows them; the link holder what the link opens.
 #[derive(Debug, Clone)]
 pub enum Reader<'a> {
-    Caller { actor: &'a Actor, slug: &'a str, package: &'a str },
-    Cited { actor: &'a Actor, package: &'a str },
+    Caller { actor: &'a Actor, slug: &'a str, package: PackageId },
+    Cited { actor: &'a Actor, package: PackageId },
     Link { token: &'a str },
 }
 
@@ -367,16 +367,12 @@ struct Publishable {
 // ------------------------------------------------------------------------------------------------ use cases
 
 impl Services {
-    fn package_id(id: &str) -> ServiceResult<PackageId> {
-        parse_id(id, "package", |s: &str| s.parse::<PackageId>())
-    }
-
     /// The package as a reader may see it: 404 for what they may not know of.
     async fn seen(&self, reader: &Reader<'_>) -> ServiceResult<Seen> {
         match reader {
-            Reader::Caller { actor, slug, package } => self.seen_in(actor, slug, Self::package_id(package)?).await,
+            Reader::Caller { actor, slug, package } => self.seen_in(actor, slug, *package).await,
             Reader::Cited { actor, package } => {
-                let id = Self::package_id(package)?;
+                let id = *package;
                 let ws = store::workspace_of_package(self.db(), id).await?.ok_or(ServiceError::NotFound("package"))?;
                 let w =
                     meridian_store::workspaces::find(self.db(), ws).await?.ok_or(ServiceError::NotFound("package"))?;
@@ -433,11 +429,10 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: PackageId,
         action: Action,
     ) -> ServiceResult<(Access, PackageRow)> {
         let access = self.access(actor, slug).await?;
-        let id = Self::package_id(id)?;
         let p =
             store::find_package(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("package"))?;
         let public = p.access == PackageAccess::Public.as_str();
@@ -594,7 +589,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: PackageId,
         input: PackageInput,
     ) -> ServiceResult<PackageView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
@@ -609,7 +604,7 @@ impl Services {
     }
 
     /// Deletes a package with its versions and links; the files stay in their datasets.
-    pub async fn delete_package(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn delete_package(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<()> {
         let (access, p) = self.package_for(actor, slug, id, Action::DeleteData).await?;
         store::delete_package(self.db(), access.workspace.id, PackageId::from_uuid(p.id)).await?;
         Ok(())
@@ -648,7 +643,7 @@ impl Services {
         })
     }
 
-    pub async fn get_draft(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DraftView> {
+    pub async fn get_draft(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<DraftView> {
         let (access, p) = self.package_for(actor, slug, id, Action::ViewWorkspace).await?;
         self.draft_of(&access, &p).await
     }
@@ -656,7 +651,13 @@ impl Services {
     /// Adds files to the draft (by id, a whole dataset, or a search), each at `dataset/name`; files already in
     /// the draft stay where they are.
     #[tracing::instrument(skip(self, actor, add), fields(slug = %slug, package = %id))]
-    pub async fn add_to_draft(&self, actor: &Actor, slug: &str, id: &str, add: AddFiles) -> ServiceResult<DraftView> {
+    pub async fn add_to_draft(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: PackageId,
+        add: AddFiles,
+    ) -> ServiceResult<DraftView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
         let ws = access.workspace.id;
         let pid = PackageId::from_uuid(p.id);
@@ -671,7 +672,8 @@ impl Services {
         let mut queries = Vec::new();
         if let Some(d) = &add.dataset_id {
             d.parse::<DatasetId>().map_err(|_| bad("dataset_id", "is not a dataset id"))?;
-            queries.push(FileQuery { dataset: Some(d.clone()), ..FileQuery::default() });
+            let d = d.parse::<DatasetId>().map_err(|_| ServiceError::NotFound("dataset"))?;
+            queries.push(FileQuery { dataset: Some(d), ..FileQuery::default() });
         }
         if let Some(q) = add.search.clone() {
             queries.push(q);
@@ -740,7 +742,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: PackageId,
         file_ids: &[String],
     ) -> ServiceResult<DraftView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
@@ -753,7 +755,7 @@ impl Services {
     }
 
     /// Makes the draft the last version's selection again.
-    pub async fn reset_draft(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<DraftView> {
+    pub async fn reset_draft(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<DraftView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
         let pid = PackageId::from_uuid(p.id);
         let Some(v) = store::latest_version(self.db(), access.workspace.id, pid).await? else {
@@ -775,7 +777,7 @@ impl Services {
     /// what was checked. A draft that changed meanwhile is checked again (three tries). Nothing is half-written at
     /// any point: a server stopped half-way leaves the draft as it was and no version.
     #[tracing::instrument(skip(self, actor), fields(slug = %slug, package = %id))]
-    pub async fn publish_package(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<VersionView> {
+    pub async fn publish_package(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<VersionView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
         let by = crate::nights::writer(actor)?;
         let ws = access.workspace.id;
@@ -1202,7 +1204,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: PackageId,
         number: i32,
         doi: Option<&str>,
     ) -> ServiceResult<VersionView> {
@@ -1226,7 +1228,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: PackageId,
         label: Option<String>,
         expires_at: Option<DateTime<Utc>>,
     ) -> ServiceResult<LinkView> {
@@ -1264,7 +1266,7 @@ impl Services {
         Ok(link_view(row, Some(token)))
     }
 
-    pub async fn list_package_links(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<Vec<LinkView>> {
+    pub async fn list_package_links(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<Vec<LinkView>> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
         Ok(store::list_links(self.db(), access.workspace.id, PackageId::from_uuid(p.id))
             .await?
@@ -1274,9 +1276,14 @@ impl Services {
     }
 
     /// Revokes a link; it stops working with the next request.
-    pub async fn revoke_package_link(&self, actor: &Actor, slug: &str, id: &str, link: &str) -> ServiceResult<()> {
+    pub async fn revoke_package_link(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: PackageId,
+        link: PackageLinkId,
+    ) -> ServiceResult<()> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
-        let link = parse_id(link, "link", |s: &str| s.parse::<PackageLinkId>())?;
         if !store::revoke_link(self.db(), access.workspace.id, PackageId::from_uuid(p.id), link, crate::now()).await? {
             return Err(ServiceError::NotFound("link"));
         }

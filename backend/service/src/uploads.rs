@@ -10,9 +10,7 @@
 //! what was abandoned.
 
 use crate::auth::Access;
-use crate::data::{
-    file_name, is_fits_name, object_key, parse_id, sha_hex, storage_error, upload_content_type, uploader,
-};
+use crate::data::{file_name, is_fits_name, object_key, sha_hex, storage_error, upload_content_type, uploader};
 use crate::jobs::{Job, JobFailure, PushOptions};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
@@ -141,9 +139,8 @@ impl Services {
     }
 
     /// The resumable upload `id` of this workspace (404 otherwise; the same 404 to anyone who may not upload).
-    async fn resumable(&self, access: &Access, id: &str) -> ServiceResult<UploadRow> {
+    async fn resumable(&self, access: &Access, id: UploadId) -> ServiceResult<UploadRow> {
         access.require(Action::Upload)?;
-        let id = parse_id(id, "upload", |s: &str| s.parse::<UploadId>())?;
         store::find_upload(self.db(), access.workspace.id, id)
             .await?
             .filter(|u| u.mode == "parts")
@@ -169,7 +166,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        dataset: &str,
+        dataset: DatasetId,
         input: ResumableInput,
     ) -> ServiceResult<UploadView> {
         let (access, dataset_id) = self.upload_target(actor, slug, dataset).await?;
@@ -249,7 +246,7 @@ impl Services {
     }
 
     /// An upload with the parts received so far.
-    pub async fn get_upload(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<UploadView> {
+    pub async fn get_upload(&self, actor: &Actor, slug: &str, id: UploadId) -> ServiceResult<UploadView> {
         let access = self.access(actor, slug).await?;
         let u = self.resumable(&access, id).await?;
         let parts = self.received_parts(&u).await?;
@@ -285,7 +282,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: UploadId,
         numbers: &[u32],
     ) -> ServiceResult<Vec<PartTarget>> {
         let access = self.access(actor, slug).await?;
@@ -313,7 +310,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: UploadId,
         number: u32,
         size: u64,
         body: ByteStream,
@@ -346,7 +343,7 @@ impl Services {
         &self,
         actor: &Actor,
         slug: &str,
-        id: &str,
+        id: UploadId,
         parts: Option<Vec<CompletedPart>>,
     ) -> ServiceResult<UploadView> {
         let access = self.access(actor, slug).await?;
@@ -423,7 +420,7 @@ impl Services {
     }
 
     /// Throws an open upload away with its parts and its reservation.
-    pub async fn abort_upload(&self, actor: &Actor, slug: &str, id: &str) -> ServiceResult<()> {
+    pub async fn abort_upload(&self, actor: &Actor, slug: &str, id: UploadId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         let u = self.resumable(&access, id).await?;
         match UploadStatus::parse(&u.status) {

@@ -34,6 +34,16 @@ fn fail(e: ServiceError) -> ServerFnError {
     ServerFnError::ServerError(problem.detail)
 }
 
+/// An id from a page's address or a form: one that does not parse names nothing (404, as through the API).
+pub(crate) fn id_of<T: std::str::FromStr>(s: &str, what: &'static str) -> Result<T, ServiceError> {
+    s.trim().parse().map_err(|_| ServiceError::NotFound(what))
+}
+
+/// An id a form posts: one that does not parse fails the form as the service's "not found" would.
+pub(crate) fn form_id<T: std::str::FromStr>(s: &str, what: &'static str) -> Result<T, ServerFnError> {
+    id_of(s, what).map_err(fail)
+}
+
 fn services() -> Result<Services, ServerFnError> {
     let req = expect_context::<Request>();
     req.app_data::<web::Data<Services>>()

@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use futures::StreamExt as _;
+use meridian_domain::{DataFileId, DatasetId, LifecycleRuleId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::{ApiError, Problem};
 use meridian_service::data::{FileQuery, UploadMeta};
@@ -76,10 +77,10 @@ pub async fn create_dataset(
 pub async fn get_dataset(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DatasetId)>,
 ) -> Result<web::Json<DatasetBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_dataset(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_dataset(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change a dataset (name, description, default telescope, release date).
@@ -100,11 +101,11 @@ pub async fn get_dataset(
 pub async fn update_dataset(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DatasetId)>,
     body: crate::json::Json<UpdateDatasetBody>,
 ) -> Result<web::Json<DatasetBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.update_dataset(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
+    Ok(web::Json(services.update_dataset(&caller.0, &slug, id, body.into_inner().into()).await?.into()))
 }
 
 /// Delete an empty dataset (409 while it holds files).
@@ -123,10 +124,10 @@ pub async fn update_dataset(
 pub async fn delete_dataset(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DatasetId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_dataset(&caller.0, &slug, &id).await?;
+    services.delete_dataset(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -141,14 +142,14 @@ pub async fn delete_dataset(
 pub async fn list_dataset_files(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DatasetId)>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<FilePageBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let page = page.into_inner();
     // The limit is checked as on every list (the service would clamp it): 1 to 200, as documented.
     meridian_domain::Limit::parse(page.limit).map_err(ServiceError::from)?;
-    Ok(web::Json(services.list_files(&caller.0, &slug, &id, page.limit, page.cursor).await?.into()))
+    Ok(web::Json(services.list_files(&caller.0, &slug, id, page.limit, page.cursor).await?.into()))
 }
 
 /// The SHA-256 of an RFC 9530 `Content-Digest: sha-256=:<base64>:` header, as hex.
@@ -227,7 +228,7 @@ pub async fn upload_file(
     req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(String, DatasetId, String)>,
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -237,7 +238,7 @@ pub async fn upload_file(
     let sha256 = query.sha256.or_else(|| content_digest(&req));
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let meta = UploadMeta { name, content_type, size, sha256, release_at: query.release_at };
-    let file = services.upload_file(&caller.0, &slug, &id, meta, body_stream(payload)).await?;
+    let file = services.upload_file(&caller.0, &slug, id, meta, body_stream(payload)).await?;
     Ok(HttpResponse::Created().json(FileBody::from(file)))
 }
 
@@ -260,7 +261,7 @@ pub async fn search_files(
     slug: web::Path<String>,
     query: web::Query<FileSearchQuery>,
 ) -> Result<web::Json<FilePageBody>, ApiError> {
-    let query = FileQuery::from(query.into_inner());
+    let query = FileQuery::try_from(query.into_inner())?;
     Ok(web::Json(services.search_files(&caller.0, &slug, query).await?.into()))
 }
 
@@ -275,10 +276,10 @@ pub async fn search_files(
 pub async fn get_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
 ) -> Result<web::Json<FileDetailBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_file(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_file(&caller.0, &slug, id).await?.into()))
 }
 
 /// A file's header cards in order (every HDU), as indexed for search.
@@ -292,10 +293,10 @@ pub async fn get_file(
 pub async fn get_file_header(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
 ) -> Result<web::Json<CardList>, ApiError> {
     let (slug, id) = path.into_inner();
-    let items = services.file_header_cards(&caller.0, &slug, &id).await?.into_iter().map(Into::into).collect();
+    let items = services.file_header_cards(&caller.0, &slug, id).await?.into_iter().map(Into::into).collect();
     Ok(web::Json(CardList { items }))
 }
 
@@ -317,11 +318,11 @@ pub async fn download_file(
     req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let range = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
-    let d = services.download_file(&caller.0, &slug, &id, range).await?;
+    let d = services.download_file(&caller.0, &slug, id, range).await?;
     let size = u64::try_from(d.file.size_bytes).unwrap_or(0);
     let (mut res, length) = match d.object.range {
         Some((start, end)) => {
@@ -363,10 +364,10 @@ pub async fn download_file(
 pub async fn get_file_preview(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let got = services.file_preview(&caller.0, &slug, &id).await?;
+    let got = services.file_preview(&caller.0, &slug, id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "image/png"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
@@ -391,12 +392,12 @@ pub async fn get_file_preview(
 pub async fn update_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
     body: crate::json::Json<UpdateFileBody>,
 ) -> Result<web::Json<FileBody>, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
-    let file = services.update_file(&caller.0, &slug, &id, body.release_at, body.tier.as_deref()).await?;
+    let file = services.update_file(&caller.0, &slug, id, body.release_at, body.tier.as_deref()).await?;
     Ok(web::Json(file.into()))
 }
 
@@ -416,10 +417,10 @@ pub async fn update_file(
 pub async fn delete_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_file(&caller.0, &slug, &id).await?;
+    services.delete_file(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -439,10 +440,10 @@ pub async fn delete_file(
 pub async fn restore_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DataFileId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let file = services.restore_file(&caller.0, &slug, &id).await?;
+    let file = services.restore_file(&caller.0, &slug, id).await?;
     Ok(HttpResponse::Accepted().json(FileBody::from(file)))
 }
 
@@ -519,9 +520,9 @@ pub async fn create_tier_rule(
 pub async fn delete_tier_rule(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, LifecycleRuleId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_tier_rule(&caller.0, &slug, &id).await?;
+    services.delete_tier_rule(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,7 @@ use crate::types_nights::{
 };
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::PageRequest;
+use meridian_domain::{EntryId, NightLogId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::{ApiError, Problem};
 use meridian_service::nights::EntryQuery;
@@ -51,11 +52,11 @@ pub async fn list_entries(
 pub async fn list_night_log_entries(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
     q: web::Query<IncludeDeletedParams>,
 ) -> Result<web::Json<EntryItems>, ApiError> {
     let (slug, id) = path.into_inner();
-    let rows = services.log_entries(&caller.0, &slug, &id, q.include_deleted.unwrap_or(false)).await?;
+    let rows = services.log_entries(&caller.0, &slug, id, q.include_deleted.unwrap_or(false)).await?;
     Ok(web::Json(EntryItems { items: rows.into_iter().map(Into::into).collect() }))
 }
 
@@ -77,11 +78,11 @@ pub async fn list_night_log_entries(
 pub async fn create_entry(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
     body: crate::json::Json<EntryInputBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let view = services.add_entry(&caller.0, &slug, &id, body.into_inner().into()).await?;
+    let view = services.add_entry(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(EntryBody::from(view)))
 }
 
@@ -99,10 +100,10 @@ pub async fn create_entry(
 pub async fn get_entry(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, EntryId)>,
 ) -> Result<web::Json<EntryBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_entry(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_entry(&caller.0, &slug, id).await?.into()))
 }
 
 /// Edit an entry (observers and up). The edit becomes a new version; earlier ones stay readable under
@@ -124,11 +125,11 @@ pub async fn get_entry(
 pub async fn update_entry(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, EntryId)>,
     body: crate::json::Json<EntryInputBody>,
 ) -> Result<web::Json<EntryBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.edit_entry(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
+    Ok(web::Json(services.edit_entry(&caller.0, &slug, id, body.into_inner().into()).await?.into()))
 }
 
 /// Delete an entry softly: gone from the log, kept with its history until an admin restores it. Authors delete
@@ -148,10 +149,10 @@ pub async fn update_entry(
 pub async fn delete_entry(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, EntryId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_entry(&caller.0, &slug, &id).await?;
+    services.delete_entry(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -171,10 +172,10 @@ pub async fn delete_entry(
 pub async fn restore_entry(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, EntryId)>,
 ) -> Result<web::Json<EntryBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.restore_entry(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.restore_entry(&caller.0, &slug, id).await?.into()))
 }
 
 /// Every version of an entry, oldest first: what it said before each edit, who changed it and when.
@@ -191,9 +192,9 @@ pub async fn restore_entry(
 pub async fn list_entry_versions(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, EntryId)>,
 ) -> Result<web::Json<EntryVersionList>, ApiError> {
     let (slug, id) = path.into_inner();
-    let versions = services.entry_history(&caller.0, &slug, &id).await?;
+    let versions = services.entry_history(&caller.0, &slug, id).await?;
     Ok(web::Json(EntryVersionList { items: versions.into_iter().map(Into::into).collect() }))
 }

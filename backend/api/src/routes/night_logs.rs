@@ -6,6 +6,7 @@ use crate::types_nights::{
 };
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, patch, post, web};
+use meridian_domain::NightLogId;
 use meridian_domain::PageRequest;
 use meridian_http::caller::Caller;
 use meridian_http::problem::{ApiError, Problem};
@@ -81,10 +82,10 @@ pub async fn create_night_log(
 pub async fn get_night_log(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
 ) -> Result<web::Json<NightLogBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_night_log(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_night_log(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change a log's observers, conditions, summary or status (observers and up), or publish it (`visibility`,
@@ -105,7 +106,7 @@ pub async fn get_night_log(
 pub async fn update_night_log(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
     body: crate::json::Json<UpdateNightLogBody>,
 ) -> Result<web::Json<NightLogBody>, ApiError> {
     let (slug, id) = path.into_inner();
@@ -119,7 +120,7 @@ pub async fn update_night_log(
         status: b.status,
         visibility: b.visibility,
     };
-    Ok(web::Json(services.update_night_log(&caller.0, &slug, &id, input).await?.into()))
+    Ok(web::Json(services.update_night_log(&caller.0, &slug, id, input).await?.into()))
 }
 
 fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> HttpResponse {
@@ -146,10 +147,10 @@ fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Htt
 pub async fn get_night_report_markdown(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let report = services.night_report(&caller.0, &slug, &id).await?;
+    let report = services.night_report(&caller.0, &slug, id).await?;
     let name = reports::report_file_name(&report, "md");
     Ok(download("text/markdown; charset=utf-8", name, reports::report_markdown(&report).into_bytes()))
 }
@@ -168,10 +169,10 @@ pub async fn get_night_report_markdown(
 pub async fn get_night_report_csv(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let report = services.night_report(&caller.0, &slug, &id).await?;
+    let report = services.night_report(&caller.0, &slug, id).await?;
     let csv = reports::report_csv(&report).map_err(ServiceError::internal)?;
     Ok(download("text/csv; charset=utf-8", reports::report_file_name(&report, "csv"), csv))
 }

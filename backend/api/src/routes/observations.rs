@@ -2,6 +2,7 @@
 
 use crate::types_nights::{ObservationBody, ObservationInputBody, ObservationItems};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use meridian_domain::{NightLogId, ObservationId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
@@ -20,10 +21,10 @@ use meridian_service::Services;
 pub async fn list_observations(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
 ) -> Result<web::Json<ObservationItems>, ApiError> {
     let (slug, id) = path.into_inner();
-    let rows = services.log_observations(&caller.0, &slug, &id).await?;
+    let rows = services.log_observations(&caller.0, &slug, id).await?;
     Ok(web::Json(ObservationItems { items: rows.into_iter().map(Into::into).collect() }))
 }
 
@@ -45,11 +46,11 @@ pub async fn list_observations(
 pub async fn create_observation(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, NightLogId)>,
     body: crate::json::Json<ObservationInputBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let o = services.add_observation(&caller.0, &slug, &id, body.into_inner().into()).await?;
+    let o = services.add_observation(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(ObservationBody::from(o)))
 }
 
@@ -67,10 +68,10 @@ pub async fn create_observation(
 pub async fn get_observation(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, ObservationId)>,
 ) -> Result<web::Json<ObservationBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_observation(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_observation(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change an observation (observers and up); absent fields stay.
@@ -91,11 +92,11 @@ pub async fn get_observation(
 pub async fn update_observation(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, ObservationId)>,
     body: crate::json::Json<ObservationInputBody>,
 ) -> Result<web::Json<ObservationBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.update_observation(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
+    Ok(web::Json(services.update_observation(&caller.0, &slug, id, body.into_inner().into()).await?.into()))
 }
 
 /// Delete an observation record (admins and owners).
@@ -114,9 +115,9 @@ pub async fn update_observation(
 pub async fn delete_observation(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, ObservationId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_observation(&caller.0, &slug, &id).await?;
+    services.delete_observation(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

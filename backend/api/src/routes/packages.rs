@@ -8,6 +8,7 @@ use crate::types_packages::{
 };
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use meridian_domain::{PackageId, PackageLinkId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::{ApiError, Problem};
 use meridian_service::packages::{ArchiveDownload, ArchiveFormat, Reader, VersionFileDownload};
@@ -119,10 +120,10 @@ pub async fn create_package(
 pub async fn get_package(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
 ) -> Result<web::Json<PackageBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     Ok(web::Json(services.get_package(&reader).await?.into()))
 }
 
@@ -145,11 +146,11 @@ pub async fn get_package(
 pub async fn update_package(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
     body: crate::json::Json<UpdatePackageBody>,
 ) -> Result<web::Json<PackageBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.update_package(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
+    Ok(web::Json(services.update_package(&caller.0, &slug, id, body.into_inner().into()).await?.into()))
 }
 
 /// Delete a package with its versions and links (the files stay in their datasets).
@@ -167,10 +168,10 @@ pub async fn update_package(
 pub async fn delete_package(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_package(&caller.0, &slug, &id).await?;
+    services.delete_package(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -189,10 +190,10 @@ pub async fn delete_package(
 pub async fn get_package_draft(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_draft(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_draft(&caller.0, &slug, id).await?.into()))
 }
 
 /// Add files to the draft: by id, a whole dataset, or a file search; each goes to `dataset/name`.
@@ -213,11 +214,11 @@ pub async fn get_package_draft(
 pub async fn add_package_draft_files(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
     body: crate::json::Json<AddDraftFilesBody>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.add_to_draft(&caller.0, &slug, &id, body.into_inner().into()).await?.into()))
+    Ok(web::Json(services.add_to_draft(&caller.0, &slug, id, body.into_inner().try_into()?).await?.into()))
 }
 
 /// Take one file out of the draft.
@@ -239,11 +240,11 @@ pub async fn add_package_draft_files(
 pub async fn delete_package_draft_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, uuid::Uuid)>,
+    path: web::Path<(String, PackageId, uuid::Uuid)>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
     // A file id that is not a UUID names no file: 404 like every other path (not 422 about the body's field).
     let (slug, id, file) = path.into_inner();
-    Ok(web::Json(services.remove_from_draft(&caller.0, &slug, &id, &[file.to_string()]).await?.into()))
+    Ok(web::Json(services.remove_from_draft(&caller.0, &slug, id, &[file.to_string()]).await?.into()))
 }
 
 /// Start the draft again from the last published version's selection.
@@ -262,10 +263,10 @@ pub async fn delete_package_draft_file(
 pub async fn reset_package_draft(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.reset_draft(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.reset_draft(&caller.0, &slug, id).await?.into()))
 }
 
 /// Publish the draft as the next version: frozen, checksummed, all at once or not at all. Refused (409
@@ -286,10 +287,10 @@ pub async fn reset_package_draft(
 pub async fn publish_package(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let v = services.publish_package(&caller.0, &slug, &id).await?;
+    let v = services.publish_package(&caller.0, &slug, id).await?;
     Ok(HttpResponse::Created().json(VersionBody::from(v)))
 }
 
@@ -308,11 +309,11 @@ pub async fn publish_package(
 pub async fn list_package_versions(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<VersionList>, ApiError> {
     let (slug, id) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     let got = services.list_versions(&reader, page.limit, page.cursor.as_deref()).await?;
     Ok(web::Json(VersionList { items: got.items.into_iter().map(Into::into).collect(), next_cursor: got.next_cursor }))
 }
@@ -328,10 +329,10 @@ pub async fn list_package_versions(
 pub async fn get_package_version(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32)>,
+    path: web::Path<(String, PackageId, i32)>,
 ) -> Result<web::Json<VersionBody>, ApiError> {
     let (slug, id, n) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     Ok(web::Json(services.get_version(&reader, n).await?.into()))
 }
 
@@ -352,12 +353,12 @@ pub async fn get_package_version(
 pub async fn update_package_version(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32)>,
+    path: web::Path<(String, PackageId, i32)>,
     body: crate::json::Json<UpdateVersionBody>,
 ) -> Result<web::Json<VersionBody>, ApiError> {
     let (slug, id, n) = path.into_inner();
     let doi = body.into_inner().doi.unwrap_or(None);
-    Ok(web::Json(services.set_version_doi(&caller.0, &slug, &id, n, doi.as_deref()).await?.into()))
+    Ok(web::Json(services.set_version_doi(&caller.0, &slug, id, n, doi.as_deref()).await?.into()))
 }
 
 /// The version's manifest (every file's path, size and SHA-256); its SHA-256 is `manifest_sha256`.
@@ -371,10 +372,10 @@ pub async fn update_package_version(
 pub async fn get_package_manifest(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32)>,
+    path: web::Path<(String, PackageId, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, n) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     let m = services.version_manifest(&reader, n).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(m))
 }
@@ -390,10 +391,10 @@ pub async fn get_package_manifest(
 pub async fn get_package_citation(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32)>,
+    path: web::Path<(String, PackageId, i32)>,
 ) -> Result<web::Json<CitationBody>, ApiError> {
     let (slug, id, n) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     Ok(web::Json(services.version_citation(&reader, n).await?.into()))
 }
 
@@ -415,10 +416,10 @@ pub async fn download_package_tar(
     req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32)>,
+    path: web::Path<(String, PackageId, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, n) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     Ok(archive_response(services.download_archive(&reader, n, ArchiveFormat::Tar, range_of(&req)).await?))
 }
 
@@ -436,10 +437,10 @@ pub async fn download_package_tar(
 pub async fn download_package_zip(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32)>,
+    path: web::Path<(String, PackageId, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, n) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     Ok(archive_response(services.download_archive(&reader, n, ArchiveFormat::Zip, None).await?))
 }
 
@@ -465,10 +466,10 @@ pub async fn download_package_file(
     req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, i32, String)>,
+    path: web::Path<(String, PackageId, i32, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, n, file) = path.into_inner();
-    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: &id };
+    let reader = Reader::Caller { actor: &caller.0, slug: &slug, package: id };
     Ok(file_response(services.download_version_file(&reader, n, &file, range_of(&req)).await?))
 }
 
@@ -487,10 +488,10 @@ pub async fn download_package_file(
 pub async fn list_package_links(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
 ) -> Result<web::Json<LinkList>, ApiError> {
     let (slug, id) = path.into_inner();
-    let items = services.list_package_links(&caller.0, &slug, &id).await?.into_iter().map(Into::into).collect();
+    let items = services.list_package_links(&caller.0, &slug, id).await?.into_iter().map(Into::into).collect();
     Ok(web::Json(LinkList { items }))
 }
 
@@ -512,12 +513,12 @@ pub async fn list_package_links(
 pub async fn create_package_link(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, PackageId)>,
     body: crate::json::Json<CreateLinkBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let b = body.into_inner();
-    let l = services.create_package_link(&caller.0, &slug, &id, b.label, b.expires_at).await?;
+    let l = services.create_package_link(&caller.0, &slug, id, b.label, b.expires_at).await?;
     Ok(HttpResponse::Created().json(LinkBody::from(l)))
 }
 
@@ -540,10 +541,10 @@ pub async fn create_package_link(
 pub async fn delete_package_link(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(String, PackageId, PackageLinkId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, link) = path.into_inner();
-    services.revoke_package_link(&caller.0, &slug, &id, &link).await?;
+    services.revoke_package_link(&caller.0, &slug, id, link).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

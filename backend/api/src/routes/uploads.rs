@@ -7,6 +7,7 @@ use crate::types_data::{
     UploadPartBody,
 };
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use meridian_domain::{DatasetId, UploadId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::{ApiError, Problem};
 use meridian_service::Services;
@@ -36,11 +37,11 @@ const UPLOAD: &str = "The upload's id";
 pub async fn create_upload(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, DatasetId)>,
     body: crate::json::Json<CreateUploadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let u = services.create_upload(&caller.0, &slug, &id, body.into_inner().into()).await?;
+    let u = services.create_upload(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(UploadBody::from(u)))
 }
 
@@ -76,10 +77,10 @@ pub async fn list_uploads(
 pub async fn get_upload(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, UploadId)>,
 ) -> Result<web::Json<UploadBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_upload(&caller.0, &slug, &id).await?.into()))
+    Ok(web::Json(services.get_upload(&caller.0, &slug, id).await?.into()))
 }
 
 /// Where to send parts: presigned object-store URLs (S3; valid for an hour) or this API's part route.
@@ -99,11 +100,11 @@ pub async fn get_upload(
 pub async fn upload_part_urls(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, UploadId)>,
     body: crate::json::Json<PartUrlsBody>,
 ) -> Result<web::Json<PartUrlList>, ApiError> {
     let (slug, id) = path.into_inner();
-    let targets = services.upload_part_targets(&caller.0, &slug, &id, &body.parts).await?;
+    let targets = services.upload_part_targets(&caller.0, &slug, id, &body.parts).await?;
     let items = targets
         .into_iter()
         .map(|t| match t.presigned {
@@ -153,12 +154,12 @@ pub async fn put_upload_part(
     req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String, u32)>,
+    path: web::Path<(String, UploadId, u32)>,
     payload: web::Payload,
 ) -> Result<web::Json<UploadPartBody>, ApiError> {
     let (slug, id, number) = path.into_inner();
     let size = content_length(&req)?;
-    let part = services.put_upload_part(&caller.0, &slug, &id, number, size, body_stream(payload)).await?;
+    let part = services.put_upload_part(&caller.0, &slug, id, number, size, body_stream(payload)).await?;
     Ok(web::Json(part.into()))
 }
 
@@ -180,7 +181,7 @@ pub async fn put_upload_part(
 pub async fn complete_upload(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, UploadId)>,
     body: crate::json::Json<CompleteUploadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
@@ -188,7 +189,7 @@ pub async fn complete_upload(
         .into_inner()
         .parts
         .map(|ps| ps.into_iter().map(|p| CompletedPart { part_number: p.number, etag: p.etag }).collect());
-    let u = services.complete_upload(&caller.0, &slug, &id, parts).await?;
+    let u = services.complete_upload(&caller.0, &slug, id, parts).await?;
     Ok(HttpResponse::Accepted().json(UploadBody::from(u)))
 }
 
@@ -207,9 +208,9 @@ pub async fn complete_upload(
 pub async fn abort_upload(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, UploadId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.abort_upload(&caller.0, &slug, &id).await?;
+    services.abort_upload(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

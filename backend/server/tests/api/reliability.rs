@@ -178,7 +178,8 @@ async fn a_streamed_upload_whose_reservation_expired_makes_no_file() {
         sha256: None,
         release_at: None,
     };
-    let err = app.services.upload_file(&actor, "obs", &ds, meta, body).await.expect_err("refused");
+    let ds = ds.parse().expect("a dataset id");
+    let err = app.services.upload_file(&actor, "obs", ds, meta, body).await.expect_err("refused");
     assert!(matches!(err, meridian_service::ServiceError::Conflict { field: "upload", .. }), "{err:?}");
     let files = owner.get(&format!("/api/v1/workspaces/obs/datasets/{ds}/files")).await;
     assert_eq!(files.body["items"].as_array().map(Vec::len), Some(0), "{}", files.body);

@@ -2,7 +2,7 @@
 //! header values become text here.
 
 use super::equipment::{invalid, not_found_status, number};
-use super::{actor, fail, form_caller, services, workspace_info};
+use super::{actor, fail, form_caller, form_id, id_of, services, workspace_info};
 use crate::api::{
     DATASETS_PER_PAGE, DataIndex, DatasetItem, DatasetPage, FILES_PER_PAGE, FileItem, FileList, FilePage, FileSearch,
     HduItem, JobItem, RuleItem, StorageInfo, TierBar, UsageMonth, human_size,
@@ -10,7 +10,7 @@ use crate::api::{
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_actix::redirect;
-use meridian_domain::{Action, PageRequest, RestoreStatus, Tier};
+use meridian_domain::{Action, DataFileId, DatasetId, LifecycleRuleId, PageRequest, RestoreStatus, Tier};
 use meridian_service::data::{DatasetInput, DatasetView, FileQuery, FileView, RuleInput};
 use meridian_service::workspaces::WorkspaceView;
 use meridian_service::{ServiceError, Services};
@@ -129,7 +129,7 @@ pub async fn dataset_page(slug: String, id: String) -> Result<DatasetPage, Serve
     let services = services()?;
     let read = async {
         let access = services.access(&actor, &slug).await?;
-        let d = services.get_dataset(&actor, &slug, &id).await?;
+        let d = services.get_dataset(&actor, &slug, id_of::<DatasetId>(&id, "dataset")?).await?;
         Ok::<_, ServiceError>((access, d))
     };
     let (access, d) = read.await.inspect_err(not_found_status).map_err(fail)?;
@@ -146,8 +146,10 @@ fn file_list(page: meridian_service::data::FilePage) -> FileList {
 
 pub async fn dataset_files(slug: String, id: String, cursor: String) -> Result<FileList, ServerFnError> {
     let actor = actor().await?;
-    let page =
-        services()?.list_files(&actor, &slug, &id, Some(FILES_PER_PAGE), cursor_of(cursor)).await.map_err(fail)?;
+    let page = services()?
+        .list_files(&actor, &slug, form_id::<DatasetId>(&id, "dataset")?, Some(FILES_PER_PAGE), cursor_of(cursor))
+        .await
+        .map_err(fail)?;
     Ok(file_list(page))
 }
 
@@ -200,8 +202,8 @@ pub async fn file_page(slug: String, id: String) -> Result<FilePage, ServerFnErr
     let services = services()?;
     let read = async {
         let access = services.access(&actor, &slug).await?;
-        let detail = services.get_file(&actor, &slug, &id).await?;
-        let dataset = services.get_dataset(&actor, &slug, &detail.file.dataset_id.to_string()).await.ok();
+        let detail = services.get_file(&actor, &slug, id_of::<DataFileId>(&id, "file")?).await?;
+        let dataset = services.get_dataset(&actor, &slug, detail.file.dataset_id).await.ok();
         Ok::<_, ServiceError>((access, detail, dataset))
     };
     let (access, detail, dataset) = read.await.inspect_err(not_found_status).map_err(fail)?;
@@ -256,19 +258,19 @@ pub async fn file_page(slug: String, id: String) -> Result<FilePage, ServerFnErr
 
 pub async fn set_file_tier(csrf: String, slug: String, id: String, tier: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.set_file_tier(&actor, &slug, &id, &tier).await.map(drop).map_err(fail)
+    services.set_file_tier(&actor, &slug, form_id::<DataFileId>(&id, "file")?, &tier).await.map(drop).map_err(fail)
 }
 
 pub async fn restore_file(csrf: String, slug: String, id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.restore_file(&actor, &slug, &id).await.map(drop).map_err(fail)
+    services.restore_file(&actor, &slug, form_id::<DataFileId>(&id, "file")?).await.map(drop).map_err(fail)
 }
 
 pub async fn delete_file(csrf: String, slug: String, id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let s: &Services = &services;
-    let file = s.get_file(&actor, &slug, &id).await.map_err(fail)?.file;
-    s.delete_file(&actor, &slug, &id).await.map_err(fail)?;
+    let file = s.get_file(&actor, &slug, form_id::<DataFileId>(&id, "file")?).await.map_err(fail)?.file;
+    s.delete_file(&actor, &slug, form_id::<DataFileId>(&id, "file")?).await.map_err(fail)?;
     redirect(&format!("/w/{slug}/data/{}", file.dataset_id));
     Ok(())
 }
@@ -385,5 +387,5 @@ pub async fn create_tier_rule(
 
 pub async fn delete_tier_rule(csrf: String, slug: String, id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.delete_tier_rule(&actor, &slug, &id).await.map_err(fail)
+    services.delete_tier_rule(&actor, &slug, form_id::<LifecycleRuleId>(&id, "rule")?).await.map_err(fail)
 }

@@ -2,7 +2,7 @@
 //! rendered to safe HTML here (`render_markdown`) and nowhere else.
 
 use super::equipment::{comma_list, invalid, not_found_status, number};
-use super::{actor, all_rows, fail, form_caller, services, workspace_info};
+use super::{actor, all_rows, fail, form_caller, form_id, id_of, services, workspace_info};
 use crate::api::{
     EntryHit, EntryItem, EntrySearch, NightHeader, NightPage, NightSummary, NightsInfo, ObservationItem,
     QuickEntryAccess, TimeLostRow, TimelineItem, TonightInfo, VersionItem,
@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_actix::redirect;
 use meridian_domain::model::Observation;
-use meridian_domain::{Action, Limit, NightStatus, PageRequest, TimeLostCategory, Tz};
+use meridian_domain::{
+    Action, EntryId, Limit, NightLogId, NightStatus, ObservationId, PageRequest, TimeLostCategory, Tz,
+};
 use meridian_service::nights::{
     CreateNightLog, EntryInput, EntryQuery, EntryView, NightLogQuery, NightLogView, ObservationInput, UpdateNightLog,
     VersionView,
@@ -312,7 +314,7 @@ pub async fn night_page(slug: String, id: String) -> Result<NightPage, ServerFnE
     let services = services()?;
     let read = async {
         let access = services.access(&actor, &slug).await?;
-        let report = services.night_report(&actor, &slug, &id).await?;
+        let report = services.night_report(&actor, &slug, id_of::<NightLogId>(&id, "night log")?).await?;
         let instruments = services.list_instruments(&actor, &slug, None, &all_rows()).await?;
         Ok::<_, ServiceError>((access, report, instruments))
     };
@@ -357,7 +359,7 @@ pub async fn night_access(slug: String, id: String) -> Result<QuickEntryAccess, 
     let actor = actor().await?;
     let services = services()?;
     let access = services.access(&actor, &slug).await.map_err(fail)?;
-    let view = services.get_night_log(&actor, &slug, &id).await.map_err(fail)?;
+    let view = services.get_night_log(&actor, &slug, form_id::<NightLogId>(&id, "night log")?).await.map_err(fail)?;
     Ok(QuickEntryAccess { can_add: access.can(Action::WriteNightLog) && view.log.status == NightStatus::Open })
 }
 
@@ -376,7 +378,11 @@ pub async fn save_night_conditions(
         summary: Some(f.summary),
         ..UpdateNightLog::default()
     };
-    services.update_night_log(&actor, &slug, &id, input).await.map(drop).map_err(fail)
+    services
+        .update_night_log(&actor, &slug, form_id::<NightLogId>(&id, "night log")?, input)
+        .await
+        .map(drop)
+        .map_err(fail)
 }
 
 pub async fn set_night_state(
@@ -388,7 +394,11 @@ pub async fn set_night_state(
 ) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let input = UpdateNightLog { status, visibility, ..UpdateNightLog::default() };
-    services.update_night_log(&actor, &slug, &id, input).await.map(drop).map_err(fail)
+    services
+        .update_night_log(&actor, &slug, form_id::<NightLogId>(&id, "night log")?, input)
+        .await
+        .map(drop)
+        .map_err(fail)
 }
 
 fn entry_input(f: EntryForm) -> Result<EntryInput, ServerFnError> {
@@ -406,7 +416,11 @@ fn entry_input(f: EntryForm) -> Result<EntryInput, ServerFnError> {
 
 pub async fn add_night_entry(csrf: String, slug: String, id: String, f: EntryForm) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.add_entry(&actor, &slug, &id, entry_input(f)?).await.map(drop).map_err(fail)
+    services
+        .add_entry(&actor, &slug, form_id::<NightLogId>(&id, "night log")?, entry_input(f)?)
+        .await
+        .map(drop)
+        .map_err(fail)
 }
 
 pub async fn edit_night_entry(
@@ -423,22 +437,24 @@ pub async fn edit_night_entry(
     let mut input = EntryInput { expected_version: expected, ..entry_input(f)? };
     // The form shows the time to the minute; unchanged, it keeps the entry's exact time.
     if let Some(time) = input.occurred_at.as_deref() {
-        let current = services.get_entry(&actor, &slug, &id).await.map_err(fail)?.entry;
-        let log = services.get_night_log(&actor, &slug, &current.night_log_id.to_string()).await.map_err(fail)?;
+        let current = services.get_entry(&actor, &slug, form_id::<EntryId>(&id, "entry")?).await.map_err(fail)?.entry;
+        let log = services.get_night_log(&actor, &slug, current.night_log_id).await.map_err(fail)?;
         if hm(current.content.occurred_at, log.telescope.time_zone.tz()) == time {
             input.occurred_at = None;
         }
     }
-    services.edit_entry(&actor, &slug, &id, input).await.map(drop).map_err(fail)
+    services.edit_entry(&actor, &slug, form_id::<EntryId>(&id, "entry")?, input).await.map(drop).map_err(fail)
 }
 
 pub async fn night_object(csrf: String, slug: String, id: String, what: NightObject) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let s: &Services = &services;
     let done = match what {
-        NightObject::DeleteEntry => s.delete_entry(&actor, &slug, &id).await,
-        NightObject::RestoreEntry => s.restore_entry(&actor, &slug, &id).await.map(drop),
-        NightObject::DeleteObservation => s.delete_observation(&actor, &slug, &id).await,
+        NightObject::DeleteEntry => s.delete_entry(&actor, &slug, form_id::<EntryId>(&id, "entry")?).await,
+        NightObject::RestoreEntry => s.restore_entry(&actor, &slug, form_id::<EntryId>(&id, "entry")?).await.map(drop),
+        NightObject::DeleteObservation => {
+            s.delete_observation(&actor, &slug, form_id::<ObservationId>(&id, "observation")?).await
+        }
     };
     done.map_err(fail)
 }
@@ -464,11 +480,19 @@ pub async fn add_night_observation(
         quality: given(&f.quality),
         notes: Some(f.notes),
     };
-    services.add_observation(&actor, &slug, &id, input).await.map(drop).map_err(fail)
+    services
+        .add_observation(&actor, &slug, form_id::<NightLogId>(&id, "night log")?, input)
+        .await
+        .map(drop)
+        .map_err(fail)
 }
 
 pub async fn flag_observation(csrf: String, slug: String, id: String, quality: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let input = ObservationInput { quality: Some(quality), ..ObservationInput::default() };
-    services.update_observation(&actor, &slug, &id, input).await.map(drop).map_err(fail)
+    services
+        .update_observation(&actor, &slug, form_id::<ObservationId>(&id, "observation")?, input)
+        .await
+        .map(drop)
+        .map_err(fail)
 }

@@ -3,14 +3,14 @@
 
 use super::data::day;
 use super::equipment::{invalid, not_found_status};
-use super::{actor, all_rows, fail, form_caller, services, set_flash, take_flash, workspace_info};
+use super::{actor, all_rows, fail, form_caller, form_id, id_of, services, set_flash, take_flash, workspace_info};
 use crate::api::{
     AuthorItem, Choice, DraftFileItem, Landing, LandingFile, LinkItem, PackageEditor, PackageFields, PackageItem,
     PackageVersionItem, PackagesIndex, TierTotalItem, human_size,
 };
 use leptos::prelude::*;
 use leptos_actix::redirect;
-use meridian_domain::{Action, Author};
+use meridian_domain::{Action, Author, PackageId, PackageLinkId};
 use meridian_service::data::FileQuery;
 use meridian_service::nights::NightLogQuery;
 use meridian_service::packages::{AddFiles, AuthorInput, PackageInput, Reader, TierTotal};
@@ -154,12 +154,13 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         let access = s.access(&actor, &slug).await?;
         // Outsiders read packages on their landing pages; the editor is for members.
         access.require_on(false, Action::ViewWorkspace, "package")?;
-        let reader = Reader::Caller { actor: &actor, slug: &slug, package: &id };
+        let package = id_of::<PackageId>(&id, "package")?;
+        let reader = Reader::Caller { actor: &actor, slug: &slug, package };
         let p = s.get_package(&reader).await?;
-        let draft = s.get_draft(&actor, &slug, &id).await?;
+        let draft = s.get_draft(&actor, &slug, package).await?;
         let versions = s.list_versions(&reader, Some(meridian_domain::Limit::MAX), None).await?.items;
         let can_edit = access.can(Action::EditData);
-        let links = if can_edit { s.list_package_links(&actor, &slug, &id).await? } else { Vec::new() };
+        let links = if can_edit { s.list_package_links(&actor, &slug, package).await? } else { Vec::new() };
         let mut datasets = Vec::new();
         if can_edit {
             // Every dataset for the "add a dataset" choice, a page at a time.
@@ -292,7 +293,7 @@ pub async fn update_package(
         ),
         access: Some(f.access),
     };
-    services.update_package(&actor, &slug, &id, input).await.map(drop).map_err(fail)
+    services.update_package(&actor, &slug, form_id::<PackageId>(&id, "package")?, input).await.map(drop).map_err(fail)
 }
 
 pub async fn add_package_dataset(
@@ -303,7 +304,7 @@ pub async fn add_package_dataset(
 ) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let add = AddFiles { dataset_id: Some(dataset_id), ..AddFiles::default() };
-    services.add_to_draft(&actor, &slug, &id, add).await.map(drop).map_err(fail)
+    services.add_to_draft(&actor, &slug, form_id::<PackageId>(&id, "package")?, add).await.map(drop).map_err(fail)
 }
 
 #[expect(clippy::too_many_arguments, reason = "a server function's arguments are its form's fields")]
@@ -335,27 +336,31 @@ pub async fn add_package_search(
         return Err(invalid("search", "give at least one condition (an empty search would add every file)"));
     }
     let add = AddFiles { search: Some(search), ..AddFiles::default() };
-    services.add_to_draft(&actor, &slug, &id, add).await.map(drop).map_err(fail)
+    services.add_to_draft(&actor, &slug, form_id::<PackageId>(&id, "package")?, add).await.map(drop).map_err(fail)
 }
 
 pub async fn remove_package_file(csrf: String, slug: String, id: String, file_id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.remove_from_draft(&actor, &slug, &id, &[file_id]).await.map(drop).map_err(fail)
+    services
+        .remove_from_draft(&actor, &slug, form_id::<PackageId>(&id, "package")?, &[file_id])
+        .await
+        .map(drop)
+        .map_err(fail)
 }
 
 pub async fn reset_package_draft(csrf: String, slug: String, id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.reset_draft(&actor, &slug, &id).await.map(drop).map_err(fail)
+    services.reset_draft(&actor, &slug, form_id::<PackageId>(&id, "package")?).await.map(drop).map_err(fail)
 }
 
 pub async fn publish_package(csrf: String, slug: String, id: String) -> Result<i32, ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.publish_package(&actor, &slug, &id).await.map(|v| v.number).map_err(fail)
+    services.publish_package(&actor, &slug, form_id::<PackageId>(&id, "package")?).await.map(|v| v.number).map_err(fail)
 }
 
 pub async fn delete_package(csrf: String, slug: String, id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.delete_package(&actor, &slug, &id).await.map_err(fail)?;
+    services.delete_package(&actor, &slug, form_id::<PackageId>(&id, "package")?).await.map_err(fail)?;
     redirect(&format!("/w/{slug}/packages"));
     Ok(())
 }
@@ -369,7 +374,10 @@ pub async fn create_package_link(
 ) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
     let expires = day("expires_on", &expires_on, true)?;
-    let link = services.create_package_link(&actor, &slug, &id, given(&label), expires).await.map_err(fail)?;
+    let link = services
+        .create_package_link(&actor, &slug, form_id::<PackageId>(&id, "package")?, given(&label), expires)
+        .await
+        .map_err(fail)?;
     // Shown once by the editor, which clears it (as a new API key is).
     set_flash(NEW_LINK_COOKIE, &id, &link.token.unwrap_or_default());
     Ok(())
@@ -377,7 +385,9 @@ pub async fn create_package_link(
 
 pub async fn revoke_package_link(csrf: String, slug: String, id: String, link_id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.revoke_package_link(&actor, &slug, &id, &link_id).await.map_err(fail)
+    let id = form_id::<PackageId>(&id, "package")?;
+    let link = form_id::<PackageLinkId>(&link_id, "link")?;
+    services.revoke_package_link(&actor, &slug, id, link).await.map_err(fail)
 }
 
 pub async fn set_package_doi(
@@ -388,7 +398,11 @@ pub async fn set_package_doi(
     doi: String,
 ) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.set_version_doi(&actor, &slug, &id, number, given(&doi).as_deref()).await.map(drop).map_err(fail)
+    services
+        .set_version_doi(&actor, &slug, form_id::<PackageId>(&id, "package")?, number, given(&doi).as_deref())
+        .await
+        .map(drop)
+        .map_err(fail)
 }
 
 /// Where a landing page's links lead: the workspace's API and cited pages, or the link's.
@@ -451,8 +465,12 @@ fn landing(l: meridian_service::packages::VersionLanding, via: &Via<'_>) -> Land
 
 pub async fn package_landing(id: String, number: Option<i32>) -> Result<Landing, ServerFnError> {
     let actor = actor().await?;
-    let reader = Reader::Cited { actor: &actor, package: &id };
-    let l = services()?.version_landing(&reader, number).await.inspect_err(not_found_status).map_err(fail)?;
+    let services = services()?;
+    let read = async {
+        let reader = Reader::Cited { actor: &actor, package: id_of::<PackageId>(&id, "package")? };
+        services.version_landing(&reader, number).await
+    };
+    let l = read.await.inspect_err(not_found_status).map_err(fail)?;
     Ok(landing(l, &Via::Cited))
 }
 
