@@ -165,8 +165,8 @@ impl From<FileView> for FileBody {
             instrument: f.instrument,
             telescope: f.telescope,
             frame_type: f.frame_type.map(|t| t.as_str().to_owned()),
-            night_log_id: f.night_log_id,
-            observation_id: f.observation_id,
+            night_log_id: f.night_log_id.map(Into::into),
+            observation_id: f.observation_id.map(Into::into),
             preview_status: f.preview_status.as_str().to_owned(),
         }
     }

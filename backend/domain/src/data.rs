@@ -1,4 +1,9 @@
-//! The data side's vocabulary: storage tiers, plans and their limits, file and job states.
+//! The data side: datasets, data files and their FITS header cards, tier rules and metered usage; storage tiers,
+//! plans and their limits, file and job states.
+
+use crate::{AccountId, ApiKeyId, DataFileId, DatasetId, LifecycleRuleId, NightLogId, ObservationId, TelescopeId};
+use crate::{FrameType, WorkspaceId};
+use chrono::{DateTime, Utc};
 
 vocabulary!(
     /// Where a file's bytes live, from fast and dear to slow and cheap. Each tier maps to a storage class of the
@@ -108,6 +113,103 @@ vocabulary!(
         Failed = "failed",
     }
 );
+
+/// A named set of files in a workspace (a night's frames, a survey), released to outsiders from `release_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub id: DatasetId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub description: String,
+    pub telescope_id: Option<TelescopeId>,
+    pub release_at: Option<DateTime<Utc>>,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stored file of a dataset, with what its FITS header said (when it was one) and the state of its jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataFile {
+    pub id: DataFileId,
+    pub workspace_id: WorkspaceId,
+    pub dataset_id: DatasetId,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Lower-case hex.
+    pub sha256: String,
+    pub object_key: String,
+    pub tier: Tier,
+    pub tier_changed_at: DateTime<Utc>,
+    pub restore_status: RestoreStatus,
+    pub restore_requested_at: Option<DateTime<Utc>>,
+    pub uploaded_by: AccountId,
+    pub uploaded_via_key: Option<ApiKeyId>,
+    pub uploaded_at: DateTime<Utc>,
+    /// The file's own release date; without one, its dataset's holds.
+    pub release_at: Option<DateTime<Utc>>,
+    pub ingest_status: IngestStatus,
+    /// Why the ingest failed, or what it warned about.
+    pub ingest_error: Option<String>,
+    /// The header summary as JSON (the primary HDU's cards), once ingested.
+    pub header_json: Option<String>,
+    pub date_obs: Option<DateTime<Utc>>,
+    pub object: Option<String>,
+    pub ra_deg: Option<f64>,
+    pub dec_deg: Option<f64>,
+    pub healpix: Option<i64>,
+    pub exposure_s: Option<f64>,
+    pub filter: Option<String>,
+    pub instrument: Option<String>,
+    pub telescope: Option<String>,
+    pub frame_type: Option<String>,
+    pub night_log_id: Option<NightLogId>,
+    pub observation_id: Option<ObservationId>,
+    pub preview_key: Option<String>,
+    pub preview_status: PreviewStatus,
+}
+
+/// One FITS header card, as kept for search: in which HDU, at which place, and its value as text and as a number
+/// when it is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderCard {
+    pub hdu: i32,
+    pub seq: i32,
+    pub keyword: String,
+    pub text: Option<String>,
+    pub number: Option<f64>,
+}
+
+/// A workspace's rule for moving files to cheaper tiers as they age, optionally only one dataset's or frame type's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifecycleRule {
+    pub id: LifecycleRuleId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub dataset_id: Option<DatasetId>,
+    pub frame_type: Option<FrameType>,
+    pub cool_after_days: Option<i32>,
+    pub cold_after_days: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Storage used in one month and tier, in byte-seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub tier: Tier,
+    pub byte_seconds: f64,
+}
+
+/// How far a workspace's metering has got, and the bytes per tier it last saw (hot, cool, cold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageState {
+    pub metered_until: DateTime<Utc>,
+    pub bytes: [i64; 3],
+}
 
 /// Seconds in the average month (365.25 × 24 × 3600 / 12): a GiB-month is a GiB kept this long.
 pub const SECONDS_PER_MONTH: f64 = 2_629_800.0;

@@ -25,8 +25,35 @@ macro_rules! typed_id {
             }
 
             #[must_use]
-            pub const fn as_uuid(&self) -> Uuid {
+            pub const fn as_uuid(self) -> Uuid {
                 self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> $name {
+                $name(id)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
+        }
+
+        /// The store binds ids as they are (`Column::Id.eq(id)`), without a conversion at each query.
+        #[cfg(feature = "sea-query")]
+        impl From<$name> for sea_query::Value {
+            fn from(id: $name) -> Self {
+                sea_query::Value::Uuid(Some(id.0))
+            }
+        }
+
+        #[cfg(feature = "sea-query")]
+        impl sea_query::Nullable for $name {
+            fn null() -> sea_query::Value {
+                sea_query::Value::Uuid(None)
             }
         }
 

@@ -14,7 +14,7 @@ pub mod planning;
 pub mod search;
 pub mod sky;
 pub mod tags;
-pub mod upload_parts;
+pub mod uploads;
 pub mod values;
 
 pub use data::{IngestStatus, Plan, PlanLimits, PreviewStatus, RestoreStatus, Tier};

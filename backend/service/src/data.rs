@@ -9,15 +9,22 @@ use crate::auth::Access;
 use crate::jobs::{Job, PushOptions};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
+use meridian_domain::data::{DataFile, Dataset, LifecycleRule};
+use meridian_domain::uploads::{UploadMode, UploadStatus};
 use meridian_domain::{
     Action, DataFileId, DatasetId, FrameType, IngestStatus, LifecycleRuleId, Page, PageRequest, Plan, PreviewStatus,
     TelescopeId, Tier, UploadId, ValidationError, Visibility, WorkspaceId,
 };
+use meridian_domain::{ApiKeyId, NightLogId, ObservationId, RestoreStatus};
 use meridian_storage::{ByteRange, ByteStream, GetOutcome, PutOptions, StorageError};
-use meridian_store::data::{self as store, DatasetFields, FileFilter, FileRow, NewFile, NewUpload, RuleFields};
+use meridian_store::data::datasets::{self, DatasetFields};
+use meridian_store::data::files::{self, NewFile};
+use meridian_store::data::search::{self, FileFilter};
+use meridian_store::data::tiers::{self, RuleFields};
+use meridian_store::data::usage;
+use meridian_store::uploads::{self, NewUpload};
 use meridian_store::workspaces;
 use serde::Serialize;
-use uuid::Uuid;
 
 /// Depth of the nested HEALPix index kept per file (cells of about 3.2 arcseconds): deep enough that a cone's
 /// covering cells add few false candidates, shallow enough to fit an i64 with room.
@@ -71,8 +78,8 @@ pub struct FileView {
     pub instrument: Option<String>,
     pub telescope: Option<String>,
     pub frame_type: Option<FrameType>,
-    pub night_log_id: Option<Uuid>,
-    pub observation_id: Option<Uuid>,
+    pub night_log_id: Option<NightLogId>,
+    pub observation_id: Option<ObservationId>,
     pub preview_status: PreviewStatus,
 }
 
@@ -196,11 +203,11 @@ pub struct Download {
 
 // ------------------------------------------------------------------------------------------------ helpers
 
-pub(crate) fn object_key(workspace: Uuid, file: Uuid) -> String {
+pub(crate) fn object_key(workspace: WorkspaceId, file: DataFileId) -> String {
     format!("ws/{workspace}/files/{file}")
 }
 
-pub(crate) fn preview_key(workspace: Uuid, file: Uuid) -> String {
+pub(crate) fn preview_key(workspace: WorkspaceId, file: DataFileId) -> String {
     format!("ws/{workspace}/previews/{file}.png")
 }
 
@@ -232,9 +239,9 @@ fn dataset_name(s: &str) -> ServiceResult<String> {
 }
 
 /// Who an upload is recorded as: the person (a key's owner) and the key it came through, if any.
-pub(crate) fn uploader(actor: &Actor) -> ServiceResult<(meridian_domain::AccountId, Option<Uuid>)> {
+pub(crate) fn uploader(actor: &Actor) -> ServiceResult<(meridian_domain::AccountId, Option<ApiKeyId>)> {
     let via_key = match actor {
-        Actor::ApiKey { key } => Some(key.id.as_uuid()),
+        Actor::ApiKey { key } => Some(key.id),
         _ => None,
     };
     Ok((crate::nights::writer(actor)?, via_key))
@@ -274,26 +281,26 @@ pub(crate) fn storage_error(e: StorageError) -> ServiceError {
 fn view(
     ws_public: bool,
     now: DateTime<Utc>,
-    datasets_released: &dyn Fn(Uuid) -> Option<DateTime<Utc>>,
-    m: FileRow,
+    datasets_released: &dyn Fn(DatasetId) -> Option<DateTime<Utc>>,
+    m: DataFile,
 ) -> FileView {
-    let release = m.release_at.map(|t| t.to_utc()).or_else(|| datasets_released(m.dataset_id));
+    let release = m.release_at.or_else(|| datasets_released(m.dataset_id));
     FileView {
-        id: DataFileId::from_uuid(m.id),
-        dataset_id: DatasetId::from_uuid(m.dataset_id),
+        id: m.id,
+        dataset_id: m.dataset_id,
         name: m.name,
         content_type: m.content_type,
         size_bytes: m.size_bytes,
         sha256: m.sha256,
-        tier: Tier::parse(&m.tier).unwrap_or_default(),
-        tier_changed_at: m.tier_changed_at.to_utc(),
-        restore_status: meridian_domain::RestoreStatus::parse(&m.restore_status).unwrap_or_default(),
-        uploaded_at: m.uploaded_at.to_utc(),
-        release_at: m.release_at.map(|t| t.to_utc()),
+        tier: m.tier,
+        tier_changed_at: m.tier_changed_at,
+        restore_status: m.restore_status,
+        uploaded_at: m.uploaded_at,
+        release_at: m.release_at,
         public: ws_public && release.is_some_and(|r| r <= now),
-        ingest_status: IngestStatus::parse(&m.ingest_status).unwrap_or_default(),
+        ingest_status: m.ingest_status,
         ingest_message: m.ingest_error,
-        date_obs: m.date_obs.map(|t| t.to_utc()),
+        date_obs: m.date_obs,
         object: m.object,
         ra_deg: m.ra_deg,
         dec_deg: m.dec_deg,
@@ -304,7 +311,7 @@ fn view(
         frame_type: m.frame_type.as_deref().and_then(|f| FrameType::parse(f).ok()),
         night_log_id: m.night_log_id,
         observation_id: m.observation_id,
-        preview_status: PreviewStatus::parse(&m.preview_status).unwrap_or_default(),
+        preview_status: m.preview_status,
     }
 }
 
@@ -352,18 +359,18 @@ pub fn healpix_of(ra_deg: f64, dec_deg: f64) -> i64 {
     h
 }
 
-fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+fn encode_cursor(at: DateTime<Utc>, id: DataFileId) -> String {
     meridian_domain::Cursor::encode(&format!("{}|{id}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
         .as_str()
         .to_owned()
 }
 
-fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
+fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, DataFileId)> {
     let bad = || ServiceError::from(ValidationError::new("cursor", "is not a cursor from this server"));
     let raw = meridian_domain::Cursor::parse(c).decode().map_err(|_| bad())?;
     let (t, id) = raw.split_once('|').ok_or_else(bad)?;
     let t = DateTime::parse_from_rfc3339(t).map_err(|_| bad())?.to_utc();
-    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    let id = id.parse().map_err(|_| bad())?;
     Ok((t, id))
 }
 
@@ -375,9 +382,9 @@ impl Services {
     }
 
     /// Records a file's new tier (and the workspace's per-tier totals) once its object has moved.
-    pub(crate) async fn record_tier(&self, file: Uuid, tier: Tier, now: DateTime<Utc>) -> ServiceResult<()> {
+    pub(crate) async fn record_tier(&self, file: DataFileId, tier: Tier, now: DateTime<Utc>) -> ServiceResult<()> {
         let txn = meridian_store::begin_write(self.db()).await?;
-        store::set_tier(&txn, file, tier, now).await?;
+        files::set_tier(&txn, file, tier, now).await?;
         txn.commit().await.map_err(ServiceError::internal)
     }
 
@@ -385,62 +392,61 @@ impl Services {
     pub(crate) async fn dataset_releases(
         &self,
         ws: WorkspaceId,
-        rows: &[FileRow],
-    ) -> ServiceResult<std::collections::HashMap<Uuid, Option<DateTime<Utc>>>> {
-        Ok(store::datasets_by_ids(self.db(), ws, rows.iter().map(|r| r.dataset_id))
+        rows: &[DataFile],
+    ) -> ServiceResult<std::collections::HashMap<DatasetId, Option<DateTime<Utc>>>> {
+        Ok(datasets::by_ids(self.db(), ws, rows.iter().map(|r| r.dataset_id))
             .await?
             .into_iter()
-            .map(|d| (d.id, d.release_at.map(|t| t.to_utc())))
+            .map(|d| (d.id, d.release_at))
             .collect())
     }
 
-    pub(crate) async fn file_views(&self, access: &Access, rows: Vec<FileRow>) -> ServiceResult<Vec<FileView>> {
+    pub(crate) async fn file_views(&self, access: &Access, rows: Vec<DataFile>) -> ServiceResult<Vec<FileView>> {
         let releases = self.dataset_releases(access.workspace.id, &rows).await?;
         let now = crate::now();
         let public = access.workspace.visibility == Visibility::Public;
-        let lookup = |d: Uuid| releases.get(&d).copied().flatten();
+        let lookup = |d: DatasetId| releases.get(&d).copied().flatten();
         Ok(rows.into_iter().map(|r| view(public, now, &lookup, r)).collect())
     }
 
-    fn dataset_view(&self, access: &Access, d: store::DatasetRow, totals: Option<(i64, i64)>) -> DatasetView {
+    fn dataset_view(&self, access: &Access, d: Dataset, totals: Option<(i64, i64)>) -> DatasetView {
         let (file_count, total_bytes) = totals.unwrap_or((0, 0));
-        let release_at = d.release_at.map(|t| t.to_utc());
+        let release_at = d.release_at;
         DatasetView {
-            id: DatasetId::from_uuid(d.id),
+            id: d.id,
             name: d.name,
             description: d.description,
-            telescope_id: d.telescope_id.map(TelescopeId::from_uuid),
+            telescope_id: d.telescope_id,
             release_at,
             public: access.workspace.visibility == Visibility::Public && release_at.is_some_and(|r| r <= crate::now()),
             file_count,
             total_bytes,
-            created_at: d.created_at.to_utc(),
-            updated_at: d.updated_at.to_utc(),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
         }
     }
 
     /// The dataset `id` as the caller may see it (404 otherwise). Outsiders see released datasets only.
-    async fn visible_dataset(&self, access: &Access, id: DatasetId) -> ServiceResult<store::DatasetRow> {
-        let d =
-            store::find_dataset(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
+    async fn visible_dataset(&self, access: &Access, id: DatasetId) -> ServiceResult<Dataset> {
+        let d = datasets::find(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
         let released = d.release_at.is_some_and(|r| r.to_utc() <= crate::now());
         access.require_visible(released, "dataset")?;
         Ok(d)
     }
 
     async fn visible_file(&self, access: &Access, id: DataFileId) -> ServiceResult<FileView> {
-        let row = store::find_file(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("file"))?;
+        let row = files::find(self.db(), access.workspace.id, id).await?.ok_or(ServiceError::NotFound("file"))?;
         let v = self.file_views(access, vec![row]).await?.pop().ok_or(ServiceError::NotFound("file"))?;
         access.require_visible(v.public, "file")?;
         Ok(v)
     }
 
-    async fn telescope_ref(&self, access: &Access, id: Option<&str>) -> ServiceResult<Option<Uuid>> {
+    async fn telescope_ref(&self, access: &Access, id: Option<&str>) -> ServiceResult<Option<TelescopeId>> {
         let Some(id) = id else { return Ok(None) };
         let bad = || ServiceError::from(ValidationError::new("telescope_id", "is not a telescope of this workspace"));
         let t = id.parse::<TelescopeId>().map_err(|_| bad())?;
         meridian_store::night_logs::telescope_at_site(self.db(), access.workspace.id, t).await?.ok_or_else(bad)?;
-        Ok(Some(t.as_uuid()))
+        Ok(Some(t))
     }
 
     pub async fn create_dataset(&self, actor: &Actor, slug: &str, input: DatasetInput) -> ServiceResult<DatasetView> {
@@ -453,14 +459,8 @@ impl Services {
         }
         let telescope_id = self.telescope_ref(&access, input.telescope_id.flatten().as_deref()).await?;
         let fields = DatasetFields { name, description, telescope_id, release_at: input.release_at.flatten() };
-        let d = store::insert_dataset(
-            self.db(),
-            access.workspace.id,
-            fields,
-            crate::nights::writer(actor)?.as_uuid(),
-            crate::now(),
-        )
-        .await?;
+        let d = datasets::insert(self.db(), access.workspace.id, fields, crate::nights::writer(actor)?, crate::now())
+            .await?;
         Ok(self.dataset_view(&access, d, None))
     }
 
@@ -482,17 +482,12 @@ impl Services {
             None
         };
         let limit = page.limit;
-        let rows = store::list_datasets(
-            self.db(),
-            access.workspace.id,
-            released_by,
-            page.after.as_deref(),
-            limit.get().into(),
-        )
-        .await?;
-        let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
-        let totals: std::collections::HashMap<Uuid, (i64, i64)> =
-            store::dataset_totals(self.db(), access.workspace.id, &ids, released_by)
+        let rows =
+            datasets::list(self.db(), access.workspace.id, released_by, page.after.as_deref(), limit.get().into())
+                .await?;
+        let ids: Vec<DatasetId> = rows.iter().map(|d| d.id).collect();
+        let totals: std::collections::HashMap<DatasetId, (i64, i64)> =
+            datasets::totals(self.db(), access.workspace.id, &ids, released_by)
                 .await?
                 .into_iter()
                 .map(|(d, n, b)| (d, (n, b)))
@@ -507,10 +502,8 @@ impl Services {
         let access = self.access(actor, slug).await?;
         let d = self.visible_dataset(&access, id).await?;
         let released_by = (!access.can(Action::ViewWorkspace)).then(crate::now);
-        let totals = store::dataset_totals(self.db(), access.workspace.id, &[d.id], released_by)
-            .await?
-            .pop()
-            .map(|(_, n, b)| (n, b));
+        let totals =
+            datasets::totals(self.db(), access.workspace.id, &[d.id], released_by).await?.pop().map(|(_, n, b)| (n, b));
         Ok(self.dataset_view(&access, d, totals))
     }
 
@@ -539,10 +532,10 @@ impl Services {
         };
         let release_at = match input.release_at {
             Some(r) => r,
-            None => d.release_at.map(|t| t.to_utc()),
+            None => d.release_at,
         };
-        let did = DatasetId::from_uuid(d.id);
-        store::update_dataset(
+        let did = d.id;
+        datasets::update(
             self.db(),
             access.workspace.id,
             did,
@@ -558,7 +551,7 @@ impl Services {
         let d = self.visible_dataset(&access, id).await?;
         access.require(Action::DeleteData)?;
         let txn = meridian_store::begin_write(self.db()).await?;
-        store::delete_dataset(&txn, access.workspace.id, DatasetId::from_uuid(d.id)).await?;
+        datasets::delete(&txn, access.workspace.id, d.id).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
     }
@@ -587,13 +580,13 @@ impl Services {
         // last gigabyte).
         let upload_id = UploadId::new();
         let file_id = DataFileId::new();
-        let key = object_key(access.workspace.id.as_uuid(), file_id.as_uuid());
+        let key = object_key(access.workspace.id, file_id);
         let now = crate::now();
         {
             let txn = meridian_store::begin_write(self.db()).await?;
             workspaces::lock(&txn, access.workspace.id).await?;
             self.check_quota(&txn, access.workspace.id, meta.size).await?;
-            store::insert_upload(
+            uploads::insert(
                 &txn,
                 access.workspace.id,
                 NewUpload {
@@ -604,11 +597,11 @@ impl Services {
                     size_bytes: i64::try_from(meta.size).unwrap_or(i64::MAX),
                     sha256: declared.clone(),
                     release_at: meta.release_at,
-                    mode: "stream",
+                    mode: UploadMode::Stream,
                     part_size: 0,
                     object_key: key.clone(),
                     multipart_id: None,
-                    created_by: uploader.as_uuid(),
+                    created_by: uploader,
                     via_key,
                     expires_at: now + chrono::Duration::hours(UPLOAD_TTL_HOURS),
                 },
@@ -633,7 +626,7 @@ impl Services {
         let outcome = match put {
             Ok(o) => o,
             Err(e) => {
-                store::delete_upload_if(self.db(), upload_id.as_uuid(), "open").await?;
+                uploads::delete_if(self.db(), upload_id, UploadStatus::Open).await?;
                 return Err(storage_error(e));
             }
         };
@@ -647,13 +640,13 @@ impl Services {
             sha256: sha.clone(),
             object_key: key.clone(),
             tier: Tier::Hot,
-            uploaded_by: uploader.as_uuid(),
+            uploaded_by: uploader,
             uploaded_via_key: via_key,
             release_at: meta.release_at,
-            ingest_status: if fits { "pending" } else { "none" },
-            preview_status: if fits { "pending" } else { "none" },
+            ingest_status: if fits { IngestStatus::Pending } else { IngestStatus::None },
+            preview_status: if fits { PreviewStatus::Pending } else { PreviewStatus::None },
         };
-        let inserted = self.commit_file(access.workspace.id, upload_id.as_uuid(), row, None).await;
+        let inserted = self.commit_file(access.workspace.id, upload_id, row, None).await;
         let file = match inserted {
             Ok(f) => f,
             Err(e) => {
@@ -668,7 +661,7 @@ impl Services {
                 if refused && let Err(d) = storage.delete(&key).await {
                     tracing::warn!(error = %d, "could not delete the object of a refused upload");
                 }
-                if let Err(d) = store::delete_upload_if(self.db(), upload_id.as_uuid(), "open").await {
+                if let Err(d) = uploads::delete_if(self.db(), upload_id, UploadStatus::Open).await {
                     tracing::warn!(error = %d, "could not drop the reservation of a refused upload; it expires");
                 }
                 return Err(e);
@@ -702,9 +695,7 @@ impl Services {
         let access = self.access(actor, slug).await?;
         access.require(Action::Upload)?;
         let dataset_id = dataset;
-        store::find_dataset(self.db(), access.workspace.id, dataset_id)
-            .await?
-            .ok_or(ServiceError::NotFound("dataset"))?;
+        datasets::find(self.db(), access.workspace.id, dataset_id).await?.ok_or(ServiceError::NotFound("dataset"))?;
         Ok((access, dataset_id))
     }
 
@@ -715,7 +706,7 @@ impl Services {
         sha: Option<&str>,
         name: &str,
     ) -> ServiceResult<()> {
-        if let Some(existing) = store::find_same(self.db(), ws, dataset, sha, Some(name)).await? {
+        if let Some(existing) = files::find_same(self.db(), ws, dataset, sha, Some(name)).await? {
             if sha.is_some_and(|s| s == existing.sha256) {
                 return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
             }
@@ -736,23 +727,23 @@ impl Services {
     pub(crate) async fn commit_file(
         &self,
         ws: WorkspaceId,
-        upload: Uuid,
+        upload: UploadId,
         row: NewFile,
         keep_until: Option<DateTime<Utc>>,
-    ) -> ServiceResult<FileRow> {
-        if let Some(existing) = store::find_same(self.db(), ws, row.dataset_id, Some(&row.sha256), None).await? {
+    ) -> ServiceResult<DataFile> {
+        if let Some(existing) = files::find_same(self.db(), ws, row.dataset_id, Some(&row.sha256), None).await? {
             return Err(ServiceError::DuplicateFile { id: existing.id, name: existing.name });
         }
         let txn = meridian_store::begin_write(self.db()).await?;
         let dataset = row.dataset_id;
         let sha = row.sha256.clone();
-        let ingest = row.ingest_status == IngestStatus::Pending.as_str();
+        let ingest = row.ingest_status == IngestStatus::Pending;
         let now = crate::now();
-        let file = match store::insert_file(&txn, ws, row, now).await {
+        let file = match files::insert(&txn, ws, row, now).await {
             Ok(f) => f,
             Err(meridian_store::StoreError::Conflict { field: "sha256" }) => {
                 drop(txn);
-                let existing = store::find_same(self.db(), ws, dataset, Some(&sha), None).await?;
+                let existing = files::find_same(self.db(), ws, dataset, Some(&sha), None).await?;
                 return Err(match existing {
                     Some(e) => ServiceError::DuplicateFile { id: e.id, name: e.name },
                     None => {
@@ -764,10 +755,10 @@ impl Services {
         };
         let kept = match keep_until {
             Some(until) => {
-                let done = store::UploadChange { file: Some(file.id), expires_at: Some(until), ..Default::default() };
-                store::transition_upload(&txn, upload, "verifying", "done", done, now).await?
+                let done = uploads::UploadChange { file: Some(file.id), expires_at: Some(until), ..Default::default() };
+                uploads::transition(&txn, upload, UploadStatus::Verifying, UploadStatus::Done, done, now).await?
             }
-            None => store::delete_upload_if(&txn, upload, "open").await?,
+            None => uploads::delete_if(&txn, upload, UploadStatus::Open).await?,
         };
         if !kept {
             // Dropping the transaction rolls the file row back.
@@ -812,8 +803,7 @@ impl Services {
                 requested: size,
             });
         }
-        let used =
-            store::bytes_per_tier(conn, ws.as_uuid()).await?[0] + store::reserved_bytes(conn, ws.as_uuid()).await?;
+        let used = files::bytes_per_tier(conn, ws).await?[0] + uploads::reserved_bytes(conn, ws).await?;
         let used = u64::try_from(used).unwrap_or(0);
         if used.saturating_add(size) > limits.hot_bytes {
             return Err(ServiceError::QuotaExceeded {
@@ -847,7 +837,7 @@ impl Services {
         let access = self.access(actor, slug).await?;
         // A dataset the caller may not see is a 404 before anything else.
         let dataset = match q.dataset {
-            Some(d) => Some(DatasetId::from_uuid(self.visible_dataset(&access, d).await?.id)),
+            Some(d) => Some(self.visible_dataset(&access, d).await?.id),
             None => None,
         };
         let released_by = if access.can(Action::ViewWorkspace) {
@@ -906,9 +896,9 @@ impl Services {
         let mut items = Vec::new();
         let mut more = false;
         loop {
-            let batch = store::search_files(self.db(), access.workspace.id, &filter, limit + 1).await?;
+            let batch = search::files(self.db(), access.workspace.id, &filter, limit + 1).await?;
             let full = batch.len() as u64 > limit;
-            let last = batch.iter().take(limit as usize).next_back().map(|r| (r.uploaded_at.to_utc(), r.id));
+            let last = batch.iter().take(limit as usize).next_back().map(|r| (r.uploaded_at, r.id));
             for row in batch.into_iter().take(limit as usize) {
                 let inside = match cone {
                     None => true,
@@ -933,15 +923,14 @@ impl Services {
             }
             filter.after = last;
         }
-        let next_cursor = if more { items.last().map(|r| encode_cursor(r.uploaded_at.to_utc(), r.id)) } else { None };
+        let next_cursor = if more { items.last().map(|r| encode_cursor(r.uploaded_at, r.id)) } else { None };
         Ok(FilePage { items: self.file_views(&access, items).await?, next_cursor })
     }
 
     pub async fn get_file(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<FileDetail> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
-        let row =
-            store::find_file(self.db(), access.workspace.id, file.id).await?.ok_or(ServiceError::NotFound("file"))?;
+        let row = files::find(self.db(), access.workspace.id, file.id).await?.ok_or(ServiceError::NotFound("file"))?;
         let header = row.header_json.as_deref().and_then(|h| serde_json::from_str(h).ok());
         let jobs = if access.can(Action::ViewWorkspace) {
             self.jobs().for_subject(file.id.as_uuid()).await?
@@ -954,10 +943,10 @@ impl Services {
     pub async fn file_header_cards(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<Vec<CardView>> {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
-        Ok(store::header_cards(self.db(), file.id.as_uuid())
+        Ok(files::header_cards(self.db(), file.id)
             .await?
             .into_iter()
-            .map(|c| CardView { hdu: c.hdu, keyword: c.keyword, value: c.value_text, number: c.value_num })
+            .map(|c| CardView { hdu: c.hdu, keyword: c.keyword, value: c.text, number: c.number })
             .collect())
     }
 
@@ -976,7 +965,7 @@ impl Services {
             return Err(ServiceError::RestoreRequired);
         }
         let range = parse_range(range_header, u64::try_from(file.size_bytes).unwrap_or(0))?;
-        let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
+        let key = object_key(access.workspace.id, file.id);
         let object = self.storage()?.get(&key, range).await.map_err(storage_error)?;
         Ok(Download { file, object })
     }
@@ -988,7 +977,7 @@ impl Services {
         if file.preview_status != PreviewStatus::Done {
             return Err(ServiceError::NotFound("preview"));
         }
-        let key = preview_key(access.workspace.id.as_uuid(), file.id.as_uuid());
+        let key = preview_key(access.workspace.id, file.id);
         self.storage()?.get(&key, None).await.map_err(|e| match e {
             StorageError::NotFound => ServiceError::NotFound("preview"),
             other => storage_error(other),
@@ -1028,7 +1017,7 @@ impl Services {
         let access = self.access(actor, slug).await?;
         let file = self.visible_file(&access, id).await?;
         access.require_on(file.public, Action::EditData, "file")?;
-        store::update_file_release(self.db(), access.workspace.id, file.id, release_at).await?;
+        files::update_release(self.db(), access.workspace.id, file.id, release_at).await?;
         self.visible_file(&access, file.id).await
     }
 
@@ -1053,9 +1042,9 @@ impl Services {
         if tier == Tier::Cold {
             self.refuse_if_held(access.workspace.id, &[(file.id.as_uuid(), file.name.clone())]).await?;
         }
-        let key = object_key(access.workspace.id.as_uuid(), file.id.as_uuid());
+        let key = object_key(access.workspace.id, file.id);
         self.storage()?.set_tier(&key, tier).await.map_err(storage_error)?;
-        self.record_tier(file.id.as_uuid(), tier, crate::now()).await?;
+        self.record_tier(file.id, tier, crate::now()).await?;
         self.visible_file(&access, file.id).await
     }
 
@@ -1069,10 +1058,10 @@ impl Services {
         }
         // The request and the job that follows it commit together: never "in progress" with nobody working on it.
         let txn = meridian_store::begin_write(self.db()).await?;
-        store::set_restore(&txn, file.id.as_uuid(), "in_progress", Some(crate::now())).await?;
+        files::set_restore(&txn, file.id, RestoreStatus::InProgress, Some(crate::now())).await?;
         Self::queue_in(
             &txn,
-            Job::RestoreFile { file_id: file.id.as_uuid() },
+            Job::RestoreFile { file_id: file.id },
             PushOptions { max_attempts: RESTORE_ATTEMPTS, ..PushOptions::default() },
         )
         .await?;
@@ -1088,13 +1077,13 @@ impl Services {
         // A version taking the file in the meantime trips the foreign key instead: still a 409, never a dangling
         // version.
         let txn = meridian_store::begin_write(self.db()).await?;
-        store::delete_file(&txn, access.workspace.id, file.id).await?;
+        files::delete(&txn, access.workspace.id, file.id).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
         // Row first, then the objects: a failure here leaves an orphan the cleanup job removes, never a row
         // pointing at nothing.
         let storage = self.storage()?;
-        let ws = access.workspace.id.as_uuid();
-        for key in [object_key(ws, file.id.as_uuid()), preview_key(ws, file.id.as_uuid())] {
+        let ws = access.workspace.id;
+        for key in [object_key(ws, file.id), preview_key(ws, file.id)] {
             if let Err(e) = storage.delete(&key).await {
                 tracing::warn!(error = %e, "deleting an object failed; the cleanup job will retry");
             }
@@ -1108,27 +1097,25 @@ impl Services {
         let ws = access.workspace.id;
         let plan = workspaces::plan_of(self.db(), ws).await?;
         let limits = plan.limits();
-        let bytes = store::bytes_per_tier(self.db(), ws.as_uuid()).await?;
+        let bytes = files::bytes_per_tier(self.db(), ws).await?;
         let tiers = [Tier::Hot, Tier::Cool, Tier::Cold]
             .into_iter()
             .zip(bytes)
             .map(|(tier, bytes)| TierUsage { tier, bytes, limit_bytes: limits.for_tier(tier) })
             .collect();
-        let history = store::usage_months(self.db(), ws.as_uuid(), 36)
+        let history = usage::months(self.db(), ws, 36)
             .await?
             .into_iter()
-            .filter_map(|m| {
-                Some(MonthUsage {
-                    month: m.month,
-                    tier: Tier::parse(&m.tier).ok()?,
-                    gib_months: meridian_domain::data::gib_months(m.byte_seconds),
-                })
+            .map(|m| MonthUsage {
+                month: m.month,
+                tier: m.tier,
+                gib_months: meridian_domain::data::gib_months(m.byte_seconds),
             })
             .collect();
         Ok(UsageView {
             plan,
             tiers,
-            reserved_bytes: store::reserved_bytes(self.db(), ws.as_uuid()).await?,
+            reserved_bytes: uploads::reserved_bytes(self.db(), ws).await?,
             max_file_bytes: limits.max_file_bytes,
             history,
         })
@@ -1137,7 +1124,7 @@ impl Services {
     pub async fn list_tier_rules(&self, actor: &Actor, slug: &str) -> ServiceResult<Vec<RuleView>> {
         let access = self.access(actor, slug).await?;
         access.require(Action::ViewWorkspace)?;
-        Ok(store::list_rules(self.db(), access.workspace.id.as_uuid()).await?.into_iter().map(rule_view).collect())
+        Ok(tiers::list_rules(self.db(), access.workspace.id).await?.into_iter().map(rule_view).collect())
     }
 
     pub async fn create_tier_rule(&self, actor: &Actor, slug: &str, input: RuleInput) -> ServiceResult<RuleView> {
@@ -1152,7 +1139,7 @@ impl Services {
             }
             None => None,
         };
-        let frame_type = input.frame_type.as_deref().map(FrameType::parse).transpose()?.map(|f| f.as_str().to_owned());
+        let frame_type = input.frame_type.as_deref().map(FrameType::parse).transpose()?;
         for (field, v) in [("cool_after_days", input.cool_after_days), ("cold_after_days", input.cold_after_days)] {
             if v.is_some_and(|d| !(0..=36_500).contains(&d)) {
                 return Err(ValidationError::new(field, "must be 0 to 36500 days").into());
@@ -1169,7 +1156,7 @@ impl Services {
             }
             _ => {}
         }
-        let r = store::insert_rule(
+        let r = tiers::insert_rule(
             self.db(),
             access.workspace.id,
             RuleFields {
@@ -1188,7 +1175,7 @@ impl Services {
     pub async fn delete_tier_rule(&self, actor: &Actor, slug: &str, id: LifecycleRuleId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         access.require(Action::UpdateWorkspace)?;
-        if !store::delete_rule(self.db(), access.workspace.id, id).await? {
+        if !tiers::delete_rule(self.db(), access.workspace.id, id).await? {
             return Err(ServiceError::NotFound("rule"));
         }
         Ok(())
@@ -1201,12 +1188,12 @@ impl Services {
     }
 }
 
-fn rule_view(r: store::RuleRow) -> RuleView {
+fn rule_view(r: LifecycleRule) -> RuleView {
     RuleView {
-        id: LifecycleRuleId::from_uuid(r.id),
+        id: r.id,
         name: r.name,
-        dataset_id: r.dataset_id.map(DatasetId::from_uuid),
-        frame_type: r.frame_type.as_deref().and_then(|f| FrameType::parse(f).ok()),
+        dataset_id: r.dataset_id,
+        frame_type: r.frame_type,
         cool_after_days: r.cool_after_days,
         cold_after_days: r.cold_after_days,
     }

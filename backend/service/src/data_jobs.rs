@@ -6,10 +6,14 @@ use crate::data::{healpix_of, object_key, preview_key};
 use crate::jobs::{Job, JobFailure, JobHandler, PushOptions};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
-use meridian_domain::{FrameType, PreviewStatus, RestoreStatus as RestoreState, Tier, Visibility, WorkspaceId};
+use meridian_domain::data::{DataFile, HeaderCard};
+use meridian_domain::{DataFileId, IngestStatus, NightLogId, ObservationId, UploadId};
+use meridian_domain::{FrameType, PreviewStatus, RestoreStatus, Tier, Visibility};
 use meridian_fits::{CardValue, Headers, Summary};
-use meridian_storage::{RestoreStatus, StorageError};
-use meridian_store::data::{self as store, CardRow, FileRow, IngestResult};
+use meridian_storage::{RestoreStatus as ObjectRestore, StorageError};
+use meridian_store::data::files::{self, IngestResult};
+use meridian_store::data::{datasets, tiers, usage};
+use meridian_store::uploads;
 use std::io::Read;
 use uuid::Uuid;
 
@@ -77,19 +81,19 @@ impl JobHandler for DataJobs {
             // Should this write fail too (the database is what failed), the file stays pending and the sweep
             // queues its job again; nothing is dropped silently.
             let recorded = match job {
-                Job::IngestFile { file_id } => store::set_ingest_status(s.db(), file_id, "failed", Some(msg.clone()))
-                    .await
-                    .map_err(|e| e.to_string()),
-                Job::RenderPreview { file_id } => {
-                    store::set_preview(s.db(), file_id, PreviewStatus::Failed.as_str(), None)
+                Job::IngestFile { file_id } => {
+                    files::set_ingest_status(s.db(), file_id, IngestStatus::Failed, Some(msg.clone()))
                         .await
                         .map_err(|e| e.to_string())
                 }
+                Job::RenderPreview { file_id } => {
+                    files::set_preview(s.db(), file_id, PreviewStatus::Failed, None).await.map_err(|e| e.to_string())
+                }
                 // Not stuck "in progress": a failed restore may be asked for again.
-                Job::RestoreFile { file_id } => match store::find_file_any(s.db(), file_id).await {
+                Job::RestoreFile { file_id } => match files::find_any(s.db(), file_id).await {
                     Ok(Some(f)) => {
-                        let asked = f.restore_requested_at.map(|t| t.to_utc());
-                        store::set_restore(s.db(), file_id, RestoreState::Failed.as_str(), asked)
+                        let asked = f.restore_requested_at;
+                        files::set_restore(s.db(), file_id, RestoreStatus::Failed, asked)
                             .await
                             .map_err(|e| e.to_string())
                     }
@@ -144,7 +148,7 @@ fn card_text(v: &CardValue) -> (Option<String>, Option<f64>) {
     }
 }
 
-fn card_rows(h: &Headers) -> Vec<CardRow> {
+fn card_rows(h: &Headers) -> Vec<HeaderCard> {
     let mut out = Vec::new();
     for hdu in &h.hdus {
         for (seq, card) in hdu.cards.iter().enumerate() {
@@ -152,7 +156,7 @@ fn card_rows(h: &Headers) -> Vec<CardRow> {
                 continue;
             }
             let (text, number) = card_text(&card.value);
-            out.push(CardRow {
+            out.push(HeaderCard {
                 hdu: i32::try_from(hdu.index).unwrap_or(i32::MAX),
                 seq: i32::try_from(seq).unwrap_or(i32::MAX),
                 keyword: card.keyword.clone(),
@@ -166,11 +170,11 @@ fn card_rows(h: &Headers) -> Vec<CardRow> {
 
 impl Services {
     /// Reads the header of a FITS file and places it as an observation in the night log of its telescope.
-    async fn ingest(&self, file_id: Uuid) -> Result<(), JobFailure> {
-        let Some(file) = store::find_file_any(self.db(), file_id).await.map_err(retry)? else {
+    async fn ingest(&self, file_id: DataFileId) -> Result<(), JobFailure> {
+        let Some(file) = files::find_any(self.db(), file_id).await.map_err(retry)? else {
             return Ok(()); // deleted meanwhile
         };
-        if file.ingest_status == "done" {
+        if file.ingest_status == IngestStatus::Done {
             return Ok(());
         }
         let key = object_key(file.workspace_id, file.id);
@@ -181,10 +185,15 @@ impl Services {
             Err(e) if is_passing(&e) => return Err(retry(e)),
             Err(e) => {
                 // Broken bytes are the file's condition, not a passing failure: keep the file, flag it, show why.
-                store::set_ingest_status(self.db(), file_id, "failed", Some(format!("unreadable FITS header: {e}")))
-                    .await
-                    .map_err(retry)?;
-                store::set_preview(self.db(), file_id, "unavailable", None).await.map_err(retry)?;
+                files::set_ingest_status(
+                    self.db(),
+                    file_id,
+                    IngestStatus::Failed,
+                    Some(format!("unreadable FITS header: {e}")),
+                )
+                .await
+                .map_err(retry)?;
+                files::set_preview(self.db(), file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?;
                 return Ok(());
             }
         };
@@ -220,12 +229,12 @@ impl Services {
             Err(why) => notes.push(why),
         }
         result.message = (!notes.is_empty()).then(|| notes.join("; "));
-        store::record_ingest(&txn, file.id, file.workspace_id, result, cards).await.map_err(retry)?;
+        files::record_ingest(&txn, file.id, file.workspace_id, result, cards).await.map_err(retry)?;
         // The preview's job (or its absence) commits with the ingest: a file is never left "pending" with no job.
         if summary.image.is_some() {
             Self::queue_in(&txn, Job::RenderPreview { file_id }, PushOptions::default()).await.map_err(retry)?;
         } else {
-            store::set_preview(&txn, file_id, "unavailable", None).await.map_err(retry)?;
+            files::set_preview(&txn, file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?;
         }
         txn.commit().await.map_err(retry)?;
         Ok(())
@@ -236,11 +245,11 @@ impl Services {
     async fn place(
         &self,
         conn: &impl meridian_store::ConnectionTrait,
-        file: &FileRow,
+        file: &DataFile,
         summary: &Summary,
-    ) -> meridian_store::StoreResult<Result<(Uuid, Uuid), String>> {
+    ) -> meridian_store::StoreResult<Result<(NightLogId, ObservationId), String>> {
         use meridian_store::{night_logs, observations};
-        let ws = WorkspaceId::from_uuid(file.workspace_id);
+        let ws = file.workspace_id;
         let Some(date_obs) = summary.date_obs else {
             return Ok(Err("not placed in a night log: the header has no DATE-OBS".into()));
         };
@@ -252,15 +261,13 @@ impl Services {
             None => None,
         };
         let instrument = instrument.as_ref();
-        let dataset = store::find_dataset_any(conn, file.dataset_id).await?;
+        let dataset = datasets::find_any(conn, file.dataset_id).await?;
         let telescope = summary
             .telescope
             .as_deref()
             .and_then(by_name)
             .or_else(|| instrument.and_then(|(_, t)| scopes.iter().find(|s| s.id == t.id).cloned()))
-            .or_else(|| {
-                dataset.and_then(|d| d.telescope_id).and_then(|t| scopes.iter().find(|s| s.id.as_uuid() == t).cloned())
-            });
+            .or_else(|| dataset.and_then(|d| d.telescope_id).and_then(|t| scopes.iter().find(|s| s.id == t).cloned()));
         let Some(telescope) = telescope else {
             return Ok(Err(format!(
                 "not placed in a night log: no telescope of this workspace matches TELESCOP {:?}, and the dataset names none",
@@ -284,7 +291,7 @@ impl Services {
                         observers: meridian_domain::ShortText::parse("")
                             .map_err(meridian_store::StoreError::Invalid)?,
                         visibility: Visibility::Private,
-                        created_by: meridian_domain::AccountId::from_uuid(file.uploaded_by),
+                        created_by: file.uploaded_by,
                     },
                     crate::now(),
                 )
@@ -317,36 +324,19 @@ impl Services {
         };
         let obs = match file.observation_id {
             Some(existing) => {
-                observations::update(
-                    conn,
-                    ws,
-                    meridian_domain::ObservationId::from_uuid(existing),
-                    fields,
-                    crate::now(),
-                )
-                .await?;
+                observations::update(conn, ws, existing, fields, crate::now()).await?;
                 existing
             }
-            None => observations::insert(
-                conn,
-                ws,
-                log.id,
-                fields,
-                meridian_domain::AccountId::from_uuid(file.uploaded_by),
-                crate::now(),
-            )
-            .await?
-            .id
-            .as_uuid(),
+            None => observations::insert(conn, ws, log.id, fields, file.uploaded_by, crate::now()).await?.id,
         };
-        Ok(Ok((log.id.as_uuid(), obs)))
+        Ok(Ok((log.id, obs)))
     }
 
-    async fn render_preview(&self, file_id: Uuid) -> Result<(), JobFailure> {
-        let Some(file) = store::find_file_any(self.db(), file_id).await.map_err(retry)? else {
+    async fn render_preview(&self, file_id: DataFileId) -> Result<(), JobFailure> {
+        let Some(file) = files::find_any(self.db(), file_id).await.map_err(retry)? else {
             return Ok(());
         };
-        if file.preview_status == "done" {
+        if file.preview_status == PreviewStatus::Done {
             return Ok(());
         }
         let key = object_key(file.workspace_id, file.id);
@@ -368,25 +358,27 @@ impl Services {
                     )
                     .await
                     .map_err(retry)?;
-                store::set_preview(self.db(), file_id, "done", Some(pkey)).await.map_err(retry)?;
+                files::set_preview(self.db(), file_id, PreviewStatus::Done, Some(pkey)).await.map_err(retry)?;
             }
-            Ok(None) => store::set_preview(self.db(), file_id, "unavailable", None).await.map_err(retry)?,
+            Ok(None) => {
+                files::set_preview(self.db(), file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?
+            }
             Err(e) if is_passing(&e) => return Err(retry(e)),
             Err(e) => {
                 tracing::info!(error = %e, %file_id, "no preview");
-                store::set_preview(self.db(), file_id, "failed", None).await.map_err(retry)?;
+                files::set_preview(self.db(), file_id, PreviewStatus::Failed, None).await.map_err(retry)?;
             }
         }
         Ok(())
     }
 
     /// Starts or follows a restore; retried (with back-off) while the archive is still bringing it back.
-    async fn follow_restore(&self, file_id: Uuid) -> Result<(), JobFailure> {
-        let Some(file) = store::find_file_any(self.db(), file_id).await.map_err(retry)? else {
+    async fn follow_restore(&self, file_id: DataFileId) -> Result<(), JobFailure> {
+        let Some(file) = files::find_any(self.db(), file_id).await.map_err(retry)? else {
             return Ok(());
         };
-        if file.tier != Tier::Cold.as_str() {
-            store::set_restore(self.db(), file_id, "none", file.restore_requested_at.map(|t| t.to_utc()))
+        if file.tier != Tier::Cold {
+            files::set_restore(self.db(), file_id, RestoreStatus::None, file.restore_requested_at)
                 .await
                 .map_err(retry)?;
             return Ok(());
@@ -398,19 +390,19 @@ impl Services {
             other => retry(other),
         })?;
         let status = match info.restore {
-            RestoreStatus::Archived => storage.restore(&key, 7).await.map_err(retry)?,
+            ObjectRestore::Archived => storage.restore(&key, 7).await.map_err(retry)?,
             other => other,
         };
         match status {
-            RestoreStatus::InProgress => Err(JobFailure::Retry("the archive is still restoring the object".into())),
-            RestoreStatus::Restored { .. } | RestoreStatus::NotArchived | RestoreStatus::Archived => {
+            ObjectRestore::InProgress => Err(JobFailure::Retry("the archive is still restoring the object".into())),
+            ObjectRestore::Restored { .. } | ObjectRestore::NotArchived | ObjectRestore::Archived => {
                 // Back to the hot class for good (a restored archive copy is temporary).
-                if !matches!(status, RestoreStatus::NotArchived) || info.tier != Tier::Hot {
+                if !matches!(status, ObjectRestore::NotArchived) || info.tier != Tier::Hot {
                     storage.set_tier(&key, Tier::Hot).await.map_err(retry)?;
                 }
                 let now = crate::now();
                 self.record_tier(file_id, Tier::Hot, now).await.map_err(retry)?;
-                store::set_restore(self.db(), file_id, "none", Some(now)).await.map_err(retry)?;
+                files::set_restore(self.db(), file_id, RestoreStatus::None, Some(now)).await.map_err(retry)?;
                 Ok(())
             }
         }
@@ -420,23 +412,16 @@ impl Services {
     async fn apply_lifecycle(&self) -> Result<(), JobFailure> {
         let now = crate::now();
         let storage = self.storage().map_err(retry)?;
-        for ws in store::workspaces_with_rules(self.db()).await.map_err(retry)? {
-            for rule in store::list_rules(self.db(), ws).await.map_err(retry)? {
+        for ws in tiers::workspaces_with_rules(self.db()).await.map_err(retry)? {
+            for rule in tiers::list_rules(self.db(), ws).await.map_err(retry)? {
                 for (tier, days) in [(Tier::Cold, rule.cold_after_days), (Tier::Cool, rule.cool_after_days)] {
                     let Some(days) = days else { continue };
                     let cutoff = now - chrono::Duration::days(i64::from(days));
                     loop {
-                        let files = store::tier_candidates(
-                            self.db(),
-                            ws,
-                            tier,
-                            cutoff,
-                            rule.dataset_id,
-                            rule.frame_type.as_deref(),
-                            200,
-                        )
-                        .await
-                        .map_err(retry)?;
+                        let files =
+                            tiers::candidates(self.db(), ws, tier, cutoff, rule.dataset_id, rule.frame_type, 200)
+                                .await
+                                .map_err(retry)?;
                         if files.is_empty() {
                             break;
                         }
@@ -453,14 +438,14 @@ impl Services {
 
     /// Adds to each workspace's byte-seconds per tier what it stored since the last run, split at month ends.
     pub async fn meter_usage(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
-        for ws in store::metered_workspaces(self.db()).await? {
+        for ws in usage::metered_workspaces(self.db()).await? {
             let txn = meridian_store::begin_write(self.db()).await?;
             // One run at a time per workspace: a second run waits here, then reads the first one's state and counts
             // only the time since (without the lock both would count the same hours).
-            meridian_store::workspaces::lock(&txn, WorkspaceId::from_uuid(ws)).await?;
-            let current = store::bytes_per_tier(&txn, ws).await?;
-            if let Some(state) = store::usage_state(&txn, ws).await? {
-                let bytes = [state.hot_bytes, state.cool_bytes, state.cold_bytes];
+            meridian_store::workspaces::lock(&txn, ws).await?;
+            let current = files::bytes_per_tier(&txn, ws).await?;
+            if let Some(state) = usage::state(&txn, ws).await? {
+                let bytes = state.bytes;
                 let mut from = state.metered_until.to_utc();
                 while from < now {
                     let month_end = next_month(from);
@@ -475,13 +460,13 @@ impl Services {
                         if b > 0 {
                             #[expect(clippy::cast_precision_loss, reason = "as above")]
                             let bs = b as f64 * secs;
-                            store::add_usage(&txn, ws, &month, tier, bs).await?;
+                            usage::add(&txn, ws, &month, tier, bs).await?;
                         }
                     }
                     from = to;
                 }
             }
-            store::save_usage_state(&txn, ws, now, current).await?;
+            usage::save_state(&txn, ws, now, current).await?;
             txn.commit().await.map_err(ServiceError::internal)?;
         }
         Ok(())
@@ -497,13 +482,11 @@ impl Services {
     pub async fn cleanup_under(&self, now: DateTime<Utc>, prefix: &str) -> Result<CleanupReport, ServiceError> {
         let storage = self.storage()?;
         let mut report = CleanupReport::default();
-        for u in
-            store::expired_uploads(self.db(), now, 500).await?.into_iter().filter(|u| u.object_key.starts_with(prefix))
-        {
+        for u in uploads::expired(self.db(), now, 500).await?.into_iter().filter(|u| u.object_key.starts_with(prefix)) {
             // The row first, and only in the state just read: a completion that claimed the upload meanwhile wins,
             // and a streamed upload finishing now finds its reservation gone and refuses its file. Whoever removes
             // the row owns the object; a crash before the deletes below leaves what the orphan sweep removes.
-            if !store::delete_upload_if(self.db(), u.id, &u.status).await? {
+            if !uploads::delete_if(self.db(), u.id, u.status).await? {
                 continue;
             }
             if let Some(mp) = &u.multipart_id {
@@ -523,7 +506,7 @@ impl Services {
             // Only an upload still open or being completed keeps its multipart upload. One whose file is done may
             // still have one listed (the filesystem store removes a joined upload's parts after the object is in
             // place: a crash in between leaves them), and aborting it never touches the joined object.
-            if !store::multipart_is_live(self.db(), &p.key, &p.upload_id).await? {
+            if !uploads::multipart_is_live(self.db(), &p.key, &p.upload_id).await? {
                 let _ = storage.abort_multipart(&p.key, &p.upload_id).await;
                 report.multipart += 1;
             }
@@ -535,7 +518,7 @@ impl Services {
             after = Some(last.key.clone());
             let old: Vec<String> =
                 batch.iter().filter(|o| o.last_modified.is_none_or(|t| t < cutoff)).map(|o| o.key.clone()).collect();
-            let known = store::known_keys(self.db(), &old).await?;
+            let known = files::known_keys(self.db(), &old).await?;
             for k in old.iter().filter(|k| !known.contains(k)) {
                 storage.delete(k).await.map_err(ServiceError::internal)?;
                 report.objects += 1;
@@ -559,7 +542,7 @@ pub struct SweepReport {
 
 /// Rows in one intermediate state (`None`: uploads being verified), with the job that moves them on.
 struct Stranded {
-    what: Option<store::Pending>,
+    what: Option<files::Pending>,
     kind: &'static str,
     job: fn(Uuid) -> Job,
     max_attempts: u32,
@@ -590,25 +573,25 @@ impl Services {
             Stranded {
                 what: None,
                 kind: "verify_upload",
-                job: |id| Job::VerifyUpload { upload_id: id },
+                job: |id| Job::VerifyUpload { upload_id: id.into() },
                 max_attempts: 8,
             },
             Stranded {
-                what: Some(store::Pending::Ingest),
+                what: Some(files::Pending::Ingest),
                 kind: "ingest_file",
-                job: |id| Job::IngestFile { file_id: id },
+                job: |id| Job::IngestFile { file_id: id.into() },
                 max_attempts: 8,
             },
             Stranded {
-                what: Some(store::Pending::Preview),
+                what: Some(files::Pending::Preview),
                 kind: "render_preview",
-                job: |id| Job::RenderPreview { file_id: id },
+                job: |id| Job::RenderPreview { file_id: id.into() },
                 max_attempts: 8,
             },
             Stranded {
-                what: Some(store::Pending::Restore),
+                what: Some(files::Pending::Restore),
                 kind: "restore_file",
-                job: |id| Job::RestoreFile { file_id: id },
+                job: |id| Job::RestoreFile { file_id: id.into() },
                 max_attempts: restore_attempts,
             },
         ];
@@ -616,14 +599,24 @@ impl Services {
         for (n, s) in kinds.into_iter().enumerate() {
             let mut after = None;
             for _ in 0..SWEEP_PAGES {
+                // Uploads and files alike by the bare id: the sweep pages through either kind the same way.
                 let ids: Vec<Uuid> = match s.what {
-                    None => store::uploads_verifying_since(self.db(), now - STRANDED_UPLOAD, after, SWEEP_BATCH)
-                        .await?
-                        .iter()
-                        .map(|u| u.id)
-                        .collect(),
+                    None => uploads::verifying_since(
+                        self.db(),
+                        now - STRANDED_UPLOAD,
+                        after.map(UploadId::from),
+                        SWEEP_BATCH,
+                    )
+                    .await?
+                    .iter()
+                    .map(|u| u.id.into())
+                    .collect(),
                     Some(what) => {
-                        store::files_pending(self.db(), what, now - STRANDED_FILE, after, SWEEP_BATCH).await?
+                        files::pending(self.db(), what, now - STRANDED_FILE, after.map(DataFileId::from), SWEEP_BATCH)
+                            .await?
+                            .into_iter()
+                            .map(Uuid::from)
+                            .collect()
                     }
                 };
                 let Some(last) = ids.last().copied() else { break };

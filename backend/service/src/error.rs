@@ -30,7 +30,7 @@ pub enum ServiceError {
     RateLimited { retry_after_secs: u64 },
     /// The same bytes are already a file of this dataset.
     #[error("this file is already in the dataset as {name:?} (id {id})")]
-    DuplicateFile { id: uuid::Uuid, name: String },
+    DuplicateFile { id: meridian_domain::DataFileId, name: String },
     /// Storing this would exceed the workspace's plan.
     #[error("{message}")]
     QuotaExceeded { message: String, tier: meridian_domain::Tier, used: u64, limit: u64, requested: u64 },

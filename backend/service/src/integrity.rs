@@ -15,7 +15,9 @@
 use crate::{ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
+use meridian_domain::PreviewStatus;
 use meridian_storage::StorageError;
+use meridian_store::data::files;
 use meridian_store::integrity::{self as store, FileRef};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -271,7 +273,7 @@ impl Services {
             let old: Vec<String> =
                 batch.iter().filter(|o| o.last_modified.is_none_or(|t| t < cutoff)).map(|o| o.key.clone()).collect();
             let known: std::collections::HashSet<String> =
-                meridian_store::data::known_keys(self.db(), &old).await?.into_iter().collect();
+                files::known_keys(self.db(), &old).await?.into_iter().collect();
             for key in old.into_iter().filter(|k| !known.contains(k)) {
                 r.orphans.push(Finding {
                     workspace_id: workspace_of_key(&key),
@@ -307,13 +309,14 @@ impl Services {
         // Maintained totals.
         for ws in store::workspace_ids(self.db()).await? {
             let txn = meridian_store::begin_write(self.db()).await?;
-            meridian_store::workspaces::lock(&txn, meridian_domain::WorkspaceId::from_uuid(ws)).await?;
-            let kept = meridian_store::data::bytes_per_tier(&txn, ws).await?;
-            let summed = meridian_store::data::summed_bytes_per_tier(&txn, ws).await?;
+            let id = meridian_domain::WorkspaceId::from(ws);
+            meridian_store::workspaces::lock(&txn, id).await?;
+            let kept = files::bytes_per_tier(&txn, id).await?;
+            let summed = files::summed_bytes_per_tier(&txn, id).await?;
             if kept != summed {
                 r.totals_drift.push(TotalsDrift { workspace_id: ws, kept, summed });
                 if opts.repair_totals {
-                    meridian_store::data::set_bytes_per_tier(&txn, ws, summed).await?;
+                    files::set_bytes_per_tier(&txn, id, summed).await?;
                 }
             }
             txn.commit().await.map_err(ServiceError::internal)?;
@@ -448,7 +451,7 @@ async fn check_file(storage: &dyn meridian_storage::ObjectStore, f: &FileRef, re
             return FileOutcome { found, read: None };
         }
     }
-    if f.preview_status == "done"
+    if f.preview_status == PreviewStatus::Done.as_str()
         && let Some(pk) = &f.preview_key
         && matches!(storage.head(pk).await, Err(StorageError::NotFound))
     {

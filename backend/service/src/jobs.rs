@@ -22,6 +22,7 @@ mod worker;
 pub use queue::{JobQueue, schema_key, setup};
 pub use worker::run_worker;
 
+use meridian_domain::{DataFileId, UploadId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
@@ -33,13 +34,13 @@ use uuid::Uuid;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
     /// Read a new file's FITS header and file it under its observation and night.
-    IngestFile { file_id: Uuid },
+    IngestFile { file_id: DataFileId },
     /// Render a file's preview image.
-    RenderPreview { file_id: Uuid },
+    RenderPreview { file_id: DataFileId },
     /// Finish a direct multipart upload: check it and make its file.
-    VerifyUpload { upload_id: Uuid },
+    VerifyUpload { upload_id: UploadId },
     /// Bring a file back from cold storage; polls (by retrying) until the object is readable.
-    RestoreFile { file_id: Uuid },
+    RestoreFile { file_id: DataFileId },
     /// Apply every workspace's storage tier rules.
     ApplyLifecycle,
     /// Record storage use per workspace and tier (for GiB-month billing).
@@ -66,9 +67,9 @@ impl Job {
     pub fn subject(&self) -> Option<Uuid> {
         match self {
             Job::IngestFile { file_id } | Job::RenderPreview { file_id } | Job::RestoreFile { file_id } => {
-                Some(*file_id)
+                Some(file_id.as_uuid())
             }
-            Job::VerifyUpload { upload_id } => Some(*upload_id),
+            Job::VerifyUpload { upload_id } => Some(upload_id.as_uuid()),
             Job::ApplyLifecycle
             | Job::MeterUsage
             | Job::CleanupOrphans

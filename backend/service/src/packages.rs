@@ -14,12 +14,14 @@ use crate::package_archive::{Entry, Source, TarLayout, ZipLayout, fits_ustar};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike as _, Utc};
+use meridian_domain::data::DataFile;
 use meridian_domain::packages::{package_description, package_keywords, package_path, package_title};
 use meridian_domain::{
     Action, Author, DataFileId, DatasetId, PackageAccess, PackageId, PackageLinkId, PackageVersionId, SpdxId, Tier,
     ValidationError, Visibility, WorkspaceId,
 };
 use meridian_storage::{ByteStream, GetOutcome};
+use meridian_store::data::{datasets, files};
 use meridian_store::packages::{self as store, PackageFields, PackageRow, VersionRow};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -525,8 +527,9 @@ impl Services {
         }
     }
 
-    async fn file_rows(&self, ws: WorkspaceId, ids: &[Uuid]) -> ServiceResult<Vec<meridian_store::data::FileRow>> {
-        Ok(meridian_store::data::files_by_ids(self.db(), ws, ids).await?)
+    async fn file_rows(&self, ws: WorkspaceId, ids: &[Uuid]) -> ServiceResult<Vec<DataFile>> {
+        let ids: Vec<DataFileId> = ids.iter().copied().map(DataFileId::from).collect();
+        Ok(files::by_ids(self.db(), ws, &ids).await?)
     }
 
     #[tracing::instrument(skip(self, actor, input), fields(slug = %slug))]
@@ -661,10 +664,10 @@ impl Services {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
         let ws = access.workspace.id;
         let pid = PackageId::from_uuid(p.id);
-        let mut wanted: Vec<meridian_store::data::FileRow> = Vec::new();
+        let mut wanted: Vec<DataFile> = Vec::new();
         for f in &add.file_ids {
             let fid = f.parse::<DataFileId>().map_err(|_| bad("file_ids", format!("{f:?} is not a file id")))?;
-            let row = meridian_store::data::find_file(self.db(), ws, fid)
+            let row = files::find(self.db(), ws, fid)
                 .await?
                 .ok_or_else(|| bad("file_ids", format!("{f} is not a file of this workspace")))?;
             wanted.push(row);
@@ -701,19 +704,16 @@ impl Services {
             return Err(bad("file_ids", "name files, a dataset or a search to add"));
         }
         let dataset_ids = wanted.iter().map(|f| f.dataset_id);
-        let datasets: HashMap<Uuid, String> = meridian_store::data::datasets_by_ids(self.db(), ws, dataset_ids)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
+        let datasets: HashMap<DatasetId, String> =
+            datasets::by_ids(self.db(), ws, dataset_ids).await?.into_iter().map(|d| (d.id, d.name)).collect();
         let txn = meridian_store::begin_write(self.db()).await?;
         let existing = store::draft_files(&txn, ws, pid).await?;
         let have: HashSet<Uuid> = existing.iter().map(|(d, _)| d.file_id).collect();
         let mut seen = HashSet::new();
         let new: Vec<(Uuid, String)> = wanted
             .iter()
-            .filter(|f| !have.contains(&f.id) && seen.insert(f.id))
-            .map(|f| (f.id, default_path(datasets.get(&f.dataset_id).map_or("", String::as_str), &f.name)))
+            .filter(|f| !have.contains(&f.id.as_uuid()) && seen.insert(f.id))
+            .map(|f| (f.id.as_uuid(), default_path(datasets.get(&f.dataset_id).map_or("", String::as_str), &f.name)))
             .collect();
         if existing.len() + new.len() > MAX_FILES {
             return Err(bad("files", format!("a package holds at most {MAX_FILES} files")));
@@ -891,8 +891,7 @@ impl Services {
         let now = crate::now();
         let withheld = rows.len() < files.len()
             || rows.iter().any(|r| {
-                let release =
-                    r.release_at.map(|t| t.to_utc()).or_else(|| releases.get(&r.dataset_id).copied().flatten());
+                let release = r.release_at.or_else(|| releases.get(&r.dataset_id).copied().flatten());
                 !(public && ws.visibility == Visibility::Public && release.is_some_and(|t| t <= now))
             });
         if withheld {
@@ -942,7 +941,7 @@ impl Services {
                 path: f.path.clone(),
                 size_bytes: f.file.size_bytes,
                 sha256: f.file.sha256.clone(),
-                object_key: object_key(ws.as_uuid(), f.file.id.as_uuid()),
+                object_key: object_key(ws, f.file.id),
             })
             .collect();
         Ok(Publishable { version_files })

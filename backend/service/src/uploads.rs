@@ -15,51 +15,23 @@ use crate::jobs::{Job, JobFailure, PushOptions};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
+use meridian_domain::uploads::{Upload, UploadMode, UploadStatus};
 use meridian_domain::{Action, DataFileId, DatasetId, Tier, UploadId, ValidationError};
+use meridian_domain::{IngestStatus, PreviewStatus};
 use meridian_storage::{ByteStream, CompletedPart, PutOptions, StorageError};
-use meridian_store::data::{self as store, NewFile, NewUpload, UploadChange, UploadRow};
+use meridian_store::data::files::NewFile;
+use meridian_store::uploads::{self, NewUpload, UploadChange};
 use meridian_store::workspaces;
 use serde::Serialize;
 use sha2::Digest as _;
-use uuid::Uuid;
 
-pub use meridian_domain::upload_parts::{
+pub use meridian_domain::uploads::{
     DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, part_count, part_length, part_size_for,
 };
 /// How long an upload may take before the cleanup job treats it as abandoned (and how long its outcome is kept).
 const RESUMABLE_TTL_DAYS: i64 = 7;
 /// How long a presigned part URL stays valid.
 const PART_URL_SECONDS: u64 = 3600;
-
-/// Where an upload is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadStatus {
-    Open,
-    Verifying,
-    Done,
-    Failed,
-}
-
-impl UploadStatus {
-    fn parse(s: &str) -> Self {
-        match s {
-            "verifying" => Self::Verifying,
-            "done" => Self::Done,
-            "failed" => Self::Failed,
-            _ => Self::Open,
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Verifying => "verifying",
-            Self::Done => "done",
-            Self::Failed => "failed",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct ResumableInput {
@@ -111,25 +83,25 @@ pub struct PartTarget {
     pub presigned: Option<meridian_storage::PresignedRequest>,
 }
 
-fn upload_view(u: &UploadRow, parts: Vec<ReceivedPart>, direct: bool) -> UploadView {
+fn upload_view(u: &Upload, parts: Vec<ReceivedPart>, direct: bool) -> UploadView {
     let size = u64::try_from(u.size_bytes).unwrap_or(0);
     let part_size = u64::try_from(u.part_size).unwrap_or(MIN_PART_SIZE).max(1);
     UploadView {
-        id: UploadId::from_uuid(u.id),
-        dataset_id: DatasetId::from_uuid(u.dataset_id),
+        id: u.id,
+        dataset_id: u.dataset_id,
         name: u.name.clone(),
         content_type: u.content_type.clone(),
         size_bytes: size,
         sha256: u.sha256.clone(),
         part_size,
         part_count: part_count(size, part_size),
-        status: UploadStatus::parse(&u.status),
+        status: u.status,
         error: u.error.clone(),
-        file_id: u.file_id.map(DataFileId::from_uuid),
+        file_id: u.file_id,
         parts,
         direct,
-        created_at: u.created_at.to_utc(),
-        expires_at: u.expires_at.to_utc(),
+        created_at: u.created_at,
+        expires_at: u.expires_at,
     }
 }
 
@@ -139,16 +111,16 @@ impl Services {
     }
 
     /// The resumable upload `id` of this workspace (404 otherwise; the same 404 to anyone who may not upload).
-    async fn resumable(&self, access: &Access, id: UploadId) -> ServiceResult<UploadRow> {
+    async fn resumable(&self, access: &Access, id: UploadId) -> ServiceResult<Upload> {
         access.require(Action::Upload)?;
-        store::find_upload(self.db(), access.workspace.id, id)
+        uploads::find(self.db(), access.workspace.id, id)
             .await?
-            .filter(|u| u.mode == "parts")
+            .filter(|u| u.mode == UploadMode::Parts)
             .ok_or(ServiceError::NotFound("upload"))
     }
 
-    async fn received_parts(&self, u: &UploadRow) -> ServiceResult<Vec<ReceivedPart>> {
-        let (Some(mp), UploadStatus::Open) = (&u.multipart_id, UploadStatus::parse(&u.status)) else {
+    async fn received_parts(&self, u: &Upload) -> ServiceResult<Vec<ReceivedPart>> {
+        let (Some(mp), UploadStatus::Open) = (&u.multipart_id, u.status) else {
             return Ok(Vec::new());
         };
         let listed = self.storage()?.list_parts(&u.object_key, mp).await.map_err(storage_error)?;
@@ -186,7 +158,7 @@ impl Services {
 
         // The upload's id is also its file's id (and so names the object): a retried job finds both.
         let id = UploadId::new();
-        let key = object_key(access.workspace.id.as_uuid(), id.as_uuid());
+        let key = object_key(access.workspace.id, id.file_id());
         let storage = self.storage()?;
         // Size and checksum are checked by the verifying job, the same way on every backend.
         let opts = PutOptions { content_type: Some(content_type.clone()), tier: Tier::Hot, ..PutOptions::default() };
@@ -196,7 +168,7 @@ impl Services {
             let txn = meridian_store::begin_write(self.db()).await?;
             workspaces::lock(&txn, access.workspace.id).await?;
             self.check_quota(&txn, access.workspace.id, size).await?;
-            let row = store::insert_upload(
+            let row = uploads::insert(
                 &txn,
                 access.workspace.id,
                 NewUpload {
@@ -207,11 +179,11 @@ impl Services {
                     size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
                     sha256: declared,
                     release_at: input.release_at,
-                    mode: "parts",
+                    mode: UploadMode::Parts,
                     part_size: i64::try_from(part_size).unwrap_or(i64::MAX),
                     object_key: key.clone(),
                     multipart_id: Some(multipart.clone()),
-                    created_by: uploader.as_uuid(),
+                    created_by: uploader,
                     via_key,
                     expires_at: now + chrono::Duration::days(RESUMABLE_TTL_DAYS),
                 },
@@ -237,10 +209,10 @@ impl Services {
         let access = self.access(actor, slug).await?;
         access.require(Action::Upload)?;
         let direct = self.direct_uploads();
-        Ok(store::list_uploads(self.db(), access.workspace.id, &["open", "verifying"])
+        Ok(uploads::list(self.db(), access.workspace.id, UploadStatus::IN_FLIGHT)
             .await?
             .into_iter()
-            .filter(|u| u.mode == "parts")
+            .filter(|u| u.mode == UploadMode::Parts)
             .map(|u| upload_view(&u, Vec::new(), direct))
             .collect())
     }
@@ -253,9 +225,9 @@ impl Services {
         Ok(upload_view(&u, parts, self.direct_uploads()))
     }
 
-    fn require_open(u: &UploadRow) -> ServiceResult<&str> {
-        match (UploadStatus::parse(&u.status), &u.multipart_id) {
-            (UploadStatus::Open, Some(mp)) if u.expires_at.to_utc() > crate::now() => Ok(mp),
+    fn require_open(u: &Upload) -> ServiceResult<&str> {
+        match (u.status, &u.multipart_id) {
+            (UploadStatus::Open, Some(mp)) if u.expires_at > crate::now() => Ok(mp),
             (UploadStatus::Open, _) => {
                 Err(ServiceError::Conflict { field: "status", message: "this upload has expired".to_owned() })
             }
@@ -266,7 +238,7 @@ impl Services {
         }
     }
 
-    fn check_part_number(u: &UploadRow, number: u32) -> ServiceResult<u64> {
+    fn check_part_number(u: &Upload, number: u32) -> ServiceResult<u64> {
         let size = u64::try_from(u.size_bytes).unwrap_or(0);
         let part_size = u64::try_from(u.part_size).unwrap_or(MIN_PART_SIZE).max(1);
         let count = part_count(size, part_size);
@@ -349,7 +321,7 @@ impl Services {
         let access = self.access(actor, slug).await?;
         let u = self.resumable(&access, id).await?;
         let direct = self.direct_uploads();
-        if UploadStatus::parse(&u.status) != UploadStatus::Open {
+        if u.status != UploadStatus::Open {
             return Ok(upload_view(&u, Vec::new(), direct));
         }
         let mp = Self::require_open(&u)?.to_owned();
@@ -385,8 +357,17 @@ impl Services {
         };
         // First claim it (so a concurrent complete or abort cannot also act), then join the parts.
         let now = crate::now();
-        if !store::transition_upload(self.db(), u.id, "open", "verifying", UploadChange::default(), now).await? {
-            let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
+        if !uploads::transition(
+            self.db(),
+            u.id,
+            UploadStatus::Open,
+            UploadStatus::Verifying,
+            UploadChange::default(),
+            now,
+        )
+        .await?
+        {
+            let now = uploads::find_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
             return Ok(upload_view(&now, Vec::new(), direct));
         }
         let storage = self.storage()?;
@@ -394,8 +375,15 @@ impl Services {
         if let Err(StorageError::InvalidPart(m)) = joined {
             // The store refused these parts, for certain: back to open, the client may resend a part and complete
             // again.
-            store::transition_upload(self.db(), u.id, "verifying", "open", UploadChange::default(), crate::now())
-                .await?;
+            uploads::transition(
+                self.db(),
+                u.id,
+                UploadStatus::Verifying,
+                UploadStatus::Open,
+                UploadChange::default(),
+                crate::now(),
+            )
+            .await?;
             return Err(ValidationError::new("parts", m).into());
         }
         // Joined, or an answer we cannot trust either way (a timeout, a 5xx: the store may have joined the parts
@@ -407,7 +395,9 @@ impl Services {
         // the sweep finds the upload `verifying` without a job and queues one.
         let txn = meridian_store::begin_write(self.db()).await?;
         let kept_until = crate::now() + chrono::Duration::days(RESUMABLE_TTL_DAYS);
-        if !store::reclaim_upload(&txn, u.id, &["open", "verifying"], "verifying", kept_until, crate::now()).await? {
+        if !uploads::reclaim(&txn, u.id, UploadStatus::IN_FLIGHT, UploadStatus::Verifying, kept_until, crate::now())
+            .await?
+        {
             return Err(ServiceError::Conflict { field: "status", message: "this upload changed meanwhile".into() });
         }
         Self::queue_in(&txn, Job::VerifyUpload { upload_id: u.id }, PushOptions::default()).await?;
@@ -415,7 +405,7 @@ impl Services {
         if let Err(e) = joined {
             return Err(storage_error(e));
         }
-        let now = store::find_upload_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
+        let now = uploads::find_any(self.db(), u.id).await?.ok_or(ServiceError::NotFound("upload"))?;
         Ok(upload_view(&now, Vec::new(), direct))
     }
 
@@ -423,10 +413,10 @@ impl Services {
     pub async fn abort_upload(&self, actor: &Actor, slug: &str, id: UploadId) -> ServiceResult<()> {
         let access = self.access(actor, slug).await?;
         let u = self.resumable(&access, id).await?;
-        match UploadStatus::parse(&u.status) {
+        match u.status {
             UploadStatus::Open => {}
             UploadStatus::Failed => {
-                store::delete_upload(self.db(), u.id).await?;
+                uploads::delete(self.db(), u.id).await?;
                 return Ok(());
             }
             s => {
@@ -438,26 +428,28 @@ impl Services {
         }
         // Claimed first, like `complete`, so that an abort cannot pull the parts from under a completion.
         let aborted = UploadChange { error: Some("aborted".to_owned()), ..UploadChange::default() };
-        if !store::transition_upload(self.db(), u.id, "open", "failed", aborted, crate::now()).await? {
+        if !uploads::transition(self.db(), u.id, UploadStatus::Open, UploadStatus::Failed, aborted, crate::now())
+            .await?
+        {
             return Err(ServiceError::Conflict { field: "status", message: "this upload is being completed".into() });
         }
         let storage = self.storage()?;
         if let Some(mp) = &u.multipart_id {
             storage.abort_multipart(&u.object_key, mp).await.map_err(storage_error)?;
         }
-        store::delete_upload(self.db(), u.id).await?;
+        uploads::delete(self.db(), u.id).await?;
         Ok(())
     }
 
     /// The `VerifyUpload` job: reads the joined object once, checks its size and declared checksum, and commits
     /// the file (or deletes the object and records why not). Idempotent: a retry finds `done`/`failed` and stops,
     /// or reads the object again.
-    pub(crate) async fn verify_upload(&self, upload_id: Uuid) -> Result<(), JobFailure> {
+    pub(crate) async fn verify_upload(&self, upload_id: UploadId) -> Result<(), JobFailure> {
         let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
-        let Some(u) = store::find_upload_any(self.db(), upload_id).await.map_err(|e| retry(&e))? else {
+        let Some(u) = uploads::find_any(self.db(), upload_id).await.map_err(|e| retry(&e))? else {
             return Ok(()); // aborted, expired or its dataset deleted
         };
-        if UploadStatus::parse(&u.status) != UploadStatus::Verifying {
+        if u.status != UploadStatus::Verifying {
             return Ok(());
         }
         let storage = self.storage().map_err(|e| retry(&e))?;
@@ -485,10 +477,10 @@ impl Services {
             return self.fail_upload(&u, format!("the bytes have SHA-256 {sha}, not the declared one")).await;
         }
         let fits = is_fits_name(&u.name);
-        let file_id = DataFileId::from_uuid(u.id);
+        let file_id = u.id.file_id();
         let row = NewFile {
             id: file_id,
-            dataset_id: DatasetId::from_uuid(u.dataset_id),
+            dataset_id: u.dataset_id,
             name: u.name.clone(),
             content_type: u.content_type.clone(),
             size_bytes: u.size_bytes,
@@ -497,11 +489,11 @@ impl Services {
             tier: Tier::Hot,
             uploaded_by: u.created_by,
             uploaded_via_key: u.via_key,
-            release_at: u.release_at.map(|t| t.to_utc()),
-            ingest_status: if fits { "pending" } else { "none" },
-            preview_status: if fits { "pending" } else { "none" },
+            release_at: u.release_at,
+            ingest_status: if fits { IngestStatus::Pending } else { IngestStatus::None },
+            preview_status: if fits { PreviewStatus::Pending } else { PreviewStatus::None },
         };
-        let ws = meridian_domain::WorkspaceId::from_uuid(u.workspace_id);
+        let ws = u.workspace_id;
         let kept_until = crate::now() + chrono::Duration::days(RESUMABLE_TTL_DAYS);
         let refused = match self.commit_file(ws, u.id, row, Some(kept_until)).await {
             Ok(_) => return Ok(()),
@@ -513,10 +505,8 @@ impl Services {
         };
         // Refused, unless another run of this job committed the file meanwhile (then its id is taken and the
         // upload is `done`): only an upload still being verified may be failed, and its object deleted.
-        match store::find_upload_any(self.db(), u.id).await.map_err(|e| retry(&e))? {
-            Some(now) if UploadStatus::parse(&now.status) == UploadStatus::Verifying => {
-                self.fail_upload(&u, refused).await
-            }
+        match uploads::find_any(self.db(), u.id).await.map_err(|e| retry(&e))? {
+            Some(now) if now.status == UploadStatus::Verifying => self.fail_upload(&u, refused).await,
             _ => Ok(()),
         }
     }
@@ -524,7 +514,7 @@ impl Services {
     /// The verifying job found no joined object. If the multipart upload is still there, the server stopped
     /// between claiming the upload and joining its parts: the parts are kept and the upload is open again for the
     /// client to complete once more. Otherwise the bytes are gone and the upload has failed.
-    async fn unjoined_upload(&self, u: &UploadRow) -> Result<(), JobFailure> {
+    async fn unjoined_upload(&self, u: &Upload) -> Result<(), JobFailure> {
         let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
         let storage = self.storage().map_err(|e| retry(&e))?;
         if let Some(mp) = &u.multipart_id {
@@ -536,9 +526,16 @@ impl Services {
                         ),
                         ..UploadChange::default()
                     };
-                    store::transition_upload(self.db(), u.id, "verifying", "open", again, crate::now())
-                        .await
-                        .map_err(|e| retry(&e))?;
+                    uploads::transition(
+                        self.db(),
+                        u.id,
+                        UploadStatus::Verifying,
+                        UploadStatus::Open,
+                        again,
+                        crate::now(),
+                    )
+                    .await
+                    .map_err(|e| retry(&e))?;
                     return Ok(());
                 }
                 Err(StorageError::NoSuchUpload | StorageError::NotFound) => {}
@@ -551,10 +548,10 @@ impl Services {
     /// Fails an upload that is being verified, then deletes its object. In this order: once the upload is
     /// `failed` nothing else may commit it, so the object is nobody's; a crash before the delete leaves an object
     /// without a row, which the cleanup removes.
-    async fn fail_upload(&self, u: &UploadRow, reason: String) -> Result<(), JobFailure> {
+    async fn fail_upload(&self, u: &Upload, reason: String) -> Result<(), JobFailure> {
         let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
         let change = UploadChange { error: Some(reason), ..UploadChange::default() };
-        if !store::transition_upload(self.db(), u.id, "verifying", "failed", change, crate::now())
+        if !uploads::transition(self.db(), u.id, UploadStatus::Verifying, UploadStatus::Failed, change, crate::now())
             .await
             .map_err(|e| retry(&e))?
         {

@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod sites;
 pub mod targets;
 pub mod telescopes;
+pub mod uploads;
 pub mod workspaces;
 
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};

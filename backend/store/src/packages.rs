@@ -133,7 +133,7 @@ pub async fn draft_files(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     package: PackageId,
-) -> StoreResult<Vec<(DraftFileRow, data_files::Model)>> {
+) -> StoreResult<Vec<(DraftFileRow, meridian_domain::data::DataFile)>> {
     use package_draft_files::Column as C;
     let rows = package_draft_files::Entity::find()
         .filter(C::WorkspaceId.eq(workspace.as_uuid()))
@@ -142,7 +142,7 @@ pub async fn draft_files(
         .find_also_related(data_files::Entity)
         .all(conn)
         .await?;
-    Ok(rows.into_iter().filter_map(|(d, f)| f.map(|f| (d, f))).collect())
+    rows.into_iter().filter_map(|(d, f)| f.map(|f| Ok((d, crate::data::files::to_domain(f)?)))).collect()
 }
 
 /// Adds `(file, path)` pairs to a draft; a path already used is a conflict on `path`.

@@ -1,4 +1,4 @@
-//! The arithmetic of uploads in parts: `meridian_domain::upload_parts::{part_size_for, part_count, part_length}`.
+//! The arithmetic of uploads in parts: `meridian_domain::uploads::{part_size_for, part_count, part_length}`.
 //!
 //! Properties: a part size chosen by `part_size_for` keeps to S3's rules (5 MiB to 5 GiB, at most 10,000 parts)
 //! and is the requested size or else the smallest whole number of MiB that fits; it is refused only when the
@@ -10,7 +10,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use meridian_domain::upload_parts::{
+use meridian_domain::uploads::{
     DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE, part_count, part_length, part_size_for,
 };
 

@@ -185,7 +185,7 @@ async fn finished(queue: &JobQueue, subject: Uuid) -> JobStatus {
 
 fn ingest() -> (Uuid, Job) {
     let file_id = Uuid::now_v7();
-    (file_id, Job::IngestFile { file_id })
+    (file_id, Job::IngestFile { file_id: file_id.into() })
 }
 
 /// Every attempt after the first began at or after the `run_at` its row carried, and that `run_at` was at least
@@ -293,7 +293,7 @@ async fn a_permanent_failure_is_not_retried() {
 
     // The worker goes on with other jobs; the refused one is never taken again.
     let preview = Uuid::now_v7();
-    queue.push(Job::RenderPreview { file_id: preview }, PushOptions::default()).await.expect("push");
+    queue.push(Job::RenderPreview { file_id: preview.into() }, PushOptions::default()).await.expect("push");
     assert_eq!(finished(&queue, preview).await.state, JobState::Done);
     worker.stop().await;
     assert_eq!(handler.attempts_of(refused), [1]);
@@ -385,15 +385,17 @@ async fn jobs_are_listed_by_subject_newest_first() {
     let file = Uuid::now_v7();
     let other = Uuid::now_v7();
     let mut ids = Vec::new();
-    for job in
-        [Job::IngestFile { file_id: file }, Job::RenderPreview { file_id: file }, Job::RestoreFile { file_id: file }]
-    {
+    for job in [
+        Job::IngestFile { file_id: file.into() },
+        Job::RenderPreview { file_id: file.into() },
+        Job::RestoreFile { file_id: file.into() },
+    ] {
         ids.push(queue.push(job, PushOptions::default()).await.expect("push"));
     }
-    queue.push(Job::IngestFile { file_id: other }, PushOptions::default()).await.expect("push");
+    queue.push(Job::IngestFile { file_id: other.into() }, PushOptions::default()).await.expect("push");
     let later = queue
         .push(
-            Job::VerifyUpload { upload_id: other },
+            Job::VerifyUpload { upload_id: other.into() },
             PushOptions { run_after: Some(Duration::from_secs(3600)), max_attempts: 2, unique_key: None },
         )
         .await
@@ -453,7 +455,8 @@ async fn finished_jobs_are_pruned_after_their_time_and_failed_ones_are_kept() {
     let (recent, job) = ingest();
     queue.push(job, PushOptions::default()).await.expect("push");
     let failed = Uuid::now_v7();
-    let failed_id = queue.push(Job::RenderPreview { file_id: failed }, PushOptions::default()).await.expect("push");
+    let failed_id =
+        queue.push(Job::RenderPreview { file_id: failed.into() }, PushOptions::default()).await.expect("push");
     finished(&queue, old).await;
     finished(&queue, recent).await;
     assert_eq!(finished(&queue, failed).await.state, JobState::Failed);

@@ -1,7 +1,69 @@
-//! The arithmetic of uploads sent in parts (S3's multipart rules, which every backend follows): how big each
-//! part is and how many there are. Pure, shared by the service and fuzzed on its own.
+//! Uploads in flight: what one is ([`Upload`], its [`UploadStatus`] and [`UploadMode`]) and the arithmetic of
+//! uploads sent in parts (S3's multipart rules, which every backend follows): how big each part is and how many
+//! there are. The arithmetic is pure, shared by the service and fuzzed on its own.
 
-use crate::ValidationError;
+use crate::{AccountId, ApiKeyId, DataFileId, DatasetId, UploadId, ValidationError, WorkspaceId};
+use chrono::{DateTime, Utc};
+
+vocabulary!(
+    /// Where an upload is in its life: `open` while parts arrive, `verifying` while its job joins and checks the
+    /// bytes, then `done` (it became a file) or `failed`.
+    UploadStatus, field = "status", {
+        Open = "open",
+        Verifying = "verifying",
+        Done = "done",
+        Failed = "failed",
+    }
+);
+
+impl UploadStatus {
+    /// Still in flight: its bytes are reserved against the quota and its object is kept.
+    pub const IN_FLIGHT: &'static [UploadStatus] = &[UploadStatus::Open, UploadStatus::Verifying];
+}
+
+vocabulary!(
+    /// How an upload's bytes arrive: in numbered parts (resumable) or as one streamed request body.
+    UploadMode, field = "mode", {
+        Parts = "parts",
+        Stream = "stream",
+    }
+);
+
+impl UploadId {
+    /// The file an upload in parts becomes takes the upload's id (and so its object's name): a retried job finds
+    /// both.
+    #[must_use]
+    pub const fn file_id(self) -> DataFileId {
+        DataFileId::from_uuid(self.as_uuid())
+    }
+}
+
+/// An upload in flight (or its outcome, kept a while): a reservation of bytes in a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub id: UploadId,
+    pub workspace_id: WorkspaceId,
+    pub dataset_id: DatasetId,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: Option<String>,
+    pub release_at: Option<DateTime<Utc>>,
+    pub mode: UploadMode,
+    pub part_size: i64,
+    pub object_key: String,
+    /// The object store's multipart upload, for uploads in parts.
+    pub multipart_id: Option<String>,
+    pub status: UploadStatus,
+    pub error: Option<String>,
+    /// The file this upload became, once `done`.
+    pub file_id: Option<DataFileId>,
+    pub created_by: AccountId,
+    pub via_key: Option<ApiKeyId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+}
 
 pub const MIB: u64 = 1024 * 1024;
 /// S3's rules for multipart uploads: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.
