@@ -2,10 +2,11 @@
 
 use crate::types_data::{FileBody, FileSearchQuery};
 use chrono::{DateTime, Utc};
+use meridian_domain::packages::VersionMetadata;
 use meridian_service::equipment::nullable;
 use meridian_service::packages::{
     AddFiles, AuthorInput, Citation, DraftView, LinkView, PackageInput, PackagePage, PackageView, TierTotal,
-    VersionMetadata, VersionView,
+    VersionView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

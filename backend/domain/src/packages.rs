@@ -1,7 +1,10 @@
-//! Data packages' values: who may read a package, its authors (ORCID iDs checked), its licence (SPDX), paths of
+//! Data packages: what is stored of them (packages, versions with their manifests and files, drafts, secret
+//! links) and their values: who may read a package, its authors (ORCID iDs checked), its licence (SPDX), paths of
 //! files inside the archive, and the limits on the free-text fields.
 
-use crate::ValidationError;
+use crate::{AccountId, DataFileId, NightLogId, PackageId, PackageLinkId, PackageVersionId, TargetId};
+use crate::{ValidationError, WorkspaceId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 vocabulary!(
@@ -266,6 +269,120 @@ pub fn package_path(s: &str) -> Result<String, ValidationError> {
         return err("manifest.json and SHA256SUMS are reserved for the archive's own files");
     }
     Ok(s.to_owned())
+}
+
+// ------------------------------------------------------------------------------------------ what is stored
+
+/// A data package: a citable selection of files with its descriptive fields, published in numbered versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub id: PackageId,
+    pub workspace_id: WorkspaceId,
+    pub title: String,
+    pub description: String,
+    pub authors: Vec<Author>,
+    pub keywords: Vec<String>,
+    pub licence: String,
+    pub night_log_ids: Vec<NightLogId>,
+    pub target_ids: Vec<TargetId>,
+    pub access: PackageAccess,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The package's descriptive fields as published with a version (citations never change afterwards).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionMetadata {
+    pub title: String,
+    pub description: String,
+    pub authors: Vec<Author>,
+    pub keywords: Vec<String>,
+    pub licence: String,
+}
+
+/// One published version of a package. Its manifest is kept as the exact bytes served (its SHA-256 is the
+/// package's checksum); lists leave it empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageVersion {
+    pub id: PackageVersionId,
+    pub package_id: PackageId,
+    pub workspace_id: WorkspaceId,
+    pub number: i32,
+    pub metadata: VersionMetadata,
+    pub manifest: String,
+    pub manifest_sha256: String,
+    pub total_bytes: i64,
+    pub file_count: i64,
+    pub published_at: DateTime<Utc>,
+    pub published_by: AccountId,
+    pub doi: Option<String>,
+    pub download_count: i64,
+}
+
+/// One file of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// The manifest as stored and served (and put into every archive as `manifest.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub package_id: PackageId,
+    pub title: String,
+    pub version: i32,
+    pub licence: String,
+    pub published_at: DateTime<Utc>,
+    pub file_count: u64,
+    pub total_bytes: u64,
+    pub files: Vec<ManifestFile>,
+}
+
+/// A file frozen into a version, in archive order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionFile {
+    pub version_id: PackageVersionId,
+    pub seq: i32,
+    pub file_id: DataFileId,
+    pub path: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub object_key: String,
+}
+
+/// A file chosen for the next version, at its path in the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftEntry {
+    pub package_id: PackageId,
+    pub file_id: DataFileId,
+    pub path: String,
+    pub added_at: DateTime<Utc>,
+}
+
+/// A secret link that opens a package to whoever holds it; only its token's hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageLink {
+    pub id: PackageLinkId,
+    pub package_id: PackageId,
+    pub workspace_id: WorkspaceId,
+    pub label: String,
+    pub token_hash: String,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A published version that holds a file: which package (title) and which version number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub file_id: DataFileId,
+    pub package_id: PackageId,
+    pub title: String,
+    pub number: i32,
 }
 
 #[cfg(test)]

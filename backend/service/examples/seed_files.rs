@@ -1,5 +1,5 @@
 //! Writes `data_files` rows with random sky positions as CSV for PostgreSQL's `COPY`, for the cone-search
-//! benchmark (infra/bench.sh, part f). The HEALPix index is [`meridian_service::data::healpix_of`], so the rows
+//! benchmark (infra/bench.sh, part f). The HEALPix index is [`meridian_service::data::search::healpix_of`], so the rows
 //! are exactly what an ingest would have stored.
 //!
 //! Usage: `seed_files WORKSPACE_ID DATASET_ID ACCOUNT_ID COUNT [SEED] > rows.csv`, then
@@ -7,7 +7,7 @@
 //! tier_changed_at, uploaded_by, uploaded_at, ra_deg, dec_deg, healpix) FROM 'rows.csv' WITH (FORMAT csv)`.
 //!
 //! `seed_files --cone RA DEC RADIUS` prints instead the SQL condition on `healpix` that a cone search uses
-//! ([`meridian_service::data::cone_ranges`]), for EXPLAIN ANALYZE.
+//! ([`meridian_service::data::search::cone_ranges`]), for EXPLAIN ANALYZE.
 
 use std::io::Write as _;
 
@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let [flag, ra, dec, radius] = args.as_slice()
         && flag == "--cone"
     {
-        let ranges = meridian_service::data::cone_ranges(ra.parse()?, dec.parse()?, radius.parse()?);
+        let ranges = meridian_service::data::search::cone_ranges(ra.parse()?, dec.parse()?, radius.parse()?);
         let terms: Vec<String> =
             ranges.iter().map(|(lo, hi)| format!("(healpix >= {lo} AND healpix < {hi})")).collect();
         writeln!(std::io::stdout().lock(), "({})", terms.join(" OR "))?;
@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Uniform on the sphere.
         let ra = 360.0 * next();
         let dec = (2.0 * next() - 1.0).asin().to_degrees();
-        let h = meridian_service::data::healpix_of(ra, dec);
+        let h = meridian_service::data::search::healpix_of(ra, dec);
         let at =
             (start + chrono::Duration::seconds(i64::try_from(i)?)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let id = format!("0195a000-0000-7000-8000-{i:012x}");

@@ -44,7 +44,7 @@ pub enum ServiceError {
     #[error(
         "{file:?} is held by version {version} of the data package {package:?}; a published version keeps its files"
     )]
-    HeldByPackage { file: String, package: String, package_id: uuid::Uuid, version: i32 },
+    HeldByPackage { file: String, package: String, package_id: meridian_domain::PackageId, version: i32 },
     /// A package cannot be published (or made public) as it stands; `files` names the ones at fault.
     #[error("{reason}: {}", files.join(", "))]
     PublishBlocked { reason: String, files: Vec<String> },

@@ -370,13 +370,13 @@ impl Services {
     }
 
     /// What is wrong with one package version, if anything.
-    async fn check_version(&self, v: &meridian_store::packages::VersionRow) -> ServiceResult<Vec<String>> {
+    async fn check_version(&self, v: &store::VersionRef) -> ServiceResult<Vec<String>> {
         let mut out = Vec::new();
         let sha = hex::encode(Sha256::digest(v.manifest.as_bytes()));
         if sha != v.manifest_sha256 {
             out.push(format!("the manifest hashes to {sha}, not the recorded {}", v.manifest_sha256));
         }
-        let manifest: crate::packages::Manifest = match serde_json::from_str(&v.manifest) {
+        let manifest: meridian_domain::packages::Manifest = match serde_json::from_str(&v.manifest) {
             Ok(m) => m,
             Err(e) => {
                 out.push(format!("the manifest does not read: {e}"));
@@ -392,11 +392,11 @@ impl Services {
                 out.push(format!("{}: the manifest and the version's file differ", m.path));
             }
         }
-        let ids: Vec<Uuid> = files.iter().map(|f| f.file_id).collect();
+        let ids: Vec<Uuid> = files.iter().map(|f| f.file_id.into()).collect();
         let sums: std::collections::HashMap<Uuid, (i64, String)> =
             store::file_sums(self.db(), &ids).await?.into_iter().map(|(id, n, s)| (id, (n, s))).collect();
         for f in &files {
-            match sums.get(&f.file_id) {
+            match sums.get(&f.file_id.as_uuid()) {
                 None => out.push(format!("{}: its file is gone", f.path)),
                 Some((n, s)) if *n != f.size_bytes || *s != f.sha256 => {
                     out.push(format!("{}: its file's size or checksum changed", f.path));

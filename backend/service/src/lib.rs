@@ -4,7 +4,6 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod data;
-pub mod data_jobs;
 pub mod equipment;
 mod error;
 mod fetch;
@@ -13,7 +12,6 @@ pub mod jobs;
 pub mod limits;
 pub mod members;
 pub mod nights;
-mod package_archive;
 pub mod packages;
 pub mod planning;
 pub mod reports;
@@ -135,7 +133,7 @@ impl Services {
 
     /// What `meridian serve` and `meridian worker` run each job with.
     pub fn job_handler(&self) -> Arc<dyn jobs::JobHandler> {
-        Arc::new(data_jobs::DataJobs::new(self.clone()))
+        Arc::new(data::jobs::DataJobs::new(self.clone()))
     }
 
     /// Brings the schema up to date: ours, then apalis's job tables.

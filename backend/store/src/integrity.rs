@@ -66,26 +66,45 @@ pub async fn workspace_ids(conn: &impl ConnectionTrait) -> StoreResult<Vec<Uuid>
         .await?)
 }
 
+/// What a check needs of one package version: its manifest as stored (read raw, so that a version whose stored
+/// JSON is damaged is reported, not a reason to stop checking).
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct VersionRef {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub workspace_id: Uuid,
+    pub number: i32,
+    pub manifest: String,
+    pub manifest_sha256: String,
+}
+
 /// Package versions (with their manifests) by id after `after`, `limit` at a time.
 pub async fn versions_after(
     conn: &impl ConnectionTrait,
     after: Option<Uuid>,
     limit: u64,
-) -> StoreResult<Vec<crate::packages::VersionRow>> {
-    let mut q = package_versions::Entity::find().order_by_asc(package_versions::Column::Id).limit(limit);
+) -> StoreResult<Vec<VersionRef>> {
+    use package_versions::Column as C;
+    let mut q = package_versions::Entity::find()
+        .select_only()
+        .columns([C::Id, C::PackageId, C::WorkspaceId, C::Number, C::Manifest, C::ManifestSha256])
+        .order_by_asc(C::Id)
+        .limit(limit);
     if let Some(a) = after {
-        q = q.filter(package_versions::Column::Id.gt(a));
+        q = q.filter(C::Id.gt(a));
     }
-    Ok(q.all(conn).await?)
+    Ok(q.into_model::<VersionRef>().all(conn).await?)
 }
 
 /// A version's files in archive order.
 pub async fn files_of_version(
     conn: &impl ConnectionTrait,
     version: Uuid,
-) -> StoreResult<Vec<crate::packages::VersionFileRow>> {
+) -> StoreResult<Vec<meridian_domain::packages::VersionFile>> {
     use package_version_files::Column as C;
-    Ok(package_version_files::Entity::find().filter(C::VersionId.eq(version)).order_by_asc(C::Seq).all(conn).await?)
+    let rows =
+        package_version_files::Entity::find().filter(C::VersionId.eq(version)).order_by_asc(C::Seq).all(conn).await?;
+    Ok(rows.into_iter().map(crate::packages::versions::file_to_domain).collect())
 }
 
 /// The files among `ids` that exist, with their size and checksum.

@@ -140,7 +140,7 @@ async fn files_whose_ingest_or_restore_job_was_lost_get_one_from_the_sweep() {
     let c = owner.get(&cold).await.body;
     assert_eq!((c["tier"].as_str(), c["restore_status"].as_str()), (Some("hot"), Some("none")), "{c}");
     let after = app.services.sweep_stuck(now + Duration::hours(1)).await.expect("sweep");
-    assert_eq!(after, meridian_service::data_jobs::SweepReport::default(), "nothing left to sweep");
+    assert_eq!(after, meridian_service::data::jobs::SweepReport::default(), "nothing left to sweep");
 }
 
 #[actix_web::test]

@@ -49,7 +49,7 @@ pub async fn candidates(
     }
     if hotter_than == Tier::Cold {
         // A published package version holds its files readable: they never go cold by rule.
-        q = q.filter(C::Id.not_in_subquery(crate::packages::held_file_ids()));
+        q = q.filter(C::Id.not_in_subquery(crate::packages::versions::held_file_ids()));
     }
     super::files::all_to_domain(q.order_by_asc(C::TierChangedAt).limit(limit).all(conn).await?)
 }

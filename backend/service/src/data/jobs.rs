@@ -2,7 +2,10 @@
 //! tier rules, usage metering and cleanup. Every handler is idempotent: a retry after a crash finds what the
 //! last attempt committed and carries on.
 
-use crate::data::{healpix_of, object_key, preview_key};
+use meridian_store::data::files::IngestResult;
+
+use crate::data::search::healpix_of;
+use crate::data::{object_key, preview_key};
 use crate::jobs::{Job, JobFailure, JobHandler, PushOptions};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Utc};
@@ -11,8 +14,7 @@ use meridian_domain::{DataFileId, IngestStatus, NightLogId, ObservationId, Uploa
 use meridian_domain::{FrameType, PreviewStatus, RestoreStatus, Tier, Visibility};
 use meridian_fits::{CardValue, Headers, Summary};
 use meridian_storage::{RestoreStatus as ObjectRestore, StorageError};
-use meridian_store::data::files::{self, IngestResult};
-use meridian_store::data::{datasets, tiers, usage};
+use meridian_store::data as store;
 use meridian_store::uploads;
 use std::io::Read;
 use uuid::Uuid;
@@ -82,18 +84,20 @@ impl JobHandler for DataJobs {
             // queues its job again; nothing is dropped silently.
             let recorded = match job {
                 Job::IngestFile { file_id } => {
-                    files::set_ingest_status(s.db(), file_id, IngestStatus::Failed, Some(msg.clone()))
+                    store::files::set_ingest_status(s.db(), file_id, IngestStatus::Failed, Some(msg.clone()))
                         .await
                         .map_err(|e| e.to_string())
                 }
                 Job::RenderPreview { file_id } => {
-                    files::set_preview(s.db(), file_id, PreviewStatus::Failed, None).await.map_err(|e| e.to_string())
+                    store::files::set_preview(s.db(), file_id, PreviewStatus::Failed, None)
+                        .await
+                        .map_err(|e| e.to_string())
                 }
                 // Not stuck "in progress": a failed restore may be asked for again.
-                Job::RestoreFile { file_id } => match files::find_any(s.db(), file_id).await {
+                Job::RestoreFile { file_id } => match store::files::find_any(s.db(), file_id).await {
                     Ok(Some(f)) => {
                         let asked = f.restore_requested_at;
-                        files::set_restore(s.db(), file_id, RestoreStatus::Failed, asked)
+                        store::files::set_restore(s.db(), file_id, RestoreStatus::Failed, asked)
                             .await
                             .map_err(|e| e.to_string())
                     }
@@ -171,7 +175,7 @@ fn card_rows(h: &Headers) -> Vec<HeaderCard> {
 impl Services {
     /// Reads the header of a FITS file and places it as an observation in the night log of its telescope.
     async fn ingest(&self, file_id: DataFileId) -> Result<(), JobFailure> {
-        let Some(file) = files::find_any(self.db(), file_id).await.map_err(retry)? else {
+        let Some(file) = store::files::find_any(self.db(), file_id).await.map_err(retry)? else {
             return Ok(()); // deleted meanwhile
         };
         if file.ingest_status == IngestStatus::Done {
@@ -185,7 +189,7 @@ impl Services {
             Err(e) if is_passing(&e) => return Err(retry(e)),
             Err(e) => {
                 // Broken bytes are the file's condition, not a passing failure: keep the file, flag it, show why.
-                files::set_ingest_status(
+                store::files::set_ingest_status(
                     self.db(),
                     file_id,
                     IngestStatus::Failed,
@@ -193,7 +197,7 @@ impl Services {
                 )
                 .await
                 .map_err(retry)?;
-                files::set_preview(self.db(), file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?;
+                store::files::set_preview(self.db(), file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?;
                 return Ok(());
             }
         };
@@ -229,12 +233,12 @@ impl Services {
             Err(why) => notes.push(why),
         }
         result.message = (!notes.is_empty()).then(|| notes.join("; "));
-        files::record_ingest(&txn, file.id, file.workspace_id, result, cards).await.map_err(retry)?;
+        store::files::record_ingest(&txn, file.id, file.workspace_id, result, cards).await.map_err(retry)?;
         // The preview's job (or its absence) commits with the ingest: a file is never left "pending" with no job.
         if summary.image.is_some() {
             Self::queue_in(&txn, Job::RenderPreview { file_id }, PushOptions::default()).await.map_err(retry)?;
         } else {
-            files::set_preview(&txn, file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?;
+            store::files::set_preview(&txn, file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?;
         }
         txn.commit().await.map_err(retry)?;
         Ok(())
@@ -261,7 +265,7 @@ impl Services {
             None => None,
         };
         let instrument = instrument.as_ref();
-        let dataset = datasets::find_any(conn, file.dataset_id).await?;
+        let dataset = store::datasets::find_any(conn, file.dataset_id).await?;
         let telescope = summary
             .telescope
             .as_deref()
@@ -333,7 +337,7 @@ impl Services {
     }
 
     async fn render_preview(&self, file_id: DataFileId) -> Result<(), JobFailure> {
-        let Some(file) = files::find_any(self.db(), file_id).await.map_err(retry)? else {
+        let Some(file) = store::files::find_any(self.db(), file_id).await.map_err(retry)? else {
             return Ok(());
         };
         if file.preview_status == PreviewStatus::Done {
@@ -358,15 +362,15 @@ impl Services {
                     )
                     .await
                     .map_err(retry)?;
-                files::set_preview(self.db(), file_id, PreviewStatus::Done, Some(pkey)).await.map_err(retry)?;
+                store::files::set_preview(self.db(), file_id, PreviewStatus::Done, Some(pkey)).await.map_err(retry)?;
             }
             Ok(None) => {
-                files::set_preview(self.db(), file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?
+                store::files::set_preview(self.db(), file_id, PreviewStatus::Unavailable, None).await.map_err(retry)?
             }
             Err(e) if is_passing(&e) => return Err(retry(e)),
             Err(e) => {
                 tracing::info!(error = %e, %file_id, "no preview");
-                files::set_preview(self.db(), file_id, PreviewStatus::Failed, None).await.map_err(retry)?;
+                store::files::set_preview(self.db(), file_id, PreviewStatus::Failed, None).await.map_err(retry)?;
             }
         }
         Ok(())
@@ -374,11 +378,11 @@ impl Services {
 
     /// Starts or follows a restore; retried (with back-off) while the archive is still bringing it back.
     async fn follow_restore(&self, file_id: DataFileId) -> Result<(), JobFailure> {
-        let Some(file) = files::find_any(self.db(), file_id).await.map_err(retry)? else {
+        let Some(file) = store::files::find_any(self.db(), file_id).await.map_err(retry)? else {
             return Ok(());
         };
         if file.tier != Tier::Cold {
-            files::set_restore(self.db(), file_id, RestoreStatus::None, file.restore_requested_at)
+            store::files::set_restore(self.db(), file_id, RestoreStatus::None, file.restore_requested_at)
                 .await
                 .map_err(retry)?;
             return Ok(());
@@ -402,7 +406,7 @@ impl Services {
                 }
                 let now = crate::now();
                 self.record_tier(file_id, Tier::Hot, now).await.map_err(retry)?;
-                files::set_restore(self.db(), file_id, RestoreStatus::None, Some(now)).await.map_err(retry)?;
+                store::files::set_restore(self.db(), file_id, RestoreStatus::None, Some(now)).await.map_err(retry)?;
                 Ok(())
             }
         }
@@ -412,16 +416,23 @@ impl Services {
     async fn apply_lifecycle(&self) -> Result<(), JobFailure> {
         let now = crate::now();
         let storage = self.storage().map_err(retry)?;
-        for ws in tiers::workspaces_with_rules(self.db()).await.map_err(retry)? {
-            for rule in tiers::list_rules(self.db(), ws).await.map_err(retry)? {
+        for ws in store::tiers::workspaces_with_rules(self.db()).await.map_err(retry)? {
+            for rule in store::tiers::list_rules(self.db(), ws).await.map_err(retry)? {
                 for (tier, days) in [(Tier::Cold, rule.cold_after_days), (Tier::Cool, rule.cool_after_days)] {
                     let Some(days) = days else { continue };
                     let cutoff = now - chrono::Duration::days(i64::from(days));
                     loop {
-                        let files =
-                            tiers::candidates(self.db(), ws, tier, cutoff, rule.dataset_id, rule.frame_type, 200)
-                                .await
-                                .map_err(retry)?;
+                        let files = store::tiers::candidates(
+                            self.db(),
+                            ws,
+                            tier,
+                            cutoff,
+                            rule.dataset_id,
+                            rule.frame_type,
+                            200,
+                        )
+                        .await
+                        .map_err(retry)?;
                         if files.is_empty() {
                             break;
                         }
@@ -438,13 +449,13 @@ impl Services {
 
     /// Adds to each workspace's byte-seconds per tier what it stored since the last run, split at month ends.
     pub async fn meter_usage(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
-        for ws in usage::metered_workspaces(self.db()).await? {
+        for ws in store::usage::metered_workspaces(self.db()).await? {
             let txn = meridian_store::begin_write(self.db()).await?;
             // One run at a time per workspace: a second run waits here, then reads the first one's state and counts
             // only the time since (without the lock both would count the same hours).
             meridian_store::workspaces::lock(&txn, ws).await?;
-            let current = files::bytes_per_tier(&txn, ws).await?;
-            if let Some(state) = usage::state(&txn, ws).await? {
+            let current = store::files::bytes_per_tier(&txn, ws).await?;
+            if let Some(state) = store::usage::state(&txn, ws).await? {
                 let bytes = state.bytes;
                 let mut from = state.metered_until.to_utc();
                 while from < now {
@@ -460,13 +471,13 @@ impl Services {
                         if b > 0 {
                             #[expect(clippy::cast_precision_loss, reason = "as above")]
                             let bs = b as f64 * secs;
-                            usage::add(&txn, ws, &month, tier, bs).await?;
+                            store::usage::add(&txn, ws, &month, tier, bs).await?;
                         }
                     }
                     from = to;
                 }
             }
-            usage::save_state(&txn, ws, now, current).await?;
+            store::usage::save_state(&txn, ws, now, current).await?;
             txn.commit().await.map_err(ServiceError::internal)?;
         }
         Ok(())
@@ -518,7 +529,7 @@ impl Services {
             after = Some(last.key.clone());
             let old: Vec<String> =
                 batch.iter().filter(|o| o.last_modified.is_none_or(|t| t < cutoff)).map(|o| o.key.clone()).collect();
-            let known = files::known_keys(self.db(), &old).await?;
+            let known = store::files::known_keys(self.db(), &old).await?;
             for k in old.iter().filter(|k| !known.contains(k)) {
                 storage.delete(k).await.map_err(ServiceError::internal)?;
                 report.objects += 1;
@@ -542,7 +553,7 @@ pub struct SweepReport {
 
 /// Rows in one intermediate state (`None`: uploads being verified), with the job that moves them on.
 struct Stranded {
-    what: Option<files::Pending>,
+    what: Option<store::files::Pending>,
     kind: &'static str,
     job: fn(Uuid) -> Job,
     max_attempts: u32,
@@ -577,19 +588,19 @@ impl Services {
                 max_attempts: 8,
             },
             Stranded {
-                what: Some(files::Pending::Ingest),
+                what: Some(store::files::Pending::Ingest),
                 kind: "ingest_file",
                 job: |id| Job::IngestFile { file_id: id.into() },
                 max_attempts: 8,
             },
             Stranded {
-                what: Some(files::Pending::Preview),
+                what: Some(store::files::Pending::Preview),
                 kind: "render_preview",
                 job: |id| Job::RenderPreview { file_id: id.into() },
                 max_attempts: 8,
             },
             Stranded {
-                what: Some(files::Pending::Restore),
+                what: Some(store::files::Pending::Restore),
                 kind: "restore_file",
                 job: |id| Job::RestoreFile { file_id: id.into() },
                 max_attempts: restore_attempts,
@@ -611,13 +622,17 @@ impl Services {
                     .iter()
                     .map(|u| u.id.into())
                     .collect(),
-                    Some(what) => {
-                        files::pending(self.db(), what, now - STRANDED_FILE, after.map(DataFileId::from), SWEEP_BATCH)
-                            .await?
-                            .into_iter()
-                            .map(Uuid::from)
-                            .collect()
-                    }
+                    Some(what) => store::files::pending(
+                        self.db(),
+                        what,
+                        now - STRANDED_FILE,
+                        after.map(DataFileId::from),
+                        SWEEP_BATCH,
+                    )
+                    .await?
+                    .into_iter()
+                    .map(Uuid::from)
+                    .collect(),
                 };
                 let Some(last) = ids.last().copied() else { break };
                 after = Some(last);

@@ -9,6 +9,8 @@
 //! upload's row stays until it expires so that a client can always ask how it ended; the cleanup job aborts
 //! what was abandoned.
 
+mod stream;
+
 use crate::auth::Access;
 use crate::data::{file_name, is_fits_name, object_key, sha_hex, storage_error, upload_content_type, uploader};
 use crate::jobs::{Job, JobFailure, PushOptions};
