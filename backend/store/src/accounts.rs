@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, 
 
 pub(crate) fn to_domain(m: accounts::Model) -> StoreResult<Account> {
     Ok(Account {
-        id: AccountId::from_uuid(m.id),
+        id: m.id.into(),
         email: Email::parse(&m.email)?,
         display_name: DisplayName::parse(&m.display_name)?,
         created_at: m.created_at.to_utc(),
@@ -24,7 +24,7 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {
     let m = accounts::ActiveModel {
-        id: Set(AccountId::new().as_uuid()),
+        id: Set(AccountId::new().into()),
         email: Set(email.as_str().to_owned()),
         display_name: Set(display_name.as_str().to_owned()),
         password_hash: Set(password_hash),
@@ -51,11 +51,11 @@ pub async fn find_by_email(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: AccountId) -> StoreResult<Option<Account>> {
-    accounts::Entity::find_by_id(id.as_uuid()).one(conn).await?.map(to_domain).transpose()
+    accounts::Entity::find_by_id(id).one(conn).await?.map(to_domain).transpose()
 }
 
 pub async fn password_hash(conn: &impl ConnectionTrait, id: AccountId) -> StoreResult<Option<String>> {
-    Ok(accounts::Entity::find_by_id(id.as_uuid()).one(conn).await?.and_then(|m| m.password_hash))
+    Ok(accounts::Entity::find_by_id(id).one(conn).await?.and_then(|m| m.password_hash))
 }
 
 pub async fn set_password_hash(
@@ -67,7 +67,7 @@ pub async fn set_password_hash(
     let res = accounts::Entity::update_many()
         .col_expr(accounts::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
         .col_expr(accounts::Column::UpdatedAt, sea_orm::sea_query::Expr::value(crate::ts(now)))
-        .filter(accounts::Column::Id.eq(id.as_uuid()))
+        .filter(accounts::Column::Id.eq(id))
         .exec(conn)
         .await?;
     if res.rows_affected == 1 { Ok(()) } else { Err(StoreError::Db(sea_orm::DbErr::RecordNotUpdated)) }

@@ -1,23 +1,22 @@
 //! API keys. The secret is stored only as a hash; keys are found by their public prefix.
 
 use crate::entities::api_keys;
-use crate::{StoreResult, conflict_on};
+use crate::page::Keyset as _;
+use crate::{StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::ApiKey;
 use meridian_domain::{AccountId, ApiKeyId, ApiKeyScope, KeyName, PageRequest, WorkspaceId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 fn to_domain(m: api_keys::Model) -> StoreResult<ApiKey> {
     Ok(ApiKey {
-        id: ApiKeyId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
         name: KeyName::parse(&m.name)?,
         prefix: m.prefix,
         scope: ApiKeyScope::parse(&m.scope)?,
-        created_by: AccountId::from_uuid(m.created_by),
+        created_by: m.created_by.into(),
         created_at: m.created_at.to_utc(),
         last_used_at: m.last_used_at.map(|t| t.to_utc()),
         revoked_at: m.revoked_at.map(|t| t.to_utc()),
@@ -37,13 +36,13 @@ pub struct NewApiKey<'a> {
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewApiKey<'_>, now: DateTime<Utc>) -> StoreResult<ApiKey> {
     let m = api_keys::ActiveModel {
-        id: Set(ApiKeyId::new().as_uuid()),
-        workspace_id: Set(new.workspace.as_uuid()),
+        id: Set(ApiKeyId::new().into()),
+        workspace_id: Set(new.workspace.into()),
         name: Set(new.name.as_str().to_owned()),
         prefix: Set(new.prefix.to_owned()),
         secret_hash: Set(new.secret_hash),
         scope: Set(new.scope.as_str().to_owned()),
-        created_by: Set(new.created_by.as_uuid()),
+        created_by: Set(new.created_by.into()),
         created_at: Set(crate::ts(now)),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -70,23 +69,17 @@ pub async fn find_active_by_prefix(conn: &impl ConnectionTrait, prefix: &str) ->
 
 /// A workspace's keys, newest last, revoked ones included (they show when they were revoked).
 pub async fn list(conn: &impl ConnectionTrait, workspace: WorkspaceId, page: &PageRequest) -> StoreResult<Vec<ApiKey>> {
-    let mut q = api_keys::Entity::find()
-        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .order_by_asc(api_keys::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(api_keys::Column::Id.gt(after));
-    }
-    q.all(conn).await?.into_iter().map(to_domain).collect()
+    scoped::all::<api_keys::Entity>(workspace)
+        .page_by_id(api_keys::Column::Id, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: ApiKeyId) -> StoreResult<Option<ApiKey>> {
-    api_keys::Entity::find_by_id(id.as_uuid())
-        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<api_keys::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Revokes a key of this workspace; false when there is no such unrevoked key here.
@@ -96,7 +89,7 @@ pub async fn revoke(
     id: ApiKeyId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    Ok(revoke_where(conn, workspace, api_keys::Column::Id.eq(id.as_uuid()), now).await? == 1)
+    Ok(revoke_where(conn, workspace, api_keys::Column::Id.eq(id), now).await? == 1)
 }
 
 /// Revokes this workspace's unrevoked keys that match `which`; returns how many.
@@ -108,7 +101,7 @@ async fn revoke_where(
 ) -> StoreResult<u64> {
     let res = api_keys::Entity::update_many()
         .col_expr(api_keys::Column::RevokedAt, Expr::value(crate::ts(now)))
-        .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(api_keys::Column::WorkspaceId.eq(workspace))
         .filter(api_keys::Column::RevokedAt.is_null())
         .filter(which)
         .exec(conn)
@@ -119,7 +112,7 @@ async fn revoke_where(
 pub async fn touch(conn: &impl ConnectionTrait, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<()> {
     api_keys::Entity::update_many()
         .col_expr(api_keys::Column::LastUsedAt, Expr::value(crate::ts(now)))
-        .filter(api_keys::Column::Id.eq(id.as_uuid()))
+        .filter(api_keys::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
@@ -133,5 +126,5 @@ pub async fn revoke_created_by(
     account: AccountId,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    revoke_where(conn, workspace, api_keys::Column::CreatedBy.eq(account.as_uuid()), now).await
+    revoke_where(conn, workspace, api_keys::Column::CreatedBy.eq(account), now).await
 }

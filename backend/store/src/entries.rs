@@ -3,8 +3,9 @@
 //! mirrored in `entry_tags` with the entry's workspace and night, so tag filters over a date range use one index.
 
 use crate::entities::{accounts, entry_tags, entry_versions, log_entries, night_logs};
-use crate::{StoreError, StoreResult};
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::page::{Direction, Keyset as _};
+use crate::{StoreError, StoreResult, scoped};
+use chrono::{DateTime, Utc};
 use meridian_domain::model::{EntryContent, EntryVersion, LogEntry};
 use meridian_domain::{
     AccountId, EntryBody, EntryId, EntryLevel, Link, NightDate, NightLogId, PageRequest, Tag, Tags, TelescopeId,
@@ -50,10 +51,10 @@ fn version_number(v: i32) -> StoreResult<u32> {
 
 pub(crate) fn to_domain(m: log_entries::Model) -> StoreResult<LogEntry> {
     Ok(LogEntry {
-        id: EntryId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
-        night_log_id: NightLogId::from_uuid(m.night_log_id),
-        telescope_id: TelescopeId::from_uuid(m.telescope_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
+        night_log_id: m.night_log_id.into(),
+        telescope_id: m.telescope_id.into(),
         night: NightDate::from(m.night),
         content: content(
             m.occurred_at,
@@ -64,19 +65,19 @@ pub(crate) fn to_domain(m: log_entries::Model) -> StoreResult<LogEntry> {
             m.time_lost_minutes,
             m.time_lost_category.as_deref(),
         )?,
-        author_id: AccountId::from_uuid(m.author_id),
+        author_id: m.author_id.into(),
         version: version_number(m.version)?,
-        edited_by: AccountId::from_uuid(m.edited_by),
+        edited_by: m.edited_by.into(),
         edited_at: m.edited_at.to_utc(),
         deleted_at: m.deleted_at.map(|t| t.to_utc()),
-        deleted_by: m.deleted_by.map(AccountId::from_uuid),
+        deleted_by: m.deleted_by.map(AccountId::from),
         created_at: m.created_at.to_utc(),
     })
 }
 
 fn version_to_domain(m: entry_versions::Model) -> StoreResult<EntryVersion> {
     Ok(EntryVersion {
-        entry_id: EntryId::from_uuid(m.entry_id),
+        entry_id: m.entry_id.into(),
         version: version_number(m.version)?,
         content: content(
             m.occurred_at,
@@ -87,7 +88,7 @@ fn version_to_domain(m: entry_versions::Model) -> StoreResult<EntryVersion> {
             m.time_lost_minutes,
             m.time_lost_category.as_deref(),
         )?,
-        edited_by: AccountId::from_uuid(m.edited_by),
+        edited_by: m.edited_by.into(),
         edited_at: m.edited_at.to_utc(),
     })
 }
@@ -111,7 +112,7 @@ async fn append_version(
 ) -> StoreResult<()> {
     entry_versions::ActiveModel {
         id: Set(Uuid::now_v7()),
-        entry_id: Set(entry.as_uuid()),
+        entry_id: Set(entry.into()),
         version: Set(i32::try_from(version).unwrap_or(i32::MAX)),
         occurred_at: Set(crate::ts(c.occurred_at)),
         level: Set(c.level.as_str().to_owned()),
@@ -120,7 +121,7 @@ async fn append_version(
         links: Set(crate::json_list(c.links.iter().map(Link::as_str))),
         time_lost_minutes: Set(minutes_column(c)),
         time_lost_category: Set(c.time_lost.map(|t| t.category.as_str().to_owned())),
-        edited_by: Set(editor.as_uuid()),
+        edited_by: Set(editor.into()),
         edited_at: Set(crate::ts(now)),
     }
     .insert(conn)
@@ -135,14 +136,14 @@ async fn write_tags(
     night: NightDate,
     tags: &Tags,
 ) -> StoreResult<()> {
-    entry_tags::Entity::delete_many().filter(entry_tags::Column::EntryId.eq(entry.as_uuid())).exec(conn).await?;
+    entry_tags::Entity::delete_many().filter(entry_tags::Column::EntryId.eq(entry)).exec(conn).await?;
     if tags.is_empty() {
         return Ok(());
     }
     let rows = tags.iter().map(|t| entry_tags::ActiveModel {
-        entry_id: Set(entry.as_uuid()),
+        entry_id: Set(entry.into()),
         tag: Set(t.as_str().to_owned()),
-        workspace_id: Set(workspace.as_uuid()),
+        workspace_id: Set(workspace.into()),
         night: Set(night.date()),
     });
     entry_tags::Entity::insert_many(rows).exec_without_returning(conn).await?;
@@ -165,10 +166,10 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Ut
     let id = EntryId::new();
     let c = &new.content;
     let m = log_entries::ActiveModel {
-        id: Set(id.as_uuid()),
-        workspace_id: Set(new.workspace_id.as_uuid()),
-        night_log_id: Set(new.night_log_id.as_uuid()),
-        telescope_id: Set(new.telescope_id.as_uuid()),
+        id: Set(id.into()),
+        workspace_id: Set(new.workspace_id.into()),
+        night_log_id: Set(new.night_log_id.into()),
+        telescope_id: Set(new.telescope_id.into()),
         night: Set(new.night.date()),
         occurred_at: Set(crate::ts(c.occurred_at)),
         level: Set(c.level.as_str().to_owned()),
@@ -178,9 +179,9 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Ut
         links: Set(crate::json_list(c.links.iter().map(Link::as_str))),
         time_lost_minutes: Set(minutes_column(c)),
         time_lost_category: Set(c.time_lost.map(|t| t.category.as_str().to_owned())),
-        author_id: Set(new.author.as_uuid()),
+        author_id: Set(new.author.into()),
         version: Set(1),
-        edited_by: Set(new.author.as_uuid()),
+        edited_by: Set(new.author.into()),
         edited_at: Set(crate::ts(now)),
         deleted_at: Set(None),
         deleted_by: Set(None),
@@ -194,12 +195,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Ut
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: EntryId) -> StoreResult<Option<LogEntry>> {
-    log_entries::Entity::find_by_id(id.as_uuid())
-        .filter(log_entries::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<log_entries::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Makes `content` the entry's next version, provided it is still at `entry.version` (otherwise someone else
@@ -213,7 +209,7 @@ pub async fn update_content(
 ) -> StoreResult<bool> {
     use log_entries::Column as C;
     let next = entry.version + 1;
-    let done = log_entries::Entity::update_many()
+    let done = scoped::update::<log_entries::Entity>(entry.workspace_id, entry.id)
         .col_expr(C::OccurredAt, Expr::value(crate::ts(c.occurred_at)))
         .col_expr(C::Level, Expr::value(c.level.as_str()))
         .col_expr(C::Body, Expr::value(c.body.as_str()))
@@ -223,10 +219,8 @@ pub async fn update_content(
         .col_expr(C::TimeLostMinutes, Expr::value(minutes_column(c)))
         .col_expr(C::TimeLostCategory, Expr::value(c.time_lost.map(|t| t.category.as_str().to_owned())))
         .col_expr(C::Version, Expr::value(i32::try_from(next).unwrap_or(i32::MAX)))
-        .col_expr(C::EditedBy, Expr::value(editor.as_uuid()))
+        .col_expr(C::EditedBy, Expr::value(editor))
         .col_expr(C::EditedAt, Expr::value(crate::ts(now)))
-        .filter(C::Id.eq(entry.id.as_uuid()))
-        .filter(C::WorkspaceId.eq(entry.workspace_id.as_uuid()))
         .filter(C::Version.eq(i32::try_from(entry.version).unwrap_or(i32::MAX)))
         .exec(conn)
         .await?;
@@ -248,11 +242,9 @@ pub async fn set_deleted(
     deleted: Option<(DateTime<Utc>, AccountId)>,
 ) -> StoreResult<()> {
     use log_entries::Column as C;
-    log_entries::Entity::update_many()
+    scoped::update::<log_entries::Entity>(workspace, id)
         .col_expr(C::DeletedAt, Expr::value(deleted.map(|(t, _)| crate::ts(t))))
-        .col_expr(C::DeletedBy, Expr::value(deleted.map(|(_, a)| a.as_uuid())))
-        .filter(C::Id.eq(id.as_uuid()))
-        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
+        .col_expr(C::DeletedBy, Expr::value(deleted.map(|(_, a)| a)))
         .exec(conn)
         .await?;
     Ok(())
@@ -261,7 +253,7 @@ pub async fn set_deleted(
 /// Every version of an entry, oldest first.
 pub async fn versions(conn: &impl ConnectionTrait, entry: EntryId) -> StoreResult<Vec<EntryVersion>> {
     entry_versions::Entity::find()
-        .filter(entry_versions::Column::EntryId.eq(entry.as_uuid()))
+        .filter(entry_versions::Column::EntryId.eq(entry))
         .order_by_asc(entry_versions::Column::Version)
         .all(conn)
         .await?
@@ -279,8 +271,8 @@ pub async fn all_versions_of_log(
     let ids = Query::select()
         .column(log_entries::Column::Id)
         .from(log_entries::Entity)
-        .and_where(log_entries::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .and_where(log_entries::Column::NightLogId.eq(log.as_uuid()))
+        .and_where(log_entries::Column::WorkspaceId.eq(workspace))
+        .and_where(log_entries::Column::NightLogId.eq(log))
         .to_owned();
     let mut out: HashMap<EntryId, Vec<EntryVersion>> = HashMap::new();
     let rows = entry_versions::Entity::find()
@@ -330,18 +322,10 @@ pub enum TagMode {
     None,
 }
 
-/// The cursor key of an entry in [`query`]'s order.
+/// The cursor key of an entry in [`query`]'s order (`occurred_at|id`).
 #[must_use]
 pub fn cursor_key(e: &LogEntry) -> String {
-    format!("{}|{}", e.content.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true), e.id)
-}
-
-fn entry_cursor(page: &PageRequest) -> StoreResult<Option<(DateTime<Utc>, Uuid)>> {
-    let bad = || StoreError::Invalid(ValidationError::new("cursor", "is not a cursor this server issued"));
-    let Some(after) = page.after.as_deref() else { return Ok(None) };
-    let (t, id) = after.split_once('|').ok_or_else(bad)?;
-    let t = DateTime::parse_from_rfc3339(t).map_err(|_| bad())?.to_utc();
-    Ok(Some((t, Uuid::parse_str(id).map_err(|_| bad())?)))
+    crate::page::composite_key(&e.content.occurred_at, e.id)
 }
 
 /// A substring pattern for the lower-cased body: wildcards in the text match literally.
@@ -352,10 +336,9 @@ fn like_pattern(text: &str) -> String {
 /// The conditions of a filter (shared by the listing and the totals).
 fn conditions(workspace: WorkspaceId, f: &EntryFilter) -> Condition {
     use log_entries::Column as C;
-    let ws = workspace.as_uuid();
-    let mut cond = Condition::all().add(C::WorkspaceId.eq(ws));
+    let mut cond = Condition::all().add(C::WorkspaceId.eq(workspace));
     if let Some(log) = f.night_log {
-        cond = cond.add(C::NightLogId.eq(log.as_uuid()));
+        cond = cond.add(C::NightLogId.eq(log));
     }
     if let Some(d) = f.night_from {
         cond = cond.add(C::Night.gte(d.date()));
@@ -364,13 +347,13 @@ fn conditions(workspace: WorkspaceId, f: &EntryFilter) -> Condition {
         cond = cond.add(C::Night.lte(d.date()));
     }
     if let Some(t) = f.telescope {
-        cond = cond.add(C::TelescopeId.eq(t.as_uuid()));
+        cond = cond.add(C::TelescopeId.eq(t));
     }
     if !f.tags.is_empty() {
         let mut sub: SelectStatement = Query::select()
             .column(entry_tags::Column::EntryId)
             .from(entry_tags::Entity)
-            .and_where(entry_tags::Column::WorkspaceId.eq(ws))
+            .and_where(entry_tags::Column::WorkspaceId.eq(workspace))
             .and_where(entry_tags::Column::Tag.is_in(f.tags.iter().map(Tag::as_str)))
             .to_owned();
         // The tag index also holds the night, so a date range narrows the subquery too.
@@ -398,7 +381,7 @@ fn conditions(workspace: WorkspaceId, f: &EntryFilter) -> Condition {
         cond = cond.add(Expr::col(C::BodySearch).like(LikeExpr::new(like_pattern(text)).escape('\\')));
     }
     if let Some(a) = f.author {
-        cond = cond.add(C::AuthorId.eq(a.as_uuid()));
+        cond = cond.add(C::AuthorId.eq(a));
     }
     match f.has_time_lost {
         Some(true) => cond = cond.add(C::TimeLostMinutes.is_not_null()),
@@ -412,7 +395,7 @@ fn conditions(workspace: WorkspaceId, f: &EntryFilter) -> Condition {
         let public = Query::select()
             .column(night_logs::Column::Id)
             .from(night_logs::Entity)
-            .and_where(night_logs::Column::WorkspaceId.eq(ws))
+            .and_where(night_logs::Column::WorkspaceId.eq(workspace))
             .and_where(night_logs::Column::Visibility.eq(Visibility::Public.as_str()))
             .to_owned();
         cond = cond.add(C::NightLogId.in_subquery(public));
@@ -428,22 +411,15 @@ pub async fn query(
     page: &PageRequest,
 ) -> StoreResult<Vec<LogEntry>> {
     use log_entries::Column as C;
-    let mut cond = conditions(workspace, f);
-    if let Some((t, id)) = entry_cursor(page)? {
-        let t = crate::ts(t);
-        cond = cond.add(if f.descending {
-            Condition::any().add(C::OccurredAt.lt(t)).add(Condition::all().add(C::OccurredAt.eq(t)).add(C::Id.lt(id)))
-        } else {
-            Condition::any().add(C::OccurredAt.gt(t)).add(Condition::all().add(C::OccurredAt.eq(t)).add(C::Id.gt(id)))
-        });
-    }
-    let q = log_entries::Entity::find().filter(cond);
-    let q = if f.descending {
-        q.order_by_desc(C::OccurredAt).order_by_desc(C::Id)
-    } else {
-        q.order_by_asc(C::OccurredAt).order_by_asc(C::Id)
-    };
-    q.limit(u64::from(page.limit.get())).all(conn).await?.into_iter().map(to_domain).collect()
+    let direction = if f.descending { Direction::Descending } else { Direction::Ascending };
+    log_entries::Entity::find()
+        .filter(conditions(workspace, f))
+        .page_by::<DateTime<Utc>>(C::OccurredAt, C::Id, direction, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 /// Every entry of one night log in time order (a night holds hundreds, not millions).
@@ -501,7 +477,7 @@ pub async fn display_names(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = AccountId>,
 ) -> StoreResult<HashMap<AccountId, String>> {
-    let mut ids: Vec<Uuid> = ids.into_iter().map(|a| a.as_uuid()).collect();
+    let mut ids: Vec<AccountId> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
@@ -515,7 +491,7 @@ pub async fn display_names(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().map(|(id, name)| (AccountId::from_uuid(id), name)).collect())
+    Ok(rows.into_iter().map(|(id, name)| (id.into(), name)).collect())
 }
 
 #[cfg(test)]

@@ -1,21 +1,22 @@
 //! Instruments (cameras, spectrographs), each on one telescope of its workspace.
 
 use crate::entities::{instruments, observations, telescopes};
-use crate::{StoreError, StoreResult, conflict_on, in_use};
+use crate::page::Keyset as _;
+use crate::{StoreError, StoreResult, conflict_on, in_use, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::{Instrument, Telescope};
 use meridian_domain::{Description, InstrumentId, Name, PageRequest, ShortText, TelescopeId, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 
 pub(crate) fn to_domain(m: instruments::Model) -> StoreResult<Instrument> {
     Ok(Instrument {
-        id: InstrumentId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
-        telescope_id: TelescopeId::from_uuid(m.telescope_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
+        telescope_id: m.telescope_id.into(),
         name: Name::parse(&m.name)?,
         detector: ShortText::parse(&m.detector)?,
         pixel_scale_arcsec: m.pixel_scale_arcsec,
@@ -68,9 +69,9 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<Instrument> {
     let m = instruments::ActiveModel {
-        id: Set(InstrumentId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
-        telescope_id: Set(f.telescope_id.as_uuid()),
+        id: Set(InstrumentId::new().into()),
+        workspace_id: Set(workspace.into()),
+        telescope_id: Set(f.telescope_id.into()),
         name: Set(f.name.as_str().to_owned()),
         detector: Set(f.detector.as_str().to_owned()),
         pixel_scale_arcsec: Set(f.pixel_scale_arcsec),
@@ -92,12 +93,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: InstrumentId,
 ) -> StoreResult<Option<Instrument>> {
-    instruments::Entity::find_by_id(id.as_uuid())
-        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<instruments::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Instruments in creation order after the cursor (an instrument id), optionally only those on one telescope,
@@ -108,18 +104,12 @@ pub async fn list(
     telescope: Option<TelescopeId>,
     page: &PageRequest,
 ) -> StoreResult<Vec<(Instrument, Telescope)>> {
-    let mut q = instruments::Entity::find()
-        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .find_also_related(telescopes::Entity)
-        .order_by_asc(instruments::Column::Id)
-        .limit(u64::from(page.limit.get()));
+    let mut q = scoped::all::<instruments::Entity>(workspace).find_also_related(telescopes::Entity);
     if let Some(t) = telescope {
-        q = q.filter(instruments::Column::TelescopeId.eq(t.as_uuid()));
+        q = q.filter(instruments::Column::TelescopeId.eq(t));
     }
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(instruments::Column::Id.gt(after));
-    }
-    q.all(conn)
+    q.page_by_id(instruments::Column::Id, page)?
+        .all(conn)
         .await?
         .into_iter()
         .filter_map(|(i, t)| t.map(|t| (i, t)))
@@ -139,8 +129,7 @@ pub async fn find_by_name(
     if wanted.is_empty() {
         return Ok(None);
     }
-    let found = instruments::Entity::find()
-        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
+    let found = scoped::all::<instruments::Entity>(workspace)
         .filter(Expr::expr(Func::lower(Expr::col((instruments::Entity, instruments::Column::Name)))).eq(wanted))
         .find_also_related(telescopes::Entity)
         .order_by_asc(instruments::Column::Id)
@@ -161,8 +150,8 @@ pub async fn update(
     f: &InstrumentFields,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = instruments::Entity::update_many()
-        .col_expr(instruments::Column::TelescopeId, Expr::value(f.telescope_id.as_uuid()))
+    let res = scoped::update::<instruments::Entity>(workspace, id)
+        .col_expr(instruments::Column::TelescopeId, Expr::value(f.telescope_id))
         .col_expr(instruments::Column::Name, Expr::value(f.name.as_str()))
         .col_expr(instruments::Column::Detector, Expr::value(f.detector.as_str()))
         .col_expr(instruments::Column::PixelScaleArcsec, Expr::value(f.pixel_scale_arcsec))
@@ -171,8 +160,6 @@ pub async fn update(
         .col_expr(instruments::Column::Filters, Expr::value(filters_json(f)))
         .col_expr(instruments::Column::Description, Expr::value(f.description.as_str()))
         .col_expr(instruments::Column::UpdatedAt, Expr::value(crate::ts(now)))
-        .filter(instruments::Column::Id.eq(id.as_uuid()))
-        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(conflict_on("name"))?;
@@ -183,18 +170,12 @@ pub async fn update(
 #[tracing::instrument(skip(conn))]
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: InstrumentId) -> StoreResult<bool> {
     let used = observations::Entity::find()
-        .filter(observations::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(observations::Column::InstrumentId.eq(id.as_uuid()))
+        .filter(observations::Column::WorkspaceId.eq(workspace))
+        .filter(observations::Column::InstrumentId.eq(id))
         .count(conn)
         .await?;
     if used > 0 {
         return Err(StoreError::InUse { what: "observations" });
     }
-    let res = instruments::Entity::delete_many()
-        .filter(instruments::Column::Id.eq(id.as_uuid()))
-        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await
-        .map_err(in_use("observations"))?;
-    Ok(res.rows_affected == 1)
+    scoped::delete::<instruments::Entity>(conn, workspace, id).await.map_err(in_use("observations"))
 }

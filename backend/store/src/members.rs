@@ -1,25 +1,14 @@
 //! Memberships: who belongs to which workspace, with which role. Always scoped by workspace.
 
 use crate::entities::{accounts, memberships};
-use crate::{StoreError, StoreResult, conflict_on};
+use crate::page::Keyset as _;
+use crate::{StoreError, StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::Member;
-use meridian_domain::{AccountId, DisplayName, Email, PageRequest, Role, ValidationError, WorkspaceId};
+use meridian_domain::{AccountId, DisplayName, Email, PageRequest, Role, WorkspaceId};
 use sea_orm::prelude::Uuid;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
-
-/// The cursor of a list ordered by a UUID column.
-pub(crate) fn cursor_uuid(page: &PageRequest) -> StoreResult<Option<Uuid>> {
-    page.after
-        .as_deref()
-        .map(|s| Uuid::parse_str(s).map_err(|_| ValidationError::new("cursor", "is not a cursor this server issued")))
-        .transpose()
-        .map_err(StoreError::Invalid)
-}
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
 
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -30,8 +19,8 @@ pub async fn insert(
 ) -> StoreResult<()> {
     memberships::ActiveModel {
         id: Set(Uuid::now_v7()),
-        workspace_id: Set(workspace.as_uuid()),
-        account_id: Set(account.as_uuid()),
+        workspace_id: Set(workspace.into()),
+        account_id: Set(account.into()),
         role: Set(role.as_str().to_owned()),
         created_at: Set(crate::ts(now)),
     }
@@ -47,10 +36,7 @@ pub async fn role_of(
     workspace: WorkspaceId,
     account: AccountId,
 ) -> StoreResult<Option<Role>> {
-    memberships::Entity::find()
-        .filter(memberships::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(memberships::Column::AccountId.eq(account.as_uuid()))
-        .one(conn)
+    scoped::find::<memberships::Entity>(conn, workspace, account)
         .await?
         .map(|m| Role::parse(&m.role).map_err(StoreError::from))
         .transpose()
@@ -58,7 +44,7 @@ pub async fn role_of(
 
 fn to_member(m: memberships::Model, a: accounts::Model) -> StoreResult<Member> {
     Ok(Member {
-        account_id: AccountId::from_uuid(a.id),
+        account_id: a.id.into(),
         email: Email::parse(&a.email)?,
         display_name: DisplayName::parse(&a.display_name)?,
         role: Role::parse(&m.role)?,
@@ -72,15 +58,10 @@ pub async fn list(
     workspace: WorkspaceId,
     page: &PageRequest,
 ) -> StoreResult<Vec<(Uuid, Member)>> {
-    let mut q = memberships::Entity::find()
-        .filter(memberships::Column::WorkspaceId.eq(workspace.as_uuid()))
+    scoped::all::<memberships::Entity>(workspace)
         .find_also_related(accounts::Entity)
-        .order_by_asc(memberships::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = cursor_uuid(page)? {
-        q = q.filter(memberships::Column::Id.gt(after));
-    }
-    q.all(conn)
+        .page_by_id(memberships::Column::Id, page)?
+        .all(conn)
         .await?
         .into_iter()
         .filter_map(|(m, a)| a.map(|a| (m, a)))
@@ -93,9 +74,7 @@ pub async fn find(
     workspace: WorkspaceId,
     account: AccountId,
 ) -> StoreResult<Option<Member>> {
-    match memberships::Entity::find()
-        .filter(memberships::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(memberships::Column::AccountId.eq(account.as_uuid()))
+    match scoped::select::<memberships::Entity>(workspace, account)
         .find_also_related(accounts::Entity)
         .one(conn)
         .await?
@@ -111,27 +90,19 @@ pub async fn set_role(
     account: AccountId,
     role: Role,
 ) -> StoreResult<bool> {
-    let res = memberships::Entity::update_many()
+    let res = scoped::update::<memberships::Entity>(workspace, account)
         .col_expr(memberships::Column::Role, Expr::value(role.as_str()))
-        .filter(memberships::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(memberships::Column::AccountId.eq(account.as_uuid()))
         .exec(conn)
         .await?;
     Ok(res.rows_affected == 1)
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, account: AccountId) -> StoreResult<bool> {
-    let res = memberships::Entity::delete_many()
-        .filter(memberships::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(memberships::Column::AccountId.eq(account.as_uuid()))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+    Ok(scoped::delete::<memberships::Entity>(conn, workspace, account).await?)
 }
 
 pub async fn count_owners(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<u64> {
-    Ok(memberships::Entity::find()
-        .filter(memberships::Column::WorkspaceId.eq(workspace.as_uuid()))
+    Ok(scoped::all::<memberships::Entity>(workspace)
         .filter(memberships::Column::Role.eq(Role::Owner.as_str()))
         .count(conn)
         .await?)

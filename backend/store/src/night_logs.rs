@@ -1,24 +1,22 @@
 //! Night logs: one per telescope per observing night. Always scoped by workspace.
 
 use crate::entities::{night_logs, sites, telescopes};
-use crate::{StoreError, StoreResult, conflict_on};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::page::{Direction, Keyset as _};
+use crate::{StoreResult, conflict_on, scoped};
+use chrono::{DateTime, Utc};
 use meridian_domain::model::NightLog;
 use meridian_domain::{
     AccountId, Description, NightDate, NightLogId, NightStatus, PageRequest, ShortText, TelescopeId, TimeZoneName,
-    Transparency, ValidationError, Visibility, WorkspaceId,
+    Transparency, Visibility, WorkspaceId,
 };
-use sea_orm::prelude::Uuid;
-use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 
 pub(crate) fn to_domain(m: night_logs::Model) -> StoreResult<NightLog> {
     Ok(NightLog {
-        id: NightLogId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
-        telescope_id: TelescopeId::from_uuid(m.telescope_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
+        telescope_id: m.telescope_id.into(),
         night: NightDate::from(m.night),
         starts_at: m.starts_at.to_utc(),
         ends_at: m.ends_at.to_utc(),
@@ -29,7 +27,7 @@ pub(crate) fn to_domain(m: night_logs::Model) -> StoreResult<NightLog> {
         summary: Description::parse(&m.summary)?,
         status: NightStatus::parse(&m.status)?,
         visibility: Visibility::parse(&m.visibility)?,
-        created_by: AccountId::from_uuid(m.created_by),
+        created_by: m.created_by.into(),
         created_at: m.created_at.to_utc(),
         updated_at: m.updated_at.to_utc(),
     })
@@ -50,11 +48,7 @@ pub async fn telescope_at_site(
     workspace: WorkspaceId,
     id: TelescopeId,
 ) -> StoreResult<Option<TelescopeAtSite>> {
-    let found = telescopes::Entity::find_by_id(id.as_uuid())
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .find_also_related(sites::Entity)
-        .one(conn)
-        .await?;
+    let found = scoped::select::<telescopes::Entity>(workspace, id).find_also_related(sites::Entity).one(conn).await?;
     match found {
         Some((t, Some(s))) => Ok(Some(TelescopeAtSite {
             id,
@@ -71,8 +65,7 @@ pub async fn telescopes_at_sites(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
 ) -> StoreResult<Vec<TelescopeAtSite>> {
-    telescopes::Entity::find()
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
+    scoped::all::<telescopes::Entity>(workspace)
         .find_also_related(sites::Entity)
         .order_by_asc(telescopes::Column::Name)
         .all(conn)
@@ -81,7 +74,7 @@ pub async fn telescopes_at_sites(
         .filter_map(|(t, s)| s.map(|s| (t, s)))
         .map(|(t, s)| {
             Ok(TelescopeAtSite {
-                id: TelescopeId::from_uuid(t.id),
+                id: t.id.into(),
                 name: t.name,
                 site_name: s.name,
                 time_zone: TimeZoneName::parse(&s.time_zone)?,
@@ -99,16 +92,16 @@ pub async fn any_for(
     telescope: Option<TelescopeId>,
 ) -> StoreResult<bool> {
     use sea_orm::sea_query::Query;
-    let mut q = night_logs::Entity::find().filter(night_logs::Column::WorkspaceId.eq(workspace.as_uuid()));
+    let mut q = scoped::all::<night_logs::Entity>(workspace);
     if let Some(t) = telescope {
-        q = q.filter(night_logs::Column::TelescopeId.eq(t.as_uuid()));
+        q = q.filter(night_logs::Column::TelescopeId.eq(t));
     }
     if let Some(s) = site {
         let at_site = Query::select()
             .column(telescopes::Column::Id)
             .from(telescopes::Entity)
-            .and_where(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .and_where(telescopes::Column::SiteId.eq(s.as_uuid()))
+            .and_where(telescopes::Column::WorkspaceId.eq(workspace))
+            .and_where(telescopes::Column::SiteId.eq(s))
             .to_owned();
         q = q.filter(night_logs::Column::TelescopeId.in_subquery(at_site));
     }
@@ -131,9 +124,9 @@ pub struct NewNightLog {
 /// Inserts a log; a second log for the same telescope and night is a conflict on `night`.
 pub async fn insert(conn: &impl ConnectionTrait, new: NewNightLog, now: DateTime<Utc>) -> StoreResult<NightLog> {
     let m = night_logs::ActiveModel {
-        id: Set(NightLogId::new().as_uuid()),
-        workspace_id: Set(new.workspace_id.as_uuid()),
-        telescope_id: Set(new.telescope_id.as_uuid()),
+        id: Set(NightLogId::new().into()),
+        workspace_id: Set(new.workspace_id.into()),
+        telescope_id: Set(new.telescope_id.into()),
         night: Set(new.night.date()),
         starts_at: Set(crate::ts(new.starts_at)),
         ends_at: Set(crate::ts(new.ends_at)),
@@ -144,7 +137,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewNightLog, now: DateTime
         summary: Set(String::new()),
         status: Set(NightStatus::Open.as_str().to_owned()),
         visibility: Set(new.visibility.as_str().to_owned()),
-        created_by: Set(new.created_by.as_uuid()),
+        created_by: Set(new.created_by.into()),
         created_at: Set(crate::ts(now)),
         updated_at: Set(crate::ts(now)),
     }
@@ -159,12 +152,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: NightLogId,
 ) -> StoreResult<Option<NightLog>> {
-    night_logs::Entity::find_by_id(id.as_uuid())
-        .filter(night_logs::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<night_logs::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// The log of `telescope` for `night`, if there is one.
@@ -174,9 +162,8 @@ pub async fn find_by_night(
     telescope: TelescopeId,
     night: NightDate,
 ) -> StoreResult<Option<NightLog>> {
-    night_logs::Entity::find()
-        .filter(night_logs::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(night_logs::Column::TelescopeId.eq(telescope.as_uuid()))
+    scoped::all::<night_logs::Entity>(workspace)
+        .filter(night_logs::Column::TelescopeId.eq(telescope))
         .filter(night_logs::Column::Night.eq(night.date()))
         .one(conn)
         .await?
@@ -204,7 +191,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     use night_logs::Column as C;
-    let mut q = night_logs::Entity::update_many().col_expr(C::UpdatedAt, Expr::value(crate::ts(now)));
+    let mut q = scoped::update::<night_logs::Entity>(workspace, id).col_expr(C::UpdatedAt, Expr::value(crate::ts(now)));
     if let Some(v) = c.observers {
         q = q.col_expr(C::Observers, Expr::value(String::from(v)));
     }
@@ -226,7 +213,7 @@ pub async fn update(
     if let Some(v) = c.visibility {
         q = q.col_expr(C::Visibility, Expr::value(v.as_str()));
     }
-    q.filter(C::Id.eq(id.as_uuid())).filter(C::WorkspaceId.eq(workspace.as_uuid())).exec(conn).await?;
+    q.exec(conn).await?;
     Ok(())
 }
 
@@ -249,9 +236,9 @@ pub async fn list(
     page: &PageRequest,
 ) -> StoreResult<Vec<NightLog>> {
     use night_logs::Column as C;
-    let mut q = night_logs::Entity::find().filter(C::WorkspaceId.eq(workspace.as_uuid()));
+    let mut q = scoped::all::<night_logs::Entity>(workspace);
     if let Some(t) = f.telescope {
-        q = q.filter(C::TelescopeId.eq(t.as_uuid()));
+        q = q.filter(C::TelescopeId.eq(t));
     }
     if let Some(d) = f.from {
         q = q.filter(C::Night.gte(d.date()));
@@ -262,14 +249,7 @@ pub async fn list(
     if f.public_only {
         q = q.filter(C::Visibility.eq(Visibility::Public.as_str()));
     }
-    if let Some((night, id)) = night_cursor(page)? {
-        q = q.filter(
-            Condition::any().add(C::Night.lt(night)).add(Condition::all().add(C::Night.eq(night)).add(C::Id.lt(id))),
-        );
-    }
-    q.order_by_desc(C::Night)
-        .order_by_desc(C::Id)
-        .limit(u64::from(page.limit.get()))
+    q.page_by::<NightDate>(C::Night, C::Id, Direction::Descending, page)?
         .all(conn)
         .await?
         .into_iter()
@@ -277,17 +257,8 @@ pub async fn list(
         .collect()
 }
 
-/// The cursor key of a night log in [`list`]'s order.
+/// The cursor key of a night log in [`list`]'s order (`night|id`).
 #[must_use]
 pub fn cursor_key(log: &NightLog) -> String {
-    format!("{}|{}", log.night, log.id)
-}
-
-fn night_cursor(page: &PageRequest) -> StoreResult<Option<(NaiveDate, Uuid)>> {
-    let bad = || StoreError::Invalid(ValidationError::new("cursor", "is not a cursor this server issued"));
-    let Some(after) = page.after.as_deref() else { return Ok(None) };
-    let (night, id) = after.split_once('|').ok_or_else(bad)?;
-    let night = NightDate::parse(night).map_err(|_| bad())?;
-    let id = Uuid::parse_str(id).map_err(|_| bad())?;
-    Ok(Some((night.date(), id)))
+    crate::page::composite_key(&log.night, log.id)
 }

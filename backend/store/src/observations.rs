@@ -1,7 +1,7 @@
 //! Observations and calibrations recorded in night logs. Always scoped by workspace.
 
-use crate::StoreResult;
 use crate::entities::observations;
+use crate::{StoreResult, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::Observation;
 use meridian_domain::{
@@ -9,7 +9,7 @@ use meridian_domain::{
     RightAscension, ShortText, SkyPosition, TargetId, WorkspaceId,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 
 pub(crate) fn to_domain(m: observations::Model) -> StoreResult<Observation> {
     let position = match (m.ra_deg, m.dec_deg) {
@@ -17,20 +17,20 @@ pub(crate) fn to_domain(m: observations::Model) -> StoreResult<Observation> {
         _ => None,
     };
     Ok(Observation {
-        id: ObservationId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
-        night_log_id: NightLogId::from_uuid(m.night_log_id),
-        target_id: m.target_id.map(TargetId::from_uuid),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
+        night_log_id: m.night_log_id.into(),
+        target_id: m.target_id.map(TargetId::from),
         target_name: ShortText::parse(&m.target_name)?,
         position,
         start_at: m.start_at.to_utc(),
         exposure_s: m.exposure_s,
         filter: ShortText::parse(&m.filter)?,
-        instrument_id: m.instrument_id.map(InstrumentId::from_uuid),
+        instrument_id: m.instrument_id.map(InstrumentId::from),
         frame_type: FrameType::parse(&m.frame_type)?,
         quality: QualityFlag::parse(&m.quality)?,
         notes: Description::parse(&m.notes)?,
-        created_by: AccountId::from_uuid(m.created_by),
+        created_by: m.created_by.into(),
         created_at: m.created_at.to_utc(),
         updated_at: m.updated_at.to_utc(),
     })
@@ -78,21 +78,21 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<Observation> {
     let m = observations::ActiveModel {
-        id: Set(ObservationId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
-        night_log_id: Set(log.as_uuid()),
-        target_id: Set(fields.target_id.map(|t| t.as_uuid())),
+        id: Set(ObservationId::new().into()),
+        workspace_id: Set(workspace.into()),
+        night_log_id: Set(log.into()),
+        target_id: Set(fields.target_id.map(Into::into)),
         target_name: Set(fields.target_name.as_str().to_owned()),
         ra_deg: Set(fields.position.map(|p| p.ra.degrees())),
         dec_deg: Set(fields.position.map(|p| p.dec.degrees())),
         start_at: Set(crate::ts(fields.start_at)),
         exposure_s: Set(fields.exposure_s),
         filter: Set(fields.filter.as_str().to_owned()),
-        instrument_id: Set(fields.instrument_id.map(|i| i.as_uuid())),
+        instrument_id: Set(fields.instrument_id.map(Into::into)),
         frame_type: Set(fields.frame_type.as_str().to_owned()),
         quality: Set(fields.quality.as_str().to_owned()),
         notes: Set(fields.notes.as_str().to_owned()),
-        created_by: Set(created_by.as_uuid()),
+        created_by: Set(created_by.into()),
         created_at: Set(crate::ts(now)),
         updated_at: Set(crate::ts(now)),
     }
@@ -106,12 +106,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: ObservationId,
 ) -> StoreResult<Option<Observation>> {
-    observations::Entity::find_by_id(id.as_uuid())
-        .filter(observations::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<observations::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Replaces an observation's fields.
@@ -123,33 +118,26 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     use observations::Column as C;
-    observations::Entity::update_many()
-        .col_expr(C::TargetId, Expr::value(f.target_id.map(|t| t.as_uuid())))
+    scoped::update::<observations::Entity>(workspace, id)
+        .col_expr(C::TargetId, Expr::value(f.target_id))
         .col_expr(C::TargetName, Expr::value(String::from(f.target_name)))
         .col_expr(C::RaDeg, Expr::value(f.position.map(|p| p.ra.degrees())))
         .col_expr(C::DecDeg, Expr::value(f.position.map(|p| p.dec.degrees())))
         .col_expr(C::StartAt, Expr::value(crate::ts(f.start_at)))
         .col_expr(C::ExposureS, Expr::value(f.exposure_s))
         .col_expr(C::Filter, Expr::value(String::from(f.filter)))
-        .col_expr(C::InstrumentId, Expr::value(f.instrument_id.map(|i| i.as_uuid())))
+        .col_expr(C::InstrumentId, Expr::value(f.instrument_id))
         .col_expr(C::FrameType, Expr::value(f.frame_type.as_str()))
         .col_expr(C::Quality, Expr::value(f.quality.as_str()))
         .col_expr(C::Notes, Expr::value(String::from(f.notes)))
         .col_expr(C::UpdatedAt, Expr::value(crate::ts(now)))
-        .filter(C::Id.eq(id.as_uuid()))
-        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await?;
     Ok(())
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: ObservationId) -> StoreResult<bool> {
-    let r = observations::Entity::delete_many()
-        .filter(observations::Column::Id.eq(id.as_uuid()))
-        .filter(observations::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await?;
-    Ok(r.rows_affected > 0)
+    Ok(scoped::delete::<observations::Entity>(conn, workspace, id).await?)
 }
 
 /// Every observation of a night log by start time.
@@ -158,9 +146,8 @@ pub async fn list_for_log(
     workspace: WorkspaceId,
     log: NightLogId,
 ) -> StoreResult<Vec<Observation>> {
-    observations::Entity::find()
-        .filter(observations::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(observations::Column::NightLogId.eq(log.as_uuid()))
+    scoped::all::<observations::Entity>(workspace)
+        .filter(observations::Column::NightLogId.eq(log))
         .order_by_asc(observations::Column::StartAt)
         .order_by_asc(observations::Column::Id)
         .all(conn)
@@ -180,19 +167,11 @@ pub async fn owned(
     use crate::entities::{instruments, targets};
     let instrument_ok = match instrument {
         None => true,
-        Some(i) => instruments::Entity::find_by_id(i.as_uuid())
-            .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .one(conn)
-            .await?
-            .is_some(),
+        Some(i) => scoped::find::<instruments::Entity>(conn, workspace, i).await?.is_some(),
     };
     let target_ok = match target {
         None => true,
-        Some(t) => targets::Entity::find_by_id(t.as_uuid())
-            .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .one(conn)
-            .await?
-            .is_some(),
+        Some(t) => scoped::find::<targets::Entity>(conn, workspace, t).await?.is_some(),
     };
     Ok((instrument_ok, target_ok))
 }
@@ -204,11 +183,7 @@ pub async fn target_snapshot(
     target: TargetId,
 ) -> StoreResult<Option<(String, SkyPosition)>> {
     use crate::entities::targets;
-    let Some(t) = targets::Entity::find_by_id(target.as_uuid())
-        .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-    else {
+    let Some(t) = scoped::find::<targets::Entity>(conn, workspace, target).await? else {
         return Ok(None);
     };
     let pos = SkyPosition::new(RightAscension::new(t.ra_deg)?, Declination::new(t.dec_deg)?);

@@ -1,7 +1,8 @@
 //! Planned observations and their stored satellite checks. Every query is scoped by workspace.
 
 use crate::entities::planned_observations as po;
-use crate::{StoreError, StoreResult, ts};
+use crate::page::{Direction, Keyset as _};
+use crate::{StoreError, StoreResult, scoped, ts};
 use chrono::{DateTime, Utc};
 use meridian_domain::planning::{CheckStatus, FieldOfView, PlannedObservation, StoredCheck};
 use meridian_domain::{
@@ -10,7 +11,7 @@ use meridian_domain::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 fn corrupt(field: &str) -> StoreError {
@@ -28,18 +29,18 @@ fn to_domain(m: po::Model) -> StoreResult<PlannedObservation> {
         _ => return Err(StoreError::Corrupt(ValidationError::new("field_shape", "is not circle or rectangle"))),
     };
     Ok(PlannedObservation {
-        id: PlannedObservationId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
         name: Name::parse(&m.name)?,
-        target_id: m.target_id.map(TargetId::from_uuid),
+        target_id: m.target_id.map(TargetId::from),
         position: SkyPosition::new(RightAscension::new(m.ra_deg)?, Declination::new(m.dec_deg)?),
-        telescope_id: TelescopeId::from_uuid(m.telescope_id),
-        instrument_id: m.instrument_id.map(InstrumentId::from_uuid),
+        telescope_id: m.telescope_id.into(),
+        instrument_id: m.instrument_id.map(InstrumentId::from),
         field,
         starts_at: m.starts_at.to_utc(),
         ends_at: m.ends_at.to_utc(),
         notes: Description::parse(&m.notes)?,
-        created_by: AccountId::from_uuid(m.created_by),
+        created_by: m.created_by.into(),
         created_at: m.created_at.to_utc(),
         updated_at: m.updated_at.to_utc(),
         check: StoredCheck {
@@ -92,11 +93,11 @@ fn set_fields(m: &mut po::ActiveModel, f: &PlanFields) {
         }
     };
     m.name = Set(f.name.as_str().to_owned());
-    m.target_id = Set(f.target_id.map(|t| t.as_uuid()));
+    m.target_id = Set(f.target_id.map(Into::into));
     m.ra_deg = Set(f.position.ra.degrees());
     m.dec_deg = Set(f.position.dec.degrees());
-    m.telescope_id = Set(f.telescope_id.as_uuid());
-    m.instrument_id = Set(f.instrument_id.map(|i| i.as_uuid()));
+    m.telescope_id = Set(f.telescope_id.into());
+    m.instrument_id = Set(f.instrument_id.map(Into::into));
     m.field_shape = Set(f.field.shape_name().to_owned());
     m.radius_deg = Set(radius);
     m.width_deg = Set(width);
@@ -125,9 +126,9 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<PlannedObservation> {
     let mut m = po::ActiveModel {
-        id: Set(PlannedObservationId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
-        created_by: Set(created_by.as_uuid()),
+        id: Set(PlannedObservationId::new().into()),
+        workspace_id: Set(workspace.into()),
+        created_by: Set(created_by.into()),
         created_at: Set(ts(now)),
         updated_at: Set(ts(now)),
         ..Default::default()
@@ -142,12 +143,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: PlannedObservationId,
 ) -> StoreResult<Option<PlannedObservation>> {
-    po::Entity::find_by_id(id.as_uuid())
-        .filter(po::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<po::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// A workspace's plans by start time (then id), optionally only those ending after `ending_after`.
@@ -157,31 +153,21 @@ pub async fn list(
     ending_after: Option<DateTime<Utc>>,
     page: &PageRequest,
 ) -> StoreResult<Vec<PlannedObservation>> {
-    let mut q = po::Entity::find()
-        .filter(po::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .order_by_asc(po::Column::StartsAt)
-        .order_by_asc(po::Column::Id)
-        .limit(u64::from(page.limit.get()));
+    let mut q = scoped::all::<po::Entity>(workspace);
     if let Some(t) = ending_after {
         q = q.filter(po::Column::EndsAt.gt(ts(t)));
     }
-    if let Some(after) = &page.after {
-        let bad = || StoreError::Invalid(ValidationError::new("cursor", "is not a cursor this server issued"));
-        let (time, id) = after.split_once('|').ok_or_else(bad)?;
-        let time = DateTime::parse_from_rfc3339(time).map_err(|_| bad())?;
-        let id: uuid::Uuid = id.parse().map_err(|_| bad())?;
-        q = q.filter(
-            sea_orm::Condition::any()
-                .add(po::Column::StartsAt.gt(time))
-                .add(sea_orm::Condition::all().add(po::Column::StartsAt.eq(time)).add(po::Column::Id.gt(id))),
-        );
-    }
-    q.all(conn).await?.into_iter().map(to_domain).collect()
+    q.page_by::<DateTime<Utc>>(po::Column::StartsAt, po::Column::Id, Direction::Ascending, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
-/// The cursor that continues a [`list`] after `p`.
+/// The cursor that continues a [`list`] after `p` (`starts_at|id`).
 pub fn cursor_of(p: &PlannedObservation) -> String {
-    format!("{}|{}", p.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), p.id)
+    crate::page::composite_key(&p.starts_at, p.id)
 }
 
 /// Every workspace's plans not yet over (for the recheck after a catalog refresh), as (workspace, id).
@@ -197,7 +183,7 @@ pub async fn not_over(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().map(|(w, i)| (WorkspaceId::from_uuid(w), PlannedObservationId::from_uuid(i))).collect())
+    Ok(rows.into_iter().map(|(w, i)| (w.into(), i.into())).collect())
 }
 
 /// Changes a plan's fields; its check goes back to pending (it no longer describes the plan). False when there is
@@ -209,9 +195,7 @@ pub async fn update(
     fields: &PlanFields,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let Some(existing) =
-        po::Entity::find_by_id(id.as_uuid()).filter(po::Column::WorkspaceId.eq(workspace.as_uuid())).one(conn).await?
-    else {
+    let Some(existing) = scoped::find::<po::Entity>(conn, workspace, id).await? else {
         return Ok(false);
     };
     let mut m: po::ActiveModel = existing.into();
@@ -231,7 +215,7 @@ pub async fn store_check(
     seen_updated_at: DateTime<Utc>,
     check: &StoredCheck,
 ) -> StoreResult<bool> {
-    let res = po::Entity::update_many()
+    let res = scoped::update::<po::Entity>(workspace, id)
         .col_expr(po::Column::CheckStatus, Expr::value(check.status.as_str()))
         .col_expr(po::Column::CheckResult, Expr::value(check.result.clone()))
         .col_expr(po::Column::CheckError, Expr::value(check.error.clone()))
@@ -239,8 +223,6 @@ pub async fn store_check(
         .col_expr(po::Column::CheckCatalogImport, Expr::value(check.catalog_import))
         .col_expr(po::Column::CheckCatalogOldest, Expr::value(check.catalog_oldest.map(ts)))
         .col_expr(po::Column::CheckCatalogNewest, Expr::value(check.catalog_newest.map(ts)))
-        .filter(po::Column::Id.eq(id.as_uuid()))
-        .filter(po::Column::WorkspaceId.eq(workspace.as_uuid()))
         .filter(po::Column::UpdatedAt.eq(ts(seen_updated_at)))
         .exec(conn)
         .await?;
@@ -252,10 +234,5 @@ pub async fn delete(
     workspace: WorkspaceId,
     id: PlannedObservationId,
 ) -> StoreResult<bool> {
-    let res = po::Entity::delete_many()
-        .filter(po::Column::Id.eq(id.as_uuid()))
-        .filter(po::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+    Ok(scoped::delete::<po::Entity>(conn, workspace, id).await?)
 }

@@ -17,9 +17,9 @@ pub async fn insert(
 ) -> StoreResult<SessionId> {
     let id = SessionId::new();
     sessions::ActiveModel {
-        id: Set(id.as_uuid()),
+        id: Set(id.into()),
         token_hash: Set(token_hash),
-        account_id: Set(account.as_uuid()),
+        account_id: Set(account.into()),
         created_at: Set(crate::ts(now)),
         expires_at: Set(crate::ts(expires_at)),
         last_seen_at: Set(crate::ts(now)),
@@ -45,9 +45,7 @@ pub async fn find_live(
         .one(conn)
         .await?;
     match found {
-        Some((s, Some(a))) => {
-            Ok(Some((SessionId::from_uuid(s.id), s.last_seen_at.to_utc(), crate::accounts::to_domain(a)?)))
-        }
+        Some((s, Some(a))) => Ok(Some((s.id.into(), s.last_seen_at.to_utc(), crate::accounts::to_domain(a)?))),
         _ => Ok(None),
     }
 }
@@ -62,7 +60,7 @@ pub async fn touch(
     sessions::Entity::update_many()
         .col_expr(sessions::Column::LastSeenAt, Expr::value(crate::ts(now)))
         .col_expr(sessions::Column::ExpiresAt, Expr::value(crate::ts(expires_at)))
-        .filter(sessions::Column::Id.eq(id.as_uuid()))
+        .filter(sessions::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
@@ -79,9 +77,9 @@ pub async fn delete_others(
     account: AccountId,
     keep: Option<SessionId>,
 ) -> StoreResult<u64> {
-    let mut q = sessions::Entity::delete_many().filter(sessions::Column::AccountId.eq(account.as_uuid()));
+    let mut q = sessions::Entity::delete_many().filter(sessions::Column::AccountId.eq(account));
     if let Some(keep) = keep {
-        q = q.filter(sessions::Column::Id.ne(keep.as_uuid()));
+        q = q.filter(sessions::Column::Id.ne(keep));
     }
     Ok(q.exec(conn).await?.rows_affected)
 }

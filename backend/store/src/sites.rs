@@ -1,7 +1,8 @@
 //! Observing sites. Every query is scoped by workspace; an id from another workspace is simply not found.
 
 use crate::entities::{sites, telescopes};
-use crate::{StoreError, StoreResult, conflict_on, in_use};
+use crate::page::Keyset as _;
+use crate::{StoreError, StoreResult, conflict_on, in_use, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::Site;
 use meridian_domain::{
@@ -10,13 +11,12 @@ use meridian_domain::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
 };
 
 pub(crate) fn to_domain(m: sites::Model) -> StoreResult<Site> {
     Ok(Site {
-        id: SiteId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
         name: Name::parse(&m.name)?,
         latitude: Latitude::new(m.latitude_deg)?,
         longitude: Longitude::new(m.longitude_deg)?,
@@ -60,8 +60,8 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<Site> {
     let m = sites::ActiveModel {
-        id: Set(SiteId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
+        id: Set(SiteId::new().into()),
+        workspace_id: Set(workspace.into()),
         name: Set(f.name.as_str().to_owned()),
         latitude_deg: Set(f.latitude.degrees()),
         longitude_deg: Set(f.longitude.degrees()),
@@ -78,24 +78,18 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>> {
-    sites::Entity::find_by_id(id.as_uuid())
-        .filter(sites::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<sites::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Sites in creation order after the cursor (a site id).
 pub async fn list(conn: &impl ConnectionTrait, workspace: WorkspaceId, page: &PageRequest) -> StoreResult<Vec<Site>> {
-    let mut q = sites::Entity::find()
-        .filter(sites::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .order_by_asc(sites::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(sites::Column::Id.gt(after));
-    }
-    q.all(conn).await?.into_iter().map(to_domain).collect()
+    scoped::all::<sites::Entity>(workspace)
+        .page_by_id(sites::Column::Id, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 /// Writes all fields; false when no such site in this workspace.
@@ -107,7 +101,7 @@ pub async fn update(
     f: &SiteFields,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = sites::Entity::update_many()
+    let res = scoped::update::<sites::Entity>(workspace, id)
         .col_expr(sites::Column::Name, Expr::value(f.name.as_str()))
         .col_expr(sites::Column::LatitudeDeg, Expr::value(f.latitude.degrees()))
         .col_expr(sites::Column::LongitudeDeg, Expr::value(f.longitude.degrees()))
@@ -115,8 +109,6 @@ pub async fn update(
         .col_expr(sites::Column::TimeZone, Expr::value(f.time_zone.as_str()))
         .col_expr(sites::Column::Description, Expr::value(f.description.as_str()))
         .col_expr(sites::Column::UpdatedAt, Expr::value(crate::ts(now)))
-        .filter(sites::Column::Id.eq(id.as_uuid()))
-        .filter(sites::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(conflict_on("name"))?;
@@ -128,18 +120,12 @@ pub async fn update(
 #[tracing::instrument(skip(conn))]
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: SiteId) -> StoreResult<bool> {
     let telescopes = telescopes::Entity::find()
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(telescopes::Column::SiteId.eq(id.as_uuid()))
+        .filter(telescopes::Column::WorkspaceId.eq(workspace))
+        .filter(telescopes::Column::SiteId.eq(id))
         .count(conn)
         .await?;
     if telescopes > 0 {
         return Err(StoreError::InUse { what: "telescopes" });
     }
-    let res = sites::Entity::delete_many()
-        .filter(sites::Column::Id.eq(id.as_uuid()))
-        .filter(sites::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await
-        .map_err(in_use("telescopes"))?;
-    Ok(res.rows_affected == 1)
+    scoped::delete::<sites::Entity>(conn, workspace, id).await.map_err(in_use("telescopes"))
 }

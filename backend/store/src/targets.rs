@@ -2,7 +2,8 @@
 //! observations of it in place with their copied name and position (the reference is set to null).
 
 use crate::entities::{target_list_items, target_lists, targets};
-use crate::{StoreResult, conflict_on};
+use crate::page::Keyset as _;
+use crate::{StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::{Target, TargetList};
 use meridian_domain::{
@@ -11,14 +12,14 @@ use meridian_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait,
 };
 
 pub(crate) fn to_domain(m: targets::Model) -> StoreResult<Target> {
     Ok(Target {
-        id: TargetId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
         name: Name::parse(&m.name)?,
         position: SkyPosition::new(RightAscension::new(m.ra_deg)?, Declination::new(m.dec_deg)?),
         notes: Description::parse(&m.notes)?,
@@ -30,8 +31,8 @@ pub(crate) fn to_domain(m: targets::Model) -> StoreResult<Target> {
 
 fn list_to_domain(m: target_lists::Model) -> StoreResult<TargetList> {
     Ok(TargetList {
-        id: TargetListId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
         name: Name::parse(&m.name)?,
         description: Description::parse(&m.description)?,
         created_at: m.created_at.to_utc(),
@@ -66,8 +67,8 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<Target> {
     let m = targets::ActiveModel {
-        id: Set(TargetId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
+        id: Set(TargetId::new().into()),
+        workspace_id: Set(workspace.into()),
         name: Set(f.name.as_str().to_owned()),
         ra_deg: Set(f.position.ra.degrees()),
         dec_deg: Set(f.position.dec.degrees()),
@@ -83,12 +84,7 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: TargetId) -> StoreResult<Option<Target>> {
-    targets::Entity::find_by_id(id.as_uuid())
-        .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<targets::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// How to narrow a target list.
@@ -107,10 +103,7 @@ pub async fn list(
     filter: &TargetFilter,
     page: &PageRequest,
 ) -> StoreResult<Vec<Target>> {
-    let mut q = targets::Entity::find()
-        .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .order_by_asc(targets::Column::Id)
-        .limit(u64::from(page.limit.get()));
+    let mut q = scoped::all::<targets::Entity>(workspace);
     if let Some(text) = filter.name_contains.as_deref().filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", crate::like_escaped(&text.to_lowercase()));
         q = q.filter(
@@ -123,10 +116,7 @@ pub async fn list(
         let pattern = format!("%{}%", crate::like_escaped(&format!("\"{}\"", tag.as_str())));
         q = q.filter(Expr::col((targets::Entity, targets::Column::Tags)).like(LikeExpr::new(pattern).escape('\\')));
     }
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(targets::Column::Id.gt(after));
-    }
-    q.all(conn).await?.into_iter().map(to_domain).collect()
+    q.page_by_id(targets::Column::Id, page)?.all(conn).await?.into_iter().map(to_domain).collect()
 }
 
 /// Writes all fields; false when no such target in this workspace.
@@ -138,15 +128,13 @@ pub async fn update(
     f: &TargetFields,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = targets::Entity::update_many()
+    let res = scoped::update::<targets::Entity>(workspace, id)
         .col_expr(targets::Column::Name, Expr::value(f.name.as_str()))
         .col_expr(targets::Column::RaDeg, Expr::value(f.position.ra.degrees()))
         .col_expr(targets::Column::DecDeg, Expr::value(f.position.dec.degrees()))
         .col_expr(targets::Column::Notes, Expr::value(f.notes.as_str()))
         .col_expr(targets::Column::Tags, Expr::value(tags_json(&f.tags)))
         .col_expr(targets::Column::UpdatedAt, Expr::value(crate::ts(now)))
-        .filter(targets::Column::Id.eq(id.as_uuid()))
-        .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(conflict_on("name"))?;
@@ -156,12 +144,7 @@ pub async fn update(
 /// Deletes a target: list memberships go with it, observations keep their copy and lose the reference.
 #[tracing::instrument(skip(conn))]
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: TargetId) -> StoreResult<bool> {
-    let res = targets::Entity::delete_many()
-        .filter(targets::Column::Id.eq(id.as_uuid()))
-        .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+    Ok(scoped::delete::<targets::Entity>(conn, workspace, id).await?)
 }
 
 // ---- Target lists ----------------------------------------------------------------------------------------------
@@ -175,8 +158,8 @@ pub async fn insert_list(
     now: DateTime<Utc>,
 ) -> StoreResult<TargetList> {
     let m = target_lists::ActiveModel {
-        id: Set(TargetListId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
+        id: Set(TargetListId::new().into()),
+        workspace_id: Set(workspace.into()),
         name: Set(name.as_str().to_owned()),
         description: Set(description.as_str().to_owned()),
         created_at: Set(crate::ts(now)),
@@ -193,12 +176,7 @@ pub async fn find_list(
     workspace: WorkspaceId,
     id: TargetListId,
 ) -> StoreResult<Option<TargetList>> {
-    target_lists::Entity::find_by_id(id.as_uuid())
-        .filter(target_lists::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(list_to_domain)
-        .transpose()
+    scoped::find::<target_lists::Entity>(conn, workspace, id).await?.map(list_to_domain).transpose()
 }
 
 /// Target lists in creation order after the cursor (a list id).
@@ -207,14 +185,13 @@ pub async fn list_lists(
     workspace: WorkspaceId,
     page: &PageRequest,
 ) -> StoreResult<Vec<TargetList>> {
-    let mut q = target_lists::Entity::find()
-        .filter(target_lists::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .order_by_asc(target_lists::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(target_lists::Column::Id.gt(after));
-    }
-    q.all(conn).await?.into_iter().map(list_to_domain).collect()
+    scoped::all::<target_lists::Entity>(workspace)
+        .page_by_id(target_lists::Column::Id, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(list_to_domain)
+        .collect()
 }
 
 #[tracing::instrument(skip(conn, description))]
@@ -226,12 +203,10 @@ pub async fn update_list(
     description: &Description,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = target_lists::Entity::update_many()
+    let res = scoped::update::<target_lists::Entity>(workspace, id)
         .col_expr(target_lists::Column::Name, Expr::value(name.as_str()))
         .col_expr(target_lists::Column::Description, Expr::value(description.as_str()))
         .col_expr(target_lists::Column::UpdatedAt, Expr::value(crate::ts(now)))
-        .filter(target_lists::Column::Id.eq(id.as_uuid()))
-        .filter(target_lists::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(conflict_on("name"))?;
@@ -241,12 +216,7 @@ pub async fn update_list(
 /// Deletes a list (its memberships go with it; the targets stay).
 #[tracing::instrument(skip(conn))]
 pub async fn delete_list(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: TargetListId) -> StoreResult<bool> {
-    let res = target_lists::Entity::delete_many()
-        .filter(target_lists::Column::Id.eq(id.as_uuid()))
-        .filter(target_lists::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await?;
-    Ok(res.rows_affected == 1)
+    Ok(scoped::delete::<target_lists::Entity>(conn, workspace, id).await?)
 }
 
 /// Puts a target on a list; `Conflict { field: "target_id" }` when it is already there. Both must be in the
@@ -258,8 +228,8 @@ pub async fn add_to_list(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     target_list_items::ActiveModel {
-        list_id: Set(list.as_uuid()),
-        target_id: Set(target.as_uuid()),
+        list_id: Set(list.into()),
+        target_id: Set(target.into()),
         added_at: Set(crate::ts(now)),
     }
     .insert(conn)
@@ -280,8 +250,8 @@ pub async fn remove_from_list(
         return Ok(false);
     }
     let res = target_list_items::Entity::delete_many()
-        .filter(target_list_items::Column::ListId.eq(list.as_uuid()))
-        .filter(target_list_items::Column::TargetId.eq(target.as_uuid()))
+        .filter(target_list_items::Column::ListId.eq(list))
+        .filter(target_list_items::Column::TargetId.eq(target))
         .exec(conn)
         .await?;
     Ok(res.rows_affected == 1)
@@ -294,14 +264,13 @@ pub async fn list_members(
     list: TargetListId,
     page: &PageRequest,
 ) -> StoreResult<Vec<Target>> {
-    let mut q = targets::Entity::find()
+    scoped::all::<targets::Entity>(workspace)
         .join(JoinType::InnerJoin, targets::Relation::TargetListItems.def())
-        .filter(targets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(target_list_items::Column::ListId.eq(list.as_uuid()))
-        .order_by_asc(targets::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(targets::Column::Id.gt(after));
-    }
-    q.all(conn).await?.into_iter().map(to_domain).collect()
+        .filter(target_list_items::Column::ListId.eq(list))
+        .page_by_id(targets::Column::Id, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }

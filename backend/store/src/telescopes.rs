@@ -1,21 +1,21 @@
 //! Telescopes, each at one site of its workspace.
 
 use crate::entities::{instruments, night_logs, sites, telescopes};
-use crate::{StoreError, StoreResult, conflict_on, in_use};
+use crate::page::Keyset as _;
+use crate::{StoreError, StoreResult, conflict_on, in_use, scoped};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::{Site, Telescope};
 use meridian_domain::{Description, MountType, Name, PageRequest, SiteId, TelescopeId, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
 };
 
 pub(crate) fn to_domain(m: telescopes::Model) -> StoreResult<Telescope> {
     Ok(Telescope {
-        id: TelescopeId::from_uuid(m.id),
-        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
-        site_id: SiteId::from_uuid(m.site_id),
+        id: m.id.into(),
+        workspace_id: m.workspace_id.into(),
+        site_id: m.site_id.into(),
         name: Name::parse(&m.name)?,
         aperture_mm: m.aperture_mm,
         focal_length_mm: m.focal_length_mm,
@@ -58,9 +58,9 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<Telescope> {
     let m = telescopes::ActiveModel {
-        id: Set(TelescopeId::new().as_uuid()),
-        workspace_id: Set(workspace.as_uuid()),
-        site_id: Set(f.site_id.as_uuid()),
+        id: Set(TelescopeId::new().into()),
+        workspace_id: Set(workspace.into()),
+        site_id: Set(f.site_id.into()),
         name: Set(f.name.as_str().to_owned()),
         aperture_mm: Set(f.aperture_mm),
         focal_length_mm: Set(f.focal_length_mm),
@@ -80,12 +80,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: TelescopeId,
 ) -> StoreResult<Option<Telescope>> {
-    telescopes::Entity::find_by_id(id.as_uuid())
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    scoped::find::<telescopes::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Telescopes in creation order after the cursor (a telescope id), optionally only those at one site, each with
@@ -96,18 +91,12 @@ pub async fn list(
     site: Option<SiteId>,
     page: &PageRequest,
 ) -> StoreResult<Vec<(Telescope, Site)>> {
-    let mut q = telescopes::Entity::find()
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .find_also_related(sites::Entity)
-        .order_by_asc(telescopes::Column::Id)
-        .limit(u64::from(page.limit.get()));
+    let mut q = scoped::all::<telescopes::Entity>(workspace).find_also_related(sites::Entity);
     if let Some(site) = site {
-        q = q.filter(telescopes::Column::SiteId.eq(site.as_uuid()));
+        q = q.filter(telescopes::Column::SiteId.eq(site));
     }
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(telescopes::Column::Id.gt(after));
-    }
-    q.all(conn)
+    q.page_by_id(telescopes::Column::Id, page)?
+        .all(conn)
         .await?
         .into_iter()
         .filter_map(|(t, s)| s.map(|s| (t, s)))
@@ -124,16 +113,14 @@ pub async fn update(
     f: &TelescopeFields,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = telescopes::Entity::update_many()
-        .col_expr(telescopes::Column::SiteId, Expr::value(f.site_id.as_uuid()))
+    let res = scoped::update::<telescopes::Entity>(workspace, id)
+        .col_expr(telescopes::Column::SiteId, Expr::value(f.site_id))
         .col_expr(telescopes::Column::Name, Expr::value(f.name.as_str()))
         .col_expr(telescopes::Column::ApertureMm, Expr::value(f.aperture_mm))
         .col_expr(telescopes::Column::FocalLengthMm, Expr::value(f.focal_length_mm))
         .col_expr(telescopes::Column::Mount, Expr::value(f.mount.map(MountType::as_str)))
         .col_expr(telescopes::Column::Description, Expr::value(f.description.as_str()))
         .col_expr(telescopes::Column::UpdatedAt, Expr::value(crate::ts(now)))
-        .filter(telescopes::Column::Id.eq(id.as_uuid()))
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(conflict_on("name"))?;
@@ -145,26 +132,20 @@ pub async fn update(
 #[tracing::instrument(skip(conn))]
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: TelescopeId) -> StoreResult<bool> {
     let instruments = instruments::Entity::find()
-        .filter(instruments::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(instruments::Column::TelescopeId.eq(id.as_uuid()))
+        .filter(instruments::Column::WorkspaceId.eq(workspace))
+        .filter(instruments::Column::TelescopeId.eq(id))
         .count(conn)
         .await?;
     if instruments > 0 {
         return Err(StoreError::InUse { what: "instruments" });
     }
     let logs = night_logs::Entity::find()
-        .filter(night_logs::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(night_logs::Column::TelescopeId.eq(id.as_uuid()))
+        .filter(night_logs::Column::WorkspaceId.eq(workspace))
+        .filter(night_logs::Column::TelescopeId.eq(id))
         .count(conn)
         .await?;
     if logs > 0 {
         return Err(StoreError::InUse { what: "night_logs" });
     }
-    let res = telescopes::Entity::delete_many()
-        .filter(telescopes::Column::Id.eq(id.as_uuid()))
-        .filter(telescopes::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await
-        .map_err(in_use("instruments or night_logs"))?;
-    Ok(res.rows_affected == 1)
+    scoped::delete::<telescopes::Entity>(conn, workspace, id).await.map_err(in_use("instruments or night_logs"))
 }

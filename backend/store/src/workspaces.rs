@@ -1,6 +1,7 @@
 //! Workspaces.
 
 use crate::entities::{memberships, workspaces};
+use crate::page::Keyset as _;
 use crate::{StoreResult, conflict_on};
 use chrono::{DateTime, Utc};
 use meridian_domain::model::Workspace;
@@ -9,13 +10,13 @@ use meridian_domain::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait,
 };
 
 pub(crate) fn to_domain(m: workspaces::Model) -> StoreResult<Workspace> {
     Ok(Workspace {
-        id: WorkspaceId::from_uuid(m.id),
+        id: m.id.into(),
         slug: Slug::parse(&m.slug)?,
         name: WorkspaceName::parse(&m.name)?,
         description: Description::parse(&m.description)?,
@@ -40,13 +41,13 @@ pub struct NewWorkspace<'a> {
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: DateTime<Utc>) -> StoreResult<Workspace> {
     let m = workspaces::ActiveModel {
-        id: Set(WorkspaceId::new().as_uuid()),
+        id: Set(WorkspaceId::new().into()),
         slug: Set(new.slug.as_str().to_owned()),
         name: Set(new.name.as_str().to_owned()),
         description: Set(new.description.as_str().to_owned()),
         kind: Set(new.kind.as_str().to_owned()),
         visibility: Set(new.visibility.as_str().to_owned()),
-        personal_of: Set(new.personal_of.map(|a| a.as_uuid())),
+        personal_of: Set(new.personal_of.map(Into::into)),
         plan: Set(meridian_domain::Plan::default().as_str().to_owned()),
         created_at: Set(crate::ts(now)),
         updated_at: Set(crate::ts(now)),
@@ -70,14 +71,14 @@ pub async fn find_by_slug(conn: &impl ConnectionTrait, slug: &Slug) -> StoreResu
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
-    workspaces::Entity::find_by_id(id.as_uuid()).one(conn).await?.map(to_domain).transpose()
+    workspaces::Entity::find_by_id(id).one(conn).await?.map(to_domain).transpose()
 }
 
 /// Locks the workspace row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's write lock is already
 /// held by `begin_write`), so rules over all its members — "keep one owner" — cannot be broken by two changes
 /// running at once.
 pub async fn lock(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<()> {
-    workspaces::Entity::find_by_id(id.as_uuid()).lock_exclusive().one(conn).await?;
+    workspaces::Entity::find_by_id(id).lock_exclusive().one(conn).await?;
     Ok(())
 }
 
@@ -109,7 +110,7 @@ pub async fn update(
     if let Some(v) = changes.visibility {
         q = q.col_expr(workspaces::Column::Visibility, Expr::value(v.as_str()));
     }
-    q.filter(workspaces::Column::Id.eq(id.as_uuid())).exec(conn).await?;
+    q.filter(workspaces::Column::Id.eq(id)).exec(conn).await?;
     Ok(())
 }
 
@@ -119,16 +120,12 @@ pub async fn list_for_account(
     account: AccountId,
     page: &PageRequest,
 ) -> StoreResult<Vec<(Workspace, Role)>> {
-    let mut q = workspaces::Entity::find()
+    workspaces::Entity::find()
         .join(JoinType::InnerJoin, workspaces::Relation::Memberships.def())
-        .filter(memberships::Column::AccountId.eq(account.as_uuid()))
+        .filter(memberships::Column::AccountId.eq(account))
         .select_also(memberships::Entity)
-        .order_by_asc(workspaces::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(workspaces::Column::Id.gt(after));
-    }
-    q.all(conn)
+        .page_by_id(workspaces::Column::Id, page)?
+        .all(conn)
         .await?
         .into_iter()
         .filter_map(|(w, m)| m.map(|m| (w, m)))
@@ -138,19 +135,19 @@ pub async fn list_for_account(
 
 /// Public workspaces, for the directory on the home page.
 pub async fn list_public(conn: &impl ConnectionTrait, page: &PageRequest) -> StoreResult<Vec<Workspace>> {
-    let mut q = workspaces::Entity::find()
+    workspaces::Entity::find()
         .filter(workspaces::Column::Visibility.eq(Visibility::Public.as_str()))
-        .order_by_asc(workspaces::Column::Id)
-        .limit(u64::from(page.limit.get()));
-    if let Some(after) = crate::members::cursor_uuid(page)? {
-        q = q.filter(workspaces::Column::Id.gt(after));
-    }
-    q.all(conn).await?.into_iter().map(to_domain).collect()
+        .page_by_id(workspaces::Column::Id, page)?
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
 }
 
 /// The workspace's plan (what it may store).
 pub async fn plan_of(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<meridian_domain::Plan> {
-    let plan: Option<String> = workspaces::Entity::find_by_id(id.as_uuid())
+    let plan: Option<String> = workspaces::Entity::find_by_id(id)
         .select_only()
         .column(workspaces::Column::Plan)
         .into_tuple()
@@ -166,7 +163,7 @@ pub async fn plan_of(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResul
 pub async fn set_plan(conn: &impl ConnectionTrait, id: WorkspaceId, plan: meridian_domain::Plan) -> StoreResult<()> {
     workspaces::Entity::update_many()
         .col_expr(workspaces::Column::Plan, sea_orm::sea_query::Expr::value(plan.as_str()))
-        .filter(workspaces::Column::Id.eq(id.as_uuid()))
+        .filter(workspaces::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
