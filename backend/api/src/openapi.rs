@@ -1,146 +1,9 @@
-//! The OpenAPI document, generated from the handlers. `meridian openapi` prints it; the committed copy is
-//! `public-api/openapi.json`, and a test fails when the two differ.
+//! The OpenAPI document, generated from the handlers the route registry (`crate::routes`) lists. `meridian
+//! openapi` prints it; the committed copy is `public-api/openapi.json`, and a test fails when the two differ.
 
-use crate::routes::{accounts, data, equipment, health, nights, packages, satellites, targets, uploads, workspaces};
+use crate::routes;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// The `/api/v1` routes.
-#[derive(Debug, OpenApi)]
-#[openapi(
-    paths(
-        accounts::create_account,
-        accounts::sessions::create_session,
-        accounts::sessions::delete_session,
-        accounts::me::get_me,
-        accounts::me::update_password,
-        workspaces::list_workspaces,
-        workspaces::create_workspace,
-        workspaces::get_workspace,
-        workspaces::update_workspace,
-        workspaces::members::list_members,
-        workspaces::members::create_member,
-        workspaces::members::update_member,
-        workspaces::members::delete_member,
-        accounts::api_keys::list_api_keys,
-        accounts::api_keys::create_api_key,
-        accounts::api_keys::delete_api_key,
-        equipment::sites::list_sites,
-        equipment::sites::create_site,
-        equipment::sites::get_site,
-        equipment::sites::update_site,
-        equipment::sites::delete_site,
-        equipment::telescopes::list_telescopes,
-        equipment::telescopes::create_telescope,
-        equipment::telescopes::get_telescope,
-        equipment::telescopes::update_telescope,
-        equipment::telescopes::delete_telescope,
-        equipment::instruments::list_instruments,
-        equipment::instruments::create_instrument,
-        equipment::instruments::get_instrument,
-        equipment::instruments::update_instrument,
-        equipment::instruments::delete_instrument,
-        targets::list_targets,
-        targets::create_target,
-        targets::get_target,
-        targets::update_target,
-        targets::delete_target,
-        targets::target_lists::list_target_lists,
-        targets::target_lists::create_target_list,
-        targets::target_lists::get_target_list,
-        targets::target_lists::update_target_list,
-        targets::target_lists::delete_target_list,
-        targets::target_lists::list_target_list_targets,
-        targets::target_lists::create_target_list_target,
-        targets::target_lists::delete_target_list_target,
-        nights::night_logs::list_night_logs,
-        nights::night_logs::create_night_log,
-        nights::night_logs::get_night_log,
-        nights::night_logs::update_night_log,
-        nights::night_logs::get_night_report_markdown,
-        nights::night_logs::get_night_report_csv,
-        nights::night_logs::get_time_lost,
-        nights::entries::list_entries,
-        nights::entries::list_night_log_entries,
-        nights::entries::create_entry,
-        nights::entries::get_entry,
-        nights::entries::update_entry,
-        nights::entries::delete_entry,
-        nights::entries::restore_entry,
-        nights::entries::list_entry_versions,
-        nights::observations::list_observations,
-        nights::observations::create_observation,
-        nights::observations::get_observation,
-        nights::observations::update_observation,
-        nights::observations::delete_observation,
-        data::datasets::list_datasets,
-        data::datasets::create_dataset,
-        data::datasets::get_dataset,
-        data::datasets::update_dataset,
-        data::datasets::delete_dataset,
-        data::files::list_dataset_files,
-        data::files::upload_file,
-        data::files::search_files,
-        data::files::get_file,
-        data::files::get_file_header,
-        data::files::download_file,
-        data::files::get_file_preview,
-        data::files::update_file,
-        data::files::delete_file,
-        data::files::restore_file,
-        data::storage::get_storage_usage,
-        data::storage::list_tier_rules,
-        data::storage::create_tier_rule,
-        data::storage::delete_tier_rule,
-        uploads::create_upload,
-        uploads::list_uploads,
-        uploads::get_upload,
-        uploads::upload_part_urls,
-        uploads::put_upload_part,
-        uploads::complete_upload,
-        uploads::abort_upload,
-        satellites::check_fov,
-        satellites::satellite_passes,
-        satellites::search_catalog,
-        satellites::catalog_status,
-        satellites::import_catalog,
-        satellites::plans::list_plans,
-        satellites::plans::create_plan,
-        satellites::plans::get_plan,
-        satellites::plans::update_plan,
-        satellites::plans::recheck_plan,
-        satellites::plans::delete_plan,
-        packages::list_packages,
-        packages::create_package,
-        packages::get_package,
-        packages::update_package,
-        packages::delete_package,
-        packages::draft::get_package_draft,
-        packages::draft::add_package_draft_files,
-        packages::draft::delete_package_draft_file,
-        packages::draft::reset_package_draft,
-        packages::versions::publish_package,
-        packages::versions::list_package_versions,
-        packages::versions::get_package_version,
-        packages::versions::update_package_version,
-        packages::versions::get_package_manifest,
-        packages::versions::get_package_citation,
-        packages::versions::download_package_tar,
-        packages::versions::download_package_zip,
-        packages::versions::download_package_file,
-        packages::links::list_package_links,
-        packages::links::create_package_link,
-        packages::links::delete_package_link,
-        packages::shared::get_shared_package,
-        packages::shared::get_shared_citation,
-        packages::shared::get_shared_manifest,
-        packages::shared::download_shared_tar,
-        packages::shared::download_shared_zip,
-        packages::shared::download_shared_file,
-    ),
-    components(schemas(meridian_http::problem::Problem, meridian_http::problem::FieldError))
-)]
-struct V1;
 
 /// The whole document: health probes at the root, the API under `/api/v1`.
 #[derive(Debug, OpenApi)]
@@ -154,9 +17,8 @@ struct V1;
             plus the `X-CSRF-Token` header (the `meridian_csrf` cookie's value) on unsafe requests.",
         license(name = "AGPL-3.0-or-later")
     ),
-    paths(health::healthz, health::readyz),
-    nest((path = "/api/v1", api = V1)),
-    modifiers(&Security, &CommonResponses, &Formats),
+    components(schemas(meridian_http::problem::Problem, meridian_http::problem::FieldError)),
+    modifiers(&Routes, &Security, &CommonResponses, &Formats),
     tags(
         (name = "accounts", description = "Sign-up, sign-in, who am I"),
         (name = "workspaces", description = "Observatory portals and personal spaces"),
@@ -176,6 +38,17 @@ struct V1;
 )]
 pub struct ApiDoc;
 
+/// The routes of the registry (`crate::routes`): [`routes::Root`] at the root, [`routes::V1`] under `/api/v1`.
+/// The first modifier, so that the others see every operation.
+#[derive(Debug)]
+struct Routes;
+
+impl Modify for Routes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        doc.merge(routes::Root::openapi().nest("/api/v1", routes::V1::openapi()));
+    }
+}
+
 #[derive(Debug)]
 struct Security;
 
@@ -193,10 +66,14 @@ impl Modify for Security {
     }
 }
 
-/// The answers every operation of a kind can give, whatever its handler does: they come from the extractors
-/// (`Caller`, `Json`, `Query`, `Path`) and the database or object store behind every route, so they are added
-/// here from the operation's shape instead of being repeated in each `#[utoipa::path]`. A route's own entry for
-/// the same status (with a more precise description) is kept. Each is a `components/responses` entry.
+/// The problem answers, so that no `#[utoipa::path]` repeats them:
+/// - every answer of 400 and above is `application/problem+json` with the `Problem` schema: a route lists only
+///   its own error statuses and what they mean (`(status = 409, description = "Slug taken")`), and its body is
+///   added here;
+/// - the answers every `/api/v1` operation of a kind can give, whatever its handler does, are added from the
+///   operation's shape: they come from the extractors (`Caller`, `Json`, `Query`, `Path`) and the database or
+///   object store behind every route. A route's own entry for the same status (with a more precise
+///   description) is kept. Each is a `components/responses` entry.
 #[derive(Debug)]
 struct CommonResponses;
 
@@ -283,7 +160,7 @@ impl Modify for CommonResponses {
                 }
             }
         };
-        for (path, item) in doc.paths.paths.iter_mut().filter(|(p, _)| p.starts_with("/api/v1/")) {
+        for (path, item) in doc.paths.paths.iter_mut() {
             for (op, unsafe_method) in [
                 (&mut item.get, false),
                 (&mut item.post, true),
@@ -291,7 +168,16 @@ impl Modify for CommonResponses {
                 (&mut item.patch, true),
                 (&mut item.delete, true),
             ] {
-                if let Some(op) = op.as_mut() {
+                let Some(op) = op.as_mut() else { continue };
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = response
+                        && r.content.is_empty()
+                        && status.parse::<u16>().is_ok_and(|s| s >= 400)
+                    {
+                        r.content.insert(PROBLEM_JSON.to_owned(), problem_content());
+                    }
+                }
+                if path.starts_with("/api/v1/") {
                     add(op, unsafe_method, path);
                 }
             }
@@ -332,15 +218,20 @@ impl Modify for Formats {
     }
 }
 
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The body of every problem answer.
+fn problem_content() -> utoipa::openapi::Content {
+    use utoipa::openapi::{ContentBuilder, Ref};
+    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build()
+}
+
 /// A problem+json response, with the `Retry-After` header when it says when to come back.
 fn problem_response(description: &str, retry_after: bool) -> utoipa::openapi::Response {
+    use utoipa::openapi::ResponseBuilder;
     use utoipa::openapi::header::HeaderBuilder;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let mut r = ResponseBuilder::new().description(description).content(
-        "application/problem+json",
-        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-    );
+    let mut r = ResponseBuilder::new().description(description).content(PROBLEM_JSON, problem_content());
     if retry_after {
         r = r.header(
             "Retry-After",

@@ -5,7 +5,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, post, web};
 use meridian_domain::ApiKeyId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 
@@ -13,11 +13,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "api-keys",
     params(("slug" = String, Path, description = SLUG), PageQuery),
-    responses(
-        (status = 200, body = ApiKeyList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = ApiKeyList)),
     security(("session" = []))
 )]
 #[get("/workspaces/{slug}/api-keys")]
@@ -36,12 +32,7 @@ pub async fn list_api_keys(
     tag = "api-keys",
     params(("slug" = String, Path, description = SLUG)),
     request_body = CreateApiKeyBody,
-    responses(
-        (status = 201, body = CreatedApiKeyBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 201, body = CreatedApiKeyBody)),
     security(("session" = []))
 )]
 #[post("/workspaces/{slug}/api-keys")]
@@ -62,11 +53,7 @@ pub async fn create_api_key(
         ("slug" = String, Path, description = SLUG),
         ("key_id" = Uuid, Path, description = "The key's id"),
     ),
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204, description = "Revoked")),
     security(("session" = []))
 )]
 #[delete("/workspaces/{slug}/api-keys/{key_id}")]

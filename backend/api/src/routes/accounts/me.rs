@@ -3,7 +3,7 @@
 use super::types::{AccountBody, ApiKeyBody, MeBody, PasswordChangeBody};
 use actix_web::{HttpResponse, get, put, web};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{Actor, ServiceError, Services};
 
 /// Who am I: the signed-in person, or the API key in use.
@@ -11,7 +11,7 @@ use meridian_service::{Actor, ServiceError, Services};
     tag = "accounts",
     responses(
         (status = 200, body = MeBody),
-        (status = 401, description = "Not signed in and no API key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in and no API key"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -33,7 +33,7 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<MeBody>, ApiError> {
     request_body = PasswordChangeBody,
     responses(
         (status = 204, description = "Changed"),
-        (status = 422, description = "Current password wrong or new one too short", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Current password wrong or new one too short"),
     ),
     security(("session" = []))
 )]

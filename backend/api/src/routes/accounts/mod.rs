@@ -9,7 +9,7 @@ pub mod types;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use meridian_http::client::client_ip;
 use meridian_http::cookies::CookiePolicy;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_service::accounts::SignUp;
 use sessions::signed_in;
@@ -22,9 +22,9 @@ use types::{AccountBody, SignUpBody};
     request_body = SignUpBody,
     responses(
         (status = 201, description = "Account created and signed in", body = AccountBody),
-        (status = 409, description = "E-mail already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid e-mail, password or name", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many sign-ups from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E-mail already registered"),
+        (status = 422, description = "Invalid e-mail, password or name"),
+        (status = 429, description = "Too many sign-ups from this address; see Retry-After"),
     )
 )]
 #[post("/accounts")]

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use meridian_http::caller::Caller;
 use meridian_http::client::client_ip;
 use meridian_http::cookies::{CookiePolicy, session_cookie_value};
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::auth::{Credentials, SessionToken};
 use meridian_service::{Actor, Services};
 
@@ -24,8 +24,8 @@ pub(crate) fn signed_in(req: &HttpRequest, cookies: &CookiePolicy, creds: &Crede
     request_body = SignInBody,
     responses(
         (status = 201, description = "Signed in", body = AccountBody),
-        (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong e-mail or password"),
+        (status = 429, description = "Too many attempts; see Retry-After"),
     )
 )]
 #[post("/sessions")]
@@ -44,7 +44,7 @@ pub async fn create_session(
     tag = "accounts",
     responses(
         (status = 204, description = "Signed out (also when there was no session)"),
-        (status = 403, description = "CSRF token missing", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "CSRF token missing"),
     )
 )]
 #[delete("/sessions/current")]

@@ -5,18 +5,14 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::DatasetId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 
 /// The workspace's datasets by name, a page at a time (outsiders of a public workspace see the released ones).
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), PageQuery),
-    responses(
-        (status = 200, body = DatasetList),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")
-    ),
+    responses((status = 200, body = DatasetList)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/datasets")]
@@ -37,10 +33,7 @@ pub async fn list_datasets(
     request_body = CreateDatasetBody,
     responses(
         (status = 201, body = DatasetBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -59,7 +52,7 @@ pub async fn create_dataset(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),
-    responses((status = 200, body = DatasetBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = DatasetBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/datasets/{id}")]
@@ -79,10 +72,7 @@ pub async fn get_dataset(
     request_body = UpdateDatasetBody,
     responses(
         (status = 200, body = DatasetBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -103,9 +93,7 @@ pub async fn update_dataset(
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),
     responses(
         (status = 204),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It still has files", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It still has files"),
     ),
     security(("api_key" = []), ("session" = []))
 )]

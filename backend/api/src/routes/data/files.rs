@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use meridian_domain::{DataFileId, DatasetId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::data::{FileQuery, UploadMeta};
 use meridian_service::{ServiceError, Services};
 
@@ -15,7 +15,7 @@ use meridian_service::{ServiceError, Services};
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id"), PageQuery),
-    responses((status = 200, body = FilePageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = FilePageBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/datasets/{id}/files")]
@@ -62,13 +62,10 @@ fn content_digest(req: &HttpRequest) -> Option<String> {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 201, body = FileBody),
-        (status = 400, description = "The body broke off or did not match its length or checksum", body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already in the dataset (same bytes or name)", body = Problem, content_type = "application/problem+json"),
-        (status = 411, description = "No Content-Length", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the plan's quota", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body broke off or did not match its length or checksum"),
+        (status = 409, description = "Already in the dataset (same bytes or name)"),
+        (status = 411, description = "No Content-Length"),
+        (status = 413, description = "Over the plan's quota"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -96,11 +93,7 @@ pub async fn upload_file(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), FileSearchQuery),
-    responses(
-        (status = 200, body = FilePageBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = FilePageBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/files")]
@@ -118,7 +111,7 @@ pub async fn search_files(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
-    responses((status = 200, body = FileDetailBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = FileDetailBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/files/{id}")]
@@ -135,7 +128,7 @@ pub async fn get_file(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
-    responses((status = 200, body = CardList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = CardList)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/files/{id}/header")]
@@ -156,9 +149,8 @@ pub async fn get_file_header(
     responses(
         (status = 200, description = "The bytes, with the media type given at upload (else `application/fits` for FITS names, `application/octet-stream` for others)", content_type = "*/*"),
         (status = 206, description = "The requested range", content_type = "*/*"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Cold: restore first", body = Problem, content_type = "application/problem+json"),
-        (status = 416, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cold: restore first"),
+        (status = 416),
     ),
     security(("api_key" = []), ("session" = []), ())
 )]
@@ -203,10 +195,7 @@ pub async fn download_file(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
-    responses(
-        (status = 200, description = "The PNG", content_type = "image/png"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "The PNG", content_type = "image/png")),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/files/{id}/preview.png")]
@@ -230,10 +219,7 @@ pub async fn get_file_preview(
     request_body = UpdateFileBody,
     responses(
         (status = 200, body = FileBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Cold: restore first", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cold: restore first"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -255,10 +241,8 @@ pub async fn update_file(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
     responses(
-        (status = 409, description = "Held by a published package version (`held_by_package`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Held by a published package version (`held_by_package`)"),
         (status = 204),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -278,11 +262,7 @@ pub async fn delete_file(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The file's id")),
-    responses(
-        (status = 202, body = FileBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 202, body = FileBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[post("/workspaces/{slug}/files/{id}/restore")]

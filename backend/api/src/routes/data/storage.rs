@@ -5,14 +5,14 @@ use crate::routes::common::SLUG;
 use actix_web::{HttpResponse, delete, get, post, web};
 use meridian_domain::LifecycleRuleId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 
 /// The workspace's storage: plan, bytes per tier against its limits, uploads in flight, GiB-months per month.
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG)),
-    responses((status = 200, body = UsageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = UsageBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/storage/usage")]
@@ -28,7 +28,7 @@ pub async fn get_storage_usage(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG)),
-    responses((status = 200, body = RuleList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = RuleList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/storage/rules")]
@@ -48,10 +48,7 @@ pub async fn list_tier_rules(
     request_body = CreateRuleBody,
     responses(
         (status = 201, body = RuleBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409),
     ),
     security(("session" = []))
 )]
@@ -70,11 +67,7 @@ pub async fn create_tier_rule(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The rule's id")),
-    responses(
-        (status = 204),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204)),
     security(("session" = []))
 )]
 #[delete("/workspaces/{slug}/storage/rules/{id}")]

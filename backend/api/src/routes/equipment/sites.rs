@@ -5,7 +5,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::SiteId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 
@@ -13,10 +13,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "equipment",
     params(("slug" = String, Path, description = SLUG), PageQuery),
-    responses(
-        (status = 200, body = SiteList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = SiteList)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/sites")]
@@ -37,10 +34,7 @@ pub async fn list_sites(
     request_body = CreateSiteBody,
     responses(
         (status = 201, body = SiteBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -62,10 +56,7 @@ pub async fn create_site(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The site's id"),
     ),
-    responses(
-        (status = 200, body = SiteBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = SiteBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/sites/{id}")]
@@ -88,10 +79,7 @@ pub async fn get_site(
     request_body = UpdateSiteBody,
     responses(
         (status = 200, body = SiteBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -116,9 +104,7 @@ pub async fn update_site(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Still has telescopes", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Still has telescopes"),
     ),
     security(("session" = []))
 )]

@@ -5,7 +5,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::{SiteId, TelescopeId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 
@@ -14,10 +14,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "equipment",
     params(("slug" = String, Path, description = SLUG), TelescopeFilter, PageQuery),
-    responses(
-        (status = 200, body = TelescopeList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TelescopeList)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/telescopes")]
@@ -40,10 +37,8 @@ pub async fn list_telescopes(
     request_body = CreateTelescopeBody,
     responses(
         (status = 201, body = TelescopeBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad field or unknown site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
+        (status = 422, description = "Bad field or unknown site"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -65,10 +60,7 @@ pub async fn create_telescope(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The telescope's id"),
     ),
-    responses(
-        (status = 200, body = TelescopeBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TelescopeBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/telescopes/{id}")]
@@ -91,10 +83,7 @@ pub async fn get_telescope(
     request_body = UpdateTelescopeBody,
     responses(
         (status = 200, body = TelescopeBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -120,9 +109,7 @@ pub async fn update_telescope(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Still in use", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Still in use"),
     ),
     security(("session" = []))
 )]

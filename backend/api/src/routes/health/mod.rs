@@ -4,13 +4,15 @@ pub mod types;
 
 use actix_web::http::StatusCode;
 use actix_web::{get, web};
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use types::HealthBody;
 
-/// Mounts the probes at the root, with 405 (and `Allow`) for their other methods.
+/// Mounts the probes at the root (as the registry lists them), with 405 (and `Allow`) for their other methods.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(web::resource(["/healthz", "/readyz"]).to(crate::error::no_route));
+    use utoipa::OpenApi as _;
+    let paths: Vec<String> = super::Root::openapi().paths.paths.into_keys().collect();
+    cfg.configure(super::configure_root).service(web::resource(paths).to(crate::error::no_route));
 }
 
 /// The process is up.
@@ -25,7 +27,7 @@ pub async fn healthz() -> web::Json<HealthBody> {
     tag = "health",
     responses(
         (status = 200, body = HealthBody),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 503),
     )
 )]
 #[get("/readyz")]

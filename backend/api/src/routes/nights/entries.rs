@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::PageRequest;
 use meridian_domain::{EntryId, NightLogId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::nights::EntryQuery;
 use meridian_service::{ServiceError, Services};
 
@@ -16,11 +16,7 @@ use meridian_service::{ServiceError, Services};
 #[utoipa::path(
     tag = "entries",
     params(("slug" = String, Path, description = SLUG), EntryQueryParams),
-    responses(
-        (status = 200, body = EntryList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = EntryList)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/entries")]
@@ -43,10 +39,7 @@ pub async fn list_entries(
         ("id" = String, Path, description = "The night log's id"),
         IncludeDeletedParams,
     ),
-    responses(
-        (status = 200, body = EntryItems),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = EntryItems)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/night-logs/{id}/entries")]
@@ -68,10 +61,7 @@ pub async fn list_night_log_entries(
     request_body = EntryInputBody,
     responses(
         (status = 201, body = EntryBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The night log is closed"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -91,10 +81,7 @@ pub async fn create_entry(
 #[utoipa::path(
     tag = "entries",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The entry's id")),
-    responses(
-        (status = 200, body = EntryBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = EntryBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/entries/{id}")]
@@ -115,10 +102,7 @@ pub async fn get_entry(
     request_body = EntryInputBody,
     responses(
         (status = 200, body = EntryBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Edited meanwhile, deleted, or the log is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Edited meanwhile, deleted, or the log is closed"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -139,10 +123,8 @@ pub async fn update_entry(
     tag = "entries",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The entry's id")),
     responses(
-        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The night log is closed"),
         (status = 204, description = "Deleted (or already deleted)"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -162,10 +144,8 @@ pub async fn delete_entry(
     tag = "entries",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The entry's id")),
     responses(
-        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The night log is closed"),
         (status = 200, body = EntryBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("session" = []))
 )]
@@ -183,10 +163,7 @@ pub async fn restore_entry(
 #[utoipa::path(
     tag = "entries",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The entry's id")),
-    responses(
-        (status = 200, body = EntryVersionList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = EntryVersionList)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/entries/{id}/versions")]

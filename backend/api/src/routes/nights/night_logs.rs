@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use meridian_domain::NightLogId;
 use meridian_domain::PageRequest;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::nights::{CreateNightLog, NightLogQuery, UpdateNightLog};
 use meridian_service::{ServiceError, Services, reports};
 
@@ -18,11 +18,7 @@ use meridian_service::{ServiceError, Services, reports};
 #[utoipa::path(
     tag = "night-logs",
     params(("slug" = String, Path, description = SLUG), NightLogQueryParams),
-    responses(
-        (status = 200, body = NightLogList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = NightLogList)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/night-logs")]
@@ -44,10 +40,7 @@ pub async fn list_night_logs(
     request_body = CreateNightLogBody,
     responses(
         (status = 201, body = NightLogBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The telescope already has a log for that night (the detail gives its id)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The telescope already has a log for that night (the detail gives its id)"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -73,10 +66,7 @@ pub async fn create_night_log(
 #[utoipa::path(
     tag = "night-logs",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The night log's id")),
-    responses(
-        (status = 200, body = NightLogBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = NightLogBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/night-logs/{id}")]
@@ -95,12 +85,7 @@ pub async fn get_night_log(
     tag = "night-logs",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The night log's id")),
     request_body = UpdateNightLogBody,
-    responses(
-        (status = 200, body = NightLogBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = NightLogBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[patch("/workspaces/{slug}/night-logs/{id}")]
@@ -138,10 +123,7 @@ fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Htt
 #[utoipa::path(
     tag = "night-logs",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The night log's id")),
-    responses(
-        (status = 200, description = "The report", content_type = "text/markdown", body = String),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "The report", content_type = "text/markdown", body = String)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/night-logs/{id}/report.md")]
@@ -160,10 +142,7 @@ pub async fn get_night_report_markdown(
 #[utoipa::path(
     tag = "night-logs",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The night log's id")),
-    responses(
-        (status = 200, description = "The report", content_type = "text/csv", body = String),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "The report", content_type = "text/csv", body = String)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/night-logs/{id}/report.csv")]
@@ -182,11 +161,7 @@ pub async fn get_night_report_csv(
 #[utoipa::path(
     tag = "night-logs",
     params(("slug" = String, Path, description = SLUG), TimeLostParams),
-    responses(
-        (status = 200, body = TimeLostBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TimeLostBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/time-lost")]

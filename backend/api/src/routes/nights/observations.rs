@@ -5,17 +5,14 @@ use crate::routes::common::SLUG;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::{NightLogId, ObservationId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 
 /// A night log's observations and calibrations, by start time.
 #[utoipa::path(
     tag = "observations",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The night log's id")),
-    responses(
-        (status = 200, body = ObservationItems),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = ObservationItems)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/night-logs/{id}/observations")]
@@ -36,10 +33,7 @@ pub async fn list_observations(
     request_body = ObservationInputBody,
     responses(
         (status = 201, body = ObservationBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The night log is closed"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -59,10 +53,7 @@ pub async fn create_observation(
 #[utoipa::path(
     tag = "observations",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The observation's id")),
-    responses(
-        (status = 200, body = ObservationBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = ObservationBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/observations/{id}")]
@@ -81,11 +72,8 @@ pub async fn get_observation(
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The observation's id")),
     request_body = ObservationInputBody,
     responses(
-        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The night log is closed"),
         (status = 200, body = ObservationBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -105,10 +93,8 @@ pub async fn update_observation(
     tag = "observations",
     params(("slug" = String, Path, description = SLUG), ("id" = String, Path, description = "The observation's id")),
     responses(
-        (status = 409, description = "The night log is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The night log is closed"),
         (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = []))
 )]

@@ -6,18 +6,14 @@ use crate::routes::common::SLUG;
 use actix_web::{delete, get, post, web};
 use meridian_domain::PackageId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 
 /// The draft: the files the next version will hold, with totals per tier and what would block a publish.
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
-    responses(
-        (status = 200, body = DraftBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = DraftBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/packages/{id}/draft")]
@@ -37,10 +33,7 @@ pub async fn get_package_draft(
     request_body = AddDraftFilesBody,
     responses(
         (status = 200, body = DraftBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Two files at one path", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Two files at one path"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -63,11 +56,7 @@ pub async fn add_package_draft_files(
         ("id" = Uuid, Path, description = PKG),
         ("file_id" = Uuid, Path, description = "The file's id"),
     ),
-    responses(
-        (status = 200, body = DraftBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = DraftBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[delete("/workspaces/{slug}/packages/{id}/draft/files/{file_id}")]
@@ -87,9 +76,7 @@ pub async fn delete_package_draft_file(
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
     responses(
         (status = 200, body = DraftBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Nothing published yet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Nothing published yet"),
     ),
     security(("api_key" = []), ("session" = []))
 )]

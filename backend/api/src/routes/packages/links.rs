@@ -6,18 +6,14 @@ use crate::routes::common::SLUG;
 use actix_web::{HttpResponse, delete, get, post, web};
 use meridian_domain::{PackageId, PackageLinkId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 
 /// The package's secret links (tokens are never shown again).
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
-    responses(
-        (status = 200, body = LinkList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = LinkList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/packages/{id}/links")]
@@ -37,12 +33,7 @@ pub async fn list_package_links(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
     request_body = CreateLinkBody,
-    responses(
-        (status = 201, body = LinkBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 201, body = LinkBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[post("/workspaces/{slug}/packages/{id}/links")]
@@ -66,11 +57,7 @@ pub async fn create_package_link(
         ("id" = Uuid, Path, description = PKG),
         ("link_id" = Uuid, Path, description = "The link's id"),
     ),
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204, description = "Revoked")),
     security(("api_key" = []), ("session" = []))
 )]
 #[delete("/workspaces/{slug}/packages/{id}/links/{link_id}")]

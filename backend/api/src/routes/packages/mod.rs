@@ -12,7 +12,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::PackageId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::packages::Reader;
 use meridian_service::{ServiceError, Services};
 use types::{CreatePackageBody, PackageBody, PackagePageBody, UpdatePackageBody};
@@ -24,7 +24,7 @@ const NUM: &str = "The version's number (1, 2, ...)";
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), PageQuery),
-    responses((status = 200, body = PackagePageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = PackagePageBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages")]
@@ -47,9 +47,7 @@ pub async fn list_packages(
     request_body = CreatePackageBody,
     responses(
         (status = 201, body = PackageBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not acceptable (named in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not acceptable (named in `errors`)"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -68,7 +66,7 @@ pub async fn create_package(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
-    responses((status = 200, body = PackageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = PackageBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}")]
@@ -90,10 +88,7 @@ pub async fn get_package(
     request_body = UpdatePackageBody,
     responses(
         (status = 200, body = PackageBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Public with unreleased files", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Public with unreleased files"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -112,11 +107,7 @@ pub async fn update_package(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204, description = "Deleted")),
     security(("api_key" = []), ("session" = []))
 )]
 #[delete("/workspaces/{slug}/packages/{id}")]

@@ -5,7 +5,7 @@ use super::NUM;
 use super::types::{CitationBody, SharedPackageBody};
 use super::versions::{archive_response, file_response, range_of};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_service::packages::{ArchiveFormat, Reader};
 
@@ -15,7 +15,7 @@ const TOKEN: &str = "The secret link's token";
 #[utoipa::path(
     tag = "packages",
     params(("token" = String, Path, description = TOKEN)),
-    responses((status = 200, body = SharedPackageBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = SharedPackageBody)),
     security(())
 )]
 #[get("/shared/{token}")]
@@ -36,7 +36,7 @@ pub async fn get_shared_package(
 #[utoipa::path(
     tag = "packages",
     params(("token" = String, Path, description = TOKEN), ("n" = i32, Path, description = NUM)),
-    responses((status = 200, body = CitationBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = CitationBody)),
     security(())
 )]
 #[get("/shared/{token}/versions/{n}/citation")]
@@ -55,7 +55,7 @@ pub async fn get_shared_citation(
 #[utoipa::path(
     tag = "packages",
     params(("token" = String, Path, description = TOKEN), ("n" = i32, Path, description = NUM)),
-    responses((status = 200, description = "manifest.json", content_type = "application/json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "manifest.json", content_type = "application/json")),
     security(())
 )]
 #[get("/shared/{token}/versions/{n}/manifest.json")]
@@ -78,7 +78,6 @@ pub async fn get_shared_manifest(
     responses(
         (status = 200, description = "The archive", content_type = "application/x-tar"),
         (status = 206, description = "The asked range", content_type = "application/x-tar"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -98,10 +97,7 @@ pub async fn download_shared_tar(
 #[utoipa::path(
     tag = "packages",
     params(("token" = String, Path, description = TOKEN), ("n" = i32, Path, description = NUM)),
-    responses(
-        (status = 200, description = "The archive", content_type = "application/zip"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "The archive", content_type = "application/zip")),
     security(())
 )]
 #[get("/shared/{token}/versions/{n}/archive.zip")]
@@ -127,7 +123,6 @@ pub async fn download_shared_zip(
     responses(
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 206, description = "The asked range", content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use meridian_domain::PackageId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_service::packages::{ArchiveDownload, ArchiveFormat, Reader, VersionFileDownload};
 
@@ -66,9 +66,7 @@ pub(super) fn file_response(f: VersionFileDownload) -> HttpResponse {
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG)),
     responses(
         (status = 201, body = VersionBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Files block the publish (named in `files`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Files block the publish (named in `files`)"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -87,11 +85,7 @@ pub async fn publish_package(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), PageQuery),
-    responses(
-        (status = 200, body = VersionList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")
-    ),
+    responses((status = 200, body = VersionList)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions")]
@@ -111,7 +105,7 @@ pub async fn list_package_versions(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), ("n" = i32, Path, description = NUM)),
-    responses((status = 200, body = VersionBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = VersionBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions/{n}")]
@@ -130,12 +124,7 @@ pub async fn get_package_version(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), ("n" = i32, Path, description = NUM)),
     request_body = UpdateVersionBody,
-    responses(
-        (status = 200, body = VersionBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = VersionBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[patch("/workspaces/{slug}/packages/{id}/versions/{n}")]
@@ -154,7 +143,7 @@ pub async fn update_package_version(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), ("n" = i32, Path, description = NUM)),
-    responses((status = 200, description = "manifest.json", content_type = "application/json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "manifest.json", content_type = "application/json")),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions/{n}/manifest.json")]
@@ -173,7 +162,7 @@ pub async fn get_package_manifest(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), ("n" = i32, Path, description = NUM)),
-    responses((status = 200, body = CitationBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = CitationBody)),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions/{n}/citation")]
@@ -195,8 +184,7 @@ pub async fn get_package_citation(
     responses(
         (status = 200, description = "The archive", content_type = "application/x-tar"),
         (status = 206, description = "The asked range", content_type = "application/x-tar"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 416, body = Problem, content_type = "application/problem+json"),
+        (status = 416),
     ),
     security(("api_key" = []), ("session" = []), ())
 )]
@@ -216,10 +204,7 @@ pub async fn download_package_tar(
 #[utoipa::path(
     tag = "packages",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = PKG), ("n" = i32, Path, description = NUM)),
-    responses(
-        (status = 200, description = "The archive", content_type = "application/zip"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "The archive", content_type = "application/zip")),
     security(("api_key" = []), ("session" = []), ())
 )]
 #[get("/workspaces/{slug}/packages/{id}/versions/{n}/archive.zip")]
@@ -245,8 +230,7 @@ pub async fn download_package_zip(
     responses(
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 206, description = "The asked range", content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 416, body = Problem, content_type = "application/problem+json"),
+        (status = 416),
     ),
     security(("api_key" = []), ("session" = []), ())
 )]

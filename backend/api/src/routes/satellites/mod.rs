@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, get, post, web};
 use futures::StreamExt as _;
 use meridian_domain::ValidationError;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::satellites::compute::{FovRequest, PassRequest};
 use meridian_service::satellites::{MAX_CATALOG_BYTES, parse_format};
 use meridian_service::{ServiceError, Services};
@@ -25,9 +25,9 @@ use types::{
     request_body = FovCheckBody,
     responses(
         (status = 200, body = FovReportBody),
-        (status = 409, description = "No catalog imported yet", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad site, field or window (the problem names the field)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Anonymous rate limit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No catalog imported yet"),
+        (status = 422, description = "Bad site, field or window (the problem names the field)"),
+        (status = 429, description = "Anonymous rate limit"),
     ),
     security((), ("api_key" = []), ("session" = []))
 )]
@@ -65,10 +65,8 @@ pub async fn check_fov(
     params(PassesQuery),
     responses(
         (status = 200, body = PassesBody),
-        (status = 404, description = "No such object in the catalog", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No catalog imported yet", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such object in the catalog"),
+        (status = 409, description = "No catalog imported yet"),
     ),
     security((), ("api_key" = []), ("session" = []))
 )]
@@ -90,11 +88,7 @@ pub async fn satellite_passes(
 #[utoipa::path(
     tag = "satellites",
     params(CatalogSearchQuery),
-    responses(
-        (status = 200, body = CatalogSearchBody),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = CatalogSearchBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/satellites/catalog")]
@@ -110,7 +104,7 @@ pub async fn search_catalog(
 /// The catalog's size, oldest and newest element epochs, and recent imports.
 #[utoipa::path(
     tag = "satellites",
-    responses((status = 200, body = CatalogStatusBody), (status = 429, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = CatalogStatusBody)),
     security((), ("api_key" = []), ("session" = []))
 )]
 #[get("/satellites/catalog/status")]
@@ -130,10 +124,9 @@ pub async fn catalog_status(
     request_body(content = String, content_type = "text/plain"),
     responses(
         (status = 201, body = ImportSummaryBody),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an operator", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Nothing in the file reads (the first bad line is named)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an operator"),
+        (status = 413, description = "Too large"),
+        (status = 422, description = "Nothing in the file reads (the first bad line is named)"),
     ),
     security(("session" = []))
 )]

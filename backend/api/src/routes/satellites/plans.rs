@@ -5,7 +5,7 @@ use crate::routes::common::SLUG;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::{PageRequest, PlannedObservationId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 
@@ -13,10 +13,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "planning",
     params(("slug" = String, Path, description = SLUG), PlanListQuery),
-    responses(
-        (status = 200, body = PlanList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = PlanList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/planned-observations")]
@@ -36,12 +33,7 @@ pub async fn list_plans(
     tag = "planning",
     params(("slug" = String, Path, description = SLUG)),
     request_body = CreatePlanBody,
-    responses(
-        (status = 201, body = PlanBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 201, body = PlanBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[post("/workspaces/{slug}/planned-observations")]
@@ -62,7 +54,7 @@ pub async fn create_plan(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The plan's id"),
     ),
-    responses((status = 200, body = PlanBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = PlanBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/planned-observations/{id}")]
@@ -83,12 +75,7 @@ pub async fn get_plan(
         ("id" = Uuid, Path, description = "The plan's id"),
     ),
     request_body = UpdatePlanBody,
-    responses(
-        (status = 200, body = PlanBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = PlanBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[patch("/workspaces/{slug}/planned-observations/{id}")]
@@ -111,11 +98,7 @@ pub async fn update_plan(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The plan's id"),
     ),
-    responses(
-        (status = 200, body = PlanBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = PlanBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[post("/workspaces/{slug}/planned-observations/{id}/check")]
@@ -135,11 +118,7 @@ pub async fn recheck_plan(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The plan's id"),
     ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204, description = "Deleted")),
     security(("api_key" = []), ("session" = []))
 )]
 #[delete("/workspaces/{slug}/planned-observations/{id}")]

@@ -7,7 +7,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::TargetId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::targets::TargetQuery;
 use meridian_service::{ServiceError, Services};
 use types::{CreateTargetBody, TargetBody, TargetFilterQuery, TargetPage, UpdateTargetBody};
@@ -19,8 +19,7 @@ use uuid::Uuid;
     params(("slug" = String, Path, description = SLUG), TargetFilterQuery, PageQuery),
     responses(
         (status = 200, body = TargetPage),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad tag or search", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad tag or search"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -45,10 +44,7 @@ pub async fn list_targets(
     request_body = CreateTargetBody,
     responses(
         (status = 201, body = TargetBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -70,10 +66,7 @@ pub async fn create_target(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The target's id"),
     ),
-    responses(
-        (status = 200, body = TargetBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TargetBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/targets/{id}")]
@@ -96,10 +89,7 @@ pub async fn get_target(
     request_body = UpdateTargetBody,
     responses(
         (status = 200, body = TargetBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -122,11 +112,7 @@ pub async fn update_target(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The target's id"),
     ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204, description = "Deleted")),
     security(("session" = []))
 )]
 #[delete("/workspaces/{slug}/targets/{id}")]

@@ -8,7 +8,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::{TargetId, TargetListId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 
@@ -16,10 +16,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "targets",
     params(("slug" = String, Path, description = SLUG), PageQuery),
-    responses(
-        (status = 200, body = TargetListList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TargetListList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/target-lists")]
@@ -40,10 +37,7 @@ pub async fn list_target_lists(
     request_body = CreateTargetListBody,
     responses(
         (status = 201, body = TargetListBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -65,10 +59,7 @@ pub async fn create_target_list(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The list's id"),
     ),
-    responses(
-        (status = 200, body = TargetListBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TargetListBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/target-lists/{id}")]
@@ -91,10 +82,7 @@ pub async fn get_target_list(
     request_body = UpdateTargetListBody,
     responses(
         (status = 200, body = TargetListBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -118,11 +106,7 @@ pub async fn update_target_list(
         ("slug" = String, Path, description = SLUG),
         ("id" = Uuid, Path, description = "The list's id"),
     ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 204, description = "Deleted")),
     security(("session" = []))
 )]
 #[delete("/workspaces/{slug}/target-lists/{id}")]
@@ -144,10 +128,7 @@ pub async fn delete_target_list(
         ("id" = Uuid, Path, description = "The list's id"),
         PageQuery,
     ),
-    responses(
-        (status = 200, body = TargetPage),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = TargetPage)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/target-lists/{id}/targets")]
@@ -172,10 +153,7 @@ pub async fn list_target_list_targets(
     request_body = AddListTargetBody,
     responses(
         (status = 201, description = "The target, now on the list", body = TargetBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already on the list", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already on the list"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -203,8 +181,7 @@ pub async fn create_target_list_target(
     ),
     responses(
         (status = 204, description = "Removed from the list"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such list, or the target is not on it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such list, or the target is not on it"),
     ),
     security(("api_key" = []), ("session" = []))
 )]

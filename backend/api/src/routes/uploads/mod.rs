@@ -7,7 +7,7 @@ use crate::routes::common::{SLUG, body_stream, content_length};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use meridian_domain::{DatasetId, UploadId};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_storage::CompletedPart;
 use types::{
@@ -26,11 +26,8 @@ const UPLOAD: &str = "The upload's id";
     request_body = CreateUploadBody,
     responses(
         (status = 201, body = UploadBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already in the dataset (same bytes or name)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the plan's quota", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already in the dataset (same bytes or name)"),
+        (status = 413, description = "Over the plan's quota"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -50,11 +47,7 @@ pub async fn create_upload(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG)),
-    responses(
-        (status = 200, body = UploadList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = UploadList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/uploads")]
@@ -71,7 +64,7 @@ pub async fn list_uploads(
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("upload" = Uuid, Path, description = UPLOAD)),
-    responses((status = 200, body = UploadBody), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = UploadBody)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/uploads/{upload}")]
@@ -91,9 +84,7 @@ pub async fn get_upload(
     request_body = PartUrlsBody,
     responses(
         (status = 200, body = PartUrlList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No longer open", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No longer open"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -142,11 +133,10 @@ pub async fn upload_part_urls(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 200, body = UploadPartBody),
-        (status = 400, description = "The body broke off", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No longer open", body = Problem, content_type = "application/problem+json"),
-        (status = 411, description = "No Content-Length", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong size or number", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body broke off"),
+        (status = 409, description = "No longer open"),
+        (status = 411, description = "No Content-Length"),
+        (status = 422, description = "Wrong size or number"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -172,9 +162,7 @@ pub async fn put_upload_part(
     request_body = CompleteUploadBody,
     responses(
         (status = 202, body = UploadBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Parts missing", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Parts missing"),
     ),
     security(("api_key" = []), ("session" = []))
 )]
@@ -200,8 +188,7 @@ pub async fn complete_upload(
     params(("slug" = String, Path, description = SLUG), ("upload" = Uuid, Path, description = UPLOAD)),
     responses(
         (status = 204),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already completed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already completed"),
     ),
     security(("api_key" = []), ("session" = []))
 )]

@@ -5,7 +5,7 @@ use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use meridian_domain::AccountId;
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
 use uuid::Uuid;
 
@@ -13,10 +13,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "members",
     params(("slug" = String, Path, description = SLUG), PageQuery),
-    responses(
-        (status = 200, body = MemberList),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = MemberList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces/{slug}/members")]
@@ -37,10 +34,8 @@ pub async fn list_members(
     request_body = AddMemberBody,
     responses(
         (status = 201, body = MemberBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown e-mail or role", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a member"),
+        (status = 422, description = "Unknown e-mail or role"),
     ),
     security(("session" = []))
 )]
@@ -65,9 +60,7 @@ pub async fn create_member(
     request_body = UpdateMemberBody,
     responses(
         (status = 200, body = MemberBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 409),
     ),
     security(("session" = []))
 )]
@@ -92,9 +85,7 @@ pub async fn update_member(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 409),
     ),
     security(("session" = []))
 )]

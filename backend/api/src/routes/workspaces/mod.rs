@@ -7,7 +7,7 @@ pub mod types;
 use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, get, patch, post, web};
 use meridian_http::caller::Caller;
-use meridian_http::problem::{ApiError, Problem};
+use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace};
 use types::{CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceBody, WorkspaceList};
@@ -16,10 +16,7 @@ use types::{CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceBody, WorkspaceLi
 #[utoipa::path(
     tag = "workspaces",
     params(PageQuery),
-    responses(
-        (status = 200, body = WorkspaceList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = WorkspaceList)),
     security(("api_key" = []), ("session" = []))
 )]
 #[get("/workspaces")]
@@ -39,8 +36,7 @@ pub async fn list_workspaces(
     request_body = CreateWorkspaceBody,
     responses(
         (status = 201, body = WorkspaceBody),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken"),
     ),
     security(("session" = []))
 )]
@@ -69,10 +65,7 @@ pub async fn create_workspace(
 #[utoipa::path(
     tag = "workspaces",
     params(("slug" = String, Path, description = SLUG)),
-    responses(
-        (status = 200, body = WorkspaceBody),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, body = WorkspaceBody))
 )]
 #[get("/workspaces/{slug}")]
 pub async fn get_workspace(
@@ -89,12 +82,7 @@ pub async fn get_workspace(
     tag = "workspaces",
     params(("slug" = String, Path, description = SLUG)),
     request_body = UpdateWorkspaceBody,
-    responses(
-        (status = 200, body = WorkspaceBody),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, body = WorkspaceBody)),
     security(("session" = []))
 )]
 #[patch("/workspaces/{slug}")]
