@@ -62,8 +62,8 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// The methods of the documented routes matching `path` (`GET, PATCH`), or `None` when no route matches. The
-/// table is the OpenAPI document's paths, which list exactly the routes `routes::configure` and
-/// `routes::health::configure` mount.
+/// table is the OpenAPI document's paths: the route registry (`crate::routes`) makes both the document and what
+/// is mounted from one list, so they are the same routes.
 pub fn allowed_methods(path: &str) -> Option<String> {
     use actix_web::dev::ResourceDef;
     use std::sync::LazyLock;

@@ -5,12 +5,6 @@ pub mod json;
 pub mod openapi;
 pub mod routes;
 pub mod schemas;
-pub mod types;
-pub mod types_data;
-pub mod types_equipment;
-pub mod types_nights;
-pub mod types_packages;
-pub mod types_satellites;
 
 pub use openapi::ApiDoc;
 

@@ -1,147 +1,9 @@
-//! The OpenAPI document, generated from the handlers. `meridian openapi` prints it; the committed copy is
-//! `public-api/openapi.json`, and a test fails when the two differ.
+//! The OpenAPI document, generated from the handlers the route registry (`crate::routes`) lists. `meridian
+//! openapi` prints it; the committed copy is `public-api/openapi.json`, and a test fails when the two differ.
 
-use crate::routes::{accounts, api_keys, entries, health, me, members, night_logs, observations, sessions, workspaces};
-use crate::routes::{data, instruments, packages, satellites, sites, target_lists, targets, telescopes, uploads};
+use crate::routes;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// The `/api/v1` routes.
-#[derive(Debug, OpenApi)]
-#[openapi(
-    paths(
-        accounts::create_account,
-        sessions::create_session,
-        sessions::delete_session,
-        me::get_me,
-        me::update_password,
-        workspaces::list_workspaces,
-        workspaces::create_workspace,
-        workspaces::get_workspace,
-        workspaces::update_workspace,
-        members::list_members,
-        members::create_member,
-        members::update_member,
-        members::delete_member,
-        api_keys::list_api_keys,
-        api_keys::create_api_key,
-        api_keys::delete_api_key,
-        sites::list_sites,
-        sites::create_site,
-        sites::get_site,
-        sites::update_site,
-        sites::delete_site,
-        telescopes::list_telescopes,
-        telescopes::create_telescope,
-        telescopes::get_telescope,
-        telescopes::update_telescope,
-        telescopes::delete_telescope,
-        instruments::list_instruments,
-        instruments::create_instrument,
-        instruments::get_instrument,
-        instruments::update_instrument,
-        instruments::delete_instrument,
-        targets::list_targets,
-        targets::create_target,
-        targets::get_target,
-        targets::update_target,
-        targets::delete_target,
-        target_lists::list_target_lists,
-        target_lists::create_target_list,
-        target_lists::get_target_list,
-        target_lists::update_target_list,
-        target_lists::delete_target_list,
-        target_lists::list_target_list_targets,
-        target_lists::create_target_list_target,
-        target_lists::delete_target_list_target,
-        night_logs::list_night_logs,
-        night_logs::create_night_log,
-        night_logs::get_night_log,
-        night_logs::update_night_log,
-        night_logs::get_night_report_markdown,
-        night_logs::get_night_report_csv,
-        night_logs::get_time_lost,
-        entries::list_entries,
-        entries::list_night_log_entries,
-        entries::create_entry,
-        entries::get_entry,
-        entries::update_entry,
-        entries::delete_entry,
-        entries::restore_entry,
-        entries::list_entry_versions,
-        observations::list_observations,
-        observations::create_observation,
-        observations::get_observation,
-        observations::update_observation,
-        observations::delete_observation,
-        data::list_datasets,
-        data::create_dataset,
-        data::get_dataset,
-        data::update_dataset,
-        data::delete_dataset,
-        data::list_dataset_files,
-        data::upload_file,
-        data::search_files,
-        data::get_file,
-        data::get_file_header,
-        data::download_file,
-        data::get_file_preview,
-        data::update_file,
-        data::delete_file,
-        data::restore_file,
-        data::get_storage_usage,
-        data::list_tier_rules,
-        data::create_tier_rule,
-        data::delete_tier_rule,
-        uploads::create_upload,
-        uploads::list_uploads,
-        uploads::get_upload,
-        uploads::upload_part_urls,
-        uploads::put_upload_part,
-        uploads::complete_upload,
-        uploads::abort_upload,
-        satellites::check_fov,
-        satellites::satellite_passes,
-        satellites::search_catalog,
-        satellites::catalog_status,
-        satellites::import_catalog,
-        satellites::list_plans,
-        satellites::create_plan,
-        satellites::get_plan,
-        satellites::update_plan,
-        satellites::recheck_plan,
-        satellites::delete_plan,
-        packages::list_packages,
-        packages::create_package,
-        packages::get_package,
-        packages::update_package,
-        packages::delete_package,
-        packages::get_package_draft,
-        packages::add_package_draft_files,
-        packages::delete_package_draft_file,
-        packages::reset_package_draft,
-        packages::publish_package,
-        packages::list_package_versions,
-        packages::get_package_version,
-        packages::update_package_version,
-        packages::get_package_manifest,
-        packages::get_package_citation,
-        packages::download_package_tar,
-        packages::download_package_zip,
-        packages::download_package_file,
-        packages::list_package_links,
-        packages::create_package_link,
-        packages::delete_package_link,
-        packages::get_shared_package,
-        packages::get_shared_citation,
-        packages::get_shared_manifest,
-        packages::download_shared_tar,
-        packages::download_shared_zip,
-        packages::download_shared_file,
-    ),
-    components(schemas(meridian_http::problem::Problem, meridian_http::problem::FieldError))
-)]
-struct V1;
 
 /// The whole document: health probes at the root, the API under `/api/v1`.
 #[derive(Debug, OpenApi)]
@@ -155,9 +17,8 @@ struct V1;
             plus the `X-CSRF-Token` header (the `meridian_csrf` cookie's value) on unsafe requests.",
         license(name = "AGPL-3.0-or-later")
     ),
-    paths(health::healthz, health::readyz),
-    nest((path = "/api/v1", api = V1)),
-    modifiers(&Security, &CommonResponses, &Formats),
+    components(schemas(meridian_http::problem::Problem, meridian_http::problem::FieldError)),
+    modifiers(&Routes, &Security, &CommonResponses, &Formats),
     tags(
         (name = "accounts", description = "Sign-up, sign-in, who am I"),
         (name = "workspaces", description = "Observatory portals and personal spaces"),
@@ -177,6 +38,17 @@ struct V1;
 )]
 pub struct ApiDoc;
 
+/// The routes of the registry (`crate::routes`): [`routes::Root`] at the root, [`routes::V1`] under `/api/v1`.
+/// The first modifier, so that the others see every operation.
+#[derive(Debug)]
+struct Routes;
+
+impl Modify for Routes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        doc.merge(routes::Root::openapi().nest("/api/v1", routes::V1::openapi()));
+    }
+}
+
 #[derive(Debug)]
 struct Security;
 
@@ -194,10 +66,14 @@ impl Modify for Security {
     }
 }
 
-/// The answers every operation of a kind can give, whatever its handler does: they come from the extractors
-/// (`Caller`, `Json`, `Query`, `Path`) and the database or object store behind every route, so they are added
-/// here from the operation's shape instead of being repeated in each `#[utoipa::path]`. A route's own entry for
-/// the same status (with a more precise description) is kept. Each is a `components/responses` entry.
+/// The problem answers, so that no `#[utoipa::path]` repeats them:
+/// - every answer of 400 and above is `application/problem+json` with the `Problem` schema: a route lists only
+///   its own error statuses and what they mean (`(status = 409, description = "Slug taken")`), and its body is
+///   added here;
+/// - the answers every `/api/v1` operation of a kind can give, whatever its handler does, are added from the
+///   operation's shape: they come from the extractors (`Caller`, `Json`, `Query`, `Path`) and the database or
+///   object store behind every route. A route's own entry for the same status (with a more precise
+///   description) is kept. Each is a `components/responses` entry.
 #[derive(Debug)]
 struct CommonResponses;
 
@@ -284,7 +160,7 @@ impl Modify for CommonResponses {
                 }
             }
         };
-        for (path, item) in doc.paths.paths.iter_mut().filter(|(p, _)| p.starts_with("/api/v1/")) {
+        for (path, item) in doc.paths.paths.iter_mut() {
             for (op, unsafe_method) in [
                 (&mut item.get, false),
                 (&mut item.post, true),
@@ -292,7 +168,16 @@ impl Modify for CommonResponses {
                 (&mut item.patch, true),
                 (&mut item.delete, true),
             ] {
-                if let Some(op) = op.as_mut() {
+                let Some(op) = op.as_mut() else { continue };
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = response
+                        && r.content.is_empty()
+                        && status.parse::<u16>().is_ok_and(|s| s >= 400)
+                    {
+                        r.content.insert(PROBLEM_JSON.to_owned(), problem_content());
+                    }
+                }
+                if path.starts_with("/api/v1/") {
                     add(op, unsafe_method, path);
                 }
             }
@@ -333,15 +218,20 @@ impl Modify for Formats {
     }
 }
 
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The body of every problem answer.
+fn problem_content() -> utoipa::openapi::Content {
+    use utoipa::openapi::{ContentBuilder, Ref};
+    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build()
+}
+
 /// A problem+json response, with the `Retry-After` header when it says when to come back.
 fn problem_response(description: &str, retry_after: bool) -> utoipa::openapi::Response {
+    use utoipa::openapi::ResponseBuilder;
     use utoipa::openapi::header::HeaderBuilder;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let mut r = ResponseBuilder::new().description(description).content(
-        "application/problem+json",
-        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-    );
+    let mut r = ResponseBuilder::new().description(description).content(PROBLEM_JSON, problem_content());
     if retry_after {
         r = r.header(
             "Retry-After",

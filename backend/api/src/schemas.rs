@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn the_catalog_search_pattern_is_the_rule() {
         use utoipa::IntoParams as _;
-        let params = crate::types_satellites::CatalogSearchQuery::into_params(|| None);
+        let params = crate::routes::satellites::types::CatalogSearchQuery::into_params(|| None);
         let q = params.iter().find(|p| p.name == "q").expect("q");
         let doc = serde_json::to_value(q).expect("json");
         assert_eq!(doc["required"], true);

@@ -1,154 +1,179 @@
-//! One module per resource; `configure` mounts them all under `/api/v1`.
+//! One module per capability, named as in every layer (`accounts`, `workspaces`, `equipment`, `targets`,
+//! `nights`, `data`, `uploads`, `packages`, `satellites`, `health`): `<capability>/mod.rs` holds its handlers
+//! (or one module per resource beside it) and `<capability>/types.rs` its request and response bodies. What more
+//! than one capability uses is in [`common`].
+//!
+//! Every route is declared once, in the `registry!` lists at the end of this module: the handler's own
+//! attributes give its method, path (`#[get("/workspaces/{slug}")]`) and documentation (`#[utoipa::path]`), and
+//! its line in a list both mounts it (`configure`; `configure_root` for the probes) and puts it in the OpenAPI
+//! document (`V1`, which [`crate::ApiDoc`] nests under `/api/v1`; `Root`). A handler that is not listed is neither
+//! served nor documented; the order of the list is the order actix tries the routes in.
 
 pub mod accounts;
-pub mod api_keys;
+pub mod common;
 pub mod data;
-pub mod entries;
+pub mod equipment;
 pub mod health;
-pub mod instruments;
-pub mod me;
-pub mod members;
-pub mod night_logs;
-pub mod observations;
+pub mod nights;
 pub mod packages;
 pub mod satellites;
-pub mod sessions;
-pub mod sites;
-pub mod target_lists;
 pub mod targets;
-pub mod telescopes;
 pub mod uploads;
 pub mod workspaces;
 
-use actix_web::web;
+/// Declares a group of routes once. `registry!(Api, configure => a::handler, b::other)` makes both
+/// - `Api`, an [`utoipa::OpenApi`] with the handlers' paths (the document nests it), and
+/// - `configure`, which mounts the handlers in the order listed (actix tries routes in that order).
+macro_rules! registry {
+    ($(#[$meta:meta])* $api:ident, $configure:ident => $($($segment:ident)::+),+ $(,)?) => {
+        $(#[$meta])*
+        #[derive(Debug, utoipa::OpenApi)]
+        #[openapi(paths($($($segment)::+),+))]
+        pub struct $api;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(accounts::create_account)
-        .service(sessions::create_session)
-        .service(sessions::delete_session)
-        .service(me::get_me)
-        .service(me::update_password)
-        .service(workspaces::list_workspaces)
-        .service(workspaces::create_workspace)
-        .service(workspaces::get_workspace)
-        .service(workspaces::update_workspace)
-        .service(members::list_members)
-        .service(members::create_member)
-        .service(members::update_member)
-        .service(members::delete_member)
-        .service(api_keys::list_api_keys)
-        .service(api_keys::create_api_key)
-        .service(api_keys::delete_api_key)
-        .service(sites::list_sites)
-        .service(sites::create_site)
-        .service(sites::get_site)
-        .service(sites::update_site)
-        .service(sites::delete_site)
-        .service(telescopes::list_telescopes)
-        .service(telescopes::create_telescope)
-        .service(telescopes::get_telescope)
-        .service(telescopes::update_telescope)
-        .service(telescopes::delete_telescope)
-        .service(instruments::list_instruments)
-        .service(instruments::create_instrument)
-        .service(instruments::get_instrument)
-        .service(instruments::update_instrument)
-        .service(instruments::delete_instrument)
-        .service(targets::list_targets)
-        .service(targets::create_target)
-        .service(targets::get_target)
-        .service(targets::update_target)
-        .service(targets::delete_target)
-        .service(target_lists::list_target_lists)
-        .service(target_lists::create_target_list)
-        .service(target_lists::get_target_list)
-        .service(target_lists::update_target_list)
-        .service(target_lists::delete_target_list)
-        .service(target_lists::list_target_list_targets)
-        .service(target_lists::create_target_list_target)
-        .service(target_lists::delete_target_list_target)
-        .service(night_logs::list_night_logs)
-        .service(night_logs::create_night_log)
-        .service(night_logs::get_night_log)
-        .service(night_logs::update_night_log)
-        .service(night_logs::get_night_report_markdown)
-        .service(night_logs::get_night_report_csv)
-        .service(night_logs::get_time_lost)
-        .service(data::list_datasets)
-        .service(data::create_dataset)
-        .service(data::get_dataset)
-        .service(data::update_dataset)
-        .service(data::delete_dataset)
-        .service(data::list_dataset_files)
-        .service(data::upload_file)
-        .service(data::search_files)
-        .service(data::get_file)
-        .service(data::get_file_header)
-        .service(data::download_file)
-        .service(data::get_file_preview)
-        .service(data::update_file)
-        .service(data::delete_file)
-        .service(data::restore_file)
-        .service(data::get_storage_usage)
-        .service(data::list_tier_rules)
-        .service(data::create_tier_rule)
-        .service(data::delete_tier_rule)
-        .service(uploads::create_upload)
-        .service(uploads::list_uploads)
-        .service(uploads::get_upload)
-        .service(uploads::upload_part_urls)
-        .service(uploads::put_upload_part)
-        .service(uploads::complete_upload)
-        .service(uploads::abort_upload)
-        .service(entries::list_entries)
-        .service(entries::list_night_log_entries)
-        .service(entries::create_entry)
-        .service(entries::get_entry)
-        .service(entries::update_entry)
-        .service(entries::delete_entry)
-        .service(entries::restore_entry)
-        .service(entries::list_entry_versions)
-        .service(observations::list_observations)
-        .service(observations::create_observation)
-        .service(observations::get_observation)
-        .service(observations::update_observation)
-        .service(observations::delete_observation)
-        .service(satellites::check_fov)
-        .service(satellites::satellite_passes)
-        .service(satellites::search_catalog)
-        .service(satellites::catalog_status)
-        .service(satellites::import_catalog)
-        .service(satellites::list_plans)
-        .service(satellites::create_plan)
-        .service(satellites::get_plan)
-        .service(satellites::update_plan)
-        .service(satellites::recheck_plan)
-        .service(satellites::delete_plan)
-        .service(packages::list_packages)
-        .service(packages::create_package)
-        .service(packages::get_package)
-        .service(packages::update_package)
-        .service(packages::delete_package)
-        .service(packages::get_package_draft)
-        .service(packages::add_package_draft_files)
-        .service(packages::delete_package_draft_file)
-        .service(packages::reset_package_draft)
-        .service(packages::publish_package)
-        .service(packages::list_package_versions)
-        .service(packages::get_package_version)
-        .service(packages::update_package_version)
-        .service(packages::get_package_manifest)
-        .service(packages::get_package_citation)
-        .service(packages::download_package_tar)
-        .service(packages::download_package_zip)
-        .service(packages::download_package_file)
-        .service(packages::list_package_links)
-        .service(packages::create_package_link)
-        .service(packages::delete_package_link)
-        .service(packages::get_shared_package)
-        .service(packages::get_shared_citation)
-        .service(packages::get_shared_manifest)
-        .service(packages::download_shared_tar)
-        .service(packages::download_shared_zip)
-        .service(packages::download_shared_file);
+        #[doc = concat!("Mounts the routes of [`", stringify!($api), "`], in the order they are listed.")]
+        pub fn $configure(cfg: &mut actix_web::web::ServiceConfig) {
+            $(cfg.service($($segment)::+);)+
+        }
+    };
+}
+
+registry! {
+    /// The health probes, served at the root ([`health::configure`] adds their 405s).
+    Root, configure_root =>
+    health::healthz,
+    health::readyz,
+}
+
+registry! {
+    /// The `/api/v1` routes (relative to `/api/v1`).
+    V1, configure =>
+    accounts::create_account,
+    accounts::sessions::create_session,
+    accounts::sessions::delete_session,
+    accounts::me::get_me,
+    accounts::me::update_password,
+    workspaces::list_workspaces,
+    workspaces::create_workspace,
+    workspaces::get_workspace,
+    workspaces::update_workspace,
+    workspaces::members::list_members,
+    workspaces::members::create_member,
+    workspaces::members::update_member,
+    workspaces::members::delete_member,
+    accounts::api_keys::list_api_keys,
+    accounts::api_keys::create_api_key,
+    accounts::api_keys::delete_api_key,
+    equipment::sites::list_sites,
+    equipment::sites::create_site,
+    equipment::sites::get_site,
+    equipment::sites::update_site,
+    equipment::sites::delete_site,
+    equipment::telescopes::list_telescopes,
+    equipment::telescopes::create_telescope,
+    equipment::telescopes::get_telescope,
+    equipment::telescopes::update_telescope,
+    equipment::telescopes::delete_telescope,
+    equipment::instruments::list_instruments,
+    equipment::instruments::create_instrument,
+    equipment::instruments::get_instrument,
+    equipment::instruments::update_instrument,
+    equipment::instruments::delete_instrument,
+    targets::list_targets,
+    targets::create_target,
+    targets::get_target,
+    targets::update_target,
+    targets::delete_target,
+    targets::target_lists::list_target_lists,
+    targets::target_lists::create_target_list,
+    targets::target_lists::get_target_list,
+    targets::target_lists::update_target_list,
+    targets::target_lists::delete_target_list,
+    targets::target_lists::list_target_list_targets,
+    targets::target_lists::create_target_list_target,
+    targets::target_lists::delete_target_list_target,
+    nights::night_logs::list_night_logs,
+    nights::night_logs::create_night_log,
+    nights::night_logs::get_night_log,
+    nights::night_logs::update_night_log,
+    nights::night_logs::get_night_report_markdown,
+    nights::night_logs::get_night_report_csv,
+    nights::night_logs::get_time_lost,
+    data::datasets::list_datasets,
+    data::datasets::create_dataset,
+    data::datasets::get_dataset,
+    data::datasets::update_dataset,
+    data::datasets::delete_dataset,
+    data::files::list_dataset_files,
+    data::files::upload_file,
+    data::files::search_files,
+    data::files::get_file,
+    data::files::get_file_header,
+    data::files::download_file,
+    data::files::get_file_preview,
+    data::files::update_file,
+    data::files::delete_file,
+    data::files::restore_file,
+    data::storage::get_storage_usage,
+    data::storage::list_tier_rules,
+    data::storage::create_tier_rule,
+    data::storage::delete_tier_rule,
+    uploads::create_upload,
+    uploads::list_uploads,
+    uploads::get_upload,
+    uploads::upload_part_urls,
+    uploads::put_upload_part,
+    uploads::complete_upload,
+    uploads::abort_upload,
+    nights::entries::list_entries,
+    nights::entries::list_night_log_entries,
+    nights::entries::create_entry,
+    nights::entries::get_entry,
+    nights::entries::update_entry,
+    nights::entries::delete_entry,
+    nights::entries::restore_entry,
+    nights::entries::list_entry_versions,
+    nights::observations::list_observations,
+    nights::observations::create_observation,
+    nights::observations::get_observation,
+    nights::observations::update_observation,
+    nights::observations::delete_observation,
+    satellites::check_fov,
+    satellites::satellite_passes,
+    satellites::search_catalog,
+    satellites::catalog_status,
+    satellites::import_catalog,
+    satellites::plans::list_plans,
+    satellites::plans::create_plan,
+    satellites::plans::get_plan,
+    satellites::plans::update_plan,
+    satellites::plans::recheck_plan,
+    satellites::plans::delete_plan,
+    packages::list_packages,
+    packages::create_package,
+    packages::get_package,
+    packages::update_package,
+    packages::delete_package,
+    packages::draft::get_package_draft,
+    packages::draft::add_package_draft_files,
+    packages::draft::delete_package_draft_file,
+    packages::draft::reset_package_draft,
+    packages::versions::publish_package,
+    packages::versions::list_package_versions,
+    packages::versions::get_package_version,
+    packages::versions::update_package_version,
+    packages::versions::get_package_manifest,
+    packages::versions::get_package_citation,
+    packages::versions::download_package_tar,
+    packages::versions::download_package_zip,
+    packages::versions::download_package_file,
+    packages::links::list_package_links,
+    packages::links::create_package_link,
+    packages::links::delete_package_link,
+    packages::shared::get_shared_package,
+    packages::shared::get_shared_citation,
+    packages::shared::get_shared_manifest,
+    packages::shared::download_shared_tar,
+    packages::shared::download_shared_zip,
+    packages::shared::download_shared_file,
 }

@@ -1,13 +1,15 @@
 //! For every route, every role, an outsider, anonymous and every kind of API key: the status is what the
 //! permission matrix in `meridian-domain` says. Objects are real (members and keys that exist), so an outsider's
-//! 404 proves the ids cannot be probed. Each resource's test module lists its routes in a `MATRIX` of its own
-//! (with a `Setup` that makes the objects a call needs); `all_routes` chains them.
+//! 404 proves the ids cannot be probed. Each resource's test module lists its routes in a `MATRIX` of its own,
+//! written with the [`Route`] builder (with a `Setup` that makes the objects a call needs); `all_routes` chains
+//! them, and a test checks that they are exactly the workspace operations of the OpenAPI document.
 
 use crate::helpers::{Client, TestApp, add_member, api_key, workspace};
 use actix_web::http::Method;
 use futures::future::LocalBoxFuture;
 use meridian_domain::{Action, ApiKeyScope, Role};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
@@ -45,6 +47,7 @@ pub enum Obj {
 }
 
 /// The request a setup prepared: the path with its ids filled in, and the body.
+#[derive(Clone)]
 pub struct Call {
     pub path: String,
     pub body: Option<Value>,
@@ -67,18 +70,124 @@ pub enum Target {
     Setup(Setup),
 }
 
+/// One route of the matrix, built as `Route::get(path).reads(Obj::Private).ok(200)` or
+/// `Route::post(path).body(..).needs(Action::CreateData).ok(201)` (the fields are the builder's alone).
 pub struct Route {
-    pub method: Method,
-    /// `{slug}` and `{id}` are filled in (unless a setup gives the path).
-    pub path: &'static str,
-    pub body: fn(u32) -> Option<Value>,
-    pub needs: Needs,
-    pub object: Obj,
-    pub target: Target,
-    pub success: u16,
+    method: Method,
+    /// The path as the OpenAPI document spells it. Without a setup, `{slug}` is filled in and any other
+    /// parameter gets the target's id; with one, the setup's path must match it.
+    path: &'static str,
+    body: fn(u32) -> Option<Value>,
+    needs: Needs,
+    object: Obj,
+    target: Target,
+    /// Run the background jobs after the setup (for what a job makes, such as a preview).
+    jobs: bool,
+    /// One setup per workspace for all the callers, instead of one per call.
+    once: bool,
+    success: u16,
 }
 
-pub fn none(_: u32) -> Option<Value> {
+impl Route {
+    const fn new(method: Method, path: &'static str) -> Self {
+        // `success` 0 until `ok` gives it: a test refuses an entry without one.
+        Self {
+            method,
+            path,
+            body: none,
+            needs: Needs::Read,
+            object: Obj::Workspace,
+            target: Target::None,
+            jobs: false,
+            once: false,
+            success: 0,
+        }
+    }
+
+    pub const fn get(path: &'static str) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    pub const fn post(path: &'static str) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    pub const fn put(path: &'static str) -> Self {
+        Self::new(Method::PUT, path)
+    }
+
+    pub const fn patch(path: &'static str) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+
+    pub const fn delete(path: &'static str) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+
+    /// The JSON body, made from the call's number (a setup gives its own).
+    pub const fn body(mut self, body: fn(u32) -> Option<Value>) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Reading `object` (see [`Needs::Read`]).
+    pub const fn reads(mut self, object: Obj) -> Self {
+        self.needs = Needs::Read;
+        self.object = object;
+        self
+    }
+
+    /// The action, by anyone the matrix allows it to, on the workspace unless [`Route::on`] says otherwise.
+    pub const fn needs(mut self, action: Action) -> Self {
+        self.needs = Needs::Action(action);
+        self
+    }
+
+    /// The action, by a person (keys never).
+    pub const fn person_needs(mut self, action: Action) -> Self {
+        self.needs = Needs::PersonAction(action);
+        self
+    }
+
+    /// The object acted on, for who may know it exists (the workspace unless said).
+    pub const fn on(mut self, object: Obj) -> Self {
+        self.object = object;
+        self
+    }
+
+    /// What the call is made on when it is not a setup's: a newcomer, a fresh member or a fresh key.
+    pub const fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Objects made for each call by `setup`, which gives the path (matching [`Route::path`]) and the body.
+    pub const fn setup(mut self, setup: Setup) -> Self {
+        self.target = Target::Setup(setup);
+        self
+    }
+
+    /// Runs the background jobs between the setup and the call.
+    pub const fn after_jobs(mut self) -> Self {
+        self.jobs = true;
+        self
+    }
+
+    /// Makes the setup once per workspace, and every caller calls on the same objects: for reads, which change
+    /// nothing, whose setup is slow (background jobs).
+    pub const fn once(mut self) -> Self {
+        self.once = true;
+        self
+    }
+
+    /// The status of a call the caller may make.
+    pub const fn ok(mut self, success: u16) -> Self {
+        self.success = success;
+        self
+    }
+}
+
+fn none(_: u32) -> Option<Value> {
     None
 }
 
@@ -96,88 +205,109 @@ fn all_routes() -> impl Iterator<Item = &'static Route> {
 }
 
 const ROUTES: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "/api/v1/workspaces/{slug}",
-        body: |n| Some(json!({"name": format!("Renamed {n}")})),
-        needs: Needs::Action(Action::UpdateWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/members",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/members",
-        body: |n| Some(json!({"email": format!("newcomer{n}@example.org"), "role": "viewer"})),
-        needs: Needs::PersonAction(Action::ManageMembers),
-        object: Obj::Workspace,
-        target: Target::Newcomer,
-        success: 201,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "/api/v1/workspaces/{slug}/members/{id}",
-        body: |_| Some(json!({"role": "observer"})),
-        needs: Needs::PersonAction(Action::ManageMembers),
-        object: Obj::Workspace,
-        target: Target::Member,
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "/api/v1/workspaces/{slug}/members/{id}",
-        body: none,
-        needs: Needs::PersonAction(Action::ManageMembers),
-        object: Obj::Workspace,
-        target: Target::Member,
-        success: 204,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/api-keys",
-        body: none,
-        needs: Needs::Action(Action::ManageApiKeys),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/api-keys",
-        body: |n| Some(json!({"name": format!("key {n}"), "scope": "read"})),
-        needs: Needs::PersonAction(Action::ManageApiKeys),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "/api/v1/workspaces/{slug}/api-keys/{id}",
-        body: none,
-        needs: Needs::Action(Action::ManageApiKeys),
-        object: Obj::Workspace,
-        target: Target::Key,
-        success: 204,
-    },
+    Route::get("/api/v1/workspaces/{slug}").reads(Obj::Workspace).ok(200),
+    Route::patch("/api/v1/workspaces/{slug}")
+        .body(|n| Some(json!({"name": format!("Renamed {n}")})))
+        .needs(Action::UpdateWorkspace)
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/members").needs(Action::ViewWorkspace).ok(200),
+    Route::post("/api/v1/workspaces/{slug}/members")
+        .body(|n| Some(json!({"email": format!("newcomer{n}@example.org"), "role": "viewer"})))
+        .person_needs(Action::ManageMembers)
+        .target(Target::Newcomer)
+        .ok(201),
+    Route::patch("/api/v1/workspaces/{slug}/members/{account_id}")
+        .body(|_| Some(json!({"role": "observer"})))
+        .person_needs(Action::ManageMembers)
+        .target(Target::Member)
+        .ok(200),
+    Route::delete("/api/v1/workspaces/{slug}/members/{account_id}")
+        .person_needs(Action::ManageMembers)
+        .target(Target::Member)
+        .ok(204),
+    Route::get("/api/v1/workspaces/{slug}/api-keys").needs(Action::ManageApiKeys).ok(200),
+    Route::post("/api/v1/workspaces/{slug}/api-keys")
+        .body(|n| Some(json!({"name": format!("key {n}"), "scope": "read"})))
+        .person_needs(Action::ManageApiKeys)
+        .ok(201),
+    Route::delete("/api/v1/workspaces/{slug}/api-keys/{key_id}")
+        .needs(Action::ManageApiKeys)
+        .target(Target::Key)
+        .ok(204),
 ];
+
+/// Whether `path` (a request's path, its query left off) is one of `template`'s, a documented path: `{name}`
+/// stands for one segment, a last `{path}` for one or more.
+fn matches(template: &str, path: &str) -> bool {
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    let (mut wanted, mut given) = (template.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some("{path}"), Some(g)) if !g.is_empty() => return wanted.next().is_none(),
+            (Some(w), Some(g)) if w.starts_with('{') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+/// `template` with `{slug}` filled in and the target's id for its other parameter.
+fn fill(template: &str, slug: &str, id: &str) -> String {
+    template
+        .split('/')
+        .map(|s| match s {
+            "{slug}" => slug,
+            _ if s.starts_with('{') => id,
+            _ => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// The list is derived from the document: a workspace route without a matrix entry fails here, and so does an
+/// entry for no documented route, or one without the status of success.
+#[test]
+fn the_matrix_is_every_workspace_operation_of_the_document() {
+    let doc: Value = serde_json::from_str(&meridian_api::openapi::to_json()).expect("json");
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .filter(|(path, _)| path.starts_with("/api/v1/workspaces/{slug}"))
+        .flat_map(|(path, item)| {
+            let methods = item.as_object().expect("path item").keys();
+            methods.filter(|m| METHODS.contains(&m.as_str())).map(|m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    assert!(documented.len() > 100, "{} workspace operations", documented.len());
+    let in_matrix: BTreeSet<(String, String)> =
+        all_routes().map(|r| (r.method.as_str().to_owned(), r.path.to_owned())).collect();
+    let missing: Vec<_> = documented.difference(&in_matrix).collect();
+    assert!(missing.is_empty(), "operations without an entry in the authorization matrix: {missing:?}");
+    let unknown: Vec<_> = in_matrix.difference(&documented).collect();
+    assert!(unknown.is_empty(), "matrix entries for no documented operation: {unknown:?}");
+    let unfinished: Vec<_> = all_routes().filter(|r| r.success == 0).map(|r| (&r.method, r.path)).collect();
+    assert!(unfinished.is_empty(), "matrix entries without `ok(status)`: {unfinished:?}");
+    let shared: Vec<_> =
+        all_routes().filter(|r| r.once && r.method != Method::GET).map(|r| (&r.method, r.path)).collect();
+    assert!(shared.is_empty(), "`once` is for reads: {shared:?}");
+}
+
+#[test]
+fn templates_match_paths() {
+    let t = "/api/v1/workspaces/{slug}/packages/{id}/versions/{n}/files/{path}";
+    assert!(matches(t, "/api/v1/workspaces/obs/packages/p/versions/1/files/a%20b/c.raw"));
+    assert!(matches(t, "/api/v1/workspaces/obs/packages/p/versions/1/files/c.raw"));
+    assert!(!matches(t, "/api/v1/workspaces/obs/packages/p/versions/1/files/"));
+    assert!(!matches(t, "/api/v1/workspaces/obs/packages/p/versions/1/archive.tar"));
+    assert!(matches("/api/v1/workspaces/{slug}/entries", "/api/v1/workspaces/obs/entries?tags=dome"));
+    assert!(!matches("/api/v1/workspaces/{slug}/entries", "/api/v1/workspaces/obs/entries/e"));
+    assert!(!matches("/api/v1/workspaces/{slug}/sites/{id}", "/api/v1/workspaces/obs/telescopes/t"));
+    assert_eq!(fill("/api/v1/workspaces/{slug}/members/{account_id}", "obs", "a"), "/api/v1/workspaces/obs/members/a");
+}
 
 fn expected(who: Who, public: bool, route: &Route) -> u16 {
     let can = |a: Action, person_only: bool| match who {
@@ -255,13 +385,28 @@ async fn every_route_every_role() {
             callers.push((*who, c));
         }
         for route in all_routes() {
+            // The setup's call when every caller shares one (`Route::once`).
+            let mut shared: Option<Call> = None;
             for i in 0..callers.len() {
                 n += 1;
                 let mut call = None;
                 let target_id = match route.target {
                     Target::None => String::new(),
                     Target::Setup(setup) => {
-                        call = Some(setup(callers[0].1, slug, n).await);
+                        let made = match &shared {
+                            Some(c) => c.clone(),
+                            None => {
+                                let c = setup(callers[0].1, slug, n).await;
+                                if route.jobs {
+                                    app.run_jobs().await;
+                                }
+                                if route.once {
+                                    shared = Some(c.clone());
+                                }
+                                c
+                            }
+                        };
+                        call = Some(made);
                         String::new()
                     }
                     Target::Newcomer => {
@@ -294,8 +439,13 @@ async fn every_route_every_role() {
                 };
                 let (path, req_body) = match call {
                     Some(c) => (c.path, c.body),
-                    None => (route.path.replace("{slug}", slug).replace("{id}", &target_id), (route.body)(n)),
+                    None => (fill(route.path, slug, &target_id), (route.body)(n)),
                 };
+                if !matches(route.path, &path) {
+                    failures
+                        .push(format!("{} {}: the setup's path {path} is not this route's", route.method, route.path));
+                    continue;
+                }
                 let (who, client) = (callers[i].0, &mut *callers[i].1);
                 let (status, body) = send(client, route.method.clone(), &path, req_body).await;
                 let want = expected(who, public, route);

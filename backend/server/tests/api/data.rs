@@ -617,7 +617,7 @@ async fn cleanup_removes_objects_without_rows() {
 
 // ---- Authorization matrix --------------------------------------------------------------------------------------
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Obj, Route};
 use futures::future::LocalBoxFuture;
 use meridian_domain::Action;
 
@@ -656,6 +656,28 @@ fn file_call<'a>(
     })
 }
 
+/// A FITS file (released or not) whose preview the jobs make before the call.
+fn preview_call<'a>(
+    owner: &'a mut Client,
+    slug: &'a str,
+    n: u32,
+    release: Option<&'static str>,
+) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let r = owner
+            .post(
+                &format!("/api/v1/workspaces/{slug}/datasets"),
+                json!({"name": format!("Previews {n}"), "release_at": release}),
+            )
+            .await;
+        let ds = r.body["id"].as_str().expect("dataset").to_owned();
+        let fits = fits_file(&[("OBJECT", &format!("'M{n:<7}'"))], 16, 16);
+        let r = upload(owner, slug, &ds, &format!("p{n}.fits"), &fits).await;
+        let id = r.body["id"].as_str().expect("file").to_owned();
+        Call { path: format!("/api/v1/workspaces/{slug}/files/{id}/preview.png"), body: None }
+    })
+}
+
 fn upload_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
     Box::pin(async move {
         let id = dataset(owner, slug, &format!("Uploads {n}")).await;
@@ -676,185 +698,87 @@ fn rule_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture
     })
 }
 
+const DATASETS: &str = "/api/v1/workspaces/{slug}/datasets";
+const DATASET: &str = "/api/v1/workspaces/{slug}/datasets/{id}";
+const FILE: &str = "/api/v1/workspaces/{slug}/files/{id}";
+const CONTENT: &str = "/api/v1/workspaces/{slug}/files/{id}/content";
+const PREVIEW: &str = "/api/v1/workspaces/{slug}/files/{id}/preview.png";
+const RULES: &str = "/api/v1/workspaces/{slug}/storage/rules";
+const RELEASED: Option<&str> = Some("2020-01-01T00:00:00Z");
+
 pub const MATRIX: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/datasets",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/datasets",
-        body: |n| Some(json!({"name": format!("New dataset {n}")})),
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", Some(json!({"description": "changed"})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "", None)),
-        success: 204,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| dataset_call(o, s, n, "/files", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PUT,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(upload_call),
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/files",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Public,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, Some("2020-01-01T00:00:00Z"), "", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Public,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, Some("2020-01-01T00:00:00Z"), "/content", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/header", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/content", None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", Some(json!({"release_at": null})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "", None)),
-        success: 204,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| file_call(o, s, n, None, "/restore", Some(json!({})))),
-        success: 202,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/storage/usage",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/storage/rules",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/storage/rules",
-        body: |n| Some(json!({"name": format!("rule {n}"), "cold_after_days": 180})),
-        needs: Needs::Action(Action::UpdateWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::UpdateWorkspace),
-        object: Obj::Workspace,
-        target: Target::Setup(rule_call),
-        success: 204,
-    },
+    Route::get(DATASETS).reads(Obj::Workspace).ok(200),
+    Route::post(DATASETS).body(|n| Some(json!({"name": format!("New dataset {n}")}))).needs(Action::CreateData).ok(201),
+    Route::get(DATASET)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| dataset_call(o, s, n, "", None))
+        .ok(200),
+    Route::patch(DATASET)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| dataset_call(o, s, n, "", Some(json!({"description": "changed"}))))
+        .ok(200),
+    Route::delete(DATASET)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(|o, s, n| dataset_call(o, s, n, "", None))
+        .ok(204),
+    Route::get("/api/v1/workspaces/{slug}/datasets/{id}/files")
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| dataset_call(o, s, n, "/files", None))
+        .ok(200),
+    Route::put("/api/v1/workspaces/{slug}/datasets/{id}/files/{name}").needs(Action::Upload).setup(upload_call).ok(201),
+    Route::get("/api/v1/workspaces/{slug}/files").reads(Obj::Workspace).ok(200),
+    Route::get(FILE)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| file_call(o, s, n, None, "", None))
+        .ok(200),
+    Route::get(FILE).reads(Obj::Public).setup(|o, s, n| file_call(o, s, n, RELEASED, "", None)).ok(200),
+    Route::get(CONTENT).reads(Obj::Public).setup(|o, s, n| file_call(o, s, n, RELEASED, "/content", None)).ok(200),
+    Route::get("/api/v1/workspaces/{slug}/files/{id}/header")
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| file_call(o, s, n, None, "/header", None))
+        .ok(200),
+    Route::get(CONTENT)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| file_call(o, s, n, None, "/content", None))
+        .ok(200),
+    Route::get(PREVIEW)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| preview_call(o, s, n, None))
+        .after_jobs()
+        .once()
+        .ok(200),
+    Route::get(PREVIEW).reads(Obj::Public).setup(|o, s, n| preview_call(o, s, n, RELEASED)).after_jobs().once().ok(200),
+    Route::patch(FILE)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| file_call(o, s, n, None, "", Some(json!({"release_at": null}))))
+        .ok(200),
+    Route::delete(FILE)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(|o, s, n| file_call(o, s, n, None, "", None))
+        .ok(204),
+    Route::post("/api/v1/workspaces/{slug}/files/{id}/restore")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| file_call(o, s, n, None, "/restore", Some(json!({}))))
+        .ok(202),
+    Route::get("/api/v1/workspaces/{slug}/storage/usage").needs(Action::ViewWorkspace).ok(200),
+    Route::get(RULES).needs(Action::ViewWorkspace).ok(200),
+    Route::post(RULES)
+        .body(|n| Some(json!({"name": format!("rule {n}"), "cold_after_days": 180})))
+        .needs(Action::UpdateWorkspace)
+        .ok(201),
+    Route::delete("/api/v1/workspaces/{slug}/storage/rules/{id}")
+        .needs(Action::UpdateWorkspace)
+        .setup(rule_call)
+        .ok(204),
 ];

@@ -1,7 +1,7 @@
 //! Sites, telescopes and instruments: round trips, validation, what blocks a delete, workspace scoping, and the
 //! authorization matrix of their routes.
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Obj, Route};
 use crate::helpers::{Client, TestApp, instrument, item_names, site, telescope, workspace};
 use actix_web::http::{Method, StatusCode};
 use futures::future::LocalBoxFuture;
@@ -40,68 +40,26 @@ fn instrument_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32, body: Optio
     })
 }
 
+const SITES: &str = "/api/v1/workspaces/{slug}/sites";
+const SITE: &str = "/api/v1/workspaces/{slug}/sites/{id}";
+const TELESCOPES: &str = "/api/v1/workspaces/{slug}/telescopes";
+const TELESCOPE: &str = "/api/v1/workspaces/{slug}/telescopes/{id}";
+const INSTRUMENTS: &str = "/api/v1/workspaces/{slug}/instruments";
+const INSTRUMENT: &str = "/api/v1/workspaces/{slug}/instruments/{id}";
+
 pub const MATRIX: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/sites",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/sites",
-        body: |n| Some(site_body(&format!("New site {n}"))),
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| site_call(o, s, n, None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| site_call(o, s, n, Some(json!({"description": "dry"})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| site_call(o, s, n, None)),
-        success: 204,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/telescopes",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, slug, n| {
+    Route::get(SITES).reads(Obj::Workspace).ok(200),
+    Route::post(SITES).body(|n| Some(site_body(&format!("New site {n}")))).needs(Action::CreateData).ok(201),
+    Route::get(SITE).reads(Obj::Workspace).setup(|o, s, n| site_call(o, s, n, None)).ok(200),
+    Route::patch(SITE)
+        .needs(Action::EditData)
+        .setup(|o, s, n| site_call(o, s, n, Some(json!({"description": "dry"}))))
+        .ok(200),
+    Route::delete(SITE).needs(Action::DeleteData).setup(|o, s, n| site_call(o, s, n, None)).ok(204),
+    Route::get(TELESCOPES).reads(Obj::Workspace).ok(200),
+    Route::post(TELESCOPES)
+        .needs(Action::CreateData)
+        .setup(|o, slug, n| {
             Box::pin(async move {
                 let s = site(o, slug, &format!("Site {n}")).await;
                 Call {
@@ -109,52 +67,18 @@ pub const MATRIX: &[Route] = &[
                     body: Some(json!({"name": format!("Scope {n}"), "site_id": s})),
                 }
             })
-        }),
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| telescope_call(o, s, n, None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| telescope_call(o, s, n, Some(json!({"focal_length_mm": 11000})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| telescope_call(o, s, n, None)),
-        success: 204,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/instruments",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, slug, n| {
+        })
+        .ok(201),
+    Route::get(TELESCOPE).reads(Obj::Workspace).setup(|o, s, n| telescope_call(o, s, n, None)).ok(200),
+    Route::patch(TELESCOPE)
+        .needs(Action::EditData)
+        .setup(|o, s, n| telescope_call(o, s, n, Some(json!({"focal_length_mm": 11000}))))
+        .ok(200),
+    Route::delete(TELESCOPE).needs(Action::DeleteData).setup(|o, s, n| telescope_call(o, s, n, None)).ok(204),
+    Route::get(INSTRUMENTS).reads(Obj::Workspace).ok(200),
+    Route::post(INSTRUMENTS)
+        .needs(Action::CreateData)
+        .setup(|o, slug, n| {
             Box::pin(async move {
                 let s = site(o, slug, &format!("Site {n}")).await;
                 let t = telescope(o, slug, &s, &format!("Telescope {n}")).await;
@@ -163,36 +87,14 @@ pub const MATRIX: &[Route] = &[
                     body: Some(json!({"name": format!("Spectrograph {n}"), "telescope_id": t})),
                 }
             })
-        }),
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| instrument_call(o, s, n, None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| instrument_call(o, s, n, Some(json!({"filters": ["u", "g"]})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| instrument_call(o, s, n, None)),
-        success: 204,
-    },
+        })
+        .ok(201),
+    Route::get(INSTRUMENT).reads(Obj::Workspace).setup(|o, s, n| instrument_call(o, s, n, None)).ok(200),
+    Route::patch(INSTRUMENT)
+        .needs(Action::EditData)
+        .setup(|o, s, n| instrument_call(o, s, n, Some(json!({"filters": ["u", "g"]}))))
+        .ok(200),
+    Route::delete(INSTRUMENT).needs(Action::DeleteData).setup(|o, s, n| instrument_call(o, s, n, None)).ok(204),
 ];
 
 // ---- Rows the night-log routes would make, written straight to the database -----------------------------------

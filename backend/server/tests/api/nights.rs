@@ -1,8 +1,7 @@
 //! Night logs, entries (versions, soft delete, queries), observations, time lost and the night report.
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Obj, Route};
 use crate::helpers::{Client, TestApp, add_member, api_key, site, telescope, workspace};
-use actix_web::http::Method;
 use meridian_domain::Action;
 use serde_json::{Value, json};
 
@@ -607,253 +606,190 @@ fn call(path: String, body: Option<Value>) -> Call {
     Call { path, body }
 }
 
+/// A setup written as its async body.
 macro_rules! setup {
     (|$o:ident, $slug:ident, $n:ident| $body:expr) => {
-        Target::Setup(|$o, $slug, $n| Box::pin(async move { $body }))
+        |$o, $slug, $n| Box::pin(async move { $body })
     };
 }
 
-const fn route(method: Method, needs: Needs, object: Obj, target: Target, success: u16) -> Route {
-    Route { method, path: "", body: none, needs, object, target, success }
-}
+const LOGS: &str = "/api/v1/workspaces/{slug}/night-logs";
+const LOG: &str = "/api/v1/workspaces/{slug}/night-logs/{id}";
+const LOG_ENTRIES: &str = "/api/v1/workspaces/{slug}/night-logs/{id}/entries";
+const LOG_OBSERVATIONS: &str = "/api/v1/workspaces/{slug}/night-logs/{id}/observations";
+const ENTRY: &str = "/api/v1/workspaces/{slug}/entries/{id}";
+const OBSERVATION: &str = "/api/v1/workspaces/{slug}/observations/{id}";
 
 pub const MATRIX: &[Route] = &[
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Workspace,
-        setup!(|_o, slug, _n| call(format!("/api/v1/workspaces/{slug}/night-logs"), None)),
-        200,
-    ),
-    route(
-        Method::POST,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Workspace,
-        setup!(|o, slug, n| {
+    Route::get(LOGS).reads(Obj::Workspace).ok(200),
+    Route::post(LOGS)
+        .needs(Action::WriteNightLog)
+        .setup(setup!(|o, slug, n| {
             let s = site(o, slug, &format!("Site {n}")).await;
             let t = telescope(o, slug, &s, &format!("Scope {n}")).await;
             call(
                 format!("/api/v1/workspaces/{slug}/night-logs"),
                 Some(json!({"telescope_id": t, "night": "2026-01-01"})),
             )
-        }),
-        201,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        }))
+        .ok(201),
+    Route::get(LOG)
+        .reads(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}", setup_log(o, slug, n, "private").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Public,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::get(LOG)
+        .reads(Obj::Public)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}", setup_log(o, slug, n, "public").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::PATCH,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::patch(LOG)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}", setup_log(o, slug, n, "private").await),
             Some(json!({"summary": "matrix"}))
-        )),
-        200,
-    ),
-    route(
-        Method::PATCH,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Public,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::patch(LOG)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Public)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}", setup_log(o, slug, n, "public").await),
             Some(json!({"summary": "matrix"}))
-        )),
-        200,
-    ),
-    route(
-        Method::PATCH,
-        Needs::Action(Action::EditData),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::patch(LOG)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}", setup_log(o, slug, n, "private").await),
             Some(json!({"visibility": "public"}))
-        )),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/night-logs/{id}/report.md")
+        .reads(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/report.md", setup_log(o, slug, n, "private").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Public,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/night-logs/{id}/report.csv")
+        .reads(Obj::Public)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/report.csv", setup_log(o, slug, n, "public").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Workspace,
-        setup!(|_o, slug, _n| call(format!("/api/v1/workspaces/{slug}/time-lost"), None)),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Workspace,
-        setup!(|_o, slug, _n| call(format!("/api/v1/workspaces/{slug}/entries?tags=dome"), None)),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Public,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/time-lost").reads(Obj::Workspace).ok(200),
+    Route::get("/api/v1/workspaces/{slug}/entries")
+        .reads(Obj::Workspace)
+        .setup(setup!(|_o, slug, _n| call(format!("/api/v1/workspaces/{slug}/entries?tags=dome"), None)))
+        .ok(200),
+    Route::get(LOG_ENTRIES)
+        .reads(Obj::Public)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/entries", setup_log(o, slug, n, "public").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::POST,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::post(LOG_ENTRIES)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/entries", setup_log(o, slug, n, "private").await),
             Some(json!({"body": "matrix", "occurred_at": "23:00"}))
-        )),
-        201,
-    ),
-    route(
-        Method::POST,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Public,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(201),
+    Route::post(LOG_ENTRIES)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Public)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/entries", setup_log(o, slug, n, "public").await),
             Some(json!({"body": "matrix", "occurred_at": "23:00"}))
-        )),
-        201,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(201),
+    Route::get(ENTRY)
+        .reads(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/entries/{}", setup_entry(o, slug, n, "private").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Public,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/entries/{id}/versions")
+        .reads(Obj::Public)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/entries/{}/versions", setup_entry(o, slug, n, "public").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::PATCH,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::patch(ENTRY)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/entries/{}", setup_entry(o, slug, n, "private").await),
             Some(json!({"body": "edited"}))
-        )),
-        200,
-    ),
-    route(
-        Method::DELETE,
-        Needs::Action(Action::DeleteData),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::delete(ENTRY)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/entries/{}", setup_entry(o, slug, n, "private").await),
             None
-        )),
-        204,
-    ),
-    route(
-        Method::POST,
-        Needs::Action(Action::DeleteData),
-        Obj::Deleted,
-        setup!(|o, slug, n| {
+        )))
+        .ok(204),
+    Route::post("/api/v1/workspaces/{slug}/entries/{id}/restore")
+        .needs(Action::DeleteData)
+        .on(Obj::Deleted)
+        .setup(setup!(|o, slug, n| {
             let e = setup_entry(o, slug, n, "private").await;
             assert_eq!(o.delete(&format!("/api/v1/workspaces/{slug}/entries/{e}")).await.status, 204);
             call(format!("/api/v1/workspaces/{slug}/entries/{e}/restore"), Some(json!({})))
-        }),
-        200,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        }))
+        .ok(200),
+    Route::get(LOG_OBSERVATIONS)
+        .reads(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/observations", setup_log(o, slug, n, "private").await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::POST,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::post(LOG_OBSERVATIONS)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/night-logs/{}/observations", setup_log(o, slug, n, "private").await),
             Some(json!({"start_at": "22:00", "exposure_s": 30}))
-        )),
-        201,
-    ),
-    route(
-        Method::GET,
-        Needs::Read,
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(201),
+    Route::get(OBSERVATION)
+        .reads(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/observations/{}", setup_observation(o, slug, n).await),
             None
-        )),
-        200,
-    ),
-    route(
-        Method::PATCH,
-        Needs::Action(Action::WriteNightLog),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::patch(OBSERVATION)
+        .needs(Action::WriteNightLog)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/observations/{}", setup_observation(o, slug, n).await),
             Some(json!({"quality": "junk"}))
-        )),
-        200,
-    ),
-    route(
-        Method::DELETE,
-        Needs::Action(Action::DeleteData),
-        Obj::Private,
-        setup!(|o, slug, n| call(
+        )))
+        .ok(200),
+    Route::delete(OBSERVATION)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(setup!(|o, slug, n| call(
             format!("/api/v1/workspaces/{slug}/observations/{}", setup_observation(o, slug, n).await),
             None
-        )),
-        204,
-    ),
+        )))
+        .ok(204),
 ];
 
 /// Ids of another workspace's night logs, entries and observations, named through my own slug, are 404 and

@@ -2,10 +2,10 @@
 //! with every file matching the manifest, tar byte ranges, holds on published files, secret links, public access,
 //! citations and bad input. Storage is a temporary directory, or SeaweedFS when `S3_ENDPOINT` is set.
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Obj, Route};
 use crate::data::{dataset, sha_hex, upload, workspace_id};
 use crate::helpers::*;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use futures::future::LocalBoxFuture;
 use meridian_domain::Action;
 use serde_json::{Value, json};
@@ -632,88 +632,105 @@ fn private_call<'a>(
     })
 }
 
-const fn member_route(method: Method, action: Action, setup: crate::authz_matrix::Setup, success: u16) -> Route {
-    Route {
-        method,
-        path: "",
-        body: none,
-        needs: Needs::Action(action),
-        object: Obj::Private,
-        target: Target::Setup(setup),
-        success,
-    }
-}
-
-const fn public_route(setup: crate::authz_matrix::Setup) -> Route {
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Public,
-        target: Target::Setup(setup),
-        success: 200,
-    }
-}
+const PACKAGES: &str = "/api/v1/workspaces/{slug}/packages";
+const PACKAGE: &str = "/api/v1/workspaces/{slug}/packages/{id}";
+const VERSIONS: &str = "/api/v1/workspaces/{slug}/packages/{id}/versions";
+const VERSION: &str = "/api/v1/workspaces/{slug}/packages/{id}/versions/{n}";
+const TAR: &str = "/api/v1/workspaces/{slug}/packages/{id}/versions/{n}/archive.tar";
+const LINKS: &str = "/api/v1/workspaces/{slug}/packages/{id}/links";
 
 pub const MATRIX: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/packages",
-        body: none,
-        needs: Needs::Read,
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/packages",
-        body: |n| Some(json!({"title": format!("New package {n}"), "licence": "CC-BY-4.0"})),
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    member_route(Method::GET, Action::ViewWorkspace, |o, s, n| private_call(o, s, n, "", None), 200),
-    member_route(
-        Method::PATCH,
-        Action::EditData,
-        |o, s, n| private_call(o, s, n, "", Some(json!({"keywords": ["x"]}))),
-        200,
-    ),
-    member_route(Method::DELETE, Action::DeleteData, |o, s, n| private_call(o, s, n, "", None), 204),
-    member_route(Method::GET, Action::ViewWorkspace, |o, s, n| private_call(o, s, n, "/draft", None), 200),
-    member_route(
-        Method::POST,
-        Action::EditData,
-        |o, s, n| private_call(o, s, n, "/draft/files", Some(json!("{file}"))),
-        200,
-    ),
-    member_route(Method::DELETE, Action::EditData, |o, s, n| private_call(o, s, n, "/draft/files/{file}", None), 200),
-    member_route(Method::POST, Action::EditData, |o, s, n| private_call(o, s, n, "/draft/reset", Some(json!({}))), 200),
-    member_route(Method::POST, Action::EditData, |o, s, n| private_call(o, s, n, "/versions", Some(json!({}))), 201),
-    member_route(
-        Method::GET,
-        Action::ViewWorkspace,
-        |o, s, n| private_call(o, s, n, "/versions/1/archive.tar", None),
-        200,
-    ),
-    member_route(
-        Method::PATCH,
-        Action::EditData,
-        |o, s, n| private_call(o, s, n, "/versions/1", Some(json!({"doi": "10.1234/abc"}))),
-        200,
-    ),
-    member_route(Method::GET, Action::EditData, |o, s, n| private_call(o, s, n, "/links", None), 200),
-    member_route(Method::POST, Action::EditData, |o, s, n| private_call(o, s, n, "/links", Some(json!({}))), 201),
-    member_route(Method::DELETE, Action::EditData, |o, s, n| private_call(o, s, n, "/links/{link}", None), 204),
-    public_route(|o, s, n| published_call(o, s, n, "", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions/1", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions/1/manifest.json", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions/1/citation", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions/1/archive.tar", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions/1/archive.zip", None)),
-    public_route(|o, s, n| published_call(o, s, n, "/versions/1/files/{path}", None)),
+    Route::get(PACKAGES).reads(Obj::Workspace).ok(200),
+    Route::post(PACKAGES)
+        .body(|n| Some(json!({"title": format!("New package {n}"), "licence": "CC-BY-4.0"})))
+        .needs(Action::CreateData)
+        .ok(201),
+    Route::get(PACKAGE)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "", None))
+        .ok(200),
+    Route::patch(PACKAGE)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "", Some(json!({"keywords": ["x"]}))))
+        .ok(200),
+    Route::delete(PACKAGE)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "", None))
+        .ok(204),
+    Route::get("/api/v1/workspaces/{slug}/packages/{id}/draft")
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/draft", None))
+        .ok(200),
+    Route::post("/api/v1/workspaces/{slug}/packages/{id}/draft/files")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/draft/files", Some(json!("{file}"))))
+        .ok(200),
+    Route::delete("/api/v1/workspaces/{slug}/packages/{id}/draft/files/{file_id}")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/draft/files/{file}", None))
+        .ok(200),
+    Route::post("/api/v1/workspaces/{slug}/packages/{id}/draft/reset")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/draft/reset", Some(json!({}))))
+        .ok(200),
+    Route::post(VERSIONS)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/versions", Some(json!({}))))
+        .ok(201),
+    Route::get(TAR)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/versions/1/archive.tar", None))
+        .ok(200),
+    Route::patch(VERSION)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/versions/1", Some(json!({"doi": "10.1234/abc"}))))
+        .ok(200),
+    Route::get(LINKS)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/links", None))
+        .ok(200),
+    Route::post(LINKS)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/links", Some(json!({}))))
+        .ok(201),
+    Route::delete("/api/v1/workspaces/{slug}/packages/{id}/links/{link_id}")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| private_call(o, s, n, "/links/{link}", None))
+        .ok(204),
+    Route::get(PACKAGE).reads(Obj::Public).setup(|o, s, n| published_call(o, s, n, "", None)).ok(200),
+    Route::get(VERSIONS).reads(Obj::Public).setup(|o, s, n| published_call(o, s, n, "/versions", None)).ok(200),
+    Route::get(VERSION).reads(Obj::Public).setup(|o, s, n| published_call(o, s, n, "/versions/1", None)).ok(200),
+    Route::get("/api/v1/workspaces/{slug}/packages/{id}/versions/{n}/manifest.json")
+        .reads(Obj::Public)
+        .setup(|o, s, n| published_call(o, s, n, "/versions/1/manifest.json", None))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/packages/{id}/versions/{n}/citation")
+        .reads(Obj::Public)
+        .setup(|o, s, n| published_call(o, s, n, "/versions/1/citation", None))
+        .ok(200),
+    Route::get(TAR)
+        .reads(Obj::Public)
+        .setup(|o, s, n| published_call(o, s, n, "/versions/1/archive.tar", None))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/packages/{id}/versions/{n}/archive.zip")
+        .reads(Obj::Public)
+        .setup(|o, s, n| published_call(o, s, n, "/versions/1/archive.zip", None))
+        .ok(200),
+    Route::get("/api/v1/workspaces/{slug}/packages/{id}/versions/{n}/files/{path}")
+        .reads(Obj::Public)
+        .setup(|o, s, n| published_call(o, s, n, "/versions/1/files/{path}", None))
+        .ok(200),
 ];

@@ -2,7 +2,7 @@
 //! compared with the independent skyfield reference, passes, bad input, and planned observations whose stored
 //! checks follow the catalog.
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Obj, Route};
 use crate::helpers::*;
 use actix_web::http::Method;
 use futures::future::LocalBoxFuture;
@@ -783,61 +783,32 @@ fn plan_call<'a>(
     })
 }
 
+const PLANS: &str = "/api/v1/workspaces/{slug}/planned-observations";
+const PLAN: &str = "/api/v1/workspaces/{slug}/planned-observations/{id}";
+
 pub const MATRIX: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/planned-observations",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| plan_call(o, s, n, "", None, false)),
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| plan_call(o, s, n, "", None, true)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| plan_call(o, s, n, "", Some(json!({"notes": "moved"})), true)),
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| plan_call(o, s, n, "/check", None, true)),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| plan_call(o, s, n, "", None, true)),
-        success: 204,
-    },
+    Route::get(PLANS).needs(Action::ViewWorkspace).ok(200),
+    Route::post(PLANS).needs(Action::CreateData).setup(|o, s, n| plan_call(o, s, n, "", None, false)).ok(201),
+    Route::get(PLAN)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| plan_call(o, s, n, "", None, true))
+        .ok(200),
+    Route::patch(PLAN)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| plan_call(o, s, n, "", Some(json!({"notes": "moved"})), true))
+        .ok(200),
+    Route::post("/api/v1/workspaces/{slug}/planned-observations/{id}/check")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| plan_call(o, s, n, "/check", None, true))
+        .ok(200),
+    Route::delete(PLAN)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(|o, s, n| plan_call(o, s, n, "", None, true))
+        .ok(204),
 ];
 
 // ---- Pages ------------------------------------------------------------------------------------------------------

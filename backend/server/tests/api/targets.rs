@@ -1,7 +1,7 @@
 //! The target catalogue and target lists: coordinates in both notations, search, list membership, what a delete
 //! takes with it, workspace scoping, and the authorization matrix of their routes.
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Obj, Route};
 use crate::equipment::{insert_night_log, insert_observation};
 use crate::helpers::{Client, TestApp, item_names, site, target, target_list, telescope, workspace};
 use actix_web::http::{Method, StatusCode};
@@ -54,124 +54,56 @@ fn remove_from_list_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> Lo
     })
 }
 
+const TARGETS: &str = "/api/v1/workspaces/{slug}/targets";
+const TARGET: &str = "/api/v1/workspaces/{slug}/targets/{id}";
+const LISTS: &str = "/api/v1/workspaces/{slug}/target-lists";
+const LIST: &str = "/api/v1/workspaces/{slug}/target-lists/{id}";
+
 pub const MATRIX: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/targets",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/targets",
-        body: |n| Some(json!({"name": format!("New target {n}"), "ra": "05:35:17.3", "dec": "-05 23 28"})),
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| target_call(o, s, n, None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| target_call(o, s, n, Some(json!({"tags": ["nebula"]})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| target_call(o, s, n, None)),
-        success: 204,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/target-lists",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "/api/v1/workspaces/{slug}/target-lists",
-        body: |n| Some(json!({"name": format!("New list {n}")})),
-        needs: Needs::Action(Action::CreateData),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| list_call(o, s, n, None)),
-        success: 200,
-    },
-    Route {
-        method: Method::PATCH,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| list_call(o, s, n, Some(json!({"description": "tonight"})))),
-        success: 200,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::DeleteData),
-        object: Obj::Private,
-        target: Target::Setup(|o, s, n| list_call(o, s, n, None)),
-        success: 204,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::ViewWorkspace),
-        object: Obj::Private,
-        target: Target::Setup(list_targets_call),
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(add_to_list_call),
-        success: 201,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::EditData),
-        object: Obj::Private,
-        target: Target::Setup(remove_from_list_call),
-        success: 204,
-    },
+    Route::get(TARGETS).needs(Action::ViewWorkspace).ok(200),
+    Route::post(TARGETS)
+        .body(|n| Some(json!({"name": format!("New target {n}"), "ra": "05:35:17.3", "dec": "-05 23 28"})))
+        .needs(Action::CreateData)
+        .ok(201),
+    Route::get(TARGET)
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(|o, s, n| target_call(o, s, n, None))
+        .ok(200),
+    Route::patch(TARGET)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| target_call(o, s, n, Some(json!({"tags": ["nebula"]}))))
+        .ok(200),
+    Route::delete(TARGET)
+        .needs(Action::DeleteData)
+        .on(Obj::Private)
+        .setup(|o, s, n| target_call(o, s, n, None))
+        .ok(204),
+    Route::get(LISTS).needs(Action::ViewWorkspace).ok(200),
+    Route::post(LISTS).body(|n| Some(json!({"name": format!("New list {n}")}))).needs(Action::CreateData).ok(201),
+    Route::get(LIST).needs(Action::ViewWorkspace).on(Obj::Private).setup(|o, s, n| list_call(o, s, n, None)).ok(200),
+    Route::patch(LIST)
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(|o, s, n| list_call(o, s, n, Some(json!({"description": "tonight"}))))
+        .ok(200),
+    Route::delete(LIST).needs(Action::DeleteData).on(Obj::Private).setup(|o, s, n| list_call(o, s, n, None)).ok(204),
+    Route::get("/api/v1/workspaces/{slug}/target-lists/{id}/targets")
+        .needs(Action::ViewWorkspace)
+        .on(Obj::Private)
+        .setup(list_targets_call)
+        .ok(200),
+    Route::post("/api/v1/workspaces/{slug}/target-lists/{id}/targets")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(add_to_list_call)
+        .ok(201),
+    Route::delete("/api/v1/workspaces/{slug}/target-lists/{id}/targets/{target_id}")
+        .needs(Action::EditData)
+        .on(Obj::Private)
+        .setup(remove_from_list_call)
+        .ok(204),
 ];
 
 // ---- Behaviour -------------------------------------------------------------------------------------------------

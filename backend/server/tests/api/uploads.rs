@@ -293,7 +293,7 @@ async fn a_telescope_key_uploads_in_parts_straight_to_the_object_store() {
 
 // ---- Authorization matrix --------------------------------------------------------------------------------------
 
-use crate::authz_matrix::{Call, Needs, Obj, Route, Target, none};
+use crate::authz_matrix::{Call, Route};
 use futures::future::LocalBoxFuture;
 use meridian_domain::Action;
 
@@ -324,14 +324,12 @@ fn upload_setup<'a>(
     })
 }
 
+const UPLOAD: &str = "/api/v1/workspaces/{slug}/uploads/{upload}";
+
 pub const MATRIX: &[Route] = &[
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| {
+    Route::post("/api/v1/workspaces/{slug}/datasets/{id}/uploads")
+        .needs(Action::Upload)
+        .setup(|o, s, n| {
             Box::pin(async move {
                 let ds = dataset(o, s, &format!("Starts {n}")).await;
                 Call {
@@ -339,61 +337,21 @@ pub const MATRIX: &[Route] = &[
                     body: Some(json!({"name": format!("s{n}.raw"), "size": 10})),
                 }
             })
-        }),
-        success: 201,
-    },
-    Route {
-        method: Method::GET,
-        path: "/api/v1/workspaces/{slug}/uploads",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::None,
-        success: 200,
-    },
-    Route {
-        method: Method::GET,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| upload_setup(o, s, n, "", None, false)),
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| upload_setup(o, s, n, "/part-urls", Some(json!({"parts": [1]})), false)),
-        success: 200,
-    },
-    Route {
-        method: Method::PUT,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| upload_setup(o, s, n, "/parts/1", Some(matrix_body(n)), false)),
-        success: 200,
-    },
-    Route {
-        method: Method::POST,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| upload_setup(o, s, n, "/complete", Some(json!({})), true)),
-        success: 202,
-    },
-    Route {
-        method: Method::DELETE,
-        path: "",
-        body: none,
-        needs: Needs::Action(Action::Upload),
-        object: Obj::Workspace,
-        target: Target::Setup(|o, s, n| upload_setup(o, s, n, "", None, true)),
-        success: 204,
-    },
+        })
+        .ok(201),
+    Route::get("/api/v1/workspaces/{slug}/uploads").needs(Action::Upload).ok(200),
+    Route::get(UPLOAD).needs(Action::Upload).setup(|o, s, n| upload_setup(o, s, n, "", None, false)).ok(200),
+    Route::post("/api/v1/workspaces/{slug}/uploads/{upload}/part-urls")
+        .needs(Action::Upload)
+        .setup(|o, s, n| upload_setup(o, s, n, "/part-urls", Some(json!({"parts": [1]})), false))
+        .ok(200),
+    Route::put("/api/v1/workspaces/{slug}/uploads/{upload}/parts/{number}")
+        .needs(Action::Upload)
+        .setup(|o, s, n| upload_setup(o, s, n, "/parts/1", Some(matrix_body(n)), false))
+        .ok(200),
+    Route::post("/api/v1/workspaces/{slug}/uploads/{upload}/complete")
+        .needs(Action::Upload)
+        .setup(|o, s, n| upload_setup(o, s, n, "/complete", Some(json!({})), true))
+        .ok(202),
+    Route::delete(UPLOAD).needs(Action::Upload).setup(|o, s, n| upload_setup(o, s, n, "", None, true)).ok(204),
 ];

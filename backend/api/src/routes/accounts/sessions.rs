@@ -1,0 +1,61 @@
+//! Sign-in and sign-out (the browser session).
+
+use super::types::{AccountBody, SignInBody};
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+use meridian_http::caller::Caller;
+use meridian_http::client::client_ip;
+use meridian_http::cookies::{CookiePolicy, session_cookie_value};
+use meridian_http::problem::ApiError;
+use meridian_service::auth::{Credentials, SessionToken};
+use meridian_service::{Actor, Services};
+
+/// The response for a fresh session: the account, the session cookie and a new CSRF cookie.
+pub(crate) fn signed_in(req: &HttpRequest, cookies: &CookiePolicy, creds: &Credentials, created: bool) -> HttpResponse {
+    let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    res.cookie(cookies.session_cookie(req, &creds.session_token))
+        .cookie(cookies.csrf_cookie(req, meridian_service::csrf_token_for(&creds.session_token)))
+        .json(AccountBody::from(&creds.account))
+}
+
+/// Sign in with e-mail and password. Sets the http-only session cookie and the `meridian_csrf` cookie, whose
+/// value must be echoed in `X-CSRF-Token` on later unsafe requests. Programs should use API keys instead.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = SignInBody,
+    responses(
+        (status = 201, description = "Signed in", body = AccountBody),
+        (status = 401, description = "Wrong e-mail or password"),
+        (status = 429, description = "Too many attempts; see Retry-After"),
+    )
+)]
+#[post("/sessions")]
+pub async fn create_session(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    cookies: web::Data<CookiePolicy>,
+    body: crate::json::Json<SignInBody>,
+) -> Result<HttpResponse, ApiError> {
+    let creds = services.sign_in(&body.email, &body.password, client_ip(&req)).await?;
+    Ok(signed_in(&req, &cookies, &creds, true))
+}
+
+/// Sign out: ends the current browser session.
+#[utoipa::path(
+    tag = "accounts",
+    responses(
+        (status = 204, description = "Signed out (also when there was no session)"),
+        (status = 403, description = "CSRF token missing"),
+    )
+)]
+#[delete("/sessions/current")]
+pub async fn delete_session(
+    req: HttpRequest,
+    caller: Caller,
+    services: web::Data<Services>,
+    cookies: web::Data<CookiePolicy>,
+) -> Result<HttpResponse, ApiError> {
+    if let (Actor::Session { .. }, Some(c)) = (&caller.0, session_cookie_value(&req)) {
+        services.sign_out(&SessionToken::new(&c)).await?;
+    }
+    Ok(HttpResponse::NoContent().cookie(cookies.expired_session_cookie(&req)).finish())
+}

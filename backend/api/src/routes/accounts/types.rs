@@ -1,0 +1,152 @@
+//! The JSON shapes of accounts, sessions, who am I, and API keys.
+
+use crate::routes::common::list_body;
+use chrono::{DateTime, Utc};
+use meridian_domain::model::{Account, ApiKey};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountBody {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Account> for AccountBody {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.as_uuid(),
+            email: a.email.to_string(),
+            display_name: a.display_name.to_string(),
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// Who the caller is: a person (session) or an API key of a workspace.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeBody {
+    /// `session` or `api_key`.
+    pub kind: String,
+    /// The signed-in person (absent for API keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountBody>,
+    /// The API key in use (absent for sessions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<ApiKeyBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignUpBody {
+    #[schema(example = "ann@observatory.example")]
+    #[schema(schema_with = crate::schemas::email)]
+    pub email: String,
+    /// 10 to 256 characters.
+    #[schema(schema_with = crate::schemas::password)]
+    pub password: String,
+    #[schema(example = "Ann Astronomer")]
+    #[schema(schema_with = crate::schemas::name)]
+    pub display_name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignInBody {
+    #[schema(schema_with = crate::schemas::email)]
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChangeBody {
+    pub current_password: String,
+    #[schema(schema_with = crate::schemas::password)]
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyBody {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    /// The key's first characters, to recognise it.
+    pub prefix: String,
+    /// read, write or upload.
+    pub scope: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKey> for ApiKeyBody {
+    fn from(k: ApiKey) -> Self {
+        Self {
+            id: k.id.as_uuid(),
+            workspace_id: k.workspace_id.as_uuid(),
+            name: k.name.to_string(),
+            prefix: k.prefix,
+            scope: k.scope.as_str().to_owned(),
+            created_by: k.created_by.as_uuid(),
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKeyBody {
+    #[serde(flatten)]
+    pub key: ApiKeyBody,
+    /// The whole key. Shown this once: store it now.
+    pub secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateApiKeyBody {
+    #[schema(example = "dome computer")]
+    #[schema(schema_with = crate::schemas::name)]
+    pub name: String,
+    /// read, write or upload.
+    #[schema(example = "upload")]
+    #[schema(schema_with = crate::schemas::key_scope)]
+    pub scope: String,
+}
+
+list_body!(ApiKeyList, ApiKeyBody);
+
+/// Bodies that carry passwords print everything but them.
+macro_rules! redacted_debug {
+    ($t:ty, $($field:ident),*) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))$(.field(stringify!($field), &self.$field))*.finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+redacted_debug!(SignUpBody, email, display_name);
+redacted_debug!(SignInBody, email);
+redacted_debug!(PasswordChangeBody,);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_bodies_never_print_passwords() {
+        let up: SignUpBody =
+            serde_json::from_str(r#"{"email":"a@b.org","password":"hunter2hunter2","display_name":"A"}"#).unwrap();
+        let inn: SignInBody = serde_json::from_str(r#"{"email":"a@b.org","password":"hunter2hunter2"}"#).unwrap();
+        let change: PasswordChangeBody =
+            serde_json::from_str(r#"{"current_password":"hunter2hunter2","new_password":"hunter3hunter3"}"#).unwrap();
+        for printed in [format!("{up:?}"), format!("{inn:?}"), format!("{change:?}")] {
+            assert!(!printed.contains("hunter"), "{printed}");
+        }
+        assert!(format!("{up:?}").contains("a@b.org"));
+    }
+}
