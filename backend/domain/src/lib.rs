@@ -6,7 +6,7 @@ mod vocabulary;
 pub mod data;
 pub mod ids;
 pub mod model;
-pub mod observing;
+pub mod nights;
 pub mod packages;
 pub mod page;
 pub mod permissions;
@@ -18,8 +18,12 @@ pub mod uploads;
 pub mod values;
 
 pub use data::{IngestStatus, Plan, PlanLimits, PreviewStatus, RestoreStatus, Tier};
-pub use ids::*;
-pub use observing::{
+pub use ids::{
+    AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, InstrumentId, LifecycleRuleId, NightLogId, ObservationId,
+    PackageId, PackageLinkId, PackageVersionId, PlannedObservationId, SessionId, SiteId, TargetId, TargetListId,
+    TelescopeId, UploadId, WorkspaceId,
+};
+pub use nights::{
     EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,
     TimeZoneName, Transparency, Tz, instant_in_night, local_time_in_night, measure, night_bounds, night_of,
     parse_links,
@@ -29,7 +33,9 @@ pub use page::{Cursor, Limit, Page, PageRequest};
 pub use permissions::{Action, ApiKeyScope, Role};
 pub use sky::{Declination, Elevation, Latitude, Longitude, RightAscension, SkyPosition};
 pub use tags::{Tag, Tags};
-pub use values::*;
+pub use values::{
+    Description, DisplayName, Email, KeyName, Name, Password, ShortText, Slug, Visibility, WorkspaceKind, WorkspaceName,
+};
 
 /// A value that failed validation, naming the field so the client can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]

@@ -54,7 +54,7 @@ pub struct ApiKey {
 
 // ---- Observing -------------------------------------------------------------------------------------------------
 
-use crate::observing::{
+use crate::nights::{
     EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeZoneName,
     Transparency,
 };

@@ -292,7 +292,8 @@ impl Services {
         }
         if let Some(v) = input.time_zone {
             let zone = TimeZoneName::parse(&v)?;
-            if zone != f.time_zone && meridian_store::night_logs::any_for(self.db(), ws, Some(id), None).await? {
+            if zone != f.time_zone && meridian_store::nights::night_logs::any_for(self.db(), ws, Some(id), None).await?
+            {
                 return Err(ServiceError::Conflict {
                     field: "time_zone",
                     message: format!(
@@ -401,7 +402,7 @@ impl Services {
             if new_site.id != f.site_id {
                 let old_site = self.site_in(ws, f.site_id).await?;
                 if old_site.time_zone != new_site.time_zone
-                    && meridian_store::night_logs::any_for(self.db(), ws, None, Some(id)).await?
+                    && meridian_store::nights::night_logs::any_for(self.db(), ws, None, Some(id)).await?
                 {
                     return Err(ServiceError::Conflict {
                         field: "site_id",

@@ -54,7 +54,7 @@ pub enum ServiceError {
     Unavailable { what: &'static str, cause: String },
     /// Something broke inside: what was being done, and the error that stopped it with its own causes. Logged
     /// once, chain and all, where it becomes a response; never shown.
-    #[error("internal error: {context}")]
+    #[error("internal error")]
     Internal {
         context: String,
         #[source]
@@ -67,7 +67,7 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl ServiceError {
     /// An internal error caused by `e` (an error, or a sentence saying what is wrong).
     pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self::Internal { context: "internal".to_owned(), source: Some(e.into()) }
+        Self::Internal { context: String::new(), source: Some(e.into()) }
     }
 
     /// An internal error while doing `context`, caused by `e`.
@@ -79,7 +79,11 @@ impl ServiceError {
     #[must_use]
     pub fn chain(&self) -> String {
         use std::error::Error as _;
-        let mut out = self.to_string();
+        let mut out = match self {
+            // What was being done is for the log only (the message a client or a job row sees stays "internal error").
+            Self::Internal { context, .. } if !context.is_empty() => format!("internal error while {context}"),
+            other => other.to_string(),
+        };
         let mut next = self.source();
         while let Some(e) = next {
             out.push_str(": ");
@@ -124,7 +128,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Db(e) if meridian_store::is_connection_error(&e) => {
                 ServiceError::Unavailable { what: "database", cause: e.to_string() }
             }
-            StoreError::Db(e) => ServiceError::internal_while("a database statement", e),
+            StoreError::Db(e) => ServiceError::internal_while("running a database statement", e),
             StoreError::InUse { what } => ServiceError::Conflict {
                 field: what,
                 message: format!("still in use: it has {}; remove them first", what.replace('_', " ")),

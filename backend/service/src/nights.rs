@@ -14,10 +14,11 @@ use meridian_domain::{
     Tag, Tags, TargetId, TelescopeId, TimeLost, TimeLostCategory, Transparency, ValidationError, Visibility,
     instant_in_night, measure, night_bounds, night_of, parse_links,
 };
-use meridian_store::entries::{EntryFilter, NewEntry, TagMode};
-use meridian_store::night_logs::{NewNightLog, NightLogChanges, NightLogFilter, TelescopeAtSite};
-use meridian_store::observations::ObservationFields;
-use meridian_store::{StoreError, entries, night_logs, observations};
+use meridian_store::StoreError;
+use meridian_store::nights::entries::{EntryFilter, NewEntry, TagMode};
+use meridian_store::nights::night_logs::{NewNightLog, NightLogChanges, NightLogFilter, TelescopeAtSite};
+use meridian_store::nights::observations::ObservationFields;
+use meridian_store::nights::{entries, night_logs, observations};
 use std::collections::HashMap;
 
 /// A new night log as submitted. Without a night, the current night at the telescope's site.

@@ -4,13 +4,11 @@ pub mod accounts;
 pub mod api_keys;
 pub mod data;
 pub mod entities;
-pub mod entries;
 pub mod instruments;
 pub mod integrity;
 pub mod jobs;
 pub mod members;
-pub mod night_logs;
-pub mod observations;
+pub mod nights;
 pub mod packages;
 pub mod page;
 pub mod planning;
@@ -76,6 +74,21 @@ pub(crate) fn like_escaped(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The rows of a list or of a background sweep as domain types. A row whose stored values no longer parse (a hand
+/// edit, a bug) is logged and left out: one damaged row must not fail a page for its workspace or stop a job for
+/// every workspace. A single read of that row stays an error.
+pub(crate) fn lenient<M, T>(rows: Vec<M>, table: &'static str, to_domain: impl Fn(M) -> StoreResult<T>) -> Vec<T> {
+    rows.into_iter()
+        .filter_map(|m| match to_domain(m) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(table, error = %e, "left out a row whose stored values do not parse");
+                None
+            }
+        })
+        .collect()
 }
 
 /// A list of short strings kept as a JSON array in a text column (tags, filters).

@@ -188,4 +188,22 @@ mod tests {
             r#"WHERE "night_logs"."night" < '2024-03-05' OR ("night_logs"."night" = '2024-03-05' AND "night_logs"."id" < '{ID}') ORDER BY "night_logs"."night" DESC, "night_logs"."id" DESC LIMIT 50"#
         )), "{desc}");
     }
+
+    /// The cursor's OR stays inside its own parentheses, after the workspace filter: a page never reaches into
+    /// another workspace's rows.
+    #[test]
+    fn the_cursor_condition_keeps_the_workspace_filter() {
+        use night_logs::Column as C;
+        let ws = meridian_domain::WorkspaceId::from(Uuid::parse_str(ID).unwrap());
+        let q = crate::scoped::all::<night_logs::Entity>(ws)
+            .page_by::<NightDate>(C::Night, C::Id, Direction::Descending, &page(&format!("2024-03-05|{ID}")))
+            .unwrap();
+        let sql = q.build(DbBackend::Sqlite).to_string();
+        assert!(
+            sql.contains(&format!(
+                r#"WHERE "night_logs"."workspace_id" = '{ID}' AND ("night_logs"."night" < '2024-03-05' OR ("night_logs"."night" = '2024-03-05' AND "night_logs"."id" < '{ID}'))"#
+            )),
+            "{sql}"
+        );
+    }
 }

@@ -38,7 +38,7 @@ pub(crate) fn to_domain(m: uploads::Model) -> StoreResult<Upload> {
 }
 
 fn all_to_domain(rows: Vec<uploads::Model>) -> StoreResult<Vec<Upload>> {
-    rows.into_iter().map(to_domain).collect()
+    Ok(crate::lenient(rows, "uploads", to_domain))
 }
 
 fn names(statuses: &[UploadStatus]) -> impl Iterator<Item = &'static str> + '_ {

@@ -5,16 +5,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-mod data;
-pub use data::*;
-mod equipment;
-pub use equipment::*;
-mod nights;
-pub use nights::*;
-mod packages;
-pub use packages::*;
-mod satellites;
-pub use satellites::*;
+pub mod data;
+pub mod equipment;
+pub mod nights;
+pub mod packages;
+pub mod satellites;
 
 /// Who is looking at the page, and the CSRF token their forms carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

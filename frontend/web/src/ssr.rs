@@ -14,16 +14,11 @@ use meridian_service::auth::SessionToken;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
 use meridian_service::{Actor, ServiceError, Services};
 
-mod data;
-pub use data::*;
-mod equipment;
-pub use equipment::*;
-mod nights;
-pub use nights::*;
-mod packages;
-pub use packages::*;
-mod satellites;
-pub use satellites::*;
+pub mod data;
+pub mod equipment;
+pub mod nights;
+pub mod packages;
+pub mod satellites;
 
 /// A flash cookie carrying a just-created API key to the page that shows it once.
 const NEW_KEY_COOKIE: &str = "meridian_new_key";

@@ -266,3 +266,86 @@ async fn anonymous_page_searches_are_rate_limited() {
         assert_eq!(owner.get("/w/obs/search?object=m42").await.status, StatusCode::OK);
     }
 }
+
+/// Ids of another workspace's datasets, files, uploads, packages and links, named through a workspace the caller
+/// owns (and through a public one they do not), are 404, whatever the method; the objects stay as they were.
+#[actix_web::test]
+async fn data_ids_of_another_workspace_through_my_slug_are_404() {
+    let app = TestApp::new().await;
+    let (mut alice, _) = app.user("Alice").await;
+    let (mut bob, _) = app.user("Bob").await;
+    workspace(&mut alice, "x-alice", "public").await;
+    workspace(&mut bob, "x-bob", "private").await;
+    let ds = crate::data::dataset(&mut bob, "x-bob", "Bob's frames").await;
+    let file = crate::data::upload(&mut bob, "x-bob", &ds, "b.raw", b"bob's bytes").await.body["id"]
+        .as_str()
+        .expect("file id")
+        .to_owned();
+    let up = crate::uploads::start(&mut bob, "x-bob", &ds, json!({"name": "big.raw", "size": 6 * 1024 * 1024})).await;
+    let upload = up.body["id"].as_str().expect("upload id").to_owned();
+    let pkg = crate::packages::package(&mut bob, "x-bob", crate::packages::basic("Bob's package")).await;
+    let link = bob.post(&format!("/api/v1/workspaces/x-bob/packages/{pkg}/links"), json!({"label": "x"})).await;
+    let link = link.body["id"].as_str().expect("link id").to_owned();
+
+    for base in ["/api/v1/workspaces/x-alice"] {
+        for path in [
+            format!("{base}/datasets/{ds}"),
+            format!("{base}/files/{file}"),
+            format!("{base}/files/{file}/content"),
+            format!("{base}/uploads/{upload}"),
+            format!("{base}/packages/{pkg}"),
+            format!("{base}/packages/{pkg}/draft"),
+        ] {
+            alice.get(&path).await.assert_problem(404, "not_found");
+        }
+        alice.patch(&format!("{base}/datasets/{ds}"), json!({"name": "mine"})).await.assert_problem(404, "not_found");
+        alice.delete(&format!("{base}/datasets/{ds}")).await.assert_problem(404, "not_found");
+        alice.patch(&format!("{base}/files/{file}"), json!({"tier": "cool"})).await.assert_problem(404, "not_found");
+        alice.delete(&format!("{base}/files/{file}")).await.assert_problem(404, "not_found");
+        alice.delete(&format!("{base}/uploads/{upload}")).await.assert_problem(404, "not_found");
+        alice.patch(&format!("{base}/packages/{pkg}"), json!({"title": "mine"})).await.assert_problem(404, "not_found");
+        alice.delete(&format!("{base}/packages/{pkg}/links/{link}")).await.assert_problem(404, "not_found");
+        alice.delete(&format!("{base}/packages/{pkg}")).await.assert_problem(404, "not_found");
+    }
+
+    // Bob's objects are untouched.
+    assert_eq!(bob.get(&format!("/api/v1/workspaces/x-bob/datasets/{ds}")).await.body["name"], "Bob's frames");
+    assert_eq!(bob.get(&format!("/api/v1/workspaces/x-bob/files/{file}")).await.body["tier"], "hot");
+    assert_eq!(bob.get(&format!("/api/v1/workspaces/x-bob/uploads/{upload}")).await.body["status"], "open");
+    assert_eq!(bob.get(&format!("/api/v1/workspaces/x-bob/packages/{pkg}")).await.body["title"], "Bob's package");
+    let links = bob.get(&format!("/api/v1/workspaces/x-bob/packages/{pkg}/links")).await;
+    assert!(
+        links.body.to_string().contains(&link) && !links.body.to_string().contains("revoked_at\":\"20"),
+        "{}",
+        links.body
+    );
+}
+
+/// A row whose stored values no longer parse (a hand edit) is left out of lists and sweeps, logged, instead of
+/// failing the page for everyone in the workspace or stopping the background jobs of every workspace; reading it
+/// alone is an internal error (500), never a wrong answer.
+#[actix_web::test]
+async fn a_damaged_row_is_left_out_of_lists_and_jobs_go_on() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Ada").await;
+    workspace(&mut owner, "obs", "private").await;
+    let ds = crate::data::dataset(&mut owner, "obs", "Frames").await;
+    let good =
+        upload(&mut owner, "obs", &ds, "good.raw", b"good bytes").await.body["id"].as_str().expect("id").to_owned();
+    let bad = upload(&mut owner, "obs", &ds, "bad.raw", b"bad bytes").await.body["id"].as_str().expect("id").to_owned();
+    exec(&app, "UPDATE data_files SET ingest_status = 'weird' WHERE name = 'bad.raw'").await;
+
+    let list = owner.get(&format!("/api/v1/workspaces/obs/datasets/{ds}/files")).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(item_names(&list.body), vec!["good.raw".to_owned()], "the damaged file is left out");
+    let search = owner.get("/api/v1/workspaces/obs/files?name=raw").await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.body);
+    assert!(search.body.to_string().contains(&good) && !search.body.to_string().contains(&bad), "{}", search.body);
+    owner.get(&format!("/api/v1/workspaces/obs/files/{bad}")).await.assert_problem(500, "internal");
+    // The tier rules' job reads every candidate file, the damaged one too, and still moves the others.
+    let r = owner.post("/api/v1/workspaces/obs/storage/rules", json!({"name": "all", "cool_after_days": 0})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.services.jobs().push(meridian_service::jobs::Job::ApplyLifecycle, Default::default()).await.expect("push");
+    app.run_jobs().await;
+    assert_eq!(owner.get(&format!("/api/v1/workspaces/obs/files/{good}")).await.body["tier"], "cool");
+}

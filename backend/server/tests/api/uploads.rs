@@ -19,7 +19,7 @@ fn part(bytes: &[u8], part_size: usize, n: usize) -> Vec<u8> {
     bytes[start..(start + part_size).min(bytes.len())].to_vec()
 }
 
-async fn start(c: &mut Client, slug: &str, ds: &str, body: Value) -> Reply {
+pub(crate) async fn start(c: &mut Client, slug: &str, ds: &str, body: Value) -> Reply {
     c.post(&format!("/api/v1/workspaces/{slug}/datasets/{ds}/uploads"), body).await
 }
 

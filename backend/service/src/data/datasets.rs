@@ -48,7 +48,9 @@ impl Services {
         let Some(id) = id else { return Ok(None) };
         let bad = || ServiceError::from(ValidationError::new("telescope_id", "is not a telescope of this workspace"));
         let t = id.parse::<TelescopeId>().map_err(|_| bad())?;
-        meridian_store::night_logs::telescope_at_site(self.db(), access.workspace.id, t).await?.ok_or_else(bad)?;
+        meridian_store::nights::night_logs::telescope_at_site(self.db(), access.workspace.id, t)
+            .await?
+            .ok_or_else(bad)?;
         Ok(Some(t))
     }
 

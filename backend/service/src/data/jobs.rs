@@ -252,7 +252,7 @@ impl Services {
         file: &DataFile,
         summary: &Summary,
     ) -> meridian_store::StoreResult<Result<(NightLogId, ObservationId), String>> {
-        use meridian_store::{night_logs, observations};
+        use meridian_store::nights::{night_logs, observations};
         let ws = file.workspace_id;
         let Some(date_obs) = summary.date_obs else {
             return Ok(Err("not placed in a night log: the header has no DATE-OBS".into()));

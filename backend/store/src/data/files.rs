@@ -54,7 +54,7 @@ pub(crate) fn to_domain(m: data_files::Model) -> StoreResult<DataFile> {
 }
 
 pub(crate) fn all_to_domain(rows: Vec<data_files::Model>) -> StoreResult<Vec<DataFile>> {
-    rows.into_iter().map(to_domain).collect()
+    Ok(crate::lenient(rows, "data_files", to_domain))
 }
 
 /// A file as first written: its bytes are already stored and verified.

@@ -87,14 +87,12 @@ pub async fn insert_rule(
 }
 
 pub async fn list_rules(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<Vec<LifecycleRule>> {
-    lifecycle_rules::Entity::find()
+    let rows = lifecycle_rules::Entity::find()
         .filter(lifecycle_rules::Column::WorkspaceId.eq(workspace))
         .order_by_asc(lifecycle_rules::Column::Name)
         .all(conn)
-        .await?
-        .into_iter()
-        .map(to_domain)
-        .collect()
+        .await?;
+    Ok(crate::lenient(rows, "lifecycle_rules", to_domain))
 }
 
 pub async fn delete_rule(

@@ -101,7 +101,7 @@ pub async fn months(conn: &impl ConnectionTrait, workspace: WorkspaceId, limit: 
         .limit(limit)
         .all(conn)
         .await?;
-    rows.into_iter()
-        .map(|m| Ok(UsageMonth { month: m.month, tier: Tier::parse(&m.tier)?, byte_seconds: m.byte_seconds }))
-        .collect()
+    Ok(crate::lenient(rows, "usage_months", |m| {
+        Ok(UsageMonth { month: m.month, tier: Tier::parse(&m.tier)?, byte_seconds: m.byte_seconds })
+    }))
 }

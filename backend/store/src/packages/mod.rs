@@ -126,7 +126,7 @@ pub async fn list(
     if let Some(a) = after {
         q = q.filter(C::Id.gt(a));
     }
-    q.order_by_asc(C::Id).limit(limit).all(conn).await?.into_iter().map(to_domain).collect()
+    Ok(crate::lenient(q.order_by_asc(C::Id).limit(limit).all(conn).await?, "packages", to_domain))
 }
 
 pub async fn update(

@@ -44,7 +44,17 @@ pub(crate) fn file_to_domain(m: package_version_files::Model) -> VersionFile {
 
 /// The highest version number of a package (0 when none).
 pub async fn last_number(conn: &impl ConnectionTrait, workspace: WorkspaceId, package: PackageId) -> StoreResult<i32> {
-    Ok(latest(conn, workspace, package).await?.map_or(0, |v| v.number))
+    use package_versions::Column as C;
+    let n: Option<i32> = package_versions::Entity::find()
+        .select_only()
+        .column(C::Number)
+        .filter(C::WorkspaceId.eq(workspace))
+        .filter(C::PackageId.eq(package))
+        .order_by_desc(C::Number)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(n.unwrap_or(0))
 }
 
 pub async fn latest(
@@ -172,7 +182,7 @@ pub async fn list(
         q = q.filter(C::Number.lt(b));
     }
     let rows = q.order_by_desc(C::Number).limit(limit).into_model::<package_versions::Model>().all(conn).await?;
-    rows.into_iter().map(to_domain).collect()
+    Ok(crate::lenient(rows, "package_versions", to_domain))
 }
 
 /// The numbers and dates of a package's newest `limit` versions (for a landing page's list of the others).

@@ -240,7 +240,7 @@ pub struct StorageInfo {
 /// The data page: [`DATASETS_PER_PAGE`] datasets by name from `cursor` (empty: the first page).
 #[server(prefix = "/fn", endpoint = "data_index")]
 pub async fn get_data_index(slug: String, cursor: String) -> Result<DataIndex, ServerFnError> {
-    crate::ssr::data_index(slug, cursor).await
+    crate::ssr::data::data_index(slug, cursor).await
 }
 
 /// Creates a dataset; `release_date` is `YYYY-MM-DD` (empty: never released), `telescope_id` may be empty.
@@ -253,51 +253,51 @@ pub async fn create_dataset(
     telescope_id: String,
     release_date: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::create_dataset(csrf_token, slug, name, description, telescope_id, release_date).await
+    crate::ssr::data::create_dataset(csrf_token, slug, name, description, telescope_id, release_date).await
 }
 
 #[server(prefix = "/fn", endpoint = "dataset_page")]
 pub async fn get_dataset_page(slug: String, id: String) -> Result<DatasetPage, ServerFnError> {
-    crate::ssr::dataset_page(slug, id).await
+    crate::ssr::data::dataset_page(slug, id).await
 }
 
 /// [`FILES_PER_PAGE`] of the dataset's files, newest first, from `cursor` (empty: the first page).
 #[server(prefix = "/fn", endpoint = "dataset_files")]
 pub async fn get_dataset_files(slug: String, id: String, cursor: String) -> Result<FileList, ServerFnError> {
-    crate::ssr::dataset_files(slug, id, cursor).await
+    crate::ssr::data::dataset_files(slug, id, cursor).await
 }
 
 #[server(prefix = "/fn", endpoint = "data_file")]
 pub async fn get_data_file(slug: String, id: String) -> Result<FilePage, ServerFnError> {
-    crate::ssr::file_page(slug, id).await
+    crate::ssr::data::file_page(slug, id).await
 }
 
 /// Moves file `id` to `tier` (cool or cold).
 #[server(prefix = "/fn", endpoint = "set_file_tier")]
 pub async fn set_file_tier(csrf_token: String, slug: String, id: String, tier: String) -> Result<(), ServerFnError> {
-    crate::ssr::set_file_tier(csrf_token, slug, id, tier).await
+    crate::ssr::data::set_file_tier(csrf_token, slug, id, tier).await
 }
 
 #[server(prefix = "/fn", endpoint = "restore_file")]
 pub async fn restore_file(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::restore_file(csrf_token, slug, id).await
+    crate::ssr::data::restore_file(csrf_token, slug, id).await
 }
 
 /// Deletes file `id` and goes back to its dataset.
 #[server(prefix = "/fn", endpoint = "delete_file")]
 pub async fn delete_file(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_file(csrf_token, slug, id).await
+    crate::ssr::data::delete_file(csrf_token, slug, id).await
 }
 
 /// [`FILES_PER_PAGE`] files matching the search, newest upload first, from `cursor` (empty: the first page).
 #[server(prefix = "/fn", endpoint = "search_files")]
 pub async fn search_files(slug: String, search: FileSearch, cursor: String) -> Result<FileList, ServerFnError> {
-    crate::ssr::search_files(slug, search, cursor).await
+    crate::ssr::data::search_files(slug, search, cursor).await
 }
 
 #[server(prefix = "/fn", endpoint = "storage")]
 pub async fn get_storage(slug: String) -> Result<StorageInfo, ServerFnError> {
-    crate::ssr::storage_page(slug).await
+    crate::ssr::data::storage_page(slug).await
 }
 
 /// Adds a tier rule; empty day counts mean "never".
@@ -310,12 +310,12 @@ pub async fn create_tier_rule(
     cool_after_days: String,
     cold_after_days: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::create_tier_rule(csrf_token, slug, name, frame_type, cool_after_days, cold_after_days).await
+    crate::ssr::data::create_tier_rule(csrf_token, slug, name, frame_type, cool_after_days, cold_after_days).await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_tier_rule")]
 pub async fn delete_tier_rule(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_tier_rule(csrf_token, slug, id).await
+    crate::ssr::data::delete_tier_rule(csrf_token, slug, id).await
 }
 
 /// `1536` → `1.5 KiB`.

@@ -92,7 +92,7 @@ pub struct TargetsInfo {
 
 #[server(prefix = "/fn", endpoint = "observatory")]
 pub async fn get_observatory(slug: String) -> Result<ObservatoryInfo, ServerFnError> {
-    crate::ssr::observatory(slug).await
+    crate::ssr::equipment::observatory(slug).await
 }
 
 /// Creates a site when `id` is empty, otherwise saves it.
@@ -108,18 +108,18 @@ pub async fn save_site(
     time_zone: String,
     description: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::save_site(
+    crate::ssr::equipment::save_site(
         csrf_token,
         slug,
         id,
-        crate::ssr::SiteForm { name, latitude, longitude, elevation_m, time_zone, description },
+        crate::ssr::equipment::SiteForm { name, latitude, longitude, elevation_m, time_zone, description },
     )
     .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_site")]
 pub async fn delete_site(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_equipment(csrf_token, slug, crate::ssr::Equipment::Site, id).await
+    crate::ssr::equipment::delete_equipment(csrf_token, slug, crate::ssr::equipment::Equipment::Site, id).await
 }
 
 /// Creates a telescope when `id` is empty, otherwise saves it.
@@ -135,18 +135,18 @@ pub async fn save_telescope(
     mount: String,
     description: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::save_telescope(
+    crate::ssr::equipment::save_telescope(
         csrf_token,
         slug,
         id,
-        crate::ssr::TelescopeForm { name, site_id, aperture_mm, focal_length_mm, mount, description },
+        crate::ssr::equipment::TelescopeForm { name, site_id, aperture_mm, focal_length_mm, mount, description },
     )
     .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_telescope")]
 pub async fn delete_telescope(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_equipment(csrf_token, slug, crate::ssr::Equipment::Telescope, id).await
+    crate::ssr::equipment::delete_equipment(csrf_token, slug, crate::ssr::equipment::Equipment::Telescope, id).await
 }
 
 /// Creates an instrument when `id` is empty, otherwise saves it. `filters` is comma-separated.
@@ -164,11 +164,11 @@ pub async fn save_instrument(
     filters: String,
     description: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::save_instrument(
+    crate::ssr::equipment::save_instrument(
         csrf_token,
         slug,
         id,
-        crate::ssr::InstrumentForm {
+        crate::ssr::equipment::InstrumentForm {
             name,
             telescope_id,
             detector,
@@ -184,13 +184,13 @@ pub async fn save_instrument(
 
 #[server(prefix = "/fn", endpoint = "delete_instrument")]
 pub async fn delete_instrument(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_equipment(csrf_token, slug, crate::ssr::Equipment::Instrument, id).await
+    crate::ssr::equipment::delete_equipment(csrf_token, slug, crate::ssr::equipment::Equipment::Instrument, id).await
 }
 
 /// The catalogue (narrowed by `q`, part of a name, when not empty) and the target lists.
 #[server(prefix = "/fn", endpoint = "targets")]
 pub async fn get_targets(slug: String, q: String) -> Result<TargetsInfo, ServerFnError> {
-    crate::ssr::targets_page(slug, q).await
+    crate::ssr::equipment::targets_page(slug, q).await
 }
 
 /// Creates a target when `id` is empty, otherwise saves it. RA and Dec in degrees or sexagesimal; tags
@@ -206,12 +206,18 @@ pub async fn save_target(
     notes: String,
     tags: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::save_target(csrf_token, slug, id, crate::ssr::TargetForm { name, ra, dec, notes, tags }).await
+    crate::ssr::equipment::save_target(
+        csrf_token,
+        slug,
+        id,
+        crate::ssr::equipment::TargetForm { name, ra, dec, notes, tags },
+    )
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_target")]
 pub async fn delete_target(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_equipment(csrf_token, slug, crate::ssr::Equipment::Target, id).await
+    crate::ssr::equipment::delete_equipment(csrf_token, slug, crate::ssr::equipment::Equipment::Target, id).await
 }
 
 /// Creates a target list when `id` is empty, otherwise saves it.
@@ -223,12 +229,12 @@ pub async fn save_target_list(
     name: String,
     description: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::save_target_list(csrf_token, slug, id, name, description).await
+    crate::ssr::equipment::save_target_list(csrf_token, slug, id, name, description).await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_target_list")]
 pub async fn delete_target_list(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_equipment(csrf_token, slug, crate::ssr::Equipment::TargetList, id).await
+    crate::ssr::equipment::delete_equipment(csrf_token, slug, crate::ssr::equipment::Equipment::TargetList, id).await
 }
 
 #[server(prefix = "/fn", endpoint = "add_list_target")]
@@ -238,7 +244,7 @@ pub async fn add_list_target(
     list_id: String,
     target_id: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::list_membership(csrf_token, slug, list_id, target_id, true).await
+    crate::ssr::equipment::list_membership(csrf_token, slug, list_id, target_id, true).await
 }
 
 #[server(prefix = "/fn", endpoint = "remove_list_target")]
@@ -248,5 +254,5 @@ pub async fn remove_list_target(
     list_id: String,
     target_id: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::list_membership(csrf_token, slug, list_id, target_id, false).await
+    crate::ssr::equipment::list_membership(csrf_token, slug, list_id, target_id, false).await
 }

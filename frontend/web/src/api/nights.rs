@@ -191,19 +191,19 @@ pub async fn get_nights(
     from: String,
     to: String,
 ) -> Result<NightsInfo, ServerFnError> {
-    crate::ssr::nights_page(slug, telescope, from, to).await
+    crate::ssr::nights::nights_page(slug, telescope, from, to).await
 }
 
 /// The first 50 entries matching the search, newest night first.
 #[server(prefix = "/fn", endpoint = "search_entries")]
 pub async fn search_entries(slug: String, search: EntrySearch) -> Result<Vec<EntryHit>, ServerFnError> {
-    crate::ssr::search_entries(slug, search).await
+    crate::ssr::nights::search_entries(slug, search).await
 }
 
 /// The latest nights the viewer may see (for the workspace page).
 #[server(prefix = "/fn", endpoint = "latest_nights")]
 pub async fn latest_nights(slug: String) -> Result<Vec<NightSummary>, ServerFnError> {
-    crate::ssr::latest_nights(slug).await
+    crate::ssr::nights::latest_nights(slug).await
 }
 
 /// Starts the log of a telescope's night (empty: tonight) and goes to its page; an existing one is opened.
@@ -214,17 +214,17 @@ pub async fn start_night_log(
     telescope_id: String,
     night: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::start_night_log(csrf_token, slug, telescope_id, night).await
+    crate::ssr::nights::start_night_log(csrf_token, slug, telescope_id, night).await
 }
 
 #[server(prefix = "/fn", endpoint = "night")]
 pub async fn get_night(slug: String, id: String) -> Result<NightPage, ServerFnError> {
-    crate::ssr::night_page(slug, id).await
+    crate::ssr::nights::night_page(slug, id).await
 }
 
 #[server(prefix = "/fn", endpoint = "night_access")]
 pub async fn night_access(slug: String, id: String) -> Result<QuickEntryAccess, ServerFnError> {
-    crate::ssr::night_access(slug, id).await
+    crate::ssr::nights::night_access(slug, id).await
 }
 
 #[server(prefix = "/fn", endpoint = "save_night_conditions")]
@@ -238,11 +238,11 @@ pub async fn save_night_conditions(
     weather: String,
     summary: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::save_night_conditions(
+    crate::ssr::nights::save_night_conditions(
         csrf_token,
         slug,
         id,
-        crate::ssr::ConditionsForm { observers, seeing_arcsec, transparency, weather, summary },
+        crate::ssr::nights::ConditionsForm { observers, seeing_arcsec, transparency, weather, summary },
     )
     .await
 }
@@ -255,7 +255,7 @@ pub async fn set_night_status(
     id: String,
     status: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::set_night_state(csrf_token, slug, id, Some(status), None).await
+    crate::ssr::nights::set_night_state(csrf_token, slug, id, Some(status), None).await
 }
 
 /// `visibility`: private or public.
@@ -266,7 +266,7 @@ pub async fn set_night_visibility(
     id: String,
     visibility: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::set_night_state(csrf_token, slug, id, None, Some(visibility)).await
+    crate::ssr::nights::set_night_state(csrf_token, slug, id, None, Some(visibility)).await
 }
 
 /// Adds an entry to night log `id`. `time` is `HH:MM` local (empty: now); tags comma-separated.
@@ -282,11 +282,11 @@ pub async fn add_night_entry(
     time_lost_minutes: String,
     time_lost_category: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::add_night_entry(
+    crate::ssr::nights::add_night_entry(
         csrf_token,
         slug,
         id,
-        crate::ssr::EntryForm { body, time, level, tags, time_lost_minutes, time_lost_category },
+        crate::ssr::nights::EntryForm { body, time, level, tags, time_lost_minutes, time_lost_category },
     )
     .await
 }
@@ -305,24 +305,24 @@ pub async fn edit_night_entry(
     time_lost_minutes: String,
     time_lost_category: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::edit_night_entry(
+    crate::ssr::nights::edit_night_entry(
         csrf_token,
         slug,
         id,
         expected_version,
-        crate::ssr::EntryForm { body, time, level, tags, time_lost_minutes, time_lost_category },
+        crate::ssr::nights::EntryForm { body, time, level, tags, time_lost_minutes, time_lost_category },
     )
     .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_night_entry")]
 pub async fn delete_night_entry(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::night_object(csrf_token, slug, id, crate::ssr::NightObject::DeleteEntry).await
+    crate::ssr::nights::night_object(csrf_token, slug, id, crate::ssr::nights::NightObject::DeleteEntry).await
 }
 
 #[server(prefix = "/fn", endpoint = "restore_night_entry")]
 pub async fn restore_night_entry(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::night_object(csrf_token, slug, id, crate::ssr::NightObject::RestoreEntry).await
+    crate::ssr::nights::night_object(csrf_token, slug, id, crate::ssr::nights::NightObject::RestoreEntry).await
 }
 
 /// Records an observation in night log `id`. RA and Dec in degrees or sexagesimal (both or neither); `start` is
@@ -343,11 +343,11 @@ pub async fn add_night_observation(
     quality: String,
     notes: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::add_night_observation(
+    crate::ssr::nights::add_night_observation(
         csrf_token,
         slug,
         id,
-        crate::ssr::ObservationForm {
+        crate::ssr::nights::ObservationForm {
             target_name,
             ra,
             dec,
@@ -371,10 +371,10 @@ pub async fn flag_observation(
     id: String,
     quality: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::flag_observation(csrf_token, slug, id, quality).await
+    crate::ssr::nights::flag_observation(csrf_token, slug, id, quality).await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_night_observation")]
 pub async fn delete_night_observation(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::night_object(csrf_token, slug, id, crate::ssr::NightObject::DeleteObservation).await
+    crate::ssr::nights::night_object(csrf_token, slug, id, crate::ssr::nights::NightObject::DeleteObservation).await
 }

@@ -160,7 +160,7 @@ pub struct Landing {
 
 #[server(prefix = "/fn", endpoint = "packages")]
 pub async fn get_packages(slug: String) -> Result<PackagesIndex, ServerFnError> {
-    crate::ssr::packages_index(slug).await
+    crate::ssr::packages::packages_index(slug).await
 }
 
 /// Creates a package and opens its editor.
@@ -172,12 +172,12 @@ pub async fn create_package(
     licence: String,
     description: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::create_package(csrf_token, slug, title, licence, description).await
+    crate::ssr::packages::create_package(csrf_token, slug, title, licence, description).await
 }
 
 #[server(prefix = "/fn", endpoint = "package_editor")]
 pub async fn get_package_editor(slug: String, id: String) -> Result<PackageEditor, ServerFnError> {
-    crate::ssr::package_editor(slug, id).await
+    crate::ssr::packages::package_editor(slug, id).await
 }
 
 /// Saves the package's fields. `authors`: `Name; ORCID; affiliation`, a line each; `keywords`: separated by
@@ -196,8 +196,8 @@ pub async fn update_package(
     night_log_ids: Option<Vec<String>>,
     target_ids: Option<Vec<String>>,
 ) -> Result<(), ServerFnError> {
-    let fields = crate::api::PackageFields { title, description, authors, keywords, licence, access };
-    crate::ssr::update_package(csrf_token, slug, id, fields, night_log_ids, target_ids).await
+    let fields = crate::api::packages::PackageFields { title, description, authors, keywords, licence, access };
+    crate::ssr::packages::update_package(csrf_token, slug, id, fields, night_log_ids, target_ids).await
 }
 
 /// The package form's text fields, as typed.
@@ -219,7 +219,7 @@ pub async fn add_package_dataset(
     id: String,
     dataset_id: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::add_package_dataset(csrf_token, slug, id, dataset_id).await
+    crate::ssr::packages::add_package_dataset(csrf_token, slug, id, dataset_id).await
 }
 
 /// Adds every file a search finds (the same fields as the file search; dates `YYYY-MM-DD`).
@@ -234,7 +234,7 @@ pub async fn add_package_search(
     date_from: String,
     date_to: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::add_package_search(csrf_token, slug, id, object, filter, frame_type, date_from, date_to).await
+    crate::ssr::packages::add_package_search(csrf_token, slug, id, object, filter, frame_type, date_from, date_to).await
 }
 
 #[server(prefix = "/fn", endpoint = "remove_package_file")]
@@ -244,25 +244,25 @@ pub async fn remove_package_file(
     id: String,
     file_id: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::remove_package_file(csrf_token, slug, id, file_id).await
+    crate::ssr::packages::remove_package_file(csrf_token, slug, id, file_id).await
 }
 
 /// Makes the draft the last version's selection again.
 #[server(prefix = "/fn", endpoint = "reset_package_draft")]
 pub async fn reset_package_draft(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::reset_package_draft(csrf_token, slug, id).await
+    crate::ssr::packages::reset_package_draft(csrf_token, slug, id).await
 }
 
 /// Publishes the draft as the next version; answers its number.
 #[server(prefix = "/fn", endpoint = "publish_package")]
 pub async fn publish_package(csrf_token: String, slug: String, id: String) -> Result<i32, ServerFnError> {
-    crate::ssr::publish_package(csrf_token, slug, id).await
+    crate::ssr::packages::publish_package(csrf_token, slug, id).await
 }
 
 /// Deletes the package (its files stay in their datasets) and goes back to the list.
 #[server(prefix = "/fn", endpoint = "delete_package")]
 pub async fn delete_package(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_package(csrf_token, slug, id).await
+    crate::ssr::packages::delete_package(csrf_token, slug, id).await
 }
 
 /// Makes a secret link; the editor shows its address (`/shared/…`) once.
@@ -274,7 +274,7 @@ pub async fn create_package_link(
     label: String,
     expires_on: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::create_package_link(csrf_token, slug, id, label, expires_on).await
+    crate::ssr::packages::create_package_link(csrf_token, slug, id, label, expires_on).await
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_package_link")]
@@ -284,7 +284,7 @@ pub async fn revoke_package_link(
     id: String,
     link_id: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::revoke_package_link(csrf_token, slug, id, link_id).await
+    crate::ssr::packages::revoke_package_link(csrf_token, slug, id, link_id).await
 }
 
 /// Records (or, empty, clears) the DOI minted for version `number`.
@@ -296,17 +296,17 @@ pub async fn set_package_doi(
     number: i32,
     doi: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::set_package_doi(csrf_token, slug, id, number, doi).await
+    crate::ssr::packages::set_package_doi(csrf_token, slug, id, number, doi).await
 }
 
 /// A version's landing page by its cited address; `number` absent: the newest.
 #[server(prefix = "/fn", endpoint = "package_landing")]
 pub async fn get_package_landing(id: String, number: Option<i32>) -> Result<Landing, ServerFnError> {
-    crate::ssr::package_landing(id, number).await
+    crate::ssr::packages::package_landing(id, number).await
 }
 
 /// A version's landing page through a secret link; `number` absent: the newest.
 #[server(prefix = "/fn", endpoint = "shared_landing")]
 pub async fn get_shared_landing(token: String, number: Option<i32>) -> Result<Landing, ServerFnError> {
-    crate::ssr::shared_landing(token, number).await
+    crate::ssr::packages::shared_landing(token, number).await
 }

@@ -94,7 +94,7 @@ pub struct CheckView {
 /// Runs the public check for the form (nothing when the form is empty).
 #[server(prefix = "/fn", endpoint = "satellite_check")]
 pub async fn satellite_check(form: SkyCheckForm) -> Result<Option<CheckView>, ServerFnError> {
-    crate::ssr::satellite_check(form).await
+    crate::ssr::satellites::satellite_check(form).await
 }
 
 /// A plan in a list.
@@ -129,7 +129,7 @@ pub struct PlansPage {
 
 #[server(prefix = "/fn", endpoint = "plans")]
 pub async fn get_plans(slug: String) -> Result<PlansPage, ServerFnError> {
-    crate::ssr::plans_page(slug).await
+    crate::ssr::satellites::plans_page(slug).await
 }
 
 /// One plan's page.
@@ -145,7 +145,7 @@ pub struct PlanPage {
 
 #[server(prefix = "/fn", endpoint = "plan")]
 pub async fn get_plan(slug: String, id: String) -> Result<PlanPage, ServerFnError> {
-    crate::ssr::plan_page(slug, id).await
+    crate::ssr::satellites::plan_page(slug, id).await
 }
 
 /// Makes a plan from the form: a target from the list, or RA and Dec; a circle (radius) or a rectangle.
@@ -165,10 +165,10 @@ pub async fn create_plan(
     starts_at: String,
     ends_at: String,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::create_plan(
+    crate::ssr::satellites::create_plan(
         csrf_token,
         slug,
-        crate::ssr::PlanFormFields {
+        crate::ssr::satellites::PlanFormFields {
             name,
             target_id,
             ra,
@@ -188,10 +188,10 @@ pub async fn create_plan(
 /// Runs a plan's check again now.
 #[server(prefix = "/fn", endpoint = "recheck_plan")]
 pub async fn recheck_plan(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::recheck_plan(csrf_token, slug, id).await
+    crate::ssr::satellites::recheck_plan(csrf_token, slug, id).await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_plan")]
 pub async fn delete_plan(csrf_token: String, slug: String, id: String) -> Result<(), ServerFnError> {
-    crate::ssr::delete_plan(csrf_token, slug, id).await
+    crate::ssr::satellites::delete_plan(csrf_token, slug, id).await
 }

@@ -1,7 +1,8 @@
-use crate::api::{
-    CreateDataset, DataIndex, DatasetItem, DatasetPage as DatasetInfo, FileItem, error_text, get_data_index,
-    get_dataset_files, get_dataset_page,
+use crate::api::data::{
+    CreateDataset, DataIndex, DatasetItem, DatasetPage as DatasetInfo, FileItem, get_data_index, get_dataset_files,
+    get_dataset_page,
 };
+use crate::api::error_text;
 use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::html::Button;
 use leptos::prelude::*;
@@ -50,7 +51,7 @@ pub fn pager(base: &str, query: &str, next: Option<&str>, paged: bool) -> impl I
         view! { <a href=href class="first-page">"← First page"</a> }
     });
     let next = next.map(|c| {
-        let href = format!("{base}?{query}{join}cursor={}", crate::api::query_encoded(c));
+        let href = format!("{base}?{query}{join}cursor={}", crate::api::data::query_encoded(c));
         view! { <a href=href class="next-page" rel="next">"Next page →"</a> }
     });
     let sep = (first.is_some() && next.is_some()).then_some(" · ");

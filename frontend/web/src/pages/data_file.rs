@@ -1,4 +1,5 @@
-use crate::api::{DeleteFile, FilePage, HduItem, RestoreFile, SetFileTier, error_text, get_data_file};
+use crate::api::data::{DeleteFile, FilePage, HduItem, RestoreFile, SetFileTier, get_data_file};
+use crate::api::error_text;
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,5 +1,6 @@
 use super::data::{file_table, pager};
-use crate::api::{FileSearch, error_text, get_workspace, search_files};
+use crate::api::data::{FileSearch, search_files};
+use crate::api::{error_text, get_workspace};
 use crate::components::textarea_text;
 use leptos::prelude::*;
 use leptos_meta::Title;

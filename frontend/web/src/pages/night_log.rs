@@ -1,8 +1,9 @@
 use super::nights::time_lost_table;
-use crate::api::{
+use crate::api::error_text;
+use crate::api::nights::{
     AddNightEntry, AddNightObservation, DeleteNightEntry, DeleteNightObservation, EditNightEntry, EntryItem,
     FlagObservation, NightHeader, NightPage, ObservationItem, QuickEntryAccess, RestoreNightEntry, SaveNightConditions,
-    SetNightStatus, SetNightVisibility, TimelineItem, error_text, get_night, night_access,
+    SetNightStatus, SetNightVisibility, TimelineItem, get_night, night_access,
 };
 use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::html::Input;

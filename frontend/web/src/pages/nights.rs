@@ -1,5 +1,6 @@
-use crate::api::{
-    EntryHit, EntrySearch, NightSummary, NightsInfo, StartNightLog, TimeLostRow, error_text, get_nights, search_entries,
+use crate::api::error_text;
+use crate::api::nights::{
+    EntryHit, EntrySearch, NightSummary, NightsInfo, StartNightLog, TimeLostRow, get_nights, search_entries,
 };
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;

@@ -1,7 +1,8 @@
-use crate::api::{
+use crate::api::equipment::{
     DeleteInstrument, DeleteSite, DeleteTelescope, InstrumentInfo, ObservatoryInfo, SaveInstrument, SaveSite,
-    SaveTelescope, SiteInfo, TelescopeInfo, error_text, get_observatory,
+    SaveTelescope, SiteInfo, TelescopeInfo, get_observatory,
 };
+use crate::api::error_text;
 use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;

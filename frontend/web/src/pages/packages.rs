@@ -2,10 +2,11 @@
 //! tier, publishing, versions with their manifests, secret links, DOIs) and a version's landing page (description,
 //! files, citation, DataCite metadata, downloads) at its cited address or behind a secret link.
 
-use crate::api::{
+use crate::api::error_text;
+use crate::api::packages::{
     AddPackageDataset, AddPackageSearch, CreatePackage, CreatePackageLink, DeletePackage, Landing, PackageEditor,
     PackagesIndex, PublishPackage, RemovePackageFile, ResetPackageDraft, RevokePackageLink, SetPackageDoi,
-    UpdatePackage, error_text, get_package_editor, get_package_landing, get_packages, get_shared_landing,
+    UpdatePackage, get_package_editor, get_package_landing, get_packages, get_shared_landing,
 };
 use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ use leptos_router::hooks::use_params_map;
 const LICENCES: [&str; 6] = ["CC-BY-4.0", "CC0-1.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "ODbL-1.0", "MIT"];
 
 /// Authors as list items: name, affiliation, ORCID link.
-fn author_list(authors: &[crate::api::AuthorItem]) -> impl IntoView + use<> {
+fn author_list(authors: &[crate::api::packages::AuthorItem]) -> impl IntoView + use<> {
     authors
         .iter()
         .map(|au| {
@@ -427,7 +428,7 @@ fn versions_section(p: &PackageEditor, csrf: &str, a: EditorActions) -> impl Int
 }
 
 fn fields_form(p: &PackageEditor, csrf: &str, a: EditorActions) -> impl IntoView + use<> {
-    let choice = |name: &'static str, list: &[crate::api::Choice]| {
+    let choice = |name: &'static str, list: &[crate::api::packages::Choice]| {
         let options = list
             .iter()
             .map(|c| view! { <option value=c.id.clone() selected=c.selected>{c.label.clone()}</option> })

@@ -2,9 +2,10 @@
 //! with its stored check. Both checks show a sky chart of the field with each crossing's track, coloured by
 //! whether the satellite is sunlit, and the table of crossings.
 
-use crate::api::{
+use crate::api::error_text;
+use crate::api::satellites::{
     ChartOutline, CheckView, CreatePlan, DeletePlan, PlanItem, PlanPage, PlansPage, RecheckPlan, SkyChart,
-    SkyCheckForm, error_text, get_plan, get_plans, satellite_check,
+    SkyCheckForm, get_plan, get_plans, satellite_check,
 };
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;

@@ -1,4 +1,5 @@
-use crate::api::{CreateTierRule, DeleteTierRule, StorageInfo, error_text, get_storage};
+use crate::api::data::{CreateTierRule, DeleteTierRule, StorageInfo, get_storage};
+use crate::api::error_text;
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;

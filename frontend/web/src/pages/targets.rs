@@ -1,7 +1,8 @@
-use crate::api::{
+use crate::api::equipment::{
     AddListTarget, DeleteTarget, DeleteTargetList, RemoveListTarget, SaveTarget, SaveTargetList, TargetInfo,
-    TargetsInfo, error_text, get_targets,
+    TargetsInfo, get_targets,
 };
+use crate::api::error_text;
 use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;

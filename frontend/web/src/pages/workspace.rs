@@ -1,5 +1,6 @@
 use super::nights::log_table;
-use crate::api::{error_text, get_workspace, latest_nights};
+use crate::api::nights::latest_nights;
+use crate::api::{error_text, get_workspace};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -3,7 +3,7 @@
 
 use super::equipment::{invalid, not_found_status, number};
 use super::{actor, fail, form_caller, form_id, id_of, services, workspace_info};
-use crate::api::{
+use crate::api::data::{
     DATASETS_PER_PAGE, DataIndex, DatasetItem, DatasetPage, FILES_PER_PAGE, FileItem, FileList, FilePage, FileSearch,
     HduItem, JobItem, RuleItem, StorageInfo, TierBar, UsageMonth, human_size,
 };

@@ -2,7 +2,9 @@
 //! cases validate it and their errors reach the page as the sentences the API's problems carry.
 
 use super::{actor, all_rows, fail, form_caller, services, workspace_info};
-use crate::api::{InstrumentInfo, ObservatoryInfo, SiteInfo, TargetInfo, TargetListInfo, TargetsInfo, TelescopeInfo};
+use crate::api::equipment::{
+    InstrumentInfo, ObservatoryInfo, SiteInfo, TargetInfo, TargetListInfo, TargetsInfo, TelescopeInfo,
+};
 use leptos::prelude::*;
 use meridian_domain::model::{Site, Target};
 use meridian_domain::{Action, InstrumentId, SiteId, TargetId, TargetListId, TelescopeId, ValidationError};

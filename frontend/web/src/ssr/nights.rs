@@ -3,7 +3,7 @@
 
 use super::equipment::{comma_list, invalid, not_found_status, number};
 use super::{actor, all_rows, fail, form_caller, form_id, id_of, services, workspace_info};
-use crate::api::{
+use crate::api::nights::{
     EntryHit, EntryItem, EntrySearch, NightHeader, NightPage, NightSummary, NightsInfo, ObservationItem,
     QuickEntryAccess, TimeLostRow, TimelineItem, TonightInfo, VersionItem,
 };

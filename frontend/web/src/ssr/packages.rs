@@ -4,9 +4,10 @@
 use super::data::day;
 use super::equipment::{invalid, not_found_status};
 use super::{actor, all_rows, fail, form_caller, form_id, id_of, services, set_flash, take_flash, workspace_info};
-use crate::api::{
+use crate::api::data::human_size;
+use crate::api::packages::{
     AuthorItem, Choice, DraftFileItem, Landing, LandingFile, LinkItem, PackageEditor, PackageFields, PackageItem,
-    PackageVersionItem, PackagesIndex, TierTotalItem, human_size,
+    PackageVersionItem, PackagesIndex, TierTotalItem,
 };
 use leptos::prelude::*;
 use leptos_actix::redirect;

@@ -3,7 +3,7 @@
 
 use super::equipment::{invalid, not_found_status, number};
 use super::{actor, all_rows, fail, form_caller, services, workspace_info};
-use crate::api::{
+use crate::api::satellites::{
     ChartOutline, ChartTrack, CheckView, CrossingRow, PlanItem, PlanPage, PlansPage, SkyChart, SkyCheckForm,
 };
 use chrono::{DateTime, Utc};

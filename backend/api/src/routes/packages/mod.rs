@@ -2,7 +2,7 @@
 //! secret links, and the reads through a secret link under `/shared/{token}` in the modules below. Their bodies
 //! are in [`types`].
 
-pub mod draft;
+pub mod drafts;
 pub mod links;
 pub mod shared;
 pub mod types;
