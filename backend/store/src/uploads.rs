@@ -97,12 +97,7 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: UploadId) -> StoreResult<Option<Upload>> {
-    uploads::Entity::find_by_id(id)
-        .filter(uploads::Column::WorkspaceId.eq(workspace))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    crate::scoped::find::<uploads::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Any upload by id, whatever its workspace (for jobs, which carry only the id).

@@ -60,16 +60,12 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: DatasetId) -> StoreResult<Option<Dataset>> {
-    Ok(datasets::Entity::find_by_id(id.as_uuid())
-        .filter(datasets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .one(conn)
-        .await?
-        .map(to_domain))
+    Ok(crate::scoped::find::<datasets::Entity>(conn, workspace, id).await?.map(to_domain))
 }
 
 /// Any dataset by id, whatever its workspace (for jobs, which carry only the id).
 pub async fn find_any(conn: &impl ConnectionTrait, id: DatasetId) -> StoreResult<Option<Dataset>> {
-    Ok(datasets::Entity::find_by_id(id.as_uuid()).one(conn).await?.map(to_domain))
+    Ok(datasets::Entity::find_by_id(id).one(conn).await?.map(to_domain))
 }
 
 /// A page of a workspace's datasets by name, after the name `after`; `released_by` keeps only those released by
@@ -81,7 +77,7 @@ pub async fn list(
     after: Option<&str>,
     limit: u64,
 ) -> StoreResult<Vec<Dataset>> {
-    let mut q = datasets::Entity::find().filter(datasets::Column::WorkspaceId.eq(workspace.as_uuid()));
+    let mut q = datasets::Entity::find().filter(datasets::Column::WorkspaceId.eq(workspace));
     if let Some(t) = released_by {
         q = q.filter(datasets::Column::ReleaseAt.lte(ts(t)));
     }
@@ -105,7 +101,7 @@ pub async fn by_ids(
     for batch in ids.chunks(ID_BATCH) {
         out.extend(
             datasets::Entity::find()
-                .filter(datasets::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .filter(datasets::Column::WorkspaceId.eq(workspace))
                 .filter(datasets::Column::Id.is_in(batch.iter().map(|d| d.as_uuid())))
                 .all(conn)
                 .await?
@@ -124,14 +120,12 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     use datasets::Column as C;
-    datasets::Entity::update_many()
+    crate::scoped::update::<datasets::Entity>(workspace, id)
         .col_expr(C::Name, Expr::value(f.name))
         .col_expr(C::Description, Expr::value(f.description))
         .col_expr(C::TelescopeId, Expr::value(f.telescope_id.map(TelescopeId::as_uuid)))
         .col_expr(C::ReleaseAt, Expr::value(f.release_at.map(ts)))
         .col_expr(C::UpdatedAt, Expr::value(ts(now)))
-        .filter(C::Id.eq(id.as_uuid()))
-        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await
         .map_err(conflict_on("name"))?;
@@ -143,16 +137,16 @@ pub async fn update(
 /// file or upload arriving meanwhile makes it fail whole (`data_files.dataset_id` and `uploads.dataset_id` cascade).
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: DatasetId) -> StoreResult<bool> {
     let files = data_files::Entity::find()
-        .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(data_files::Column::DatasetId.eq(id.as_uuid()))
+        .filter(data_files::Column::WorkspaceId.eq(workspace))
+        .filter(data_files::Column::DatasetId.eq(id))
         .count(conn)
         .await?;
     if files > 0 {
         return Err(StoreError::InUse { what: "files" });
     }
     let in_flight = uploads::Entity::find()
-        .filter(uploads::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(uploads::Column::DatasetId.eq(id.as_uuid()))
+        .filter(uploads::Column::WorkspaceId.eq(workspace))
+        .filter(uploads::Column::DatasetId.eq(id))
         .filter(uploads::Column::Status.is_in(UploadStatus::IN_FLIGHT.iter().map(|s| s.as_str())))
         .count(conn)
         .await?;
@@ -160,16 +154,11 @@ pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: Dat
         return Err(StoreError::InUse { what: "uploads in progress" });
     }
     uploads::Entity::delete_many()
-        .filter(uploads::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(uploads::Column::DatasetId.eq(id.as_uuid()))
+        .filter(uploads::Column::WorkspaceId.eq(workspace))
+        .filter(uploads::Column::DatasetId.eq(id))
         .exec(conn)
         .await?;
-    let r = datasets::Entity::delete_many()
-        .filter(datasets::Column::Id.eq(id.as_uuid()))
-        .filter(datasets::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .exec(conn)
-        .await?;
-    Ok(r.rows_affected > 0)
+    Ok(crate::scoped::delete::<datasets::Entity>(conn, workspace, id).await?)
 }
 
 /// `(dataset, file count, bytes)` of the workspace's datasets among `ids` that hold files; with `released_by`,
@@ -188,7 +177,7 @@ pub async fn totals(
             .column(C::DatasetId)
             .column_as(Expr::from(Func::count(Expr::col(C::Id))).cast_as("BIGINT"), "n")
             .column_as(Func::sum(Expr::col(C::SizeBytes)).cast_as("BIGINT"), "bytes")
-            .filter(C::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(C::WorkspaceId.eq(workspace))
             .filter(C::DatasetId.is_in(batch.iter().map(|d| d.as_uuid())));
         if let Some(t) = released_by {
             // An outsider's count: files released by then (their own date, or their released dataset's).

@@ -172,12 +172,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: DataFileId,
 ) -> StoreResult<Option<DataFile>> {
-    data_files::Entity::find_by_id(id)
-        .filter(data_files::Column::WorkspaceId.eq(workspace))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    crate::scoped::find::<data_files::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// Any file by id, whatever its workspace (for jobs, which carry only the id).
@@ -359,10 +354,8 @@ pub async fn update_release(
     release_at: Option<DateTime<Utc>>,
 ) -> StoreResult<()> {
     use data_files::Column as C;
-    data_files::Entity::update_many()
+    crate::scoped::update::<data_files::Entity>(workspace, id)
         .col_expr(C::ReleaseAt, Expr::value(release_at.map(ts)))
-        .filter(C::Id.eq(id.as_uuid()))
-        .filter(C::WorkspaceId.eq(workspace.as_uuid()))
         .exec(conn)
         .await?;
     Ok(())
@@ -375,8 +368,8 @@ pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: Dat
     for _ in 0..5 {
         let Some(f) = find(conn, workspace, id).await? else { return Ok(false) };
         let r = data_files::Entity::delete_many()
-            .filter(data_files::Column::Id.eq(id.as_uuid()))
-            .filter(data_files::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(data_files::Column::Id.eq(id))
+            .filter(data_files::Column::WorkspaceId.eq(workspace))
             .filter(data_files::Column::Tier.eq(f.tier.as_str()))
             .exec(conn)
             .await

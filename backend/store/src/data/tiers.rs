@@ -100,12 +100,7 @@ pub async fn delete_rule(
     workspace: WorkspaceId,
     id: LifecycleRuleId,
 ) -> StoreResult<bool> {
-    let r = lifecycle_rules::Entity::delete_many()
-        .filter(lifecycle_rules::Column::Id.eq(id))
-        .filter(lifecycle_rules::Column::WorkspaceId.eq(workspace))
-        .exec(conn)
-        .await?;
-    Ok(r.rows_affected > 0)
+    Ok(crate::scoped::delete::<lifecycle_rules::Entity>(conn, workspace, id).await?)
 }
 
 /// Workspaces that have tier rules.

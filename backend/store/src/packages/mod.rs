@@ -102,12 +102,7 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: PackageId) -> StoreResult<Option<Package>> {
-    packages::Entity::find_by_id(id)
-        .filter(packages::Column::WorkspaceId.eq(workspace))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    crate::scoped::find::<packages::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// A workspace's packages, oldest first, after `after`; `access` keeps only those with one of these settings.
@@ -137,7 +132,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     use packages::Column as C;
-    packages::Entity::update_many()
+    crate::scoped::update::<packages::Entity>(workspace, id)
         .col_expr(C::Title, Expr::value(f.title))
         .col_expr(C::Description, Expr::value(f.description))
         .col_expr(C::Authors, Expr::value(to_json(&f.authors)))
@@ -147,8 +142,6 @@ pub async fn update(
         .col_expr(C::TargetIds, Expr::value(to_json(&f.target_ids)))
         .col_expr(C::Access, Expr::value(f.access.as_str()))
         .col_expr(C::UpdatedAt, Expr::value(ts(now)))
-        .filter(C::Id.eq(id))
-        .filter(C::WorkspaceId.eq(workspace))
         .exec(conn)
         .await?;
     Ok(())
@@ -156,12 +149,7 @@ pub async fn update(
 
 /// Deletes a package with its draft, versions and links (the files themselves stay).
 pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: PackageId) -> StoreResult<bool> {
-    let r = packages::Entity::delete_many()
-        .filter(packages::Column::Id.eq(id))
-        .filter(packages::Column::WorkspaceId.eq(workspace))
-        .exec(conn)
-        .await?;
-    Ok(r.rows_affected > 0)
+    Ok(crate::scoped::delete::<packages::Entity>(conn, workspace, id).await?)
 }
 
 /// The workspace a package belongs to: the one lookup by a package's id alone (for its cited address); whether the
