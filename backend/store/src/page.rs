@@ -72,12 +72,16 @@ fn read_id(page: &PageRequest) -> StoreResult<Option<Uuid>> {
     page.after.as_deref().map(|s| Uuid::parse_str(s).map_err(|_| not_ours())).transpose()
 }
 
+/// The parts of a `key|id` cursor key; `None` when it is not one this server wrote.
+#[must_use]
+pub fn read_composite_key<K: SortKey>(s: &str) -> Option<(K, Uuid)> {
+    let (key, id) = s.split_once('|')?;
+    Some((K::read(key)?, Uuid::parse_str(id).ok()?))
+}
+
 /// The (key, id) a page of a composite-ordered list continues after.
 fn read_composite<K: SortKey>(page: &PageRequest) -> StoreResult<Option<(K, Uuid)>> {
-    let Some(after) = page.after.as_deref() else { return Ok(None) };
-    let (key, id) = after.split_once('|').ok_or_else(not_ours)?;
-    let key = K::read(key).ok_or_else(not_ours)?;
-    Ok(Some((key, Uuid::parse_str(id).map_err(|_| not_ours())?)))
+    page.after.as_deref().map(|after| read_composite_key(after).ok_or_else(not_ours)).transpose()
 }
 
 /// Which way a list in (key, id) order runs.

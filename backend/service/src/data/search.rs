@@ -40,19 +40,16 @@ pub fn healpix_of(ra_deg: f64, dec_deg: f64) -> i64 {
     h
 }
 
+/// A file search's cursor: the store's `(uploaded_at, id)` key, wrapped opaque (a search's query string carries it).
 fn encode_cursor(at: DateTime<Utc>, id: DataFileId) -> String {
-    meridian_domain::Cursor::encode(&format!("{}|{id}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
-        .as_str()
-        .to_owned()
+    meridian_domain::Cursor::encode(&meridian_store::page::composite_key(&at, id)).as_str().to_owned()
 }
 
 fn decode_cursor(c: &str) -> ServiceResult<(DateTime<Utc>, DataFileId)> {
     let bad = || ServiceError::from(ValidationError::new("cursor", "is not a cursor from this server"));
     let raw = meridian_domain::Cursor::parse(c).decode().map_err(|_| bad())?;
-    let (t, id) = raw.split_once('|').ok_or_else(bad)?;
-    let t = DateTime::parse_from_rfc3339(t).map_err(|_| bad())?.to_utc();
-    let id = id.parse().map_err(|_| bad())?;
-    Ok((t, id))
+    let (t, id) = meridian_store::page::read_composite_key::<DateTime<Utc>>(&raw).ok_or_else(bad)?;
+    Ok((t, id.into()))
 }
 
 /// Great-circle distance in degrees (Vincenty), for the exact cut after the HEALPix pre-selection.
