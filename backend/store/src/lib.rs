@@ -99,8 +99,12 @@ pub(crate) fn json_list(items: impl IntoIterator<Item = impl Into<String>>) -> S
 
 /// Reads a JSON array column back; a value that is not one is corrupt.
 pub(crate) fn read_json_list(field: &str, s: &str) -> StoreResult<Vec<String>> {
-    serde_json::from_str(s)
-        .map_err(|_| StoreError::Corrupt(ValidationError::new(field, "is not a JSON list of strings")))
+    read_json(field, s)
+}
+
+/// A JSON column read back as `T`; one that does not parse is corrupt.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|_| StoreError::Corrupt(ValidationError::new(field, "is not the JSON stored here")))
 }
 
 /// How a timestamp is written: the generated entities hold `DateTime<FixedOffset>`; Meridian always stores UTC.

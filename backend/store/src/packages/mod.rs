@@ -8,7 +8,7 @@ pub mod links;
 pub mod versions;
 
 use crate::entities::packages;
-use crate::{StoreError, StoreResult, read_json_list, ts};
+use crate::{StoreResult, read_json, read_json_list, ts};
 use chrono::{DateTime, Utc};
 use meridian_domain::packages::{Author, Package};
 use meridian_domain::{AccountId, NightLogId, PackageAccess, PackageId, TargetId, WorkspaceId};
@@ -16,12 +16,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-
-/// A JSON column read back as `T`; one that does not parse is corrupt.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> StoreResult<T> {
-    serde_json::from_str(s)
-        .map_err(|_| StoreError::Corrupt(meridian_domain::ValidationError::new(field, "is not the JSON stored here")))
-}
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     // Authors, strings and ids always serialize.

@@ -18,7 +18,7 @@ fn to_domain(m: package_versions::Model) -> StoreResult<PackageVersion> {
         package_id: m.package_id.into(),
         workspace_id: m.workspace_id.into(),
         number: m.number,
-        metadata: super::read_json("metadata", &m.metadata)?,
+        metadata: crate::read_json("metadata", &m.metadata)?,
         manifest: m.manifest,
         manifest_sha256: m.manifest_sha256,
         total_bytes: m.total_bytes,
