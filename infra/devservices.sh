@@ -66,9 +66,15 @@ wait_for() {  # wait_for NAME SECONDS CMD... : poll CMD until it succeeds
   done
   log "$name ready ($(( $(now_ms) - t0 )) ms)"
 }
-bg() {  # bg NAME CMD... : start in the background unless its PID file names a live process
+# A PID file left by another machine's run (a copied /tmp) may name a live process that is something else:
+# the service counts as running only when that process runs the same program.
+ours() {  # ours PIDFILE PROGRAM
+  local pid; alive "$1" || return 1; pid=$(cat "$1")
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+bg() {  # bg NAME CMD... : start in the background unless its PID file names a live process running CMD
   local name=$1; shift
-  if alive "$RUN/$name.pid"; then log "$name already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
+  if ours "$RUN/$name.pid" "$1"; then log "$name already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
   nohup "$@" >"$LOG/$name.log" 2>&1 &
   echo $! >"$RUN/$name.pid"
 }
@@ -207,9 +213,10 @@ check_node() {
 }
 
 start_seaweedfs() {
-  if alive "$RUN/seaweedfs.pid"; then log "seaweedfs already running (pid $(cat "$RUN/seaweedfs.pid"))"; return 0; fi
+  if ours "$RUN/seaweedfs.pid" weed; then log "seaweedfs already running (pid $(cat "$RUN/seaweedfs.pid"))"; return 0; fi
   # Test scratch, fresh on every start: every test process makes its own bucket, and buckets left from earlier
   # runs hold volume slots until none are left ("No writable volumes and no free volumes left").
+  if http_up "http://127.0.0.1:$SW_S3_PORT/"; then log "seaweedfs already answering on $SW_S3_PORT"; return 0; fi
   rm -rf "$ROOT/seaweed/data"
   mkdir -p "$ROOT/seaweed/data" "$ROOT/seaweed/tmp"
   # One new volume per bucket instead of seven (weed reads master.toml from its working directory).
@@ -234,7 +241,7 @@ EOF
 
 start_ceph() {  # an ephemeral one-node memstore cluster, recreated on every start: only the tier tests need it
   local c=$ROOT/ceph
-  if alive "$c/run/client.rgw.local.pid"; then log "ceph rgw already running"; return 0; fi
+  if ours "$c/run/client.rgw.local.pid" radosgw; then log "ceph rgw already running"; return 0; fi
   # A gateway this shell cannot see (another PID namespace sharing the network, e.g. a CI sandbox beside a
   # developer's services) holds the ports: use it rather than fail to bind.
   if http_up "http://127.0.0.1:$RGW_PORT/"; then log "ceph rgw already answering on $RGW_PORT"; return 0; fi
@@ -303,6 +310,9 @@ EOF
 
 start_moto() {
   # moto keeps everything in memory; -H pins it to loopback (its default is also 127.0.0.1, said here anyway).
+  if ! ours "$RUN/moto.pid" moto_server && http_up http://127.0.0.1:$MOTO_PORT/moto-api/; then
+    log "moto already answering on $MOTO_PORT"; return 0   # started from another PID namespace on this network
+  fi
   bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p $MOTO_PORT
   wait_for moto 60 http_up http://127.0.0.1:$MOTO_PORT/moto-api/
 }
