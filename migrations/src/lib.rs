@@ -12,6 +12,7 @@ mod m20261122_000005_data;
 mod m20261122_000006_satellites;
 mod m20261122_000007_packages;
 mod m20261206_000008_reliability;
+mod m20261206_000009_identity;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_satellites::Migration),
             Box::new(m20261122_000007_packages::Migration),
             Box::new(m20261206_000008_reliability::Migration),
+            Box::new(m20261206_000009_identity::Migration),
         ]
     }
 }

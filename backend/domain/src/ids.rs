@@ -161,3 +161,15 @@ typed_id!(
     /// A secret link to a data package.
     PackageLinkId
 );
+typed_id!(
+    /// An invitation of an e-mail address to a workspace.
+    InvitationId
+);
+typed_id!(
+    /// A message in the outgoing mail queue.
+    MailId
+);
+typed_id!(
+    /// An account's sign-in at an OpenID Connect / OAuth2 provider.
+    IdentityId
+);

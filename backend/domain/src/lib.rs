@@ -4,6 +4,7 @@
 mod vocabulary;
 
 pub mod data;
+pub mod identity;
 pub mod ids;
 pub mod model;
 pub mod nights;
@@ -19,9 +20,9 @@ pub mod values;
 
 pub use data::{IngestStatus, Plan, PlanLimits, PreviewStatus, RestoreStatus, Tier};
 pub use ids::{
-    AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, InstrumentId, LifecycleRuleId, NightLogId, ObservationId,
-    PackageId, PackageLinkId, PackageVersionId, PlannedObservationId, SessionId, SiteId, TargetId, TargetListId,
-    TelescopeId, UploadId, WorkspaceId,
+    AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, IdentityId, InstrumentId, InvitationId, LifecycleRuleId,
+    MailId, NightLogId, ObservationId, PackageId, PackageLinkId, PackageVersionId, PlannedObservationId, SessionId,
+    SiteId, TargetId, TargetListId, TelescopeId, UploadId, WorkspaceId,
 };
 pub use nights::{
     EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,

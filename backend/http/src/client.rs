@@ -60,3 +60,10 @@ mod tests {
         assert_eq!(ip_of(None, &["10.0.0.1"]), peer);
     }
 }
+
+/// The client's address (as [`client_ip`]) and its `User-Agent`, for rate limits and the list of sessions.
+pub fn client_info(req: &HttpRequest) -> meridian_service::ClientInfo {
+    let user_agent =
+        req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    meridian_service::ClientInfo { ip: client_ip(req), user_agent }
+}

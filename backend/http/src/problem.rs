@@ -131,6 +131,7 @@ impl From<ServiceError> for ApiError {
                 Self::new(S::CONFLICT, code, message.clone()).field(field, &message)
             }
             ServiceError::LastOwner => Self::new(S::CONFLICT, code, e.to_string()),
+            ServiceError::EmailUnverified => Self::new(S::FORBIDDEN, code, e.to_string()),
             ServiceError::RateLimited { retry_after_secs } => {
                 Self::new(S::TOO_MANY_REQUESTS, code, e.to_string()).retry_after(retry_after_secs)
             }

@@ -66,7 +66,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Satellite checks: the catalog's scheduled fetch and the Earth orientation table.
     pub satellites: SatelliteSettings,
-    /// E-mail addresses of the accounts that manage the instance (they import the satellite catalog).
+    /// No longer used: operators are accounts, granted with `meridian operators grant EMAIL` (an address in a
+    /// file granted rights to whoever registered it first). A non-empty list is reported at start-up.
     pub operators: Vec<String>,
     /// Sign-in attempts allowed per e-mail address before 429.
     pub login_burst: u32,
@@ -85,16 +86,55 @@ pub struct Config {
     pub site_root: PathBuf,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Where mail goes: `outbox` (the default: `.eml` files under `<data_dir>/outbox`, for a server without SMTP) or
+/// `smtp`.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
+    /// `outbox` or `smtp`.
     pub transport: String,
+    /// The sender, `Meridian <noreply@example.org>`.
     pub from: String,
+    /// Outbox: the folder (empty: `<data_dir>/outbox`).
+    pub outbox_dir: PathBuf,
+    /// SMTP: server, port, `starttls` (required STARTTLS), `tls` (implicit TLS) or `none` (loopback test servers
+    /// only), credentials (both empty: none) and a timeout in seconds.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub smtp_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("transport", &self.transport)
+            .field("from", &self.from)
+            .field("outbox_dir", &self.outbox_dir)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &if self.smtp_password.is_empty() { "" } else { "<redacted>" })
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MailConfig {
     fn default() -> Self {
-        Self { transport: "outbox".into(), from: "Meridian <meridian@localhost>".into() }
+        Self {
+            transport: "outbox".into(),
+            from: "Meridian <meridian@localhost>".into(),
+            outbox_dir: PathBuf::new(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_timeout_secs: 30,
+        }
     }
 }
 
@@ -296,6 +336,44 @@ impl Config {
         } else {
             self.database_url.expose().to_owned()
         }
+    }
+
+    /// Where mail goes: the outbox under the data directory by default.
+    pub fn mail_config(&self) -> anyhow::Result<meridian_mail::MailConfig> {
+        use meridian_mail::{SmtpConfig, SmtpSecurity, TransportConfig};
+        let m = &self.mail;
+        let transport = match m.transport.as_str() {
+            "outbox" => {
+                let dir = if m.outbox_dir.as_os_str().is_empty() {
+                    self.data_dir.join("outbox")
+                } else {
+                    m.outbox_dir.clone()
+                };
+                TransportConfig::Outbox { dir }
+            }
+            "smtp" => {
+                if m.smtp_host.is_empty() {
+                    anyhow::bail!("mail.smtp_host is required with mail.transport = \"smtp\"");
+                }
+                let security = match m.smtp_security.as_str() {
+                    "starttls" => SmtpSecurity::StartTls,
+                    "tls" => SmtpSecurity::Tls,
+                    "none" => SmtpSecurity::None,
+                    other => anyhow::bail!("mail.smtp_security must be starttls, tls or none, not {other:?}"),
+                };
+                let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+                TransportConfig::Smtp(SmtpConfig {
+                    host: m.smtp_host.clone(),
+                    port: m.smtp_port,
+                    security,
+                    username: nonempty(&m.smtp_username),
+                    password: nonempty(&m.smtp_password),
+                    timeout_secs: m.smtp_timeout_secs.max(1),
+                })
+            }
+            other => anyhow::bail!("mail.transport must be outbox or smtp, not {other:?}"),
+        };
+        Ok(meridian_mail::MailConfig { from: m.from.clone(), transport })
     }
 
     /// The object storage to open: the filesystem under the data directory by default.

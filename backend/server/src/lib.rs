@@ -70,7 +70,14 @@ impl State {
         let storage = meridian_storage::open(&config.storage_config()?)
             .await
             .map_err(|e| anyhow::anyhow!("opening the object storage: {e}"))?;
-        let services = services.with_storage(storage);
+        let mailer = meridian_mail::Mailer::new(&config.mail_config()?).map_err(|e| anyhow::anyhow!("mail: {e}"))?;
+        let services = services.with_storage(storage).with_mailer(mailer);
+        if !config.operators.is_empty() {
+            tracing::warn!(
+                "the `operators` setting is ignored: operators are accounts now; grant one with \
+                 `meridian operators grant EMAIL` (the account must have confirmed its address)"
+            );
+        }
         if migrate {
             services.migrate().await.map_err(|e| anyhow::anyhow!("migrating: {e}"))?;
         }
@@ -97,7 +104,6 @@ fn satellite_config(config: &Config) -> anyhow::Result<meridian_service::satelli
     Ok(meridian_service::satellites::SatelliteConfig {
         earth_orientation,
         catalog_url: (!url.is_empty()).then(|| url.to_owned()),
-        operators: config.operators.clone(),
     })
 }
 

@@ -56,6 +56,26 @@ struct VerifyArgs {
 }
 
 #[derive(Debug, Subcommand)]
+enum OperatorsCommand {
+    /// Make the account with this address an operator (its address must be confirmed).
+    Grant { email: String },
+    /// Withdraw an account's operator rights.
+    Revoke { email: String },
+    /// List the operators.
+    List,
+}
+
+#[derive(Debug, clap::Args)]
+struct MailArgs {
+    /// Only messages in this state: queued, sent or failed.
+    #[arg(long)]
+    status: Option<String>,
+    /// How many of the newest messages to list.
+    #[arg(long, default_value_t = 20)]
+    limit: u64,
+}
+
+#[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the portal and the API.
     Serve(ServeArgs),
@@ -70,6 +90,13 @@ enum Command {
     Verify(VerifyArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// The server's operators: accounts that may replace the satellite catalog and see every workspace's billing.
+    Operators {
+        #[command(subcommand)]
+        command: OperatorsCommand,
+    },
+    /// Outgoing mail: how many messages are queued, sent and failed, and the newest ones (never their bodies).
+    Mail(MailArgs),
     /// Satellite checks: field-of-view crossings, passes, catalog import.
     Satellites {
         #[command(subcommand)]
@@ -153,6 +180,68 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                         SatellitesCommand::Passes(args) => sat::passes(args, &config).await,
                         SatellitesCommand::Import(args) => sat::import(args, &config).await,
                     }
+                },
+            )
+        }
+        Command::Operators { command } => {
+            let config = load_with(cli.config.as_ref(), &Overrides::default())?;
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
+                async {
+                    use std::io::Write as _;
+                    let state = meridian_server::State::open(&config, true).await?;
+                    let services = &state.services;
+                    let mut out = std::io::stdout();
+                    match command {
+                        OperatorsCommand::Grant { email } | OperatorsCommand::Revoke { email } => {
+                            let grant = matches!(command, OperatorsCommand::Grant { .. });
+                            let account =
+                                services.set_operator(email, grant).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                            let what = if grant { "is now an operator" } else { "is no longer an operator" };
+                            writeln!(out, "{} ({}) {what}", account.email, account.id)?;
+                        }
+                        OperatorsCommand::List => {
+                            for a in services.operators().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                                writeln!(out, "{}\t{}\t{}", a.email, a.display_name, a.id)?;
+                            }
+                        }
+                    }
+                    anyhow::Ok(())
+                },
+            )
+        }
+        Command::Mail(args) => {
+            let config = load_with(cli.config.as_ref(), &Overrides::default())?;
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
+                async {
+                    use std::io::Write as _;
+                    let state = meridian_server::State::open(&config, true).await?;
+                    let services = &state.services;
+                    let status = args
+                        .status
+                        .as_deref()
+                        .map(meridian_domain::identity::MailStatus::parse)
+                        .transpose()
+                        .map_err(|e| anyhow::anyhow!("--status: {}", e.message))?;
+                    let mut out = std::io::stdout();
+                    writeln!(out, "transport: {}", services.mail_transport())?;
+                    for (s, n) in services.mail_counts().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                        writeln!(out, "{s}: {n}")?;
+                    }
+                    for m in services.mail_log(status, args.limit).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                        writeln!(
+                            out,
+                            "{}\t{}\t{}\t{}\tattempts {}\t{}",
+                            m.created_at.format("%Y-%m-%d %H:%M:%S"),
+                            m.status,
+                            m.kind,
+                            m.to,
+                            m.attempts,
+                            m.last_error.or(m.delivered_to).unwrap_or_default()
+                        )?;
+                    }
+                    anyhow::Ok(())
                 },
             )
         }

@@ -43,6 +43,7 @@ impl Services {
         let access = self.access(actor, slug).await?;
         access.require(Action::ManageApiKeys)?;
         let account = actor.require_account()?;
+        actor.require_verified()?;
         let name = KeyName::parse(name)?;
         let scope = ApiKeyScope::parse(scope)?;
         let prefix = format!("{PREFIX_TAG}{}", random_token(4));

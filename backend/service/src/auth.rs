@@ -32,6 +32,16 @@ impl Actor {
         }
     }
 
+    /// The signed-in person with a confirmed address (`EmailUnverified` otherwise); API keys pass, since only a
+    /// confirmed person makes them. What an address grants (invitations, publishing, keys) waits for this.
+    pub fn require_verified(&self) -> ServiceResult<()> {
+        match self {
+            Actor::Session { account, .. } if !account.email_verified => Err(ServiceError::EmailUnverified),
+            Actor::Anonymous => Err(ServiceError::Unauthenticated),
+            _ => Ok(()),
+        }
+    }
+
     /// The signed-in person, or `Unauthenticated` / `Forbidden` (for API keys: they act for a workspace, not
     /// for a person).
     pub fn require_account(&self) -> ServiceResult<&Account> {
@@ -40,6 +50,21 @@ impl Actor {
             Actor::ApiKey { .. } => Err(ServiceError::Forbidden("this needs a signed-in person, not an API key")),
             Actor::Anonymous => Err(ServiceError::Unauthenticated),
         }
+    }
+}
+
+/// Where a request comes from: its client's address (behind trusted proxies) and browser, for rate limits and the
+/// account page's list of sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    #[must_use]
+    pub fn from_ip(ip: Option<IpAddr>) -> Self {
+        Self { ip, user_agent: None }
     }
 }
 
@@ -76,6 +101,10 @@ pub(crate) struct LoginLimiter {
     by_email: KeyedLimiter<String>,
     by_ip: KeyedLimiter<IpAddr>,
     signups: KeyedLimiter<IpAddr>,
+    /// Mail a person can make us send to one address (confirmation links, reset links, notices).
+    mail_by_email: KeyedLimiter<String>,
+    /// Reset requests and reset attempts per client.
+    recovery_by_ip: KeyedLimiter<IpAddr>,
 }
 
 /// `burst` at once, then one more every `replenish_secs`.
@@ -110,6 +139,8 @@ impl LoginLimiter {
             // A shared address (an observatory's NAT) gets more room than one e-mail address.
             by_ip: KeyedLimiter::new(quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
             signups: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
+            mail_by_email: KeyedLimiter::new(quota(config.mail_burst, config.mail_replenish_secs)),
+            recovery_by_ip: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
         }
     }
 
@@ -125,6 +156,25 @@ impl LoginLimiter {
     /// stolen session cannot try passwords at speed.
     pub(crate) fn check_password(&self, email: &Email) -> ServiceResult<()> {
         check_keyed(&self.by_email, email.as_str().to_owned())
+    }
+
+    /// One more message to this address (a few an hour: nobody can make us flood a mailbox).
+    pub(crate) fn check_mail(&self, email: &Email) -> ServiceResult<()> {
+        check_keyed(&self.mail_by_email, email.as_str().to_owned())
+    }
+
+    /// A password-reset request: counted per client, then per address, whether or not the address has an account
+    /// (so a 429 tells nothing about it either).
+    pub(crate) fn check_recovery(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
+        self.check_recovery_client(ip)?;
+        self.check_mail(email)
+    }
+
+    pub(crate) fn check_recovery_client(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
+        match ip {
+            Some(ip) => check_keyed(&self.recovery_by_ip, client_block(ip)),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
@@ -198,25 +248,33 @@ impl Access {
 impl Services {
     /// Signs in with e-mail and password, starting a session. Wrong e-mail and wrong password are the same answer,
     /// given in the same time.
-    #[tracing::instrument(skip(self, password), fields(email = %email))]
-    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<IpAddr>) -> ServiceResult<Credentials> {
+    #[tracing::instrument(skip(self, password, client), fields(email = %email))]
+    pub async fn sign_in(&self, email: &str, password: &str, client: &ClientInfo) -> ServiceResult<Credentials> {
         let email = Email::parse(email)?;
-        self.inner.limiter.check(&email, ip)?;
+        self.inner.limiter.check(&email, client.ip)?;
         let found = accounts::find_by_email(self.db(), &email).await?;
         let hash = found.as_ref().and_then(|(_, h)| h.clone());
         let ok = self.inner.hasher.verify(password.to_owned(), hash).await?;
         match found {
-            Some((account, _)) if ok => self.start_session(account).await,
+            Some((account, _)) if ok => self.start_session(account, client).await,
             _ => Err(ServiceError::InvalidCredentials("e-mail or password is wrong")),
         }
     }
 
-    pub(crate) async fn start_session(&self, account: Account) -> ServiceResult<Credentials> {
+    pub(crate) async fn start_session(&self, account: Account, client: &ClientInfo) -> ServiceResult<Credentials> {
         let token = random_token(32);
         let now = crate::now();
         let expires_at = now + self.config().session_ttl;
         sessions::delete_expired(self.db(), now).await?;
-        sessions::insert(self.db(), account.id, token_hash(&token), now, expires_at).await?;
+        let device = sessions::Device {
+            // Enough to tell "Firefox on Linux" from "curl"; a header of any length is not stored whole.
+            user_agent: client
+                .user_agent
+                .as_deref()
+                .map(|ua| ua.chars().filter(|c| !c.is_control()).take(200).collect()),
+            ip: client.ip.map(|ip| ip.to_canonical().to_string()),
+        };
+        sessions::insert(self.db(), account.id, token_hash(&token), now, expires_at, &device).await?;
         Ok(Credentials { account, session_token: SessionToken(token), expires_at })
     }
 

@@ -22,6 +22,10 @@ pub enum ServiceError {
     /// A unique value is already taken.
     #[error("{field}: {message}")]
     Conflict { field: &'static str, message: String },
+    /// The account's e-mail address is not confirmed yet, and this needs it (accepting an invitation, publishing,
+    /// API keys).
+    #[error("confirm your e-mail address first: follow the link we sent (your account page sends another)")]
+    EmailUnverified,
     /// The request would leave the workspace without an owner.
     #[error("a workspace must keep at least one owner")]
     LastOwner,
@@ -104,6 +108,7 @@ impl ServiceError {
             Self::Forbidden(_) => "forbidden",
             Self::Conflict { .. } => "conflict",
             Self::LastOwner => "last_owner",
+            Self::EmailUnverified => "email_unverified",
             Self::RateLimited { .. } => "rate_limited",
             Self::DuplicateFile { .. } => "duplicate_file",
             Self::QuotaExceeded { .. } => "quota_exceeded",

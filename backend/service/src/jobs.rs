@@ -22,7 +22,7 @@ mod worker;
 pub use queue::{JobQueue, schema_key, setup};
 pub use worker::run_worker;
 
-use meridian_domain::{DataFileId, UploadId};
+use meridian_domain::{DataFileId, MailId, UploadId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
@@ -54,6 +54,8 @@ pub enum Job {
     /// Delete jobs that finished successfully more than [`KEEP_DONE_DAYS`] ago (the queue's table would grow
     /// forever: every file queues jobs, and the periodic ones run every hour).
     PruneJobs,
+    /// Send one queued e-mail message (retried with back-off while the mail server is unreachable).
+    SendMail { mail_id: MailId },
     /// Check a sample of the stored files against their checksums, and everything else `meridian verify` checks
     /// (daily; findings are logged and kept for `meridian verify --last`).
     Scrub,
@@ -70,6 +72,7 @@ impl Job {
                 Some(file_id.as_uuid())
             }
             Job::VerifyUpload { upload_id } => Some(upload_id.as_uuid()),
+            Job::SendMail { mail_id } => Some(mail_id.as_uuid()),
             Job::ApplyLifecycle
             | Job::MeterUsage
             | Job::CleanupOrphans
@@ -94,6 +97,7 @@ impl Job {
             Job::FetchCatalog => "fetch_catalog",
             Job::PruneJobs => "prune_jobs",
             Job::Scrub => "scrub",
+            Job::SendMail { .. } => "send_mail",
         }
     }
 }

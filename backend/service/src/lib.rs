@@ -8,8 +8,10 @@ pub mod equipment;
 mod error;
 mod fetch;
 pub mod integrity;
+pub mod invitations;
 pub mod jobs;
 pub mod limits;
+pub mod mail;
 pub mod members;
 pub mod nights;
 pub mod packages;
@@ -21,7 +23,7 @@ pub mod targets;
 pub mod uploads;
 pub mod workspaces;
 
-pub use auth::{Actor, Credentials};
+pub use auth::{Actor, ClientInfo, Credentials};
 pub use error::{ServiceError, ServiceResult};
 pub use meridian_migrations::{Migrator, MigratorTrait};
 pub use meridian_store::DatabaseConnection;
@@ -47,6 +49,10 @@ pub struct ServiceConfig {
     /// Sign-ups allowed per client address before answering 429, and seconds for one to come back.
     pub signup_burst: u32,
     pub signup_replenish_secs: u64,
+    /// Messages one address can be sent on request (confirmation and reset links) before 429, and seconds for one
+    /// to come back.
+    pub mail_burst: u32,
+    pub mail_replenish_secs: u64,
     /// Argon2id cost; the defaults follow OWASP's 2023 minimum (19 MiB, 2 passes).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -65,6 +71,8 @@ impl Default for ServiceConfig {
             login_replenish_secs: 30,
             signup_burst: 20,
             signup_replenish_secs: 180,
+            mail_burst: 5,
+            mail_replenish_secs: 600,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             satellites: satellites::SatelliteConfig::default(),
@@ -89,6 +97,8 @@ struct Inner {
     storage: Option<Arc<dyn meridian_storage::ObjectStore>>,
     jobs: jobs::JobQueue,
     satellites: satellites::SatelliteState,
+    /// Where mail goes; set with [`Services::with_mailer`] (the server always does: SMTP or the outbox folder).
+    mailer: Option<meridian_mail::Mailer>,
 }
 
 impl Services {
@@ -97,7 +107,16 @@ impl Services {
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
         let jobs = jobs::JobQueue::new(&db);
         Ok(Self {
-            inner: Arc::new(Inner { db, config, limiter, hasher, storage: None, jobs, satellites: Default::default() }),
+            inner: Arc::new(Inner {
+                db,
+                config,
+                limiter,
+                hasher,
+                storage: None,
+                jobs,
+                satellites: Default::default(),
+                mailer: None,
+            }),
         })
     }
 
@@ -108,6 +127,17 @@ impl Services {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.storage = Some(storage),
             None => tracing::error!("with_storage called on a shared Services handle; storage not set"),
+        }
+        self
+    }
+
+    /// The same services sending mail through `mailer`. Call it right after [`Services::new`], before the handle is
+    /// cloned.
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: meridian_mail::Mailer) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.mailer = Some(mailer),
+            None => tracing::error!("with_mailer called on a shared Services handle; mail not set"),
         }
         self
     }

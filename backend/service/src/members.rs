@@ -2,8 +2,8 @@
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::model::Member;
-use meridian_domain::{AccountId, Action, Email, Page, PageRequest, Role, ValidationError};
-use meridian_store::{accounts, api_keys, members, workspaces};
+use meridian_domain::{AccountId, Action, Page, PageRequest, Role};
+use meridian_store::{api_keys, members, workspaces};
 
 impl Services {
     /// Who belongs to the workspace (any member, and read keys).
@@ -12,29 +12,6 @@ impl Services {
         access.require(Action::ViewWorkspace)?;
         let rows = members::list(self.db(), access.workspace.id, page).await?;
         Ok(Page::from_rows(rows, page.limit, |(id, _)| id.to_string()).map(|(_, m)| m))
-    }
-
-    /// Adds the account with this e-mail address with `role`.
-    #[tracing::instrument(skip(self, actor, email))]
-    pub async fn add_member(&self, actor: &Actor, slug: &str, email: &str, role: &str) -> ServiceResult<Member> {
-        let access = self.access(actor, slug).await?;
-        access.require(Action::ManageMembers)?;
-        let role = Role::parse(role)?;
-        let email = Email::parse(email)?;
-        if !access.role.is_some_and(|r| r.may_manage(None, Some(role))) {
-            return Err(ServiceError::Forbidden("admins can add members up to the member role"));
-        }
-        personal_owner_rule(&access.workspace, role)?;
-        let Some((account, _)) = accounts::find_by_email(self.db(), &email).await? else {
-            return Err(ValidationError::new("email", "no Meridian account has this e-mail address").into());
-        };
-        members::insert(self.db(), access.workspace.id, account.id, role, crate::now()).await.map_err(|e| match e {
-            meridian_store::StoreError::Conflict { .. } => {
-                ServiceError::Conflict { field: "email", message: "this person is already a member".into() }
-            }
-            e => e.into(),
-        })?;
-        members::find(self.db(), access.workspace.id, account.id).await?.ok_or(ServiceError::NotFound("member"))
     }
 
     /// Gives a member another role.
@@ -95,7 +72,7 @@ impl Services {
 
 /// A personal workspace belongs to its person: nobody else becomes its owner, so (with the last-owner rule) its
 /// person can neither leave it nor be demoted in it.
-fn personal_owner_rule(workspace: &meridian_domain::model::Workspace, role: Role) -> ServiceResult<()> {
+pub(crate) fn personal_owner_rule(workspace: &meridian_domain::model::Workspace, role: Role) -> ServiceResult<()> {
     if workspace.kind == meridian_domain::WorkspaceKind::Personal && role == Role::Owner {
         return Err(ServiceError::Forbidden("a personal workspace has one owner: the person it belongs to"));
     }

@@ -128,3 +128,18 @@ pub async fn revoke_created_by(
 ) -> StoreResult<u64> {
     revoke_where(conn, workspace, api_keys::Column::CreatedBy.eq(account), now).await
 }
+
+/// Revokes every key the account made, in every workspace (it is being deleted).
+pub async fn revoke_all_created_by(
+    conn: &impl ConnectionTrait,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    Ok(api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::RevokedAt, Expr::value(crate::ts(now)))
+        .filter(api_keys::Column::CreatedBy.eq(account))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

@@ -8,7 +8,9 @@ use meridian_domain::model::Member;
 use meridian_domain::{AccountId, DisplayName, Email, PageRequest, Role, WorkspaceId};
 use sea_orm::prelude::Uuid;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -106,4 +108,31 @@ pub async fn count_owners(conn: &impl ConnectionTrait, workspace: WorkspaceId) -
         .filter(memberships::Column::Role.eq(Role::Owner.as_str()))
         .count(conn)
         .await?)
+}
+
+/// Every workspace the account belongs to, with its role there and the workspace's kind.
+pub async fn of_account(
+    conn: &impl ConnectionTrait,
+    account: AccountId,
+) -> StoreResult<Vec<(meridian_domain::model::Workspace, Role)>> {
+    use sea_orm::{JoinType, QuerySelect as _, RelationTrait as _};
+    crate::entities::workspaces::Entity::find()
+        .join(JoinType::InnerJoin, crate::entities::workspaces::Relation::Memberships.def())
+        .filter(memberships::Column::AccountId.eq(account))
+        .select_also(memberships::Entity)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(w, m)| m.map(|m| (w, m)))
+        .map(|(w, m)| Ok((crate::workspaces::to_domain(w)?, Role::parse(&m.role)?)))
+        .collect()
+}
+
+/// Removes the account from every workspace (it is being deleted).
+pub async fn delete_all_of(conn: &impl ConnectionTrait, account: AccountId) -> StoreResult<u64> {
+    Ok(memberships::Entity::delete_many()
+        .filter(memberships::Column::AccountId.eq(account))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }

@@ -3,10 +3,18 @@
 use crate::StoreResult;
 use crate::entities::{accounts, sessions};
 use chrono::{DateTime, Utc};
+use meridian_domain::identity::SessionInfo;
 use meridian_domain::model::Account;
 use meridian_domain::{AccountId, SessionId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// Where a session was started from, as the account page shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
 
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -14,6 +22,7 @@ pub async fn insert(
     token_hash: String,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
+    device: &Device,
 ) -> StoreResult<SessionId> {
     let id = SessionId::new();
     sessions::ActiveModel {
@@ -23,6 +32,8 @@ pub async fn insert(
         created_at: Set(crate::ts(now)),
         expires_at: Set(crate::ts(expires_at)),
         last_seen_at: Set(crate::ts(now)),
+        user_agent: Set(device.user_agent.clone()),
+        ip: Set(device.ip.clone()),
     }
     .insert(conn)
     .await?;
@@ -90,4 +101,42 @@ pub async fn delete_expired(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> 
         .exec(conn)
         .await?
         .rows_affected)
+}
+
+/// The account's live sessions, most recently used first.
+pub async fn list_live(
+    conn: &impl ConnectionTrait,
+    account: AccountId,
+    now: DateTime<Utc>,
+    born_after: DateTime<Utc>,
+) -> StoreResult<Vec<SessionInfo>> {
+    let rows = sessions::Entity::find()
+        .filter(sessions::Column::AccountId.eq(account))
+        .filter(sessions::Column::ExpiresAt.gt(crate::ts(now)))
+        .filter(sessions::Column::CreatedAt.gt(crate::ts(born_after)))
+        .order_by_desc(sessions::Column::LastSeenAt)
+        .order_by_desc(sessions::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| SessionInfo {
+            id: m.id.into(),
+            created_at: m.created_at.to_utc(),
+            last_seen_at: m.last_seen_at.to_utc(),
+            expires_at: m.expires_at.to_utc(),
+            user_agent: m.user_agent,
+            ip: m.ip,
+        })
+        .collect())
+}
+
+/// Ends one of the account's sessions; `false` when it has no such session.
+pub async fn delete_one(conn: &impl ConnectionTrait, account: AccountId, id: SessionId) -> StoreResult<bool> {
+    let res = sessions::Entity::delete_many()
+        .filter(sessions::Column::AccountId.eq(account))
+        .filter(sessions::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
 }

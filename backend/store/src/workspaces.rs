@@ -168,3 +168,11 @@ pub async fn set_plan(conn: &impl ConnectionTrait, id: WorkspaceId, plan: meridi
         .await?;
     Ok(())
 }
+
+/// Deletes a workspace and everything it owns (its rows cascade). The caller makes sure no stored object is left
+/// without its row's knowledge (a workspace with files is never deleted this way).
+pub async fn delete(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<bool> {
+    let res =
+        workspaces::Entity::delete_by_id(id).exec(conn).await.map_err(crate::in_use("records that refer to it"))?;
+    Ok(res.rows_affected == 1)
+}

@@ -97,9 +97,9 @@ fn take_flash(name: &'static str, owner: &str) -> Option<String> {
     Some(secret)
 }
 
-fn client_ip() -> Option<std::net::IpAddr> {
+fn client_info() -> meridian_service::ClientInfo {
     let req = expect_context::<Request>();
-    meridian_http::client::client_ip(&req)
+    meridian_http::client::client_info(&req)
 }
 
 /// The form's token must equal the CSRF cookie (double submit), or nothing happens.
@@ -196,18 +196,18 @@ fn start_session(creds: &meridian_service::Credentials) {
 
 pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
-    let creds = services()?
-        .sign_up(meridian_service::accounts::SignUp { email, password, display_name }, client_ip())
+    // The same answer whether or not the address has an account: nobody is signed in here.
+    services()?
+        .sign_up(meridian_service::accounts::SignUp { email, password, display_name }, &client_info())
         .await
         .map_err(fail)?;
-    start_session(&creds);
-    redirect("/dashboard");
+    redirect("/sign-up/sent");
     Ok(())
 }
 
 pub async fn sign_in(csrf: String, email: String, password: String) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
-    let creds = services()?.sign_in(&email, &password, client_ip()).await.map_err(fail)?;
+    let creds = services()?.sign_in(&email, &password, &client_info()).await.map_err(fail)?;
     start_session(&creds);
     redirect("/dashboard");
     Ok(())
@@ -329,7 +329,7 @@ pub async fn update_workspace(
 
 pub async fn add_member(csrf: String, slug: String, email: String, role: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services.add_member(&actor, &slug, &email, &role).await.map_err(fail)?;
+    services.invite(&actor, &slug, &email, &role).await.map_err(fail)?;
     Ok(())
 }
 

@@ -41,6 +41,8 @@ impl JobHandler for DataJobs {
     async fn run(&self, job: Job, _attempt: u32, last: bool) -> Result<(), JobFailure> {
         let s = &self.services;
         let result = match job {
+            // Not about a file: it records its own outcome on its message.
+            Job::SendMail { mail_id } => return s.deliver_mail(mail_id, last).await,
             Job::IngestFile { file_id } => s.ingest(file_id).await,
             Job::RenderPreview { file_id } => s.render_preview(file_id).await,
             Job::RestoreFile { file_id } => s.follow_restore(file_id).await,

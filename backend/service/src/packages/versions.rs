@@ -28,6 +28,7 @@ impl Services {
     pub async fn publish_package(&self, actor: &Actor, slug: &str, id: PackageId) -> ServiceResult<VersionView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
         let by = crate::nights::writer(actor)?;
+        actor.require_verified()?;
         let ws = access.workspace.id;
         let pid = p.id;
         let storage = self.storage()?;

@@ -523,3 +523,9 @@ pub async fn known_keys(conn: &impl ConnectionTrait, keys: &[String]) -> StoreRe
     out.extend(rows.into_iter().flat_map(|(a, b)| std::iter::once(a).chain(b)));
     Ok(out)
 }
+
+/// How many files the workspace holds.
+pub async fn count_in(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait as _;
+    Ok(data_files::Entity::find().filter(data_files::Column::WorkspaceId.eq(workspace)).count(conn).await?)
+}

@@ -14,10 +14,15 @@ pub struct Model {
     pub email_verified_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    pub operator: bool,
+    pub deleted_at: Option<DateTimeWithTimeZone>,
+    pub orcid: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::account_tokens::Entity")]
+    AccountTokens,
     #[sea_orm(has_many = "super::api_keys::Entity")]
     ApiKeys,
     #[sea_orm(has_many = "super::data_files::Entity")]
@@ -26,6 +31,8 @@ pub enum Relation {
     Datasets,
     #[sea_orm(has_many = "super::entry_versions::Entity")]
     EntryVersions,
+    #[sea_orm(has_many = "super::identities::Entity")]
+    Identities,
     #[sea_orm(has_many = "super::log_entries::Entity")]
     LogEntries,
     #[sea_orm(has_many = "super::memberships::Entity")]
@@ -44,10 +51,18 @@ pub enum Relation {
     PlannedObservations,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
+    #[sea_orm(has_many = "super::sign_in_flows::Entity")]
+    SignInFlows,
     #[sea_orm(has_many = "super::uploads::Entity")]
     Uploads,
     #[sea_orm(has_one = "super::workspaces::Entity")]
     Workspaces,
+}
+
+impl Related<super::account_tokens::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AccountTokens.def()
+    }
 }
 
 impl Related<super::api_keys::Entity> for Entity {
@@ -71,6 +86,12 @@ impl Related<super::datasets::Entity> for Entity {
 impl Related<super::entry_versions::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::EntryVersions.def()
+    }
+}
+
+impl Related<super::identities::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Identities.def()
     }
 }
 
@@ -125,6 +146,12 @@ impl Related<super::planned_observations::Entity> for Entity {
 impl Related<super::sessions::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Sessions.def()
+    }
+}
+
+impl Related<super::sign_in_flows::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SignInFlows.def()
     }
 }
 

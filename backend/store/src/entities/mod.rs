@@ -2,6 +2,7 @@
 
 pub mod prelude;
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod api_keys;
 pub mod data_files;
@@ -9,12 +10,15 @@ pub mod datasets;
 pub mod entry_tags;
 pub mod entry_versions;
 pub mod file_header_cards;
+pub mod identities;
 pub mod instruments;
+pub mod invitations;
 pub mod lifecycle_rules;
 pub mod log_entries;
 pub mod memberships;
 pub mod night_logs;
 pub mod observations;
+pub mod outgoing_mail;
 pub mod package_draft_files;
 pub mod package_links;
 pub mod package_version_files;
@@ -25,6 +29,7 @@ pub mod satellite_imports;
 pub mod satellite_objects;
 pub mod scrub_runs;
 pub mod sessions;
+pub mod sign_in_flows;
 pub mod sites;
 pub mod target_list_items;
 pub mod target_lists;

@@ -42,6 +42,8 @@ pub enum Relation {
     Datasets,
     #[sea_orm(has_many = "super::instruments::Entity")]
     Instruments,
+    #[sea_orm(has_many = "super::invitations::Entity")]
+    Invitations,
     #[sea_orm(has_many = "super::lifecycle_rules::Entity")]
     LifecycleRules,
     #[sea_orm(has_many = "super::log_entries::Entity")]
@@ -99,6 +101,12 @@ impl Related<super::datasets::Entity> for Entity {
 impl Related<super::instruments::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Instruments.def()
+    }
+}
+
+impl Related<super::invitations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Invitations.def()
     }
 }
 

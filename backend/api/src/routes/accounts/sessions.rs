@@ -1,9 +1,10 @@
-//! Sign-in and sign-out (the browser session).
+//! Sign-in and sign-out (the browser session), and the list of an account's sessions.
 
-use super::types::{AccountBody, SignInBody};
-use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+use super::types::{AccountBody, SessionBody, SessionList, SessionsEndedBody, SignInBody};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use meridian_domain::SessionId;
 use meridian_http::caller::Caller;
-use meridian_http::client::client_ip;
+use meridian_http::client::client_info;
 use meridian_http::cookies::{CookiePolicy, session_cookie_value};
 use meridian_http::problem::ApiError;
 use meridian_service::auth::{Credentials, SessionToken};
@@ -35,7 +36,7 @@ pub async fn create_session(
     cookies: web::Data<CookiePolicy>,
     body: crate::json::Json<SignInBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let creds = services.sign_in(&body.email, &body.password, client_ip(&req)).await?;
+    let creds = services.sign_in(&body.email, &body.password, &client_info(&req)).await?;
     Ok(signed_in(&req, &cookies, &creds, true))
 }
 
@@ -58,4 +59,47 @@ pub async fn delete_session(
         services.sign_out(&SessionToken::new(&c)).await?;
     }
     Ok(HttpResponse::NoContent().cookie(cookies.expired_session_cookie(&req)).finish())
+}
+
+/// The signed-in person's browser sessions (device, address, last seen), most recently used first.
+#[utoipa::path(
+    tag = "accounts",
+    responses((status = 200, body = SessionList), (status = 401)),
+    security(("session" = []))
+)]
+#[get("/me/sessions")]
+pub async fn list_sessions(caller: Caller, services: web::Data<Services>) -> Result<web::Json<SessionList>, ApiError> {
+    let items = services.list_sessions(&caller.0).await?.into_iter().map(SessionBody::from).collect();
+    Ok(web::Json(SessionList { items }))
+}
+
+/// Sign out every other session of the account (the one asking stays).
+#[utoipa::path(
+    tag = "accounts",
+    responses((status = 200, body = SessionsEndedBody), (status = 401)),
+    security(("session" = []))
+)]
+#[delete("/me/sessions")]
+pub async fn delete_other_sessions(
+    caller: Caller,
+    services: web::Data<Services>,
+) -> Result<web::Json<SessionsEndedBody>, ApiError> {
+    Ok(web::Json(SessionsEndedBody { ended: services.end_other_sessions(&caller.0).await? }))
+}
+
+/// Sign out one of the account's sessions (404 for a session that is not the caller's).
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = Uuid, Path, description = "The session's id")),
+    responses((status = 204, description = "Signed out"), (status = 404)),
+    security(("session" = []))
+)]
+#[delete("/me/sessions/{id}")]
+pub async fn delete_session_by_id(
+    caller: Caller,
+    services: web::Data<Services>,
+    id: web::Path<SessionId>,
+) -> Result<HttpResponse, ApiError> {
+    services.end_session(&caller.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,8 +1,8 @@
 //! A workspace's members and their roles.
 
-use super::types::{AddMemberBody, MemberBody, MemberList, UpdateMemberBody};
+use super::types::{MemberBody, MemberList, UpdateMemberBody};
 use crate::routes::common::{PageQuery, SLUG};
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, web};
 use meridian_domain::AccountId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
@@ -25,29 +25,6 @@ pub async fn list_members(
 ) -> Result<web::Json<MemberList>, ApiError> {
     let page = page.to_request().map_err(ServiceError::from)?;
     Ok(web::Json(services.list_members(&caller.0, &slug, &page).await?.into()))
-}
-
-/// Add an existing account as a member (admins add up to `member`; owners add any role).
-#[utoipa::path(
-    tag = "members",
-    params(("slug" = String, Path, description = SLUG)),
-    request_body = AddMemberBody,
-    responses(
-        (status = 201, body = MemberBody),
-        (status = 409, description = "Already a member"),
-        (status = 422, description = "Unknown e-mail or role"),
-    ),
-    security(("session" = []))
-)]
-#[post("/workspaces/{slug}/members")]
-pub async fn create_member(
-    caller: Caller,
-    services: web::Data<Services>,
-    slug: web::Path<String>,
-    body: crate::json::Json<AddMemberBody>,
-) -> Result<HttpResponse, ApiError> {
-    let member = services.add_member(&caller.0, &slug, &body.email, &body.role).await?;
-    Ok(HttpResponse::Created().json(MemberBody::from(member)))
 }
 
 /// Change a member's role. A workspace always keeps an owner (409 `last_owner`).

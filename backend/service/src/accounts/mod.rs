@@ -1,10 +1,20 @@
-//! Accounts: sign-up and password change.
+//! Accounts: sign-up and password change here; confirming addresses, recovering access, sessions, deleting an
+//! account and the server's operators in the modules below.
 
-use crate::auth::Credentials;
+mod deletion;
+mod operators;
+mod recovery;
+mod sessions_list;
+
+pub use sessions_list::SessionView;
+mod verification;
+
+use crate::auth::ClientInfo;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::Role;
 use meridian_domain::model::Account;
 use meridian_domain::{Description, DisplayName, Email, Password, Slug, Visibility, WorkspaceKind, WorkspaceName};
+use meridian_mail::Template;
 use meridian_store::workspaces::NewWorkspace;
 use meridian_store::{ConnectionTrait, StoreError, accounts, members, sessions, workspaces};
 
@@ -26,24 +36,29 @@ impl std::fmt::Debug for SignUp {
 }
 
 impl Services {
-    /// Creates an account with its personal workspace (in one transaction) and signs it in.
-    #[tracing::instrument(skip(self, input), fields(email = %input.email))]
-    pub async fn sign_up(&self, input: SignUp, ip: Option<std::net::IpAddr>) -> ServiceResult<Credentials> {
+    /// Creates an account with its personal workspace and mails a link to confirm the address, all in one
+    /// transaction. Answers the same whether or not the address already has an account (its owner is told by
+    /// mail instead), and signs nobody in: the person signs in with their password, at once or after following
+    /// the link.
+    #[tracing::instrument(skip(self, input, client), fields(email = %input.email))]
+    pub async fn sign_up(&self, input: SignUp, client: &ClientInfo) -> ServiceResult<()> {
         let email = Email::parse(&input.email)?;
-        self.inner.limiter.check_signup(ip)?;
+        self.inner.limiter.check_signup(client.ip)?;
         let password = Password::parse(&input.password)?;
         let display_name = DisplayName::parse(&input.display_name)?;
+        // Hashed whether or not the address is taken, so both answers take the same work.
         let hash = self.inner.hasher.hash(password.expose().to_owned()).await?;
 
         let txn = meridian_store::begin_write(self.db()).await?;
         let now = crate::now();
-        let account = accounts::insert(&txn, &email, &display_name, Some(hash), now).await.map_err(|e| match e {
-            StoreError::Conflict { .. } => ServiceError::Conflict {
-                field: "email",
-                message: "an account with this e-mail address already exists".into(),
-            },
-            e => e.into(),
-        })?;
+        let account = match accounts::insert(&txn, &email, &display_name, Some(hash), now).await {
+            Ok(account) => account,
+            Err(StoreError::Conflict { .. }) => {
+                drop(txn);
+                return self.tell_existing_account(&email).await;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let slug = free_slug(&txn, &Slug::derive_from(email.local_part())).await?;
         let name = WorkspaceName::parse(&format!("{}'s space", display_name.as_str()))
             .or_else(|_| WorkspaceName::parse(display_name.as_str()))?;
@@ -61,8 +76,31 @@ impl Services {
         )
         .await?;
         members::insert(&txn, workspace.id, account.id, Role::Owner, now).await?;
+        self.mail_verification_link(&txn, &account).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
-        self.start_session(account).await
+        Ok(())
+    }
+
+    /// Someone signed up with an address that has an account: its owner hears of it (at most a few times an hour),
+    /// the caller learns nothing.
+    async fn tell_existing_account(&self, email: &Email) -> ServiceResult<()> {
+        let Some((account, _)) = accounts::find_by_email(self.db(), email).await? else {
+            return Ok(());
+        };
+        if self.inner.limiter.check_mail(email).is_err() {
+            return Ok(());
+        }
+        let txn = meridian_store::begin_write(self.db()).await?;
+        let sign_in = format!("{}/sign-in", self.public_url());
+        let reset = format!("{}/forgot-password", self.public_url());
+        let template = Template::AccountExists {
+            display_name: account.display_name.as_str(),
+            sign_in_link: &sign_in,
+            reset_link: &reset,
+        };
+        self.queue_mail(&txn, "account_exists", email.as_str(), template).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
+        Ok(())
     }
 
     /// The caller's own account.
@@ -70,27 +108,41 @@ impl Services {
         actor.require_account()
     }
 
-    /// Changes the password after checking the current one, and ends the account's other sessions.
+    /// Changes the password after checking the current one, ends the account's other sessions and tells the
+    /// person by mail.
     #[tracing::instrument(skip_all)]
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> ServiceResult<()> {
         let Actor::Session { account, session } = actor else {
             return Err(actor.require_account().err().unwrap_or(ServiceError::Unauthenticated));
         };
         let new = Password::parse(new).map_err(|e| e.for_field("new_password"))?;
-        self.inner.limiter.check_password(&account.email)?;
-        let hash = accounts::password_hash(self.db(), account.id).await?;
-        if !self.inner.hasher.verify(current.to_owned(), hash).await? {
-            return Err(ServiceError::Validation(meridian_domain::ValidationError::new(
-                "current_password",
-                "is not your current password",
-            )));
-        }
+        self.check_current_password(account, current).await?;
         let new_hash = self.inner.hasher.hash(new.expose().to_owned()).await?;
         let txn = meridian_store::begin_write(self.db()).await?;
         accounts::set_password_hash(&txn, account.id, new_hash, crate::now()).await?;
         sessions::delete_others(&txn, account.id, Some(*session)).await?;
+        let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
+        self.queue_mail(&txn, "password_changed", account.email.as_str(), template).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
+    }
+
+    /// Checks the account's current password (before a change of password or address, or a deletion); a guess
+    /// costs like a sign-in attempt for its address, so a stolen session cannot try passwords at speed. An account
+    /// without a password (provider sign-in only) passes.
+    pub(crate) async fn check_current_password(&self, account: &Account, current: &str) -> ServiceResult<()> {
+        self.inner.limiter.check_password(&account.email)?;
+        let Some(hash) = accounts::password_hash(self.db(), account.id).await? else {
+            return Ok(());
+        };
+        if self.inner.hasher.verify(current.to_owned(), Some(hash)).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(meridian_domain::ValidationError::new(
+                "current_password",
+                "is not your current password",
+            )))
+        }
     }
 }
 
