@@ -4,7 +4,7 @@ use meridian_service::ServiceConfig;
 use serde_json::json;
 
 #[actix_web::test]
-async fn sign_up_signs_in_and_creates_a_personal_workspace() {
+async fn sign_up_creates_a_personal_workspace_and_signs_in_nobody() {
     let app = TestApp::new().await;
     let mut c = app.client();
     let r = c
@@ -13,19 +13,29 @@ async fn sign_up_signs_in_and_creates_a_personal_workspace() {
             json!({"email": "  Vera@Example.ORG ", "password": PASSWORD, "display_name": "Vera Rubin"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body["status"], "check_your_email");
     assert_eq!(r.body["email"], "vera@example.org", "e-mail normalised");
-    assert!(r.body.get("password_hash").is_none());
+    let cookies =
+        r.headers.get_all("set-cookie").map(|v| v.to_str().unwrap_or_default().to_owned()).collect::<Vec<_>>();
+    assert!(!cookies.iter().any(|c| c.starts_with("meridian_session=")), "{cookies:?}");
+    c.get("/api/v1/me").await.assert_problem(401, "unauthenticated");
+    assert_eq!(app.mail_to("vera@example.org").await.len(), 1, "a confirmation link was queued");
+
+    let r = c.post("/api/v1/sessions", json!({"email": "vera@example.org", "password": PASSWORD})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let session =
         r.headers.get_all("set-cookie").map(|v| v.to_str().unwrap_or_default().to_owned()).collect::<Vec<_>>();
     let session_cookie = session.iter().find(|c| c.starts_with("meridian_session=")).expect("session cookie");
     assert!(session_cookie.contains("HttpOnly"), "{session_cookie}");
     assert!(session_cookie.contains("SameSite=Lax"), "{session_cookie}");
+    assert!(r.body.get("password_hash").is_none());
 
     let me = c.get("/api/v1/me").await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["kind"], "session");
     assert_eq!(me.body["account"]["display_name"], "Vera Rubin");
+    assert_eq!(me.body["account"]["email_verified"], false);
 
     let list = c.get("/api/v1/workspaces").await;
     assert_eq!(list.status, StatusCode::OK);
@@ -38,29 +48,45 @@ async fn sign_up_signs_in_and_creates_a_personal_workspace() {
 }
 
 #[actix_web::test]
-async fn duplicate_email_is_409_naming_the_field() {
+async fn signing_up_with_a_taken_address_answers_the_same_and_tells_its_owner() {
     let app = TestApp::new().await;
+    let new = app
+        .client()
+        .post("/api/v1/accounts", json!({"email": "fresh@example.org", "password": PASSWORD, "display_name": "F"}))
+        .await;
     app.user("Ann").await;
-    let r = app
+    let before = app.mail_to("ann@example.org").await.len();
+    let taken = app
         .client()
         .post(
             "/api/v1/accounts",
-            json!({"email": "ANN@example.org", "password": PASSWORD, "display_name": "Other Ann"}),
+            json!({"email": "ANN@example.org", "password": "another passphrase", "display_name": "Other Ann"}),
         )
         .await;
-    r.assert_problem(409, "conflict");
-    assert_eq!(r.body["errors"][0]["field"], "email");
+    assert_eq!(taken.status, new.status);
+    assert_eq!(taken.status, StatusCode::ACCEPTED);
+    let keys = |v: &serde_json::Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(&taken.body), keys(&new.body));
+    assert_eq!(taken.body["status"], new.body["status"]);
+    let mail = app.mail_to("ann@example.org").await;
+    assert_eq!(mail.len(), before + 1, "the address's owner is told");
+    assert!(mail.last().is_some_and(|m| m.text.contains("/forgot-password")), "{:?}", mail.last());
+    // The second sign-up changed nothing: its password does not sign in.
+    let r = app
+        .client()
+        .post("/api/v1/sessions", json!({"email": "ann@example.org", "password": "another passphrase"}))
+        .await;
+    r.assert_problem(401, "invalid_credentials");
 }
 
 #[actix_web::test]
 async fn personal_slugs_do_not_collide() {
     let app = TestApp::new().await;
-    let mut a = app.client();
-    let mut b = app.client();
-    for (c, email) in [(&mut a, "sam@one.org"), (&mut b, "sam@two.org")] {
-        let r = c.post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": "Sam"})).await;
-        assert_eq!(r.status, StatusCode::CREATED);
+    for email in ["sam@one.org", "sam@two.org"] {
+        app.sign_up("Sam", email).await;
     }
+    let (mut a, _) = app.sign_in("sam@one.org").await;
+    let (mut b, _) = app.sign_in("sam@two.org").await;
     let sa = a.get("/api/v1/workspaces").await.body["items"][0]["slug"].clone();
     let sb = b.get("/api/v1/workspaces").await.body["items"][0]["slug"].clone();
     assert_eq!(sa, "sam");
@@ -89,8 +115,8 @@ async fn sign_in_attempts_are_rate_limited() {
     let app = TestApp::new().await;
     app.user("Cy").await;
     let mut c = app.client();
-    // The test configuration allows 5 attempts per e-mail address.
-    for _ in 0..5 {
+    // The test configuration allows 10 attempts per e-mail address; signing up and in spent one.
+    for _ in 0..9 {
         let r = c.post("/api/v1/sessions", json!({"email": "cy@example.org", "password": "wrong password"})).await;
         r.assert_problem(401, "invalid_credentials");
     }
@@ -113,6 +139,12 @@ async fn sign_ups_are_rate_limited_per_address() {
     let r = app
         .client()
         .post("/api/v1/accounts", json!({"email": "three@example.org", "password": PASSWORD, "display_name": "Three"}))
+        .await;
+    r.assert_problem(429, "rate_limited");
+    // An address that has an account is counted the same: a 429 tells nothing either.
+    let r = app
+        .client()
+        .post("/api/v1/accounts", json!({"email": "one@example.org", "password": PASSWORD, "display_name": "One"}))
         .await;
     r.assert_problem(429, "rate_limited");
     assert!(r.headers.contains_key("retry-after"));

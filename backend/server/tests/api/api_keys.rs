@@ -98,8 +98,8 @@ async fn keys_die_with_their_makers_access() {
     let (mut admin, admin_id) = app.user("Jay").await;
     let (mut second, second_id) = app.user("Kai").await;
     workspace(&mut owner, "maker-obs", "private").await;
-    crate::helpers::add_member(&mut owner, "maker-obs", "jay@example.org", "admin").await;
-    crate::helpers::add_member(&mut owner, "maker-obs", "kai@example.org", "admin").await;
+    crate::helpers::add_member(&app, &mut owner, "maker-obs", "jay@example.org", "admin").await;
+    crate::helpers::add_member(&app, &mut owner, "maker-obs", "kai@example.org", "admin").await;
     let (_, by_admin) = api_key(&mut admin, "maker-obs", "read").await;
     let (_, by_second) = api_key(&mut second, "maker-obs", "read").await;
     let (_, by_owner) = api_key(&mut owner, "maker-obs", "read").await;

@@ -60,8 +60,6 @@ pub type Setup = for<'a> fn(&'a mut Client, &'a str, u32) -> LocalBoxFuture<'a, 
 #[derive(Clone, Copy)]
 pub enum Target {
     None,
-    /// A fresh account that is not a member yet (`newcomer{n}@example.org`).
-    Newcomer,
     /// A fresh viewer member, created for the call.
     Member,
     /// A fresh API key, created for the call.
@@ -191,6 +189,29 @@ fn none(_: u32) -> Option<Value> {
     None
 }
 
+fn invitation<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
+    invitation_call(owner, slug, n, "")
+}
+
+fn invitation_resend<'a>(owner: &'a mut Client, slug: &'a str, n: u32) -> LocalBoxFuture<'a, Call> {
+    invitation_call(owner, slug, n, "/resend")
+}
+
+/// An invitation the owner made, and the path of `suffix` on it.
+fn invitation_call<'a>(owner: &'a mut Client, slug: &'a str, n: u32, suffix: &'static str) -> LocalBoxFuture<'a, Call> {
+    Box::pin(async move {
+        let (_, body) = send(
+            owner,
+            Method::POST,
+            &format!("/api/v1/workspaces/{slug}/invitations"),
+            Some(json!({"email": format!("invitee{n}@example.org"), "role": "viewer"})),
+        )
+        .await;
+        let id = body["id"].as_str().expect("invitation id").to_owned();
+        Call { path: format!("/api/v1/workspaces/{slug}/invitations/{id}{suffix}"), body: None }
+    })
+}
+
 /// Every route of the API that acts inside a workspace.
 fn all_routes() -> impl Iterator<Item = &'static Route> {
     ROUTES
@@ -211,11 +232,19 @@ const ROUTES: &[Route] = &[
         .needs(Action::UpdateWorkspace)
         .ok(200),
     Route::get("/api/v1/workspaces/{slug}/members").needs(Action::ViewWorkspace).ok(200),
-    Route::post("/api/v1/workspaces/{slug}/members")
+    Route::get("/api/v1/workspaces/{slug}/invitations").needs(Action::ManageMembers).ok(200),
+    Route::post("/api/v1/workspaces/{slug}/invitations")
         .body(|n| Some(json!({"email": format!("newcomer{n}@example.org"), "role": "viewer"})))
         .person_needs(Action::ManageMembers)
-        .target(Target::Newcomer)
         .ok(201),
+    Route::post("/api/v1/workspaces/{slug}/invitations/{id}/resend")
+        .person_needs(Action::ManageMembers)
+        .setup(invitation_resend)
+        .ok(200),
+    Route::delete("/api/v1/workspaces/{slug}/invitations/{id}")
+        .person_needs(Action::ManageMembers)
+        .setup(invitation)
+        .ok(204),
     Route::patch("/api/v1/workspaces/{slug}/members/{account_id}")
         .body(|_| Some(json!({"role": "observer"})))
         .person_needs(Action::ManageMembers)
@@ -367,7 +396,7 @@ async fn every_route_every_role() {
         for role in [Role::Admin, Role::Member, Role::Observer, Role::Viewer] {
             let name = format!("{role}{}", if public { "Pub" } else { "Priv" });
             let (c, _) = app.user(&name).await;
-            add_member(&mut owner, slug, &format!("{}@example.org", name.to_lowercase()), role.as_str()).await;
+            add_member(&app, &mut owner, slug, &format!("{}@example.org", name.to_lowercase()), role.as_str()).await;
             people.push((Who::Role(role), c));
         }
         for &scope in ApiKeyScope::ALL {
@@ -409,21 +438,10 @@ async fn every_route_every_role() {
                         call = Some(made);
                         String::new()
                     }
-                    Target::Newcomer => {
-                        app.user(&format!("Newcomer{n}")).await;
-                        String::new()
-                    }
                     Target::Member => {
                         let email = format!("victim{n}@example.org");
                         let (_, id) = app.user(&format!("Victim{n}")).await;
-                        let (_, setup) = send(
-                            callers[0].1,
-                            Method::POST,
-                            &format!("/api/v1/workspaces/{slug}/members"),
-                            Some(json!({"email": email, "role": "viewer"})),
-                        )
-                        .await;
-                        assert!(setup.get("account_id").is_some(), "{setup}");
+                        add_member(&app, callers[0].1, slug, &email, "viewer").await;
                         id
                     }
                     Target::Key => {
@@ -502,7 +520,7 @@ async fn ids_of_another_workspace_through_my_slug_are_404() {
     let (_, carol_id) = app.user("Carol").await;
     workspace(&mut alice, "alice-obs", "private").await;
     workspace(&mut bob, "bob-obs", "private").await;
-    add_member(&mut bob, "bob-obs", "carol@example.org", "viewer").await;
+    add_member(&app, &mut bob, "bob-obs", "carol@example.org", "viewer").await;
     let (bob_key_id, bob_key) = api_key(&mut bob, "bob-obs", "read").await;
 
     let member_path = format!("/api/v1/workspaces/alice-obs/members/{carol_id}");

@@ -115,6 +115,8 @@ pub struct TestApp {
     pub storage: std::sync::Arc<dyn meridian_storage::ObjectStore>,
     _db: TestDb,
     _objects: Option<tempfile::TempDir>,
+    /// The outbox the test's mail is written to when its jobs run.
+    pub outbox: tempfile::TempDir,
 }
 
 /// Object storage for one test: on the S3 server named by `S3_ENDPOINT` (SeaweedFS in CI's PostgreSQL run) one
@@ -146,7 +148,7 @@ pub fn test_service_config() -> ServiceConfig {
         // Cheap hashing in tests; production uses the defaults.
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
-        login_burst: 5,
+        login_burst: 10,
         login_replenish_secs: 60,
         // The matrix test signs up dozens of people from one address; the limit has its own test.
         signup_burst: 10_000,
@@ -173,10 +175,25 @@ impl TestApp {
         public_limit: PublicRateLimit,
         proxies: Vec<std::net::IpAddr>,
     ) -> Self {
+        let outbox = tempfile::tempdir().expect("tempdir");
+        let mail = meridian_mail::MailConfig::outbox(outbox.path().join("outbox"));
+        Self::with_mail(config, public_limit, proxies, mail, outbox).await
+    }
+
+    /// The application sending its mail as `mail` says (SMTP to a test server, or an outbox).
+    pub async fn with_mail(
+        config: ServiceConfig,
+        public_limit: PublicRateLimit,
+        proxies: Vec<std::net::IpAddr>,
+        mail: meridian_mail::MailConfig,
+        outbox: tempfile::TempDir,
+    ) -> Self {
         let db = TestDb::new().await;
         let conn = meridian_service::connect(&db.url, 5).await.expect("connect");
         let (storage, objects) = test_storage().await;
-        let services = Services::new(conn.clone(), config).expect("services").with_storage(storage.clone());
+        let mailer = meridian_mail::Mailer::new(&mail).expect("mailer");
+        let services =
+            Services::new(conn.clone(), config).expect("services").with_storage(storage.clone()).with_mailer(mailer);
         services.migrate().await.expect("migrate");
         let state = State::new(services.clone(), CookiePolicy::default(), public_limit).with_trusted_proxies(proxies);
         let kept = services.clone();
@@ -189,7 +206,7 @@ impl TestApp {
         )
         .await;
         let app: AppService = Box::new(BoxedService(app));
-        Self { app: std::rc::Rc::new(app), conn, services: kept, storage, _db: db, _objects: objects }
+        Self { app: std::rc::Rc::new(app), conn, services: kept, storage, _db: db, _objects: objects, outbox }
     }
 
     /// Runs the background jobs until none is pending, running or waiting to retry (retries come after a short
@@ -255,14 +272,72 @@ impl TestApp {
         }
     }
 
-    /// Signs up a new person and returns a signed-in client with their account id.
+    /// Signs up a new person, confirms their address from the mailed link and signs them in: a signed-in client
+    /// with their account id.
     pub async fn user(&self, name: &str) -> (Client, String) {
-        let mut c = self.client();
         let email = format!("{}@example.org", name.to_lowercase());
-        let r = c.post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": name})).await;
+        self.sign_up(name, &email).await;
+        let token = self.mailed_token(&email, "/verify-email").await;
+        let r = self.client().post("/api/v1/email-verifications", json!({"token": token})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        self.sign_in(&email).await
+    }
+
+    /// Signs up a new person who has not confirmed their address yet, signed in.
+    pub async fn unverified_user(&self, name: &str) -> (Client, String) {
+        let email = format!("{}@example.org", name.to_lowercase());
+        self.sign_up(name, &email).await;
+        self.sign_in(&email).await
+    }
+
+    /// `POST /accounts` for `email` with [`PASSWORD`].
+    pub async fn sign_up(&self, name: &str, email: &str) {
+        let r = self
+            .client()
+            .post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": name}))
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    }
+
+    /// A client signed in as `email` with [`PASSWORD`], and the account's id.
+    pub async fn sign_in(&self, email: &str) -> (Client, String) {
+        let mut c = self.client();
+        let r = c.post("/api/v1/sessions", json!({"email": email, "password": PASSWORD})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let id = r.body["id"].as_str().expect("id").to_owned();
         (c, id)
+    }
+
+    /// Every message queued to `to`, oldest first, as rendered (read from the queue's table: a test's jobs have
+    /// usually not run; a sent message's body is gone).
+    pub async fn mail_to(&self, to: &str) -> Vec<meridian_mail::Message> {
+        let backend = self.conn.get_database_backend();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT body FROM outgoing_mail WHERE to_address = $1 AND body IS NOT NULL ORDER BY created_at, id"
+            }
+            _ => "SELECT body FROM outgoing_mail WHERE to_address = ? AND body IS NOT NULL ORDER BY created_at, id",
+        };
+        let rows = self
+            .conn
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [to.to_lowercase().into()]))
+            .await
+            .expect("query");
+        rows.iter()
+            .map(|r| serde_json::from_str(&r.try_get::<String>("", "body").expect("body")).expect("message"))
+            .collect()
+    }
+
+    /// The token of the newest link to `path` (`/verify-email`, `/reset-password`, ...) mailed to `to`.
+    pub async fn mailed_token(&self, to: &str, path: &str) -> String {
+        let needle = format!("{path}?token=");
+        for m in self.mail_to(to).await.iter().rev() {
+            if let Some(at) = m.text.find(&needle) {
+                let rest = &m.text[at + needle.len()..];
+                return rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            }
+        }
+        panic!("no link to {path} was mailed to {to}");
     }
 
     /// A client using an API key.
@@ -466,10 +541,15 @@ pub async fn workspace(owner: &mut Client, slug: &str, visibility: &str) -> Valu
     r.body
 }
 
-/// Adds `email` to `slug` with `role` as `owner`.
-pub async fn add_member(owner: &mut Client, slug: &str, email: &str, role: &str) {
-    let r = owner.post(&format!("/api/v1/workspaces/{slug}/members"), json!({"email": email, "role": role})).await;
+/// Adds `email` (an account with [`PASSWORD`] and a confirmed address) to `slug` with `role`, as `owner` would:
+/// an invitation, accepted by the invitee from the mailed link.
+pub async fn add_member(app: &TestApp, owner: &mut Client, slug: &str, email: &str, role: &str) {
+    let r = owner.post(&format!("/api/v1/workspaces/{slug}/invitations"), json!({"email": email, "role": role})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let token = app.mailed_token(email, "/invitations/accept").await;
+    let (mut invitee, _) = app.sign_in(email).await;
+    let r = invitee.post("/api/v1/invitations/accept", json!({"token": token})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 /// Creates an API key and returns (id, secret).

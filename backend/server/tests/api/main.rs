@@ -13,6 +13,7 @@ mod data_pages;
 mod demo;
 mod equipment;
 mod health;
+mod identity;
 mod integrity;
 mod jobs;
 mod members;

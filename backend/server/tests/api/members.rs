@@ -9,21 +9,24 @@ async fn add_change_and_remove_members() {
     let (_, wes_id) = app.user("Wes").await;
     workspace(&mut owner, "obs-one", "private").await;
 
-    let r =
-        owner.post("/api/v1/workspaces/obs-one/members", json!({"email": "WES@example.org", "role": "observer"})).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.body["role"], "observer");
-    assert_eq!(r.body["account_id"], wes_id.as_str());
+    add_member(&app, &mut owner, "obs-one", "WES@example.org", "observer").await;
+    let list = owner.get("/api/v1/workspaces/obs-one/members").await;
+    let wes =
+        list.body["items"].as_array().expect("items").iter().find(|m| m["account_id"] == wes_id.as_str()).cloned();
+    assert_eq!(wes.expect("wes is a member")["role"], "observer");
 
     let r =
-        owner.post("/api/v1/workspaces/obs-one/members", json!({"email": "wes@example.org", "role": "viewer"})).await;
-    r.assert_problem(409, "conflict");
-    let r =
-        owner.post("/api/v1/workspaces/obs-one/members", json!({"email": "ghost@example.org", "role": "viewer"})).await;
+        owner.post("/api/v1/workspaces/obs-one/invitations", json!({"email": "wes@example.org", "role": "god"})).await;
+    assert_eq!(r.body["errors"][0]["field"], "role");
+    let r = owner
+        .post("/api/v1/workspaces/obs-one/invitations", json!({"email": "not-an-address", "role": "viewer"}))
+        .await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "email");
-    let r = owner.post("/api/v1/workspaces/obs-one/members", json!({"email": "wes@example.org", "role": "god"})).await;
-    assert_eq!(r.body["errors"][0]["field"], "role");
+    // The add-by-address route is gone: it told admins whether an address had an account.
+    let r =
+        owner.post("/api/v1/workspaces/obs-one/members", json!({"email": "wes@example.org", "role": "viewer"})).await;
+    assert!(matches!(r.status.as_u16(), 404 | 405), "{}", r.status);
 
     let r = owner.patch(&format!("/api/v1/workspaces/obs-one/members/{wes_id}"), json!({"role": "admin"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -60,7 +63,7 @@ async fn a_workspace_always_keeps_an_owner() {
     let me = owner.get("/api/v1/workspaces/obs-two").await;
     assert_eq!(me.body["role"], "owner");
 
-    add_member(&mut owner, "obs-two", "yan@example.org", "owner").await;
+    add_member(&app, &mut owner, "obs-two", "yan@example.org", "owner").await;
     let r = owner.delete(&format!("/api/v1/workspaces/obs-two/members/{owner_id}")).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "an owner may leave when another remains");
     owner.get("/api/v1/workspaces/obs-two").await.assert_problem(404, "not_found");
@@ -75,15 +78,14 @@ async fn admins_manage_only_roles_below_their_own() {
     let (_, bob_id) = app.user("Bob").await;
     let (_, cal_id) = app.user("Cal").await;
     workspace(&mut owner, "obs-three", "private").await;
-    add_member(&mut owner, "obs-three", "abe@example.org", "admin").await;
-    add_member(&mut owner, "obs-three", "cal@example.org", "admin").await;
+    add_member(&app, &mut owner, "obs-three", "abe@example.org", "admin").await;
+    add_member(&app, &mut owner, "obs-three", "cal@example.org", "admin").await;
 
-    let r =
-        admin.post("/api/v1/workspaces/obs-three/members", json!({"email": "bob@example.org", "role": "admin"})).await;
+    let r = admin
+        .post("/api/v1/workspaces/obs-three/invitations", json!({"email": "bob@example.org", "role": "admin"}))
+        .await;
     r.assert_problem(403, "forbidden");
-    let r =
-        admin.post("/api/v1/workspaces/obs-three/members", json!({"email": "bob@example.org", "role": "member"})).await;
-    assert_eq!(r.status, StatusCode::CREATED);
+    add_member(&app, &mut admin, "obs-three", "bob@example.org", "member").await;
     let r = admin.patch(&format!("/api/v1/workspaces/obs-three/members/{bob_id}"), json!({"role": "viewer"})).await;
     assert_eq!(r.status, StatusCode::OK);
     admin
@@ -104,7 +106,7 @@ async fn any_member_may_leave() {
     let (mut owner, _) = app.user("Dan").await;
     let (mut viewer, viewer_id) = app.user("Eli").await;
     workspace(&mut owner, "obs-four", "private").await;
-    add_member(&mut owner, "obs-four", "eli@example.org", "viewer").await;
+    add_member(&app, &mut owner, "obs-four", "eli@example.org", "viewer").await;
     assert_eq!(
         viewer.delete(&format!("/api/v1/workspaces/obs-four/members/{viewer_id}")).await.status,
         StatusCode::NO_CONTENT
@@ -121,7 +123,7 @@ async fn concurrent_demotions_keep_an_owner() {
     let (mut x, x_id) = app.user("Xeno").await;
     let (mut y, y_id) = app.user("Yuri").await;
     workspace(&mut x, "duel-obs", "private").await;
-    add_member(&mut x, "duel-obs", "yuri@example.org", "owner").await;
+    add_member(&app, &mut x, "duel-obs", "yuri@example.org", "owner").await;
     let (path_y, path_x) =
         (format!("/api/v1/workspaces/duel-obs/members/{y_id}"), format!("/api/v1/workspaces/duel-obs/members/{x_id}"));
     let (rx, ry) =
@@ -140,10 +142,10 @@ async fn a_personal_workspace_keeps_its_person_as_sole_owner() {
     let app = TestApp::new().await;
     let (mut pat, _) = app.user("Pat").await;
     let (_, quin_id) = app.user("Quin").await;
-    pat.post("/api/v1/workspaces/pat/members", json!({"email": "quin@example.org", "role": "owner"}))
+    pat.post("/api/v1/workspaces/pat/invitations", json!({"email": "quin@example.org", "role": "owner"}))
         .await
         .assert_problem(403, "forbidden");
-    add_member(&mut pat, "pat", "quin@example.org", "admin").await;
+    add_member(&app, &mut pat, "pat", "quin@example.org", "admin").await;
     pat.patch(&format!("/api/v1/workspaces/pat/members/{quin_id}"), json!({"role": "owner"}))
         .await
         .assert_problem(403, "forbidden");

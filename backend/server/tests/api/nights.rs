@@ -186,7 +186,7 @@ async fn entries_take_local_times_and_must_fall_within_the_night() {
 async fn editing_keeps_every_version_and_refuses_stale_edits() {
     let Obs { app, mut owner, telescope } = observatory("private").await;
     let (mut observer, _) = app.user("Olga").await;
-    add_member(&mut owner, "obs", "olga@example.org", "observer").await;
+    add_member(&app, &mut owner, "obs", "olga@example.org", "observer").await;
     let log = id(&night_log(&mut owner, "obs", &telescope, "2026-03-14", "private").await);
     let e =
         entry(&mut owner, "obs", &log, json!({"body": "Seeing 1.2", "tags": ["seeing"], "occurred_at": "22:00"})).await;
@@ -235,9 +235,9 @@ async fn deletion_is_soft_and_only_admins_restore() {
     let (mut observer, _) = app.user("Olga").await;
     let (mut admin, _) = app.user("Adam").await;
     let (mut viewer, _) = app.user("Vera").await;
-    add_member(&mut owner, "obs", "olga@example.org", "observer").await;
-    add_member(&mut owner, "obs", "adam@example.org", "admin").await;
-    add_member(&mut owner, "obs", "vera@example.org", "viewer").await;
+    add_member(&app, &mut owner, "obs", "olga@example.org", "observer").await;
+    add_member(&app, &mut owner, "obs", "adam@example.org", "admin").await;
+    add_member(&app, &mut owner, "obs", "vera@example.org", "viewer").await;
     let log = id(&night_log(&mut owner, "obs", &telescope, "2026-03-14", "private").await);
     let mine = entry(&mut observer, "obs", &log, json!({"body": "Mine", "occurred_at": "21:00"})).await;
     let theirs = entry(&mut owner, "obs", &log, json!({"body": "Theirs", "occurred_at": "21:30"})).await;
@@ -415,7 +415,7 @@ async fn time_lost_totals_per_category() {
 async fn observations_and_calibrations() {
     let Obs { app, mut owner, telescope } = observatory("private").await;
     let (mut observer, _) = app.user("Olga").await;
-    add_member(&mut owner, "obs", "olga@example.org", "observer").await;
+    add_member(&app, &mut owner, "obs", "olga@example.org", "observer").await;
     let log = id(&night_log(&mut owner, "obs", &telescope, "2026-03-14", "private").await);
     let url = format!("/api/v1/workspaces/obs/night-logs/{log}/observations");
 
@@ -494,8 +494,8 @@ async fn publishing_a_night_shows_it_to_anonymous_visitors() {
     let Obs { app, mut owner, telescope } = observatory("public").await;
     let (mut observer, _) = app.user("Olga").await;
     let (mut member, _) = app.user("Mike").await;
-    add_member(&mut owner, "obs", "olga@example.org", "observer").await;
-    add_member(&mut owner, "obs", "mike@example.org", "member").await;
+    add_member(&app, &mut owner, "obs", "olga@example.org", "observer").await;
+    add_member(&app, &mut owner, "obs", "mike@example.org", "member").await;
     let public = id(&night_log(&mut owner, "obs", &telescope, "2026-03-14", "private").await);
     let private = id(&night_log(&mut owner, "obs", &telescope, "2026-03-15", "private").await);
     entry(&mut owner, "obs", &public, json!({"body": "Public text", "occurred_at": "22:00"})).await;

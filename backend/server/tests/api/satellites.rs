@@ -18,13 +18,16 @@ fn catalog_text() -> Vec<u8> {
     std::fs::read(CATALOG).expect("the test catalog")
 }
 
-/// An app whose operator is `op@example.org`.
+/// An app in which `op@example.org` will be the operator (see [`operator`]).
 async fn app() -> TestApp {
-    TestApp::with_config(ServiceConfig {
-        satellites: SatelliteConfig { operators: vec!["Op@Example.org".to_owned()], ..SatelliteConfig::default() },
-        ..test_service_config()
-    })
-    .await
+    TestApp::new().await
+}
+
+/// Signs up `op@example.org` and makes it the server's operator, as `meridian operators grant` does.
+async fn operator(app: &TestApp) -> Client {
+    let (op, _) = app.user("Op").await;
+    app.services.set_operator("op@example.org", true).await.expect("grant");
+    op
 }
 
 async fn import(c: &mut Client, body: Vec<u8>, query: &str) -> Reply {
@@ -33,7 +36,7 @@ async fn import(c: &mut Client, body: Vec<u8>, query: &str) -> Reply {
 
 /// Imports the shared 5018-object catalog as the operator.
 async fn imported(app: &TestApp) -> Client {
-    let (mut op, _) = app.user("Op").await;
+    let mut op = operator(app).await;
     let r = import(&mut op, catalog_text(), "?source=stellarium").await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.body);
     op
@@ -52,7 +55,7 @@ async fn only_operators_import_and_imports_keep_the_newest_elements() {
     let (mut someone, _) = app.user("Someone").await;
     import(&mut someone, catalog_text(), "").await.assert_problem(403, "forbidden");
 
-    let (mut op, _) = app.user("Op").await;
+    let mut op = operator(&app).await;
     let r = import(&mut op, catalog_text(), "?source=stellarium").await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.body);
     assert_eq!(r.body["format"], "tle");
@@ -548,7 +551,7 @@ async fn plans_are_private_to_their_workspace() {
 
     // A viewer reads it but may not change it; a telescope in another workspace is not a telescope here.
     let (mut viewer, _) = app.user("Viewer").await;
-    add_member(&mut owner, "pachon", "viewer@example.org", "viewer").await;
+    add_member(&app, &mut owner, "pachon", "viewer@example.org", "viewer").await;
     assert_eq!(viewer.get(&path).await.status.as_u16(), 200);
     viewer.patch(&path, json!({"notes": "x"})).await.assert_problem(403, "forbidden");
     viewer.delete(&path).await.assert_problem(403, "forbidden");

@@ -108,7 +108,7 @@ async fn members_see_private_workspaces_in_their_list() {
     let (mut owner, _) = app.user("Tam").await;
     let (mut viewer, _) = app.user("Uma").await;
     workspace(&mut owner, "shared-dome", "private").await;
-    add_member(&mut owner, "shared-dome", "uma@example.org", "viewer").await;
+    add_member(&app, &mut owner, "shared-dome", "uma@example.org", "viewer").await;
     let r = viewer.get("/api/v1/workspaces").await;
     let slugs: Vec<_> = r.body["items"].as_array().expect("items").iter().map(|w| w["slug"].clone()).collect();
     assert_eq!(slugs, [json!("uma"), json!("shared-dome")]);

@@ -70,7 +70,14 @@ impl JobHandler for DataJobs {
             }
             Job::PruneJobs => {
                 let before = crate::now() - chrono::Duration::days(crate::jobs::KEEP_DONE_DAYS);
-                s.jobs().prune_done(before).await.map(|_| ()).map_err(retry)
+                // Spent and expired mailed links are kept a while (a late click still gets "expired"), then go.
+                let tokens = meridian_store::tokens::delete_expired(s.db(), before).await;
+                let jobs = s.jobs().prune_done(before).await;
+                match (jobs, tokens) {
+                    (Ok(_), Ok(_)) => Ok(()),
+                    (Err(e), _) => Err(retry(e)),
+                    (_, Err(e)) => Err(retry(crate::ServiceError::from(e))),
+                }
             }
         };
         // A job that will not run again leaves its file's status failed, not pending for ever: a permanent failure
