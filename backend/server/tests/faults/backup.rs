@@ -28,6 +28,8 @@ async fn populate(inst: &Instance) -> usize {
     let server = inst.start().await;
     let mut api = Api::new(&server.base);
     let ds = api.owner_with_dataset("obs").await;
+    // Publishing needs a confirmed address.
+    inst.confirm("owner-of-obs@example.org").await;
     let files = format!("/api/v1/workspaces/obs/datasets/{ds}/files");
     for i in 0..5_usize {
         let r = api.put_bytes(&format!("{files}/f{i}.raw"), pattern(50_000 + i, i as u64)).await.expect("upload");

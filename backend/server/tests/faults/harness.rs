@@ -92,6 +92,11 @@ impl Instance {
             .with_storage(self.store().await)
     }
 
+    /// Confirms an account's address as the server's host may (the test reads no mail).
+    pub async fn confirm(&self, email: &str) {
+        self.services().await.confirm_address_on_host(email).await.expect("confirm the address");
+    }
+
     /// `meridian verify --full --json` on this instance: its exit status and report.
     pub fn verify(&self) -> (bool, Value) {
         verify_with(&self.env)
@@ -324,7 +329,9 @@ impl Api {
         let email = format!("owner-of-{slug}@example.org");
         let r =
             self.post("/api/v1/accounts", json!({"email": email, "password": PASSWORD, "display_name": "Fault"})).await;
-        assert_eq!(r.status, reqwest::StatusCode::CREATED, "sign-up: {}", r.body);
+        assert_eq!(r.status, reqwest::StatusCode::ACCEPTED, "sign-up: {}", r.body);
+        let r = self.post("/api/v1/sessions", json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(r.status, reqwest::StatusCode::CREATED, "sign-in: {}", r.body);
         let r = self.post("/api/v1/workspaces", json!({"slug": slug, "name": "Fault test"})).await;
         assert_eq!(r.status, reqwest::StatusCode::CREATED, "workspace: {}", r.body);
         let r = self.post(&format!("/api/v1/workspaces/{slug}/datasets"), json!({"name": "Raw"})).await;

@@ -192,6 +192,8 @@ async fn killed_while_publishing_a_package() {
     let mut server = inst.start().await;
     let mut api = Api::new(&server.base);
     let ds = api.owner_with_dataset("obs").await;
+    // Publishing needs a confirmed address.
+    inst.confirm("owner-of-obs@example.org").await;
     const FILES: usize = 120;
     many_files(&mut api, &ds, FILES).await;
     let r = api.post("/api/v1/workspaces/obs/packages", json!({"title": "Nights", "licence": "CC-BY-4.0"})).await;
