@@ -138,13 +138,15 @@ vocabulary! {
     key_scope, key_scope_opt => meridian_domain::ApiKeyScope;
 }
 
-/// An e-mail address as `Email` takes it: trimmed, one `@`, a dotted domain, no spaces or control characters,
-/// at most 254 characters.
+/// An e-mail address as `Email` takes it: trimmed, a dot-atom of ASCII letters, digits and
+/// ``!#$%&'*+-/=?^_`{|}~`` before the `@`, dot-separated labels of letters, digits and inner hyphens after it, at
+/// most 254 characters.
 #[must_use]
 pub fn email() -> Object {
-    let part = format!("[^@.{WS}{CC}]+");
+    let atom = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+    let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
     string(false)
-        .pattern(Some(format!("^[{WS}]*[^@{WS}{CC}]+@(?:{part}\\.)+{part}[{WS}]*$")))
+        .pattern(Some(format!("^[{WS}]*{atom}(?:\\.{atom})*@{label}(?:\\.{label})+[{WS}]*$")))
         .max_length(Some(254))
         .build()
 }

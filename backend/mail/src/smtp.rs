@@ -32,6 +32,15 @@ impl Smtp {
         if config.password.is_some() && config.username.is_none() {
             return Err(MailError::InvalidSmtp("a password is set but no username".into()));
         }
+        // Credentials in clear text only to a server on this machine (a test server).
+        let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if config.security == SmtpSecurity::None && config.username.is_some() && !loopback {
+            return Err(MailError::InvalidSmtp(
+                "credentials are sent only over TLS: use security = \"starttls\" or \"tls\" (\"none\" with a \
+                 username is for a server on this machine only)"
+                    .into(),
+            ));
+        }
         let tls = |host: &str| {
             TlsParameters::new(host.to_owned()).map_err(|source| MailError::Tls { host: host.to_owned(), source })
         };

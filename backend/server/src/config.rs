@@ -77,6 +77,10 @@ pub struct Config {
     pub signup_burst: u32,
     /// Seconds for one spent sign-up to come back.
     pub signup_replenish_secs: u64,
+    /// Messages one address can be sent on request (per kind: confirmation, reset, invitation, address change)
+    /// before 429, and seconds for one to come back.
+    pub mail_burst: u32,
+    pub mail_replenish_secs: u64,
     /// Anonymous API requests allowed per client address at once, and refilled per second.
     pub public_burst: u32,
     pub public_per_second: u32,
@@ -297,6 +301,8 @@ impl Default for Config {
             login_replenish_secs: 30,
             signup_burst: 20,
             signup_replenish_secs: 180,
+            mail_burst: 5,
+            mail_replenish_secs: 600,
             public_burst: 120,
             public_per_second: 20,
             trusted_proxies: Vec::new(),

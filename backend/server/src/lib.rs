@@ -58,6 +58,8 @@ impl State {
                 login_replenish_secs: config.login_replenish_secs,
                 signup_burst: config.signup_burst,
                 signup_replenish_secs: config.signup_replenish_secs,
+                mail_burst: config.mail_burst,
+                mail_replenish_secs: config.mail_replenish_secs,
                 satellites: satellite_config(config)?,
                 public_url: config.public_url(),
                 session_ttl: chrono::Duration::days(i64::from(config.session_idle_days.max(1))),

@@ -101,10 +101,28 @@ pub(crate) struct LoginLimiter {
     by_email: KeyedLimiter<String>,
     by_ip: KeyedLimiter<IpAddr>,
     signups: KeyedLimiter<IpAddr>,
-    /// Mail a person can make us send to one address (confirmation links, reset links, notices).
-    mail_by_email: KeyedLimiter<String>,
+    /// Mail a person can make us send to one address, per kind of mail (confirmation links and notices,
+    /// invitations, address changes): one kind spent by a stranger does not block another.
+    mail_by_email: KeyedLimiter<(MailKind, String)>,
+    /// Reset links to one address asked from one client: a single client cannot spend an address's whole reset
+    /// allowance (the looser per-address bucket below still caps what many clients together can send).
+    reset_by_email_and_ip: KeyedLimiter<(String, IpAddr)>,
+    /// Reset links to one address from all clients together (four times the room of one client).
+    reset_by_email: KeyedLimiter<String>,
     /// Reset requests and reset attempts per client.
     recovery_by_ip: KeyedLimiter<IpAddr>,
+}
+
+/// The kinds of mail a request can make us send, each with its own allowance per address (reset links have
+/// their own limiters, per address and client and per address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum MailKind {
+    /// Confirmation links (sign-up, resend) and the notice to an address that already has an account.
+    Confirm,
+    /// Invitations.
+    Invite,
+    /// Address-change links and notices.
+    Change,
 }
 
 /// `burst` at once, then one more every `replenish_secs`.
@@ -140,6 +158,11 @@ impl LoginLimiter {
             by_ip: KeyedLimiter::new(quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
             signups: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
             mail_by_email: KeyedLimiter::new(quota(config.mail_burst, config.mail_replenish_secs)),
+            reset_by_email_and_ip: KeyedLimiter::new(quota(config.mail_burst, config.mail_replenish_secs)),
+            reset_by_email: KeyedLimiter::new(quota(
+                config.mail_burst.saturating_mul(4),
+                (config.mail_replenish_secs / 4).max(1),
+            )),
             recovery_by_ip: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
         }
     }
@@ -158,16 +181,21 @@ impl LoginLimiter {
         check_keyed(&self.by_email, email.as_str().to_owned())
     }
 
-    /// One more message to this address (a few an hour: nobody can make us flood a mailbox).
-    pub(crate) fn check_mail(&self, email: &Email) -> ServiceResult<()> {
-        check_keyed(&self.mail_by_email, email.as_str().to_owned())
+    /// One more message of this kind to this address (a few an hour: nobody can make us flood a mailbox).
+    pub(crate) fn check_mail(&self, kind: MailKind, email: &Email) -> ServiceResult<()> {
+        check_keyed(&self.mail_by_email, (kind, email.as_str().to_owned()))
     }
 
-    /// A password-reset request: counted per client, then per address, whether or not the address has an account
-    /// (so a 429 tells nothing about it either).
+    /// A password-reset request: counted per client, per address and client, then per address (with four times
+    /// the room, so one client cannot spend it for everybody), whether or not the address has an account (so a 429
+    /// tells nothing about it either). Reset links have their own allowance: asking for them never blocks the
+    /// person's confirmation links or invitations.
     pub(crate) fn check_recovery(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
         self.check_recovery_client(ip)?;
-        self.check_mail(email)
+        if let Some(ip) = ip {
+            check_keyed(&self.reset_by_email_and_ip, (email.as_str().to_owned(), client_block(ip)))?;
+        }
+        check_keyed(&self.reset_by_email, email.as_str().to_owned())
     }
 
     pub(crate) fn check_recovery_client(&self, ip: Option<IpAddr>) -> ServiceResult<()> {

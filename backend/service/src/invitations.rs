@@ -44,11 +44,12 @@ impl Services {
         actor.require_verified()?;
         let role = Role::parse(role)?;
         let email = Email::parse(email)?;
+        crate::accounts::deliverable(&email, "email")?;
         if !access.role.is_some_and(|r| r.may_manage(None, Some(role))) {
             return Err(ServiceError::Forbidden("admins can invite up to the member role"));
         }
         personal_owner_rule(&access.workspace, role)?;
-        self.inner.limiter.check_mail(&email)?;
+        self.inner.limiter.check_mail(crate::auth::MailKind::Invite, &email)?;
         let ws = access.workspace.id;
         let now = crate::now();
         let expires_at = now + chrono::Duration::days(INVITATION_LIFETIME_DAYS);
@@ -57,7 +58,12 @@ impl Services {
         workspaces::lock(&txn, ws).await?;
         let invitation = match invitations::find_open_for(&txn, ws, &email).await? {
             Some(open) => {
-                if !invitations::renew(&txn, ws, open.id, role, token_hash(&token), expires_at, now).await? {
+                // Re-inviting rewrites the open invitation: only someone who may manage its current role may.
+                if !access.role.is_some_and(|r| r.may_manage(Some(open.role), Some(role))) {
+                    return Err(ServiceError::Forbidden("admins can manage only invitations below the admin role"));
+                }
+                if !invitations::renew(&txn, ws, open.id, role, inviter.id, token_hash(&token), expires_at, now).await?
+                {
                     return Err(ServiceError::internal("an open invitation closed under the workspace's lock"));
                 }
                 invitations::find(&txn, ws, open.id).await?.ok_or(ServiceError::NotFound("invitation"))?
@@ -115,12 +121,12 @@ impl Services {
         if !access.role.is_some_and(|r| r.may_manage(None, Some(open.role))) {
             return Err(ServiceError::Forbidden("admins can invite up to the member role"));
         }
-        self.inner.limiter.check_mail(&open.email)?;
+        self.inner.limiter.check_mail(crate::auth::MailKind::Invite, &open.email)?;
         let now = crate::now();
         let token = random_token(32);
         let txn = meridian_store::begin_write(self.db()).await?;
         let expires_at = now + chrono::Duration::days(INVITATION_LIFETIME_DAYS);
-        if !invitations::renew(&txn, ws, id, open.role, token_hash(&token), expires_at, now).await? {
+        if !invitations::renew(&txn, ws, id, open.role, inviter.id, token_hash(&token), expires_at, now).await? {
             return Err(ServiceError::NotFound("invitation"));
         }
         let invitation = invitations::find(&txn, ws, id).await?.ok_or(ServiceError::NotFound("invitation"))?;
@@ -174,12 +180,23 @@ impl Services {
         actor.require_verified()?;
         let gone = ServiceError::NotFound("invitation (it may have expired, been revoked or been used)");
         let now = crate::now();
-        let txn = meridian_store::begin_write(self.db()).await?;
-        let Some(inv) = invitations::find_by_token_hash(&txn, &token_hash(token.trim())).await? else {
+        let hash = token_hash(token.trim());
+        let Some(found) = invitations::find_by_token_hash(self.db(), &hash).await? else {
             return Err(gone);
         };
-        workspaces::lock(&txn, inv.workspace_id).await?;
-        if !invitations::accept(&txn, inv.id, account.id, now).await? {
+        let txn = meridian_store::begin_write(self.db()).await?;
+        workspaces::lock(&txn, found.workspace_id).await?;
+        // Read again under the lock: a re-sent invitation has a new link (and perhaps another role).
+        let Some(inv) = invitations::find_by_token_hash(&txn, &hash).await? else {
+            return Err(gone);
+        };
+        // The invitation carries its inviter's authority only while they still have it (not demoted, removed or
+        // deleted since).
+        let inviter_role = members::role_of(&txn, inv.workspace_id, inv.invited_by).await?;
+        if !inviter_role.is_some_and(|r| r.may_manage(None, Some(inv.role))) {
+            return Err(gone);
+        }
+        if !invitations::accept(&txn, inv.id, &hash, account.id, now).await? {
             return Err(gone);
         }
         let workspace = workspaces::find(&txn, inv.workspace_id).await?.ok_or(ServiceError::NotFound("workspace"))?;

@@ -61,7 +61,10 @@ impl Services {
             }
         };
         let Some(mailer) = self.inner.mailer.as_ref() else {
-            return Err(JobFailure::Retry("no mail transport is configured".into()));
+            let why = "no mail transport is configured";
+            // The last try gives up like any other failure: the body (a link) does not stay queued for ever.
+            meridian_store::mail::mark_attempt_failed(self.db(), id, why, last).await.map_err(|e| retry(e.into()))?;
+            return Err(JobFailure::Retry(why.into()));
         };
         match mailer.send(&message).await {
             Ok(delivery) => {

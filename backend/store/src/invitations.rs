@@ -119,13 +119,14 @@ pub async fn list_open(
     Ok(crate::lenient(rows, "invitations", to_domain))
 }
 
-/// A new link (the old one stops working), role and expiry for an open invitation; `false` when it is no longer
+/// A new link (the old one stops working), role, inviter and expiry for an open invitation; `false` when it is no longer
 /// open.
 pub async fn renew(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     id: InvitationId,
     role: Role,
+    invited_by: AccountId,
     token_hash: String,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -133,6 +134,7 @@ pub async fn renew(
     let res = invitations::Entity::update_many()
         .col_expr(invitations::Column::TokenHash, Expr::value(token_hash))
         .col_expr(invitations::Column::Role, Expr::value(role.as_str()))
+        .col_expr(invitations::Column::InvitedBy, Expr::value(uuid::Uuid::from(invited_by)))
         .col_expr(invitations::Column::SentAt, Expr::value(crate::ts(now)))
         .col_expr(invitations::Column::ExpiresAt, Expr::value(crate::ts(expires_at)))
         .filter(invitations::Column::Id.eq(id))
@@ -162,11 +164,12 @@ pub async fn revoke(
     Ok(res.rows_affected == 1)
 }
 
-/// Accepts a pending invitation for `account`: one conditional update, so a link followed twice at once joins
-/// once. `false` when it was accepted, revoked or expired meanwhile.
+/// Accepts a pending invitation for `account` through the link whose hash is `token_hash`: one conditional update,
+/// so a link followed twice at once joins once, and a link replaced by a re-send joins nobody. `false` when it was accepted, revoked or expired meanwhile.
 pub async fn accept(
     conn: &impl ConnectionTrait,
     id: InvitationId,
+    token_hash: &str,
     account: AccountId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
@@ -174,6 +177,7 @@ pub async fn accept(
         .col_expr(invitations::Column::AcceptedAt, Expr::value(crate::ts(now)))
         .col_expr(invitations::Column::AcceptedBy, Expr::value(uuid::Uuid::from(account)))
         .filter(invitations::Column::Id.eq(id))
+        .filter(invitations::Column::TokenHash.eq(token_hash))
         .filter(invitations::Column::AcceptedAt.is_null())
         .filter(invitations::Column::RevokedAt.is_null())
         .filter(invitations::Column::ExpiresAt.gt(crate::ts(now)))

@@ -263,3 +263,14 @@ pub async fn expired(conn: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64
             .await?,
     )
 }
+
+/// How many of the workspace's uploads are still in flight (open or verifying).
+pub async fn count_in_flight(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait as _;
+    let statuses = UploadStatus::IN_FLIGHT.iter().map(|s| s.as_str());
+    Ok(uploads::Entity::find()
+        .filter(uploads::Column::WorkspaceId.eq(workspace))
+        .filter(uploads::Column::Status.is_in(statuses))
+        .count(conn)
+        .await?)
+}

@@ -508,6 +508,37 @@ async fn account_routes() {
     anon.put("/api/v1/me/password", json!({"current_password": "x", "new_password": "yyyyyyyyyyyy"}))
         .await
         .assert_problem(401, "unauthenticated");
+
+    // A person's own things: sessions, address, deletion, accepting an invitation. Keys act for a workspace, not
+    // for a person (403); anonymous callers are asked to sign in (401).
+    use actix_web::http::Method as M;
+    let person_only: [(M, &str, Option<Value>); 8] = [
+        (M::GET, "/api/v1/me/sessions", None),
+        (M::DELETE, "/api/v1/me/sessions", None),
+        (M::DELETE, "/api/v1/me/sessions/01a24b80-d377-761c-99ee-cd3a3b98251d", None),
+        (M::POST, "/api/v1/me/verification", Some(json!({}))),
+        (M::POST, "/api/v1/me/email", Some(json!({"new_email": "x@example.org", "current_password": "x"}))),
+        (M::POST, "/api/v1/me/deletion", Some(json!({"current_password": "x"}))),
+        (M::POST, "/api/v1/invitations/accept", Some(json!({"token": "ab"}))),
+        (M::PUT, "/api/v1/me/password", Some(json!({"current_password": "x", "new_password": "yyyyyyyyyyyy"}))),
+    ];
+    for (method, path, body) in person_only {
+        let (status, body_k) = send(&mut key, method.clone(), path, body.clone()).await;
+        assert_eq!(status, 403, "{method} {path} with a key: {body_k}");
+        let (status, body_a) = send(&mut anon, method.clone(), path, body).await;
+        assert_eq!(status, 401, "{method} {path} anonymous: {body_a}");
+    }
+    // The person's own list works; a signed-in person is not refused.
+    assert_eq!(person.get("/api/v1/me/sessions").await.status, 200);
+    // Mailed links need no session: anyone holding one may use it (unknown ones are 404).
+    for path in ["/api/v1/email-verifications", "/api/v1/email-changes"] {
+        anon.post(path, json!({"token": "ab"})).await.assert_problem(404, "not_found");
+    }
+    let r = anon
+        .post("/api/v1/password-resets/confirm", json!({"token": "ab", "new_password": "a long new password"}))
+        .await;
+    r.assert_problem(404, "not_found");
+    assert_eq!(anon.post("/api/v1/password-resets", json!({"email": "x@example.org"})).await.status, 202);
 }
 
 /// Ids are scoped by the workspace in the path: an owner of A naming B's member or key through A's slug gets

@@ -467,7 +467,6 @@ async fn verification_reset_invitation_and_change_messages_arrive_over_smtp_with
     c.post(&format!("/api/v1/workspaces/smtp-obs-{run}/invitations"), json!({"email": invitee, "role": "viewer"}))
         .await;
     app.client().post("/api/v1/password-resets", json!({"email": me})).await;
-    c.post("/api/v1/me/email", json!({"new_email": new, "current_password": PASSWORD})).await;
     app.run_jobs().await;
 
     let invite = received(&api, &invitee)
@@ -476,8 +475,6 @@ async fn verification_reset_invitation_and_change_messages_arrive_over_smtp_with
         .find_map(|m| m["text"].as_str().and_then(|t| token_in(t, "/invitations/accept")));
     let reset =
         received(&api, &me).await.iter().find_map(|m| m["text"].as_str().and_then(|t| token_in(t, "/reset-password")));
-    let change =
-        received(&api, &new).await.iter().find_map(|m| m["text"].as_str().and_then(|t| token_in(t, "/confirm-email")));
     app.sign_up("Invitee", &invitee).await;
     app.services.confirm_address_on_host(&invitee).await.expect("confirm");
     let (mut inv, _) = app.sign_in(&invitee).await;
@@ -491,6 +488,15 @@ async fn verification_reset_invitation_and_change_messages_arrive_over_smtp_with
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+
+    // The reset signed every session out: sign in again, then move the account to a new address.
+    let mut c = app.client();
+    let r = c.post("/api/v1/sessions", json!({"email": me, "password": "a new passphrase"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    c.post("/api/v1/me/email", json!({"new_email": new, "current_password": "a new passphrase"})).await;
+    app.run_jobs().await;
+    let change =
+        received(&api, &new).await.iter().find_map(|m| m["text"].as_str().and_then(|t| token_in(t, "/confirm-email")));
     let r = app.client().post("/api/v1/email-changes", json!({"token": change.expect("change arrived")})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["email"], new.as_str());
@@ -547,4 +553,59 @@ async fn an_smtp_outage_delays_mail_and_then_delivers_it() {
     assert!(log.iter().all(|m| m.status == meridian_domain::identity::MailStatus::Sent), "{log:?}");
     assert!(log[0].attempts >= 2, "delivered after a failed attempt: {log:?}");
     assert_eq!(received(&api, &to).await.len(), 1, "delivered once");
+}
+
+#[actix_web::test]
+async fn links_that_could_take_an_account_over_end_with_a_password_change() {
+    let app = TestApp::new().await;
+    let (mut vic, _) = app.user("Vic").await;
+    // Someone with the password (or a session) asks to move the account to their address, and for a reset link.
+    let r = vic.post("/api/v1/me/email", json!({"new_email": "thief@example.org", "current_password": PASSWORD})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    app.client().post("/api/v1/password-resets", json!({"email": "vic@example.org"})).await;
+    let change = app.mailed_token("thief@example.org", "/confirm-email").await;
+    let reset = app.mailed_token("vic@example.org", "/reset-password").await;
+    // The person changes the password: both links die.
+    let r = vic
+        .put("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "a fresh passphrase"}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    app.client().post("/api/v1/email-changes", json!({"token": change})).await.assert_problem(404, "not_found");
+    let r = app
+        .client()
+        .post("/api/v1/password-resets/confirm", json!({"token": reset, "new_password": "the thief's one"}))
+        .await;
+    r.assert_problem(404, "not_found");
+    assert_eq!(vic.get("/api/v1/me").await.body["account"]["email"], "vic@example.org");
+}
+
+#[actix_web::test]
+async fn an_invitation_needs_its_inviter_authority_and_its_current_link() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Own").await;
+    let (mut admin, admin_id) = app.user("Adm").await;
+    workspace(&mut owner, "auth-obs", "private").await;
+    add_member(&app, &mut owner, "auth-obs", "adm@example.org", "admin").await;
+    // An admin's invitation dies when the admin is no longer one.
+    let r = admin
+        .post("/api/v1/workspaces/auth-obs/invitations", json!({"email": "m1@example.org", "role": "member"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let token = app.mailed_token("m1@example.org", "/invitations/accept").await;
+    let r = owner.patch(&format!("/api/v1/workspaces/auth-obs/members/{admin_id}"), json!({"role": "viewer"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (mut m1, _) = app.user("M1").await;
+    m1.post("/api/v1/invitations/accept", json!({"token": token})).await.assert_problem(404, "not_found");
+    // An admin cannot rewrite the owner's admin invitation by inviting the same address again.
+    owner.patch(&format!("/api/v1/workspaces/auth-obs/members/{admin_id}"), json!({"role": "admin"})).await;
+    owner.post("/api/v1/workspaces/auth-obs/invitations", json!({"email": "boss2@example.org", "role": "admin"})).await;
+    let r = admin
+        .post("/api/v1/workspaces/auth-obs/invitations", json!({"email": "boss2@example.org", "role": "viewer"}))
+        .await;
+    r.assert_problem(403, "forbidden");
+    // Addresses a mail library would read otherwise are refused, as are placeholder ones.
+    for bad in ["1<m1@example.org>", "deleted-x@accounts.invalid"] {
+        let r = owner.post("/api/v1/workspaces/auth-obs/invitations", json!({"email": bad, "role": "viewer"})).await;
+        r.assert_problem(422, "validation_failed");
+    }
 }

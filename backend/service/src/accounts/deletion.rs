@@ -18,28 +18,30 @@ impl Services {
         for (workspace, role) in &memberships {
             if is_own_space(workspace, *role) {
                 let files = meridian_store::data::files::count_in(&txn, workspace.id).await?;
-                if files > 0 {
+                let uploads = meridian_store::uploads::count_in_flight(&txn, workspace.id).await?;
+                if files + uploads > 0 {
                     return Err(ServiceError::Conflict {
                         field: "account",
                         message: format!(
-                            "your personal space still holds {files} file(s); delete them (or move them to an \
-                             observatory's workspace) first"
+                            "your personal space still holds {files} file(s) and {uploads} unfinished upload(s); \
+                             delete them (or move the files to an observatory's workspace) first"
                         ),
                     });
                 }
                 continue;
             }
-            if *role == Role::Owner {
-                workspaces::lock(&txn, workspace.id).await?;
-                if members::count_owners(&txn, workspace.id).await? <= 1 {
-                    return Err(ServiceError::Conflict {
-                        field: "account",
-                        message: format!(
-                            "you are the last owner of {:?}: make another member its owner first",
-                            workspace.name.as_str()
-                        ),
-                    });
-                }
+            // Under the workspace's lock, the role as it is now (a promotion a moment ago counts).
+            workspaces::lock(&txn, workspace.id).await?;
+            if members::role_of(&txn, workspace.id, account.id).await? == Some(Role::Owner)
+                && members::count_owners(&txn, workspace.id).await? <= 1
+            {
+                return Err(ServiceError::Conflict {
+                    field: "account",
+                    message: format!(
+                        "you are the last owner of {:?}: make another member its owner first",
+                        workspace.name.as_str()
+                    ),
+                });
             }
         }
         api_keys::revoke_all_created_by(&txn, account.id, now).await?;

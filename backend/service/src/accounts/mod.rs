@@ -43,6 +43,7 @@ impl Services {
     #[tracing::instrument(skip(self, input, client), fields(email = %input.email))]
     pub async fn sign_up(&self, input: SignUp, client: &ClientInfo) -> ServiceResult<()> {
         let email = Email::parse(&input.email)?;
+        deliverable(&email, "email")?;
         self.inner.limiter.check_signup(client.ip)?;
         let password = Password::parse(&input.password)?;
         let display_name = DisplayName::parse(&input.display_name)?;
@@ -87,7 +88,7 @@ impl Services {
         let Some((account, _)) = accounts::find_by_email(self.db(), email).await? else {
             return Ok(());
         };
-        if self.inner.limiter.check_mail(email).is_err() {
+        if self.inner.limiter.check_mail(crate::auth::MailKind::Confirm, email).is_err() {
             return Ok(());
         }
         let txn = meridian_store::begin_write(self.db()).await?;
@@ -119,8 +120,11 @@ impl Services {
         self.check_current_password(account, current).await?;
         let new_hash = self.inner.hasher.hash(new.expose().to_owned()).await?;
         let txn = meridian_store::begin_write(self.db()).await?;
-        accounts::set_password_hash(&txn, account.id, new_hash, crate::now()).await?;
+        let now = crate::now();
+        accounts::set_password_hash(&txn, account.id, new_hash, now).await?;
         sessions::delete_others(&txn, account.id, Some(*session)).await?;
+        // Whoever knew the old password may have asked for an address change or a reset link: those end too.
+        spend_takeover_links(&txn, account.id, now).await?;
         let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
         self.queue_mail(&txn, "password_changed", account.email.as_str(), template).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
@@ -144,6 +148,28 @@ impl Services {
             )))
         }
     }
+}
+
+/// Spends the links that could take the account over (an address change, a password reset): after a password
+/// change or reset, or signing the other sessions out, someone who had the old password or a session keeps none.
+pub(crate) async fn spend_takeover_links(
+    conn: &impl ConnectionTrait,
+    account: meridian_domain::AccountId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    use meridian_domain::identity::TokenPurpose;
+    meridian_store::tokens::spend_all(conn, account, TokenPurpose::ChangeEmail, now).await?;
+    meridian_store::tokens::spend_all(conn, account, TokenPurpose::ResetPassword, now).await?;
+    Ok(())
+}
+
+/// Refuses addresses in the `.invalid` domain (RFC 2606: never delivered): deleted accounts keep placeholder
+/// addresses there, which nobody may take or be mailed at.
+pub(crate) fn deliverable(email: &Email, field: &str) -> ServiceResult<()> {
+    if email.as_str().ends_with(".invalid") {
+        return Err(meridian_domain::ValidationError::new(field, "is not an address mail can reach").into());
+    }
+    Ok(())
 }
 
 /// `base`, or `base-2` ... `base-9`, or else `base-<random number>`: a few friendly tries, then one that

@@ -15,6 +15,7 @@ impl Services {
     #[tracing::instrument(skip_all)]
     pub async fn request_password_reset(&self, email: &str, client: &ClientInfo) -> ServiceResult<()> {
         let email = Email::parse(email)?;
+        crate::accounts::deliverable(&email, "email")?;
         self.inner.limiter.check_recovery(&email, client.ip)?;
         let Some((account, _)) = accounts::find_by_email(self.db(), &email).await? else {
             return Ok(());
@@ -52,7 +53,7 @@ impl Services {
         accounts::set_password_hash(&txn, account.id, hash, now).await?;
         accounts::set_email_verified(&txn, account.id, now).await?;
         sessions::delete_others(&txn, account.id, None).await?;
-        tokens::spend_all(&txn, account.id, TokenPurpose::ResetPassword, now).await?;
+        crate::accounts::spend_takeover_links(&txn, account.id, now).await?;
         let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
         self.queue_mail(&txn, "password_changed", account.email.as_str(), template).await?;
         txn.commit().await.map_err(ServiceError::internal)?;

@@ -41,6 +41,11 @@ impl Services {
         let Actor::Session { account, session } = actor else {
             return Err(actor.require_account().err().unwrap_or(ServiceError::Unauthenticated));
         };
-        Ok(sessions::delete_others(self.db(), account.id, Some(*session)).await?)
+        let txn = meridian_store::begin_write(self.db()).await?;
+        let ended = sessions::delete_others(&txn, account.id, Some(*session)).await?;
+        // A stolen session may have asked for an address change or a reset link: those end with it.
+        crate::accounts::spend_takeover_links(&txn, account.id, crate::now()).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
+        Ok(ended)
     }
 }

@@ -1,6 +1,7 @@
 //! Confirming addresses: the link mailed at sign-up, another on request, and changing the address (a link to
 //! the new address, a notice to the old one; the change happens only when the link is followed).
 
+use crate::auth::MailKind;
 use crate::secrets::{random_token, token_hash};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::identity::TokenPurpose;
@@ -34,7 +35,7 @@ impl Services {
         if account.email_verified {
             return Err(ServiceError::Conflict { field: "email", message: "your address is already confirmed".into() });
         }
-        self.inner.limiter.check_mail(&account.email)?;
+        self.inner.limiter.check_mail(MailKind::Confirm, &account.email)?;
         let txn = meridian_store::begin_write(self.db()).await?;
         self.mail_verification_link(&txn, account).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
@@ -74,8 +75,10 @@ impl Services {
         if new == account.email {
             return Err(ValidationError::new("new_email", "is your current address").into());
         }
+        crate::accounts::deliverable(&new, "new_email")?;
         self.check_current_password(account, current_password).await?;
-        self.inner.limiter.check_mail(&account.email)?;
+        self.inner.limiter.check_mail(MailKind::Change, &account.email)?;
+        self.inner.limiter.check_mail(MailKind::Change, &new)?;
         let now = crate::now();
         let txn = meridian_store::begin_write(self.db()).await?;
         tokens::spend_all(&txn, account.id, TokenPurpose::ChangeEmail, now).await?;

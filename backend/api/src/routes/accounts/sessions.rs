@@ -96,10 +96,18 @@ pub async fn delete_other_sessions(
 )]
 #[delete("/me/sessions/{id}")]
 pub async fn delete_session_by_id(
+    req: HttpRequest,
     caller: Caller,
     services: web::Data<Services>,
+    cookies: web::Data<CookiePolicy>,
     id: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    services.end_session(&caller.0, id.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let id = id.into_inner();
+    services.end_session(&caller.0, id).await?;
+    let mut res = HttpResponse::NoContent();
+    // Ending the session in use is signing out: the browser forgets its cookie too.
+    if matches!(&caller.0, Actor::Session { session, .. } if *session == id) {
+        res.cookie(cookies.expired_session_cookie(&req));
+    }
+    Ok(res.finish())
 }
