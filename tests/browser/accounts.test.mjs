@@ -1,11 +1,12 @@
-// A person signs up, creates an observatory workspace, adds a member and creates an API key, all through the
-// pages in a real (headless) Chromium; then the same sign-up with JavaScript off, to prove the forms work
-// without it. The server under test is the built `meridian` binary on a fresh data directory.
+// A person signs up (and confirms the address), creates an observatory workspace, invites a member and creates an
+// API key, all through the pages in a real (headless) Chromium; then the same sign-up with JavaScript off, to
+// prove the forms work without it. The server under test is the built `meridian` binary on a fresh data directory.
+// Invitations, confirming addresses, recovery and sessions have their own tests (identity.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, makeServer } from './harness.mjs';
+import { launchBrowser, makeServer, signUp } from './harness.mjs';
 
 const server = makeServer();
 const BASE = server.base;
@@ -21,30 +22,15 @@ after(async () => {
   server.stop();
 });
 
-async function signUp(page, name, email) {
-  await page.goto(`${BASE}/sign-up`);
-  await page.fill('input[name=display_name]', name);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', 'correct horse battery');
-  await Promise.all([page.waitForURL(`${BASE}/dashboard`), page.click('#sign-up-form button[type=submit]')]);
-}
-
-test('sign up, create a workspace, add a member, create an API key (hydrated)', async () => {
-  // The member to add must have an account: make it through the API, as a program would.
-  const other = await fetch(`${BASE}/api/v1/accounts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'olive@observatory.test', password: 'another long one', display_name: 'Olive' }),
-  });
-  assert.equal(other.status, 201);
-
+test('sign up, create a workspace, invite a member, create an API key (hydrated)', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
   const wasm = page.waitForResponse((r) => r.url().endsWith('/pkg/meridian_bg.wasm') && r.ok());
-  await signUp(page, 'Annie Cannon', 'annie@observatory.test');
+  // API keys need a confirmed address.
+  await signUp(page, BASE, 'Annie Cannon', 'annie@observatory.test', { confirm: true });
   await wasm; // the page loaded its wasm and hydrated
   await page.waitForSelector('#my-workspaces >> text=Annie Cannon\'s space');
 
@@ -56,12 +42,15 @@ test('sign up, create a workspace, add a member, create an API key (hydrated)', 
     page.click('#create-workspace-form button[type=submit]'),
   ]);
 
-  await page.fill('#add-member-form input[name=email]', 'olive@observatory.test');
-  await page.selectOption('#add-member-form select[name=role]', 'observer');
-  await page.click('#add-member-form button[type=submit]');
-  const row = page.locator('#members tr', { hasText: 'olive@observatory.test' });
+  // Inviting needs no account at the address: the invitation waits, listed, until its link is followed.
+  await page.fill('#invite-form input[name=email]', 'olive@observatory.test');
+  await page.selectOption('#invite-form select[name=role]', 'observer');
+  await page.click('#invite-form button[type=submit]');
+  await page.locator('#invitation-sent', { hasText: 'olive@observatory.test' }).waitFor();
+  const row = page.locator('#invitations tr', { hasText: 'olive@observatory.test' });
   await row.waitFor();
   assert.equal((await row.locator('td.role').textContent()).trim(), 'observer');
+  assert.equal(await page.locator('#members tr', { hasText: 'olive@observatory.test' }).count(), 0);
 
   await page.fill('#create-key-form input[name=name]', 'dome computer');
   await page.selectOption('#create-key-form select[name=scope]', 'upload');
@@ -110,7 +99,7 @@ test('sign up, create a workspace, add a member, create an API key (hydrated)', 
 test('forms work without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await signUp(page, 'Henrietta Leavitt', 'henrietta@observatory.test');
+  await signUp(page, BASE, 'Henrietta Leavitt', 'henrietta@observatory.test');
   await page.waitForSelector('#my-workspaces >> text=Henrietta Leavitt\'s space');
   // A bad form comes back with the reason, not a blank page.
   await page.fill('#create-workspace-form input[name=name]', 'Cepheids');

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, makeServer, ownerWithWorkspace } from './harness.mjs';
+import { launchBrowser, makeServer, ownerWithWorkspace, signUp } from './harness.mjs';
 
 const server = makeServer();
 const BASE = server.base;
@@ -40,11 +40,7 @@ test('uploads show progress, survive a broken connection, list the files without
     else pageErrors.push(m.text());
   });
 
-  await page.goto(`${BASE}/sign-up`);
-  await page.fill('input[name=display_name]', 'Annie Cannon');
-  await page.fill('input[name=email]', 'annie@observatory.test');
-  await page.fill('input[name=password]', PASSWORD);
-  await Promise.all([page.waitForURL(`${BASE}/dashboard`), page.click('#sign-up-form button[type=submit]')]);
+  await signUp(page, BASE, 'Annie Cannon', 'annie@observatory.test', { password: PASSWORD });
   await page.fill('#create-workspace-form input[name=name]', 'Harvard plates');
   await page.fill('#create-workspace-form input[name=slug]', 'harvard');
   await Promise.all([

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, makeServer } from './harness.mjs';
+import { launchBrowser, makeServer, signUp } from './harness.mjs';
 
 const server = makeServer();
 const BASE = server.base;
@@ -34,11 +34,7 @@ test('tonight\'s log: quick entries without a reload, an edit with history, publ
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
 
-  await page.goto(`${BASE}/sign-up`);
-  await page.fill('input[name=display_name]', 'Williamina Fleming');
-  await page.fill('input[name=email]', 'williamina@observatory.test');
-  await page.fill('input[name=password]', PASSWORD);
-  await Promise.all([page.waitForURL(`${BASE}/dashboard`), page.click('#sign-up-form button[type=submit]')]);
+  await signUp(page, BASE, 'Williamina Fleming', 'williamina@observatory.test', { password: PASSWORD });
 
   await page.fill('#create-workspace-form input[name=name]', 'La Palma');
   await page.fill('#create-workspace-form input[name=slug]', 'la-palma');

@@ -9,7 +9,7 @@ use meridian_domain::identity::{INVITATION_LIFETIME_DAYS, Invitation, Invitation
 use meridian_domain::model::{Member, Workspace};
 use meridian_domain::{Action, Email, InvitationId, Role};
 use meridian_mail::Template;
-use meridian_store::invitations::NewInvitation;
+use meridian_store::invitations::{NewInvitation, Renewal};
 use meridian_store::{ConnectionTrait, accounts, invitations, members, workspaces};
 
 /// Open invitations listed at most (a workspace with more has a problem a list will not solve).
@@ -62,7 +62,14 @@ impl Services {
                 if !access.role.is_some_and(|r| r.may_manage(Some(open.role), Some(role))) {
                     return Err(ServiceError::Forbidden("admins can manage only invitations below the admin role"));
                 }
-                if !invitations::renew(&txn, ws, open.id, role, inviter.id, token_hash(&token), expires_at, now).await?
+                if !invitations::renew(
+                    &txn,
+                    ws,
+                    open.id,
+                    Renewal { role, invited_by: inviter.id, token_hash: token_hash(&token), expires_at },
+                    now,
+                )
+                .await?
                 {
                     return Err(ServiceError::internal("an open invitation closed under the workspace's lock"));
                 }
@@ -126,7 +133,15 @@ impl Services {
         let token = random_token(32);
         let txn = meridian_store::begin_write(self.db()).await?;
         let expires_at = now + chrono::Duration::days(INVITATION_LIFETIME_DAYS);
-        if !invitations::renew(&txn, ws, id, open.role, inviter.id, token_hash(&token), expires_at, now).await? {
+        if !invitations::renew(
+            &txn,
+            ws,
+            id,
+            Renewal { role: open.role, invited_by: inviter.id, token_hash: token_hash(&token), expires_at },
+            now,
+        )
+        .await?
+        {
             return Err(ServiceError::NotFound("invitation"));
         }
         let invitation = invitations::find(&txn, ws, id).await?.ok_or(ServiceError::NotFound("invitation"))?;

@@ -119,24 +119,30 @@ pub async fn list_open(
     Ok(crate::lenient(rows, "invitations", to_domain))
 }
 
-/// A new link (the old one stops working), role, inviter and expiry for an open invitation; `false` when it is no longer
-/// open.
+/// What re-sending an open invitation changes: a new link (the old one stops working), its role, who sent it, and
+/// a fresh expiry.
+#[derive(Debug)]
+pub struct Renewal {
+    pub role: Role,
+    pub invited_by: AccountId,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Renews an open invitation; `false` when it is no longer open.
 pub async fn renew(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     id: InvitationId,
-    role: Role,
-    invited_by: AccountId,
-    token_hash: String,
-    expires_at: DateTime<Utc>,
+    renewal: Renewal,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let res = invitations::Entity::update_many()
-        .col_expr(invitations::Column::TokenHash, Expr::value(token_hash))
-        .col_expr(invitations::Column::Role, Expr::value(role.as_str()))
-        .col_expr(invitations::Column::InvitedBy, Expr::value(uuid::Uuid::from(invited_by)))
+        .col_expr(invitations::Column::TokenHash, Expr::value(renewal.token_hash))
+        .col_expr(invitations::Column::Role, Expr::value(renewal.role.as_str()))
+        .col_expr(invitations::Column::InvitedBy, Expr::value(uuid::Uuid::from(renewal.invited_by)))
         .col_expr(invitations::Column::SentAt, Expr::value(crate::ts(now)))
-        .col_expr(invitations::Column::ExpiresAt, Expr::value(crate::ts(expires_at)))
+        .col_expr(invitations::Column::ExpiresAt, Expr::value(crate::ts(renewal.expires_at)))
         .filter(invitations::Column::Id.eq(id))
         .filter(invitations::Column::WorkspaceId.eq(workspace))
         .filter(invitations::Column::AcceptedAt.is_null())

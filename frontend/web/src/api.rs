@@ -5,8 +5,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod accounts;
 pub mod data;
 pub mod equipment;
+pub mod invitations;
 pub mod nights;
 pub mod packages;
 pub mod satellites;
@@ -23,6 +25,8 @@ pub struct UserInfo {
     pub account_id: String,
     pub display_name: String,
     pub email: String,
+    /// Whether the address is confirmed; until it is, invitations, publishing and API keys wait.
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +68,8 @@ pub struct SettingsInfo {
     pub can_edit: bool,
     pub can_manage_members: bool,
     pub members: Vec<MemberInfo>,
+    /// Open invitations (pending or expired), for those who manage members.
+    pub invitations: Option<Vec<invitations::InvitationInfo>>,
     pub keys: Option<Vec<KeyInfo>>,
     /// A key created a moment ago: its whole secret, shown this once.
     pub fresh_key: Option<String>,
@@ -79,19 +85,28 @@ pub async fn public_workspaces() -> Result<Vec<WorkspaceInfo>, ServerFnError> {
     crate::ssr::public_workspaces().await
 }
 
+/// Creates an account and goes to the "check your inbox" page; `next` (a local path) is where signing in leads
+/// after.
 #[server(prefix = "/fn", endpoint = "sign_up")]
 pub async fn sign_up(
     csrf_token: String,
     display_name: String,
     email: String,
     password: String,
+    next: Option<String>,
 ) -> Result<(), ServerFnError> {
-    crate::ssr::sign_up(csrf_token, display_name, email, password).await
+    crate::ssr::sign_up(csrf_token, display_name, email, password, next).await
 }
 
+/// Signs in and goes to `next` (a local path), or else the dashboard.
 #[server(prefix = "/fn", endpoint = "sign_in")]
-pub async fn sign_in(csrf_token: String, email: String, password: String) -> Result<(), ServerFnError> {
-    crate::ssr::sign_in(csrf_token, email, password).await
+pub async fn sign_in(
+    csrf_token: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ServerFnError> {
+    crate::ssr::sign_in(csrf_token, email, password, next).await
 }
 
 #[server(prefix = "/fn", endpoint = "sign_out")]
@@ -134,11 +149,6 @@ pub async fn update_workspace(
     visibility: String,
 ) -> Result<(), ServerFnError> {
     crate::ssr::update_workspace(csrf_token, slug, name, description, visibility).await
-}
-
-#[server(prefix = "/fn", endpoint = "add_member")]
-pub async fn add_member(csrf_token: String, slug: String, email: String, role: String) -> Result<(), ServerFnError> {
-    crate::ssr::add_member(csrf_token, slug, email, role).await
 }
 
 #[server(prefix = "/fn", endpoint = "change_role")]

@@ -1,5 +1,8 @@
-use crate::components::Nav;
-use crate::pages::{AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, WorkspacePage, WorkspaceSettings};
+use crate::components::{Nav, VerifyBanner};
+use crate::pages::{AcceptInvitation, ConfirmEmail, ForgotPassword, ResetPassword, VerifyEmail};
+use crate::pages::{
+    AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, SignUpSent, WorkspacePage, WorkspaceSettings,
+};
 use crate::pages::{DataFilePage, DataPage, DataSearchPage, DatasetPage, StoragePage};
 use crate::pages::{NightLogPage, NightsPage};
 use crate::pages::{ObservatoryPage, TargetsPage};
@@ -60,10 +63,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Nav />
             <main class="page">
+                <VerifyBanner />
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("") view=Home ssr=SsrMode::Async />
                     <Route path=path!("/sign-up") view=SignUp ssr=SsrMode::Async />
+                    <Route path=path!("/sign-up/sent") view=SignUpSent ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view=ForgotPassword ssr=SsrMode::Async />
+                    <Route path=path!("/reset-password") view=ResetPassword ssr=SsrMode::Async />
+                    <Route path=path!("/verify-email") view=VerifyEmail ssr=SsrMode::Async />
+                    <Route path=path!("/confirm-email") view=ConfirmEmail ssr=SsrMode::Async />
+                    <Route path=path!("/invitations/accept") view=AcceptInvitation ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug") view=WorkspacePage ssr=SsrMode::Async />

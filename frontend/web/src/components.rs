@@ -1,5 +1,7 @@
-//! Pieces every page uses: the navigation bar, the session it shows, form error boxes.
+//! Pieces every page uses: the navigation bar, the session it shows, form error boxes, the reminder to confirm
+//! one's address.
 
+use crate::api::accounts::ResendVerification as ResendVerificationFn;
 use crate::api::{SessionInfo, SignOut, error_text, get_session};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -17,7 +19,9 @@ pub fn Csrf(token: String) -> impl IntoView {
 }
 
 /// Shows the last error of an action (pass `move || action.value().get()`), if any.
-pub fn action_error(value: impl Fn() -> Option<Result<(), ServerFnError>> + Send + Sync + 'static) -> impl IntoView {
+pub fn action_error<T: 'static>(
+    value: impl Fn() -> Option<Result<T, ServerFnError>> + Send + Sync + 'static,
+) -> impl IntoView {
     move || {
         value().and_then(Result::err).map(|e| {
             view! {
@@ -71,6 +75,78 @@ pub fn Nav() -> impl IntoView {
                 </Suspense>
             </nav>
         </header>
+    }
+}
+
+/// Where the page is (`/path?query`), without what a form's answer added to it (its error, or
+/// `verification=sent`): where a form that comes back to this page sends the browser.
+fn here() -> impl Fn() -> String + Send + Sync + Copy + 'static {
+    let location = use_location();
+    move || {
+        let mut query = location.query.get();
+        for key in ["__path", "__err", "verification"] {
+            query.remove(key);
+        }
+        format!("{}{}", location.pathname.get(), query.to_query_string())
+    }
+}
+
+/// The button that mails another link to confirm the address; back on the same page, it says the link went out.
+#[component]
+pub fn ResendVerification(csrf: String, email: String) -> impl IntoView {
+    let resend = ServerAction::<ResendVerificationFn>::new();
+    let location = use_location();
+    let next = here();
+    let sent = move || location.query.with(|q| q.get_str("verification") == Some("sent"));
+    view! {
+        <ActionForm action=resend attr:class="inline" attr:id="resend-verification-form">
+            <Csrf token=csrf />
+            <input type="hidden" name="next" value=next />
+            <button type="submit" class="small">"Send the link again"</button>
+        </ActionForm>
+        {move || {
+            sent()
+                .then(|| {
+                    view! {
+                        <p class="alert success" id="verification-sent">
+                            "We sent a new link to " {email.clone()} ". It works for 24 hours."
+                        </p>
+                    }
+                })
+        }}
+        {action_error(move || resend.value().get())}
+    }
+}
+
+/// On every page of someone whose address is not confirmed yet: what waits for it, and the link again. Pages that
+/// deal with the address themselves (following a link, an invitation) say it their own way.
+#[component]
+pub fn VerifyBanner() -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    let own_page =
+        move || matches!(location.pathname.get().as_str(), "/verify-email" | "/confirm-email" | "/invitations/accept");
+    move || {
+        (!own_page()).then(|| {
+            view! {
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let SessionInfo { user, csrf } = session.await.ok()?;
+                        let user = user.filter(|u| !u.email_verified)?;
+                        Some(view! {
+                            <div class="alert warning" id="verify-banner" role="status">
+                                <p>
+                                    <strong>"Confirm your e-mail address"</strong>
+                                    " — until then you cannot accept invitations, publish data packages or create API keys. We sent a link to "
+                                    {user.email.clone()} "."
+                                </p>
+                                <ResendVerification csrf=csrf email=user.email />
+                            </div>
+                        })
+                    })}
+                </Suspense>
+            }
+        })
     }
 }
 

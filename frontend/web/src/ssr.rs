@@ -14,8 +14,10 @@ use meridian_service::auth::SessionToken;
 use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceView};
 use meridian_service::{Actor, ServiceError, Services};
 
+pub mod accounts;
 pub mod data;
 pub mod equipment;
+pub mod invitations;
 pub mod nights;
 pub mod packages;
 pub mod satellites;
@@ -146,11 +148,23 @@ fn all_rows() -> PageRequest {
     PageRequest { limit: meridian_domain::Limit::parse(Some(200)).unwrap_or_default(), after: None }
 }
 
-/// The signed-in person, or a redirect to the sign-in page.
+/// The signed-in person, or a redirect to the sign-in page (which comes back to the page asked for, when a page
+/// asked rather than a form).
 async fn signed_in() -> Result<Actor, ServerFnError> {
     let actor = actor().await?;
     if actor.account().is_none() {
-        redirect("/sign-in");
+        let page = {
+            let req = expect_context::<Request>();
+            let uri = req.uri();
+            Some(uri.path()).filter(|p| !p.starts_with("/fn/")).map(|p| match uri.query() {
+                Some(q) => format!("{p}?{q}"),
+                None => p.to_owned(),
+            })
+        };
+        match page.as_deref().and_then(|p| local_path(Some(p))) {
+            Some(p) => redirect(&format!("/sign-in?next={}", crate::api::data::query_encoded(p))),
+            None => redirect("/sign-in"),
+        }
         return Err(ServerFnError::ServerError("please sign in".into()));
     }
     Ok(actor)
@@ -180,6 +194,7 @@ pub async fn session_info() -> Result<SessionInfo, ServerFnError> {
         account_id: a.id.to_string(),
         display_name: a.display_name.to_string(),
         email: a.email.to_string(),
+        email_verified: a.email_verified,
     });
     Ok(SessionInfo { user, csrf })
 }
@@ -194,22 +209,40 @@ fn start_session(creds: &meridian_service::Credentials) {
     set_cookie(|req, p| p.csrf_cookie(req, meridian_service::csrf_token_for(&creds.session_token)));
 }
 
-pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), ServerFnError> {
+/// `next` when it is a path on this site (`/…`, but not `//host…` or `/\host…`, which browsers read as another
+/// site), so that a link cannot send someone signing in elsewhere.
+pub(crate) fn local_path(next: Option<&str>) -> Option<&str> {
+    let next = next?.trim();
+    let local =
+        next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control);
+    local.then_some(next)
+}
+
+pub async fn sign_up(
+    csrf: String,
+    display_name: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
     // The same answer whether or not the address has an account: nobody is signed in here.
     services()?
         .sign_up(meridian_service::accounts::SignUp { email, password, display_name }, &client_info())
         .await
         .map_err(fail)?;
-    redirect("/sign-up/sent");
+    match local_path(next.as_deref()) {
+        Some(next) => redirect(&format!("/sign-up/sent?next={}", crate::api::data::query_encoded(next))),
+        None => redirect("/sign-up/sent"),
+    }
     Ok(())
 }
 
-pub async fn sign_in(csrf: String, email: String, password: String) -> Result<(), ServerFnError> {
+pub async fn sign_in(csrf: String, email: String, password: String, next: Option<String>) -> Result<(), ServerFnError> {
     check_csrf(&csrf)?;
     let creds = services()?.sign_in(&email, &password, &client_info()).await.map_err(fail)?;
     start_session(&creds);
-    redirect("/dashboard");
+    redirect(local_path(next.as_deref()).unwrap_or("/dashboard"));
     Ok(())
 }
 
@@ -268,6 +301,11 @@ pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
     access.require(Action::ViewWorkspace).map_err(fail)?;
     let all = all_rows();
     let members = services.list_members(&actor, &slug, &all).await.map_err(fail)?;
+    let invitations = if access.can(Action::ManageMembers) {
+        Some(invitations::list_for_settings(&services, &actor, &slug).await?)
+    } else {
+        None
+    };
     let keys = if access.can(Action::ManageApiKeys) {
         Some(services.list_api_keys(&actor, &slug, &all).await.map_err(fail)?.items)
     } else {
@@ -291,6 +329,7 @@ pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
                 joined: date(m.joined_at),
             })
             .collect(),
+        invitations,
         keys: keys.map(|keys| {
             keys.into_iter()
                 .map(|k| KeyInfo {
@@ -324,12 +363,6 @@ pub async fn update_workspace(
         )
         .await
         .map_err(fail)?;
-    Ok(())
-}
-
-pub async fn add_member(csrf: String, slug: String, email: String, role: String) -> Result<(), ServerFnError> {
-    let (services, actor) = form_caller(&csrf).await?;
-    services.invite(&actor, &slug, &email, &role).await.map_err(fail)?;
     Ok(())
 }
 

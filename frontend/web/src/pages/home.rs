@@ -1,12 +1,19 @@
 use crate::api::{error_text, public_workspaces};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn Home() -> impl IntoView {
     let directory = Resource::new(|| (), |_| public_workspaces());
+    let query = use_query_map();
+    let deleted = move || query.read().get("deleted").is_some();
     view! {
         <Title text="Meridian — the observatory portal" />
+        {move || {
+            deleted()
+                .then(|| view! { <p class="alert success" id="account-deleted">"Your account was deleted. Goodbye, and clear skies."</p> })
+        }}
         <section class="hero">
             <h1>"Your observatory, one portal."</h1>
             <p class="lead">

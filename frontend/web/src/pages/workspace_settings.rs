@@ -1,6 +1,6 @@
+use crate::api::invitations::{Invite, ResendInvitation, RevokeInvitation};
 use crate::api::{
-    AddMember, ChangeRole, CreateApiKey, RemoveMember, RevokeApiKey, SettingsInfo, UpdateWorkspace, error_text,
-    get_settings,
+    ChangeRole, CreateApiKey, RemoveMember, RevokeApiKey, SettingsInfo, UpdateWorkspace, error_text, get_settings,
 };
 use crate::components::{Csrf, action_error, textarea_text, use_session};
 use leptos::prelude::*;
@@ -15,23 +15,39 @@ fn role_select(current: &str) -> impl IntoView + use<> {
     view! { <select name="role">{options}</select> }
 }
 
-/// Members, roles and API keys of one workspace.
+/// The member forms: inviting, sending an invitation again, revoking one, changing a role, removing.
+#[derive(Clone, Copy)]
+struct MemberActions {
+    invite: ServerAction<Invite>,
+    resend: ServerAction<ResendInvitation>,
+    revoke: ServerAction<RevokeInvitation>,
+    change: ServerAction<ChangeRole>,
+    remove: ServerAction<RemoveMember>,
+}
+
+/// Members, invitations, roles and API keys of one workspace.
 #[component]
 pub fn WorkspaceSettings() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let session = use_session();
     let update = ServerAction::<UpdateWorkspace>::new();
-    let add = ServerAction::<AddMember>::new();
-    let change = ServerAction::<ChangeRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let members = MemberActions {
+        invite: ServerAction::new(),
+        resend: ServerAction::new(),
+        revoke: ServerAction::new(),
+        change: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
     let create_key = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let version = move || {
         update.version().get()
-            + add.version().get()
-            + change.version().get()
-            + remove.version().get()
+            + members.invite.version().get()
+            + members.resend.version().get()
+            + members.revoke.version().get()
+            + members.change.version().get()
+            + members.remove.version().get()
             + create_key.version().get()
             + revoke.version().get()
     };
@@ -43,24 +59,22 @@ pub fn WorkspaceSettings() -> impl IntoView {
                 let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
                 match settings.await {
                     Err(e) => view! { <h1>"Settings"</h1> <p class="alert error">{error_text(&e)}</p> }.into_any(),
-                    Ok(s) => page(s, csrf, update, add, change, remove, create_key, revoke).into_any(),
+                    Ok(s) => page(s, csrf, update, members, create_key, revoke).into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "one action per form on the page")]
 fn page(
     s: SettingsInfo,
     csrf: String,
     update: ServerAction<UpdateWorkspace>,
-    add: ServerAction<AddMember>,
-    change: ServerAction<ChangeRole>,
-    remove: ServerAction<RemoveMember>,
+    members: MemberActions,
     create_key: ServerAction<CreateApiKey>,
     revoke: ServerAction<RevokeApiKey>,
 ) -> impl IntoView {
+    let MemberActions { invite, resend, revoke: revoke_invitation, change, remove } = members;
     let w = s.workspace.clone();
     let slug = w.slug.clone();
     let profile = s.can_edit.then(|| {
@@ -146,18 +160,69 @@ fn page(
         })
         .collect_view();
 
-    let add_form = manage.then(|| {
+    let invitations = s.invitations.clone().map(|list| {
+        let rows = list
+            .into_iter()
+            .map(|i| {
+                let (csrf_a, csrf_b, slug_a, slug_b) = (csrf.clone(), csrf.clone(), slug.clone(), slug.clone());
+                let (id_a, id_b) = (i.id.clone(), i.id.clone());
+                view! {
+                    <tr>
+                        <td class="email">{i.email.clone()}</td>
+                        <td class="role">{i.role.clone()}</td>
+                        <td><span class=format!("pill {}", i.status)>{i.status.clone()}</span></td>
+                        <td class="small">{i.sent.clone()}</td>
+                        <td class="small">{i.expires.clone()}</td>
+                        <td>
+                            <ActionForm action=resend attr:class="inline">
+                                <Csrf token=csrf_a />
+                                <input type="hidden" name="slug" value=slug_a />
+                                <input type="hidden" name="invitation_id" value=id_a />
+                                <button type="submit" class="small secondary">"Send again"</button>
+                            </ActionForm>
+                        </td>
+                        <td>
+                            <ActionForm action=revoke_invitation attr:class="inline">
+                                <Csrf token=csrf_b />
+                                <input type="hidden" name="slug" value=slug_b />
+                                <input type="hidden" name="invitation_id" value=id_b />
+                                <button type="submit" class="small danger">"Revoke"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let sent = move || {
+            invite.value().get().and_then(Result::ok).map(|email| {
+                view! { <p class="alert success" id="invitation-sent">"Invitation sent to " {email} "."</p> }
+            })
+        };
         let (csrf, slug) = (csrf.clone(), slug.clone());
         view! {
-            <h3>"Add a member"</h3>
-            <ActionForm action=add attr:class="form row" attr:id="add-member-form">
+            <h3>"Invite by e-mail"</h3>
+            <p class="muted">
+                "We mail a link (valid for 7 days); whoever follows it signs in or creates an account, confirms the
+                address, and joins with the role you chose."
+            </p>
+            <ActionForm action=invite attr:class="form row" attr:id="invite-form">
                 <Csrf token=csrf />
                 <input type="hidden" name="slug" value=slug />
-                <label>"E-mail of their Meridian account" <input type="email" name="email" required /></label>
+                <label>"E-mail" <input type="email" name="email" required maxlength="254" /></label>
                 <label>"Role" {role_select("member")}</label>
-                <button type="submit">"Add member"</button>
+                <button type="submit">"Send invitation"</button>
             </ActionForm>
-            {action_error(move || add.value().get())}
+            {sent}
+            {action_error(move || invite.value().get())}
+            <h3>"Open invitations"</h3>
+            <table class="table" id="invitations">
+                <thead>
+                    <tr><th>"E-mail"</th><th>"Role"</th><th>"Status"</th><th>"Sent"</th><th>"Expires"</th><th></th><th></th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {action_error(move || resend.value().get())}
+            {action_error(move || revoke_invitation.value().get())}
         }
     });
 
@@ -248,7 +313,7 @@ fn page(
             </table>
             {action_error(move || change.value().get())}
             {action_error(move || remove.value().get())}
-            {add_form}
+            {invitations}
         </section>
         {keys}
     }
