@@ -34,6 +34,13 @@ pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
     Some(peer)
 }
 
+/// The client's address (as [`client_ip`]) and its `User-Agent`, for rate limits and the list of sessions.
+pub fn client_info(req: &HttpRequest) -> meridian_service::ClientInfo {
+    let user_agent =
+        req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    meridian_service::ClientInfo { ip: client_ip(req), user_agent }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,11 +66,4 @@ mod tests {
         assert_eq!(ip_of(Some("203.0.113.5, 1.2.3.4:567"), &["10.0.0.1"]), peer, "unreadable entry ends the walk");
         assert_eq!(ip_of(None, &["10.0.0.1"]), peer);
     }
-}
-
-/// The client's address (as [`client_ip`]) and its `User-Agent`, for rate limits and the list of sessions.
-pub fn client_info(req: &HttpRequest) -> meridian_service::ClientInfo {
-    let user_agent =
-        req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    meridian_service::ClientInfo { ip: client_ip(req), user_agent }
 }

@@ -4,7 +4,7 @@
 //! written with the [`Route`] builder (with a `Setup` that makes the objects a call needs); `all_routes` chains
 //! them, and a test checks that they are exactly the workspace operations of the OpenAPI document.
 
-use crate::helpers::{Client, TestApp, add_member, api_key, workspace};
+use crate::helpers::{Client, TestApp, add_member, api_key, test_service_config, workspace};
 use actix_web::http::Method;
 use futures::future::LocalBoxFuture;
 use meridian_domain::{Action, ApiKeyScope, Role};
@@ -380,7 +380,9 @@ async fn send(c: &mut Client, method: Method, path: &str, body: Option<Value>) -
 
 #[actix_web::test]
 async fn every_route_every_role() {
-    let app = TestApp::new().await;
+    // Every member and victim signs in with a password from one address; sign-in limits have their own tests.
+    let app =
+        TestApp::with_config(meridian_service::ServiceConfig { login_burst: 10_000, ..test_service_config() }).await;
     let (mut owner, _) = app.user("Owner").await;
     let mut people: Vec<(Who, Client)> = Vec::new();
     let (mut outsider, _) = app.user("Outsider").await;
@@ -508,6 +510,18 @@ async fn account_routes() {
     anon.put("/api/v1/me/password", json!({"current_password": "x", "new_password": "yyyyyyyyyyyy"}))
         .await
         .assert_problem(401, "unauthenticated");
+
+    // Linked providers are the person's: never an API key's, never anonymous; the list of providers is public.
+    assert_eq!(person.get("/api/v1/me/identities").await.status, 200);
+    key.get("/api/v1/me/identities").await.assert_problem(403, "forbidden");
+    anon.get("/api/v1/me/identities").await.assert_problem(401, "unauthenticated");
+    let some_id = uuid::Uuid::now_v7();
+    person.delete(&format!("/api/v1/me/identities/{some_id}")).await.assert_problem(404, "not_found");
+    key.delete(&format!("/api/v1/me/identities/{some_id}")).await.assert_problem(403, "forbidden");
+    anon.delete(&format!("/api/v1/me/identities/{some_id}")).await.assert_problem(401, "unauthenticated");
+    for c in [&mut person, &mut key, &mut anon] {
+        assert_eq!(c.get("/api/v1/auth/providers").await.status, 200);
+    }
 }
 
 /// Ids are scoped by the workspace in the path: an owner of A naming B's member or key through A's slug gets

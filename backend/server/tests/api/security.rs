@@ -188,7 +188,8 @@ async fn csrf_tokens_are_bound_to_the_session() {
 #[actix_web::test]
 async fn guessing_the_current_password_is_rate_limited() {
     let app = TestApp::with_config(meridian_service::ServiceConfig {
-        login_burst: 3,
+        // One attempt for signing in (`app.user` signs in with the password), three for guessing.
+        login_burst: 4,
         login_replenish_secs: 3600,
         signup_burst: 100,
         ..test_service_config()
