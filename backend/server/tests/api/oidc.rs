@@ -47,6 +47,8 @@ struct Knobs {
     other_key: bool,
     issuer: Option<String>,
     audience: Option<String>,
+    /// The address only in UserInfo, not in the ID token.
+    email_in_userinfo_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +65,7 @@ struct IdpState {
     person: Person,
     knobs: Knobs,
     codes: HashMap<String, Grant>,
-    /// GitHub access tokens and whom they are for.
+    /// Access tokens (OpenID Connect and GitHub) and whom they are for.
     tokens: HashMap<String, Person>,
     /// The authorization requests seen, as query maps.
     authorizations: Vec<HashMap<String, String>>,
@@ -89,6 +91,7 @@ impl Idp {
                 .route("/jwks", web::get().to(jwks))
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
+                .route("/userinfo", web::get().to(userinfo))
                 .route("/login/oauth/authorize", web::get().to(authorize))
                 .route("/login/oauth/access_token", web::post().to(github_token))
                 .route("/user", web::get().to(github_user))
@@ -147,6 +150,7 @@ async fn discovery(s: web::Data<Shared>) -> HttpResponse {
         "authorization_endpoint": format!("{base}/authorize"),
         "token_endpoint": format!("{base}/token"),
         "jwks_uri": format!("{base}/jwks"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -247,7 +251,13 @@ async fn token(req: HttpRequest, s: web::Data<Shared>, form: web::Form<HashMap<S
     let knobs = st.knobs.clone();
     let now = chrono::Utc::now();
     let expires = if knobs.expired { now - chrono::Duration::minutes(5) } else { now + chrono::Duration::minutes(5) };
-    let p = grant.person;
+    let access_token = format!("at-{}", uuid::Uuid::now_v7().simple());
+    st.tokens.insert(access_token.clone(), grant.person.clone());
+    let mut p = grant.person;
+    if knobs.email_in_userinfo_only {
+        p.email = None;
+        p.email_verified = None;
+    }
     let mut standard = StandardClaims::new(SubjectIdentifier::new(p.sub))
         .set_email(p.email.map(EndUserEmail::new))
         .set_email_verified(p.email_verified);
@@ -267,11 +277,24 @@ async fn token(req: HttpRequest, s: web::Data<Shared>, form: web::Form<HashMap<S
     let id_token = CoreIdToken::new(claims, &key, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, None, None)
         .expect("sign the ID token");
     HttpResponse::Ok().json(json!({
-        "access_token": format!("at-{}", uuid::Uuid::now_v7().simple()),
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
         "id_token": id_token.to_string(),
     }))
+}
+
+/// OpenID Connect UserInfo, for the access token the token endpoint gave.
+async fn userinfo(req: HttpRequest, s: web::Data<Shared>) -> HttpResponse {
+    match bearer_person(&req, &s) {
+        Some(p) => HttpResponse::Ok().json(json!({
+            "sub": p.sub,
+            "email": p.email,
+            "email_verified": p.email_verified,
+            "name": p.name,
+        })),
+        None => HttpResponse::Unauthorized().json(json!({ "error": "invalid_token" })),
+    }
 }
 
 async fn github_token(
@@ -289,13 +312,13 @@ async fn github_token(
     HttpResponse::Ok().json(json!({ "access_token": token, "token_type": "bearer", "scope": "read:user,user:email" }))
 }
 
-fn github_person(req: &HttpRequest, s: &Shared) -> Option<Person> {
+fn bearer_person(req: &HttpRequest, s: &Shared) -> Option<Person> {
     let token = req.headers().get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")?.to_owned();
     s.lock().expect("lock").tokens.get(&token).cloned()
 }
 
 async fn github_user(req: HttpRequest, s: web::Data<Shared>) -> HttpResponse {
-    match github_person(&req, &s) {
+    match bearer_person(&req, &s) {
         Some(p) => HttpResponse::Ok().json(json!({
             "id": p.sub.parse::<u64>().expect("numeric GitHub id"),
             "login": "octostar",
@@ -308,7 +331,7 @@ async fn github_user(req: HttpRequest, s: web::Data<Shared>) -> HttpResponse {
 
 /// An unverified primary address and a verified secondary one: only the verified one may count.
 async fn github_emails(req: HttpRequest, s: web::Data<Shared>) -> HttpResponse {
-    match github_person(&req, &s) {
+    match bearer_person(&req, &s) {
         Some(p) => HttpResponse::Ok().json(json!([
             { "email": "unverified-primary@example.org", "verified": false, "primary": true, "visibility": "public" },
             { "email": p.email, "verified": true, "primary": false, "visibility": null },
@@ -453,6 +476,19 @@ async fn an_address_the_provider_does_not_vouch_for_stays_unconfirmed() {
         .post("/api/v1/workspaces/bea/api-keys", json!({"name": "k", "scope": "read"}))
         .await
         .assert_problem(403, "email_unverified");
+}
+
+#[actix_web::test]
+async fn an_address_only_in_userinfo_is_read_from_there() {
+    let (app, idp) = institute().await;
+    idp.set_person(person("user-10", "mo@example.org", true));
+    idp.set_knobs(Knobs { email_in_userinfo_only: true, ..Knobs::default() });
+    let mut browser = app.client();
+    let r = round_trip(&mut browser, &idp, "institute", "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let me = browser.get("/api/v1/me").await;
+    assert_eq!(me.body["account"]["email"], "mo@example.org");
+    assert_eq!(me.body["account"]["email_verified"], true);
 }
 
 #[actix_web::test]

@@ -5,10 +5,10 @@
 use super::{Profile, ProviderConfig, ProviderKind, failed, provider_unavailable, token_error};
 use crate::{ServiceError, ServiceResult, Services};
 use meridian_domain::identity::SignInFlow;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
+    Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
 };
 use std::time::{Duration, Instant};
 
@@ -102,11 +102,32 @@ pub(super) async fn verified_profile(
         tracing::warn!(provider = %config.name, error = %e, "an ID token was refused");
         failed(format!("the provider's ID token was refused: {e}"))
     })?;
-    Ok(Profile {
+    let mut profile = Profile {
         subject: claims.subject().as_str().to_owned(),
         email: claims.email().map(|e| e.as_str().to_owned()),
         email_verified: claims.email_verified().unwrap_or(false),
         name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned()),
         username: claims.preferred_username().map(|u| u.as_str().to_owned()),
-    })
+    };
+    if profile.email.is_none() {
+        // Some providers (Azure AD, Keycloak clients without the e-mail mapper) put the address only in UserInfo.
+        // Its answer must name the same subject (openidconnect checks); a failure here only leaves the address out.
+        match client.user_info(token.access_token().clone(), Some(claims.subject().clone())) {
+            Ok(request) => {
+                let info: Result<CoreUserInfoClaims, _> = request.request_async(&services.inner.providers.http).await;
+                match info {
+                    Ok(info) => {
+                        profile.email = info.email().map(|e| e.as_str().to_owned());
+                        profile.email_verified = profile.email.is_some() && info.email_verified().unwrap_or(false);
+                        if profile.name.is_none() {
+                            profile.name = info.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned());
+                        }
+                    }
+                    Err(e) => tracing::warn!(provider = %config.name, error = %e, "UserInfo could not be read"),
+                }
+            }
+            Err(_) => tracing::debug!(provider = %config.name, "no UserInfo endpoint; no address in the ID token"),
+        }
+    }
+    Ok(profile)
 }
