@@ -128,6 +128,50 @@ pub struct Identity {
     pub last_used_at: DateTime<Utc>,
 }
 
+/// How long a provider sign-in may take between leaving for the provider and coming back.
+pub const SIGN_IN_FLOW_LIFETIME_MINUTES: i64 = 10;
+
+/// A provider sign-in under way: what the callback needs to finish it. Kept server-side (any replica finishes it);
+/// the browser holds only the `state` it was sent with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignInFlow {
+    /// The provider's name in the configuration.
+    pub provider: String,
+    /// The OpenID Connect `nonce` the ID token must carry.
+    pub nonce: String,
+    /// The PKCE code verifier (a secret until the code is exchanged).
+    pub pkce_verifier: String,
+    /// The signed-in account the identity is to be linked to; `None` for a sign-in.
+    pub link_account: Option<AccountId>,
+    /// A local path to go to afterwards.
+    pub return_to: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SignInFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInFlow")
+            .field("provider", &self.provider)
+            .field("link_account", &self.link_account)
+            .field("return_to", &self.return_to)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `next` when it is a path on this site (`/workspaces/obs`), so a sign-in can never send the browser elsewhere:
+/// it starts with one `/` (not `//host`), has no backslash (browsers read `/\host` as `//host`) and no control
+/// characters.
+#[must_use]
+pub fn local_return_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.len() <= 1000;
+    ok.then_some(next)
+}
+
 /// The display name every deleted account shows: what they wrote stays, attributed to nobody in particular.
 pub const DELETED_ACCOUNT_NAME: &str = "a deleted account";
 
@@ -172,5 +216,14 @@ mod tests {
         inv.accepted_at = Some(now);
         assert_eq!(inv.status(now), InvitationStatus::Accepted);
         assert!(Email::parse(&deleted_account_email(AccountId::new())).is_ok());
+    }
+
+    #[test]
+    fn only_local_paths_are_places_to_return_to() {
+        assert_eq!(local_return_path("/workspaces/obs?tab=1"), Some("/workspaces/obs?tab=1"));
+        assert_eq!(local_return_path("/"), Some("/"));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", "", "/a\nb", "\\\\x"] {
+            assert_eq!(local_return_path(bad), None, "{bad:?}");
+        }
     }
 }

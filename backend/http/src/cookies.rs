@@ -8,6 +8,12 @@ use meridian_service::auth::SessionToken;
 
 pub const SESSION_COOKIE: &str = "meridian_session";
 pub const CSRF_COOKIE: &str = "meridian_csrf";
+/// Binds a provider sign-in to the browser that started it (its value is the flow's `state`).
+pub const SIGN_IN_FLOW_COOKIE: &str = "meridian_sign_in";
+
+/// As long as a provider sign-in may take (`meridian_domain::identity::SIGN_IN_FLOW_LIFETIME_MINUTES`).
+const SIGN_IN_FLOW_LIFETIME: actix_web::cookie::time::Duration =
+    actix_web::cookie::time::Duration::minutes(meridian_domain::identity::SIGN_IN_FLOW_LIFETIME_MINUTES);
 
 /// The longest cookie lifetime browsers accept.
 const COOKIE_LIFETIME: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::days(400);
@@ -25,6 +31,11 @@ pub fn session_cookie_value(req: &HttpRequest) -> Option<String> {
 /// The CSRF cookie's value, under the name the deployment uses.
 pub fn csrf_cookie_value(req: &HttpRequest) -> Option<String> {
     req.cookie(cookie_policy(req).csrf_name()).map(|c| c.value().to_owned())
+}
+
+/// The provider sign-in cookie's value, under the name the deployment uses.
+pub fn sign_in_flow_cookie_value(req: &HttpRequest) -> Option<String> {
+    req.cookie(cookie_policy(req).sign_in_flow_name()).map(|c| c.value().to_owned())
 }
 
 /// How cookies are set: `Secure` whenever the site is served over HTTPS, and then under `__Host-` names (the
@@ -52,6 +63,37 @@ impl CookiePolicy {
     #[must_use]
     pub fn csrf_name(&self) -> &'static str {
         if self.always_secure { "__Host-meridian_csrf" } else { CSRF_COOKIE }
+    }
+
+    /// The provider sign-in cookie's name.
+    #[must_use]
+    pub fn sign_in_flow_name(&self) -> &'static str {
+        if self.always_secure { "__Host-meridian_sign_in" } else { SIGN_IN_FLOW_COOKIE }
+    }
+
+    /// The cookie that binds a provider sign-in to this browser: the callback is refused unless the browser
+    /// bringing it back holds the same `state`, so nobody can sign a victim into the attacker's account by sending
+    /// them a callback link (login CSRF). Same-site lax: the provider's redirect back is a top-level navigation.
+    pub fn sign_in_flow_cookie(&self, req: &HttpRequest, state: &str) -> Cookie<'static> {
+        Cookie::build(self.sign_in_flow_name(), state.to_owned())
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_for(req))
+            .same_site(SameSite::Lax)
+            .max_age(SIGN_IN_FLOW_LIFETIME)
+            .finish()
+    }
+
+    /// Clears the provider sign-in cookie.
+    pub fn expired_sign_in_flow_cookie(&self, req: &HttpRequest) -> Cookie<'static> {
+        let mut c = Cookie::build(self.sign_in_flow_name(), "")
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_for(req))
+            .same_site(SameSite::Lax)
+            .finish();
+        c.make_removal();
+        c
     }
 
     /// The session cookie: http-only, same-site lax, for the whole site. It lives as long as browsers allow

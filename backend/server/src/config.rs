@@ -88,6 +88,111 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Where the compiled browser assets (`pkg/`) are; empty means `target/site` beside the binary's workspace.
     pub site_root: PathBuf,
+    /// OAuth2 / OpenID Connect providers people may sign in with (`[[providers]]` tables); none by default.
+    pub providers: Vec<ProviderSettings>,
+}
+
+/// One sign-in provider (`[[providers]]`). Register `{public_url}/auth/{name}/callback` as its redirect URI.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSettings {
+    /// In URLs and stored identities: lowercase letters, digits, `-` and `_` (`orcid`, `institute`, `github`).
+    /// Keep it once people use it: their identities are stored under it.
+    pub name: String,
+    /// The sign-in button's text (`Sign in with ...`).
+    pub display_name: String,
+    /// `oidc` (discovery from `issuer`) or `github` (plain OAuth2 and GitHub's API).
+    pub kind: String,
+    /// OpenID Connect: the issuer (`https://login.example.org/realms/obs`), exactly as its discovery document
+    /// names it.
+    #[serde(default)]
+    pub issuer: String,
+    /// GitHub: its endpoints; empty means GitHub's own (other values are for tests and GitHub Enterprise).
+    #[serde(default)]
+    pub auth_url: String,
+    #[serde(default)]
+    pub token_url: String,
+    #[serde(default)]
+    pub api_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Scopes to ask for; empty: `openid email profile` (oidc), `read:user user:email` (github).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The provider's subjects are ORCID iDs (kept as the account's ORCID); implied for the name `orcid`.
+    #[serde(default)]
+    pub orcid: bool,
+}
+
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("name", &self.name)
+            .field("display_name", &self.display_name)
+            .field("kind", &self.kind)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("scopes", &self.scopes)
+            .field("orcid", &self.orcid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderSettings {
+    /// The provider as the services take it; a name, kind or URL that cannot work is an error at start-up.
+    pub fn to_service(&self) -> anyhow::Result<meridian_service::identities::ProviderConfig> {
+        use meridian_service::identities::{ProviderConfig, ProviderKind};
+        let name = self.name.trim();
+        let url_safe = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        if name.is_empty() || name.len() > 40 || !name.chars().all(url_safe) || name == "providers" {
+            anyhow::bail!(
+                "providers: name {name:?} must be 1 to 40 lowercase letters, digits, `-` or `_` (and not `providers`)"
+            );
+        }
+        let http_url = |what: &str, v: &str| -> anyhow::Result<String> {
+            let v = v.trim().trim_end_matches('/');
+            if v.starts_with("https://") || v.starts_with("http://") {
+                Ok(v.to_owned())
+            } else {
+                anyhow::bail!("providers.{name}: {what} must be an http(s) URL, not {v:?}")
+            }
+        };
+        let kind = match self.kind.as_str() {
+            "oidc" => {
+                // The issuer is compared with the discovery document's as written: keep it as given.
+                let issuer = self.issuer.trim();
+                http_url("issuer", issuer)?;
+                ProviderKind::Oidc { issuer: issuer.to_owned() }
+            }
+            "github" => {
+                let ProviderKind::Github { auth_url, token_url, api_url } = ProviderKind::github() else {
+                    anyhow::bail!("providers.{name}: no GitHub defaults");
+                };
+                let or =
+                    |given: &str, default: String| if given.trim().is_empty() { default } else { given.to_owned() };
+                ProviderKind::Github {
+                    auth_url: http_url("auth_url", &or(&self.auth_url, auth_url))?,
+                    token_url: http_url("token_url", &or(&self.token_url, token_url))?,
+                    api_url: http_url("api_url", &or(&self.api_url, api_url))?,
+                }
+            }
+            other => anyhow::bail!("providers.{name}: kind must be oidc or github, not {other:?}"),
+        };
+        if self.client_id.trim().is_empty() || self.client_secret.expose().is_empty() {
+            anyhow::bail!("providers.{name}: client_id and client_secret are required");
+        }
+        let scopes = if self.scopes.is_empty() { kind.default_scopes() } else { self.scopes.clone() };
+        Ok(ProviderConfig {
+            name: name.to_owned(),
+            display_name: if self.display_name.trim().is_empty() { name.to_owned() } else { self.display_name.clone() },
+            kind,
+            client_id: self.client_id.trim().to_owned(),
+            client_secret: self.client_secret.expose().to_owned(),
+            scopes,
+            orcid: self.orcid,
+        })
+    }
 }
 
 /// Where mail goes: `outbox` (the default: `.eml` files under `<data_dir>/outbox`, for a server without SMTP) or
@@ -307,6 +412,7 @@ impl Default for Config {
             public_per_second: 20,
             trusted_proxies: Vec::new(),
             site_root: PathBuf::new(),
+            providers: Vec::new(),
         }
     }
 }
@@ -415,6 +521,17 @@ impl Config {
         }
     }
 
+    /// The sign-in providers as the services take them; two with one name are an error.
+    pub fn providers(&self) -> anyhow::Result<Vec<meridian_service::identities::ProviderConfig>> {
+        let providers = self.providers.iter().map(ProviderSettings::to_service).collect::<anyhow::Result<Vec<_>>>()?;
+        for (i, p) in providers.iter().enumerate() {
+            if providers[..i].iter().any(|q| q.name == p.name) {
+                anyhow::bail!("providers: the name {:?} is used twice", p.name);
+            }
+        }
+        Ok(providers)
+    }
+
     /// The public URL, or `http://` and the bind address when none is configured (no trailing slash).
     pub fn public_url(&self) -> String {
         let url = self.public_url.trim().trim_end_matches('/');
@@ -490,6 +607,56 @@ mod tests {
             let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
             assert!(!c.is_embedded_database());
             assert!(!format!("{c:?}").contains("pw@"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by design")]
+    fn providers_are_checked_and_their_secrets_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "p.toml",
+                r#"
+[[providers]]
+name = "institute"
+display_name = "Institute login"
+kind = "oidc"
+issuer = "https://login.example.org/realms/obs"
+client_id = "meridian"
+client_secret = "oidc-secret-value"
+
+[[providers]]
+name = "github"
+display_name = "GitHub"
+kind = "github"
+client_id = "gh"
+client_secret = "gh-secret-value"
+"#,
+            )?;
+            let c = Config::load(Some(Path::new("p.toml")), &Overrides::default()).map_err(|e| *e)?;
+            let debug = format!("{c:?}");
+            assert!(!debug.contains("secret-value"), "{debug}");
+            let p = c.providers().map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(p[0].scopes, ["openid", "email", "profile"]);
+            assert_eq!(p[1].scopes, ["read:user", "user:email"]);
+            assert!(
+                matches!(&p[1].kind, meridian_service::identities::ProviderKind::Github { api_url, .. } if api_url == "https://api.github.com")
+            );
+            assert!(!format!("{p:?}").contains("secret-value"));
+
+            jail.create_file("bad.toml", "[[providers]]\nname = \"x\"\nkind = \"oidc\"\nissuer = \"https://i\"\nclient_id = \"a\"\nclient_secret = \"b\"\ncolour = \"red\"\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml")), &Overrides::default()).is_err(), "unknown key");
+            for (name, kind, issuer) in
+                [("Bad Name", "oidc", "https://i"), ("x", "saml", "https://i"), ("x", "oidc", "ftp://i")]
+            {
+                jail.create_file(
+                    "one.toml",
+                    &format!("[[providers]]\nname = {name:?}\ndisplay_name = \"X\"\nkind = {kind:?}\nissuer = {issuer:?}\nclient_id = \"a\"\nclient_secret = \"b\"\n"),
+                )?;
+                let c = Config::load(Some(Path::new("one.toml")), &Overrides::default()).map_err(|e| *e)?;
+                assert!(c.providers().is_err(), "{name} {kind} {issuer}");
+            }
             Ok(())
         });
     }

@@ -65,6 +65,7 @@ impl State {
                 session_ttl: chrono::Duration::days(i64::from(config.session_idle_days.max(1))),
                 session_max_age: chrono::Duration::days(i64::from(config.session_max_days.max(1))),
                 share_link_max_age: chrono::Duration::days(i64::from(config.share_link_max_days.max(1))),
+                providers: config.providers()?,
                 ..ServiceConfig::default()
             },
         )
@@ -147,8 +148,9 @@ fn request_line_for_log(req: &actix_web::dev::ServiceRequest) -> String {
 
 /// Paths whose next segment is a credential.
 const SECRET_SEGMENTS: [&str; 2] = ["/api/v1/shared/", "/shared/"];
-/// Query parameters whose value is a credential.
-const SECRET_PARAMS: [&str; 3] = ["token", "key", "secret"];
+/// Query parameters whose value is a credential (a provider's authorization `code` and the sign-in's `state`
+/// among them).
+const SECRET_PARAMS: [&str; 5] = ["token", "key", "secret", "code", "state"];
 
 fn redact_credentials(path_and_query: &str) -> String {
     let (path, query) = match path_and_query.split_once('?') {
@@ -344,5 +346,10 @@ mod tests {
         assert_eq!(r("/x?KEY=mk_1&secret=s"), "/x?KEY=[redacted]&secret=[redacted]");
         assert_eq!(r("/api/v1/workspaces/obs"), "/api/v1/workspaces/obs");
         assert_eq!(r("/sharedthings/x"), "/sharedthings/x");
+        // A provider's authorization code and the sign-in's state, on the way back from the provider.
+        assert_eq!(
+            r("/auth/orcid/callback?code=c0de&state=st4te"),
+            "/auth/orcid/callback?code=[redacted]&state=[redacted]"
+        );
     }
 }

@@ -205,6 +205,11 @@ impl LoginLimiter {
         }
     }
 
+    /// A sign-in at a provider being started: counted with the client's sign-in attempts (each writes a row).
+    pub(crate) fn check_provider_start(&self, ip: IpAddr) -> ServiceResult<()> {
+        check_keyed(&self.by_ip, client_block(ip))
+    }
+
     pub(crate) fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
         match ip {
             Some(ip) => check_keyed(&self.signups, client_block(ip)),

@@ -22,6 +22,10 @@ pub enum ServiceError {
     /// A unique value is already taken.
     #[error("{field}: {message}")]
     Conflict { field: &'static str, message: String },
+    /// A sign-in at an OAuth2 / OpenID Connect provider did not succeed: the provider refused the code, its ID token
+    /// did not verify, or the sign-in link was unknown, used or expired. Says why, in words for the person.
+    #[error("{0}")]
+    ProviderSignIn(String),
     /// The account's e-mail address is not confirmed yet, and this needs it (accepting an invitation, publishing,
     /// API keys).
     #[error("confirm your e-mail address first: follow the link we sent (your account page sends another)")]
@@ -107,6 +111,7 @@ impl ServiceError {
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
             Self::Conflict { .. } => "conflict",
+            Self::ProviderSignIn(_) => "sign_in_failed",
             Self::LastOwner => "last_owner",
             Self::EmailUnverified => "email_unverified",
             Self::RateLimited { .. } => "rate_limited",

@@ -7,6 +7,7 @@ pub mod data;
 pub mod equipment;
 mod error;
 mod fetch;
+pub mod identities;
 pub mod integrity;
 pub mod invitations;
 pub mod jobs;
@@ -58,6 +59,8 @@ pub struct ServiceConfig {
     pub argon2_iterations: u32,
     /// The satellite catalog's fetch URL, Earth orientation and operators.
     pub satellites: satellites::SatelliteConfig,
+    /// The OAuth2 / OpenID Connect providers people may sign in with (none: e-mail and password only).
+    pub providers: Vec<identities::ProviderConfig>,
 }
 
 impl Default for ServiceConfig {
@@ -76,6 +79,7 @@ impl Default for ServiceConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             satellites: satellites::SatelliteConfig::default(),
+            providers: Vec::new(),
         }
     }
 }
@@ -99,6 +103,8 @@ struct Inner {
     satellites: satellites::SatelliteState,
     /// Where mail goes; set with [`Services::with_mailer`] (the server always does: SMTP or the outbox folder).
     mailer: Option<meridian_mail::Mailer>,
+    /// Sign-in providers' HTTP client and discovery documents.
+    providers: identities::ProviderState,
 }
 
 impl Services {
@@ -106,6 +112,7 @@ impl Services {
         let limiter = auth::LoginLimiter::new(&config);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
         let jobs = jobs::JobQueue::new(&db);
+        let providers = identities::ProviderState::new()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
@@ -116,6 +123,7 @@ impl Services {
                 jobs,
                 satellites: Default::default(),
                 mailer: None,
+                providers,
             }),
         })
     }

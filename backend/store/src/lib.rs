@@ -18,6 +18,7 @@ pub mod planning;
 pub mod satellites;
 pub(crate) mod scoped;
 pub mod sessions;
+pub mod sign_in_flows;
 pub mod sites;
 pub mod targets;
 pub mod telescopes;

@@ -39,10 +39,13 @@ macro_rules! registry {
 }
 
 registry! {
-    /// The health probes, served at the root ([`health::configure`] adds their 405s).
+    /// The routes served at the root: the health probes, and the provider sign-in redirects (providers send people
+    /// back to `{public_url}/auth/{provider}/callback`). [`health::configure`] mounts them and adds their 405s.
     Root, configure_root =>
     health::healthz,
     health::readyz,
+    accounts::identities::start_provider_sign_in,
+    accounts::identities::finish_provider_sign_in,
 }
 
 registry! {
@@ -57,6 +60,9 @@ registry! {
     accounts::me::get_me,
     accounts::me::update_password,
     accounts::me::delete_me,
+    accounts::identities::list_auth_providers,
+    accounts::identities::list_identities,
+    accounts::identities::delete_identity,
     accounts::verification::create_verification,
     accounts::verification::create_email_verification,
     accounts::verification::update_email,

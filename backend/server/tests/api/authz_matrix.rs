@@ -539,6 +539,17 @@ async fn account_routes() {
         .await;
     r.assert_problem(404, "not_found");
     assert_eq!(anon.post("/api/v1/password-resets", json!({"email": "x@example.org"})).await.status, 202);
+    // Linked providers are the person's: never an API key's, never anonymous; the list of providers is public.
+    assert_eq!(person.get("/api/v1/me/identities").await.status, 200);
+    key.get("/api/v1/me/identities").await.assert_problem(403, "forbidden");
+    anon.get("/api/v1/me/identities").await.assert_problem(401, "unauthenticated");
+    let some_id = uuid::Uuid::now_v7();
+    person.delete(&format!("/api/v1/me/identities/{some_id}")).await.assert_problem(404, "not_found");
+    key.delete(&format!("/api/v1/me/identities/{some_id}")).await.assert_problem(403, "forbidden");
+    anon.delete(&format!("/api/v1/me/identities/{some_id}")).await.assert_problem(401, "unauthenticated");
+    for c in [&mut person, &mut key, &mut anon] {
+        assert_eq!(c.get("/api/v1/auth/providers").await.status, 200);
+    }
 }
 
 /// Ids are scoped by the workspace in the path: an owner of A naming B's member or key through A's slug gets

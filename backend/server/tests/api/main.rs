@@ -19,6 +19,7 @@ mod jobs;
 mod members;
 mod night_pages;
 mod nights;
+mod oidc;
 mod openapi;
 mod package_pages;
 mod packages;

@@ -16,7 +16,7 @@ use meridian_domain::model::Account;
 use meridian_domain::{Description, DisplayName, Email, Password, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_mail::Template;
 use meridian_store::workspaces::NewWorkspace;
-use meridian_store::{ConnectionTrait, StoreError, accounts, members, sessions, workspaces};
+use meridian_store::{ConnectionTrait, DatabaseTransaction, StoreError, accounts, members, sessions, workspaces};
 
 /// What a sign-up form carries.
 #[derive(Clone, serde::Deserialize)]
@@ -51,32 +51,10 @@ impl Services {
         let hash = self.inner.hasher.hash(password.expose().to_owned()).await?;
 
         let txn = meridian_store::begin_write(self.db()).await?;
-        let now = crate::now();
-        let account = match accounts::insert(&txn, &email, &display_name, Some(hash), now).await {
-            Ok(account) => account,
-            Err(StoreError::Conflict { .. }) => {
-                drop(txn);
-                return self.tell_existing_account(&email).await;
-            }
-            Err(e) => return Err(e.into()),
+        let Some(account) = create_account(&txn, &email, &display_name, Some(hash), crate::now()).await? else {
+            drop(txn);
+            return self.tell_existing_account(&email).await;
         };
-        let slug = free_slug(&txn, &Slug::derive_from(email.local_part())).await?;
-        let name = WorkspaceName::parse(&format!("{}'s space", display_name.as_str()))
-            .or_else(|_| WorkspaceName::parse(display_name.as_str()))?;
-        let workspace = workspaces::insert(
-            &txn,
-            NewWorkspace {
-                slug: &slug,
-                name: &name,
-                description: &Description::default(),
-                kind: WorkspaceKind::Personal,
-                visibility: Visibility::Private,
-                personal_of: Some(account.id),
-            },
-            now,
-        )
-        .await?;
-        members::insert(&txn, workspace.id, account.id, Role::Owner, now).await?;
         self.mail_verification_link(&txn, &account).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
@@ -170,6 +148,41 @@ pub(crate) fn deliverable(email: &Email, field: &str) -> ServiceResult<()> {
         return Err(meridian_domain::ValidationError::new(field, "is not an address mail can reach").into());
     }
     Ok(())
+}
+
+/// Inserts an account with its personal workspace (owned by it), in `txn`: what signing up and a first sign-in at a
+/// provider both do. `None` when the address already has an account; the transaction is then of no further use
+/// (PostgreSQL aborts it after the failed insert).
+pub(crate) async fn create_account(
+    txn: &DatabaseTransaction,
+    email: &Email,
+    display_name: &DisplayName,
+    password_hash: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<Option<Account>> {
+    let account = match accounts::insert(txn, email, display_name, password_hash, now).await {
+        Ok(account) => account,
+        Err(StoreError::Conflict { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let slug = free_slug(txn, &Slug::derive_from(email.local_part())).await?;
+    let name = WorkspaceName::parse(&format!("{}'s space", display_name.as_str()))
+        .or_else(|_| WorkspaceName::parse(display_name.as_str()))?;
+    let workspace = workspaces::insert(
+        txn,
+        NewWorkspace {
+            slug: &slug,
+            name: &name,
+            description: &Description::default(),
+            kind: WorkspaceKind::Personal,
+            visibility: Visibility::Private,
+            personal_of: Some(account.id),
+        },
+        now,
+    )
+    .await?;
+    members::insert(txn, workspace.id, account.id, Role::Owner, now).await?;
+    Ok(Some(account))
 }
 
 /// `base`, or `base-2` ... `base-9`, or else `base-<random number>`: a few friendly tries, then one that
