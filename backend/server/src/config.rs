@@ -150,12 +150,17 @@ impl ProviderSettings {
                 "providers: name {name:?} must be 1 to 40 lowercase letters, digits, `-` or `_` (and not `providers`)"
             );
         }
+        // HTTPS only: over plain HTTP anyone on the path could serve their own keys and sign in as anybody. Plain
+        // HTTP is accepted for a provider on this machine (a test provider on loopback).
         let http_url = |what: &str, v: &str| -> anyhow::Result<String> {
             let v = v.trim().trim_end_matches('/');
-            if v.starts_with("https://") || v.starts_with("http://") {
+            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|l| v.strip_prefix(l).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+            if v.starts_with("https://") || loopback {
                 Ok(v.to_owned())
             } else {
-                anyhow::bail!("providers.{name}: {what} must be an http(s) URL, not {v:?}")
+                anyhow::bail!("providers.{name}: {what} must be an https:// URL (http:// only on loopback), not {v:?}")
             }
         };
         let kind = match self.kind.as_str() {

@@ -463,19 +463,17 @@ async fn oidc_whole_flow_creates_an_account_and_the_second_sign_in_finds_it() {
 }
 
 #[actix_web::test]
-async fn an_address_the_provider_does_not_vouch_for_stays_unconfirmed() {
+async fn an_address_the_provider_does_not_vouch_for_creates_no_account() {
     let (app, idp) = institute().await;
     idp.set_person(person("user-2", "bea@example.org", false));
     let mut browser = app.client();
     let r = round_trip(&mut browser, &idp, "institute", "").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let me = browser.get("/api/v1/me").await;
-    assert_eq!(me.body["account"]["email_verified"], false);
-    // What a confirmed address grants waits, as for a sign-up (the personal space is named after the address).
-    browser
-        .post("/api/v1/workspaces/bea/api-keys", json!({"name": "k", "scope": "read"}))
-        .await
-        .assert_problem(403, "email_unverified");
+    // Anyone can type any address at some providers: it must not create (and hold on to) an account that the
+    // address's real owner would later recover with a password reset.
+    r.assert_problem(400, "sign_in_failed");
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("sign up")), "{}", r.body);
+    assert_eq!(count(&app, "accounts").await, 0);
+    browser.get("/api/v1/me").await.assert_problem(401, "unauthenticated");
 }
 
 #[actix_web::test]

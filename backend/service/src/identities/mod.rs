@@ -128,6 +128,8 @@ pub struct Callback {
     pub state: Option<String>,
     /// The provider's error code (`access_denied` when the person said no).
     pub error: Option<String>,
+    /// Who is signed in in the browser that came back: a link finishes only for the account that started it.
+    pub signed_in_as: Option<meridian_domain::AccountId>,
 }
 
 impl std::fmt::Debug for Callback {
@@ -310,6 +312,11 @@ impl Services {
             }
             ProviderKind::Github { api_url, .. } => github::profile(self, config, api_url, code, &flow).await?,
         };
+        if flow.link_account.is_some() && flow.link_account != callback.signed_in_as {
+            return Err(failed(
+                "this link was started by another signed-in account; start it again from your account page",
+            ));
+        }
         self.settle(config, flow, profile, client).await
     }
 
@@ -361,6 +368,15 @@ impl Services {
             tracing::info!(account = %account.id, "provider linked");
             return Ok(Finished::Linked { return_to });
         }
+        // A newcomer's account takes the provider's address only when the provider vouches for it: an address
+        // anyone can type at a provider must not create (and hold on to) an account a real owner later recovers.
+        if !profile.email_verified {
+            return Err(failed(format!(
+                "{} has not confirmed your e-mail address; sign up with your address and a password, then link {} \
+                 from your account page",
+                config.display_name, config.display_name
+            )));
+        }
         let Some(address) = profile.email.as_deref() else {
             return Err(failed(format!(
                 "{} did not tell us a confirmed e-mail address; sign up with your address and a password, then link \
@@ -386,10 +402,8 @@ impl Services {
         let Some(mut account) = crate::accounts::create_account(&txn, &email, &display_name, None, now).await? else {
             return Err(exists());
         };
-        if profile.email_verified {
-            accounts::set_email_verified(&txn, account.id, now).await?;
-            account.email_verified = true;
-        }
+        accounts::set_email_verified(&txn, account.id, now).await?;
+        account.email_verified = true;
         identities::insert(&txn, new_identity(account.id), now).await?;
         keep_orcid(&txn, &account, orcid.as_ref(), now).await?;
         if let Some(o) = &orcid {
@@ -491,7 +505,12 @@ mod tests {
             orcid: false,
         };
         assert!(!format!("{p:?}").contains("s3cret"));
-        let c = Callback { code: Some("the-code".into()), state: Some("the-state".into()), error: None };
+        let c = Callback {
+            code: Some("the-code".into()),
+            state: Some("the-state".into()),
+            error: None,
+            signed_in_as: None,
+        };
         assert!(!format!("{c:?}").contains("the-"));
     }
 }

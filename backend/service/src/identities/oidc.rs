@@ -5,7 +5,9 @@
 use super::{Profile, ProviderConfig, ProviderKind, failed, provider_unavailable, token_error};
 use crate::{ServiceError, ServiceResult, Services};
 use meridian_domain::identity::SignInFlow;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreUserInfoClaims,
+};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
     Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
@@ -97,7 +99,19 @@ pub(super) async fn verified_profile(
         .await
         .map_err(token_error)?;
     let id_token = token.id_token().ok_or_else(|| failed("the provider sent no ID token"))?;
-    let verifier = client.id_token_verifier();
+    // Signatures by the provider's published keys only: an HMAC "signed" with our client secret (which discovery may
+    // offer, HS256) would let anyone holding the secret mint tokens; `none` is refused by the library anyway.
+    let verifier = client.id_token_verifier().set_allowed_algs([
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+        CoreJwsSigningAlgorithm::EdDsa,
+    ]);
     let claims = id_token.claims(&verifier, &Nonce::new(flow.nonce.clone())).map_err(|e| {
         tracing::warn!(provider = %config.name, error = %e, "an ID token was refused");
         failed(format!("the provider's ID token was refused: {e}"))

@@ -38,6 +38,7 @@ fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
         (status = 303, description = "To the provider's authorization page"),
         (status = 400, description = "The query does not parse"),
         (status = 401, description = "`link=1` without a signed-in person"),
+        (status = 403, description = "`link=1` from a page of another site (link providers from the account page)"),
         (status = 404, description = "No such provider"),
         (status = 429, description = "Too many sign-ins from this address; see Retry-After"),
         (status = 503, description = "The provider's discovery document cannot be fetched"),
@@ -53,6 +54,11 @@ pub async fn start_provider_sign_in(
 ) -> Result<HttpResponse, ApiError> {
     let q: StartSignInQuery = query(&req)?;
     let link = matches!(q.link.as_deref(), Some("1" | "true"));
+    // Linking is something the person does from their account page, never a link another site made them follow.
+    let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if link && fetch_site.is_some_and(|s| s != "same-origin" && s != "none") {
+        return Err(ServiceError::Forbidden("link a provider from your account page").into());
+    }
     let started =
         services.start_provider_sign_in(&caller.0, &provider, q.next.as_deref(), link, &client_info(&req)).await?;
     Ok(see_other(&started.authorize_url).cookie(cookies.sign_in_flow_cookie(&req, &started.state)).finish())
@@ -78,6 +84,7 @@ pub async fn start_provider_sign_in(
 #[get("/auth/{provider}/callback")]
 pub async fn finish_provider_sign_in(
     req: HttpRequest,
+    caller: Caller,
     services: web::Data<Services>,
     cookies: web::Data<CookiePolicy>,
     provider: web::Path<String>,
@@ -92,7 +99,8 @@ pub async fn finish_provider_sign_in(
         )
         .into());
     }
-    let callback = Callback { code: q.code, state: q.state, error: q.error };
+    let signed_in_as = caller.0.account().map(|a| a.id);
+    let callback = Callback { code: q.code, state: q.state, error: q.error, signed_in_as };
     let finished = services.finish_provider_sign_in(&provider, callback, &client_info(&req)).await?;
     let done = cookies.expired_sign_in_flow_cookie(&req);
     Ok(match finished {
