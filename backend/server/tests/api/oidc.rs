@@ -690,7 +690,8 @@ async fn refusals_and_bad_starts_answer_without_errors() {
     assert_eq!(r.body["items"][1]["kind"], "github");
 
     app.client().get("/auth/nowhere/start").await.assert_problem(404, "not_found");
-    app.client().get("/auth/nowhere/callback?state=x&code=y").await.assert_problem(400, "sign_in_failed");
+    app.client().get("/auth/nowhere/callback?state=x&code=y").await.assert_problem(404, "not_found");
+    app.client().get("/auth/institute/callback?state=x&code=y").await.assert_problem(400, "sign_in_failed");
 
     // Only local paths are places to return to.
     let mut browser = app.client();

@@ -89,6 +89,10 @@ pub async fn finish_provider_sign_in(
     cookies: web::Data<CookiePolicy>,
     provider: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    // An unknown provider is 404 before anything else is looked at.
+    if !services.sign_in_providers().iter().any(|p| p.name == *provider) {
+        return Err(ServiceError::NotFound("provider").into());
+    }
     let q: CallbackQuery = query(&req)?;
     let bound = sign_in_flow_cookie_value(&req)
         .zip(q.state.as_deref())
