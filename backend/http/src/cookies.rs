@@ -2,7 +2,7 @@
 //! reading them back under the same names.
 
 use actix_web::HttpRequest;
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::{Cookie, CookieBuilder, SameSite};
 use actix_web::web;
 use meridian_service::auth::SessionToken;
 
@@ -71,27 +71,22 @@ impl CookiePolicy {
         if self.always_secure { "__Host-meridian_sign_in" } else { SIGN_IN_FLOW_COOKIE }
     }
 
+    /// An http-only, same-site lax cookie for the whole site (the session and the provider sign-in), `Secure` when
+    /// the site is served over HTTPS.
+    fn http_only_lax(&self, req: &HttpRequest, name: &'static str, value: String) -> CookieBuilder<'static> {
+        Cookie::build(name, value).path("/").http_only(true).secure(self.secure_for(req)).same_site(SameSite::Lax)
+    }
+
     /// The cookie that binds a provider sign-in to this browser: the callback is refused unless the browser
     /// bringing it back holds the same `state`, so nobody can sign a victim into the attacker's account by sending
     /// them a callback link (login CSRF). Same-site lax: the provider's redirect back is a top-level navigation.
     pub fn sign_in_flow_cookie(&self, req: &HttpRequest, state: &str) -> Cookie<'static> {
-        Cookie::build(self.sign_in_flow_name(), state.to_owned())
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_for(req))
-            .same_site(SameSite::Lax)
-            .max_age(SIGN_IN_FLOW_LIFETIME)
-            .finish()
+        self.http_only_lax(req, self.sign_in_flow_name(), state.to_owned()).max_age(SIGN_IN_FLOW_LIFETIME).finish()
     }
 
     /// Clears the provider sign-in cookie.
     pub fn expired_sign_in_flow_cookie(&self, req: &HttpRequest) -> Cookie<'static> {
-        let mut c = Cookie::build(self.sign_in_flow_name(), "")
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_for(req))
-            .same_site(SameSite::Lax)
-            .finish();
+        let mut c = self.http_only_lax(req, self.sign_in_flow_name(), String::new()).finish();
         c.make_removal();
         c
     }
@@ -100,23 +95,12 @@ impl CookiePolicy {
     /// (400 days): the server's sliding expiry decides when the session ends, and a fixed browser-side age would
     /// cut off people who use Meridian every day.
     pub fn session_cookie(&self, req: &HttpRequest, token: &SessionToken) -> Cookie<'static> {
-        Cookie::build(self.session_name(), token.expose().to_owned())
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_for(req))
-            .same_site(SameSite::Lax)
-            .max_age(COOKIE_LIFETIME)
-            .finish()
+        self.http_only_lax(req, self.session_name(), token.expose().to_owned()).max_age(COOKIE_LIFETIME).finish()
     }
 
     /// Clears the session cookie.
     pub fn expired_session_cookie(&self, req: &HttpRequest) -> Cookie<'static> {
-        let mut c = Cookie::build(self.session_name(), "")
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_for(req))
-            .same_site(SameSite::Lax)
-            .finish();
+        let mut c = self.http_only_lax(req, self.session_name(), String::new()).finish();
         c.make_removal();
         c
     }
