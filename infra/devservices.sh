@@ -362,11 +362,18 @@ const provider = new Provider(issuer, {
     { client_id: 'meridian-web', client_secret: 'meridian-web-secret', redirect_uris: ['http://127.0.0.1:3000/auth/callback'],
       grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
     { client_id: 'meridian-spa', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:3000/auth/callback'] },
+    // The page tests' client: a native client's loopback redirect URIs match on any port (RFC 8252 7.3), and each
+    // test server listens on a port of its own.
+    { client_id: 'meridian-test', client_secret: 'meridian-test-secret', application_type: 'native',
+      redirect_uris: ['http://127.0.0.1/auth/institute/callback', 'http://127.0.0.1/auth/orcid/callback'],
+      grant_types: ['authorization_code'], response_types: ['code'] },
   ],
   pkce: { required: () => true },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  // Whoever signs in (any login) is `<login>@meridian.test`, confirmed, unless the login starts with `unverified`.
   findAccount: async (ctx, id) => ({ accountId: id,
-    claims: async () => ({ sub: id, email: `${id}@meridian.test`, email_verified: true, name: id }) }),
+    claims: async () => ({ sub: id, email: `${id}@meridian.test`, email_verified: !id.startsWith('unverified'),
+      name: id }) }),
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ['dev-only-cookie-key'] },
 });

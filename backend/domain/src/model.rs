@@ -43,6 +43,8 @@ pub struct Member {
     pub display_name: DisplayName,
     pub role: Role,
     pub joined_at: DateTime<Utc>,
+    /// The member's ORCID iD (`0000-0002-1825-0097`), when an ORCID sign-in gave it.
+    pub orcid: Option<String>,
 }
 
 /// An API key's public facts; the secret is never stored, only its hash.

@@ -130,7 +130,7 @@ impl From<ServiceError> for ApiError {
                 let message = message.clone();
                 Self::new(S::CONFLICT, code, message.clone()).field(field, &message)
             }
-            ServiceError::ProviderSignIn(ref m) => Self::new(S::BAD_REQUEST, code, m.clone()),
+            ServiceError::ProviderSignIn { ref message, .. } => Self::new(S::BAD_REQUEST, code, message.clone()),
             ServiceError::LastOwner => Self::new(S::CONFLICT, code, e.to_string()),
             ServiceError::EmailUnverified => Self::new(S::FORBIDDEN, code, e.to_string()),
             ServiceError::RateLimited { retry_after_secs } => {

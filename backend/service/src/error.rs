@@ -24,8 +24,8 @@ pub enum ServiceError {
     Conflict { field: &'static str, message: String },
     /// A sign-in at an OAuth2 / OpenID Connect provider did not succeed: the provider refused the code, its ID token
     /// did not verify, or the sign-in link was unknown, used or expired. Says why, in words for the person.
-    #[error("{0}")]
-    ProviderSignIn(String),
+    #[error("{message}")]
+    ProviderSignIn { reason: SignInFailure, message: String },
     /// The account's e-mail address is not confirmed yet, and this needs it (accepting an invitation, publishing,
     /// API keys).
     #[error("confirm your e-mail address first: follow the link we sent (your account page sends another)")]
@@ -72,6 +72,27 @@ pub enum ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// Why a provider sign-in failed, in a word a page can turn into advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInFailure {
+    /// The sign-in is unknown, used, expired or from another browser, or the provider's answer did not verify:
+    /// start again.
+    Failed,
+    /// The provider vouches for no e-mail address a new account could take: sign up with a password, then link.
+    NoConfirmedAddress,
+}
+
+impl SignInFailure {
+    /// The word in a page's `?error=`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Failed => "failed",
+            Self::NoConfirmedAddress => "no_confirmed_address",
+        }
+    }
+}
+
 impl ServiceError {
     /// An internal error caused by `e` (an error, or a sentence saying what is wrong).
     pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
@@ -111,7 +132,7 @@ impl ServiceError {
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
             Self::Conflict { .. } => "conflict",
-            Self::ProviderSignIn(_) => "sign_in_failed",
+            Self::ProviderSignIn { .. } => "sign_in_failed",
             Self::LastOwner => "last_owner",
             Self::EmailUnverified => "email_unverified",
             Self::RateLimited { .. } => "rate_limited",

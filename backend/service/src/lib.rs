@@ -25,7 +25,7 @@ pub mod uploads;
 pub mod workspaces;
 
 pub use auth::{Actor, ClientInfo, Credentials};
-pub use error::{ServiceError, ServiceResult};
+pub use error::{ServiceError, ServiceResult, SignInFailure};
 pub use meridian_migrations::{Migrator, MigratorTrait};
 pub use meridian_store::DatabaseConnection;
 

@@ -51,6 +51,7 @@ fn to_member(m: memberships::Model, a: accounts::Model) -> StoreResult<Member> {
         display_name: DisplayName::parse(&a.display_name)?,
         role: Role::parse(&m.role)?,
         joined_at: m.created_at.to_utc(),
+        orcid: a.orcid,
     })
 }
 

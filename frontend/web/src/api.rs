@@ -47,6 +47,8 @@ pub struct MemberInfo {
     pub email: String,
     pub role: String,
     pub joined: String,
+    /// `https://orcid.org/…`, or empty.
+    pub orcid: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

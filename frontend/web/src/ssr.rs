@@ -327,6 +327,12 @@ pub async fn get_settings(slug: String) -> Result<SettingsInfo, ServerFnError> {
                 email: m.email.to_string(),
                 role: m.role.as_str().to_owned(),
                 joined: date(m.joined_at),
+                orcid: m
+                    .orcid
+                    .as_deref()
+                    .and_then(|o| meridian_domain::Orcid::parse(o).ok())
+                    .map(|o| o.url())
+                    .unwrap_or_default(),
             })
             .collect(),
         invitations,

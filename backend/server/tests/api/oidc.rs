@@ -704,7 +704,7 @@ async fn refusals_and_bad_starts_answer_without_errors() {
     let state = state_of(&back);
     let r = refuser.get(&format!("/auth/institute/callback?error=access_denied&state={state}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/sign-in?error=access_denied");
+    assert_eq!(location(&r), "/sign-in?error=access_denied&provider=institute");
     assert_eq!(count(&app, "sign_in_flows").await, 0, "the refused flow is spent");
 
     // A callback without a code, or one with a code the provider never issued.
@@ -728,4 +728,58 @@ async fn a_provider_that_does_not_answer_is_unavailable() {
     let idp = Idp { base, state: Arc::new(Mutex::new(IdpState::default())) };
     let app = app_with(vec![oidc_provider(&idp, "institute")]).await;
     app.client().get("/auth/institute/start").await.assert_problem(503, "unavailable");
+}
+
+/// A client that asks for pages, as a browser navigating does.
+fn as_browser(mut c: Client) -> Client {
+    c.extra_headers.push(("accept".into(), "text/html,application/xhtml+xml,*/*;q=0.8".into()));
+    c
+}
+
+#[actix_web::test]
+async fn a_browser_is_sent_to_a_page_that_says_what_went_wrong() {
+    let (app, idp) = institute().await;
+
+    // Unknown provider: no name from the URL is echoed.
+    let r = as_browser(app.client()).get("/auth/nowhere/start").await;
+    assert_eq!((r.status, location(&r)), (StatusCode::SEE_OTHER, "/sign-in?error=unknown_provider".to_owned()));
+
+    // A tampered state: the sign-in page, and the browser's sign-in cookie is cleared.
+    idp.set_person(person("user-20", "kim@example.org", false));
+    let mut browser = as_browser(app.client());
+    let back = leave(&mut browser, &idp, "institute", "").await;
+    let r = browser.get(&back.replace("state=", "state=x")).await;
+    assert_eq!(location(&r), "/sign-in?error=failed&provider=institute");
+    assert!(!browser.cookies.contains_key("meridian_sign_in"), "the flow's cookie is cleared");
+
+    // The provider does not vouch for the address: advice to sign up, then link.
+    let r = round_trip(&mut browser, &idp, "institute", "").await;
+    assert_eq!(location(&r), "/sign-in?error=no_confirmed_address&provider=institute");
+    assert_eq!(count(&app, "accounts").await, 0);
+
+    // An address that has an account.
+    let (mut lee, _) = app.user("Lee").await;
+    idp.set_person(person("user-21", "lee@example.org", true));
+    let r = round_trip(&mut browser, &idp, "institute", "").await;
+    assert_eq!(location(&r), "/sign-in?error=account_exists&provider=institute");
+    assert!(!browser.cookies.contains_key("meridian_session"));
+
+    // A link that fails goes back to the account page: the identity is someone else's.
+    idp.set_person(person("user-22", "mo@example.org", true));
+    round_trip(&mut app.client(), &idp, "institute", "").await;
+    lee.extra_headers.push(("accept".into(), "text/html".into()));
+    let r = round_trip(&mut lee, &idp, "institute", "?link=1").await;
+    assert_eq!(location(&r), "/account?error=identity_taken&provider=institute");
+    // Linking from another site's page.
+    let r = lee
+        .request_with_headers(
+            actix_web::http::Method::GET,
+            "/auth/institute/start?link=1",
+            vec![("sec-fetch-site", "cross-site".into())],
+            None,
+        )
+        .await;
+    assert_eq!(location(&r), "/account?error=link_from_account&provider=institute");
+    // Programs still get the problem.
+    app.client().get("/auth/nowhere/start").await.assert_problem(404, "not_found");
 }

@@ -13,7 +13,7 @@ mod oidc;
 
 use crate::auth::{ClientInfo, Credentials};
 use crate::secrets::{random_token, token_hash};
-use crate::{Actor, ServiceError, ServiceResult, Services};
+use crate::{Actor, ServiceError, ServiceResult, Services, SignInFailure};
 use meridian_domain::identity::{Identity, SIGN_IN_FLOW_LIFETIME_MINUTES, SignInFlow, local_return_path};
 use meridian_domain::model::Account;
 use meridian_domain::{DisplayName, Email, IdentityId, Orcid};
@@ -207,7 +207,12 @@ where
 }
 
 fn failed(message: impl Into<String>) -> ServiceError {
-    ServiceError::ProviderSignIn(message.into())
+    ServiceError::ProviderSignIn { reason: SignInFailure::Failed, message: message.into() }
+}
+
+/// The provider vouches for no address a new account could take.
+fn no_confirmed_address(message: String) -> ServiceError {
+    ServiceError::ProviderSignIn { reason: SignInFailure::NoConfirmedAddress, message }
 }
 
 /// A provider's error code as it may appear in our URL: letters, digits and `_`, at most 40.
@@ -371,14 +376,14 @@ impl Services {
         // A newcomer's account takes the provider's address only when the provider vouches for it: an address
         // anyone can type at a provider must not create (and hold on to) an account a real owner later recovers.
         if !profile.email_verified {
-            return Err(failed(format!(
+            return Err(no_confirmed_address(format!(
                 "{} has not confirmed your e-mail address; sign up with your address and a password, then link {} \
                  from your account page",
                 config.display_name, config.display_name
             )));
         }
         let Some(address) = profile.email.as_deref() else {
-            return Err(failed(format!(
+            return Err(no_confirmed_address(format!(
                 "{} did not tell us a confirmed e-mail address; sign up with your address and a password, then link \
                  {} from your account page",
                 config.display_name, config.display_name

@@ -20,13 +20,51 @@ pub struct SessionItem {
     pub current: bool,
 }
 
+/// A provider people may sign in with (a button on the sign-in page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderItem {
+    /// In URLs: `/auth/{name}/start`.
+    pub name: String,
+    pub display_name: String,
+}
+
+/// A provider linked to the signed-in account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityItem {
+    pub id: String,
+    /// The provider's name as configured, and its display name (the name itself when it is no longer configured).
+    pub provider: String,
+    pub provider_name: String,
+    /// The address the provider gave, or empty.
+    pub email: String,
+    pub linked: String,
+    pub last_used: String,
+}
+
 /// What the account page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountOverview {
     pub display_name: String,
     pub email: String,
     pub email_verified: bool,
+    /// `https://orcid.org/…` from an ORCID sign-in, or empty.
+    pub orcid: String,
     pub sessions: Vec<SessionItem>,
+    pub identities: Vec<IdentityItem>,
+    /// Configured providers not linked yet (offered as "Link …").
+    pub linkable: Vec<ProviderItem>,
+}
+
+/// The providers people may sign in with; public.
+#[server(prefix = "/fn", endpoint = "sign_in_providers")]
+pub async fn sign_in_providers() -> Result<Vec<ProviderItem>, ServerFnError> {
+    crate::ssr::accounts::sign_in_providers().await
+}
+
+/// Unlinks a provider (refused while it is the only way to sign in).
+#[server(prefix = "/fn", endpoint = "unlink_identity")]
+pub async fn unlink_identity(csrf_token: String, identity_id: String) -> Result<(), ServerFnError> {
+    crate::ssr::accounts::unlink_identity(csrf_token, identity_id).await
 }
 
 #[server(prefix = "/fn", endpoint = "account")]

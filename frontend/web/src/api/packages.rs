@@ -92,8 +92,11 @@ pub struct PackageEditor {
     pub description: String,
     pub description_html: String,
     pub authors: Vec<AuthorItem>,
-    /// The authors as the form shows them: `Name; ORCID; affiliation`, a line each.
+    /// The authors as the form shows them: `Name; ORCID; affiliation`, a line each; for a package without authors,
+    /// the person editing (with their ORCID iD when known), offered as the first.
     pub authors_text: String,
+    /// Members whose ORCID iDs are known, as lines of the authors field (`Name; ORCID`), the person editing first.
+    pub author_suggestions: Vec<String>,
     pub keywords: String,
     pub licence: String,
     pub access: String,

@@ -1,3 +1,4 @@
+use crate::api::accounts::{ProviderItem, sign_in_providers};
 use crate::api::data::query_encoded;
 use crate::api::{SignIn as SignInFn, SignUp as SignUpFn};
 use crate::components::{Csrf, action_error, use_session};
@@ -15,6 +16,87 @@ fn next_of_query()
         if n.is_empty() { String::new() } else { format!("?next={}", query_encoded(&n)) }
     };
     (next, pass_on)
+}
+
+/// What a failed provider sign-in or link means and what to do (`?error=` as the server's redirect names it),
+/// with the provider's display name. Words from the URL are never shown: a link anyone can make must not put
+/// sentences on our pages.
+pub(crate) fn provider_failure_text(error: &str, provider: &str) -> String {
+    match error {
+        "failed" => format!(
+            "The sign-in with {provider} did not finish: it took too long, was started in another browser, or \
+             the answer from {provider} could not be verified. Please start again."
+        ),
+        "no_confirmed_address" => format!(
+            "{provider} has not confirmed an e-mail address for you, so no account can be made from it. Create an \
+             account with your address and a password, then link {provider} from your account page."
+        ),
+        "account_exists" => format!(
+            "An account with the address {provider} gave already exists. Sign in with its password, then link \
+             {provider} from your account page; after that, {provider} signs you in."
+        ),
+        "identity_taken" => format!(
+            "This {provider} sign-in belongs to another Meridian account. Sign in with that account and unlink it \
+             there first."
+        ),
+        "unavailable" => format!("{provider} is not answering just now. Please try again in a few minutes."),
+        "rate_limited" => "Too many sign-ins from your network just now; please wait a minute and try again.".into(),
+        "unknown_provider" => "That way of signing in is not offered here.".into(),
+        "sign_in_first" => "Sign in first; then link providers from your account page.".into(),
+        "link_from_account" => "Link a provider with its button on your account page.".into(),
+        "access_denied" => format!("The sign-in was cancelled at {provider}."),
+        _ => format!("{provider} did not complete the sign-in. Please try again."),
+    }
+}
+
+/// The display name of the provider `name` (from the page's `?provider=`), or a neutral phrase.
+pub(crate) fn provider_display(providers: &[ProviderItem], name: Option<&str>) -> String {
+    name.and_then(|n| providers.iter().find(|p| p.name == n))
+        .map_or_else(|| "the provider".to_owned(), |p| p.display_name.clone())
+}
+
+/// The page's `?error=` from a provider sign-in, in words; nothing when there is none.
+pub(crate) fn provider_error(providers: &[ProviderItem]) -> impl IntoView + use<> {
+    let query = use_query_map();
+    let q = query.read_untracked();
+    q.get("error").map(|e| {
+        let text = provider_failure_text(&e, &provider_display(providers, q.get("provider").as_deref()));
+        view! { <p class="alert error" role="alert" id="provider-error">{text}</p> }
+    })
+}
+
+/// "Sign in with …" buttons, one per configured provider (plain links: they work without JavaScript), with any
+/// error a provider sign-in came back with. Nothing when no provider is configured.
+#[component]
+fn ProviderButtons(verb: &'static str) -> impl IntoView {
+    let providers = Resource::new(|| (), |_| sign_in_providers());
+    let (_, pass_on) = next_of_query();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let providers = providers.await.unwrap_or_default();
+                let error = provider_error(&providers);
+                let buttons = (!providers.is_empty())
+                    .then(|| {
+                        let links = providers
+                            .iter()
+                            .map(|p| {
+                                let href = format!("/auth/{}/start{}", p.name, pass_on());
+                                let text = format!("{verb} with {}", p.display_name);
+                                view! { <a class="button secondary" rel="external" href=href data-provider=p.name.clone()>{text}</a> }
+                            })
+                            .collect_view();
+                        view! {
+                            <div class="providers" id="providers">
+                                <p class="muted">"Or use an account you already have:"</p>
+                                {links}
+                            </div>
+                        }
+                    });
+                view! { {error} {buttons} }
+            })}
+        </Suspense>
+    }
 }
 
 #[component]
@@ -50,6 +132,7 @@ pub fn SignUp() -> impl IntoView {
                 })}
             </Suspense>
             {action_error(move || action.value().get())}
+            <ProviderButtons verb="Sign up" />
             <p>"Already have an account? " <a href=move || format!("/sign-in{}", pass_on())>"Sign in"</a></p>
         </section>
     }
@@ -113,6 +196,7 @@ pub fn SignIn() -> impl IntoView {
                 })}
             </Suspense>
             {action_error(move || action.value().get())}
+            <ProviderButtons verb="Sign in" />
             <p><a href="/forgot-password" id="forgot-password-link">"Forgot your password?"</a></p>
             <p>"New here? " <a href=move || format!("/sign-up{}", pass_on())>"Create an account"</a></p>
         </section>

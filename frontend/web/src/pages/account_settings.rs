@@ -3,8 +3,10 @@
 
 use crate::api::ChangePassword;
 use crate::api::accounts::{
-    AccountOverview, DeleteAccount, EndOtherSessions, EndSession, RequestEmailChange, get_account,
+    AccountOverview, DeleteAccount, EndOtherSessions, EndSession, IdentityItem, ProviderItem, RequestEmailChange,
+    UnlinkIdentity, get_account,
 };
+use crate::api::data::query_encoded;
 use crate::api::error_text;
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;
@@ -19,6 +21,7 @@ struct Actions {
     end_one: ServerAction<EndSession>,
     end_others: ServerAction<EndOtherSessions>,
     delete: ServerAction<DeleteAccount>,
+    unlink: ServerAction<UnlinkIdentity>,
 }
 
 #[component]
@@ -30,9 +33,12 @@ pub fn AccountPage() -> impl IntoView {
         end_one: ServerAction::new(),
         end_others: ServerAction::new(),
         delete: ServerAction::new(),
+        unlink: ServerAction::new(),
     };
-    let overview =
-        Resource::new(move || (actions.end_one.version().get(), actions.end_others.version().get()), |_| get_account());
+    let overview = Resource::new(
+        move || (actions.end_one.version().get(), actions.end_others.version().get(), actions.unlink.version().get()),
+        |_| get_account(),
+    );
     view! {
         <Title text="Your account — Meridian" />
         <h1>"Your account"</h1>
@@ -52,7 +58,17 @@ fn page(a: AccountOverview, csrf: String, actions: Actions) -> impl IntoView {
     let query = use_query_map();
     let password_changed = move || query.read().get("changed").is_some();
     let email_sent = move || query.read().get("email").as_deref() == Some("sent");
-    let Actions { password, email, end_one, end_others, delete } = actions;
+    let Actions { password, email, end_one, end_others, delete, unlink } = actions;
+    let providers = providers_section(&a.identities, &a.linkable, &csrf, unlink);
+    let orcid = (!a.orcid.is_empty()).then(|| {
+        let id = a.orcid.trim_start_matches("https://orcid.org/").to_owned();
+        view! {
+            <p id="account-orcid">
+                "ORCID iD " <a class="orcid" href=a.orcid.clone() rel="noopener">{id}</a>
+                <span class="muted">" · from your ORCID sign-in; offered when you list a data package\u{2019}s authors"</span>
+            </p>
+        }
+    });
     let status = if a.email_verified {
         view! { <span class="pill ok" id="email-status">"confirmed"</span> }.into_any()
     } else {
@@ -105,7 +121,9 @@ fn page(a: AccountOverview, csrf: String, actions: Actions) -> impl IntoView {
                 " " {status}
             </p>
             {unconfirmed}
+            {orcid}
         </section>
+        {providers}
         <section class="panel narrow">
             <h2>"Change your e-mail address"</h2>
             <p class="muted">"We mail a link to the new address; it becomes yours when you follow it."</p>
@@ -168,4 +186,89 @@ fn page(a: AccountOverview, csrf: String, actions: Actions) -> impl IntoView {
             {action_error(move || delete.value().get())}
         </section>
     }
+}
+
+/// The providers linked to the account (each can be unlinked while another way to sign in remains) and the
+/// configured ones not linked yet.
+fn providers_section(
+    identities: &[IdentityItem],
+    linkable: &[ProviderItem],
+    csrf: &str,
+    unlink: ServerAction<UnlinkIdentity>,
+) -> Option<impl IntoView + use<>> {
+    if identities.is_empty() && linkable.is_empty() {
+        return None;
+    }
+    let query = use_query_map();
+    let q = query.read_untracked();
+    let known: Vec<ProviderItem> = linkable
+        .iter()
+        .cloned()
+        .chain(
+            identities.iter().map(|i| ProviderItem { name: i.provider.clone(), display_name: i.provider_name.clone() }),
+        )
+        .collect();
+    let notice = q.get("linked").map(|name| {
+        let text = format!(
+            "{} is linked: you can sign in with it from now on.",
+            crate::pages::account::provider_display(&known, Some(&name))
+        );
+        view! { <p class="alert success" id="provider-linked">{text}</p> }
+    });
+    let error = crate::pages::account::provider_error(&known);
+    let rows = identities
+        .iter()
+        .cloned()
+        .map(|i| {
+            let csrf = csrf.to_owned();
+            let email = if i.email.is_empty() { "\u{2014}".to_owned() } else { i.email.clone() };
+            view! {
+                <tr data-provider=i.provider>
+                    <td>{i.provider_name}</td>
+                    <td class="small">{email}</td>
+                    <td class="small">{i.linked}</td>
+                    <td class="small">{i.last_used}</td>
+                    <td>
+                        <ActionForm action=unlink attr:class="inline">
+                            <Csrf token=csrf />
+                            <input type="hidden" name="identity_id" value=i.id />
+                            <button type="submit" class="small secondary">"Unlink"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let table = (!identities.is_empty()).then(|| {
+        view! {
+            <table class="table" id="identities">
+                <thead><tr><th>"Provider"</th><th>"Address it gave"</th><th>"Linked"</th><th>"Last used"</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    let links = linkable
+        .iter()
+        .map(|p| {
+            let back = format!("/account?linked={}", p.name);
+            let href = format!("/auth/{}/start?link=1&next={}", p.name, query_encoded(&back));
+            let text = format!("Link {}", p.display_name);
+            view! { <a class="button secondary" rel="external" href=href data-provider=p.name.clone()>{text}</a> }
+        })
+        .collect_view();
+    let offer = (!linkable.is_empty()).then(|| view! { <div class="providers" id="link-providers">{links}</div> });
+    Some(view! {
+        <section class="panel" id="sign-in-providers">
+            <h2>"Ways to sign in"</h2>
+            <p class="muted">
+                "Besides your password (if you have one), these accounts sign you in. You can unlink one while another
+                way to sign in remains; without a password, \u{201c}Forgot your password?\u{201d} mails a link to set one."
+            </p>
+            {notice}
+            {error}
+            {table}
+            {offer}
+            {action_error(move || unlink.value().get())}
+        </section>
+    })
 }

@@ -455,6 +455,15 @@ fn fields_form(p: &PackageEditor, csrf: &str, a: EditorActions) -> impl IntoView
     let (title, description, authors, keywords) =
         (p.title.clone(), textarea_text(&p.description), textarea_text(&p.authors_text), p.keywords.clone());
     let (night_logs, targets) = (choice("night_log_ids[]", &p.night_logs), choice("target_ids[]", &p.targets));
+    let suggestions = (!p.author_suggestions.is_empty()).then(|| {
+        let lines = p.author_suggestions.iter().map(|l| view! { <li><code>{l.clone()}</code></li> }).collect_view();
+        view! {
+            <div class="muted small" id="author-suggestions">
+                "Members\u{2019} ORCID iDs (from their ORCID sign-in), to copy into the list:"
+                <ul class="plain">{lines}</ul>
+            </div>
+        }
+    });
     view! {
         <section class="panel">
             <h2>"Describe the package"</h2>
@@ -465,6 +474,7 @@ fn fields_form(p: &PackageEditor, csrf: &str, a: EditorActions) -> impl IntoView
                 <label>"Authors, a line each: name; ORCID; affiliation"
                     <textarea name="authors" rows="4" placeholder="Henrietta Leavitt; 0000-0002-1825-0097; Harvard">{authors}</textarea>
                 </label>
+                {suggestions}
                 <label>"Keywords, separated by commas" <input type="text" name="keywords" value=keywords /></label>
                 <label>"Licence (SPDX)" <select name="licence">{licences}</select></label>
                 <label>"Access" <select name="access">{access}</select></label>

@@ -149,9 +149,13 @@ fn page(
             } else {
                 view! { <td></td> <td></td> }.into_any()
             };
+            let orcid = (!m.orcid.is_empty()).then(|| {
+                let id = m.orcid.trim_start_matches("https://orcid.org/").to_owned();
+                view! { " " <a class="orcid small" href=m.orcid.clone() title="ORCID iD">{id}</a> }
+            });
             view! {
                 <tr>
-                    <td>{m.display_name.clone()} <div class="muted small">{m.email.clone()}</div></td>
+                    <td>{m.display_name.clone()} {orcid} <div class="muted small">{m.email.clone()}</div></td>
                     <td class="role">{m.role.clone()}</td>
                     <td class="small">{m.joined.clone()}</td>
                     {controls}

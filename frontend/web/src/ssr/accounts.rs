@@ -3,7 +3,7 @@
 //! ask again.
 
 use super::{check_csrf, client_info, date, fail, form_caller, local_path, services, set_cookie, signed_in};
-use crate::api::accounts::{AccountOverview, SessionItem};
+use crate::api::accounts::{AccountOverview, IdentityItem, ProviderItem, SessionItem};
 use leptos::prelude::*;
 use leptos_actix::redirect;
 use meridian_domain::SessionId;
@@ -92,10 +92,38 @@ pub async fn get_account() -> Result<AccountOverview, ServerFnError> {
     let services = services()?;
     let account = services.me(&actor).map_err(fail)?.clone();
     let sessions = services.list_sessions(&actor).await.map_err(fail)?;
+    let linked = services.list_identities(&actor).await.map_err(fail)?;
+    let providers = services.sign_in_providers();
+    let name_of =
+        |p: &str| providers.iter().find(|q| q.name == p).map_or_else(|| p.to_owned(), |q| q.display_name.clone());
+    let identities = linked
+        .iter()
+        .map(|i| IdentityItem {
+            id: i.id.to_string(),
+            provider: i.provider.clone(),
+            provider_name: name_of(&i.provider),
+            email: i.email.clone().unwrap_or_default(),
+            linked: date(i.created_at),
+            last_used: date(i.last_used_at),
+        })
+        .collect();
+    let linkable = providers
+        .iter()
+        .filter(|p| !linked.iter().any(|i| i.provider == p.name))
+        .map(|p| ProviderItem { name: p.name.clone(), display_name: p.display_name.clone() })
+        .collect();
     Ok(AccountOverview {
         display_name: account.display_name.to_string(),
         email: account.email.to_string(),
         email_verified: account.email_verified,
+        orcid: account
+            .orcid
+            .as_deref()
+            .and_then(|o| meridian_domain::Orcid::parse(o).ok())
+            .map(|o| o.url())
+            .unwrap_or_default(),
+        identities,
+        linkable,
         sessions: sessions
             .into_iter()
             .map(|v| {
@@ -200,6 +228,21 @@ pub async fn delete_account(csrf: String, current: String, confirm: Option<Strin
     services.delete_account(&actor, &current).await.map_err(fail_wait)?;
     set_cookie(|req, p| p.expired_session_cookie(req));
     redirect("/?deleted=1");
+    Ok(())
+}
+
+pub async fn sign_in_providers() -> Result<Vec<ProviderItem>, ServerFnError> {
+    Ok(services()?
+        .sign_in_providers()
+        .into_iter()
+        .map(|p| ProviderItem { name: p.name, display_name: p.display_name })
+        .collect())
+}
+
+pub async fn unlink_identity(csrf: String, id: String) -> Result<(), ServerFnError> {
+    let (services, actor) = form_caller(&csrf).await?;
+    let id: meridian_domain::IdentityId = super::form_id(&id, "identity")?;
+    services.unlink_identity(&actor, id).await.map_err(fail)?;
     Ok(())
 }
 

@@ -74,6 +74,24 @@ fn authors_text(authors: &[Author]) -> String {
         .join("\n")
 }
 
+/// What the authors field offers: the members whose ORCID iDs we know (the person editing first), as lines of the
+/// field (`Name; ORCID`); and, for a package with no authors yet, the person editing as its first author.
+fn author_offers(
+    members: &[meridian_domain::model::Member],
+    me: Option<meridian_domain::AccountId>,
+    no_authors_yet: bool,
+) -> (Vec<String>, Option<String>) {
+    let line = |m: &meridian_domain::model::Member| match &m.orcid {
+        Some(o) => format!("{}; {o}", m.display_name),
+        None => m.display_name.to_string(),
+    };
+    let mine = members.iter().find(|m| Some(m.account_id) == me);
+    let mut with_orcid: Vec<&meridian_domain::model::Member> = members.iter().filter(|m| m.orcid.is_some()).collect();
+    with_orcid.sort_by_key(|m| Some(m.account_id) != me);
+    let prefill = no_authors_yet.then(|| mine.map(line)).flatten();
+    (with_orcid.into_iter().map(line).collect(), prefill)
+}
+
 /// The ids a multiple choice sent (none when nothing was chosen), each checked.
 fn ids<T: std::str::FromStr>(field: &str, list: Option<Vec<String>>) -> Result<Vec<T>, ServerFnError> {
     list.unwrap_or_default()
@@ -177,10 +195,13 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         }
         let logs = s.list_night_logs(&actor, &slug, &NightLogQuery::default(), &all_rows()).await?;
         let targets = s.list_targets(&actor, &slug, &TargetQuery::default(), &all_rows()).await?;
-        Ok::<_, ServiceError>((access, p, draft, versions, links, datasets, logs, targets))
+        let members = if can_edit { s.list_members(&actor, &slug, &all_rows()).await?.items } else { Vec::new() };
+        Ok::<_, ServiceError>((access, p, draft, versions, links, datasets, logs, targets, members))
     };
-    let (access, p, draft, versions, links, datasets, logs, targets) =
+    let (access, p, draft, versions, links, datasets, logs, targets, members) =
         read.await.inspect_err(not_found_status).map_err(fail)?;
+    let me = actor.account().map(|a| a.id);
+    let (author_suggestions, authors_prefill) = author_offers(&members, me, p.authors.is_empty());
     let now = chrono::Utc::now();
     let file_count = draft.file_count;
     // Shown only on its own package's page, once.
@@ -190,7 +211,8 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         id: p.id.to_string(),
         description_html: render_markdown(&p.description),
         authors: p.authors.iter().map(author_item).collect(),
-        authors_text: authors_text(&p.authors),
+        authors_text: authors_prefill.unwrap_or_else(|| authors_text(&p.authors)),
+        author_suggestions,
         keywords: p.keywords.join(", "),
         licence: p.licence.clone(),
         access: p.access.as_str().to_owned(),

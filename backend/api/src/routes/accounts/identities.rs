@@ -14,12 +14,61 @@ use meridian_http::client::client_info;
 use meridian_http::cookies::{CookiePolicy, sign_in_flow_cookie_value};
 use meridian_http::problem::ApiError;
 use meridian_service::identities::{Callback, Finished};
-use meridian_service::{ServiceError, Services};
+use meridian_service::{ServiceError, Services, SignInFailure};
 
 fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
     web::Query::<T>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()))
+}
+
+/// Whether a person's browser navigated here (it asks for HTML): a failure then goes to a page that says what to
+/// do, not to a problem+json body. Programs (which do not ask for HTML) get the problem.
+fn from_browser(req: &HttpRequest) -> bool {
+    req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// The page that explains a failed sign-in (`/sign-in`) or link (`/account`): a word in `?error=` and the
+/// provider's name, never the message itself (a URL anyone can make must not put words on our pages). `None` for
+/// failures that are ours (those stay problems, logged).
+fn failure_page(e: &ServiceError, provider: Option<&str>, linking: bool) -> Option<String> {
+    let word = match e {
+        ServiceError::ProviderSignIn { reason, .. } => reason.as_str(),
+        ServiceError::Conflict { field: "email", .. } => "account_exists",
+        ServiceError::Conflict { field: "identity", .. } => "identity_taken",
+        ServiceError::Unavailable { .. } => "unavailable",
+        ServiceError::RateLimited { .. } => "rate_limited",
+        ServiceError::NotFound(_) => "unknown_provider",
+        ServiceError::Unauthenticated => "sign_in_first",
+        ServiceError::Forbidden(_) => "link_from_account",
+        _ => return None,
+    };
+    let page = if linking { "/account" } else { "/sign-in" };
+    Some(match provider {
+        Some(p) => format!("{page}?error={word}&provider={p}"),
+        None => format!("{page}?error={word}"),
+    })
+}
+
+/// `e` as the browser should see it: a redirect to the page that explains it, or the problem.
+fn answer_failure(
+    req: &HttpRequest,
+    e: ServiceError,
+    provider: Option<&str>,
+    linking: bool,
+    clear: Option<actix_web::cookie::Cookie<'static>>,
+) -> Result<HttpResponse, ApiError> {
+    match failure_page(&e, provider, linking).filter(|_| from_browser(req)) {
+        Some(page) => {
+            tracing::info!(code = e.code(), reason = %e, "provider sign-in failed; the browser is sent to {page}");
+            let mut res = see_other(&page);
+            if let Some(c) = clear {
+                res.cookie(c);
+            }
+            Ok(res.finish())
+        }
+        None => Err(e.into()),
+    }
 }
 
 fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
@@ -30,7 +79,8 @@ fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
 
 /// Start signing in at a provider: redirects (303) to the provider's authorization page. With `link=1` the
 /// signed-in person links the provider to their account instead (401 when nobody is signed in). Sets a short-lived
-/// cookie that binds the sign-in to this browser.
+/// cookie that binds the sign-in to this browser. A browser (one that asks for `text/html`) is sent to `/sign-in`
+/// (or, linking, `/account`) with `?error=…&provider=…` instead of the failures below.
 #[utoipa::path(
     tag = "accounts",
     params(("provider" = String, Path, description = "The provider's name, as in `GET /api/v1/auth/providers`"), StartSignInQuery),
@@ -54,14 +104,25 @@ pub async fn start_provider_sign_in(
 ) -> Result<HttpResponse, ApiError> {
     let q: StartSignInQuery = query(&req)?;
     let link = matches!(q.link.as_deref(), Some("1" | "true"));
+    let known = services.sign_in_providers().iter().any(|p| p.name == *provider);
+    let name = known.then_some(provider.as_str());
     // Linking is something the person does from their account page, never a link another site made them follow.
     let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if link && fetch_site.is_some_and(|s| s != "same-origin" && s != "none") {
-        return Err(ServiceError::Forbidden("link a provider from your account page").into());
+        return answer_failure(
+            &req,
+            ServiceError::Forbidden("link a provider from your account page"),
+            name,
+            true,
+            None,
+        );
     }
-    let started =
-        services.start_provider_sign_in(&caller.0, &provider, q.next.as_deref(), link, &client_info(&req)).await?;
-    Ok(see_other(&started.authorize_url).cookie(cookies.sign_in_flow_cookie(&req, &started.state)).finish())
+    match services.start_provider_sign_in(&caller.0, &provider, q.next.as_deref(), link, &client_info(&req)).await {
+        Ok(started) => {
+            Ok(see_other(&started.authorize_url).cookie(cookies.sign_in_flow_cookie(&req, &started.state)).finish())
+        }
+        Err(e) => answer_failure(&req, e, name, link && caller.0.account().is_some(), None),
+    }
 }
 
 /// Where the provider sends the browser back. Takes the sign-in (it works once), exchanges the code and verifies
@@ -69,7 +130,10 @@ pub async fn start_provider_sign_in(
 /// asked to link it, or creates an account (and its personal workspace) for a newcomer. Redirects (303) to the
 /// page the sign-in named, or `/dashboard`; with the session and CSRF cookies when it signed someone in. An
 /// address that already has an account is never signed in or linked by address alone (409). When the person
-/// refused at the provider, redirects to `/sign-in?error=…`.
+/// refused at the provider, redirects to `/sign-in?error=…&provider=…` (`/account?…` when someone is signed in).
+/// A browser (one that asks for `text/html`) is sent to that page for every other failure too, with a word for it
+/// in `error` (`failed`, `no_confirmed_address`, `account_exists`, `identity_taken`, `unavailable`,
+/// `rate_limited`, `unknown_provider`); the statuses below are what programs get.
 #[utoipa::path(
     tag = "accounts",
     params(("provider" = String, Path, description = "The provider's name"), CallbackQuery),
@@ -90,23 +154,27 @@ pub async fn finish_provider_sign_in(
     provider: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     // An unknown provider is 404 before anything else is looked at.
+    let signed_in_as = caller.0.account().map(|a| a.id);
     if !services.sign_in_providers().iter().any(|p| p.name == *provider) {
-        return Err(ServiceError::NotFound("provider").into());
+        return answer_failure(&req, ServiceError::NotFound("provider"), None, signed_in_as.is_some(), None);
     }
     let q: CallbackQuery = query(&req)?;
+    let done = cookies.expired_sign_in_flow_cookie(&req);
     let bound = sign_in_flow_cookie_value(&req)
         .zip(q.state.as_deref())
         .is_some_and(|(cookie, state)| meridian_service::same_token(&cookie, state));
     if !bound {
-        return Err(ServiceError::ProviderSignIn(
-            "this sign-in was started in another browser, or it took too long; start it again".into(),
-        )
-        .into());
+        let e = ServiceError::ProviderSignIn {
+            reason: SignInFailure::Failed,
+            message: "this sign-in was started in another browser, or it took too long; start it again".into(),
+        };
+        return answer_failure(&req, e, Some(&provider), signed_in_as.is_some(), Some(done));
     }
-    let signed_in_as = caller.0.account().map(|a| a.id);
     let callback = Callback { code: q.code, state: q.state, error: q.error, signed_in_as };
-    let finished = services.finish_provider_sign_in(&provider, callback, &client_info(&req)).await?;
-    let done = cookies.expired_sign_in_flow_cookie(&req);
+    let finished = match services.finish_provider_sign_in(&provider, callback, &client_info(&req)).await {
+        Ok(f) => f,
+        Err(e) => return answer_failure(&req, e, Some(&provider), signed_in_as.is_some(), Some(done)),
+    };
     Ok(match finished {
         Finished::SignedIn { credentials, return_to } => see_other(&return_to)
             .cookie(done)
@@ -114,7 +182,10 @@ pub async fn finish_provider_sign_in(
             .cookie(cookies.csrf_cookie(&req, meridian_service::csrf_token_for(&credentials.session_token)))
             .finish(),
         Finished::Linked { return_to } => see_other(&return_to).cookie(done).finish(),
-        Finished::Refused { error } => see_other(&format!("/sign-in?error={error}")).cookie(done).finish(),
+        Finished::Refused { error } => {
+            let page = if signed_in_as.is_some() { "/account" } else { "/sign-in" };
+            see_other(&format!("{page}?error={error}&provider={provider}")).cookie(done).finish()
+        }
     })
 }
 

@@ -82,6 +82,9 @@ pub struct MemberBody {
     /// owner, admin, member, observer or viewer.
     pub role: String,
     pub joined_at: DateTime<Utc>,
+    /// The member's ORCID iD, when an ORCID sign-in gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orcid: Option<String>,
 }
 
 impl From<Member> for MemberBody {
@@ -92,6 +95,7 @@ impl From<Member> for MemberBody {
             display_name: m.display_name.to_string(),
             role: m.role.as_str().to_owned(),
             joined_at: m.joined_at,
+            orcid: m.orcid,
         }
     }
 }
