@@ -353,6 +353,20 @@ fn oidc_provider(idp: &Idp, name: &str) -> ProviderConfig {
     }
 }
 
+/// A provider's settings with no stand-in behind them.
+fn oidc_provider_stub() -> ProviderConfig {
+    let kind = ProviderKind::Oidc { issuer: "http://127.0.0.1:9".into() };
+    ProviderConfig {
+        name: "stub".into(),
+        display_name: "Stub".into(),
+        scopes: kind.default_scopes(),
+        kind,
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        orcid: false,
+    }
+}
+
 fn github_provider(idp: &Idp) -> ProviderConfig {
     let kind = ProviderKind::Github {
         auth_url: format!("{}/login/oauth/authorize", idp.base),
@@ -677,6 +691,23 @@ async fn orcid_sign_in_keeps_the_orcid_id() {
     let r = round_trip(&mut browser, &idp, "orcid", "").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(browser.get("/api/v1/me").await.body["account"]["orcid"], "0000-0002-1825-0097");
+
+    // The iD is vouched for only while the ORCID sign-in is linked: unlinking it (with a password set, so another
+    // way to sign in remains) forgets the iD, so it is no longer shown to members or offered as an author.
+    let (mut kim, _) = app.user("Kimberly").await;
+    idp.set_person(person("0000-0001-5109-3700", "kim.w@example.org", true));
+    let r = round_trip(&mut kim, &idp, "orcid", "?link=1").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(kim.get("/api/v1/me").await.body["account"]["orcid"], "0000-0001-5109-3700");
+    let slug = workspace(&mut kim, "kims-plates", "private").await["slug"].as_str().expect("slug").to_owned();
+    let members = kim.get(&format!("/api/v1/workspaces/{slug}/members")).await;
+    assert_eq!(members.body["items"][0]["orcid"], "0000-0001-5109-3700", "{}", members.body);
+    let ids = kim.get("/api/v1/me/identities").await;
+    let id = ids.body["items"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(kim.delete(&format!("/api/v1/me/identities/{id}")).await.status, StatusCode::NO_CONTENT);
+    assert!(kim.get("/api/v1/me").await.body["account"].get("orcid").is_none());
+    let members = kim.get(&format!("/api/v1/workspaces/{slug}/members")).await;
+    assert!(members.body["items"][0].get("orcid").is_none(), "{}", members.body);
 }
 
 #[actix_web::test]
@@ -757,12 +788,23 @@ async fn a_browser_is_sent_to_a_page_that_says_what_went_wrong() {
     assert_eq!(location(&r), "/sign-in?error=no_confirmed_address&provider=institute");
     assert_eq!(count(&app, "accounts").await, 0);
 
-    // An address that has an account.
+    // An address that has an account; the flow's cookie is cleared on a failure the service finds too.
     let (mut lee, _) = app.user("Lee").await;
     idp.set_person(person("user-21", "lee@example.org", true));
-    let r = round_trip(&mut browser, &idp, "institute", "").await;
+    let back = leave(&mut browser, &idp, "institute", "").await;
+    assert!(browser.cookies.contains_key("meridian_sign_in"));
+    let r = browser.get(&back).await;
     assert_eq!(location(&r), "/sign-in?error=account_exists&provider=institute");
+    assert!(!browser.cookies.contains_key("meridian_sign_in"));
     assert!(!browser.cookies.contains_key("meridian_session"));
+
+    // An unknown provider at the callback; a signed-in person doing a plain sign-in gets the sign-in page's advice.
+    let r = browser.get("/auth/nowhere/callback?state=x&code=y").await;
+    assert_eq!(location(&r), "/sign-in?error=unknown_provider");
+    let mut signed_in = lee.clone_plain();
+    signed_in.extra_headers.push(("accept".into(), "text/html".into()));
+    let r = round_trip(&mut signed_in, &idp, "institute", "").await;
+    assert_eq!(location(&r), "/sign-in?error=account_exists&provider=institute");
 
     // A link that fails goes back to the account page: the identity is someone else's.
     idp.set_person(person("user-22", "mo@example.org", true));
@@ -780,6 +822,22 @@ async fn a_browser_is_sent_to_a_page_that_says_what_went_wrong() {
         )
         .await;
     assert_eq!(location(&r), "/account?error=link_from_account&provider=institute");
+    // Cancelling a link at the provider: back to the account page.
+    let back = leave(&mut lee, &idp, "institute", "?link=1").await;
+    let r = lee.get(&format!("/auth/institute/callback?error=access_denied&state={}", state_of(&back))).await;
+    assert_eq!(location(&r), "/account?error=access_denied&provider=institute");
     // Programs still get the problem.
     app.client().get("/auth/nowhere/start").await.assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn a_provider_that_does_not_answer_is_unavailable_not_an_error_of_ours() {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let kind = ProviderKind::Oidc { issuer: format!("http://{closed}") };
+    let down = ProviderConfig { name: "down".into(), scopes: kind.default_scopes(), kind, ..oidc_provider_stub() };
+    let app = app_with(vec![down]).await;
+    app.client().get("/auth/down/start").await.assert_problem(503, "unavailable");
+    let r = as_browser(app.client()).get("/auth/down/start").await;
+    assert_eq!(location(&r), "/sign-in?error=unavailable&provider=down");
 }

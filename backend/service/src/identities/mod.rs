@@ -146,8 +146,16 @@ pub enum Finished {
     /// The identity is linked to the signed-in account that asked for it.
     Linked { return_to: String },
     /// The provider answered with an error (the person refused, or the provider failed): its code, made safe to
-    /// put in a URL.
-    Refused { error: String },
+    /// put in a URL; and whether the flow was a link (whose page is the account page).
+    Refused { error: String, linking: bool },
+}
+
+/// A callback that failed: why, and whether the flow was a link (whose page is the account page, not the sign-in
+/// page). Before the flow is known, `linking` says whether someone was signed in.
+#[derive(Debug)]
+pub struct CallbackFailure {
+    pub error: ServiceError,
+    pub linking: bool,
 }
 
 /// Where a sign-in leaves for: the provider's authorization URL, and the `state` the browser should be bound to.
@@ -292,6 +300,18 @@ impl Services {
         provider: &str,
         callback: Callback,
         client: &ClientInfo,
+    ) -> Result<Finished, CallbackFailure> {
+        let mut linking = callback.signed_in_as.is_some();
+        self.finish(provider, callback, client, &mut linking).await.map_err(|error| CallbackFailure { error, linking })
+    }
+
+    /// [`Self::finish_provider_sign_in`]; sets `linking` from the flow once it is known.
+    async fn finish(
+        &self,
+        provider: &str,
+        callback: Callback,
+        client: &ClientInfo,
+        linking: &mut bool,
     ) -> ServiceResult<Finished> {
         let config = self.provider(provider)?;
         let Some(state) = callback.state.as_deref().filter(|s| !s.is_empty()) else {
@@ -303,9 +323,10 @@ impl Services {
         let Some(flow) = flow else {
             return Err(failed("this sign-in is unknown, already used or expired; start it again"));
         };
+        *linking = flow.link_account.is_some();
         if let Some(error) = &callback.error {
             tracing::info!(error = %safe_error_code(error), "the provider refused the sign-in");
-            return Ok(Finished::Refused { error: safe_error_code(error) });
+            return Ok(Finished::Refused { error: safe_error_code(error), linking: *linking });
         }
         let Some(code) = callback.code.as_deref().filter(|c| !c.is_empty()) else {
             return Err(failed("the provider's answer carries no code; start the sign-in again"));
@@ -439,15 +460,17 @@ impl Services {
     }
 
     /// Unlinks one of the signed-in person's providers; refused while it is the account's only way to sign in (no
-    /// password and no other provider).
+    /// password and no other provider). Unlinking the ORCID sign-in that gave the account its ORCID iD forgets the
+    /// iD too (it is shown to the workspaces' members and offered as a package author only as long as it is
+    /// vouched for).
     #[tracing::instrument(skip(self, actor))]
     pub async fn unlink_identity(&self, actor: &Actor, id: IdentityId) -> ServiceResult<()> {
         let account = actor.require_account()?;
         let txn = meridian_store::begin_write(self.db()).await?;
         let linked = identities::list_for(&txn, account.id).await?;
-        if !linked.iter().any(|i| i.id == id) {
+        let Some(identity) = linked.iter().find(|i| i.id == id) else {
             return Err(ServiceError::NotFound("identity"));
-        }
+        };
         if linked.len() == 1 && accounts::password_hash(&txn, account.id).await?.is_none() {
             return Err(ServiceError::Conflict {
                 field: "identity",
@@ -457,6 +480,12 @@ impl Services {
             });
         }
         identities::delete_one(&txn, account.id, id).await?;
+        let gave_orcid = Orcid::parse(&identity.subject).ok();
+        if let Some(o) = gave_orcid
+            && accounts::find(&txn, account.id).await?.and_then(|a| a.orcid).as_deref() == Some(o.as_str())
+        {
+            accounts::set_orcid(&txn, account.id, None, crate::now()).await?;
+        }
         txn.commit().await.map_err(ServiceError::internal)?;
         Ok(())
     }

@@ -92,8 +92,7 @@ pub struct PackageEditor {
     pub description: String,
     pub description_html: String,
     pub authors: Vec<AuthorItem>,
-    /// The authors as the form shows them: `Name; ORCID; affiliation`, a line each; for a package without authors,
-    /// the person editing (with their ORCID iD when known), offered as the first.
+    /// The authors as the form shows them: `Name; ORCID; affiliation`, a line each.
     pub authors_text: String,
     /// Members whose ORCID iDs are known, as lines of the authors field (`Name; ORCID`), the person editing first.
     pub author_suggestions: Vec<String>,

@@ -56,12 +56,12 @@ pub(crate) fn provider_display(providers: &[ProviderItem], name: Option<&str>) -
 }
 
 /// The page's `?error=` from a provider sign-in, in words; nothing when there is none.
-pub(crate) fn provider_error(providers: &[ProviderItem]) -> impl IntoView + use<> {
+pub(crate) fn provider_error(providers: &[ProviderItem]) -> Option<AnyView> {
     let query = use_query_map();
     let q = query.read_untracked();
     q.get("error").map(|e| {
         let text = provider_failure_text(&e, &provider_display(providers, q.get("provider").as_deref()));
-        view! { <p class="alert error" role="alert" id="provider-error">{text}</p> }
+        view! { <p class="alert error" role="alert" id="provider-error">{text}</p> }.into_any()
     })
 }
 

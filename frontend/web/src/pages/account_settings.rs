@@ -195,27 +195,27 @@ fn providers_section(
     linkable: &[ProviderItem],
     csrf: &str,
     unlink: ServerAction<UnlinkIdentity>,
-) -> Option<impl IntoView + use<>> {
-    if identities.is_empty() && linkable.is_empty() {
-        return None;
-    }
-    let query = use_query_map();
-    let q = query.read_untracked();
-    let known: Vec<ProviderItem> = linkable
+) -> Option<AnyView> {
+    let linked: Vec<ProviderItem> = identities
         .iter()
-        .cloned()
-        .chain(
-            identities.iter().map(|i| ProviderItem { name: i.provider.clone(), display_name: i.provider_name.clone() }),
-        )
+        .map(|i| ProviderItem { name: i.provider.clone(), display_name: i.provider_name.clone() })
         .collect();
-    let notice = q.get("linked").map(|name| {
+    let known: Vec<ProviderItem> = linkable.iter().cloned().chain(linked.iter().cloned()).collect();
+    let error = crate::pages::account::provider_error(&known);
+    if identities.is_empty() && linkable.is_empty() {
+        // No provider is configured (any more): only a failure to report, if any.
+        return error.map(|e| view! { <section class="panel" id="sign-in-providers">{e}</section> }.into_any());
+    }
+    // "Linked" only for a provider that is linked now (the address alone proves nothing).
+    let query = use_query_map();
+    let just_linked = query.read_untracked().get("linked").filter(|name| linked.iter().any(|p| p.name == *name));
+    let notice = just_linked.map(|name| {
         let text = format!(
             "{} is linked: you can sign in with it from now on.",
-            crate::pages::account::provider_display(&known, Some(&name))
+            crate::pages::account::provider_display(&linked, Some(&name))
         );
         view! { <p class="alert success" id="provider-linked">{text}</p> }
     });
-    let error = crate::pages::account::provider_error(&known);
     let rows = identities
         .iter()
         .cloned()
@@ -270,5 +270,6 @@ fn providers_section(
             {offer}
             {action_error(move || unlink.value().get())}
         </section>
-    })
+    }
+    .into_any())
 }

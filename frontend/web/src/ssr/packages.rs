@@ -74,22 +74,22 @@ fn authors_text(authors: &[Author]) -> String {
         .join("\n")
 }
 
-/// What the authors field offers: the members whose ORCID iDs we know (the person editing first), as lines of the
-/// field (`Name; ORCID`); and, for a package with no authors yet, the person editing as its first author.
-fn author_offers(
+/// A person's name as an author line's first field: a `;` would start the next field.
+fn author_name(name: &str) -> String {
+    name.replace(';', ",")
+}
+
+/// The members whose ORCID iDs we know, as lines of the authors field (`Name; ORCID`), the person editing first.
+fn author_suggestions(
     members: &[meridian_domain::model::Member],
     me: Option<meridian_domain::AccountId>,
-    no_authors_yet: bool,
-) -> (Vec<String>, Option<String>) {
-    let line = |m: &meridian_domain::model::Member| match &m.orcid {
-        Some(o) => format!("{}; {o}", m.display_name),
-        None => m.display_name.to_string(),
-    };
-    let mine = members.iter().find(|m| Some(m.account_id) == me);
+) -> Vec<String> {
     let mut with_orcid: Vec<&meridian_domain::model::Member> = members.iter().filter(|m| m.orcid.is_some()).collect();
     with_orcid.sort_by_key(|m| Some(m.account_id) != me);
-    let prefill = no_authors_yet.then(|| mine.map(line)).flatten();
-    (with_orcid.into_iter().map(line).collect(), prefill)
+    with_orcid
+        .into_iter()
+        .map(|m| format!("{}; {}", author_name(m.display_name.as_str()), m.orcid.as_deref().unwrap_or_default()))
+        .collect()
 }
 
 /// The ids a multiple choice sent (none when nothing was chosen), each checked.
@@ -150,10 +150,18 @@ pub async fn create_package(
     description: String,
 ) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
+    // The person starting the package is offered as its first author (with the ORCID iD their ORCID sign-in
+    // gave); the form changes that like any other field.
+    let me = actor.account().map(|a| AuthorInput {
+        name: author_name(a.display_name.as_str()),
+        orcid: a.orcid.clone(),
+        affiliation: None,
+    });
     let input = PackageInput {
         title: Some(title),
         licence: Some(licence),
         description: Some(description),
+        authors: me.map(|a| vec![a]),
         ..PackageInput::default()
     };
     let p = services.create_package(&actor, &slug, input).await.map_err(fail)?;
@@ -200,8 +208,7 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
     };
     let (access, p, draft, versions, links, datasets, logs, targets, members) =
         read.await.inspect_err(not_found_status).map_err(fail)?;
-    let me = actor.account().map(|a| a.id);
-    let (author_suggestions, authors_prefill) = author_offers(&members, me, p.authors.is_empty());
+    let author_suggestions = author_suggestions(&members, actor.account().map(|a| a.id));
     let now = chrono::Utc::now();
     let file_count = draft.file_count;
     // Shown only on its own package's page, once.
@@ -211,7 +218,7 @@ pub async fn package_editor(slug: String, id: String) -> Result<PackageEditor, S
         id: p.id.to_string(),
         description_html: render_markdown(&p.description),
         authors: p.authors.iter().map(author_item).collect(),
-        authors_text: authors_prefill.unwrap_or_else(|| authors_text(&p.authors)),
+        authors_text: authors_text(&p.authors),
         author_suggestions,
         keywords: p.keywords.join(", "),
         licence: p.licence.clone(),

@@ -36,7 +36,10 @@ fn failure_page(e: &ServiceError, provider: Option<&str>, linking: bool) -> Opti
         ServiceError::ProviderSignIn { reason, .. } => reason.as_str(),
         ServiceError::Conflict { field: "email", .. } => "account_exists",
         ServiceError::Conflict { field: "identity", .. } => "identity_taken",
-        ServiceError::Unavailable { .. } => "unavailable",
+        ServiceError::Unavailable { what: "sign-in provider", cause } => {
+            tracing::warn!(cause = %cause, "a sign-in provider is not answering");
+            "unavailable"
+        }
         ServiceError::RateLimited { .. } => "rate_limited",
         ServiceError::NotFound(_) => "unknown_provider",
         ServiceError::Unauthenticated => "sign_in_first",
@@ -108,20 +111,16 @@ pub async fn start_provider_sign_in(
     let name = known.then_some(provider.as_str());
     // Linking is something the person does from their account page, never a link another site made them follow.
     let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let signed_in = caller.0.account().is_some();
     if link && fetch_site.is_some_and(|s| s != "same-origin" && s != "none") {
-        return answer_failure(
-            &req,
-            ServiceError::Forbidden("link a provider from your account page"),
-            name,
-            true,
-            None,
-        );
+        let e = ServiceError::Forbidden("link a provider from your account page");
+        return answer_failure(&req, e, name, signed_in, None);
     }
     match services.start_provider_sign_in(&caller.0, &provider, q.next.as_deref(), link, &client_info(&req)).await {
         Ok(started) => {
             Ok(see_other(&started.authorize_url).cookie(cookies.sign_in_flow_cookie(&req, &started.state)).finish())
         }
-        Err(e) => answer_failure(&req, e, name, link && caller.0.account().is_some(), None),
+        Err(e) => answer_failure(&req, e, name, link && signed_in, None),
     }
 }
 
@@ -173,7 +172,7 @@ pub async fn finish_provider_sign_in(
     let callback = Callback { code: q.code, state: q.state, error: q.error, signed_in_as };
     let finished = match services.finish_provider_sign_in(&provider, callback, &client_info(&req)).await {
         Ok(f) => f,
-        Err(e) => return answer_failure(&req, e, Some(&provider), signed_in_as.is_some(), Some(done)),
+        Err(f) => return answer_failure(&req, f.error, Some(&provider), f.linking, Some(done)),
     };
     Ok(match finished {
         Finished::SignedIn { credentials, return_to } => see_other(&return_to)
@@ -182,8 +181,8 @@ pub async fn finish_provider_sign_in(
             .cookie(cookies.csrf_cookie(&req, meridian_service::csrf_token_for(&credentials.session_token)))
             .finish(),
         Finished::Linked { return_to } => see_other(&return_to).cookie(done).finish(),
-        Finished::Refused { error } => {
-            let page = if signed_in_as.is_some() { "/account" } else { "/sign-in" };
+        Finished::Refused { error, linking } => {
+            let page = if linking { "/account" } else { "/sign-in" };
             see_other(&format!("{page}?error={error}&provider={provider}")).cookie(done).finish()
         }
     })
