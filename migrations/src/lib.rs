@@ -13,6 +13,7 @@ mod m20261122_000006_satellites;
 mod m20261122_000007_packages;
 mod m20261206_000008_reliability;
 mod m20261206_000009_identity;
+mod m20261207_000010_billing;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_packages::Migration),
             Box::new(m20261206_000008_reliability::Migration),
             Box::new(m20261206_000009_identity::Migration),
+            Box::new(m20261207_000010_billing::Migration),
         ]
     }
 }

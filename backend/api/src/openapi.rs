@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         (name = "observations", description = "Observations and calibrations recorded in night logs"),
         (name = "satellites", description = "Satellite checks: field-of-view crossings, passes, the satellite catalog"),
         (name = "planning", description = "Planned observations with stored satellite checks"),
+        (name = "billing", description = "Storage plans and their prices; the Stripe webhook endpoint"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -17,19 +17,55 @@ vocabulary!(
     }
 );
 
-vocabulary!(
-    /// A workspace's plan: what it may store. Personal workspaces start on `free`; paid plans come with billing.
-    #[derive(Default)]
-    Plan, field = "plan", {
-        #[default]
-        Free = "free",
-        Observatory = "observatory",
-        Institution = "institution",
+/// The key of a storage plan (`free`, `observatory`): which of the server's plans a workspace is on. The plans
+/// themselves (limits, prices) come from the server's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PlanKey(String);
+
+impl PlanKey {
+    /// 1 to 40 lowercase letters, digits, `-` or `_`.
+    pub fn parse(s: &str) -> Result<Self, crate::ValidationError> {
+        let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        if s.is_empty() || s.len() > 40 || !s.chars().all(ok) {
+            return Err(crate::ValidationError::new("plan", "must be 1 to 40 lowercase letters, digits, `-` or `_`"));
+        }
+        Ok(Self(s.to_owned()))
     }
-);
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `free`, the plan of a server that configures none.
+impl Default for PlanKey {
+    fn default() -> Self {
+        Self("free".to_owned())
+    }
+}
+
+impl std::fmt::Display for PlanKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for PlanKey {
+    type Error = crate::ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PlanKey> for String {
+    fn from(k: PlanKey) -> Self {
+        k.0
+    }
+}
 
 const GIB: u64 = 1 << 30;
-const TIB: u64 = 1 << 40;
 
 /// What a plan allows, per tier, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -48,28 +84,6 @@ impl PlanLimits {
             Tier::Hot => self.hot_bytes,
             Tier::Cool => self.cool_bytes,
             Tier::Cold => self.cold_bytes,
-        }
-    }
-}
-
-impl Plan {
-    /// The limits of each plan. Free is for a citizen scientist's own frames; the paid plans are sized like an
-    /// amateur observatory's and a university's yearly raw data.
-    #[must_use]
-    pub const fn limits(self) -> PlanLimits {
-        match self {
-            Plan::Free => {
-                PlanLimits { hot_bytes: 5 * GIB, cool_bytes: 5 * GIB, cold_bytes: 20 * GIB, max_file_bytes: 2 * GIB }
-            }
-            Plan::Observatory => {
-                PlanLimits { hot_bytes: 500 * GIB, cool_bytes: 2 * TIB, cold_bytes: 10 * TIB, max_file_bytes: 50 * GIB }
-            }
-            Plan::Institution => PlanLimits {
-                hot_bytes: 5 * TIB,
-                cool_bytes: 20 * TIB,
-                cold_bytes: 100 * TIB,
-                max_file_bytes: 500 * GIB,
-            },
         }
     }
 }
@@ -234,13 +248,12 @@ mod tests {
     }
 
     #[test]
-    fn plans_grow_and_limits_per_tier() {
-        let (free, obs, inst) = (Plan::Free.limits(), Plan::Observatory.limits(), Plan::Institution.limits());
-        for tier in Tier::ALL.iter().copied() {
-            assert!(free.for_tier(tier) < obs.for_tier(tier) && obs.for_tier(tier) < inst.for_tier(tier));
+    fn plan_keys_are_url_safe_words() {
+        assert_eq!(PlanKey::parse("observatory-2026").map(|k| k.to_string()), Ok("observatory-2026".to_owned()));
+        for bad in ["", "Free", "a b", "x".repeat(41).as_str(), "caf\u{e9}"] {
+            assert_eq!(PlanKey::parse(bad).map_err(|e| e.field), Err("plan".to_owned()), "{bad}");
         }
-        assert_eq!(free.for_tier(Tier::Hot), 5 * GIB);
-        assert_eq!(Plan::default(), Plan::Free);
+        assert_eq!(PlanKey::default().as_str(), "free");
     }
 
     #[test]

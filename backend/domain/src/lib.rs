@@ -3,6 +3,7 @@
 #[macro_use]
 mod vocabulary;
 
+pub mod billing;
 pub mod data;
 pub mod identity;
 pub mod ids;
@@ -18,7 +19,7 @@ pub mod tags;
 pub mod uploads;
 pub mod values;
 
-pub use data::{IngestStatus, Plan, PlanLimits, PreviewStatus, RestoreStatus, Tier};
+pub use data::{IngestStatus, PlanKey, PlanLimits, PreviewStatus, RestoreStatus, Tier};
 pub use ids::{
     AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, IdentityId, InstrumentId, InvitationId, LifecycleRuleId,
     MailId, NightLogId, ObservationId, PackageId, PackageLinkId, PackageVersionId, PlannedObservationId, SessionId,

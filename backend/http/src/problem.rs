@@ -132,14 +132,17 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::ProviderSignIn { ref message, .. } => Self::new(S::BAD_REQUEST, code, message.clone()),
             ServiceError::LastOwner => Self::new(S::CONFLICT, code, e.to_string()),
+            ServiceError::WebhookRefused(ref m) => Self::new(S::BAD_REQUEST, code, m.clone()),
             ServiceError::EmailUnverified => Self::new(S::FORBIDDEN, code, e.to_string()),
             ServiceError::RateLimited { retry_after_secs } => {
                 Self::new(S::TOO_MANY_REQUESTS, code, e.to_string()).retry_after(retry_after_secs)
             }
             ServiceError::DuplicateFile { id, ref name } => Self::new(S::CONFLICT, code, e.to_string())
                 .with("existing_file", serde_json::json!({ "id": id, "name": name })),
-            ServiceError::QuotaExceeded { ref message, tier, used, limit, requested } => {
+            ServiceError::QuotaExceeded { ref message, ref plan, tier, used, limit, requested } => {
                 Self::new(S::PAYLOAD_TOO_LARGE, code, message.clone())
+                    .with("plan", serde_json::json!(plan))
+                    .with("over_bytes", serde_json::json!(used.saturating_add(requested).saturating_sub(limit)))
                     .with("tier", serde_json::json!(tier))
                     .with("used_bytes", serde_json::json!(used))
                     .with("limit_bytes", serde_json::json!(limit))

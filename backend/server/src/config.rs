@@ -90,6 +90,8 @@ pub struct Config {
     pub site_root: PathBuf,
     /// OAuth2 / OpenID Connect providers people may sign in with (`[[providers]]` tables); none by default.
     pub providers: Vec<ProviderSettings>,
+    /// Storage plans (`[[plans]]` tables); none: the built-in Free, Observatory and Institution plans.
+    pub plans: Vec<meridian_billing::PlanSettings>,
 }
 
 /// One sign-in provider (`[[providers]]`). Register `{public_url}/auth/{name}/callback` as its redirect URI.
@@ -299,11 +301,38 @@ impl Default for StorageSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Billing (`[billing]`): storage plans sold through Stripe. Off unless `stripe_secret_key` is set; the plans
+/// themselves (`[[plans]]`) apply either way.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BillingConfig {
+    /// Stripe's secret API key (`sk_test_…` in test mode, `sk_live_…`).
     pub stripe_secret_key: Secret,
+    /// The webhook endpoint's signing secret (`whsec_…`, from the endpoint registered at
+    /// `{public_url}/api/v1/billing/stripe-webhook`).
     pub stripe_webhook_secret: Secret,
+    /// While the signing secret is being rolled: the previous one, accepted too until Stripe stops using it.
+    pub stripe_webhook_secret_previous: Secret,
+    /// Days a workspace keeps its paid plan after a payment fails; then its starting plan's limits apply (it
+    /// keeps every byte).
+    pub grace_days: u32,
+    /// The plan personal spaces start on, and the one new observatory workspaces start on (keys of `[[plans]]`;
+    /// empty: the first plan).
+    pub personal_plan: String,
+    pub default_plan: String,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        Self {
+            stripe_secret_key: Secret::default(),
+            stripe_webhook_secret: Secret::default(),
+            stripe_webhook_secret_previous: Secret::default(),
+            grace_days: 14,
+            personal_plan: String::new(),
+            default_plan: String::new(),
+        }
+    }
 }
 
 /// Background jobs (`[jobs]`, or `MERIDIAN_JOBS__*`). They wait in the database; any process running a worker
@@ -418,6 +447,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             site_root: PathBuf::new(),
             providers: Vec::new(),
+            plans: Vec::new(),
         }
     }
 }
@@ -524,6 +554,43 @@ impl Config {
             }
             other => anyhow::bail!("storage.backend must be filesystem or s3, not {other:?}"),
         }
+    }
+
+    /// The storage plans, checked.
+    pub fn plans(&self) -> anyhow::Result<meridian_billing::PlanCatalog> {
+        meridian_billing::PlanCatalog::from_settings(
+            &self.plans,
+            &self.billing.personal_plan,
+            &self.billing.default_plan,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Billing as the services take it: on only with a Stripe key, and then a webhook signing secret is required.
+    pub fn billing(&self) -> anyhow::Result<meridian_service::billing::BillingConfig> {
+        let b = &self.billing;
+        let secrets: Vec<String> = [&b.stripe_webhook_secret, &b.stripe_webhook_secret_previous]
+            .into_iter()
+            .map(|s| s.expose().trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if b.stripe_secret_key.expose().trim().is_empty() {
+            if !secrets.is_empty() {
+                tracing::warn!(
+                    "billing.stripe_webhook_secret is set but billing is off (no billing.stripe_secret_key)"
+                );
+            }
+            return Ok(meridian_service::billing::BillingConfig {
+                webhook_secrets: Vec::new(),
+                grace_days: b.grace_days,
+            });
+        }
+        if b.stripe_webhook_secret.expose().trim().is_empty() {
+            anyhow::bail!(
+                "billing: stripe_webhook_secret is required with stripe_secret_key (Stripe's webhooks carry every payment)"
+            );
+        }
+        Ok(meridian_service::billing::BillingConfig { webhook_secrets: secrets, grace_days: b.grace_days })
     }
 
     /// The sign-in providers as the services take them; two with one name are an error.

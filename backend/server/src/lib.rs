@@ -66,6 +66,8 @@ impl State {
                 session_max_age: chrono::Duration::days(i64::from(config.session_max_days.max(1))),
                 share_link_max_age: chrono::Duration::days(i64::from(config.share_link_max_days.max(1))),
                 providers: config.providers()?,
+                plans: config.plans()?,
+                billing: config.billing()?,
                 ..ServiceConfig::default()
             },
         )

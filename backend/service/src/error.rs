@@ -26,6 +26,9 @@ pub enum ServiceError {
     /// did not verify, or the sign-in link was unknown, used or expired. Says why, in words for the person.
     #[error("{message}")]
     ProviderSignIn { reason: SignInFailure, message: String },
+    /// A Stripe webhook whose signature does not verify (or that is not an event): refused, nothing applied.
+    #[error("{0}")]
+    WebhookRefused(String),
     /// The account's e-mail address is not confirmed yet, and this needs it (accepting an invitation, publishing,
     /// API keys).
     #[error("confirm your e-mail address first: follow the link we sent (your account page sends another)")]
@@ -41,7 +44,15 @@ pub enum ServiceError {
     DuplicateFile { id: meridian_domain::DataFileId, name: String },
     /// Storing this would exceed the workspace's plan.
     #[error("{message}")]
-    QuotaExceeded { message: String, tier: meridian_domain::Tier, used: u64, limit: u64, requested: u64 },
+    QuotaExceeded {
+        message: String,
+        /// The plan's key.
+        plan: String,
+        tier: meridian_domain::Tier,
+        used: u64,
+        limit: u64,
+        requested: u64,
+    },
     /// The file is in the cold tier: restore it first.
     #[error("the file is in the cold tier; restore it first")]
     RestoreRequired,
@@ -133,6 +144,7 @@ impl ServiceError {
             Self::Forbidden(_) => "forbidden",
             Self::Conflict { .. } => "conflict",
             Self::ProviderSignIn { .. } => "sign_in_failed",
+            Self::WebhookRefused(_) => "webhook_refused",
             Self::LastOwner => "last_owner",
             Self::EmailUnverified => "email_unverified",
             Self::RateLimited { .. } => "rate_limited",

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod data;
 pub mod equipment;
 mod error;
@@ -61,6 +62,10 @@ pub struct ServiceConfig {
     pub satellites: satellites::SatelliteConfig,
     /// The OAuth2 / OpenID Connect providers people may sign in with (none: e-mail and password only).
     pub providers: Vec<identities::ProviderConfig>,
+    /// The storage plans (the built-in ones unless the configuration names others).
+    pub plans: meridian_billing::PlanCatalog,
+    /// Stripe, when billing is on.
+    pub billing: billing::BillingConfig,
 }
 
 impl Default for ServiceConfig {
@@ -80,6 +85,8 @@ impl Default for ServiceConfig {
             argon2_iterations: 2,
             satellites: satellites::SatelliteConfig::default(),
             providers: Vec::new(),
+            plans: meridian_billing::PlanCatalog::builtin(),
+            billing: billing::BillingConfig::default(),
         }
     }
 }
@@ -160,7 +167,7 @@ impl Services {
         self.inner.config.public_url.trim_end_matches('/')
     }
 
-    pub(crate) fn config(&self) -> &ServiceConfig {
+    pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
     }
 

@@ -52,6 +52,7 @@ impl Services {
                 kind: WorkspaceKind::Organization,
                 visibility,
                 personal_of: None,
+                plan: &self.starting_plan_key(false),
             },
             now,
         )

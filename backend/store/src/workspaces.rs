@@ -37,6 +37,8 @@ pub struct NewWorkspace<'a> {
     pub visibility: Visibility,
     /// The account whose personal space this is.
     pub personal_of: Option<AccountId>,
+    /// The plan it starts on.
+    pub plan: &'a meridian_domain::PlanKey,
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: DateTime<Utc>) -> StoreResult<Workspace> {
@@ -48,7 +50,8 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewWorkspace<'_>, now: Dat
         kind: Set(new.kind.as_str().to_owned()),
         visibility: Set(new.visibility.as_str().to_owned()),
         personal_of: Set(new.personal_of.map(Into::into)),
-        plan: Set(meridian_domain::Plan::default().as_str().to_owned()),
+        plan: Set(new.plan.as_str().to_owned()),
+        plan_lapses_at: Set(None),
         created_at: Set(crate::ts(now)),
         updated_at: Set(crate::ts(now)),
         stored_hot_bytes: Set(0),
@@ -145,28 +148,65 @@ pub async fn list_public(conn: &impl ConnectionTrait, page: &PageRequest) -> Sto
         .collect()
 }
 
-/// The workspace's plan (what it may store).
-pub async fn plan_of(conn: &impl ConnectionTrait, id: WorkspaceId) -> StoreResult<meridian_domain::Plan> {
-    let plan: Option<String> = workspaces::Entity::find_by_id(id)
-        .select_only()
-        .column(workspaces::Column::Plan)
-        .into_tuple()
-        .one(conn)
-        .await?;
-    match plan {
-        Some(p) => meridian_domain::Plan::parse(&p).map_err(crate::StoreError::Corrupt),
-        None => Ok(meridian_domain::Plan::default()),
-    }
+/// The workspace's plan as stored (what it may store), and whether a failed payment is lapsing it.
+pub async fn plan_of(
+    conn: &impl ConnectionTrait,
+    id: WorkspaceId,
+) -> StoreResult<Option<meridian_domain::billing::PlanState>> {
+    let row: Option<(String, Option<sea_orm::prelude::DateTimeWithTimeZone>, Option<uuid::Uuid>)> =
+        workspaces::Entity::find_by_id(id)
+            .select_only()
+            .column(workspaces::Column::Plan)
+            .column(workspaces::Column::PlanLapsesAt)
+            .column(workspaces::Column::PersonalOf)
+            .into_tuple()
+            .one(conn)
+            .await?;
+    row.map(|(plan, lapses_at, personal_of)| {
+        Ok(meridian_domain::billing::PlanState {
+            plan: meridian_domain::PlanKey::parse(&plan)?,
+            lapses_at: lapses_at.map(|t| t.to_utc()),
+            personal: personal_of.is_some(),
+        })
+    })
+    .transpose()
 }
 
-/// Puts the workspace on `plan` (billing will call this; tests and operators too).
-pub async fn set_plan(conn: &impl ConnectionTrait, id: WorkspaceId, plan: meridian_domain::Plan) -> StoreResult<()> {
+/// Puts the workspace on `plan`, lapsing at `lapses_at` (a failed payment's grace period) or not.
+pub async fn set_plan(
+    conn: &impl ConnectionTrait,
+    id: WorkspaceId,
+    plan: &meridian_domain::PlanKey,
+    lapses_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
     workspaces::Entity::update_many()
         .col_expr(workspaces::Column::Plan, sea_orm::sea_query::Expr::value(plan.as_str()))
+        .col_expr(workspaces::Column::PlanLapsesAt, sea_orm::sea_query::Expr::value(lapses_at.map(crate::ts)))
         .filter(workspaces::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Every workspace's plan state, for the operator's overview: (id, slug, name, state), by slug.
+pub async fn plans(
+    conn: &impl ConnectionTrait,
+) -> StoreResult<Vec<(WorkspaceId, String, String, meridian_domain::billing::PlanState)>> {
+    use sea_orm::QueryOrder as _;
+    workspaces::Entity::find()
+        .order_by_asc(workspaces::Column::Slug)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let state = meridian_domain::billing::PlanState {
+                plan: meridian_domain::PlanKey::parse(&w.plan)?,
+                lapses_at: w.plan_lapses_at.map(|t| t.to_utc()),
+                personal: w.personal_of.is_some(),
+            };
+            Ok((w.id.into(), w.slug, w.name, state))
+        })
+        .collect()
 }
 
 /// Deletes a workspace and everything it owns (its rows cascade). The caller makes sure no stored object is left

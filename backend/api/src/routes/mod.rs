@@ -10,6 +10,7 @@
 //! served nor documented; the order of the list is the order actix tries the routes in.
 
 pub mod accounts;
+pub mod billing;
 pub mod common;
 pub mod data;
 pub mod equipment;
@@ -61,6 +62,8 @@ registry! {
     accounts::me::update_password,
     accounts::me::delete_me,
     accounts::identities::list_auth_providers,
+    billing::list_storage_plans,
+    billing::receive_stripe_webhook,
     accounts::identities::list_identities,
     accounts::identities::delete_identity,
     accounts::verification::create_verification,

@@ -96,7 +96,7 @@ async fn a_member_sees_datasets_files_a_file_with_its_header_search_and_storage(
     assert!(page.contains("0 files found") && !page.contains(&format!("/w/dp-a/files/{fits}")), "{page}");
 
     let page = html(&owner.get("/w/dp-a/storage").await);
-    assert!(page.contains("id=\"plan\">free") && page.contains("usage-hot") && page.contains("5.0 GiB"), "{page}");
+    assert!(page.contains("id=\"plan\">Free") && page.contains("usage-hot") && page.contains("5.0 GiB"), "{page}");
     assert!(page.contains("tier-rule-form"), "{page}");
 }
 

@@ -8,6 +8,7 @@ mod accounts;
 mod api_keys;
 mod authz_matrix;
 mod bad_input;
+mod billing;
 mod data;
 mod data_pages;
 mod demo;

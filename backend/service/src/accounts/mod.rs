@@ -51,7 +51,10 @@ impl Services {
         let hash = self.inner.hasher.hash(password.expose().to_owned()).await?;
 
         let txn = meridian_store::begin_write(self.db()).await?;
-        let Some(account) = create_account(&txn, &email, &display_name, Some(hash), crate::now()).await? else {
+        let Some(account) =
+            create_account(&txn, &email, &display_name, Some(hash), &self.starting_plan_key(true), crate::now())
+                .await?
+        else {
             drop(txn);
             return self.tell_existing_account(&email).await;
         };
@@ -158,6 +161,7 @@ pub(crate) async fn create_account(
     email: &Email,
     display_name: &DisplayName,
     password_hash: Option<String>,
+    plan: &meridian_domain::PlanKey,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<Option<Account>> {
     let account = match accounts::insert(txn, email, display_name, password_hash, now).await {
@@ -177,6 +181,7 @@ pub(crate) async fn create_account(
             kind: WorkspaceKind::Personal,
             visibility: Visibility::Private,
             personal_of: Some(account.id),
+            plan,
         },
         now,
     )

@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use meridian_domain::data::DataFile;
 use meridian_domain::{ApiKeyId, NightLogId, ObservationId};
 use meridian_domain::{
-    DataFileId, DatasetId, FrameType, IngestStatus, LifecycleRuleId, Plan, PreviewStatus, TelescopeId, Tier,
-    ValidationError, Visibility, WorkspaceId,
+    DataFileId, DatasetId, FrameType, IngestStatus, LifecycleRuleId, PreviewStatus, TelescopeId, Tier, ValidationError,
+    Visibility, WorkspaceId,
 };
 use meridian_storage::{ByteRange, GetOutcome, StorageError};
 use meridian_store::data as store;
@@ -116,7 +116,10 @@ pub struct MonthUsage {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UsageView {
-    pub plan: Plan,
+    pub plan: meridian_domain::PlanKey,
+    pub plan_name: String,
+    /// A payment failed: the plan's limits hold until then.
+    pub plan_lapses_at: Option<chrono::DateTime<chrono::Utc>>,
     pub tiers: Vec<TierUsage>,
     /// Bytes of uploads in flight, counted against the hot tier.
     pub reserved_bytes: i64,

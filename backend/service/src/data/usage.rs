@@ -2,7 +2,7 @@
 
 use crate::data::{MonthUsage, TierUsage, UsageView};
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::{Action, Plan, Tier, WorkspaceId};
+use meridian_domain::{Action, Tier, WorkspaceId};
 use meridian_store::data as store;
 use meridian_store::{uploads, workspaces};
 
@@ -11,8 +11,8 @@ impl Services {
         let access = self.access(actor, slug).await?;
         access.require(Action::ViewWorkspace)?;
         let ws = access.workspace.id;
-        let plan = workspaces::plan_of(self.db(), ws).await?;
-        let limits = plan.limits();
+        let effective = self.effective_plan(self.db(), ws).await?;
+        let limits = effective.plan.limits();
         let bytes = store::files::bytes_per_tier(self.db(), ws).await?;
         let tiers = [Tier::Hot, Tier::Cool, Tier::Cold]
             .into_iter()
@@ -29,7 +29,9 @@ impl Services {
             })
             .collect();
         Ok(UsageView {
-            plan,
+            plan: effective.plan.key.clone(),
+            plan_name: effective.plan.name.clone(),
+            plan_lapses_at: effective.state.lapses_at,
             tiers,
             reserved_bytes: uploads::reserved_bytes(self.db(), ws).await?,
             max_file_bytes: limits.max_file_bytes,
@@ -43,14 +45,16 @@ impl Services {
         ws: WorkspaceId,
         size: u64,
     ) -> ServiceResult<()> {
-        let plan = workspaces::plan_of(conn, ws).await?;
-        let limits = plan.limits();
+        let effective = self.effective_plan(conn, ws).await?;
+        let (plan, limits) = (effective.plan, effective.plan.limits());
+        let lapsed = if effective.lapsed { " (a payment failed and its grace period is over)" } else { "" };
         if size > limits.max_file_bytes {
             return Err(ServiceError::QuotaExceeded {
                 message: format!(
-                    "the {plan} plan takes files up to {} bytes; this one has {size}",
-                    limits.max_file_bytes
+                    "the {} plan{lapsed} takes files up to {} bytes; this one has {size}",
+                    plan.name, limits.max_file_bytes
                 ),
+                plan: plan.key.to_string(),
                 tier: Tier::Hot,
                 used: 0,
                 limit: limits.max_file_bytes,
@@ -60,11 +64,14 @@ impl Services {
         let used = store::files::bytes_per_tier(conn, ws).await?[0] + uploads::reserved_bytes(conn, ws).await?;
         let used = u64::try_from(used).unwrap_or(0);
         if used.saturating_add(size) > limits.hot_bytes {
+            let over = used.saturating_add(size) - limits.hot_bytes;
             return Err(ServiceError::QuotaExceeded {
                 message: format!(
-                    "the hot tier of the {plan} plan holds {} bytes; {used} are used and this upload needs {size}",
-                    limits.hot_bytes
+                    "the hot tier of the {} plan{lapsed} holds {} bytes; {used} are used and this upload needs {size}, \
+                     {over} bytes over: free space (move files to a cooler tier, delete some) or change the plan",
+                    plan.name, limits.hot_bytes
                 ),
+                plan: plan.key.to_string(),
                 tier: Tier::Hot,
                 used,
                 limit: limits.hot_bytes,
@@ -74,9 +81,12 @@ impl Services {
         Ok(())
     }
 
-    /// Puts a workspace on a plan (operators and, later, billing).
-    pub async fn set_plan(&self, workspace: WorkspaceId, plan: Plan) -> ServiceResult<()> {
-        workspaces::set_plan(self.db(), workspace, plan).await?;
+    /// Puts a workspace on a plan (operators, tests; billing does it from Stripe's events).
+    pub async fn set_plan(&self, workspace: WorkspaceId, plan: &meridian_domain::PlanKey) -> ServiceResult<()> {
+        if self.config().plans.find(plan.as_str()).is_none() {
+            return Err(meridian_domain::ValidationError::new("plan", "is not one of this server's plans").into());
+        }
+        workspaces::set_plan(self.db(), workspace, plan, None).await?;
         Ok(())
     }
 }

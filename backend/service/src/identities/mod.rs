@@ -425,7 +425,10 @@ impl Services {
             return Err(exists());
         }
         let display_name = display_name_for(&profile, &email)?;
-        let Some(mut account) = crate::accounts::create_account(&txn, &email, &display_name, None, now).await? else {
+        let Some(mut account) =
+            crate::accounts::create_account(&txn, &email, &display_name, None, &self.starting_plan_key(true), now)
+                .await?
+        else {
             return Err(exists());
         };
         accounts::set_email_verified(&txn, account.id, now).await?;

@@ -22,6 +22,7 @@ pub struct Model {
     pub stored_hot_bytes: i64,
     pub stored_cool_bytes: i64,
     pub stored_cold_bytes: i64,
+    pub plan_lapses_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -36,6 +37,8 @@ pub enum Relation {
     Accounts,
     #[sea_orm(has_many = "super::api_keys::Entity")]
     ApiKeys,
+    #[sea_orm(has_one = "super::billing_customers::Entity")]
+    BillingCustomers,
     #[sea_orm(has_many = "super::data_files::Entity")]
     DataFiles,
     #[sea_orm(has_many = "super::datasets::Entity")]
@@ -44,6 +47,8 @@ pub enum Relation {
     Instruments,
     #[sea_orm(has_many = "super::invitations::Entity")]
     Invitations,
+    #[sea_orm(has_many = "super::invoices::Entity")]
+    Invoices,
     #[sea_orm(has_many = "super::lifecycle_rules::Entity")]
     LifecycleRules,
     #[sea_orm(has_many = "super::log_entries::Entity")]
@@ -60,6 +65,8 @@ pub enum Relation {
     PlannedObservations,
     #[sea_orm(has_many = "super::sites::Entity")]
     Sites,
+    #[sea_orm(has_many = "super::subscriptions::Entity")]
+    Subscriptions,
     #[sea_orm(has_many = "super::target_lists::Entity")]
     TargetLists,
     #[sea_orm(has_many = "super::targets::Entity")]
@@ -86,6 +93,12 @@ impl Related<super::api_keys::Entity> for Entity {
     }
 }
 
+impl Related<super::billing_customers::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::BillingCustomers.def()
+    }
+}
+
 impl Related<super::data_files::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::DataFiles.def()
@@ -107,6 +120,12 @@ impl Related<super::instruments::Entity> for Entity {
 impl Related<super::invitations::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Invitations.def()
+    }
+}
+
+impl Related<super::invoices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Invoices.def()
     }
 }
 
@@ -155,6 +174,12 @@ impl Related<super::planned_observations::Entity> for Entity {
 impl Related<super::sites::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Sites.def()
+    }
+}
+
+impl Related<super::subscriptions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Subscriptions.def()
     }
 }
 

@@ -228,7 +228,10 @@ pub struct RuleItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StorageInfo {
     pub workspace: WorkspaceInfo,
+    /// The plan's name.
     pub plan: String,
+    /// A payment failed: the date the plan's limits end (then the starting plan's apply), or empty.
+    pub plan_lapses: String,
     pub tiers: Vec<TierBar>,
     pub reserved: String,
     pub max_file: String,

@@ -142,6 +142,12 @@ fn page(
         </p>
         <h1>"Storage"</h1>
         <section class="panel" id="usage">
+            {(!s.plan_lapses.is_empty()).then(|| view! {
+                <p class="alert warning" id="plan-lapses">
+                    "A payment for this plan failed. Its limits hold until " {s.plan_lapses.clone()}
+                    "; after that, uploads beyond the starting plan\u{2019}s limits are refused (nothing is deleted)."
+                </p>
+            })}
             <p>"Plan: " <strong id="plan">{s.plan.clone()}</strong> " · largest file " {s.max_file.clone()}
                " · uploads in progress reserve " <span id="reserved">{s.reserved.clone()}</span></p>
             {bars}

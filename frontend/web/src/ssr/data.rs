@@ -346,7 +346,8 @@ pub async fn storage_page(slug: String) -> Result<StorageInfo, ServerFnError> {
     }
     let opt_days = |d: Option<i32>| d.map(|d| d.to_string()).unwrap_or_default();
     Ok(StorageInfo {
-        plan: usage.plan.as_str().to_owned(),
+        plan: usage.plan_name.clone(),
+        plan_lapses: usage.plan_lapses_at.map(super::date).unwrap_or_default(),
         tiers,
         reserved: size(usage.reserved_bytes),
         max_file: human_size(usage.max_file_bytes),

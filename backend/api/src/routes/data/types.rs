@@ -384,7 +384,12 @@ pub struct MonthUsageBody {
 /// A workspace's storage: its plan, what each tier holds against its limit, and metered history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageBody {
+    /// The plan's key (see `GET /storage-plans`).
     pub plan: String,
+    pub plan_name: String,
+    /// A payment failed: the plan's limits hold until then, then the workspace's starting plan's apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_lapses_at: Option<DateTime<Utc>>,
     pub tiers: Vec<TierUsageBody>,
     pub reserved_bytes: i64,
     pub max_file_bytes: u64,
@@ -405,6 +410,8 @@ impl From<UsageView> for UsageBody {
         };
         Self {
             plan: u.plan.as_str().to_owned(),
+            plan_name: u.plan_name,
+            plan_lapses_at: u.plan_lapses_at,
             tiers: u.tiers.into_iter().map(tier).collect(),
             reserved_bytes: u.reserved_bytes,
             max_file_bytes: u.max_file_bytes,

@@ -1,0 +1,344 @@
+//! Storage plans from configuration and Stripe's webhooks: signatures (bad, stale, rolled secrets), events applied
+//! once (replays change nothing), out of order (an older event never overwrites a newer state; an ended
+//! subscription never comes back), a failure half-way applying nothing until the retry, limits following the
+//! subscription (a downgrade keeps every byte and refuses the next upload over the new limit, naming the plan),
+//! and a failed payment lapsing the plan only after the grace period. Events are signed here exactly as Stripe
+//! signs them (`meridian_billing::webhook::signature_header`, checked against Stripe's scheme in that crate).
+
+use crate::data::{dataset, upload};
+use crate::helpers::*;
+use actix_web::http::{Method, StatusCode};
+use meridian_billing::webhook::signature_header;
+use meridian_service::ServiceConfig;
+use meridian_service::billing::BillingConfig;
+use sea_orm::ConnectionTrait as _;
+use serde_json::{Value, json};
+
+const SECRET: &str = "whsec_test_secret";
+const PLANS: &str = r#"
+[[plans]]
+key = "starter"
+name = "Starter"
+hot = { included = "2 KiB" }
+cool = { included = "2 KiB" }
+cold = { included = "2 KiB" }
+max_file = "2 KiB"
+
+[[plans]]
+key = "observatory"
+name = "Observatory"
+monthly_price = "19.00"
+stripe_price = "price_obs"
+hot = { included = "8 KiB", limit = "16 KiB", overage_per_gib_month = "0.02", stripe_meter = "hot_gib_months" }
+cool = { included = "8 KiB" }
+cold = { included = "8 KiB" }
+max_file = "8 KiB"
+
+[[plans]]
+key = "institution"
+name = "Institution"
+monthly_price = "99.00"
+stripe_price = "price_inst"
+hot = { included = "64 KiB" }
+cool = { included = "64 KiB" }
+cold = { included = "64 KiB" }
+max_file = "64 KiB"
+"#;
+
+fn catalog() -> meridian_billing::PlanCatalog {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        plans: Vec<meridian_billing::PlanSettings>,
+    }
+    let doc: Doc = toml::from_str(PLANS).expect("plans");
+    meridian_billing::PlanCatalog::from_settings(&doc.plans, "", "").expect("catalog")
+}
+
+async fn billing_app(grace_days: u32) -> TestApp {
+    TestApp::with_config(ServiceConfig {
+        plans: catalog(),
+        billing: BillingConfig { webhook_secrets: vec![SECRET.to_owned(), "whsec_previous".to_owned()], grace_days },
+        ..test_service_config()
+    })
+    .await
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Posts `event` to the webhook endpoint, signed with `secret` at `t`.
+async fn deliver_signed(app: &TestApp, event: &Value, secret: &str, t: i64) -> Reply {
+    let body = serde_json::to_vec(event).expect("json");
+    let header = signature_header(&body, t, secret);
+    app.client()
+        .request_with_headers(
+            Method::POST,
+            "/api/v1/billing/stripe-webhook",
+            vec![("stripe-signature", header), ("content-type", "application/json".into())],
+            Some(body),
+        )
+        .await
+}
+
+async fn deliver(app: &TestApp, event: &Value) -> Reply {
+    deliver_signed(app, event, SECRET, now()).await
+}
+
+fn event(id: &str, kind: &str, created: i64, object: Value) -> Value {
+    json!({"id": id, "object": "event", "type": kind, "created": created, "livemode": false,
+           "pending_webhooks": 1, "api_version": "2026-09-30.endive", "data": {"object": object}})
+}
+
+fn subscription(id: &str, ws: &str, price: &str, status: &str) -> Value {
+    json!({"id": id, "object": "subscription", "customer": "cus_1", "status": status, "created": 1_700_000_000,
+           "cancel_at_period_end": false, "metadata": {"workspace_id": ws},
+           "items": {"object": "list", "data": [{"id": "si_1", "price": {"id": price}, "current_period_end": 1_900_000_000}]}})
+}
+
+fn checkout(ws: &str, plan: &str) -> Value {
+    json!({"id": "cs_1", "object": "checkout.session", "mode": "subscription", "client_reference_id": ws,
+           "customer": "cus_1", "subscription": "sub_1", "payment_status": "paid",
+           "metadata": {"workspace_id": ws, "plan": plan}})
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let row = app
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.conn.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+async fn plan_of(owner: &mut Client, slug: &str) -> Value {
+    let r = owner.get(&format!("/api/v1/workspaces/{slug}/storage/usage")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body
+}
+
+/// An observatory workspace of a fresh owner: the client and the workspace's id.
+async fn observatory(app: &TestApp, slug: &str) -> (Client, String) {
+    let (mut owner, _) = app.user("Olga").await;
+    let w = workspace(&mut owner, slug, "private").await;
+    (owner, w["id"].as_str().expect("id").to_owned())
+}
+
+#[actix_web::test]
+async fn plans_are_public_and_come_from_the_configuration() {
+    // No configuration: the built-in plans, nothing for sale.
+    let app = TestApp::new().await;
+    let r = app.client().get("/api/v1/storage-plans").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["billing_enabled"], false);
+    assert_eq!(item_names_by(&r.body, "key"), ["free", "observatory", "institution"]);
+    assert!(r.body["items"].as_array().expect("items").iter().all(|p| p["purchasable"] == false));
+    // With billing off the webhook endpoint does not exist: nothing calls or is called by Stripe.
+    let e = event("evt_0", "customer.created", now(), json!({"id": "cus_0"}));
+    deliver(&app, &e).await.assert_problem(404, "not_found");
+
+    let app = billing_app(14).await;
+    let r = app.client().get("/api/v1/storage-plans").await;
+    assert_eq!(r.body["billing_enabled"], true);
+    let obs = &r.body["items"][1];
+    assert_eq!((obs["name"].as_str(), obs["monthly_price"].as_str()), (Some("Observatory"), Some("19.00")));
+    assert_eq!(obs["hot"], json!({"included_bytes": 8192, "limit_bytes": 16384, "overage_per_gib_month": "0.02"}));
+    assert_eq!((obs["purchasable"].as_bool(), r.body["items"][0]["purchasable"].as_bool()), (Some(true), Some(false)));
+    // New workspaces start on the first plan.
+    let (mut owner, _) = observatory(&app, "starters").await;
+    assert_eq!(plan_of(&mut owner, "starters").await["plan"], "starter");
+}
+
+fn item_names_by(body: &Value, field: &str) -> Vec<String> {
+    body["items"].as_array().expect("items").iter().map(|i| i[field].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+#[actix_web::test]
+async fn only_events_signed_with_a_secret_of_the_endpoint_within_five_minutes_are_read() {
+    let app = billing_app(14).await;
+    let (_, ws) = observatory(&app, "signed").await;
+    let e = event("evt_1", "checkout.session.completed", now(), checkout(&ws, "observatory"));
+    for r in [
+        deliver_signed(&app, &e, "whsec_someone_else", now()).await,
+        deliver_signed(&app, &e, SECRET, now() - 301).await,
+        deliver_signed(&app, &e, SECRET, now() + 301).await,
+    ] {
+        r.assert_problem(400, "webhook_refused");
+    }
+    let unsigned = app
+        .client()
+        .request_with_headers(Method::POST, "/api/v1/billing/stripe-webhook", vec![], Some(b"{}".to_vec()))
+        .await;
+    unsigned.assert_problem(400, "webhook_refused");
+    // A signed body that was changed on the way.
+    let body = serde_json::to_vec(&e).expect("json");
+    let header = signature_header(&body, now(), SECRET);
+    let mut changed = e.clone();
+    changed["data"]["object"]["metadata"]["plan"] = json!("institution");
+    let r = app
+        .client()
+        .request_with_headers(
+            Method::POST,
+            "/api/v1/billing/stripe-webhook",
+            vec![("stripe-signature", header)],
+            Some(serde_json::to_vec(&changed).expect("json")),
+        )
+        .await;
+    r.assert_problem(400, "webhook_refused");
+    assert_eq!(count(&app, "stripe_events").await, 0, "nothing refused is recorded");
+    // The previous secret still works while it is being rolled.
+    let r = deliver_signed(&app, &e, "whsec_previous", now()).await;
+    assert_eq!((r.status, r.body["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{}", r.body);
+}
+
+#[actix_web::test]
+async fn events_apply_once_and_an_older_event_never_overwrites_a_newer_state() {
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "orderly").await;
+    let t = now();
+
+    // Checkout completed: the plan applies at once, before the subscription's own events.
+    let done = event("evt_checkout", "checkout.session.completed", t, checkout(&ws, "observatory"));
+    assert_eq!(deliver(&app, &done).await.body["outcome"], "applied");
+    let usage = plan_of(&mut owner, "orderly").await;
+    assert_eq!((usage["plan"].as_str(), usage["plan_name"].as_str()), (Some("observatory"), Some("Observatory")));
+    assert_eq!(usage["tiers"][0]["limit_bytes"], 16384);
+    // The same event again (Stripe retries): 200, nothing changes.
+    let again = deliver(&app, &done).await;
+    assert_eq!((again.status, again.body["outcome"].as_str()), (StatusCode::OK, Some("replay")));
+    assert_eq!(count(&app, "subscriptions").await, 1);
+
+    // An upgrade, then an older "updated" event arriving late: the newer state stays.
+    let upgrade =
+        event("evt_up", "customer.subscription.updated", t + 20, subscription("sub_1", &ws, "price_inst", "active"));
+    let late =
+        event("evt_late", "customer.subscription.updated", t + 10, subscription("sub_1", &ws, "price_obs", "active"));
+    assert_eq!(deliver(&app, &upgrade).await.body["outcome"], "applied");
+    assert_eq!(deliver(&app, &late).await.body["outcome"], "ignored");
+    assert_eq!(plan_of(&mut owner, "orderly").await["plan"], "institution");
+
+    // Deleted: back to the starting plan; an "updated" event from before the deletion, arriving after it, and
+    // even a later one, never bring the subscription back.
+    let deleted =
+        event("evt_del", "customer.subscription.deleted", t + 30, subscription("sub_1", &ws, "price_inst", "canceled"));
+    assert_eq!(deliver(&app, &deleted).await.body["outcome"], "applied");
+    assert_eq!(plan_of(&mut owner, "orderly").await["plan"], "starter");
+    let stale =
+        event("evt_stale", "customer.subscription.updated", t + 25, subscription("sub_1", &ws, "price_inst", "active"));
+    let zombie = event(
+        "evt_zombie",
+        "customer.subscription.updated",
+        t + 40,
+        subscription("sub_1", &ws, "price_inst", "active"),
+    );
+    assert_eq!(deliver(&app, &stale).await.body["outcome"], "ignored");
+    assert_eq!(deliver(&app, &zombie).await.body["outcome"], "ignored");
+    assert_eq!(plan_of(&mut owner, "orderly").await["plan"], "starter");
+
+    // Events Meridian does not act on are acknowledged (and recorded, so a replay is one too).
+    let other = event("evt_other", "customer.updated", t, json!({"id": "cus_1"}));
+    assert_eq!(deliver(&app, &other).await.body["outcome"], "ignored");
+    assert_eq!(deliver(&app, &other).await.body["outcome"], "replay");
+    // A subscription of a customer Meridian never saw, or at a price that is no plan's, changes nothing.
+    let stranger = json!({"id": "sub_x", "customer": "cus_x", "status": "active", "items": {"data": [{"price": {"id": "price_obs"}}]}});
+    let e = event("evt_stranger", "customer.subscription.created", t, stranger);
+    assert_eq!(deliver(&app, &e).await.body["outcome"], "ignored");
+}
+
+#[actix_web::test]
+async fn a_downgrade_keeps_every_byte_and_refuses_the_next_upload_over_the_new_limit() {
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "shrinking").await;
+    let sub =
+        |kind: &str, id: &str, t: i64, price: &str| event(id, kind, t, subscription("sub_1", &ws, price, "active"));
+    let t = now();
+    deliver(&app, &event("evt_c", "checkout.session.completed", t, checkout(&ws, "observatory"))).await;
+    deliver(&app, &sub("customer.subscription.created", "evt_s1", t + 1, "price_obs")).await;
+    let ds = dataset(&mut owner, "shrinking", "raw").await;
+    let big = vec![7u8; 6000];
+    assert_eq!(upload(&mut owner, "shrinking", &ds, "big.bin", &big).await.status, StatusCode::CREATED);
+
+    // Cancelled: the starter plan holds 2 KiB, the workspace holds 6000 bytes. Nothing is deleted, the file
+    // stays readable, and the next upload is refused with the plan and the overage.
+    let deleted =
+        event("evt_d", "customer.subscription.deleted", t + 2, subscription("sub_1", &ws, "price_obs", "canceled"));
+    deliver(&app, &deleted).await;
+    let files = owner.get(&format!("/api/v1/workspaces/shrinking/datasets/{ds}/files")).await;
+    let id = files.body["items"][0]["id"].as_str().expect("file").to_owned();
+    let r = owner.get(&format!("/api/v1/workspaces/shrinking/files/{id}/content")).await;
+    assert_eq!((r.status, r.raw.len()), (StatusCode::OK, 6000));
+    let r = upload(&mut owner, "shrinking", &ds, "small.bin", b"tiny").await;
+    r.assert_problem(413, "quota_exceeded");
+    assert_eq!(r.body["plan"], "starter");
+    assert_eq!(r.body["over_bytes"], 6000 + 4 - 2048);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("Starter plan")), "{}", r.body);
+
+    // Upgrading again applies at once.
+    deliver(&app, &sub("customer.subscription.created", "evt_s2", t + 3, "price_inst")).await;
+    let again =
+        event("evt_s2b", "customer.subscription.created", t + 3, subscription("sub_2", &ws, "price_inst", "active"));
+    deliver(&app, &again).await;
+    assert_eq!(plan_of(&mut owner, "shrinking").await["plan"], "institution");
+    assert_eq!(upload(&mut owner, "shrinking", &ds, "small.bin", b"tiny").await.status, StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn a_failed_payment_lapses_the_plan_only_after_the_grace_period() {
+    let invoice = |id: &str, paid: bool| {
+        json!({"id": id, "object": "invoice", "customer": "cus_1", "status": if paid { "paid" } else { "open" },
+               "amount_due": 1900, "amount_paid": if paid { 1900 } else { 0 }, "currency": "eur",
+               "created": now(), "parent": {"subscription_details": {"subscription": "sub_1"}}})
+    };
+    // 14 days of grace: the plan holds, and the page is told when it lapses.
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "late-payer").await;
+    deliver(&app, &event("evt_c", "checkout.session.completed", now(), checkout(&ws, "observatory"))).await;
+    deliver(&app, &event("evt_f", "invoice.payment_failed", now(), invoice("in_1", false))).await;
+    let usage = plan_of(&mut owner, "late-payer").await;
+    assert_eq!(usage["plan"], "observatory");
+    let lapses: chrono::DateTime<chrono::Utc> =
+        usage["plan_lapses_at"].as_str().expect("lapses").parse().expect("time");
+    assert!((lapses - chrono::Utc::now() - chrono::Duration::days(14)).num_minutes().abs() < 5, "{lapses}");
+    // Paid after all: no lapse.
+    deliver(&app, &event("evt_p", "invoice.paid", now() + 1, invoice("in_1", true))).await;
+    assert!(plan_of(&mut owner, "late-payer").await.get("plan_lapses_at").is_none());
+
+    // No grace: the starter plan's limits apply at once, and the refusal says why.
+    let app = billing_app(0).await;
+    let (mut owner, ws) = observatory(&app, "no-grace").await;
+    deliver(&app, &event("evt_c", "checkout.session.completed", now(), checkout(&ws, "observatory"))).await;
+    let ds = dataset(&mut owner, "no-grace", "raw").await;
+    deliver(&app, &event("evt_f", "invoice.payment_failed", now(), invoice("in_1", false))).await;
+    let usage = plan_of(&mut owner, "no-grace").await;
+    assert_eq!(usage["plan"], "starter", "{usage}");
+    let r = upload(&mut owner, "no-grace", &ds, "f.bin", &[1u8; 4000]).await;
+    r.assert_problem(413, "quota_exceeded");
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("grace period")), "{}", r.body);
+}
+
+#[actix_web::test]
+async fn a_failure_half_way_applies_nothing_and_the_retry_applies_it_once() {
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "flaky").await;
+    deliver(&app, &event("evt_c", "checkout.session.completed", now(), checkout(&ws, "observatory"))).await;
+    let paid = json!({"id": "in_9", "customer": "cus_1", "status": "paid", "amount_due": 1900, "amount_paid": 1900,
+                      "currency": "eur", "created": now()});
+    let e = event("evt_paid", "invoice.paid", now(), paid);
+    // The invoices table is out of reach while the event is applied: the event is recorded in the same
+    // transaction, so nothing of it stays.
+    app.conn.execute_unprepared("ALTER TABLE invoices RENAME TO invoices_away").await.expect("rename");
+    let r = deliver(&app, &e).await;
+    app.conn.execute_unprepared("ALTER TABLE invoices_away RENAME TO invoices").await.expect("rename back");
+    assert!(r.status.is_server_error(), "{} {}", r.status, r.body);
+    assert_eq!(count(&app, "stripe_events").await, 1, "only the checkout event is recorded");
+    assert_eq!(count(&app, "invoices").await, 0);
+    // Stripe retries: applied once; a further retry is a replay.
+    assert_eq!(deliver(&app, &e).await.body["outcome"], "applied");
+    assert_eq!(deliver(&app, &e).await.body["outcome"], "replay");
+    assert_eq!((count(&app, "stripe_events").await, count(&app, "invoices").await), (2, 1));
+    assert_eq!(plan_of(&mut owner, "flaky").await["plan"], "observatory");
+}

@@ -1,0 +1,284 @@
+//! Storage plans and Stripe billing: which plan a workspace is on (and whether a failed payment is lapsing it),
+//! and the webhook events that change it. With billing off (no Stripe settings, the embedded default) every
+//! workspace keeps the plan it started on, and nothing here talks to Stripe.
+//!
+//! Events are applied exactly once and in a transaction: the event's id is recorded with its effect, so a replay
+//! changes nothing and a failure half-way leaves nothing (Stripe retries the event). Events may arrive in any order:
+//! a subscription keeps the time of the newest event applied to it, an older one changes nothing, and a
+//! subscription that ended (canceled, or expired unpaid) never comes back.
+
+use crate::{ServiceError, ServiceResult, Services};
+use chrono::{DateTime, Duration, Utc};
+use meridian_billing::webhook::{self, Change, Event};
+pub use meridian_billing::{Micros, Plan, PlanCatalog, TierTerms};
+use meridian_domain::billing::{Invoice, PlanState, Subscription};
+use meridian_domain::{PlanKey, WorkspaceId};
+use meridian_store::{billing as store, workspaces};
+
+/// Stripe, as the server's configuration sets it up.
+#[derive(Clone, Default)]
+pub struct BillingConfig {
+    /// The webhook endpoint's signing secrets (`whsec_...`): the current one, and the previous one while it is
+    /// being rolled. None: billing is off and the webhook endpoint answers 404.
+    pub webhook_secrets: Vec<String>,
+    /// How long a workspace keeps its paid plan after a payment fails (then its starting plan's limits apply).
+    pub grace_days: u32,
+}
+
+impl std::fmt::Debug for BillingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BillingConfig")
+            .field("webhook_secrets", &format_args!("<{} redacted>", self.webhook_secrets.len()))
+            .field("grace_days", &self.grace_days)
+            .finish()
+    }
+}
+
+impl BillingConfig {
+    #[must_use]
+    pub fn enabled(&self) -> bool {
+        !self.webhook_secrets.is_empty()
+    }
+}
+
+/// What a webhook delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    Applied,
+    /// The event was applied before: nothing changed.
+    Replay,
+    /// An event Meridian does not act on, or about a customer or price it does not know: acknowledged.
+    Ignored,
+}
+
+/// A workspace's plan as it applies now.
+#[derive(Debug, Clone)]
+pub struct EffectivePlan<'a> {
+    pub plan: &'a Plan,
+    pub state: PlanState,
+    /// The grace period after a failed payment is over: `plan` is the starting plan, not the one paid for.
+    pub lapsed: bool,
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+impl Services {
+    /// The storage plans, in the order of the configuration.
+    #[must_use]
+    pub fn storage_plans(&self) -> &[Plan] {
+        self.config().plans.all()
+    }
+
+    /// The plan a workspace starts on (and falls back to when its subscription ends).
+    fn starting_plan(&self, personal: bool) -> &Plan {
+        let plans = &self.config().plans;
+        if personal { plans.personal_plan() } else { plans.default_plan() }
+    }
+
+    /// The plan new workspaces of this kind start on.
+    #[must_use]
+    pub fn starting_plan_key(&self, personal: bool) -> PlanKey {
+        self.starting_plan(personal).key.clone()
+    }
+
+    /// The plan whose limits apply to the workspace now.
+    pub(crate) async fn effective_plan(
+        &self,
+        conn: &impl meridian_store::ConnectionTrait,
+        ws: WorkspaceId,
+    ) -> ServiceResult<EffectivePlan<'_>> {
+        let state = workspaces::plan_of(conn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
+        let lapsed = state.lapsed(crate::now());
+        let plan = if lapsed { self.starting_plan(state.personal) } else { self.config().plans.get(&state.plan) };
+        Ok(EffectivePlan { plan, state, lapsed })
+    }
+
+    /// Applies a Stripe webhook delivery: `signature` is its `Stripe-Signature` header. 404 with billing off; 400
+    /// when the signature does not verify (nothing read, nothing applied).
+    #[tracing::instrument(skip_all)]
+    pub async fn apply_stripe_webhook(&self, body: &[u8], signature: Option<&str>) -> ServiceResult<WebhookOutcome> {
+        let billing = &self.config().billing;
+        if !billing.enabled() {
+            return Err(ServiceError::NotFound("billing"));
+        }
+        webhook::verify(body, signature.unwrap_or_default(), &billing.webhook_secrets, crate::now().timestamp())
+            .map_err(|e| ServiceError::WebhookRefused(e.to_string()))?;
+        let event = Event::parse(body).map_err(|e| ServiceError::WebhookRefused(format!("not a Stripe event: {e}")))?;
+        let change = match event.change() {
+            Ok(c) => c,
+            Err(e) => {
+                // Signed by Stripe but not understood: acknowledged (a retry would not read better), and logged.
+                tracing::warn!(event = %event.id, kind = %event.kind, error = %e, "a Stripe event was not understood");
+                return Ok(WebhookOutcome::Ignored);
+            }
+        };
+        let txn = meridian_store::begin_write(self.db()).await?;
+        if !store::record_event(&txn, &event.id, &event.kind, crate::now()).await? {
+            txn.rollback().await.map_err(ServiceError::internal)?;
+            tracing::info!(event = %event.id, kind = %event.kind, "a Stripe event came again; nothing to do");
+            return Ok(WebhookOutcome::Replay);
+        }
+        let outcome = self.apply_change(&txn, &event, change).await?;
+        txn.commit().await.map_err(ServiceError::internal)?;
+        tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "Stripe event applied");
+        Ok(outcome)
+    }
+
+    async fn apply_change(
+        &self,
+        txn: &meridian_store::DatabaseTransaction,
+        event: &Event,
+        change: Change,
+    ) -> ServiceResult<WebhookOutcome> {
+        let when = at(event.created);
+        match change {
+            Change::CheckoutCompleted(session) => {
+                // The session names the workspace (client_reference_id) and its plan (metadata), both set when
+                // Meridian made it: the plan applies at once, before the subscription's own events arrive.
+                let Some(ws) = session
+                    .client_reference_id
+                    .as_deref()
+                    .or(session.metadata.get("workspace_id").map(String::as_str))
+                    .and_then(|w| w.parse::<WorkspaceId>().ok())
+                else {
+                    return Ok(WebhookOutcome::Ignored);
+                };
+                if workspaces::plan_of(txn, ws).await?.is_none() {
+                    return Ok(WebhookOutcome::Ignored);
+                }
+                if let Some(customer) = &session.customer {
+                    store::keep_customer(txn, ws, customer.id(), crate::now()).await?;
+                }
+                let plan = session.metadata.get("plan").and_then(|p| self.config().plans.find(p));
+                let paid = session.payment_status.as_deref().is_none_or(|s| s == "paid" || s == "no_payment_required");
+                if let (Some(plan), Some(sub), true) = (plan, &session.subscription, paid) {
+                    let existing = store::find_subscription(txn, sub.id()).await?;
+                    if existing.is_none() {
+                        let s = Subscription {
+                            workspace: ws,
+                            stripe_id: sub.id().to_owned(),
+                            plan: plan.key.clone(),
+                            status: "active".to_owned(),
+                            cancel_at_period_end: false,
+                            period_end: None,
+                            // Older than any event of the subscription itself, which then describes it better.
+                            event_at: when - Duration::seconds(1),
+                            final_at: None,
+                            created_at: when,
+                        };
+                        store::save_subscription(txn, &s, crate::now()).await?;
+                    }
+                }
+                self.settle_plan(txn, ws).await?;
+                Ok(WebhookOutcome::Applied)
+            }
+            Change::Subscription { deleted, subscription: sub } => {
+                let ws = match sub.metadata.get("workspace_id").and_then(|w| w.parse::<WorkspaceId>().ok()) {
+                    Some(ws) if workspaces::plan_of(txn, ws).await?.is_some() => Some(ws),
+                    _ => store::workspace_of_customer(txn, sub.customer.id()).await?,
+                };
+                let Some(ws) = ws else {
+                    tracing::info!(subscription = %sub.id, "a subscription of a customer Meridian does not know");
+                    return Ok(WebhookOutcome::Ignored);
+                };
+                let Some(plan) = sub.price_ids().into_iter().find_map(|p| self.config().plans.by_stripe_price(p))
+                else {
+                    tracing::warn!(subscription = %sub.id, "a subscription whose prices are no plan's");
+                    return Ok(WebhookOutcome::Ignored);
+                };
+                let existing = store::find_subscription(txn, &sub.id).await?;
+                if let Some(e) = &existing
+                    && (e.final_at.is_some() || e.event_at > when)
+                {
+                    // Over for good, or already described by a newer event.
+                    return Ok(WebhookOutcome::Ignored);
+                }
+                let ended = deleted || sub.is_final();
+                let s = Subscription {
+                    workspace: ws,
+                    stripe_id: sub.id.clone(),
+                    plan: plan.key.clone(),
+                    status: if deleted { "canceled".to_owned() } else { sub.status.clone() },
+                    cancel_at_period_end: sub.cancel_at_period_end,
+                    period_end: sub.period_end().map(at),
+                    event_at: when,
+                    final_at: ended.then(|| sub.ended_at.map_or(when, at)),
+                    created_at: existing.as_ref().map_or_else(|| sub.created.map_or(when, at), |e| e.created_at),
+                };
+                store::save_subscription(txn, &s, crate::now()).await?;
+                self.settle_plan(txn, ws).await?;
+                Ok(WebhookOutcome::Applied)
+            }
+            Change::Invoice { paid, invoice } => {
+                let Some(customer) = &invoice.customer else { return Ok(WebhookOutcome::Ignored) };
+                let Some(ws) = store::workspace_of_customer(txn, customer.id()).await? else {
+                    return Ok(WebhookOutcome::Ignored);
+                };
+                let Some(id) = invoice.id.clone() else { return Ok(WebhookOutcome::Ignored) };
+                let record = Invoice {
+                    workspace: ws,
+                    stripe_id: id,
+                    status: if paid {
+                        "paid".to_owned()
+                    } else {
+                        invoice.status.clone().unwrap_or_else(|| "open".to_owned())
+                    },
+                    amount_due: invoice.amount_due,
+                    amount_paid: invoice.amount_paid,
+                    currency: invoice.currency.clone().unwrap_or_default(),
+                    hosted_url: invoice.hosted_invoice_url.clone(),
+                    period_start: invoice.period_start.map(at),
+                    period_end: invoice.period_end.map(at),
+                    created_at: invoice.created.map_or(when, at),
+                    event_at: when,
+                };
+                store::save_invoice(txn, &record).await?;
+                self.settle_lapse(txn, ws, when).await?;
+                Ok(WebhookOutcome::Applied)
+            }
+            Change::Other => Ok(WebhookOutcome::Ignored),
+        }
+    }
+
+    /// Puts the workspace on the plan of its newest subscription that grants one, or its starting plan.
+    async fn settle_plan(&self, txn: &meridian_store::DatabaseTransaction, ws: WorkspaceId) -> ServiceResult<()> {
+        let state = workspaces::plan_of(txn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
+        let subs = store::subscriptions_of(txn, ws).await?;
+        let plan = subs
+            .iter()
+            .find(|s| s.grants_plan())
+            .map_or_else(|| self.starting_plan_key(state.personal), |s| s.plan.clone());
+        // A lapse belongs to the plan whose payment failed: a new plan starts without one.
+        let lapses_at = if plan == state.plan { state.lapses_at } else { None };
+        if plan != state.plan || lapses_at != state.lapses_at {
+            tracing::info!(workspace = %ws, from = %state.plan, to = %plan, "plan changed by billing");
+            workspaces::set_plan(txn, ws, &plan, lapses_at).await?;
+        }
+        Ok(())
+    }
+
+    /// After an invoice event: the workspace's newest invoice decides. Unpaid after a failed attempt starts the
+    /// grace period (once); paid ends it.
+    async fn settle_lapse(
+        &self,
+        txn: &meridian_store::DatabaseTransaction,
+        ws: WorkspaceId,
+        when: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let state = workspaces::plan_of(txn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
+        let newest = store::invoices_of(txn, ws, 1).await?;
+        let failing = newest.first().is_some_and(|i| i.status != "paid" && i.amount_paid < i.amount_due);
+        let lapses_at = match (failing, state.lapses_at) {
+            (true, Some(t)) => Some(t),
+            (true, None) => Some(when + Duration::days(i64::from(self.config().billing.grace_days))),
+            (false, _) => None,
+        };
+        if lapses_at != state.lapses_at {
+            tracing::info!(workspace = %ws, ?lapses_at, "payment state changed");
+            workspaces::set_plan(txn, ws, &state.plan, lapses_at).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,173 @@
+//! A workspace's Stripe customer, subscriptions and invoices, and the webhook events already applied.
+
+use crate::entities::{billing_customers, invoices, stripe_events, subscriptions};
+use crate::{StoreResult, ts};
+use chrono::{DateTime, Utc};
+use meridian_domain::billing::{Invoice, Subscription};
+use meridian_domain::{PlanKey, WorkspaceId};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+/// Records that the webhook event `id` is being applied. `false` when it was applied before (a replay): the
+/// caller then changes nothing. In the transaction of the event's effect, so a failure leaves no record either.
+pub async fn record_event(conn: &impl ConnectionTrait, id: &str, kind: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let row =
+        stripe_events::ActiveModel { id: Set(id.to_owned()), kind: Set(kind.to_owned()), received_at: Set(ts(now)) };
+    let inserted = stripe_events::Entity::insert(row)
+        .on_conflict(OnConflict::column(stripe_events::Column::Id).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// The workspace's Stripe customer id, if it has one.
+pub async fn customer_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Option<String>> {
+    Ok(billing_customers::Entity::find_by_id(ws.as_uuid()).one(conn).await?.map(|c| c.stripe_customer_id))
+}
+
+/// The workspace whose Stripe customer `customer` is.
+pub async fn workspace_of_customer(conn: &impl ConnectionTrait, customer: &str) -> StoreResult<Option<WorkspaceId>> {
+    Ok(billing_customers::Entity::find()
+        .filter(billing_customers::Column::StripeCustomerId.eq(customer))
+        .one(conn)
+        .await?
+        .map(|c| c.workspace_id.into()))
+}
+
+/// Keeps `customer` as the workspace's Stripe customer unless it has one already; the one kept.
+pub async fn keep_customer(
+    conn: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    customer: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<String> {
+    let row = billing_customers::ActiveModel {
+        workspace_id: Set(ws.as_uuid()),
+        stripe_customer_id: Set(customer.to_owned()),
+        created_at: Set(ts(now)),
+    };
+    billing_customers::Entity::insert(row)
+        .on_conflict(OnConflict::column(billing_customers::Column::WorkspaceId).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(customer_of(conn, ws).await?.unwrap_or_else(|| customer.to_owned()))
+}
+
+fn to_subscription(m: subscriptions::Model) -> StoreResult<Subscription> {
+    Ok(Subscription {
+        workspace: m.workspace_id.into(),
+        stripe_id: m.stripe_subscription_id,
+        plan: PlanKey::parse(&m.plan)?,
+        status: m.status,
+        cancel_at_period_end: m.cancel_at_period_end,
+        period_end: m.period_end.map(|t| t.to_utc()),
+        event_at: m.event_at.to_utc(),
+        final_at: m.final_at.map(|t| t.to_utc()),
+        created_at: m.created_at.to_utc(),
+    })
+}
+
+/// The subscription Stripe knows as `stripe_id`.
+pub async fn find_subscription(conn: &impl ConnectionTrait, stripe_id: &str) -> StoreResult<Option<Subscription>> {
+    subscriptions::Entity::find()
+        .filter(subscriptions::Column::StripeSubscriptionId.eq(stripe_id))
+        .one(conn)
+        .await?
+        .map(to_subscription)
+        .transpose()
+}
+
+/// Writes the subscription as `s` says (inserting it the first time).
+pub async fn save_subscription(conn: &impl ConnectionTrait, s: &Subscription, now: DateTime<Utc>) -> StoreResult<()> {
+    let existing = subscriptions::Entity::find()
+        .filter(subscriptions::Column::StripeSubscriptionId.eq(s.stripe_id.as_str()))
+        .one(conn)
+        .await?;
+    let row = subscriptions::ActiveModel {
+        id: Set(existing.as_ref().map_or_else(Uuid::now_v7, |m| m.id)),
+        workspace_id: Set(s.workspace.as_uuid()),
+        stripe_subscription_id: Set(s.stripe_id.clone()),
+        plan: Set(s.plan.as_str().to_owned()),
+        status: Set(s.status.clone()),
+        cancel_at_period_end: Set(s.cancel_at_period_end),
+        period_end: Set(s.period_end.map(ts)),
+        event_at: Set(ts(s.event_at)),
+        final_at: Set(s.final_at.map(ts)),
+        created_at: Set(ts(s.created_at)),
+        updated_at: Set(ts(now)),
+    };
+    if existing.is_some() {
+        subscriptions::Entity::update(row).exec(conn).await?;
+    } else {
+        subscriptions::Entity::insert(row).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// The workspace's subscriptions, newest first.
+pub async fn subscriptions_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Vec<Subscription>> {
+    subscriptions::Entity::find()
+        .filter(subscriptions::Column::WorkspaceId.eq(ws.as_uuid()))
+        .order_by_desc(subscriptions::Column::CreatedAt)
+        .order_by_desc(subscriptions::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_subscription)
+        .collect()
+}
+
+/// Writes the invoice as `i` says, unless a newer event already described it.
+pub async fn save_invoice(conn: &impl ConnectionTrait, i: &Invoice) -> StoreResult<()> {
+    let existing =
+        invoices::Entity::find().filter(invoices::Column::StripeInvoiceId.eq(i.stripe_id.as_str())).one(conn).await?;
+    if existing.as_ref().is_some_and(|m| m.event_at.to_utc() > i.event_at) {
+        return Ok(());
+    }
+    let row = invoices::ActiveModel {
+        id: Set(existing.as_ref().map_or_else(Uuid::now_v7, |m| m.id)),
+        workspace_id: Set(i.workspace.as_uuid()),
+        stripe_invoice_id: Set(i.stripe_id.clone()),
+        status: Set(i.status.clone()),
+        amount_due: Set(i.amount_due),
+        amount_paid: Set(i.amount_paid),
+        currency: Set(i.currency.clone()),
+        hosted_url: Set(i.hosted_url.clone()),
+        period_start: Set(i.period_start.map(ts)),
+        period_end: Set(i.period_end.map(ts)),
+        created_at: Set(ts(i.created_at)),
+        event_at: Set(ts(i.event_at)),
+    };
+    if existing.is_some() {
+        invoices::Entity::update(row).exec(conn).await?;
+    } else {
+        invoices::Entity::insert(row).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// The workspace's newest invoices.
+pub async fn invoices_of(conn: &impl ConnectionTrait, ws: WorkspaceId, limit: u64) -> StoreResult<Vec<Invoice>> {
+    Ok(invoices::Entity::find()
+        .filter(invoices::Column::WorkspaceId.eq(ws.as_uuid()))
+        .order_by_desc(invoices::Column::CreatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| Invoice {
+            workspace: m.workspace_id.into(),
+            stripe_id: m.stripe_invoice_id,
+            status: m.status,
+            amount_due: m.amount_due,
+            amount_paid: m.amount_paid,
+            currency: m.currency,
+            hosted_url: m.hosted_url,
+            period_start: m.period_start.map(|t| t.to_utc()),
+            period_end: m.period_end.map(|t| t.to_utc()),
+            created_at: m.created_at.to_utc(),
+            event_at: m.event_at.to_utc(),
+        })
+        .collect())
+}
