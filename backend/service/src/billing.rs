@@ -60,6 +60,17 @@ pub struct EffectivePlan<'a> {
     pub lapsed: bool,
 }
 
+/// How far along a subscription's status is, for events of the same second.
+fn progress(status: &str) -> u8 {
+    match status {
+        "incomplete" => 0,
+        "trialing" => 1,
+        "active" | "past_due" | "unpaid" | "paused" => 2,
+        "canceled" | "incomplete_expired" => 3,
+        _ => 1,
+    }
+}
+
 fn at(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
@@ -137,19 +148,29 @@ impl Services {
             Change::CheckoutCompleted(session) => {
                 // The session names the workspace (client_reference_id) and its plan (metadata), both set when
                 // Meridian made it: the plan applies at once, before the subscription's own events arrive.
-                let Some(ws) = session
-                    .client_reference_id
-                    .as_deref()
-                    .or(session.metadata.get("workspace_id").map(String::as_str))
-                    .and_then(|w| w.parse::<WorkspaceId>().ok())
-                else {
+                // Only sessions Meridian made count: a subscription, with the workspace in the metadata it set (a
+                // Payment Link's buyer can choose `client_reference_id`, never the metadata).
+                let from_metadata = session.metadata.get("workspace_id").and_then(|w| w.parse::<WorkspaceId>().ok());
+                let Some(ws) = from_metadata.filter(|ws| {
+                    session.mode.as_deref() == Some("subscription")
+                        && session.client_reference_id.as_deref().is_none_or(|c| c == ws.to_string())
+                }) else {
                     return Ok(WebhookOutcome::Ignored);
                 };
                 if workspaces::plan_of(txn, ws).await?.is_none() {
                     return Ok(WebhookOutcome::Ignored);
                 }
+                workspaces::lock(txn, ws).await?;
                 if let Some(customer) = &session.customer {
-                    store::keep_customer(txn, ws, customer.id(), crate::now()).await?;
+                    match store::workspace_of_customer(txn, customer.id()).await? {
+                        Some(other) if other != ws => {
+                            tracing::warn!(customer = %customer.id(), "a checkout names a customer of another workspace");
+                            return Ok(WebhookOutcome::Ignored);
+                        }
+                        _ => {
+                            store::keep_customer(txn, ws, customer.id(), crate::now()).await?;
+                        }
+                    }
                 }
                 let plan = session.metadata.get("plan").and_then(|p| self.config().plans.find(p));
                 let paid = session.payment_status.as_deref().is_none_or(|s| s == "paid" || s == "no_payment_required");
@@ -163,8 +184,8 @@ impl Services {
                             status: "active".to_owned(),
                             cancel_at_period_end: false,
                             period_end: None,
-                            // Older than any event of the subscription itself, which then describes it better.
-                            event_at: when - Duration::seconds(1),
+                            // Older than any event of the subscription itself, which describes it better.
+                            event_at: DateTime::UNIX_EPOCH,
                             final_at: None,
                             created_at: when,
                         };
@@ -175,32 +196,49 @@ impl Services {
                 Ok(WebhookOutcome::Applied)
             }
             Change::Subscription { deleted, subscription: sub } => {
-                let ws = match sub.metadata.get("workspace_id").and_then(|w| w.parse::<WorkspaceId>().ok()) {
-                    Some(ws) if workspaces::plan_of(txn, ws).await?.is_some() => Some(ws),
-                    _ => store::workspace_of_customer(txn, sub.customer.id()).await?,
+                let known = store::find_subscription(txn, &sub.id).await?.map(|s| s.workspace);
+                let customer_ws = store::workspace_of_customer(txn, sub.customer.id()).await?;
+                let named = sub.metadata.get("workspace_id").and_then(|w| w.parse::<WorkspaceId>().ok());
+                // A subscription stays with the workspace it was first stored for; the metadata Meridian set must
+                // agree with the customer's workspace when both are known.
+                let ws = match (known, named, customer_ws) {
+                    (Some(ws), _, _) => Some(ws),
+                    (None, Some(n), Some(c)) if n != c => None,
+                    (None, Some(n), _) if workspaces::plan_of(txn, n).await?.is_some() => Some(n),
+                    (None, _, c) => c,
                 };
                 let Some(ws) = ws else {
                     tracing::info!(subscription = %sub.id, "a subscription of a customer Meridian does not know");
                     return Ok(WebhookOutcome::Ignored);
                 };
-                let Some(plan) = sub.price_ids().into_iter().find_map(|p| self.config().plans.by_stripe_price(p))
-                else {
-                    tracing::warn!(subscription = %sub.id, "a subscription whose prices are no plan's");
-                    return Ok(WebhookOutcome::Ignored);
-                };
+                workspaces::lock(txn, ws).await?;
                 let existing = store::find_subscription(txn, &sub.id).await?;
+                let ended = deleted || sub.is_final();
+                let priced = sub.price_ids().into_iter().find_map(|p| self.config().plans.by_stripe_price(p));
+                // A price no longer configured: a stored subscription keeps its plan (so its end still counts).
+                let plan = match (priced, &existing) {
+                    (Some(p), _) => p.key.clone(),
+                    (None, Some(e)) => e.plan.clone(),
+                    (None, None) => {
+                        tracing::warn!(subscription = %sub.id, "a subscription whose prices are no plan's");
+                        return Ok(WebhookOutcome::Ignored);
+                    }
+                };
+                let status = if deleted { "canceled" } else { sub.status.as_str() };
                 if let Some(e) = &existing
-                    && (e.final_at.is_some() || e.event_at > when)
+                    && (e.final_at.is_some()
+                        || e.event_at > when
+                        || (e.event_at == when && progress(status) < progress(&e.status)))
                 {
-                    // Over for good, or already described by a newer event.
+                    // Over for good, or already described by a newer event (on a tie in Stripe's whole seconds,
+                    // the state further along wins: `created` as incomplete and `updated` to active often share one).
                     return Ok(WebhookOutcome::Ignored);
                 }
-                let ended = deleted || sub.is_final();
                 let s = Subscription {
                     workspace: ws,
                     stripe_id: sub.id.clone(),
-                    plan: plan.key.clone(),
-                    status: if deleted { "canceled".to_owned() } else { sub.status.clone() },
+                    plan,
+                    status: status.to_owned(),
                     cancel_at_period_end: sub.cancel_at_period_end,
                     period_end: sub.period_end().map(at),
                     event_at: when,
@@ -212,10 +250,18 @@ impl Services {
                 Ok(WebhookOutcome::Applied)
             }
             Change::Invoice { paid, invoice } => {
-                let Some(customer) = &invoice.customer else { return Ok(WebhookOutcome::Ignored) };
-                let Some(ws) = store::workspace_of_customer(txn, customer.id()).await? else {
-                    return Ok(WebhookOutcome::Ignored);
+                // The subscription it bills names the workspace; else its customer.
+                let by_subscription = match invoice.subscription_id() {
+                    Some(s) => store::find_subscription(txn, s).await?.map(|s| s.workspace),
+                    None => None,
                 };
+                let ws = match (by_subscription, &invoice.customer) {
+                    (Some(ws), _) => Some(ws),
+                    (None, Some(c)) => store::workspace_of_customer(txn, c.id()).await?,
+                    (None, None) => None,
+                };
+                let Some(ws) = ws else { return Ok(WebhookOutcome::Ignored) };
+                workspaces::lock(txn, ws).await?;
                 let Some(id) = invoice.id.clone() else { return Ok(WebhookOutcome::Ignored) };
                 let record = Invoice {
                     workspace: ws,
@@ -272,7 +318,7 @@ impl Services {
         let failing = newest.first().is_some_and(|i| i.status != "paid" && i.amount_paid < i.amount_due);
         let lapses_at = match (failing, state.lapses_at) {
             (true, Some(t)) => Some(t),
-            (true, None) => Some(when + Duration::days(i64::from(self.config().billing.grace_days))),
+            (true, None) => Some(when + Duration::days(i64::from(self.config().billing.grace_days.min(366)))),
             (false, _) => None,
         };
         if lapses_at != state.lapses_at {
