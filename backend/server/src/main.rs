@@ -65,6 +65,20 @@ enum OperatorsCommand {
     List,
 }
 
+#[derive(Debug, Subcommand)]
+enum BillingCommand {
+    /// Every workspace's plan, the plan whose limits apply now, a failed payment's lapse date, the newest
+    /// subscription's Stripe status and the Stripe customer; then the count per plan.
+    Status {
+        /// Only workspaces on this plan (its key).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Only workspaces whose payment failed (lapsing or lapsed).
+        #[arg(long)]
+        lapsing: bool,
+    },
+}
+
 #[derive(Debug, clap::Args)]
 struct MailArgs {
     /// Only messages in this state: queued, sent or failed.
@@ -97,6 +111,11 @@ enum Command {
     },
     /// Outgoing mail: how many messages are queued, sent and failed, and the newest ones (never their bodies).
     Mail(MailArgs),
+    /// Storage plans and billing: which workspace is on which plan, and payment problems.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Satellite checks: field-of-view crossings, passes, catalog import.
     Satellites {
         #[command(subcommand)]
@@ -205,6 +224,44 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                                 writeln!(out, "{}\t{}\t{}", a.email, a.display_name, a.id)?;
                             }
                         }
+                    }
+                    anyhow::Ok(())
+                },
+            )
+        }
+        Command::Billing { command: BillingCommand::Status { plan, lapsing } } => {
+            let config = load_with(cli.config.as_ref(), &Overrides::default())?;
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
+                async {
+                    use std::io::Write as _;
+                    let state = meridian_server::State::open(&config, true).await?;
+                    let rows = state.services.billing_status().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let rows: Vec<_> = rows
+                        .into_iter()
+                        .filter(|r| plan.as_deref().is_none_or(|p| r.plan.as_str() == p))
+                        .filter(|r| !*lapsing || r.lapses_at.is_some())
+                        .collect();
+                    let mut out = std::io::stdout();
+                    writeln!(out, "workspace\tplan\tlimits of\tlapses\tsubscription\tcustomer")?;
+                    let mut per_plan = std::collections::BTreeMap::<String, usize>::new();
+                    for r in &rows {
+                        *per_plan.entry(r.plan.to_string()).or_default() += 1;
+                        let plan =
+                            if r.plan_configured { r.plan.to_string() } else { format!("{} (not configured)", r.plan) };
+                        writeln!(
+                            out,
+                            "{}{}\t{plan}\t{}\t{}\t{}\t{}",
+                            r.slug,
+                            if r.personal { " (personal)" } else { "" },
+                            r.effective_plan,
+                            r.lapses_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into()),
+                            r.subscription_status.as_deref().unwrap_or("-"),
+                            r.stripe_customer.as_deref().unwrap_or("-"),
+                        )?;
+                    }
+                    for (p, n) in per_plan {
+                        writeln!(out, "{p}: {n}")?;
                     }
                     anyhow::Ok(())
                 },

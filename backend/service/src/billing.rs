@@ -328,3 +328,46 @@ impl Services {
         Ok(())
     }
 }
+
+/// One workspace's billing, for the operator's overview (`meridian billing status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceBilling {
+    pub slug: String,
+    pub name: String,
+    pub personal: bool,
+    /// The plan stored on the workspace, and whether this server still configures it.
+    pub plan: PlanKey,
+    pub plan_configured: bool,
+    /// The plan whose limits apply now (the starting plan once a lapse is over, the default for an unknown key).
+    pub effective_plan: PlanKey,
+    pub lapses_at: Option<DateTime<Utc>>,
+    /// The newest subscription's Stripe status, if there is one.
+    pub subscription_status: Option<String>,
+    pub stripe_customer: Option<String>,
+}
+
+impl Services {
+    /// Every workspace's plan and billing state, by slug (the operator's command line; no actor: whoever runs it
+    /// has the database).
+    pub async fn billing_status(&self) -> ServiceResult<Vec<WorkspaceBilling>> {
+        let now = crate::now();
+        let mut out = Vec::new();
+        for (id, slug, name, state) in workspaces::plans(self.db()).await? {
+            let plans = &self.config().plans;
+            let effective = if state.lapsed(now) { self.starting_plan(state.personal) } else { plans.get(&state.plan) };
+            let subscription_status = store::subscriptions_of(self.db(), id).await?.first().map(|s| s.status.clone());
+            out.push(WorkspaceBilling {
+                slug,
+                name,
+                personal: state.personal,
+                plan_configured: plans.find(state.plan.as_str()).is_some(),
+                effective_plan: effective.key.clone(),
+                plan: state.plan,
+                lapses_at: state.lapses_at,
+                subscription_status,
+                stripe_customer: store::customer_of(self.db(), id).await?,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub mod accounts;
+pub mod billing;
 pub mod data;
 pub mod equipment;
 pub mod invitations;

@@ -5,7 +5,7 @@ use crate::pages::{
 };
 use crate::pages::{DataFilePage, DataPage, DataSearchPage, DatasetPage, StoragePage};
 use crate::pages::{NightLogPage, NightsPage};
-use crate::pages::{ObservatoryPage, TargetsPage};
+use crate::pages::{ObservatoryPage, PricingPage, TargetsPage};
 use crate::pages::{PackageEditorPage, PackageLandingPage, PackagesPage, SharedLandingPage};
 use crate::pages::{PlanPageView, PlansPageView, SatelliteCheckPage};
 use leptos::prelude::*;
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/confirm-email") view=ConfirmEmail ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view=AcceptInvitation ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async />
+                    <Route path=path!("/pricing") view=PricingPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug") view=WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/settings") view=WorkspaceSettings ssr=SsrMode::Async />

@@ -45,6 +45,7 @@ pub fn Nav() -> impl IntoView {
             </a>
             <nav>
                 <a href="/satellites">"Satellite check"</a>
+                <a href="/pricing">"Plans"</a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.await {

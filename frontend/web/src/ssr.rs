@@ -15,6 +15,7 @@ use meridian_service::workspaces::{CreateWorkspace, UpdateWorkspace, WorkspaceVi
 use meridian_service::{Actor, ServiceError, Services};
 
 pub mod accounts;
+pub mod billing;
 pub mod data;
 pub mod equipment;
 pub mod invitations;

@@ -385,3 +385,54 @@ async fn ties_retired_prices_foreign_customers_and_payment_links_are_handled() {
     assert_eq!(r.body["outcome"], "ignored");
     assert_eq!(plan_of(&mut pat, "other").await["plan"], "starter");
 }
+
+#[actix_web::test]
+async fn the_operator_sees_every_workspace_by_plan_and_payment_state() {
+    let app = billing_app(0).await;
+    let (_, ws) = observatory(&app, "paying").await;
+    let (mut pat, _) = app.user("Pat").await;
+    workspace(&mut pat, "free-rider", "private").await;
+    deliver(&app, &event("evt_c", "checkout.session.completed", now(), checkout(&ws, "observatory"))).await;
+    let sub =
+        event("evt_s", "customer.subscription.updated", now(), subscription("sub_1", &ws, "price_obs", "past_due"));
+    deliver(&app, &sub).await;
+    let failed = json!({"id": "in_1", "customer": "cus_1", "status": "open", "amount_due": 1900, "amount_paid": 0,
+                        "currency": "eur", "created": now()});
+    deliver(&app, &event("evt_f", "invoice.payment_failed", now(), failed)).await;
+
+    let rows = app.services.billing_status().await.expect("status");
+    let paying = rows.iter().find(|r| r.slug == "paying").expect("paying");
+    assert_eq!((paying.plan.as_str(), paying.effective_plan.as_str()), ("observatory", "starter"), "lapsed: no grace");
+    assert!(paying.lapses_at.is_some() && paying.plan_configured && !paying.personal);
+    assert_eq!(paying.subscription_status.as_deref(), Some("past_due"));
+    assert_eq!(paying.stripe_customer.as_deref(), Some("cus_1"));
+    let free = rows.iter().find(|r| r.slug == "free-rider").expect("free-rider");
+    assert_eq!(
+        (free.plan.as_str(), free.subscription_status.as_deref(), free.stripe_customer.as_deref()),
+        ("starter", None, None)
+    );
+    assert!(rows.iter().any(|r| r.personal), "personal spaces are listed too");
+}
+
+#[actix_web::test]
+async fn the_pricing_page_shows_the_configured_plans_and_prices() {
+    let app = billing_app(14).await;
+    let r = app.client().get("/pricing").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = crate::data_pages::html(&r);
+    for expected in [
+        "data-plan=\"starter\"",
+        "data-plan=\"observatory\"",
+        "19.00 EUR a month",
+        "8.0 KiB, up to 16.0 KiB at 0.02 EUR per GiB-month beyond",
+        "99.00 EUR a month",
+    ] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    // Without configuration: the built-in plans, no prices.
+    let page = crate::data_pages::html(&TestApp::new().await.client().get("/pricing").await);
+    assert!(
+        page.contains("data-plan=\"institution\"") && page.contains("5.0 TiB") && !page.contains("a month"),
+        "{page}"
+    );
+}

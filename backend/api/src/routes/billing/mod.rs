@@ -27,7 +27,7 @@ pub async fn list_storage_plans(services: web::Data<Services>) -> web::Json<Stor
     params(("Stripe-Signature" = String, Header, description = "`t=<unix time>,v1=<HMAC-SHA256 hex>[,v1=…]`")),
     responses(
         (status = 200, body = WebhookAnswer),
-        (status = 400, description = "`webhook_refused`: the signature does not verify, is stale, or the body is not an event"),
+        (status = 400, description = "`webhook_refused`: the signature is missing, does not verify or is stale, or the body is not an event"),
         (status = 404, description = "Billing is off on this server"),
     )
 )]
@@ -37,8 +37,12 @@ pub async fn receive_stripe_webhook(
     services: web::Data<Services>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let signature = req.headers().get("stripe-signature").and_then(|v| v.to_str().ok());
-    let outcome = services.apply_stripe_webhook(&body, signature).await?;
+    // Without a signature nothing is looked at, billing on or off.
+    let Some(signature) = req.headers().get("stripe-signature").and_then(|v| v.to_str().ok()) else {
+        let e = meridian_service::ServiceError::WebhookRefused("the Stripe-Signature header is missing".into());
+        return Err(e.into());
+    };
+    let outcome = services.apply_stripe_webhook(&body, Some(signature)).await?;
     let outcome = match outcome {
         WebhookOutcome::Applied => "applied",
         WebhookOutcome::Replay => "replay",
