@@ -569,6 +569,9 @@ impl Config {
     /// Billing as the services take it: on only with a Stripe key, and then a webhook signing secret is required.
     pub fn billing(&self) -> anyhow::Result<meridian_service::billing::BillingConfig> {
         let b = &self.billing;
+        if b.grace_days > 366 {
+            anyhow::bail!("billing.grace_days is {}: at most 366", b.grace_days);
+        }
         let secrets: Vec<String> = [&b.stripe_webhook_secret, &b.stripe_webhook_secret_previous]
             .into_iter()
             .map(|s| s.expose().trim().to_owned())

@@ -235,7 +235,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
                 async {
                     use std::io::Write as _;
-                    let state = meridian_server::State::open(&config, true).await?;
+                    let state = meridian_server::State::open(&config, config.auto_migrate).await?;
+                    if let Some(p) = plan.as_deref()
+                        && !state.services.storage_plans().iter().any(|q| q.key.as_str() == p)
+                    {
+                        anyhow::bail!("--plan {p:?} is not one of this server's plans");
+                    }
                     let rows = state.services.billing_status().await.map_err(|e| anyhow::anyhow!("{e}"))?;
                     let rows: Vec<_> = rows
                         .into_iter()
@@ -260,8 +265,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                             r.stripe_customer.as_deref().unwrap_or("-"),
                         )?;
                     }
+                    // The counts go to standard error, so the rows stay one table for cut and awk.
                     for (p, n) in per_plan {
-                        writeln!(out, "{p}: {n}")?;
+                        eprintln!("{p}: {n}");
                     }
                     anyhow::Ok(())
                 },

@@ -64,8 +64,8 @@ pub struct EffectivePlan<'a> {
 fn progress(status: &str) -> u8 {
     match status {
         "incomplete" => 0,
-        "trialing" => 1,
-        "active" | "past_due" | "unpaid" | "paused" => 2,
+        "trialing" | "paused" => 1,
+        "active" | "past_due" | "unpaid" => 2,
         "canceled" | "incomplete_expired" => 3,
         _ => 1,
     }
@@ -153,7 +153,10 @@ impl Services {
                 let from_metadata = session.metadata.get("workspace_id").and_then(|w| w.parse::<WorkspaceId>().ok());
                 let Some(ws) = from_metadata.filter(|ws| {
                     session.mode.as_deref() == Some("subscription")
-                        && session.client_reference_id.as_deref().is_none_or(|c| c == ws.to_string())
+                        && session
+                            .client_reference_id
+                            .as_deref()
+                            .is_none_or(|c| c.parse::<WorkspaceId>().ok() == Some(*ws))
                 }) else {
                     return Ok(WebhookOutcome::Ignored);
                 };
@@ -203,7 +206,10 @@ impl Services {
                 // agree with the customer's workspace when both are known.
                 let ws = match (known, named, customer_ws) {
                     (Some(ws), _, _) => Some(ws),
-                    (None, Some(n), Some(c)) if n != c => None,
+                    (None, Some(n), Some(c)) if n != c => {
+                        tracing::warn!(subscription = %sub.id, "a subscription names a workspace its customer is not of");
+                        None
+                    }
                     (None, Some(n), _) if workspaces::plan_of(txn, n).await?.is_some() => Some(n),
                     (None, _, c) => c,
                 };
@@ -212,6 +218,11 @@ impl Services {
                     return Ok(WebhookOutcome::Ignored);
                 };
                 workspaces::lock(txn, ws).await?;
+                if customer_ws.is_none() {
+                    // Named by Meridian's own metadata before its checkout event arrived: the customer is the
+                    // workspace's from now on (its invoices find it).
+                    store::keep_customer(txn, ws, sub.customer.id(), crate::now()).await?;
+                }
                 let existing = store::find_subscription(txn, &sub.id).await?;
                 let ended = deleted || sub.is_final();
                 let priced = sub.price_ids().into_iter().find_map(|p| self.config().plans.by_stripe_price(p));
@@ -225,9 +236,13 @@ impl Services {
                     }
                 };
                 let status = if deleted { "canceled" } else { sub.status.as_str() };
+                // The row a completed checkout made stands until the subscription's own events say more than
+                // "incomplete" (its `created` event, often delivered after the checkout's, says just that).
+                let stand_in = existing.as_ref().is_some_and(|e| e.event_at == DateTime::UNIX_EPOCH);
                 if let Some(e) = &existing
                     && (e.final_at.is_some()
                         || e.event_at > when
+                        || (stand_in && status == "incomplete")
                         || (e.event_at == when && progress(status) < progress(&e.status)))
                 {
                     // Over for good, or already described by a newer event (on a tie in Stripe's whole seconds,

@@ -140,6 +140,11 @@ async fn plans_are_public_and_come_from_the_configuration() {
     // With billing off the webhook endpoint does not exist: nothing calls or is called by Stripe.
     let e = event("evt_0", "customer.created", now(), json!({"id": "cus_0"}));
     deliver(&app, &e).await.assert_problem(404, "not_found");
+    let unsigned = app
+        .client()
+        .request_with_headers(Method::POST, "/api/v1/billing/stripe-webhook", vec![], Some(b"{}".to_vec()))
+        .await;
+    unsigned.assert_problem(400, "webhook_refused");
 
     let app = billing_app(14).await;
     let r = app.client().get("/api/v1/storage-plans").await;
@@ -351,6 +356,12 @@ async fn ties_retired_prices_foreign_customers_and_payment_links_are_handled() {
     let done = event("evt_c", "checkout.session.completed", t, checkout(&ws, "observatory"));
     assert_eq!(deliver(&app, &done).await.body["outcome"], "applied");
 
+    // The subscription's own `created` (incomplete) arriving after the paid checkout leaves the plan alone.
+    let late_created =
+        event("evt_lc", "customer.subscription.created", t + 1, subscription("sub_1", &ws, "price_obs", "incomplete"));
+    assert_eq!(deliver(&app, &late_created).await.body["outcome"], "ignored");
+    assert_eq!(plan_of(&mut owner, "edgy").await["plan"], "observatory");
+
     // Stripe's times are whole seconds: `created` (incomplete) arriving after `updated` (active) of the same
     // second does not set the subscription back.
     let updated =
@@ -435,4 +446,25 @@ async fn the_pricing_page_shows_the_configured_plans_and_prices() {
         page.contains("data-plan=\"institution\"") && page.contains("5.0 TiB") && !page.contains("a month"),
         "{page}"
     );
+}
+
+#[actix_web::test]
+async fn a_subscription_before_its_checkout_event_records_the_customer_for_its_invoices() {
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "early").await;
+    let t = now();
+    let created = event("evt_s", "customer.subscription.created", t, subscription("sub_1", &ws, "price_obs", "active"));
+    assert_eq!(deliver(&app, &created).await.body["outcome"], "applied");
+    assert_eq!(plan_of(&mut owner, "early").await["plan"], "observatory");
+    // An invoice naming only the customer finds the workspace.
+    let invoice = json!({"id": "in_1", "customer": "cus_1", "status": "open", "amount_due": 1900, "amount_paid": 0,
+                         "currency": "eur", "created": t});
+    assert_eq!(
+        deliver(&app, &event("evt_f", "invoice.payment_failed", t + 1, invoice)).await.body["outcome"],
+        "applied"
+    );
+    assert!(plan_of(&mut owner, "early").await["plan_lapses_at"].is_string());
+    let status = app.services.billing_status().await.expect("status");
+    let early = status.iter().find(|r| r.slug == "early").expect("early");
+    assert_eq!(early.stripe_customer.as_deref(), Some("cus_1"));
 }

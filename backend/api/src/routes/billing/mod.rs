@@ -19,8 +19,9 @@ pub async fn list_storage_plans(services: web::Data<Services>) -> web::Json<Stor
 
 /// Stripe's webhook endpoint (register `{public_url}/api/v1/billing/stripe-webhook` in Stripe with its signing
 /// secret in the configuration). The `Stripe-Signature` header must verify with a configured secret within 300 s
-/// (400 otherwise, nothing applied). Each event is applied once, in a transaction: a replay answers 200 and
-/// changes nothing; a failure answers 5xx so Stripe retries, with nothing half-applied. 404 when billing is off.
+/// (400 otherwise, nothing applied; a request without the header is 400 whether billing is on or off). Each event is
+/// applied once, in a transaction: a replay answers 200 and changes nothing; a failure answers 5xx so Stripe
+/// retries, with nothing half-applied. 404 when billing is off.
 #[utoipa::path(
     tag = "billing",
     request_body(content = String, content_type = "application/json", description = "A Stripe event, as Stripe signed it"),
