@@ -65,16 +65,18 @@ async function isolated(options = {}) {
 /// loopback fail (as in `isolated`).
 async function rewriteCallback(page, change) {
   const cdp = await page.context().newCDPSession(page);
+  // A request still paused when its context closes cannot be continued; that is no failure of the test.
+  const send = (method, params) => cdp.send(method, params).catch(() => {});
   cdp.on('Fetch.requestPaused', (e) => {
     const url = new URL(e.request.url);
     if (url.hostname !== '127.0.0.1') {
-      return cdp.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'BlockedByClient' });
+      return send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'BlockedByClient' });
     }
     if (url.pathname.startsWith('/auth/') && url.pathname.endsWith('/callback')) {
       change(url);
-      return cdp.send('Fetch.continueRequest', { requestId: e.requestId, url: url.href });
+      return send('Fetch.continueRequest', { requestId: e.requestId, url: url.href });
     }
-    return cdp.send('Fetch.continueRequest', { requestId: e.requestId });
+    return send('Fetch.continueRequest', { requestId: e.requestId });
   });
   await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }] });
 }
