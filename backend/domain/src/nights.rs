@@ -442,6 +442,14 @@ pub struct TimeLost {
 impl TimeLost {
     pub const MAX_MINUTES: u32 = 1440;
 
+    /// Minutes of time lost, checked on their own: 0 to 1,440.
+    pub fn minutes(m: i64) -> Result<u32, ValidationError> {
+        u32::try_from(m)
+            .ok()
+            .filter(|m| *m <= Self::MAX_MINUTES)
+            .ok_or_else(|| ValidationError::new("time_lost_minutes", "must be from 0 to 1440"))
+    }
+
     /// Both or neither: minutes without a category (or the reverse) is an error naming the missing one. Zero
     /// minutes means no time lost.
     pub fn parse(minutes: Option<i64>, category: Option<&str>) -> Result<Option<Self>, ValidationError> {
@@ -454,10 +462,7 @@ impl TimeLost {
             (Some(0), Some(_)) => Ok(None),
             (None, Some(_)) => Err(ValidationError::new("time_lost_minutes", "is required with a category")),
             (Some(m), c) => {
-                let minutes = u32::try_from(m)
-                    .ok()
-                    .filter(|m| *m <= Self::MAX_MINUTES)
-                    .ok_or_else(|| ValidationError::new("time_lost_minutes", "must be from 0 to 1440"))?;
+                let minutes = Self::minutes(m)?;
                 let Some(c) = c else {
                     return Err(ValidationError::new(
                         "time_lost_category",

@@ -541,7 +541,16 @@ impl Services {
             Some(s) => in_night(log, instant_in_night(log.night, tz, s, "occurred_at")?, "occurred_at")?,
             None => old.occurred_at,
         };
-        // `null` for either clears time lost; otherwise what is given replaces what was there.
+        // `null` for either clears time lost; otherwise what is given replaces what was there. A value given beside
+        // a `null` is still checked: out of range is refused, never silently dropped.
+        if let Some(Some(m)) = input.time_lost_minutes {
+            TimeLost::minutes(m)?;
+        }
+        if let Some(Some(c)) = &input.time_lost_category
+            && !c.trim().is_empty()
+        {
+            TimeLostCategory::parse(c.trim())?;
+        }
         let clear = matches!(input.time_lost_minutes, Some(None)) || matches!(input.time_lost_category, Some(None));
         let minutes = match input.time_lost_minutes {
             _ if clear => None,

@@ -227,6 +227,15 @@ async fn editing_keeps_every_version_and_refuses_stale_edits() {
     assert_eq!(cleared.status, 200, "{}", cleared.body);
     assert_eq!(cleared.body["time_lost_minutes"], Value::Null);
     assert_eq!(cleared.body["time_lost_category"], Value::Null);
+    // A value beside the `null` that clears is still checked (Schemathesis found it silently dropped).
+    assert_field(
+        &owner.patch(&path, json!({"time_lost_minutes": 7164, "time_lost_category": null})).await,
+        "time_lost_minutes",
+    );
+    assert_field(
+        &owner.patch(&path, json!({"time_lost_minutes": null, "time_lost_category": "rain"})).await,
+        "time_lost_category",
+    );
 }
 
 #[actix_web::test]
