@@ -102,19 +102,6 @@ fn checkout(ws: &str, plan: &str) -> Value {
            "metadata": {"workspace_id": ws, "plan": plan}})
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    let row = app
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.conn.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get::<i64>("", "n").expect("n")
-}
-
 async fn plan_of(owner: &mut Client, slug: &str) -> Value {
     let r = owner.get(&format!("/api/v1/workspaces/{slug}/storage/usage")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -533,6 +533,20 @@ impl Client {
 
 /// Creates an organisation workspace owned by `owner`.
 /// The `name` of each item of a list answer, in order.
+/// How many rows `table` holds.
+pub async fn count(app: &TestApp, table: &str) -> i64 {
+    let row = app
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.conn.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
 pub fn item_names(body: &Value) -> Vec<String> {
     body["items"].as_array().expect("items").iter().map(|t| t["name"].as_str().unwrap_or_default().to_owned()).collect()
 }

@@ -15,7 +15,6 @@ use openidconnect::{
     Audience, EmptyAdditionalClaims, EndUserEmail, EndUserName, IssuerUrl, JsonWebKeyId, LocalizedClaim, Nonce,
     PrivateSigningKey as _, StandardClaims, SubjectIdentifier,
 };
-use sea_orm::ConnectionTrait as _;
 use serde_json::json;
 use sha2::Digest as _;
 use std::collections::HashMap;
@@ -415,19 +414,6 @@ async fn round_trip(client: &mut Client, idp: &Idp, provider: &str, query: &str)
 fn state_of(callback: &str) -> String {
     let url = openidconnect::url::Url::parse(&format!("{PUBLIC_URL}{callback}")).expect("callback url");
     url.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()).expect("state")
-}
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    let row = app
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.conn.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get::<i64>("", "n").expect("n")
 }
 
 #[actix_web::test]

@@ -59,20 +59,6 @@ pub async fn publish(c: &mut Client, slug: &str, pkg: &str) -> Value {
     r.body
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    use sea_orm::ConnectionTrait as _;
-    let row = app
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.conn.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .expect("count")
-        .expect("a row");
-    row.try_get::<i64>("", "n").expect("n")
-}
-
 fn run(cmd: &mut std::process::Command) -> String {
     let out = cmd.output().expect("run a standard tool");
     assert!(

@@ -17,107 +17,111 @@ fn no_token() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn VerifyEmail() -> impl IntoView {
+/// The page of a mailed link: `done` once the link was followed (`?confirmed=1`); otherwise, with the link's token,
+/// the button's form (`form(csrf, token)`) with `intro` above and `note` below it; `error` is the action's last
+/// error.
+fn link_page(
+    title: &'static str,
+    heading: &'static str,
+    intro: &'static str,
+    note: &'static str,
+    done: fn() -> AnyView,
+    form: impl Fn(String, String) -> AnyView + Copy + Send + Sync + 'static,
+    error: impl IntoView + 'static,
+) -> impl IntoView {
     let session = use_session();
-    let action = ServerAction::<VerifyEmailFn>::new();
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let confirmed = move || query.read().get("confirmed").is_some();
-    let form = move || {
+    let body = move || {
         if token().is_empty() {
             return no_token().into_any();
         }
         view! {
-            <p>"Press the button to confirm that this address is yours."</p>
+            <p>{intro}</p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    view! {
-                        <ActionForm action=action attr:class="form" attr:id="verify-form">
-                            <Csrf token=csrf />
-                            <input type="hidden" name="token" value=token() />
-                            <button type="submit">"Confirm my address"</button>
-                        </ActionForm>
-                    }
+                    form(csrf, token())
                 })}
             </Suspense>
-            {action_error(move || action.value().get())}
-            <p class="muted">
-                "Links work for 24 hours, once. For a new one, sign in and press \u{201c}Send the link again\u{201d}."
-            </p>
+            <p class="muted">{note}</p>
         }
         .into_any()
     };
     view! {
-        <Title text="Confirm your address — Meridian" />
+        <Title text=title />
         <section class="narrow">
-            <h1>"Confirm your e-mail address"</h1>
-            {move || {
-                if confirmed() {
-                    view! {
-                        <p class="alert success" id="email-confirmed">
-                            "Your address is confirmed. You can now accept invitations, publish data packages and
-                            create API keys."
-                        </p>
-                        <p><a href="/dashboard">"Continue to your dashboard"</a></p>
-                    }
-                        .into_any()
-                } else {
-                    form().into_any()
-                }
-            }}
+            <h1>{heading}</h1>
+            {move || if confirmed() { done() } else { body() }}
+            {error}
         </section>
     }
 }
 
 #[component]
-pub fn ConfirmEmail() -> impl IntoView {
-    let session = use_session();
-    let action = ServerAction::<ConfirmEmailChange>::new();
-    let query = use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
-    let confirmed = move || query.read().get("confirmed").is_some();
-    let form = move || {
-        if token().is_empty() {
-            return no_token().into_any();
-        }
+pub fn VerifyEmail() -> impl IntoView {
+    let action = ServerAction::<VerifyEmailFn>::new();
+    let form = move |csrf: String, token: String| {
         view! {
-            <p>"Press the button to make this address your account's address."</p>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    view! {
-                        <ActionForm action=action attr:class="form" attr:id="confirm-email-form">
-                            <Csrf token=csrf />
-                            <input type="hidden" name="token" value=token() />
-                            <button type="submit">"Confirm my new address"</button>
-                        </ActionForm>
-                    }
-                })}
-            </Suspense>
-            {action_error(move || action.value().get())}
-            <p class="muted">"Links work for 24 hours, once. Your account page asks for the change again."</p>
+            <ActionForm action=action attr:class="form" attr:id="verify-form">
+                <Csrf token=csrf />
+                <input type="hidden" name="token" value=token />
+                <button type="submit">"Confirm my address"</button>
+            </ActionForm>
         }
         .into_any()
     };
-    view! {
-        <Title text="Confirm your new address — Meridian" />
-        <section class="narrow">
-            <h1>"Confirm your new e-mail address"</h1>
-            {move || {
-                if confirmed() {
-                    view! {
-                        <p class="alert success" id="email-confirmed">
-                            "Your account now uses the new address; sign in with it from now on."
-                        </p>
-                        <p><a href="/account">"Go to your account"</a></p>
-                    }
-                        .into_any()
-                } else {
-                    form().into_any()
-                }
-            }}
-        </section>
-    }
+    let done = || {
+        view! {
+            <p class="alert success" id="email-confirmed">
+                "Your address is confirmed. You can now accept invitations, publish data packages and create API
+                keys."
+            </p>
+            <p><a href="/dashboard">"Continue to your dashboard"</a></p>
+        }
+        .into_any()
+    };
+    link_page(
+        "Confirm your address — Meridian",
+        "Confirm your e-mail address",
+        "Press the button to confirm that this address is yours.",
+        "Links work for 24 hours, once. For a new one, sign in and press \u{201c}Send the link again\u{201d}.",
+        done,
+        form,
+        action_error(move || action.value().get()),
+    )
+}
+
+#[component]
+pub fn ConfirmEmail() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmailChange>::new();
+    let form = move |csrf: String, token: String| {
+        view! {
+            <ActionForm action=action attr:class="form" attr:id="confirm-email-form">
+                <Csrf token=csrf />
+                <input type="hidden" name="token" value=token />
+                <button type="submit">"Confirm my new address"</button>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    let done = || {
+        view! {
+            <p class="alert success" id="email-confirmed">
+                "Your account now uses the new address; sign in with it from now on."
+            </p>
+            <p><a href="/account">"Go to your account"</a></p>
+        }
+        .into_any()
+    };
+    link_page(
+        "Confirm your new address — Meridian",
+        "Confirm your new e-mail address",
+        "Press the button to make this address your account's address.",
+        "Links work for 24 hours, once. Your account page asks for the change again.",
+        done,
+        form,
+        action_error(move || action.value().get()),
+    )
 }
