@@ -13,6 +13,7 @@
 # uses sudo for apt and runs PostgreSQL as that user.
 set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=${DEVSVC_ROOT:-/tmp/meridian-devsvc}
 RUN=$ROOT/run; LOG=$ROOT/log
 VENV=$ROOT/venv; NODE_DIR=$ROOT/node
@@ -41,6 +42,7 @@ RGW_PORT=7480              # Ceph RGW (mon 3300, osd 6800-7300)
 MOTO_PORT=5000
 LOCALSTRIPE_PORT=8420
 EMULATE_STRIPE_PORT=4010
+STRIPE_STANDIN_PORT=4011
 SMTP_PORT=1025; MAILDEV_HTTP_PORT=1080
 OIDC_PORT=9401
 S3_KEY=testkey; S3_SECRET=testsecret
@@ -335,13 +337,17 @@ start_emulate() {
   cat >"$ROOT/emulate-stripe.yaml" <<EOF
 stripe:
   webhooks:
-    - url: http://127.0.0.1:3000/stripe/webhook
+    - url: http://127.0.0.1:$STRIPE_STANDIN_PORT/_standin/inbound
       events: ["*"]
       secret: $STRIPE_WEBHOOK_SECRET
 EOF
   bg emulate-stripe "$NODE22" "$NODE_DIR/node_modules/emulate/dist/index.js" start -s stripe \
      -p $EMULATE_STRIPE_PORT --host 127.0.0.1 --seed "$ROOT/emulate-stripe.yaml"
   wait_for emulate-stripe 30 http_up http://127.0.0.1:$EMULATE_STRIPE_PORT/
+  # Our stand-in in front of emulate: Billing Portal, Billing Meters, subscriptions (infra/stripe-standin.mjs).
+  bg stripe-standin "$NODE22" "$HERE/stripe-standin.mjs" $STRIPE_STANDIN_PORT \
+     http://127.0.0.1:$EMULATE_STRIPE_PORT "$STRIPE_WEBHOOK_SECRET"
+  wait_for stripe-standin 30 http_up http://127.0.0.1:$STRIPE_STANDIN_PORT/
 }
 
 start_maildev() {
@@ -426,6 +432,7 @@ stop_postgres() {
 stop() {
   has oidc && stop_pidfile "$RUN/oidc.pid"
   has maildev && stop_pidfile "$RUN/maildev.pid"
+  has emulate && stop_pidfile "$RUN/stripe-standin.pid"
   has emulate && stop_pidfile "$RUN/emulate-stripe.pid"
   has localstripe && stop_pidfile "$RUN/localstripe.pid"
   has seaweedfs && stop_pidfile "$RUN/seaweedfs.pid"
@@ -479,6 +486,7 @@ env_out() {
   local stripe=0
   if has localstripe && alive "$RUN/localstripe.pid"; then echo "STRIPE_API_BASE=http://127.0.0.1:$LOCALSTRIPE_PORT"; stripe=1; fi
   if has emulate && alive "$RUN/emulate-stripe.pid"; then echo "STRIPE_API_BASE_CHECKOUT=http://127.0.0.1:$EMULATE_STRIPE_PORT"; stripe=1; fi
+  if has emulate && alive "$RUN/stripe-standin.pid"; then echo "STRIPE_API_URL=http://127.0.0.1:$STRIPE_STANDIN_PORT"; fi
   (( stripe )) && echo "STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET"
   if has maildev && alive "$RUN/maildev.pid"; then
     printf '%s\n' "SMTP_URL=smtp://127.0.0.1:$SMTP_PORT" "MAILDEV_API=http://127.0.0.1:$MAILDEV_HTTP_PORT"

@@ -14,6 +14,7 @@ mod m20261122_000007_packages;
 mod m20261206_000008_reliability;
 mod m20261206_000009_identity;
 mod m20261207_000010_billing;
+mod m20261208_000011_meter_reports;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_reliability::Migration),
             Box::new(m20261206_000009_identity::Migration),
             Box::new(m20261207_000010_billing::Migration),
+            Box::new(m20261208_000011_meter_reports::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! I/O: the service decides what an event changes and stores it.
 
 pub mod plans;
+pub mod stripe;
 pub mod webhook;
 
 pub use plans::{Micros, Plan, PlanCatalog, PlanError, PlanSettings, TierTerms};

@@ -104,9 +104,12 @@ pub struct TierSettings {
     /// The price of a GiB-month beyond `included` (`"0.02"`), in the plan's currency.
     #[serde(default)]
     pub overage_per_gib_month: Option<String>,
-    /// The Stripe Billing Meter's event name that counts this tier's overage, in GiB-months.
+    /// The Stripe Billing Meter's event name that counts this tier's overage, in whole GiB-months.
     #[serde(default)]
     pub stripe_meter: Option<String>,
+    /// The metered Stripe Price (`price_...`, usage type metered, on that meter) added to the plan's subscription.
+    #[serde(default)]
+    pub stripe_price: Option<String>,
 }
 
 /// One plan in configuration (`[[plans]]`).
@@ -150,6 +153,8 @@ pub struct Overage {
     pub per_gib_month: Micros,
     /// The Stripe Billing Meter event name, when overage is billed through Stripe.
     pub stripe_meter: Option<String>,
+    /// The metered Stripe Price on that meter, a line of the plan's subscription.
+    pub stripe_price: Option<String>,
 }
 
 /// One tier of a plan.
@@ -158,6 +163,29 @@ pub struct TierTerms {
     pub included_bytes: u64,
     pub limit_bytes: u64,
     pub overage: Option<Overage>,
+}
+
+impl TierTerms {
+    /// Whole GiB-months beyond the included amount in a month that used `used_gib_months` (the included bytes
+    /// kept all month are that many GiB-months), rounded half up; 0 for a tier without overage.
+    #[must_use]
+    pub fn overage_gib_months(&self, used_gib_months: f64) -> i64 {
+        if self.overage.is_none() {
+            return 0;
+        }
+        #[expect(clippy::cast_precision_loss, reason = "byte counts far below 2^52 GiB")]
+        let included = self.included_bytes as f64 / GIB as f64;
+        let over = (used_gib_months - included).max(0.0).round();
+        #[expect(clippy::cast_possible_truncation, reason = "rounded, non-negative and far below i64::MAX")]
+        let over = over as i64;
+        over
+    }
+
+    /// What `gib_months` of overage cost.
+    #[must_use]
+    pub fn overage_cost(&self, gib_months: i64) -> Micros {
+        Micros(self.overage.as_ref().map_or(0, |o| o.per_gib_month.0.saturating_mul(gib_months)))
+    }
 }
 
 /// A storage plan.
@@ -197,6 +225,15 @@ impl Plan {
         }
     }
 
+    /// The metered Stripe Prices of its tiers (storage beyond the included amount), lines of its subscription.
+    #[must_use]
+    pub fn metered_prices(&self) -> Vec<&str> {
+        [&self.hot, &self.cool, &self.cold]
+            .into_iter()
+            .filter_map(|t| t.overage.as_ref().and_then(|o| o.stripe_price.as_deref()))
+            .collect()
+    }
+
     /// Whether it can be bought through Stripe.
     #[must_use]
     pub fn purchasable(&self) -> bool {
@@ -228,9 +265,12 @@ impl Plan {
                     per_gib_month: Micros::parse(p)
                         .map_err(|e| bad(at(&format!("{name}.overage_per_gib_month: {e}"))))?,
                     stripe_meter: t.stripe_meter.clone().filter(|m| !m.trim().is_empty()),
+                    stripe_price: t.stripe_price.clone().filter(|m| !m.trim().is_empty()),
                 }),
-                None if t.stripe_meter.is_some() => {
-                    return Err(bad(at(&format!("{name}.stripe_meter needs {name}.overage_per_gib_month"))));
+                None if t.stripe_meter.is_some() || t.stripe_price.is_some() => {
+                    return Err(bad(at(&format!(
+                        "{name}.stripe_meter and {name}.stripe_price need {name}.overage_per_gib_month"
+                    ))));
                 }
                 None => None,
             };
@@ -239,9 +279,22 @@ impl Plan {
                     "{name}.limit is above {name}.included: say what the difference costs (overage_per_gib_month)"
                 ))));
             }
+            if let Some(o) = &overage
+                && o.stripe_meter.is_some() != o.stripe_price.is_some()
+            {
+                return Err(bad(at(&format!(
+                    "{name}: stripe_meter and stripe_price come together (the metered price bills that meter)"
+                ))));
+            }
             Ok(TierTerms { included_bytes: included, limit_bytes: limit, overage })
         };
         let max_file_bytes = s.max_file.bytes().map_err(|e| bad(at(&format!("max_file: {e}"))))?;
+        if max_file_bytes == 0 {
+            return Err(bad(at("max_file is 0: no file could be uploaded")));
+        }
+        if s.members == Some(0) {
+            return Err(bad(at("members is 0: a workspace always has its owner (leave it out for no limit)")));
+        }
         // A priced plan without a Stripe price is allowed (an operator may bill by hand) but never sold at checkout.
         let stripe_price = s.stripe_price.clone().filter(|p| !p.trim().is_empty());
         let (hot, cool, cold) = (tier("hot", &s.hot)?, tier("cool", &s.cool)?, tier("cold", &s.cold)?);
@@ -422,6 +475,23 @@ mod tests {
     }
 
     #[test]
+    fn overage_counts_whole_gib_months_beyond_the_included_amount() {
+        let t = TierTerms {
+            included_bytes: 100 * GIB,
+            limit_bytes: TIB,
+            overage: Some(Overage { per_gib_month: Micros(20_000), stripe_meter: None, stripe_price: None }),
+        };
+        assert_eq!(t.overage_gib_months(80.0), 0);
+        assert_eq!(t.overage_gib_months(100.4), 0);
+        assert_eq!(t.overage_gib_months(100.5), 1);
+        assert_eq!(t.overage_gib_months(350.2), 250);
+        assert_eq!(t.overage_cost(250), Micros(5_000_000));
+        let flat = TierTerms { overage: None, ..t };
+        assert_eq!(flat.overage_gib_months(999.0), 0);
+        assert_eq!(flat.overage_cost(3), Micros(0));
+    }
+
+    #[test]
     fn sizes_take_binary_units() {
         assert_eq!(parse_size("5 GiB"), Ok(5 * GIB));
         assert_eq!(parse_size("500MiB"), Ok(500 * MIB));
@@ -471,7 +541,7 @@ description = "For a club's telescopes"
 monthly_price = "19.00"
 members = 25
 stripe_price = "price_obs"
-hot = { included = "100 GiB", limit = "1 TiB", overage_per_gib_month = "0.02", stripe_meter = "hot_gib_months" }
+hot = { included = "100 GiB", limit = "1 TiB", overage_per_gib_month = "0.02", stripe_meter = "hot_gib_months", stripe_price = "price_hot" }
 cool = { included = "500 GiB" }
 cold = { included = "2 TiB", limit = "10 TiB", overage_per_gib_month = "0.002" }
 max_file = "50 GiB"
@@ -489,7 +559,9 @@ max_file = "50 GiB"
         assert_eq!(obs.hot.included_bytes, 100 * GIB);
         let hot = obs.hot.overage.as_ref().unwrap();
         assert_eq!((hot.per_gib_month, hot.stripe_meter.as_deref()), (Micros(20_000), Some("hot_gib_months")));
+        assert_eq!(hot.stripe_price.as_deref(), Some("price_hot"));
         assert!(obs.cold.overage.as_ref().unwrap().stripe_meter.is_none());
+        assert_eq!(obs.metered_prices(), ["price_hot"]);
         assert!(obs.purchasable() && !c.find("free").unwrap().purchasable());
     }
 
@@ -507,6 +579,9 @@ max_file = "50 GiB"
             (PLANS.replace("key = \"free\"", "key = \"Free Plan\""), "key"),
             (PLANS.replace("max_file = \"512 MiB\"", "max_file = \"512 MB\""), "max_file"),
             (PLANS.replace("members = 25", "members = 25\nseats = 3"), "seats"),
+            (PLANS.replace("members = 25", "members = 0"), "members is 0"),
+            (PLANS.replace("max_file = \"50 GiB\"", "max_file = 0"), "max_file is 0"),
+            (PLANS.replace(", stripe_price = \"price_hot\"", ""), "come together"),
         ];
         for (text, expected) in cases {
             let e = settings(&text).expect_err(expected);

@@ -66,3 +66,47 @@ impl PlanState {
         self.lapses_at.is_some_and(|t| now >= t)
     }
 }
+
+/// What became of a month's storage overage sent to a Stripe Billing Meter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeterReportStatus {
+    /// Stripe recorded the meter event.
+    Sent,
+    /// Stripe refused it (a meter or customer it does not know): not retried; the reason is kept for the operator.
+    Refused,
+}
+
+impl MeterReportStatus {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, crate::ValidationError> {
+        match s {
+            "sent" => Ok(Self::Sent),
+            "refused" => Ok(Self::Refused),
+            _ => Err(crate::ValidationError::new("status", "must be sent or refused")),
+        }
+    }
+}
+
+/// One workspace's storage overage of one month and tier, reported to Stripe once the month was over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterReport {
+    pub workspace: WorkspaceId,
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    pub tier: crate::Tier,
+    pub event_name: String,
+    /// The meter event's identifier: the same for every attempt, so Stripe counts it once.
+    pub identifier: String,
+    /// Whole GiB-months beyond the plan's included amount.
+    pub gib_months: i64,
+    pub status: MeterReportStatus,
+    pub detail: Option<String>,
+    pub reported_at: DateTime<Utc>,
+}

@@ -313,6 +313,8 @@ pub struct BillingConfig {
     pub stripe_webhook_secret: Secret,
     /// While the signing secret is being rolled: the previous one, accepted too until Stripe stops using it.
     pub stripe_webhook_secret_previous: Secret,
+    /// Where Stripe's API is (empty: `https://api.stripe.com/`); a Stripe-compatible server in tests.
+    pub stripe_api_url: String,
     /// Days a workspace keeps its paid plan after a payment fails; then its starting plan's limits apply (it
     /// keeps every byte).
     pub grace_days: u32,
@@ -328,6 +330,7 @@ impl Default for BillingConfig {
             stripe_secret_key: Secret::default(),
             stripe_webhook_secret: Secret::default(),
             stripe_webhook_secret_previous: Secret::default(),
+            stripe_api_url: String::new(),
             grace_days: 14,
             personal_plan: String::new(),
             default_plan: String::new(),
@@ -586,6 +589,7 @@ impl Config {
             return Ok(meridian_service::billing::BillingConfig {
                 webhook_secrets: Vec::new(),
                 grace_days: b.grace_days,
+                stripe: None,
             });
         }
         if b.stripe_webhook_secret.expose().trim().is_empty() {
@@ -593,7 +597,17 @@ impl Config {
                 "billing: stripe_webhook_secret is required with stripe_secret_key (Stripe's webhooks carry every payment)"
             );
         }
-        Ok(meridian_service::billing::BillingConfig { webhook_secrets: secrets, grace_days: b.grace_days })
+        let url = b.stripe_api_url.trim();
+        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+            anyhow::bail!("billing.stripe_api_url {url:?} is not an http(s) URL");
+        }
+        let stripe = meridian_billing::stripe::StripeApi::new(b.stripe_secret_key.expose().trim(), Some(url))
+            .map_err(|e| anyhow::anyhow!("billing: {e}"))?;
+        Ok(meridian_service::billing::BillingConfig {
+            webhook_secrets: secrets,
+            grace_days: b.grace_days,
+            stripe: Some(stripe),
+        })
     }
 
     /// The sign-in providers as the services take them; two with one name are an error.

@@ -15,6 +15,13 @@ use meridian_domain::billing::{Invoice, PlanState, Subscription};
 use meridian_domain::{PlanKey, WorkspaceId};
 use meridian_store::{billing as store, workspaces};
 
+mod account;
+mod metering;
+
+pub use account::{BillingView, PlanChoice, TierBilling};
+pub use meridian_billing::stripe::StripeApi;
+pub use metering::MeteringReport;
+
 /// Stripe, as the server's configuration sets it up.
 #[derive(Clone, Default)]
 pub struct BillingConfig {
@@ -23,6 +30,8 @@ pub struct BillingConfig {
     pub webhook_secrets: Vec<String>,
     /// How long a workspace keeps its paid plan after a payment fails (then its starting plan's limits apply).
     pub grace_days: u32,
+    /// Stripe's API with the server's secret key; None: billing is off and nothing calls Stripe.
+    pub stripe: Option<StripeApi>,
 }
 
 impl std::fmt::Debug for BillingConfig {
@@ -30,6 +39,7 @@ impl std::fmt::Debug for BillingConfig {
         f.debug_struct("BillingConfig")
             .field("webhook_secrets", &format_args!("<{} redacted>", self.webhook_secrets.len()))
             .field("grace_days", &self.grace_days)
+            .field("stripe", &self.stripe)
             .finish()
     }
 }
@@ -75,7 +85,19 @@ fn at(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
 
+/// A failed call to Stripe as the caller sees it: 503, the cause logged (a refusal is our configuration's fault,
+/// an outage Stripe's; neither is the person's).
+pub(crate) fn stripe_failure(e: meridian_billing::stripe::StripeError) -> ServiceError {
+    tracing::error!(error = %e, "a call to Stripe failed");
+    ServiceError::Unavailable { what: "payment service", cause: e.to_string() }
+}
+
 impl Services {
+    /// Stripe, when billing is on.
+    pub(crate) fn stripe(&self) -> Option<&StripeApi> {
+        self.config().billing.stripe.as_ref()
+    }
+
     /// The storage plans, in the order of the configuration.
     #[must_use]
     pub fn storage_plans(&self) -> &[Plan] {

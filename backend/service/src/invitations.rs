@@ -76,6 +76,7 @@ impl Services {
                 invitations::find(&txn, ws, open.id).await?.ok_or(ServiceError::NotFound("invitation"))?
             }
             None => {
+                self.check_member_limit(&txn, ws).await?;
                 let new = NewInvitation {
                     workspace: ws,
                     email: &email,
@@ -217,6 +218,7 @@ impl Services {
         let workspace = workspaces::find(&txn, inv.workspace_id).await?.ok_or(ServiceError::NotFound("workspace"))?;
         match members::role_of(&txn, workspace.id, account.id).await? {
             None => {
+                self.check_member_limit(&txn, workspace.id).await?;
                 members::insert(&txn, workspace.id, account.id, inv.role, now).await?;
             }
             Some(current) if current.rank() < inv.role.rank() => {

@@ -1,10 +1,10 @@
 //! A workspace's Stripe customer, subscriptions and invoices, and the webhook events already applied.
 
-use crate::entities::{billing_customers, invoices, stripe_events, subscriptions};
+use crate::entities::{billing_customers, invoices, meter_reports, stripe_events, subscriptions};
 use crate::{StoreResult, ts};
 use chrono::{DateTime, Utc};
-use meridian_domain::billing::{Invoice, Subscription};
-use meridian_domain::{PlanKey, WorkspaceId};
+use meridian_domain::billing::{Invoice, MeterReport, MeterReportStatus, Subscription};
+use meridian_domain::{PlanKey, Tier, WorkspaceId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -24,6 +24,17 @@ pub async fn record_event(conn: &impl ConnectionTrait, id: &str, kind: &str, now
 /// The workspace's Stripe customer id, if it has one.
 pub async fn customer_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Option<String>> {
     Ok(billing_customers::Entity::find_by_id(ws.as_uuid()).one(conn).await?.map(|c| c.stripe_customer_id))
+}
+
+/// Every workspace with a Stripe customer, and the customer.
+pub async fn customers(conn: &impl ConnectionTrait) -> StoreResult<Vec<(WorkspaceId, String)>> {
+    Ok(billing_customers::Entity::find()
+        .order_by_asc(billing_customers::Column::WorkspaceId)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.workspace_id.into(), c.stripe_customer_id))
+        .collect())
 }
 
 /// The workspace whose Stripe customer `customer` is.
@@ -170,4 +181,53 @@ pub async fn invoices_of(conn: &impl ConnectionTrait, ws: WorkspaceId, limit: u6
             event_at: m.event_at.to_utc(),
         })
         .collect())
+}
+
+/// Records a month's meter report (once: a second record of the same workspace, month and tier changes nothing).
+pub async fn save_meter_report(conn: &impl ConnectionTrait, r: &MeterReport) -> StoreResult<()> {
+    use meter_reports::Column as C;
+    let row = meter_reports::ActiveModel {
+        workspace_id: Set(r.workspace.as_uuid()),
+        month: Set(r.month.clone()),
+        tier: Set(r.tier.as_str().to_owned()),
+        event_name: Set(r.event_name.clone()),
+        identifier: Set(r.identifier.clone()),
+        gib_months: Set(r.gib_months),
+        status: Set(r.status.as_str().to_owned()),
+        detail: Set(r.detail.clone()),
+        reported_at: Set(ts(r.reported_at)),
+    };
+    meter_reports::Entity::insert(row)
+        .on_conflict(OnConflict::columns([C::WorkspaceId, C::Month, C::Tier]).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The workspace's meter reports, newest month first.
+pub async fn meter_reports_of(
+    conn: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    limit: u64,
+) -> StoreResult<Vec<MeterReport>> {
+    let rows = meter_reports::Entity::find()
+        .filter(meter_reports::Column::WorkspaceId.eq(ws.as_uuid()))
+        .order_by_desc(meter_reports::Column::Month)
+        .order_by_asc(meter_reports::Column::Tier)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(crate::lenient(rows, "meter_reports", |m| {
+        Ok(MeterReport {
+            workspace: m.workspace_id.into(),
+            month: m.month,
+            tier: Tier::parse(&m.tier)?,
+            event_name: m.event_name,
+            identifier: m.identifier,
+            gib_months: m.gib_months,
+            status: MeterReportStatus::parse(&m.status)?,
+            detail: m.detail,
+            reported_at: m.reported_at.to_utc(),
+        })
+    }))
 }

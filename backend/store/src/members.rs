@@ -104,6 +104,11 @@ pub async fn delete(conn: &impl ConnectionTrait, workspace: WorkspaceId, account
     Ok(scoped::delete::<memberships::Entity>(conn, workspace, account).await?)
 }
 
+/// How many members the workspace has.
+pub async fn count(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<u64> {
+    Ok(scoped::all::<memberships::Entity>(workspace).count(conn).await?)
+}
+
 pub async fn count_owners(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<u64> {
     Ok(scoped::all::<memberships::Entity>(workspace)
         .filter(memberships::Column::Role.eq(Role::Owner.as_str()))

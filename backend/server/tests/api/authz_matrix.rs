@@ -254,6 +254,14 @@ const ROUTES: &[Route] = &[
         .person_needs(Action::ManageMembers)
         .target(Target::Member)
         .ok(204),
+    Route::get("/api/v1/workspaces/{slug}/billing").person_needs(Action::UpdateWorkspace).ok(200),
+    // Billing is off in this app: an owner gets past authorization to "billing not found" (the 200s, with a
+    // Stripe stand-in, are in `billing_stripe`).
+    Route::post("/api/v1/workspaces/{slug}/billing/checkout")
+        .body(|_| Some(json!({"plan": "observatory"})))
+        .person_needs(Action::ManageBilling)
+        .ok(404),
+    Route::post("/api/v1/workspaces/{slug}/billing/portal").person_needs(Action::ManageBilling).ok(404),
     Route::get("/api/v1/workspaces/{slug}/api-keys").needs(Action::ManageApiKeys).ok(200),
     Route::post("/api/v1/workspaces/{slug}/api-keys")
         .body(|n| Some(json!({"name": format!("key {n}"), "scope": "read"})))

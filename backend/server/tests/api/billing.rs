@@ -29,7 +29,7 @@ key = "observatory"
 name = "Observatory"
 monthly_price = "19.00"
 stripe_price = "price_obs"
-hot = { included = "8 KiB", limit = "16 KiB", overage_per_gib_month = "0.02", stripe_meter = "hot_gib_months" }
+hot = { included = "8 KiB", limit = "16 KiB", overage_per_gib_month = "0.02", stripe_meter = "hot_gib_months", stripe_price = "price_hot" }
 cool = { included = "8 KiB" }
 cold = { included = "8 KiB" }
 max_file = "8 KiB"
@@ -57,7 +57,11 @@ fn catalog() -> meridian_billing::PlanCatalog {
 async fn billing_app(grace_days: u32) -> TestApp {
     TestApp::with_config(ServiceConfig {
         plans: catalog(),
-        billing: BillingConfig { webhook_secrets: vec![SECRET.to_owned(), "whsec_previous".to_owned()], grace_days },
+        billing: BillingConfig {
+            webhook_secrets: vec![SECRET.to_owned(), "whsec_previous".to_owned()],
+            grace_days,
+            stripe: None,
+        },
         ..test_service_config()
     })
     .await

@@ -9,6 +9,7 @@ mod api_keys;
 mod authz_matrix;
 mod bad_input;
 mod billing;
+mod billing_stripe;
 mod data;
 mod data_pages;
 mod demo;

@@ -47,7 +47,12 @@ impl JobHandler for DataJobs {
             Job::RenderPreview { file_id } => s.render_preview(file_id).await,
             Job::RestoreFile { file_id } => s.follow_restore(file_id).await,
             Job::ApplyLifecycle => s.apply_lifecycle().await,
-            Job::MeterUsage => s.meter_usage(crate::now()).await.map_err(retry),
+            Job::MeterUsage => {
+                let now = crate::now();
+                s.meter_usage(now).await.map_err(retry)?;
+                // Months that are over, to Stripe's meters (nothing with billing off).
+                s.report_meter_usage(now).await.map(|_| ()).map_err(retry)
+            }
             Job::CleanupOrphans => {
                 // Both run whatever the other did: a cleanup that keeps failing (an object under retention that
                 // cannot be deleted) must not keep stranded uploads from getting their jobs back.
@@ -672,7 +677,7 @@ pub struct CleanupReport {
     pub objects: u32,
 }
 
-fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
     let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
     chrono::NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map_or(t, |d| d.and_utc())
 }

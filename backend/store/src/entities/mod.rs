@@ -18,6 +18,7 @@ pub mod invoices;
 pub mod lifecycle_rules;
 pub mod log_entries;
 pub mod memberships;
+pub mod meter_reports;
 pub mod night_logs;
 pub mod observations;
 pub mod outgoing_mail;

@@ -16,6 +16,7 @@ pub use super::invoices::Entity as Invoices;
 pub use super::lifecycle_rules::Entity as LifecycleRules;
 pub use super::log_entries::Entity as LogEntries;
 pub use super::memberships::Entity as Memberships;
+pub use super::meter_reports::Entity as MeterReports;
 pub use super::night_logs::Entity as NightLogs;
 pub use super::observations::Entity as Observations;
 pub use super::outgoing_mail::Entity as OutgoingMail;

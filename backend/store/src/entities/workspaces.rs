@@ -55,6 +55,8 @@ pub enum Relation {
     LogEntries,
     #[sea_orm(has_many = "super::memberships::Entity")]
     Memberships,
+    #[sea_orm(has_many = "super::meter_reports::Entity")]
+    MeterReports,
     #[sea_orm(has_many = "super::night_logs::Entity")]
     NightLogs,
     #[sea_orm(has_many = "super::observations::Entity")]
@@ -144,6 +146,12 @@ impl Related<super::log_entries::Entity> for Entity {
 impl Related<super::memberships::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Memberships.def()
+    }
+}
+
+impl Related<super::meter_reports::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MeterReports.def()
     }
 }
 

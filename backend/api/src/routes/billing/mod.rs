@@ -1,12 +1,14 @@
-//! Storage plans (public) and the Stripe webhook endpoint.
+//! Storage plans (public), the Stripe webhook endpoint, and a workspace's billing (its page, checkout, portal).
 
 pub mod types;
 
+use crate::routes::common::SLUG;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_service::billing::WebhookOutcome;
-use types::{StoragePlanBody, StoragePlanList, WebhookAnswer};
+use types::{BillingBody, CheckoutBody, RedirectBody, StoragePlanBody, StoragePlanList, WebhookAnswer};
 
 /// The server's storage plans, with their limits and prices. Public.
 #[utoipa::path(tag = "billing", responses((status = 200, body = StoragePlanList)))]
@@ -50,4 +52,71 @@ pub async fn receive_stripe_webhook(
         WebhookOutcome::Ignored => "ignored",
     };
     Ok(HttpResponse::Ok().json(WebhookAnswer { received: true, outcome: outcome.to_owned() }))
+}
+
+/// The workspace's billing: plan, usage per tier against it, this month so far and the projected invoice,
+/// invoices, storage overage sent to Stripe, payment problems. Owners and admins (not API keys).
+#[utoipa::path(
+    tag = "billing",
+    params(("slug" = String, Path, description = SLUG)),
+    responses((status = 200, body = BillingBody)),
+    security(("session" = []))
+)]
+#[get("/workspaces/{slug}/billing")]
+pub async fn get_billing(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+) -> Result<web::Json<BillingBody>, ApiError> {
+    Ok(web::Json(services.billing_overview(&caller.0, &slug).await?.into()))
+}
+
+/// Start paying for a plan: a Stripe Checkout Session for the workspace (its Stripe customer is made once and
+/// reused); send the person to `url`. The plan applies when Stripe's webhook reports the checkout completed; the
+/// person comes back to the workspace's billing page. Owners only. 404 when billing is off; 409 when the workspace
+/// already pays for a plan (change it in the portal).
+#[utoipa::path(
+    tag = "billing",
+    params(("slug" = String, Path, description = SLUG)),
+    request_body = CheckoutBody,
+    responses(
+        (status = 200, body = RedirectBody),
+        (status = 404, description = "No such workspace, or billing is off"),
+        (status = 409, description = "The workspace already pays for a plan"),
+        (status = 503, description = "Stripe is not reachable"),
+    ),
+    security(("session" = []))
+)]
+#[post("/workspaces/{slug}/billing/checkout")]
+pub async fn create_checkout(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    body: crate::json::Json<CheckoutBody>,
+) -> Result<web::Json<RedirectBody>, ApiError> {
+    let url = services.start_checkout(&caller.0, &slug, &body.plan).await?;
+    Ok(web::Json(RedirectBody { url }))
+}
+
+/// A Stripe Customer Portal session for the workspace (cards, invoices, plan changes, cancelling); send the person
+/// to `url`, they come back to the billing page. Owners only. 404 when billing is off; 409 before the workspace
+/// has paid for anything.
+#[utoipa::path(
+    tag = "billing",
+    params(("slug" = String, Path, description = SLUG)),
+    responses(
+        (status = 200, body = RedirectBody),
+        (status = 404, description = "No such workspace, or billing is off"),
+        (status = 409, description = "The workspace has no Stripe customer yet"),
+        (status = 503, description = "Stripe is not reachable"),
+    ),
+    security(("session" = []))
+)]
+#[post("/workspaces/{slug}/billing/portal")]
+pub async fn create_portal_session(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+) -> Result<web::Json<RedirectBody>, ApiError> {
+    Ok(web::Json(RedirectBody { url: services.open_billing_portal(&caller.0, &slug).await? }))
 }

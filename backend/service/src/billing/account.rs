@@ -1,0 +1,308 @@
+//! A workspace's billing as its owner sees it: the plan and what it costs this month so far, invoices and payment
+//! problems; choosing a plan (a Stripe Checkout Session) and managing the subscription (the Customer Portal).
+//! Owners manage billing; admins read it; nobody else learns more than the workspace's other pages tell them.
+
+use super::{EffectivePlan, Plan, stripe_failure};
+use crate::{Actor, ServiceError, ServiceResult, Services};
+use chrono::{DateTime, Datelike, Utc};
+use meridian_billing::Micros;
+use meridian_billing::stripe::CheckoutRequest;
+use meridian_domain::billing::{Invoice, MeterReport, Subscription};
+use meridian_domain::{Action, PlanKey, Tier, WorkspaceId};
+use meridian_store::{billing as store, data::files, data::usage, members};
+
+/// One tier on the billing page.
+#[derive(Debug, Clone)]
+pub struct TierBilling {
+    pub tier: Tier,
+    pub bytes: i64,
+    pub included_bytes: u64,
+    pub limit_bytes: u64,
+    /// GiB-months used this month so far, and by the month's end if nothing changes.
+    pub month_gib_months: f64,
+    pub projected_gib_months: f64,
+    /// Whole GiB-months beyond the included amount by the month's end, and what they cost.
+    pub projected_overage_gib_months: i64,
+    pub projected_overage_cost: Micros,
+    pub per_gib_month: Option<Micros>,
+}
+
+/// A plan the owner may change to.
+#[derive(Debug, Clone)]
+pub struct PlanChoice {
+    pub key: PlanKey,
+    pub name: String,
+    pub monthly: Micros,
+    pub currency: String,
+    /// Sold through Stripe Checkout.
+    pub purchasable: bool,
+    pub current: bool,
+}
+
+/// What the billing page shows.
+#[derive(Debug, Clone)]
+pub struct BillingView {
+    /// Stripe is set up on this server (otherwise plans are the operator's to set, and nothing can be bought).
+    pub billing_enabled: bool,
+    /// The caller is an owner: may choose a plan and open the portal.
+    pub can_manage: bool,
+    /// The plan whose limits apply now.
+    pub plan: Plan,
+    /// The plan stored on the workspace (differs from `plan` after a lapse).
+    pub paid_plan: PlanKey,
+    pub plan_lapses_at: Option<DateTime<Utc>>,
+    pub lapsed: bool,
+    /// The newest subscription, if any.
+    pub subscription: Option<Subscription>,
+    pub has_customer: bool,
+    /// `YYYY-MM` of the month shown.
+    pub month: String,
+    pub tiers: Vec<TierBilling>,
+    /// The plan's monthly price plus the projected overage of this month.
+    pub projected_total: Micros,
+    pub members: u64,
+    pub members_limit: Option<u32>,
+    pub invoices: Vec<Invoice>,
+    pub meter_reports: Vec<MeterReport>,
+    pub plans: Vec<PlanChoice>,
+    /// What is wrong with paying, in words, if anything (a failed payment, a lapse).
+    pub payment_problem: Option<String>,
+}
+
+pub(super) fn month_key(t: DateTime<Utc>) -> String {
+    format!("{:04}-{:02}", t.year(), t.month())
+}
+
+fn month_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(t.year(), t.month(), 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(t, |d| d.and_utc())
+}
+
+impl Services {
+    /// Reading billing: owners and admins (people, not keys); members and keys 403; outsiders of a private
+    /// workspace 404.
+    async fn billing_access(&self, actor: &Actor, slug: &str, action: Action) -> ServiceResult<crate::auth::Access> {
+        let access = self.access(actor, slug).await?;
+        access.require(action)?;
+        // Billing is people's business: an API key's scope never reaches it.
+        if access.role.is_none_or(|r| !r.allows(action)) {
+            return Err(ServiceError::Forbidden("billing is read by owners and admins, and managed by owners"));
+        }
+        Ok(access)
+    }
+
+    /// The workspace's billing page: plan, this month's usage and projected invoice, invoices, plans to change to.
+    pub async fn billing_overview(&self, actor: &Actor, slug: &str) -> ServiceResult<BillingView> {
+        let access = self.billing_access(actor, slug, Action::UpdateWorkspace).await?;
+        let ws = access.workspace.id;
+        let can_manage = access.role.is_some_and(|r| r.allows(Action::ManageBilling));
+        let now = crate::now();
+        let EffectivePlan { plan, state, lapsed } = self.effective_plan(self.db(), ws).await?;
+        let bytes = files::bytes_per_tier(self.db(), ws).await?;
+        let month = month_key(now);
+        let so_far = usage::months(self.db(), ws, 12).await?;
+        // The rest of the month at today's bytes: metered so far, plus what is stored now until the month's end
+        // (less what was stored since the last metering, which is small: metering runs hourly).
+        let metered_until = usage::state(self.db(), ws).await?.map_or(now, |s| s.metered_until.to_utc());
+        let month_end = crate::data::jobs::next_month(now);
+        let start = month_start(now);
+        #[expect(clippy::cast_precision_loss, reason = "seconds as f64 are exact enough for a projection")]
+        let rest_secs = (month_end - metered_until.max(start)).num_seconds().max(0) as f64;
+        let mut tiers = Vec::new();
+        let mut projected_total = plan.monthly;
+        for (tier, bytes) in [Tier::Hot, Tier::Cool, Tier::Cold].into_iter().zip(bytes) {
+            let terms = plan.tier(tier);
+            let month_gib_months = so_far
+                .iter()
+                .filter(|m| m.month == month && m.tier == tier)
+                .map(|m| meridian_domain::data::gib_months(m.byte_seconds))
+                .sum::<f64>();
+            #[expect(clippy::cast_precision_loss, reason = "bytes as f64 are exact enough for a projection")]
+            let projected_gib_months = month_gib_months + meridian_domain::data::gib_months(bytes as f64 * rest_secs);
+            let over = terms.overage_gib_months(projected_gib_months);
+            let cost = terms.overage_cost(over);
+            projected_total = Micros(projected_total.0.saturating_add(cost.0));
+            tiers.push(TierBilling {
+                tier,
+                bytes,
+                included_bytes: terms.included_bytes,
+                limit_bytes: terms.limit_bytes,
+                month_gib_months,
+                projected_gib_months,
+                projected_overage_gib_months: over,
+                projected_overage_cost: cost,
+                per_gib_month: terms.overage.as_ref().map(|o| o.per_gib_month),
+            });
+        }
+        let subscription = store::subscriptions_of(self.db(), ws).await?.into_iter().next();
+        let invoices = store::invoices_of(self.db(), ws, 24).await?;
+        let payment_problem = payment_problem(&subscription, invoices.first(), state.lapses_at, lapsed);
+        let plans = self
+            .storage_plans()
+            .iter()
+            .map(|p| PlanChoice {
+                key: p.key.clone(),
+                name: p.name.clone(),
+                monthly: p.monthly,
+                currency: p.currency.clone(),
+                purchasable: p.purchasable() && self.stripe().is_some(),
+                current: p.key == state.plan,
+            })
+            .collect();
+        Ok(BillingView {
+            billing_enabled: self.stripe().is_some(),
+            can_manage,
+            plan: plan.clone(),
+            paid_plan: state.plan,
+            plan_lapses_at: state.lapses_at,
+            lapsed,
+            subscription,
+            has_customer: store::customer_of(self.db(), ws).await?.is_some(),
+            month,
+            tiers,
+            projected_total,
+            members: members::count(self.db(), ws).await?,
+            members_limit: plan.members,
+            invoices,
+            meter_reports: store::meter_reports_of(self.db(), ws, 36).await?,
+            plans,
+            payment_problem,
+        })
+    }
+
+    /// Starts paying for `plan`: a Stripe Checkout Session for the workspace's customer (made once and reused);
+    /// the URL of Stripe's payment page. The plan applies when Stripe's webhook says the checkout completed.
+    /// Owners only (authorization first); then 404 with billing off; 409 when a subscription already runs (change it in the portal).
+    #[tracing::instrument(skip(self, actor))]
+    pub async fn start_checkout(&self, actor: &Actor, slug: &str, plan: &str) -> ServiceResult<String> {
+        let access = self.billing_access(actor, slug, Action::ManageBilling).await?;
+        let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
+        let account = actor.require_account()?;
+        let ws = access.workspace.id;
+        let chosen = self
+            .config()
+            .plans
+            .find(plan)
+            .ok_or_else(|| meridian_domain::ValidationError::new("plan", "is not one of this server's plans"))?;
+        let Some(price) = chosen.stripe_price.as_deref() else {
+            return Err(
+                meridian_domain::ValidationError::new("plan", "cannot be bought: it has no Stripe price").into()
+            );
+        };
+        if store::subscriptions_of(self.db(), ws).await?.iter().any(Subscription::grants_plan) {
+            return Err(ServiceError::Conflict {
+                field: "plan",
+                message: "this workspace already pays for a plan: change or cancel it in the billing portal".into(),
+            });
+        }
+        let customer = self.customer_for(ws, access.workspace.name.as_str(), account.email.as_str()).await?;
+        let base = format!("{}/w/{}/billing", self.public_url(), access.workspace.slug);
+        let metered = chosen.metered_prices();
+        let (success, cancel) = (format!("{base}?checkout=done"), format!("{base}?checkout=canceled"));
+        // One session per workspace, plan and minute: a double click or a retried request gets the same page.
+        let key = format!("checkout-{ws}-{}-{}", chosen.key, now_minute());
+        let workspace_id = ws.to_string();
+        let request = CheckoutRequest {
+            customer: &customer,
+            price,
+            metered_prices: &metered,
+            workspace_id: &workspace_id,
+            plan: chosen.key.as_str(),
+            success_url: &success,
+            cancel_url: &cancel,
+            idempotency_key: &key,
+        };
+        let url = stripe.create_checkout_session(&request).await.map_err(stripe_failure)?;
+        tracing::info!(workspace = %ws, plan = %chosen.key, "checkout started");
+        Ok(url)
+    }
+
+    /// A Stripe Customer Portal session for the workspace (cards, invoices, plan changes, cancelling); its URL.
+    /// Owners only (authorization first); then 404 with billing off; 409 before the workspace has a Stripe customer.
+    #[tracing::instrument(skip(self, actor))]
+    pub async fn open_billing_portal(&self, actor: &Actor, slug: &str) -> ServiceResult<String> {
+        let access = self.billing_access(actor, slug, Action::ManageBilling).await?;
+        let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
+        let Some(customer) = store::customer_of(self.db(), access.workspace.id).await? else {
+            return Err(ServiceError::Conflict {
+                field: "billing",
+                message: "this workspace has not paid for a plan yet: choose one first".into(),
+            });
+        };
+        let back = format!("{}/w/{}/billing", self.public_url(), access.workspace.slug);
+        stripe.create_portal_session(&customer, &back).await.map_err(stripe_failure)
+    }
+
+    /// The workspace's Stripe customer, made on first need. Stripe makes one customer for any number of attempts
+    /// with the same idempotency key (within a day); the row keeps the first one stored.
+    async fn customer_for(&self, ws: WorkspaceId, name: &str, email: &str) -> ServiceResult<String> {
+        if let Some(c) = store::customer_of(self.db(), ws).await? {
+            return Ok(c);
+        }
+        let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
+        let created = stripe
+            .create_customer(&ws.to_string(), name, email, &format!("customer-{ws}"))
+            .await
+            .map_err(stripe_failure)?;
+        Ok(store::keep_customer(self.db(), ws, &created, crate::now()).await?)
+    }
+
+    /// Refuses a new member beyond the plan's limit (under the workspace's lock, in the caller's transaction).
+    pub(crate) async fn check_member_limit(
+        &self,
+        conn: &impl meridian_store::ConnectionTrait,
+        ws: WorkspaceId,
+    ) -> ServiceResult<()> {
+        let effective = self.effective_plan(conn, ws).await?;
+        let Some(limit) = effective.plan.members else {
+            return Ok(());
+        };
+        let count = members::count(conn, ws).await?;
+        if count >= u64::from(limit) {
+            return Err(ServiceError::Conflict {
+                field: "members",
+                message: format!(
+                    "the {} plan allows {limit} members and the workspace has {count}: remove a member or change the plan",
+                    effective.plan.name
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn now_minute() -> i64 {
+    crate::now().timestamp().div_euclid(60)
+}
+
+fn payment_problem(
+    subscription: &Option<Subscription>,
+    newest_invoice: Option<&Invoice>,
+    lapses_at: Option<DateTime<Utc>>,
+    lapsed: bool,
+) -> Option<String> {
+    if lapsed {
+        return Some(
+            "A payment failed and its grace period is over: the starting plan's limits apply. Every file stays \
+             readable; pay the open invoice (billing portal) to get the plan's limits back."
+                .to_owned(),
+        );
+    }
+    if let Some(at) = lapses_at {
+        return Some(format!(
+            "A payment failed. The plan's limits hold until {}; pay the open invoice in the billing portal before then.",
+            at.format("%Y-%m-%d")
+        ));
+    }
+    match subscription.as_ref().map(|s| s.status.as_str()) {
+        Some("past_due" | "unpaid") => {
+            Some("The subscription's last payment is overdue: see the billing portal.".into())
+        }
+        Some("incomplete") => Some("The first payment has not gone through yet.".into()),
+        _ if newest_invoice.is_some_and(|i| i.status == "payment_failed") => {
+            Some("The newest invoice's payment failed: see the billing portal.".into())
+        }
+        _ => None,
+    }
+}
