@@ -170,7 +170,7 @@ function portalPage(session) {
   const cancel = subs.some((s) => s.status !== 'canceled')
     ? `<form method="post" action="/p/session/${escape(session.id)}/cancel"><button type="submit" id="cancel-subscription">Cancel subscription</button></form>`
     : '';
-  return `<!doctype html><html><head><title>Billing portal (test stand-in)</title></head><body>
+  return `<!doctype html><html><head><title>Billing portal (test stand-in)</title><link rel="icon" href="data:,"></head><body>
 <h1>Billing portal</h1><p>Customer <code id="customer">${escape(session.customer)}</code> (Stripe test stand-in).</p>
 <ul id="subscriptions">${rows}</ul>${cancel}
 <p><a id="return" href="${escape(session.return_url)}">Return to Meridian</a></p></body></html>`;

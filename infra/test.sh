@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command: starts the real services it needs (PostgreSQL;
 # SeaweedFS, Ceph RGW and moto for object storage; maildev for SMTP; panva oidc-provider for OpenID Connect;
+# emulate with our stand-in in front (infra/stripe-standin.mjs) for Stripe;
 # Chromium for the page tests), runs every Rust test on SQLite
 # with files on the filesystem and again on PostgreSQL with files on SeaweedFS, builds the browser bundle and
 # the binary, and runs the page tests in headless Chromium. Ends with one line: "N passed, N failed".
@@ -26,7 +27,7 @@ run() {  # run NAME CMD...: run, tee to a log, remember failure
   if (( rc != 0 )); then status=1; log "$name FAILED (exit $rc)"; fi
 }
 
-services=(postgres chromium seaweedfs ceph moto maildev oidc)
+services=(postgres chromium seaweedfs ceph moto maildev oidc emulate)
 bash infra/devservices.sh install "${services[@]}" >/dev/null || { log "could not install the services"; exit 1; }
 bash infra/devservices.sh start "${services[@]}" >/dev/null || { log "could not start the services"; exit 1; }
 eval "$(bash infra/devservices.sh env | sed 's/^/export /')"

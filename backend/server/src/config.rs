@@ -598,7 +598,7 @@ impl Config {
             );
         }
         let url = b.stripe_api_url.trim();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             anyhow::bail!("billing.stripe_api_url {url:?} is not an http(s) URL");
         }
         let stripe = meridian_billing::stripe::StripeApi::new(b.stripe_secret_key.expose().trim(), Some(url))

@@ -3,9 +3,9 @@ use crate::pages::{AcceptInvitation, ConfirmEmail, ForgotPassword, ResetPassword
 use crate::pages::{
     AccountPage, Dashboard, Home, NotFound, SignIn, SignUp, SignUpSent, WorkspacePage, WorkspaceSettings,
 };
+use crate::pages::{BillingPage, ObservatoryPage, PricingPage, TargetsPage};
 use crate::pages::{DataFilePage, DataPage, DataSearchPage, DatasetPage, StoragePage};
 use crate::pages::{NightLogPage, NightsPage};
-use crate::pages::{ObservatoryPage, PricingPage, TargetsPage};
 use crate::pages::{PackageEditorPage, PackageLandingPage, PackagesPage, SharedLandingPage};
 use crate::pages::{PlanPageView, PlansPageView, SatelliteCheckPage};
 use leptos::prelude::*;
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/w/:slug/files/:file") view=DataFilePage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/search") view=DataSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/storage") view=StoragePage ssr=SsrMode::Async />
+                    <Route path=path!("/w/:slug/billing") view=BillingPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/packages") view=PackagesPage ssr=SsrMode::Async />
                     <Route path=path!("/w/:slug/packages/:id") view=PackageEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/packages/:id") view=PackageLandingPage ssr=SsrMode::Async />

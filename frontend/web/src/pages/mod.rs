@@ -1,5 +1,6 @@
 mod account;
 mod account_settings;
+mod billing;
 mod dashboard;
 mod data;
 mod data_file;
@@ -21,6 +22,7 @@ mod workspace_settings;
 
 pub use account::{SignIn, SignUp, SignUpSent};
 pub use account_settings::AccountPage;
+pub use billing::BillingPage;
 pub use dashboard::Dashboard;
 pub use data::{DataPage, DatasetPage};
 pub use data_file::DataFilePage;

@@ -148,7 +148,9 @@ fn page(
                     "; after that, uploads beyond the starting plan\u{2019}s limits are refused (nothing is deleted)."
                 </p>
             })}
-            <p>"Plan: " <strong id="plan">{s.plan.clone()}</strong> " · largest file " {s.max_file.clone()}
+            <p>"Plan: " <strong id="plan">{s.plan.clone()}</strong>
+               " (" <a href=format!("/w/{slug}/billing") id="billing-link">"billing"</a> ")"
+               " · largest file " {s.max_file.clone()}
                " · uploads in progress reserve " <span id="reserved">{s.reserved.clone()}</span></p>
             {bars}
         </section>

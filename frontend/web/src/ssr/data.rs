@@ -68,7 +68,7 @@ fn file_item(f: FileView) -> FileItem {
     }
 }
 
-fn workspace_of(access: meridian_service::auth::Access) -> crate::api::WorkspaceInfo {
+pub(super) fn workspace_of(access: meridian_service::auth::Access) -> crate::api::WorkspaceInfo {
     workspace_info(WorkspaceView { role: access.role, workspace: access.workspace })
 }
 
