@@ -2,8 +2,9 @@
 // in front of `emulate` (npm), which serves the rest. Meridian's Stripe client talks to this one URL.
 //
 //   emulate (real code, from npm)      customers, prices, Checkout Sessions with a hosted payment page
-//   this stand-in (ours, on loopback)  Billing Portal sessions with a small hosted page, Billing Meter events,
-//                                      subscriptions and invoices made when a checkout completes, idempotency keys
+//   this stand-in (ours, on loopback)  Billing Meters and their events, metered prices (on a meter), Billing
+//                                      Portal sessions with a small hosted page, subscriptions and invoices made
+//                                      when a checkout completes (read and moved to other prices), idempotency keys
 //
 // Everything under /v1 it does not serve itself is passed to emulate unchanged. emulate's webhooks come here
 // (its seed points at /_standin/inbound); the stand-in completes a finished checkout as Stripe does (the session
@@ -25,10 +26,12 @@ if (!port || !upstream || !secret) {
 const base = `http://127.0.0.1:${port}`;
 
 const state = {
-  idempotent: new Map(), // Idempotency-Key (with the method and path) -> {status, body}
+  idempotent: new Map(), // Idempotency-Key (with the method and path) -> {request, status, body}
   sessions: new Map(), // checkout session id -> the form it was made with
   subscriptions: new Map(), // id -> subscription
   portal: new Map(), // portal session id -> session
+  meters: new Map(), // event name -> meter
+  meteredPrices: new Map(), // price id -> meter id
   meterEvents: [], // in the order received
   meterIdentifiers: new Set(),
   events: [], // every event delivered, with its body and signature
@@ -105,16 +108,21 @@ async function upstreamJson(path, init = {}) {
   return { status: r.status, body: await r.json().catch(() => ({})) };
 }
 
-function subscriptionFor(session, form) {
-  const created = now();
-  const items = (form.line_items ?? []).map((li) => ({
+function subscriptionItem(price, quantity, created) {
+  const metered = state.meteredPrices.has(price);
+  return {
     id: id('si'),
     object: 'subscription_item',
-    price: { id: li.price, object: 'price', recurring: li.quantity ? { usage_type: 'licensed' } : { usage_type: 'metered' } },
-    quantity: li.quantity ? Number(li.quantity) : undefined,
+    price: { id: price, object: 'price', recurring: metered ? { usage_type: 'metered', meter: state.meteredPrices.get(price) } : { usage_type: 'licensed' } },
+    quantity: metered ? undefined : Number(quantity ?? 1),
     current_period_start: created,
     current_period_end: created + 30 * 86400,
-  }));
+  };
+}
+
+function subscriptionFor(session, form) {
+  const created = now();
+  const items = (form.line_items ?? []).map((li) => subscriptionItem(li.price, li.quantity, created));
   return {
     id: id('sub'),
     object: 'subscription',
@@ -142,7 +150,7 @@ async function inbound(event) {
   await deliver('checkout.session.completed', session);
   await deliver('customer.subscription.created', sub);
   const prices = await Promise.all(
-    (form.line_items ?? []).filter((li) => li.quantity).map((li) => upstreamJson(`/v1/prices/${encodeURIComponent(li.price)}`, { headers: { authorization: 'Bearer sk_test_standin' } })),
+    (form.line_items ?? []).filter((li) => !state.meteredPrices.has(li.price)).map((li) => upstreamJson(`/v1/prices/${encodeURIComponent(li.price)}`, { headers: { authorization: 'Bearer sk_test_standin' } })),
   );
   const amount = prices.reduce((sum, p) => sum + (Number(p.body.unit_amount) || 0), 0);
   const item = sub.items.data[0];
@@ -221,19 +229,54 @@ async function handle(req, res) {
   const key = req.method === 'POST' && req.headers['idempotency-key'] ? `${url.pathname} ${req.headers['idempotency-key']}` : null;
   if (key && state.idempotent.has(key)) {
     const first = state.idempotent.get(key);
+    if (first.request !== text) {
+      return stripeError(res, 400, `Keys for idempotent requests can only be used with the same parameters they were first used with.`, undefined, 'idempotency_error');
+    }
     return send(res, first.status, first.body, { 'idempotent-replayed': 'true' });
   }
   const answer = (status, body) => {
-    if (key && status < 500) state.idempotent.set(key, { status, body });
+    if (key && status < 500) state.idempotent.set(key, { request: text, status, body });
     send(res, status, body);
   };
   const form = parseForm(text);
+
+  if (url.pathname === '/v1/billing/meters' && req.method === 'POST') {
+    if (!form.event_name) return stripeError(res, 400, 'Missing required param: event_name.', 'event_name');
+    if (!form.display_name) return stripeError(res, 400, 'Missing required param: display_name.', 'display_name');
+    if (state.meters.has(form.event_name)) {
+      return stripeError(res, 400, `A meter with event_name ${form.event_name} already exists.`, 'event_name');
+    }
+    const meter = {
+      id: id('mtr'),
+      object: 'billing.meter',
+      created: now(),
+      display_name: form.display_name,
+      event_name: form.event_name,
+      status: 'active',
+      default_aggregation: { formula: form.default_aggregation?.formula ?? 'sum' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+      value_settings: { event_payload_key: 'value' },
+      livemode: false,
+    };
+    state.meters.set(meter.event_name, meter);
+    return answer(200, meter);
+  }
+  if (url.pathname === '/v1/billing/meters' && req.method === 'GET') return send(res, 200, { object: 'list', data: [...state.meters.values()] });
+
+  // Metered prices bill a meter (API 2025-03-31 and later): the meter must exist; emulate keeps the price.
+  if (url.pathname === '/v1/prices' && req.method === 'POST' && form.recurring?.usage_type === 'metered') {
+    const meter = [...state.meters.values()].find((m) => m.id === form.recurring?.meter);
+    if (!meter) return stripeError(res, 400, 'Metered prices must reference an existing meter: recurring[meter].', 'recurring[meter]');
+  }
 
   if (url.pathname === '/v1/billing/meter_events' && req.method === 'POST') {
     const value = form.payload?.value;
     if (!form.event_name) return stripeError(res, 400, 'Missing required param: event_name.', 'event_name');
     if (!form.payload?.stripe_customer_id) return stripeError(res, 400, 'Missing required param: payload[stripe_customer_id].', 'payload');
     if (value === undefined || !/^\d+(\.\d+)?$/.test(value)) return stripeError(res, 400, 'payload[value] must be a non-negative number.', 'payload');
+    if (!state.meters.has(form.event_name)) {
+      return stripeError(res, 400, `No active meter was found matching the event_name ${form.event_name}.`, 'event_name', 'resource_missing');
+    }
     const identifier = form.identifier ?? id('mev');
     if (state.meterIdentifiers.has(identifier)) {
       return stripeError(res, 400, `An event already exists with identifier ${identifier}.`, 'identifier', 'duplicate_meter_event');
@@ -244,6 +287,43 @@ async function handle(req, res) {
     const event = { object: 'billing.meter_event', created: now(), event_name: form.event_name, identifier, livemode: false, payload: form.payload, timestamp: ts };
     state.meterEvents.push(event);
     return answer(200, event);
+  }
+
+  // Subscriptions (made when a checkout completes): read, and moved to other prices.
+  const subPath = url.pathname.match(/^\/v1\/subscriptions\/(\w+)$/);
+  if (subPath) {
+    const sub = state.subscriptions.get(subPath[1]);
+    if (!sub) return stripeError(res, 404, `No such subscription: '${subPath[1]}'`, 'id', 'resource_missing');
+    if (req.method === 'GET') return send(res, 200, sub);
+    if (sub.status === 'canceled') {
+      return stripeError(res, 400, 'A canceled subscription can only update its cancellation_details and metadata.');
+    }
+    const items = [...sub.items.data];
+    for (const [i, change] of (form.items ?? []).entries()) {
+      if (change.id) {
+        const at = items.findIndex((it) => it.id === change.id);
+        if (at < 0) return stripeError(res, 400, `No such subscription item: '${change.id}'`, `items[${i}][id]`);
+        if (change.deleted === 'true') items.splice(at, 1);
+        continue;
+      }
+      if (!change.price) return stripeError(res, 400, `Missing required param: items[${i}][price].`, `items[${i}][price]`);
+      const metered = state.meteredPrices.has(change.price);
+      if (metered && change.quantity !== undefined) {
+        return stripeError(res, 400, 'Quantity should not be specified where usage_type is `metered`.', `items[${i}][quantity]`);
+      }
+      if (!metered) {
+        const known = await upstreamJson(`/v1/prices/${encodeURIComponent(change.price)}`, { headers: { authorization: req.headers.authorization } });
+        if (known.status !== 200) return stripeError(res, 400, `No such price: '${change.price}'`, `items[${i}][price]`, 'resource_missing');
+      }
+      if (items.some((it) => it.price.id === change.price)) {
+        return stripeError(res, 400, `Cannot add multiple subscription items with the same price: ${change.price}`, `items[${i}][price]`);
+      }
+      items.push(subscriptionItem(change.price, change.quantity, now()));
+    }
+    sub.items.data = items;
+    sub.metadata = { ...sub.metadata, ...(form.metadata ?? {}) };
+    await deliver('customer.subscription.updated', sub);
+    return answer(200, sub);
   }
 
   if (url.pathname === '/v1/billing_portal/sessions' && req.method === 'POST') {
@@ -269,18 +349,28 @@ async function handle(req, res) {
   const init = { method: req.method, headers };
   if (!['GET', 'HEAD'].includes(req.method)) init.body = raw;
   if (url.pathname === '/v1/checkout/sessions' && req.method === 'POST') {
-    // Stripe takes no quantity for a metered price's line (usage comes from the meter); emulate wants one on
-    // every line: it gets a 1 for those.
+    // Stripe takes no quantity on a metered price's line (usage comes from the meter) and wants one on the others;
+    // emulate wants one on every line: it gets a 1 for the metered ones.
     const params = new URLSearchParams(text);
-    (form.line_items ?? []).forEach((li, i) => {
-      if (li.quantity === undefined) params.set(`line_items[${i}][quantity]`, '1');
-    });
+    for (const [i, li] of (form.line_items ?? []).entries()) {
+      const metered = state.meteredPrices.has(li.price);
+      if (metered && li.quantity !== undefined) {
+        return stripeError(res, 400, 'Quantity should not be specified where usage_type is `metered`.', `line_items[${i}][quantity]`);
+      }
+      if (!metered && li.quantity === undefined) {
+        return stripeError(res, 400, `Missing required param: line_items[${i}][quantity].`, `line_items[${i}][quantity]`);
+      }
+      if (metered) params.set(`line_items[${i}][quantity]`, '1');
+    }
     init.body = params.toString();
   }
   const r = await fetch(`${upstream}${url.pathname}${url.search}`, init);
   const body = await r.json().catch(() => ({ error: { type: 'api_error', message: 'upstream answered no JSON' } }));
   if (url.pathname === '/v1/checkout/sessions' && req.method === 'POST' && r.status === 200) {
     state.sessions.set(body.id, form);
+  }
+  if (url.pathname === '/v1/prices' && req.method === 'POST' && r.status === 200 && form.recurring?.usage_type === 'metered') {
+    state.meteredPrices.set(body.id, form.recurring.meter);
   }
   return answer(r.status, body);
 }

@@ -3,6 +3,9 @@
 //! and the billing page can show what was billed. The meter event's `identifier` is the same string every time for
 //! one row, so a run that died between sending and writing the row sends the same event again, and Stripe counts it
 //! once.
+//!
+//! `billing_customers.open_checkout`: the workspace's newest Checkout Session not known to be finished. A new one
+//! expires it first, so a workspace never has two payable sessions (two payments would make two subscriptions).
 
 use crate::columns::*;
 use sea_orm_migration::prelude::*;
@@ -14,6 +17,12 @@ pub struct Migration;
 enum Workspaces {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum BillingCustomers {
+    Table,
+    OpenCheckout,
 }
 
 #[derive(DeriveIden)]
@@ -33,6 +42,11 @@ enum MeterReports {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Every step may run again (SQLite runs a migration's statements without one transaction around them).
+        if !manager.has_column("billing_customers", "open_checkout").await? {
+            let col = text_null(BillingCustomers::OpenCheckout);
+            manager.alter_table(Table::alter().table(BillingCustomers::Table).add_column(col).to_owned()).await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -62,6 +76,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(MeterReports::Table).to_owned()).await
+        manager.drop_table(Table::drop().table(MeterReports::Table).to_owned()).await?;
+        let drop = Table::alter().table(BillingCustomers::Table).drop_column(BillingCustomers::OpenCheckout).to_owned();
+        manager.alter_table(drop).await
     }
 }

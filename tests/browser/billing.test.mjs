@@ -29,17 +29,26 @@ async function stripe(path, form) {
   return r.json();
 }
 
-async function price(name, cents, metered) {
+/// The Billing Meter counting `eventName` (event names are unique on a Stripe account).
+async function meter(eventName) {
+  const r = await fetch(`${STRIPE}/v1/billing/meters`, { headers: { authorization: 'Bearer sk_test_meridian' } });
+  const found = (await r.json()).data.find((m) => m.event_name === eventName);
+  if (found) return found.id;
+  return (await stripe('/v1/billing/meters', { display_name: eventName, event_name: eventName, 'default_aggregation[formula]': 'sum' })).id;
+}
+
+async function price(name, cents, meterId) {
   const product = await stripe('/v1/products', { name });
   const form = { product: product.id, currency: 'eur', unit_amount: cents, 'recurring[interval]': 'month' };
-  if (metered) form['recurring[usage_type]'] = 'metered';
+  if (meterId) Object.assign(form, { 'recurring[usage_type]': 'metered', 'recurring[meter]': meterId });
   return (await stripe('/v1/prices', form)).id;
 }
 
 before(async () => {
   if (!STRIPE) return;
-  const flat = await price('Observatory', '1900', false);
-  const hot = await price('Hot storage', '2', true);
+  const flat = await price('Observatory', '1900');
+  const hot = await price('Hot storage', '2', await meter('hot_gib_months'));
+  const institution = await price('Institution', '9900');
   const dir = mkdtempSync(join(tmpdir(), 'meridian-billing-'));
   const config = join(dir, 'meridian.toml');
   writeFileSync(config, `public_url = "${BASE}"
@@ -66,6 +75,16 @@ hot = { included = "100 GiB", limit = "1 TiB", overage_per_gib_month = "0.02", s
 cool = { included = "500 GiB" }
 cold = { included = "2 TiB" }
 max_file = "50 GiB"
+
+[[plans]]
+key = "institution"
+name = "Institution"
+monthly_price = "99.00"
+stripe_price = "${institution}"
+hot = { included = "5 TiB" }
+cool = { included = "20 TiB" }
+cold = { included = "100 TiB" }
+max_file = "500 GiB"
 `);
   // Stripe's webhooks for this server: the stand-in delivers every event it sends to the endpoints registered.
   const r = await fetch(`${STRIPE}/_standin/forward`, {
@@ -117,10 +136,16 @@ test('an owner upgrades through Stripe Checkout, sees the new limits, and opens 
   await page.goto(`${BASE}/w/paying/storage`);
   assert.equal(await page.textContent('#plan'), 'Observatory');
 
-  // The portal, and back.
+  // A subscriber switches plans on the page: Stripe moves the subscription, its event applies the new plan.
   await page.goto(`${BASE}/w/paying/billing`);
   await hydrated(page);
-  assert.equal(await page.locator('#change-plan button[data-plan]').count(), 0, 'a subscriber changes plan in the portal');
+  assert.equal(await page.locator('#change-plan button[data-plan]').count(), 0, 'no second checkout for a subscriber');
+  await page.click('#change-plan button[data-switch=institution]');
+  await page.waitForSelector('#plan-change-sent');
+  await page.waitForFunction(() => document.querySelector('#billing-plan')?.textContent === 'Institution');
+  assert.match(await page.textContent('#billing-hot'), /of 5\.0 TiB/);
+
+  // The portal, and back.
   await Promise.all([page.waitForURL(/\/p\/session\/bps_/), page.click('#open-portal')]);
   assert.match(await page.textContent('#customer'), /^cus_/);
   await Promise.all([page.waitForURL(`${BASE}/w/paying/billing`), page.click('#return')]);

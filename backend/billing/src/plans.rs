@@ -58,6 +58,25 @@ impl Micros {
     }
 }
 
+/// Stripe's zero-decimal currencies: their amounts are in whole units, not hundredths
+/// (<https://docs.stripe.com/currencies#zero-decimal>).
+const ZERO_DECIMAL: [&str; 16] =
+    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+
+/// An amount in a currency's smallest unit as Stripe writes it (cents; yen), as a decimal with the code:
+/// `1900, "eur"` → `19.00 EUR`, `1900, "jpy"` → `1900 JPY`.
+#[must_use]
+pub fn format_minor(amount: i64, currency: &str) -> String {
+    let code = currency.to_ascii_uppercase();
+    if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) {
+        format!("{amount} {code}")
+    } else {
+        let sign = if amount < 0 { "-" } else { "" };
+        let a = amount.unsigned_abs();
+        format!("{sign}{}.{:02} {code}", a / 100, a % 100)
+    }
+}
+
 /// A size in configuration: a number of bytes, or a number with a unit (`"5 GiB"`, `"500 MiB"`, `"2TiB"`).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -166,15 +185,17 @@ pub struct TierTerms {
 }
 
 impl TierTerms {
-    /// Whole GiB-months beyond the included amount in a month that used `used_gib_months` (the included bytes
-    /// kept all month are that many GiB-months), rounded half up; 0 for a tier without overage.
+    /// Whole GiB-months beyond the included amount in a month of `month_secs` seconds that used
+    /// `used_gib_months` (a GiB-month is a GiB kept for an average month, `SECONDS_PER_MONTH`; the included bytes
+    /// kept all of a 31-day month are a little more than their GiB, all of February a little less), rounded half
+    /// up; 0 for a tier without overage.
     #[must_use]
-    pub fn overage_gib_months(&self, used_gib_months: f64) -> i64 {
+    pub fn overage_gib_months(&self, used_gib_months: f64, month_secs: f64) -> i64 {
         if self.overage.is_none() {
             return 0;
         }
         #[expect(clippy::cast_precision_loss, reason = "byte counts far below 2^52 GiB")]
-        let included = self.included_bytes as f64 / GIB as f64;
+        let included = self.included_bytes as f64 / GIB as f64 * month_secs / meridian_domain::data::SECONDS_PER_MONTH;
         let over = (used_gib_months - included).max(0.0).round();
         #[expect(clippy::cast_possible_truncation, reason = "rounded, non-negative and far below i64::MAX")]
         let over = over as i64;
@@ -481,14 +502,28 @@ mod tests {
             limit_bytes: TIB,
             overage: Some(Overage { per_gib_month: Micros(20_000), stripe_meter: None, stripe_price: None }),
         };
-        assert_eq!(t.overage_gib_months(80.0), 0);
-        assert_eq!(t.overage_gib_months(100.4), 0);
-        assert_eq!(t.overage_gib_months(100.5), 1);
-        assert_eq!(t.overage_gib_months(350.2), 250);
+        let avg = meridian_domain::data::SECONDS_PER_MONTH;
+        assert_eq!(t.overage_gib_months(80.0, avg), 0);
+        assert_eq!(t.overage_gib_months(100.4, avg), 0);
+        assert_eq!(t.overage_gib_months(100.5, avg), 1);
+        assert_eq!(t.overage_gib_months(350.2, avg), 250);
         assert_eq!(t.overage_cost(250), Micros(5_000_000));
+        // Exactly the included 100 GiB all of a 31-day month (101.85 GiB-months) or of February (91.99): no overage.
+        let (long, short) = (31.0 * 86_400.0, 28.0 * 86_400.0);
+        assert_eq!(t.overage_gib_months(100.0 * long / avg, long), 0);
+        assert_eq!(t.overage_gib_months(100.0 * short / avg, short), 0);
+        assert_eq!(t.overage_gib_months(110.0 * short / avg, short), 9, "9.2 GiB-months beyond, in February");
         let flat = TierTerms { overage: None, ..t };
-        assert_eq!(flat.overage_gib_months(999.0), 0);
+        assert_eq!(flat.overage_gib_months(999.0, avg), 0);
         assert_eq!(flat.overage_cost(3), Micros(0));
+    }
+
+    #[test]
+    fn invoice_amounts_follow_the_currency() {
+        assert_eq!(format_minor(1900, "eur"), "19.00 EUR");
+        assert_eq!(format_minor(5, "usd"), "0.05 USD");
+        assert_eq!(format_minor(1900, "jpy"), "1900 JPY");
+        assert_eq!(format_minor(-250, "eur"), "-2.50 EUR");
     }
 
     #[test]

@@ -11,10 +11,12 @@ use stripe_client_core::{RequestBuilder, StripeMethod};
 /// Why a call to Stripe failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StripeError {
-    /// Stripe refused the request (a bad price id, a deleted customer): our configuration or data.
+    /// Stripe refused the request for good (400 or 404: a bad price id, a deleted customer): our configuration or
+    /// data.
     #[error("Stripe refused the request ({status}): {message}")]
     Refused { status: u16, message: String },
-    /// Stripe could not be reached, timed out or answered something unreadable: try again later.
+    /// Stripe could not be reached, timed out, refused the key, asked to slow down or answered something
+    /// unreadable: try again later.
     #[error("Stripe is not reachable: {0}")]
     Unavailable(String),
 }
@@ -22,7 +24,10 @@ pub enum StripeError {
 impl From<stripe::StripeError> for StripeError {
     fn from(e: stripe::StripeError) -> Self {
         match e {
-            stripe::StripeError::Stripe(err, status) if (400..500).contains(&status) && status != 429 => {
+            // A request Stripe will refuse again however often it comes: a bad parameter, an object it does not
+            // know. Everything else (a revoked or rotated key, an idempotency key in use by a concurrent request,
+            // rate limits, outages) may pass later.
+            stripe::StripeError::Stripe(err, status) if matches!(status, 400 | 404) => {
                 Self::Refused { status, message: err.message.clone().unwrap_or_else(|| "no message".into()) }
             }
             other => Self::Unavailable(other.to_string()),
@@ -105,6 +110,63 @@ pub struct MeterEvent<'a> {
 }
 
 #[derive(Debug, miniserde::Deserialize)]
+struct SessionStatus {
+    status: Option<String>,
+}
+
+/// A Checkout Session as Meridian needs it: its id, and Stripe's page for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutSession {
+    pub id: String,
+    pub url: String,
+}
+
+#[derive(Debug, miniserde::Deserialize)]
+struct Item {
+    id: String,
+}
+
+#[derive(Debug, miniserde::Deserialize)]
+struct ItemList {
+    data: Vec<Item>,
+}
+
+#[derive(Debug, miniserde::Deserialize)]
+struct SubscriptionItems {
+    items: Option<ItemList>,
+}
+
+#[derive(Serialize)]
+struct ItemChange<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantity: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct SubscriptionChange<'a> {
+    items: Vec<ItemChange<'a>>,
+    metadata: BTreeMap<&'a str, &'a str>,
+    proration_behavior: &'a str,
+}
+
+/// A running subscription moved to another plan's prices.
+#[derive(Debug, Clone)]
+pub struct PlanChange<'a> {
+    pub subscription: &'a str,
+    pub price: &'a str,
+    pub metered_prices: &'a [&'a str],
+    pub workspace_id: &'a str,
+    pub plan: &'a str,
+    pub idempotency_key: &'a str,
+}
+
+#[derive(Debug, miniserde::Deserialize)]
 struct MeterEventAnswer {
     identifier: String,
 }
@@ -125,6 +187,13 @@ impl std::fmt::Debug for StripeApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StripeApi(<secret key redacted>)")
     }
+}
+
+/// An id in a URL path: Stripe's ids are `[A-Za-z0-9_]`; anything else is escaped.
+fn urlencode(id: &str) -> String {
+    id.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'_' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 fn idempotent(key: &str) -> Result<RequestStrategy, StripeError> {
@@ -165,8 +234,8 @@ impl StripeApi {
         Ok(created.id)
     }
 
-    /// Starts a Checkout Session; the URL of Stripe's payment page.
-    pub async fn create_checkout_session(&self, r: &CheckoutRequest<'_>) -> Result<String, StripeError> {
+    /// Starts a Checkout Session: its id and Stripe's payment page.
+    pub async fn create_checkout_session(&self, r: &CheckoutRequest<'_>) -> Result<CheckoutSession, StripeError> {
         let metadata = BTreeMap::from([("workspace_id", r.workspace_id), ("plan", r.plan)]);
         let form = CheckoutForm {
             mode: "subscription",
@@ -186,7 +255,58 @@ impl StripeApi {
             .request_strategy(idempotent(r.idempotency_key)?)
             .send(&self.client)
             .await?;
-        created.url.ok_or_else(|| StripeError::Unavailable(format!("checkout session {} has no url", created.id)))
+        match created.url {
+            Some(url) => Ok(CheckoutSession { id: created.id, url }),
+            None => Err(StripeError::Unavailable(format!("checkout session {} has no url", created.id))),
+        }
+    }
+
+    /// Expires an open Checkout Session, so it can no longer be paid. Stripe refuses (400) a session that is not
+    /// open any more: then [`StripeApi::checkout_session_status`] says whether it was paid.
+    pub async fn expire_checkout_session(&self, id: &str) -> Result<(), StripeError> {
+        let path = format!("/checkout/sessions/{}/expire", urlencode(id));
+        let _: SessionStatus = RequestBuilder::new(StripeMethod::Post, path).customize().send(&self.client).await?;
+        Ok(())
+    }
+
+    /// A Checkout Session's status: `open`, `complete` or `expired`.
+    pub async fn checkout_session_status(&self, id: &str) -> Result<String, StripeError> {
+        let path = format!("/checkout/sessions/{}", urlencode(id));
+        let s: SessionStatus = RequestBuilder::new(StripeMethod::Get, path).customize().send(&self.client).await?;
+        Ok(s.status.unwrap_or_default())
+    }
+
+    /// Moves a subscription to another plan: its items (the old plan's flat and metered prices) are replaced by
+    /// the new plan's, prorated by Stripe; its metadata names the new plan. Stripe's
+    /// `customer.subscription.updated` event then applies the plan.
+    pub async fn change_subscription_plan(&self, c: &PlanChange<'_>) -> Result<(), StripeError> {
+        let path = format!("/subscriptions/{}", urlencode(c.subscription));
+        let current: SubscriptionItems =
+            RequestBuilder::new(StripeMethod::Get, path.clone()).customize().send(&self.client).await?;
+        let old: Vec<String> = current.items.map(|l| l.data.into_iter().map(|i| i.id).collect()).unwrap_or_default();
+        let mut items: Vec<ItemChange<'_>> = old
+            .iter()
+            .map(|id| ItemChange { id: Some(id), deleted: Some(true), price: None, quantity: None })
+            .collect();
+        items.push(ItemChange { id: None, deleted: None, price: Some(c.price), quantity: Some(1) });
+        items.extend(c.metered_prices.iter().map(|p| ItemChange {
+            id: None,
+            deleted: None,
+            price: Some(p),
+            quantity: None,
+        }));
+        let form = SubscriptionChange {
+            items,
+            metadata: BTreeMap::from([("workspace_id", c.workspace_id), ("plan", c.plan)]),
+            proration_behavior: "create_prorations",
+        };
+        let _: Created = RequestBuilder::new(StripeMethod::Post, path)
+            .form(&form)
+            .customize()
+            .request_strategy(idempotent(c.idempotency_key)?)
+            .send(&self.client)
+            .await?;
+        Ok(())
     }
 
     /// Sends a Billing Meter event; the identifier Stripe recorded.

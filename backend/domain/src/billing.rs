@@ -74,6 +74,10 @@ pub enum MeterReportStatus {
     Sent,
     /// Stripe refused it (a meter or customer it does not know): not retried; the reason is kept for the operator.
     Refused,
+    /// Not sent: no subscription covered the month's end (nothing could bill it).
+    Skipped,
+    /// Not sent: the month ended more than 34 days before it could be reported (Stripe takes 35).
+    Expired,
 }
 
 impl MeterReportStatus {
@@ -82,6 +86,8 @@ impl MeterReportStatus {
         match self {
             Self::Sent => "sent",
             Self::Refused => "refused",
+            Self::Skipped => "skipped",
+            Self::Expired => "expired",
         }
     }
 
@@ -89,7 +95,9 @@ impl MeterReportStatus {
         match s {
             "sent" => Ok(Self::Sent),
             "refused" => Ok(Self::Refused),
-            _ => Err(crate::ValidationError::new("status", "must be sent or refused")),
+            "skipped" => Ok(Self::Skipped),
+            "expired" => Ok(Self::Expired),
+            _ => Err(crate::ValidationError::new("status", "must be sent, refused, skipped or expired")),
         }
     }
 }

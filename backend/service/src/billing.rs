@@ -10,7 +10,7 @@
 use crate::{ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Duration, Utc};
 use meridian_billing::webhook::{self, Change, Event};
-pub use meridian_billing::{Micros, Plan, PlanCatalog, TierTerms};
+pub use meridian_billing::{Micros, Plan, PlanCatalog, TierTerms, format_minor};
 use meridian_domain::billing::{Invoice, PlanState, Subscription};
 use meridian_domain::{PlanKey, WorkspaceId};
 use meridian_store::{billing as store, workspaces};
@@ -197,6 +197,8 @@ impl Services {
                         }
                     }
                 }
+                // Paid: no longer the session a new checkout has to expire first.
+                store::set_open_checkout(txn, ws, None, Some(&session.id)).await?;
                 let plan = session.metadata.get("plan").and_then(|p| self.config().plans.find(p));
                 let paid = session.payment_status.as_deref().is_none_or(|s| s == "paid" || s == "no_payment_required");
                 if let (Some(plan), Some(sub), true) = (plan, &session.subscription, paid) {

@@ -76,7 +76,14 @@ impl Services {
                 invitations::find(&txn, ws, open.id).await?.ok_or(ServiceError::NotFound("invitation"))?
             }
             None => {
-                self.check_member_limit(&txn, ws).await?;
+                // A member invited again (to a higher role) takes no new place.
+                let member = match accounts::find_by_email(&txn, &email).await? {
+                    Some((a, _)) => members::role_of(&txn, ws, a.id).await?.is_some(),
+                    None => false,
+                };
+                if !member {
+                    self.check_member_limit(&txn, ws).await?;
+                }
                 let new = NewInvitation {
                     workspace: ws,
                     email: &email,

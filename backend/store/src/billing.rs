@@ -26,6 +26,30 @@ pub async fn customer_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreR
     Ok(billing_customers::Entity::find_by_id(ws.as_uuid()).one(conn).await?.map(|c| c.stripe_customer_id))
 }
 
+/// The workspace's newest Checkout Session not known to be finished.
+pub async fn open_checkout_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Option<String>> {
+    Ok(billing_customers::Entity::find_by_id(ws.as_uuid()).one(conn).await?.and_then(|c| c.open_checkout))
+}
+
+/// Remembers (or, with `None`, forgets) the workspace's open Checkout Session; `only_if`: forget it only while it
+/// is that one (a completed checkout clears its own session, not a newer one).
+pub async fn set_open_checkout(
+    conn: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    session: Option<&str>,
+    only_if: Option<&str>,
+) -> StoreResult<()> {
+    use sea_orm::sea_query::Expr;
+    let mut update = billing_customers::Entity::update_many()
+        .col_expr(billing_customers::Column::OpenCheckout, Expr::value(session.map(str::to_owned)))
+        .filter(billing_customers::Column::WorkspaceId.eq(ws.as_uuid()));
+    if let Some(current) = only_if {
+        update = update.filter(billing_customers::Column::OpenCheckout.eq(current));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
 /// Every workspace with a Stripe customer, and the customer.
 pub async fn customers(conn: &impl ConnectionTrait) -> StoreResult<Vec<(WorkspaceId, String)>> {
     Ok(billing_customers::Entity::find()
@@ -57,6 +81,7 @@ pub async fn keep_customer(
         workspace_id: Set(ws.as_uuid()),
         stripe_customer_id: Set(customer.to_owned()),
         created_at: Set(ts(now)),
+        open_checkout: Set(None),
     };
     billing_customers::Entity::insert(row)
         .on_conflict(OnConflict::column(billing_customers::Column::WorkspaceId).do_nothing().to_owned())

@@ -66,6 +66,7 @@ registry! {
     billing::receive_stripe_webhook,
     billing::get_billing,
     billing::create_checkout,
+    billing::change_plan,
     billing::create_portal_session,
     accounts::identities::list_identities,
     accounts::identities::delete_identity,

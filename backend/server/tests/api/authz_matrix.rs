@@ -261,6 +261,10 @@ const ROUTES: &[Route] = &[
         .body(|_| Some(json!({"plan": "observatory"})))
         .person_needs(Action::ManageBilling)
         .ok(404),
+    Route::post("/api/v1/workspaces/{slug}/billing/plan")
+        .body(|_| Some(json!({"plan": "institution"})))
+        .person_needs(Action::ManageBilling)
+        .ok(404),
     Route::post("/api/v1/workspaces/{slug}/billing/portal").person_needs(Action::ManageBilling).ok(404),
     Route::get("/api/v1/workspaces/{slug}/api-keys").needs(Action::ManageApiKeys).ok(200),
     Route::post("/api/v1/workspaces/{slug}/api-keys")

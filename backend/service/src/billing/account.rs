@@ -109,6 +109,8 @@ impl Services {
         let start = month_start(now);
         #[expect(clippy::cast_precision_loss, reason = "seconds as f64 are exact enough for a projection")]
         let rest_secs = (month_end - metered_until.max(start)).num_seconds().max(0) as f64;
+        #[expect(clippy::cast_precision_loss, reason = "seconds of a month")]
+        let month_secs = (month_end - start).num_seconds() as f64;
         let mut tiers = Vec::new();
         let mut projected_total = plan.monthly;
         for (tier, bytes) in [Tier::Hot, Tier::Cool, Tier::Cold].into_iter().zip(bytes) {
@@ -120,8 +122,10 @@ impl Services {
                 .sum::<f64>();
             #[expect(clippy::cast_precision_loss, reason = "bytes as f64 are exact enough for a projection")]
             let projected_gib_months = month_gib_months + meridian_domain::data::gib_months(bytes as f64 * rest_secs);
-            let over = terms.overage_gib_months(projected_gib_months);
-            let cost = terms.overage_cost(over);
+            let over = terms.overage_gib_months(projected_gib_months, month_secs);
+            // With Stripe, only metered tiers are billed (without, the operator bills as the plan says).
+            let billed = self.stripe().is_none() || terms.overage.as_ref().is_some_and(|o| o.stripe_meter.is_some());
+            let cost = if billed { terms.overage_cost(over) } else { Micros(0) };
             projected_total = Micros(projected_total.0.saturating_add(cost.0));
             tiers.push(TierBilling {
                 tier,
@@ -193,15 +197,37 @@ impl Services {
         if store::subscriptions_of(self.db(), ws).await?.iter().any(Subscription::grants_plan) {
             return Err(ServiceError::Conflict {
                 field: "plan",
-                message: "this workspace already pays for a plan: change or cancel it in the billing portal".into(),
+                message: "this workspace already pays for a plan: switch plans on the billing page (or cancel in the \
+                          billing portal)"
+                    .into(),
             });
         }
         let customer = self.customer_for(ws, access.workspace.name.as_str(), account.email.as_str()).await?;
+        // One payable session per workspace: the one opened before is expired first (paying two would make two
+        // subscriptions, each billing the plan and its meters).
+        if let Some(open) = store::open_checkout_of(self.db(), ws).await? {
+            match stripe.expire_checkout_session(&open).await {
+                Ok(()) => {}
+                Err(meridian_billing::stripe::StripeError::Refused { .. }) => {
+                    // Not open any more: expired, or paid a moment ago (its webhook is on its way).
+                    if stripe.checkout_session_status(&open).await.map_err(stripe_failure)? == "complete" {
+                        return Err(ServiceError::Conflict {
+                            field: "plan",
+                            message: "a checkout of this workspace has just been paid: its plan applies in a moment"
+                                .into(),
+                        });
+                    }
+                }
+                Err(e) => return Err(stripe_failure(e)),
+            }
+            store::set_open_checkout(self.db(), ws, None, Some(&open)).await?;
+        }
         let base = format!("{}/w/{}/billing", self.public_url(), access.workspace.slug);
         let metered = chosen.metered_prices();
         let (success, cancel) = (format!("{base}?checkout=done"), format!("{base}?checkout=canceled"));
-        // One session per workspace, plan and minute: a double click or a retried request gets the same page.
-        let key = format!("checkout-{ws}-{}-{}", chosen.key, now_minute());
+        // A key per request: async-stripe's retries of this request reuse it (never two sessions for one click),
+        // while a new click, after the expiry above, gets a new session.
+        let key = format!("checkout-{ws}-{}", uuid::Uuid::now_v7().simple());
         let workspace_id = ws.to_string();
         let request = CheckoutRequest {
             customer: &customer,
@@ -213,9 +239,57 @@ impl Services {
             cancel_url: &cancel,
             idempotency_key: &key,
         };
-        let url = stripe.create_checkout_session(&request).await.map_err(stripe_failure)?;
-        tracing::info!(workspace = %ws, plan = %chosen.key, "checkout started");
-        Ok(url)
+        let session = stripe.create_checkout_session(&request).await.map_err(stripe_failure)?;
+        store::set_open_checkout(self.db(), ws, Some(&session.id), None).await?;
+        tracing::info!(workspace = %ws, plan = %chosen.key, session = %session.id, "checkout started");
+        Ok(session.url)
+    }
+
+    /// Moves the workspace's running subscription to `plan` (its prices replace the old plan's, prorated by
+    /// Stripe). The plan applies when Stripe's `customer.subscription.updated` event arrives. Owners only; 404 with
+    /// billing off; 409 without a running subscription (start one with checkout) or when it is on that plan.
+    #[tracing::instrument(skip(self, actor))]
+    pub async fn change_plan(&self, actor: &Actor, slug: &str, plan: &str) -> ServiceResult<PlanKey> {
+        let access = self.billing_access(actor, slug, Action::ManageBilling).await?;
+        let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
+        let ws = access.workspace.id;
+        let chosen = self
+            .config()
+            .plans
+            .find(plan)
+            .ok_or_else(|| meridian_domain::ValidationError::new("plan", "is not one of this server's plans"))?;
+        let Some(price) = chosen.stripe_price.as_deref() else {
+            return Err(
+                meridian_domain::ValidationError::new("plan", "cannot be bought: it has no Stripe price").into()
+            );
+        };
+        let subscriptions = store::subscriptions_of(self.db(), ws).await?;
+        let Some(running) = subscriptions.iter().find(|s| s.grants_plan()) else {
+            return Err(ServiceError::Conflict {
+                field: "plan",
+                message: "this workspace has no running subscription: choose a plan to pay for it".into(),
+            });
+        };
+        if running.plan == chosen.key {
+            return Err(ServiceError::Conflict {
+                field: "plan",
+                message: format!("the workspace is on {} already", chosen.name),
+            });
+        }
+        let metered = chosen.metered_prices();
+        let workspace_id = ws.to_string();
+        let key = format!("plan-{}-{}-{}", running.stripe_id, chosen.key, uuid::Uuid::now_v7().simple());
+        let change = meridian_billing::stripe::PlanChange {
+            subscription: &running.stripe_id,
+            price,
+            metered_prices: &metered,
+            workspace_id: &workspace_id,
+            plan: chosen.key.as_str(),
+            idempotency_key: &key,
+        };
+        stripe.change_subscription_plan(&change).await.map_err(stripe_failure)?;
+        tracing::info!(workspace = %ws, plan = %chosen.key, subscription = %running.stripe_id, "plan change sent to Stripe");
+        Ok(chosen.key.clone())
     }
 
     /// A Stripe Customer Portal session for the workspace (cards, invoices, plan changes, cancelling); its URL.
@@ -241,10 +315,11 @@ impl Services {
             return Ok(c);
         }
         let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
-        let created = stripe
-            .create_customer(&ws.to_string(), name, email, &format!("customer-{ws}"))
-            .await
-            .map_err(stripe_failure)?;
+        // The key names the workspace and what is sent: a retry makes no second customer, and a retry with other
+        // details (another owner, a new name) within Stripe's day of keys is not refused as a reused key.
+        let what = crate::secrets::token_hash(&format!("{name}\n{email}"));
+        let key = format!("customer-{ws}-{}", &what[..16.min(what.len())]);
+        let created = stripe.create_customer(&ws.to_string(), name, email, &key).await.map_err(stripe_failure)?;
         Ok(store::keep_customer(self.db(), ws, &created, crate::now()).await?)
     }
 
@@ -270,10 +345,6 @@ impl Services {
         }
         Ok(())
     }
-}
-
-fn now_minute() -> i64 {
-    crate::now().timestamp().div_euclid(60)
 }
 
 fn payment_problem(

@@ -10,6 +10,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub stripe_customer_id: String,
     pub created_at: DateTimeWithTimeZone,
+    pub open_checkout: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -122,6 +122,12 @@ pub async fn start_checkout(csrf_token: String, slug: String, plan: String) -> R
     crate::ssr::billing::start_checkout(csrf_token, slug, plan).await
 }
 
+/// Switches the workspace's running subscription to `plan` (applied when Stripe confirms it).
+#[server(prefix = "/fn", endpoint = "change_plan")]
+pub async fn change_plan(csrf_token: String, slug: String, plan: String) -> Result<(), ServerFnError> {
+    crate::ssr::billing::change_plan(csrf_token, slug, plan).await
+}
+
 /// Sends the owner to Stripe's Customer Portal (cards, invoices, plan changes, cancelling).
 #[server(prefix = "/fn", endpoint = "open_billing_portal")]
 pub async fn open_billing_portal(csrf_token: String, slug: String) -> Result<(), ServerFnError> {

@@ -2,7 +2,7 @@
 //! invoice, payment problems, invoices and the overage billed; owners change the plan (Stripe Checkout) and manage
 //! payment in Stripe's Customer Portal. Admins read it.
 
-use crate::api::billing::{BillingInfo, OpenBillingPortal, StartCheckout, get_billing};
+use crate::api::billing::{BillingInfo, ChangePlan, OpenBillingPortal, StartCheckout, get_billing};
 use crate::api::error_text;
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;
@@ -16,29 +16,33 @@ pub fn BillingPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let session = use_session();
     let checkout = ServerAction::<StartCheckout>::new();
+    let switch = ServerAction::<ChangePlan>::new();
     let portal = ServerAction::<OpenBillingPortal>::new();
-    let info = Resource::new(slug, get_billing);
+    let info = Resource::new(move || (slug(), switch.version().get()), |(slug, _)| get_billing(slug));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
                 let returned = query.read_untracked().get("checkout").unwrap_or_default();
+                let changed = query.read_untracked().get("changed").is_some() || switch.version().get_untracked() > 0;
                 match info.await {
                     Err(e) => view! { <h1>"Billing"</h1> <p class="alert error">{error_text(&e)}</p> }.into_any(),
-                    Ok(b) => page(b, &returned, csrf, checkout, portal).into_any(),
+                    Ok(b) => page(b, &returned, changed, csrf, Actions { checkout, switch, portal }).into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
-fn page(
-    b: BillingInfo,
-    returned: &str,
-    csrf: String,
+#[derive(Clone, Copy)]
+struct Actions {
     checkout: ServerAction<StartCheckout>,
+    switch: ServerAction<ChangePlan>,
     portal: ServerAction<OpenBillingPortal>,
-) -> impl IntoView {
+}
+
+fn page(b: BillingInfo, returned: &str, changed: bool, csrf: String, actions: Actions) -> impl IntoView {
+    let Actions { checkout, switch, portal } = actions;
     let slug = b.workspace.slug.clone();
     // The page Stripe sends people back to: the words are ours, nothing of the URL is shown.
     let notice = match returned {
@@ -51,6 +55,13 @@ fn page(
         .into_any()),
         "canceled" => Some(view! {
             <p class="alert" id="checkout-canceled">"Checkout was canceled: nothing was charged, the plan is unchanged."</p>
+        }
+        .into_any()),
+        _ if changed => Some(view! {
+            <p class="alert success" id="plan-change-sent">
+                "The plan change was sent to Stripe; it applies as soon as Stripe confirms it (reload if it is not
+                shown yet). Stripe prorates the difference on the next invoice."
+            </p>
         }
         .into_any()),
         _ => None,
@@ -102,7 +113,21 @@ fn page(
                     }
                     .into_any()
                 } else if p.purchasable {
-                    view! { <span class="muted">"change it in the billing portal"</span> }.into_any()
+                    let fields = view! {
+                        <Csrf token=csrf.clone() />
+                        <input type="hidden" name="slug" value=slug.clone() />
+                        <input type="hidden" name="plan" value=p.key.clone() />
+                    };
+                    let button = view! {
+                        <button type="submit" class="small" data-switch=p.key.clone()>"Switch to " {p.name.clone()}</button>
+                    };
+                    view! {
+                        <ActionForm action=switch attr:class="inline">
+                            {fields}
+                            {button}
+                        </ActionForm>
+                    }
+                    .into_any()
                 } else {
                     view! { <span class="muted">"not sold online"</span> }.into_any()
                 };
@@ -126,12 +151,13 @@ fn page(
             <section class="panel" id="change-plan">
                 <h2>"Change plan"</h2>
                 <p class="muted">
-                    "An upgrade applies as soon as Stripe confirms the payment. After a downgrade or cancellation every
-                    file stays where it is and readable; uploads beyond the new plan\u{2019}s limits are refused."
+                    "A new or switched plan applies as soon as Stripe confirms it. After a downgrade or cancellation
+                    every file stays where it is and readable; uploads beyond the new plan\u{2019}s limits are refused."
                 </p>
                 <table class="table compact"><tbody>{choices}</tbody></table>
                 {portal_form}
                 {action_error(move || checkout.value().get())}
+                {action_error(move || switch.value().get())}
                 {action_error(move || portal.value().get())}
             </section>
         }

@@ -136,12 +136,7 @@ pub async fn billing_page(slug: String) -> Result<BillingInfo, ServerFnError> {
                     _ => String::new(),
                 },
                 status: i.status.clone(),
-                amount: format!(
-                    "{}.{:02} {}",
-                    i.amount_due / 100,
-                    i.amount_due.rem_euclid(100),
-                    i.currency.to_uppercase()
-                ),
+                amount: meridian_service::billing::format_minor(i.amount_due, &i.currency),
                 url: i
                     .hosted_url
                     .clone()
@@ -167,6 +162,14 @@ pub async fn start_checkout(csrf: String, slug: String, plan: String) -> Result<
     let (services, actor) = super::form_caller(&csrf).await?;
     let url = services.start_checkout(&actor, &slug, &plan).await.map_err(super::fail)?;
     leptos_actix::redirect(&url);
+    Ok(())
+}
+
+pub async fn change_plan(csrf: String, slug: String, plan: String) -> Result<(), ServerFnError> {
+    let (services, actor) = super::form_caller(&csrf).await?;
+    services.change_plan(&actor, &slug, &plan).await.map_err(super::fail)?;
+    // Back to the page, which says the change is on its way (Stripe's confirmation applies it).
+    leptos_actix::redirect(&format!("/w/{slug}/billing?changed={}", crate::api::data::query_encoded(&plan)));
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::Services;
 use meridian_service::billing::WebhookOutcome;
-use types::{BillingBody, CheckoutBody, RedirectBody, StoragePlanBody, StoragePlanList, WebhookAnswer};
+use types::{BillingBody, CheckoutBody, PlanChangeBody, RedirectBody, StoragePlanBody, StoragePlanList, WebhookAnswer};
 
 /// The server's storage plans, with their limits and prices. Public.
 #[utoipa::path(tag = "billing", responses((status = 200, body = StoragePlanList)))]
@@ -96,6 +96,33 @@ pub async fn create_checkout(
 ) -> Result<web::Json<RedirectBody>, ApiError> {
     let url = services.start_checkout(&caller.0, &slug, &body.plan).await?;
     Ok(web::Json(RedirectBody { url }))
+}
+
+/// Switch the workspace's running subscription to another plan: Stripe replaces the old plan's prices with the new
+/// one's (prorated). The plan applies when Stripe's webhook confirms it, usually within seconds; `GET …/billing`
+/// shows it. Owners only. 404 when billing is off; 409 without a running subscription (use checkout) or when it is
+/// on that plan already.
+#[utoipa::path(
+    tag = "billing",
+    params(("slug" = String, Path, description = SLUG)),
+    request_body = CheckoutBody,
+    responses(
+        (status = 202, body = PlanChangeBody),
+        (status = 404, description = "No such workspace, or billing is off"),
+        (status = 409, description = "No running subscription, or already on that plan"),
+        (status = 503, description = "Stripe is not reachable"),
+    ),
+    security(("session" = []))
+)]
+#[post("/workspaces/{slug}/billing/plan")]
+pub async fn change_plan(
+    caller: Caller,
+    services: web::Data<Services>,
+    slug: web::Path<String>,
+    body: crate::json::Json<CheckoutBody>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = services.change_plan(&caller.0, &slug, &body.plan).await?;
+    Ok(HttpResponse::Accepted().json(PlanChangeBody { plan: plan.to_string() }))
 }
 
 /// A Stripe Customer Portal session for the workspace (cards, invoices, plan changes, cancelling); send the person

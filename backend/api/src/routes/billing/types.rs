@@ -244,7 +244,14 @@ impl From<BillingView> for BillingBody {
     }
 }
 
-/// Choose a plan to pay for.
+/// A plan change sent to Stripe, applied when Stripe confirms it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanChangeBody {
+    /// The plan asked for.
+    pub plan: String,
+}
+
+/// Choose a plan to pay for (or to switch to).
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutBody {
