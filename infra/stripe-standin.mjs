@@ -295,6 +295,14 @@ async function handle(req, res) {
     const sub = state.subscriptions.get(subPath[1]);
     if (!sub) return stripeError(res, 404, `No such subscription: '${subPath[1]}'`, 'id', 'resource_missing');
     if (req.method === 'GET') return send(res, 200, sub);
+    if (req.method === 'DELETE') {
+      if (sub.status !== 'canceled') {
+        Object.assign(sub, { status: 'canceled', ended_at: now(), canceled_at: now() });
+        await deliver('customer.subscription.deleted', sub);
+      }
+      return answer(200, sub);
+    }
+    if (req.method !== 'POST') return stripeError(res, 405, `Unrecognized request: ${req.method}`);
     if (sub.status === 'canceled') {
       return stripeError(res, 400, 'A canceled subscription can only update its cancellation_details and metadata.');
     }

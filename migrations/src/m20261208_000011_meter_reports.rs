@@ -4,6 +4,9 @@
 //! one row, so a run that died between sending and writing the row sends the same event again, and Stripe counts it
 //! once.
 //!
+//! `usage_months.plan`: the plan the workspace was on when the month ended (written by the hourly metering that
+//! closes the month), so a month is billed on its own terms whatever happens to the plan afterwards.
+//!
 //! `billing_customers.open_checkout`: the workspace's newest Checkout Session not known to be finished. A new one
 //! expires it first, so a workspace never has two payable sessions (two payments would make two subscriptions).
 
@@ -26,6 +29,12 @@ enum BillingCustomers {
 }
 
 #[derive(DeriveIden)]
+enum UsageMonths {
+    Table,
+    Plan,
+}
+
+#[derive(DeriveIden)]
 enum MeterReports {
     Table,
     WorkspaceId,
@@ -43,6 +52,10 @@ enum MeterReports {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Every step may run again (SQLite runs a migration's statements without one transaction around them).
+        if !manager.has_column("usage_months", "plan").await? {
+            let col = text_null(UsageMonths::Plan);
+            manager.alter_table(Table::alter().table(UsageMonths::Table).add_column(col).to_owned()).await?;
+        }
         if !manager.has_column("billing_customers", "open_checkout").await? {
             let col = text_null(BillingCustomers::OpenCheckout);
             manager.alter_table(Table::alter().table(BillingCustomers::Table).add_column(col).to_owned()).await?;
@@ -78,6 +91,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(MeterReports::Table).to_owned()).await?;
         let drop = Table::alter().table(BillingCustomers::Table).drop_column(BillingCustomers::OpenCheckout).to_owned();
-        manager.alter_table(drop).await
+        manager.alter_table(drop).await?;
+        manager.alter_table(Table::alter().table(UsageMonths::Table).drop_column(UsageMonths::Plan).to_owned()).await
     }
 }

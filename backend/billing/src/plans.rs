@@ -63,16 +63,21 @@ impl Micros {
 const ZERO_DECIMAL: [&str; 16] =
     ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
 
+/// Currencies whose smallest unit is a thousandth (<https://docs.stripe.com/currencies#three-decimal>).
+const THREE_DECIMAL: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
+
 /// An amount in a currency's smallest unit as Stripe writes it (cents; yen), as a decimal with the code:
 /// `1900, "eur"` → `19.00 EUR`, `1900, "jpy"` → `1900 JPY`.
 #[must_use]
 pub fn format_minor(amount: i64, currency: &str) -> String {
     let code = currency.to_ascii_uppercase();
-    if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) {
+    let lower = currency.to_ascii_lowercase();
+    let (sign, a) = (if amount < 0 { "-" } else { "" }, amount.unsigned_abs());
+    if ZERO_DECIMAL.contains(&lower.as_str()) {
         format!("{amount} {code}")
+    } else if THREE_DECIMAL.contains(&lower.as_str()) {
+        format!("{sign}{}.{:03} {code}", a / 1000, a % 1000)
     } else {
-        let sign = if amount < 0 { "-" } else { "" };
-        let a = amount.unsigned_abs();
         format!("{sign}{}.{:02} {code}", a / 100, a % 100)
     }
 }
@@ -524,6 +529,7 @@ mod tests {
         assert_eq!(format_minor(5, "usd"), "0.05 USD");
         assert_eq!(format_minor(1900, "jpy"), "1900 JPY");
         assert_eq!(format_minor(-250, "eur"), "-2.50 EUR");
+        assert_eq!(format_minor(12_345, "kwd"), "12.345 KWD");
     }
 
     #[test]

@@ -277,7 +277,7 @@ impl StripeApi {
     }
 
     /// Moves a subscription to another plan: its items (the old plan's flat and metered prices) are replaced by
-    /// the new plan's, prorated by Stripe; its metadata names the new plan. Stripe's
+    /// the new plan's, the difference invoiced and charged at once; its metadata names the new plan. Stripe's
     /// `customer.subscription.updated` event then applies the plan.
     pub async fn change_subscription_plan(&self, c: &PlanChange<'_>) -> Result<(), StripeError> {
         let path = format!("/subscriptions/{}", urlencode(c.subscription));
@@ -298,7 +298,9 @@ impl StripeApi {
         let form = SubscriptionChange {
             items,
             metadata: BTreeMap::from([("workspace_id", c.workspace_id), ("plan", c.plan)]),
-            proration_behavior: "create_prorations",
+            // The difference is invoiced and charged at once (an upgrade is paid when it applies; if that payment
+            // fails, `invoice.payment_failed` starts the grace period as for any other).
+            proration_behavior: "always_invoice",
         };
         let _: Created = RequestBuilder::new(StripeMethod::Post, path)
             .form(&form)

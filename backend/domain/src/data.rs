@@ -216,6 +216,9 @@ pub struct UsageMonth {
     pub month: String,
     pub tier: Tier,
     pub byte_seconds: f64,
+    /// The plan the workspace was on when the month ended (none while it runs, and for months metered before
+    /// this was kept).
+    pub plan: Option<crate::PlanKey>,
 }
 
 /// How far a workspace's metering has got, and the bytes per tier it last saw (hot, cool, cold).

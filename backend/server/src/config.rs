@@ -156,10 +156,7 @@ impl ProviderSettings {
         // HTTP is accepted for a provider on this machine (a test provider on loopback).
         let http_url = |what: &str, v: &str| -> anyhow::Result<String> {
             let v = v.trim().trim_end_matches('/');
-            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-                .iter()
-                .any(|l| v.strip_prefix(l).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
-            if v.starts_with("https://") || loopback {
+            if v.starts_with("https://") || loopback_http(v) {
                 Ok(v.to_owned())
             } else {
                 anyhow::bail!("providers.{name}: {what} must be an https:// URL (http:// only on loopback), not {v:?}")
@@ -299,6 +296,23 @@ impl Default for StorageSettings {
             checksums: true,
         }
     }
+}
+
+/// Whether `url` is plain HTTP to this machine (a test server): its host, parsed, is a loopback name or address
+/// and it carries no user part (`http://localhost:@elsewhere/` is elsewhere).
+fn loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// Billing (`[billing]`): storage plans sold through Stripe. Off unless `stripe_secret_key` is set; the plans
@@ -599,9 +613,7 @@ impl Config {
         }
         let url = b.stripe_api_url.trim();
         // The secret key goes with every request: in clear text only to this machine (a test server).
-        let loopback =
-            ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"];
-        if !(url.is_empty() || url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p))) {
+        if !(url.is_empty() || url.starts_with("https://") || loopback_http(url)) {
             anyhow::bail!("billing.stripe_api_url {url:?} must be https:// (or http:// on this machine, for tests)");
         }
         let stripe = meridian_billing::stripe::StripeApi::new(b.stripe_secret_key.expose().trim(), Some(url))
@@ -643,6 +655,22 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in ["http://127.0.0.1:4011", "http://localhost/", "http://[::1]:8420/v1"] {
+            assert!(loopback_http(ok), "{ok}");
+        }
+        for bad in [
+            "http://localhost:@evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "https://127.0.0.1/",
+            "http://u@localhost/",
+            "ftp://localhost/",
+        ] {
+            assert!(!loopback_http(bad), "{bad}");
+        }
+    }
 
     #[test]
     #[expect(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by design")]

@@ -50,6 +50,18 @@ pub async fn set_open_checkout(
     Ok(())
 }
 
+/// Stores `session` as the workspace's open Checkout Session unless one is stored already; whether it was.
+pub async fn claim_open_checkout(conn: &impl ConnectionTrait, ws: WorkspaceId, session: &str) -> StoreResult<bool> {
+    use sea_orm::sea_query::Expr;
+    let done = billing_customers::Entity::update_many()
+        .col_expr(billing_customers::Column::OpenCheckout, Expr::value(session))
+        .filter(billing_customers::Column::WorkspaceId.eq(ws.as_uuid()))
+        .filter(billing_customers::Column::OpenCheckout.is_null())
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
 /// Every workspace with a Stripe customer, and the customer.
 pub async fn customers(conn: &impl ConnectionTrait) -> StoreResult<Vec<(WorkspaceId, String)>> {
     Ok(billing_customers::Entity::find()

@@ -345,6 +345,35 @@ async fn an_owner_pays_through_checkout_manages_in_the_portal_and_cancels() {
         (b["plan"]["key"].as_str(), b["tiers"][0]["limit_bytes"].as_u64()),
         (Some("institution"), Some(64 << 30))
     );
+    // And back: the metered prices return as lines without a quantity.
+    let from = stripe.events().await.len();
+    let r = owner.post("/api/v1/workspaces/paying/billing/plan", json!({"plan": "observatory"})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let events = new_events(&stripe, from, &customer).await;
+    let object: Value = serde_json::from_str(events[0]["body"].as_str().expect("body")).expect("event");
+    let items = object["data"]["object"]["items"]["data"].as_array().expect("items").clone();
+    let lines: Vec<(&str, Option<u64>)> =
+        items.iter().map(|i| (i["price"]["id"].as_str().unwrap_or_default(), i["quantity"].as_u64())).collect();
+    assert_eq!(lines, [(p.flat.as_str(), Some(1)), (p.hot.as_str(), None), (p.cool.as_str(), None)]);
+    assert_eq!(deliver(&app, &events[0]).await.body["outcome"], "applied");
+    assert_eq!(billing_of(&mut owner, "paying").await["plan"]["key"], "observatory");
+
+    // A failed payment: no switching until it is paid.
+    let subscription = object["data"]["object"]["id"].as_str().expect("subscription id");
+    let failed = json!({"id": "evt_failed_payment", "object": "event", "type": "invoice.payment_failed",
+        "created": chrono::Utc::now().timestamp(), "api_version": "2026-09-30",
+        "data": {"object": {"id": "in_failed", "object": "invoice", "customer": customer, "status": "open",
+            "amount_due": 1900, "amount_paid": 0, "currency": "eur", "created": chrono::Utc::now().timestamp() + 5,
+            "parent": {"subscription_details": {"subscription": subscription}}}}});
+    let body = serde_json::to_string(&failed).expect("json");
+    let signature =
+        meridian_billing::webhook::signature_header(body.as_bytes(), chrono::Utc::now().timestamp(), SECRET);
+    assert_eq!(deliver(&app, &json!({"body": body, "signature": signature})).await.body["outcome"], "applied");
+    let b = billing_of(&mut owner, "paying").await;
+    assert!(b["payment_problem"].as_str().is_some_and(|p| p.contains("payment failed")), "{b}");
+    let r = owner.post("/api/v1/workspaces/paying/billing/plan", json!({"plan": "institution"})).await;
+    r.assert_problem(409, "conflict");
+    assert!(r.body["detail"].as_str().unwrap_or_default().contains("pay the open invoice"), "{}", r.body);
 
     // The portal: Stripe's page for this customer, back to the billing page; cancelling there ends the plan.
     let r = owner.post("/api/v1/workspaces/paying/billing/portal", json!({})).await;
@@ -408,6 +437,20 @@ async fn metering_sends_one_event_per_tier_and_month_however_often_it_runs() {
     usage_month(&app, &ws, &last, "hot", 3.7).await;
     usage_month(&app, &ws, &last, "cool", 5.0).await;
     usage_month(&app, &ws, &this, "hot", 9.0).await;
+    // The month before ended on Institution (no meters: 10 GiB hot was within its plan), although the workspace
+    // is on Observatory now: it is billed on its own plan, so nothing is sent for it.
+    let before = (now.date_naive().with_day(1).expect("first") - chrono::Duration::days(1)).with_day(1).expect("first")
+        - chrono::Duration::days(1);
+    let before = before.format("%Y-%m").to_string();
+    usage_month(&app, &ws, &before, "hot", 10.0).await;
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE usage_months SET plan = 'institution' WHERE month = $1",
+        _ => "UPDATE usage_months SET plan = 'institution' WHERE month = ?",
+    };
+    app.conn
+        .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [before.clone().into()]))
+        .await
+        .expect("plan of the month before");
 
     let mine = |events: Vec<Value>| -> Vec<Value> {
         events.into_iter().filter(|e| e["payload"]["stripe_customer_id"] == customer.as_str()).collect()
@@ -467,4 +510,10 @@ async fn with_billing_off_nothing_calls_stripe() {
     let r = owner.post("/api/v1/workspaces/selfhosted/billing/checkout", json!({"plan": "observatory"})).await;
     r.assert_problem(404, "not_found");
     owner.post("/api/v1/workspaces/selfhosted/billing/portal", json!({})).await.assert_problem(404, "not_found");
+    owner
+        .post("/api/v1/workspaces/selfhosted/billing/plan", json!({"plan": "observatory"}))
+        .await
+        .assert_problem(404, "not_found");
+    let report = app.services.report_meter_usage(chrono::Utc::now()).await.expect("metering");
+    assert_eq!((report.sent, report.refused), (0, 0));
 }

@@ -9,7 +9,7 @@ use meridian_billing::Micros;
 use meridian_billing::stripe::CheckoutRequest;
 use meridian_domain::billing::{Invoice, MeterReport, Subscription};
 use meridian_domain::{Action, PlanKey, Tier, WorkspaceId};
-use meridian_store::{billing as store, data::files, data::usage, members};
+use meridian_store::{billing as store, data::files, data::usage, members, workspaces};
 
 /// One tier on the billing page.
 #[derive(Debug, Clone)]
@@ -169,7 +169,13 @@ impl Services {
             members: members::count(self.db(), ws).await?,
             members_limit: plan.members,
             invoices,
-            meter_reports: store::meter_reports_of(self.db(), ws, 36).await?,
+            // What was billed or failed to be; months that were not billable are not news.
+            meter_reports: store::meter_reports_of(self.db(), ws, 200)
+                .await?
+                .into_iter()
+                .filter(|r| r.status != meridian_domain::billing::MeterReportStatus::Skipped)
+                .take(36)
+                .collect(),
             plans,
             payment_problem,
         })
@@ -206,27 +212,39 @@ impl Services {
         // One payable session per workspace: the one opened before is expired first (paying two would make two
         // subscriptions, each billing the plan and its meters).
         if let Some(open) = store::open_checkout_of(self.db(), ws).await? {
-            match stripe.expire_checkout_session(&open).await {
-                Ok(()) => {}
-                Err(meridian_billing::stripe::StripeError::Refused { .. }) => {
-                    // Not open any more: expired, or paid a moment ago (its webhook is on its way).
-                    if stripe.checkout_session_status(&open).await.map_err(stripe_failure)? == "complete" {
+            use meridian_billing::stripe::StripeError;
+            let gone = match stripe.expire_checkout_session(&open).await {
+                Ok(()) => true,
+                // Stripe does not know it (another account's test data, or deleted): nothing to pay.
+                Err(StripeError::Refused { status: 404, .. }) => true,
+                // Not open any more: expired, or paid a moment ago.
+                Err(StripeError::Refused { .. }) => match stripe.checkout_session_status(&open).await {
+                    Ok(status) if status == "expired" => true,
+                    Ok(status) if status == "complete" => {
+                        // Paid, and its subscription not stored yet: its webhook is on its way (or was lost, so
+                        // the next attempt goes on rather than waiting forever).
+                        store::set_open_checkout(self.db(), ws, None, Some(&open)).await?;
                         return Err(ServiceError::Conflict {
                             field: "plan",
                             message: "a checkout of this workspace has just been paid: its plan applies in a moment"
                                 .into(),
                         });
                     }
-                }
+                    Ok(_) => false,
+                    Err(StripeError::Refused { status: 404, .. }) => true,
+                    Err(e) => return Err(stripe_failure(e)),
+                },
                 Err(e) => return Err(stripe_failure(e)),
+            };
+            if !gone {
+                return Err(stripe_failure(StripeError::Unavailable(format!("checkout session {open} stays open"))));
             }
             store::set_open_checkout(self.db(), ws, None, Some(&open)).await?;
         }
         let base = format!("{}/w/{}/billing", self.public_url(), access.workspace.slug);
         let metered = chosen.metered_prices();
         let (success, cancel) = (format!("{base}?checkout=done"), format!("{base}?checkout=canceled"));
-        // A key per request: async-stripe's retries of this request reuse it (never two sessions for one click),
-        // while a new click, after the expiry above, gets a new session.
+        // A key per request (a new click, after the expiry above, gets a new session).
         let key = format!("checkout-{ws}-{}", uuid::Uuid::now_v7().simple());
         let workspace_id = ws.to_string();
         let request = CheckoutRequest {
@@ -240,7 +258,14 @@ impl Services {
             idempotency_key: &key,
         };
         let session = stripe.create_checkout_session(&request).await.map_err(stripe_failure)?;
-        store::set_open_checkout(self.db(), ws, Some(&session.id), None).await?;
+        // Only while no other request stored one meanwhile (two tabs at once): the loser's session is expired.
+        if !store::claim_open_checkout(self.db(), ws, &session.id).await? {
+            let _ = stripe.expire_checkout_session(&session.id).await;
+            return Err(ServiceError::Conflict {
+                field: "plan",
+                message: "another checkout of this workspace is being started: use that one, or try again".into(),
+            });
+        }
         tracing::info!(workspace = %ws, plan = %chosen.key, session = %session.id, "checkout started");
         Ok(session.url)
     }
@@ -264,6 +289,15 @@ impl Services {
             );
         };
         let subscriptions = store::subscriptions_of(self.db(), ws).await?;
+        let state = workspaces::plan_of(self.db(), ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
+        if state.lapses_at.is_some()
+            || subscriptions.iter().any(|s| s.grants_plan() && !matches!(s.status.as_str(), "active" | "trialing"))
+        {
+            return Err(ServiceError::Conflict {
+                field: "plan",
+                message: "a payment of this workspace failed: pay the open invoice in the billing portal first".into(),
+            });
+        }
         let Some(running) = subscriptions.iter().find(|s| s.grants_plan()) else {
             return Err(ServiceError::Conflict {
                 field: "plan",

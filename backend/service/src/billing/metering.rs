@@ -6,10 +6,11 @@
 //! again: a retried request, a job that died between sending and recording, or two workers running at once never
 //! bill a month twice.
 //!
-//! A month is billed on the terms of the subscription that covered its last second (the one Stripe bills the
-//! event on), whatever plan the workspace is on when the report is made. A month no subscription covered is
-//! recorded as skipped, one that ended more than 34 days before it could be sent as expired (Stripe takes events
-//! from the past 35 days): neither comes back, neither is billed.
+//! A month is billed only when a subscription covered its last second (the one Stripe bills the event on), on the
+//! terms of the plan the month ended on (recorded by the hourly metering that closed the month), whatever plan the
+//! workspace is on when the report is made. A month no subscription covered is recorded as skipped (three days
+//! after its end, Stripe's time to deliver a late subscription event), one that ended more than 34 days before it
+//! could be sent as expired (Stripe takes events from the past 35 days): neither comes back, neither is billed.
 
 use super::account::month_key;
 use super::stripe_failure;
@@ -85,11 +86,19 @@ impl Services {
                     reported_at: crate::now(),
                 };
                 let Some(subscription) = covering else {
+                    // Stripe retries a webhook for three days: a subscription that covered the month's end may
+                    // still be on its way. After that, the month is settled as not billable.
+                    if now - last_second < Duration::days(3) {
+                        continue;
+                    }
                     let why = "no subscription covered the month's end".to_owned();
                     store::save_meter_report(self.db(), &record(MeterReportStatus::Skipped, 0, "", Some(why))).await?;
                     continue;
                 };
-                let terms = self.config().plans.get(&subscription.plan).tier(m.tier);
+                // The plan the month ended on (kept when metering closed the month); before that was kept, the
+                // covering subscription's.
+                let plan = m.plan.as_ref().unwrap_or(&subscription.plan);
+                let terms = self.config().plans.get(plan).tier(m.tier);
                 let Some(meter) = terms.overage.as_ref().and_then(|o| o.stripe_meter.as_deref()) else {
                     continue;
                 };

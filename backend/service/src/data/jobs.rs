@@ -488,6 +488,12 @@ impl Services {
                             store::usage::add(&txn, ws, &month, tier, bs).await?;
                         }
                     }
+                    if to == month_end {
+                        // The month is over: it is billed on the plan it ended on, whatever comes after.
+                        if let Some(plan) = meridian_store::workspaces::plan_of(&txn, ws).await? {
+                            store::usage::close_month(&txn, ws, &month, &plan.plan).await?;
+                        }
+                    }
                     from = to;
                 }
             }

@@ -80,6 +80,7 @@ pub async fn add(
         month: Set(month.to_owned()),
         tier: Set(tier.as_str().to_owned()),
         byte_seconds: Set(byte_seconds),
+        plan: sea_orm::ActiveValue::NotSet,
     };
     usage_months::Entity::insert(m)
         .on_conflict(
@@ -87,6 +88,23 @@ pub async fn add(
                 .value(C::ByteSeconds, Expr::col((usage_months::Entity, C::ByteSeconds)).add(byte_seconds))
                 .to_owned(),
         )
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the plan a month ended on (its rows of every tier; once: a month already closed keeps its plan).
+pub async fn close_month(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    month: &str,
+    plan: &meridian_domain::PlanKey,
+) -> StoreResult<()> {
+    usage_months::Entity::update_many()
+        .col_expr(usage_months::Column::Plan, Expr::value(plan.as_str()))
+        .filter(usage_months::Column::WorkspaceId.eq(workspace))
+        .filter(usage_months::Column::Month.eq(month))
+        .filter(usage_months::Column::Plan.is_null())
         .exec(conn)
         .await?;
     Ok(())
@@ -102,6 +120,7 @@ pub async fn months(conn: &impl ConnectionTrait, workspace: WorkspaceId, limit: 
         .all(conn)
         .await?;
     Ok(crate::lenient(rows, "usage_months", |m| {
-        Ok(UsageMonth { month: m.month, tier: Tier::parse(&m.tier)?, byte_seconds: m.byte_seconds })
+        let plan = m.plan.as_deref().map(meridian_domain::PlanKey::parse).transpose()?;
+        Ok(UsageMonth { month: m.month, tier: Tier::parse(&m.tier)?, byte_seconds: m.byte_seconds, plan })
     }))
 }

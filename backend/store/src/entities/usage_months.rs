@@ -13,6 +13,7 @@ pub struct Model {
     pub tier: String,
     #[sea_orm(column_type = "Double")]
     pub byte_seconds: f64,
+    pub plan: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,7 +24,8 @@ pub fn BillingPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
                 let returned = query.read_untracked().get("checkout").unwrap_or_default();
-                let changed = query.read_untracked().get("changed").is_some() || switch.version().get_untracked() > 0;
+                let changed = query.read_untracked().get("changed").is_some()
+                    || matches!(switch.value().get_untracked(), Some(Ok(())));
                 match info.await {
                     Err(e) => view! { <h1>"Billing"</h1> <p class="alert error">{error_text(&e)}</p> }.into_any(),
                     Ok(b) => page(b, &returned, changed, csrf, Actions { checkout, switch, portal }).into_any(),
