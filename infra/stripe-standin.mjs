@@ -108,6 +108,14 @@ async function upstreamJson(path, init = {}) {
   return { status: r.status, body: await r.json().catch(() => ({})) };
 }
 
+/** Stripe's rule for a line's quantity: none on a metered price; required elsewhere where `required`. */
+function quantityError(line, param, required) {
+  const metered = state.meteredPrices.has(line.price);
+  if (metered && line.quantity !== undefined) return 'Quantity should not be specified where usage_type is `metered`.';
+  if (!metered && required && line.quantity === undefined) return `Missing required param: ${param}.`;
+  return null;
+}
+
 function subscriptionItem(price, quantity, created) {
   const metered = state.meteredPrices.has(price);
   return {
@@ -315,11 +323,9 @@ async function handle(req, res) {
         continue;
       }
       if (!change.price) return stripeError(res, 400, `Missing required param: items[${i}][price].`, `items[${i}][price]`);
-      const metered = state.meteredPrices.has(change.price);
-      if (metered && change.quantity !== undefined) {
-        return stripeError(res, 400, 'Quantity should not be specified where usage_type is `metered`.', `items[${i}][quantity]`);
-      }
-      if (!metered) {
+      const refused = quantityError(change, `items[${i}][quantity]`, false);
+      if (refused) return stripeError(res, 400, refused, `items[${i}][quantity]`);
+      if (!state.meteredPrices.has(change.price)) {
         const known = await upstreamJson(`/v1/prices/${encodeURIComponent(change.price)}`, { headers: { authorization: req.headers.authorization } });
         if (known.status !== 200) return stripeError(res, 400, `No such price: '${change.price}'`, `items[${i}][price]`, 'resource_missing');
       }
@@ -361,14 +367,9 @@ async function handle(req, res) {
     // emulate wants one on every line: it gets a 1 for the metered ones.
     const params = new URLSearchParams(text);
     for (const [i, li] of (form.line_items ?? []).entries()) {
-      const metered = state.meteredPrices.has(li.price);
-      if (metered && li.quantity !== undefined) {
-        return stripeError(res, 400, 'Quantity should not be specified where usage_type is `metered`.', `line_items[${i}][quantity]`);
-      }
-      if (!metered && li.quantity === undefined) {
-        return stripeError(res, 400, `Missing required param: line_items[${i}][quantity].`, `line_items[${i}][quantity]`);
-      }
-      if (metered) params.set(`line_items[${i}][quantity]`, '1');
+      const refused = quantityError(li, `line_items[${i}][quantity]`, true);
+      if (refused) return stripeError(res, 400, refused, `line_items[${i}][quantity]`);
+      if (state.meteredPrices.has(li.price)) params.set(`line_items[${i}][quantity]`, '1');
     }
     init.body = params.toString();
   }

@@ -45,13 +45,18 @@ cold = { included = "64 KiB" }
 max_file = "64 KiB"
 "#;
 
-fn catalog() -> meridian_billing::PlanCatalog {
+/// The plans of a `[[plans]]` TOML text, as the server reads them.
+pub fn catalog_from(text: &str) -> meridian_billing::PlanCatalog {
     #[derive(serde::Deserialize)]
     struct Doc {
         plans: Vec<meridian_billing::PlanSettings>,
     }
-    let doc: Doc = toml::from_str(PLANS).expect("plans");
+    let doc: Doc = toml::from_str(text).expect("plans");
     meridian_billing::PlanCatalog::from_settings(&doc.plans, "", "").expect("catalog")
+}
+
+fn catalog() -> meridian_billing::PlanCatalog {
+    catalog_from(PLANS)
 }
 
 async fn billing_app(grace_days: u32) -> TestApp {

@@ -162,12 +162,7 @@ max_file = "4 GiB"
         hot = p.hot,
         cool = p.cool
     );
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        plans: Vec<meridian_billing::PlanSettings>,
-    }
-    let doc: Doc = toml::from_str(&text).expect("plans");
-    meridian_billing::PlanCatalog::from_settings(&doc.plans, "", "").expect("catalog")
+    crate::billing::catalog_from(&text)
 }
 
 fn billing(url: &str) -> BillingConfig {

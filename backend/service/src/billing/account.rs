@@ -190,16 +190,7 @@ impl Services {
         let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
         let account = actor.require_account()?;
         let ws = access.workspace.id;
-        let chosen = self
-            .config()
-            .plans
-            .find(plan)
-            .ok_or_else(|| meridian_domain::ValidationError::new("plan", "is not one of this server's plans"))?;
-        let Some(price) = chosen.stripe_price.as_deref() else {
-            return Err(
-                meridian_domain::ValidationError::new("plan", "cannot be bought: it has no Stripe price").into()
-            );
-        };
+        let (chosen, price) = self.purchasable_plan(plan)?;
         if store::subscriptions_of(self.db(), ws).await?.iter().any(Subscription::grants_plan) {
             return Err(ServiceError::Conflict {
                 field: "plan",
@@ -278,16 +269,7 @@ impl Services {
         let access = self.billing_access(actor, slug, Action::ManageBilling).await?;
         let stripe = self.stripe().ok_or(ServiceError::NotFound("billing"))?;
         let ws = access.workspace.id;
-        let chosen = self
-            .config()
-            .plans
-            .find(plan)
-            .ok_or_else(|| meridian_domain::ValidationError::new("plan", "is not one of this server's plans"))?;
-        let Some(price) = chosen.stripe_price.as_deref() else {
-            return Err(
-                meridian_domain::ValidationError::new("plan", "cannot be bought: it has no Stripe price").into()
-            );
-        };
+        let (chosen, price) = self.purchasable_plan(plan)?;
         let subscriptions = store::subscriptions_of(self.db(), ws).await?;
         let state = workspaces::plan_of(self.db(), ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
         if state.lapses_at.is_some()
@@ -340,6 +322,14 @@ impl Services {
         };
         let back = format!("{}/w/{}/billing", self.public_url(), access.workspace.slug);
         stripe.create_portal_session(&customer, &back).await.map_err(stripe_failure)
+    }
+
+    /// A plan that can be bought, and its flat Stripe price; 422 naming `plan` otherwise.
+    fn purchasable_plan(&self, plan: &str) -> ServiceResult<(&Plan, &str)> {
+        let bad = |why| ServiceError::from(meridian_domain::ValidationError::new("plan", why));
+        let chosen = self.config().plans.find(plan).ok_or_else(|| bad("is not one of this server's plans"))?;
+        let price = chosen.stripe_price.as_deref().ok_or_else(|| bad("cannot be bought: it has no Stripe price"))?;
+        Ok((chosen, price))
     }
 
     /// The workspace's Stripe customer, made on first need. Stripe makes one customer for any number of attempts
