@@ -22,11 +22,12 @@ export function makeServer() {
   let child;
   return {
     base,
-    /// A fresh data directory (or `dataDir`), extra environment in `env`; resolves once `/readyz` answers.
-    async start({ dataDir, env = {} } = {}) {
+    /// A fresh data directory (or `dataDir`), extra environment in `env`, `meridian serve` (or `command`, such as
+    /// `demo`); resolves once `/readyz` answers.
+    async start({ dataDir, env = {}, command = 'serve' } = {}) {
       const data = dataDir ?? mkdtempSync(join(tmpdir(), 'meridian-browser-'));
       DATA_DIRS.set(base, data);
-      child = spawn(BIN, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', data], {
+      child = spawn(BIN, [command, '--bind', `127.0.0.1:${port}`, '--data-dir', data], {
         stdio: ['ignore', 'inherit', 'inherit'],
         // The job worker (which writes the mail) sometimes takes new jobs only at its next heartbeat (every 30 s
         // by default); a short heartbeat keeps a test from waiting that long for a message.
@@ -34,7 +35,7 @@ export function makeServer() {
           ...process.env, MERIDIAN_LOG: 'warn', MERIDIAN_SITE_ROOT: SITE_ROOT, MERIDIAN_JOBS__HEARTBEAT_SECS: '2', ...env,
         },
       });
-      for (let i = 0; i < 300; i++) {
+      for (let i = 0; i < 600; i++) {
         if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
         try {
           const r = await fetch(`${base}/readyz`);

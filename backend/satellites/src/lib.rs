@@ -6,6 +6,7 @@ mod elements;
 mod field;
 mod fov;
 mod geometry;
+mod night;
 mod omm;
 mod passes;
 mod propagator;
@@ -22,6 +23,7 @@ pub use fov::{
     ClosestApproach, Crossing, DEFAULT_MAX_ELEMENT_AGE_DAYS, FovReport, FovRequest, MAX_FIELDS, MAX_WINDOW_HOURS,
     STALE_ELEMENTS_CODE, SearchStats, SkyPoint, find_crossings,
 };
+pub use night::{DARK_SUN_ALTITUDE_DEG, DarkSky, dark_sky};
 pub use omm::{parse_omm_csv, parse_omm_json, parse_omm_xml};
 pub use passes::{Pass, PassPoint, PassRequest, find_passes};
 pub use propagator::PropagationError;

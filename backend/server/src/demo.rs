@@ -12,6 +12,10 @@ pub const DEMO_EMAIL: &str = "demo@meridian.test";
 pub const DEMO_PASSWORD: &str = "stargazer-demo";
 pub const DEMO_SLUG: &str = "demo-observatory";
 const SECOND_EMAIL: &str = "observer@meridian.test";
+/// The satellite catalog the tests ship (Stellarium 0.22.2's default: 5018 objects, epochs 2022-05-20 to
+/// 2022-06-17; see backend/satellites/tests/data/README.md), so the demo's satellite check works offline. The
+/// check page offers an example in its epoch.
+const DEMO_CATALOG: &str = include_str!("../../satellites/tests/data/catalog_stellarium_0.22.2.tle");
 
 /// How to sign in to what was seeded.
 #[derive(Debug)]
@@ -78,6 +82,13 @@ pub async fn seed(services: &Services) -> anyhow::Result<Demo> {
         !services.list_sites(&demo, DEMO_SLUG, &PageRequest::default()).await.map_err(err)?.items.is_empty();
     if !has_sites {
         observing(services, &demo, &observer).await?;
+    }
+    // A server with a catalog of its own (imported or fetched) keeps it.
+    if services.satellite_catalog_status().await.map_err(err)?.catalog.objects == 0 {
+        services
+            .import_satellite_catalog(DEMO_CATALOG.to_owned(), None, "Stellarium 0.22.2 default catalog", "demo")
+            .await
+            .map_err(err)?;
     }
     Ok(Demo { email: DEMO_EMAIL, password: DEMO_PASSWORD, slug: DEMO_SLUG })
 }

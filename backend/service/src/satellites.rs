@@ -60,6 +60,19 @@ impl LoadedCatalog {
     }
 }
 
+/// The field radius of [`Services::satellite_example`]: at a dark sky's start, an hour on a 2° field overhead
+/// finds a handful of crossings in a catalog of a few thousand objects.
+pub const EXAMPLE_RADIUS_DEG: f64 = 2.0;
+
+/// An example check: where to look and when (see [`Services::satellite_example`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SatelliteExample {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub center: compute::SkyPoint,
+    pub radius_deg: f64,
+}
+
 /// Which catalog a result came from: a check names it so its age can be judged.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CatalogInfo {
@@ -387,6 +400,23 @@ impl Services {
         let catalog = self.satellite_catalog().await?;
         let recent_imports = store::recent_imports(self.db(), 10).await?.into_iter().map(ImportView::from).collect();
         Ok(CatalogStatus { catalog: catalog.info(), failing_objects: catalog.failed.len(), recent_imports })
+    }
+
+    /// A check that finds crossings in the stored catalog's own epoch: at the site, from the first dark sky after
+    /// the newest element set's epoch, an hour on a 2° field overhead. For a first visit (a demo's catalog may be
+    /// years old, and "tonight" would then find nothing its elements can still say); `None` without a catalog or
+    /// where the sun does not set then.
+    pub async fn satellite_example(&self, site: &compute::Site) -> ServiceResult<Option<SatelliteExample>> {
+        let catalog = self.satellite_catalog().await?;
+        let Some(newest) = catalog.info().newest_epoch else {
+            return Ok(None);
+        };
+        Ok(compute::dark_sky(site, newest, compute::DARK_SUN_ALTITUDE_DEG).map(|dark| SatelliteExample {
+            starts_at: dark.at,
+            ends_at: dark.at + chrono::Duration::hours(1),
+            center: dark.zenith,
+            radius_deg: EXAMPLE_RADIUS_DEG,
+        }))
     }
 
     /// Objects by NORAD id (exact) or name (contains, any case), at most `limit`.

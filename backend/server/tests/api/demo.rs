@@ -42,3 +42,49 @@ async fn the_demo_observatory_shows_nights_frames_and_a_package_to_visitors() {
     let page = String::from_utf8_lossy(&visitor.get(&format!("/packages/{id}/versions/1")).await.raw).into_owned();
     assert!(page.contains("M42 in V and R") && page.contains("Dana Demo"), "{page}");
 }
+
+/// The demo's satellite check works offline, for a visitor's first click: the catalog snapshot is imported (once),
+/// the check opened from the observatory starts at tonight's dark sky over its site, and the offered example, in
+/// the catalog's own epoch, finds crossings.
+#[actix_web::test]
+async fn the_demo_satellite_check_offers_an_example_with_crossings() {
+    let app = TestApp::new().await;
+    meridian_server::demo::seed(&app.services).await.expect("seed");
+    meridian_server::demo::seed(&app.services).await.expect("seeding again is harmless");
+    let status = app.services.satellite_catalog_status().await.expect("status");
+    assert_eq!(status.catalog.objects, 5018, "the snapshot's objects");
+    assert_eq!(status.recent_imports.len(), 1, "imported once, not at every start");
+
+    let mut visitor = app.client();
+    let page = visitor.get("/satellites?workspace=demo-observatory").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.raw).into_owned();
+    assert!(html.contains("Hill Top (Demo Observatory): tonight from"), "{html}");
+    assert!(html.contains(r#"name="lat" size="9" required value="37.2236""#), "the site's latitude: {html}");
+    let example = html.split(r#"id="satellite-example">Try an example: <a href=""#).nth(1).expect("an example");
+    let href = example.split('"').next().expect("its address").replace("&amp;", "&");
+    assert!(href.contains("start=2022-06-17T") && href.contains("workspace=demo-observatory"), "{href}");
+
+    let checked = visitor.get(&href).await;
+    let html = String::from_utf8_lossy(&checked.raw).into_owned();
+    let count = html.split(r#"id="crossing-count"><strong>"#).nth(1).expect("a result");
+    let n: usize = count.split(' ').next().and_then(|n| n.parse().ok()).expect("a count");
+    assert!(n > 0, "the example finds crossings: {count}");
+
+    // The same check through the API, by anyone.
+    let mut query: std::collections::HashMap<String, String> = href
+        .trim_start_matches("/satellites?")
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect();
+    let num = |k: &str, q: &std::collections::HashMap<String, String>| q[k].parse::<f64>().expect(k);
+    let body = serde_json::json!({
+        "site": {"latitude": num("lat", &query), "longitude": num("lon", &query), "elevation_m": num("elevation", &query)},
+        "fields": [{"ra": num("ra", &query), "dec": num("dec", &query), "shape": "circle", "radius_deg": num("radius", &query)}],
+        "start": format!("{}:00Z", query.remove("start").unwrap()),
+        "end": format!("{}:00Z", query.remove("end").unwrap()),
+    });
+    let api = visitor.post("/api/v1/satellites/fov", body).await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert_eq!(api.body["crossings"].as_array().map(Vec::len), Some(n), "{}", api.body);
+}

@@ -20,13 +20,47 @@ pub struct SkyCheckForm {
     pub position_angle: String,
     pub start: String,
     pub end: String,
+    /// The workspace the check was opened from (its first site and tonight are the form's defaults).
+    pub workspace: String,
+    /// A target of that workspace, by name, instead of RA and Dec.
+    pub target: String,
 }
 
 impl SkyCheckForm {
     /// Nothing asked yet (the page shows only the form).
     pub fn is_empty(&self) -> bool {
-        self.ra.trim().is_empty() && self.dec.trim().is_empty() && self.start.trim().is_empty()
+        [&self.ra, &self.dec, &self.target, &self.start].iter().all(|v| v.trim().is_empty())
     }
+}
+
+/// A ready check whose catalog has crossings to show: the query of the page's address, and what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckExample {
+    /// `lat=…&lon=…&…&end=…`
+    pub query: String,
+    /// `Hill Top, 2022-06-17 20:42–21:42 UTC, 2° overhead (the catalog's own epoch)`
+    pub text: String,
+}
+
+/// What the public check offers before a check: an example in the catalog's epoch, and, when opened from a
+/// workspace, the form filled in for tonight at its first site, with its targets by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckSetup {
+    pub example: Option<CheckExample>,
+    /// The form's values before anything is asked (empty without a workspace).
+    pub defaults: SkyCheckForm,
+    /// `Hill Top (Demo Observatory), tonight from 20:43 UTC`, when there are defaults.
+    pub defaults_text: String,
+    /// Names of the workspace's targets the visitor may see.
+    pub targets: Vec<String>,
+    /// `5018 objects; elements from 2022-05-20 to 2022-06-17`, or that there is no catalog.
+    pub catalog: String,
+}
+
+/// The setup of the public check, opened from `workspace` (a slug, or empty).
+#[server(prefix = "/fn", endpoint = "satellite_check_setup")]
+pub async fn satellite_check_setup(workspace: String) -> Result<CheckSetup, ServerFnError> {
+    crate::ssr::satellites::check_setup(workspace).await
 }
 
 /// A field's outline on the chart: a circle's radius, or a polygon's corners (tangent-plane degrees, x to the
@@ -125,6 +159,9 @@ pub struct PlansPage {
     /// (id, name) for the create form.
     pub telescopes: Vec<(String, String)>,
     pub targets: Vec<(String, String)>,
+    /// The form's window before anything is typed: tonight's first hour of dark sky at the workspace's first
+    /// site (`2026-12-06T18:40`, UTC, as `datetime-local` wants), or empty.
+    pub tonight: (String, String),
 }
 
 #[server(prefix = "/fn", endpoint = "plans")]

@@ -4,8 +4,8 @@
 
 use crate::api::error_text;
 use crate::api::satellites::{
-    ChartOutline, CheckView, CreatePlan, DeletePlan, PlanItem, PlanPage, PlansPage, RecheckPlan, SkyChart,
-    SkyCheckForm, get_plan, get_plans, satellite_check,
+    ChartOutline, CheckSetup, CheckView, CreatePlan, DeletePlan, PlanItem, PlanPage, PlansPage, RecheckPlan, SkyChart,
+    SkyCheckForm, get_plan, get_plans, satellite_check, satellite_check_setup,
 };
 use crate::components::{Csrf, action_error, use_session};
 use leptos::prelude::*;
@@ -132,7 +132,9 @@ fn check_result(c: &CheckView) -> impl IntoView + use<> {
     }
 }
 
-/// The public satellite check: a GET form (a check is a shareable address) and its result.
+/// The public satellite check: a GET form (a check is a shareable address) and its result. Opened from a
+/// workspace (`?workspace=slug`), the form starts at tonight's dark sky over its first site and takes its targets
+/// by name; an example in the catalog's own epoch is always offered (a catalog may be old: the demo's is from 2022).
 #[component]
 pub fn SatelliteCheckPage() -> impl IntoView {
     let query = use_query_map();
@@ -149,14 +151,25 @@ pub fn SatelliteCheckPage() -> impl IntoView {
         position_angle: q("position_angle"),
         start: q("start"),
         end: q("end"),
+        workspace: q("workspace"),
+        target: q("target"),
     };
     let result = Resource::new(form, satellite_check);
+    let setup = Resource::new(move || q("workspace"), satellite_check_setup);
     view! {
         <Title text="Satellite check — Meridian" />
         <h1>"Satellite check"</h1>
         <p class="muted">"Which satellites cross your field, and when? Every object of the catalog, propagated with \
             SGP4; entry and exit to a tenth of a second. Free, no account needed."</p>
-        {move || check_form(form())}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let asked = form();
+                match setup.await {
+                    Ok(s) => check_start(s, asked).into_any(),
+                    Err(e) => view! { <p class="alert error">{error_text(&e)}</p> {check_form(asked, &[])} }.into_any(),
+                }
+            })}
+        </Suspense>
         <Suspense fallback=|| view! { <p>"Checking…"</p> }>
             {move || Suspend::new(async move {
                 match result.await {
@@ -169,14 +182,42 @@ pub fn SatelliteCheckPage() -> impl IntoView {
     }
 }
 
-fn check_form(f: SkyCheckForm) -> impl IntoView {
+/// The form (the question asked, or the workspace's defaults before one), the catalog it checks and the example.
+fn check_start(s: CheckSetup, asked: SkyCheckForm) -> impl IntoView {
+    let shown = if asked.is_empty() && !s.defaults.lat.is_empty() { s.defaults.clone() } else { asked };
+    let example = s.example.map(|e| {
+        view! {
+            <p id="satellite-example">"Try an example: "
+                <a href=format!("/satellites?{}", e.query)>{e.text}</a></p>
+        }
+    });
+    view! {
+        {(!s.defaults_text.is_empty()).then(|| view! { <p id="check-defaults">{s.defaults_text.clone()}</p> })}
+        {check_form(shown, &s.targets)}
+        <p class="muted" id="check-catalog">{s.catalog}</p>
+        {example}
+    }
+}
+
+fn check_form(f: SkyCheckForm, targets: &[String]) -> impl IntoView + use<> {
+    let target = (!targets.is_empty()).then(|| {
+        let options = targets.iter().map(|t| view! { <option value=t.clone()></option> }).collect_view();
+        view! {
+            <label>"Target" <input type="text" name="target" size="12" list="workspace-targets"
+                placeholder="by name" value=f.target.clone() /></label>
+            <datalist id="workspace-targets">{options}</datalist>
+            <span class="muted">"or"</span>
+        }
+    });
     view! {
         <Form method="get" action="/satellites" attr:class="form row panel" attr:id="satellite-check">
+            <input type="hidden" name="workspace" value=f.workspace.clone() />
             <label>"Latitude (°N)" <input type="text" name="lat" size="9" required value=f.lat.clone() /></label>
             <label>"Longitude (°E)" <input type="text" name="lon" size="9" required value=f.lon.clone() /></label>
             <label>"Elevation (m)" <input type="text" name="elevation" size="6" value=f.elevation.clone() /></label>
-            <label>"RA (°)" <input type="text" name="ra" size="9" required value=f.ra.clone() /></label>
-            <label>"Dec (°)" <input type="text" name="dec" size="9" required value=f.dec.clone() /></label>
+            {target}
+            <label>"RA (°)" <input type="text" name="ra" size="9" value=f.ra.clone() /></label>
+            <label>"Dec (°)" <input type="text" name="dec" size="9" value=f.dec.clone() /></label>
             <label>"Radius (°)" <input type="text" name="radius" size="5" value=f.radius.clone() /></label>
             <label>"or width (°)" <input type="text" name="width" size="5" value=f.width.clone() /></label>
             <label>"height (°)" <input type="text" name="height" size="5" value=f.height.clone() /></label>
@@ -240,6 +281,7 @@ fn plans(p: PlansPage, csrf: String, create: ServerAction<CreatePlan>) -> impl I
         }
         .into_any()
     };
+    let tonight = p.tonight.clone();
     let form = p.can_create.then(|| {
         let telescopes =
             p.telescopes.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view();
@@ -262,8 +304,8 @@ fn plans(p: PlansPage, csrf: String, create: ServerAction<CreatePlan>) -> impl I
                 <label>"or width (°)" <input type="text" name="width" size="5" /></label>
                 <label>"height (°)" <input type="text" name="height" size="5" /></label>
                 <label>"PA (°)" <input type="text" name="position_angle" size="4" /></label>
-                <label>"Start (UTC)" <input type="datetime-local" name="starts_at" required /></label>
-                <label>"End (UTC)" <input type="datetime-local" name="ends_at" required /></label>
+                <label>"Start (UTC)" <input type="datetime-local" name="starts_at" required value=tonight.0 /></label>
+                <label>"End (UTC)" <input type="datetime-local" name="ends_at" required value=tonight.1 /></label>
                 <button type="submit">"Plan and check"</button>
             </ActionForm>
             {action_error(move || create.value().get())}

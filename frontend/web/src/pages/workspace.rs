@@ -52,6 +52,7 @@ pub fn WorkspacePage() -> impl IntoView {
                                 " · " <a href=format!("/w/{}/data", w.slug)>"Data"</a>
                                 {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/targets", w.slug)>"Targets"</a> })}
                                 {w.role.is_some().then(|| view! { " · " <a href=format!("/w/{}/plans", w.slug)>"Plans"</a> })}
+                                " · " <a href=format!("/satellites?workspace={}", w.slug) id="satellite-check-link">"Satellite check"</a>
                             </p>
                             {nights}
                             <section>

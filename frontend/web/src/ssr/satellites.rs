@@ -4,7 +4,8 @@
 use super::equipment::{invalid, not_found_status, number};
 use super::{actor, all_rows, fail, form_caller, services, workspace_info};
 use crate::api::satellites::{
-    ChartOutline, ChartTrack, CheckView, CrossingRow, PlanItem, PlanPage, PlansPage, SkyChart, SkyCheckForm,
+    ChartOutline, ChartTrack, CheckExample, CheckSetup, CheckView, CrossingRow, PlanItem, PlanPage, PlansPage,
+    SkyChart, SkyCheckForm,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -173,7 +174,7 @@ pub async fn satellite_check(form: SkyCheckForm) -> Result<Option<CheckView>, Se
     // Anonymous visitors share the public allowance, like the API.
     let req = expect_context::<leptos_actix::Request>();
     if matches!(actor().await?, meridian_service::Actor::Anonymous)
-        && let Err(e) = meridian_http::limits::count_anonymous(&req)
+        && let Err(e) = meridian_http::limits::count_anonymous(&req).await
     {
         let limited: ServerFnError = ServerFnError::ServerError(e.problem().detail);
         return Err(limited);
@@ -184,7 +185,11 @@ pub async fn satellite_check(form: SkyCheckForm) -> Result<Option<CheckView>, Se
         number("elevation", &form.elevation)?.unwrap_or(0.0),
     )
     .map_err(|e| fail(e.into()))?;
-    let (ra0, dec0) = (required("ra", &form.ra)?, required("dec", &form.dec)?);
+    let (ra0, dec0) = if form.ra.trim().is_empty() && form.dec.trim().is_empty() && !form.target.trim().is_empty() {
+        target_position(&form.workspace, &form.target).await?
+    } else {
+        (required("ra", &form.ra)?, required("dec", &form.dec)?)
+    };
     let fov = field_of(&form.radius, &form.width, &form.height, &form.position_angle)?;
     let center = meridian_domain::SkyPosition::new(
         meridian_domain::RightAscension::new(ra0).map_err(|e| fail(e.into()))?,
@@ -210,6 +215,136 @@ pub async fn satellite_check(form: SkyCheckForm) -> Result<Option<CheckView>, Se
         catalog_text(&check.catalog, start),
         Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
     )))
+}
+
+/// A workspace target's position, by its name (any case), among the targets the caller may see there.
+async fn target_position(slug: &str, name: &str) -> Result<(f64, f64), ServerFnError> {
+    let name = name.trim();
+    let unknown = || invalid("target", "is not a target of this workspace (give RA and Dec instead)");
+    if slug.trim().is_empty() {
+        return Err(invalid("target", "needs a workspace: give RA and Dec instead"));
+    }
+    let actor = actor().await?;
+    let query = TargetQuery { q: Some(name.to_owned()), tag: None };
+    let found = match services()?.list_targets(&actor, slug.trim(), &query, &all_rows()).await {
+        Ok(page) => page.items,
+        Err(ServiceError::NotFound(_) | ServiceError::Forbidden(_) | ServiceError::Unauthenticated) => {
+            return Err(unknown());
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    let t = found.iter().find(|t| t.name.as_str().eq_ignore_ascii_case(name)).ok_or_else(unknown)?;
+    Ok((t.position.ra.degrees(), t.position.dec.degrees()))
+}
+
+/// Where the example looks when the check was not opened from a workspace with a site: the Roque de los
+/// Muchachos observatory on La Palma (28.7606° N, 17.8816° W, 2326 m).
+const EXAMPLE_SITE: (&str, f64, f64, f64) = ("La Palma", 28.7606, -17.8816, 2326.0);
+
+fn minute(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+pub async fn check_setup(workspace: String) -> Result<CheckSetup, ServerFnError> {
+    use meridian_service::satellites::compute::{DARK_SUN_ALTITUDE_DEG, dark_sky};
+    let services = services()?;
+    let actor = actor().await?;
+    let slug = workspace.trim();
+    // The workspace's first site, and the targets the visitor may see there; a workspace the visitor cannot see
+    // (or none) leaves the form empty, as if opened directly.
+    let mut site = None;
+    let mut targets = Vec::new();
+    if !slug.is_empty() {
+        let all = all_rows();
+        if let Ok(access) = services.access(&actor, slug).await
+            && let Ok(sites) = services.list_sites(&actor, slug, &all).await
+            && let Some(s) = sites.items.into_iter().next()
+        {
+            site = Some((format!("{} ({})", s.name, access.workspace.name), s));
+            let query = TargetQuery { q: None, tag: None };
+            if let Ok(t) = services.list_targets(&actor, slug, &query, &all).await {
+                targets = t.items.into_iter().map(|t| t.name.to_string()).collect();
+            }
+        }
+    }
+    let catalog_info = services.satellite_catalog_status().await.map_err(fail)?.catalog;
+    let (site_name, at) = match &site {
+        Some((name, s)) => (name.clone(), Site::new(s.latitude, s.longitude, s.elevation)),
+        None => {
+            let (name, lat, lon, elevation) = EXAMPLE_SITE;
+            (name.to_owned(), Site::from_degrees(lat, lon, elevation).map_err(|e| fail(e.into()))?)
+        }
+    };
+    let coords = |s: &Site| {
+        (format!("{}", s.latitude.degrees()), format!("{}", s.longitude.degrees()), format!("{}", s.elevation.metres()))
+    };
+    let (lat, lon, elevation) = coords(&at);
+    let example = services.satellite_example(&at).await.map_err(fail)?.map(|e| {
+        let start = e.starts_at.format("%Y-%m-%dT%H:%M").to_string();
+        let mut query = format!(
+            "lat={lat}&lon={lon}&elevation={elevation}&ra={:.3}&dec={:.3}&radius={}&start={start}&end={}",
+            e.center.ra_deg,
+            e.center.dec_deg,
+            e.radius_deg,
+            minute(e.ends_at),
+        );
+        if site.is_some() {
+            query.push_str(&format!("&workspace={slug}"));
+        }
+        let text = format!(
+            "{site_name}, {} – {} UTC, {}° overhead (the catalog's own epoch)",
+            e.starts_at.format("%Y-%m-%d %H:%M"),
+            e.ends_at.format("%H:%M"),
+            e.radius_deg
+        );
+        CheckExample { query, text }
+    });
+    let (defaults, defaults_text) = match &site {
+        Some(_) => match dark_sky(&at, Utc::now(), DARK_SUN_ALTITUDE_DEG) {
+            Some(dark) => (
+                SkyCheckForm {
+                    lat,
+                    lon,
+                    elevation,
+                    ra: format!("{:.3}", dark.zenith.ra_deg),
+                    dec: format!("{:.3}", dark.zenith.dec_deg),
+                    radius: "1".into(),
+                    start: minute(dark.at),
+                    end: minute(dark.at + chrono::Duration::hours(1)),
+                    workspace: slug.to_owned(),
+                    ..SkyCheckForm::default()
+                },
+                format!("{site_name}: tonight from {} UTC, overhead", dark.at.format("%H:%M")),
+            ),
+            None => (
+                SkyCheckForm {
+                    lat,
+                    lon,
+                    elevation,
+                    radius: "1".into(),
+                    workspace: slug.to_owned(),
+                    ..Default::default()
+                },
+                format!("{site_name}: the sun does not set far enough tonight"),
+            ),
+        },
+        None => (SkyCheckForm::default(), String::new()),
+    };
+    Ok(CheckSetup {
+        example,
+        defaults,
+        defaults_text,
+        targets,
+        catalog: match (catalog_info.oldest_epoch, catalog_info.newest_epoch) {
+            (Some(old), Some(new)) => format!(
+                "{} objects; elements from {} to {}",
+                catalog_info.objects,
+                old.format("%Y-%m-%d"),
+                new.format("%Y-%m-%d")
+            ),
+            _ => "No satellite catalog has been imported yet.".to_owned(),
+        },
+    })
 }
 
 fn plan_item(v: &PlanView, now: DateTime<Utc>) -> PlanItem {
@@ -244,10 +379,24 @@ pub async fn plans_page(slug: String) -> Result<PlansPage, ServerFnError> {
         let plans = services.list_plans(&actor, &slug, false, &all).await?;
         let telescopes = services.list_telescopes(&actor, &slug, None, &all).await?;
         let targets = services.list_targets(&actor, &slug, &TargetQuery { q: None, tag: None }, &all).await?;
-        Ok::<_, ServiceError>((access, plans, telescopes, targets))
+        let sites = services.list_sites(&actor, &slug, &all).await?;
+        Ok::<_, ServiceError>((access, plans, telescopes, targets, sites))
     };
-    let (access, plans, telescopes, targets) = read.await.inspect_err(not_found_status).map_err(fail)?;
+    let (access, plans, telescopes, targets, sites) = read.await.inspect_err(not_found_status).map_err(fail)?;
     let now = Utc::now();
+    let tonight = sites
+        .items
+        .first()
+        .and_then(|s| {
+            let site = Site::new(s.latitude, s.longitude, s.elevation);
+            meridian_service::satellites::compute::dark_sky(
+                &site,
+                now,
+                meridian_service::satellites::compute::DARK_SUN_ALTITUDE_DEG,
+            )
+        })
+        .map(|d| (minute(d.at), minute(d.at + chrono::Duration::hours(1))))
+        .unwrap_or_default();
     Ok(PlansPage {
         can_create: access.can(Action::CreateData),
         workspace: workspace_info(WorkspaceView { role: access.role, workspace: access.workspace }),
@@ -258,6 +407,7 @@ pub async fn plans_page(slug: String) -> Result<PlansPage, ServerFnError> {
             .map(|t| (t.telescope.id.to_string(), format!("{} ({})", t.telescope.name, t.site_name)))
             .collect(),
         targets: targets.items.into_iter().map(|t| (t.id.to_string(), t.name.to_string())).collect(),
+        tonight,
     })
 }
 
