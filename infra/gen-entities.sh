@@ -16,6 +16,7 @@ MERIDIAN_DATABASE_URL=$scratch cargo run -q -p meridian-server -- migrate
 out=backend/store/src/entities
 rm -f "$out"/*.rs
 # job_subjects is read and written only by meridian_service::jobs, in the same sqlx transaction as apalis's own job
-# tables (which live in the `apalis` schema and are not generated either).
-sea-orm-cli generate entity -u "$scratch" -o "$out" --ignore-tables seaql_migrations,job_subjects --banner-version patch
+# tables (which live in the `apalis` schema and are not generated either); rate_limits only by
+# meridian_store::limits, in raw single statements.
+sea-orm-cli generate entity -u "$scratch" -o "$out" --ignore-tables seaql_migrations,job_subjects,rate_limits --banner-version patch
 cargo fmt -p meridian-store

@@ -15,6 +15,7 @@ mod m20261206_000008_reliability;
 mod m20261206_000009_identity;
 mod m20261207_000010_billing;
 mod m20261208_000011_meter_reports;
+mod m20261209_000012_rate_limits;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_identity::Migration),
             Box::new(m20261207_000010_billing::Migration),
             Box::new(m20261208_000011_meter_reports::Migration),
+            Box::new(m20261209_000012_rate_limits::Migration),
         ]
     }
 }

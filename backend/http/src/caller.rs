@@ -30,18 +30,18 @@ impl Caller {
                 Ok(actor) => Ok(actor),
                 Err(e) => {
                     // A wrong key costs the address like an anonymous call (no free lookups).
-                    crate::limits::count_anonymous(req)?;
+                    crate::limits::count_anonymous(req).await?;
                     Err(e.into())
                 }
             };
         }
         let Some(cookie) = session_cookie_value(req) else {
-            crate::limits::count_anonymous(req)?;
+            crate::limits::count_anonymous(req).await?;
             return Ok(Actor::Anonymous);
         };
         let actor = services.actor_from_session(&SessionToken::new(&cookie)).await?;
         if matches!(actor, Actor::Anonymous) {
-            crate::limits::count_anonymous(req)?;
+            crate::limits::count_anonymous(req).await?;
         }
         if check_csrf && matches!(actor, Actor::Session { .. }) && is_unsafe(req.method()) {
             let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());

@@ -11,11 +11,11 @@ use meridian_service::limits::PublicRateLimit;
 
 /// Counts one anonymous call (no credentials, or credentials that did not check out) from this request's address;
 /// `Err` is the 429 to answer once the allowance is used up. Without a configured limit, nothing is counted.
-pub fn count_anonymous(req: &HttpRequest) -> Result<(), ApiError> {
+pub async fn count_anonymous(req: &HttpRequest) -> Result<(), ApiError> {
     let (Some(limit), Some(ip)) = (req.app_data::<web::Data<PublicRateLimit>>(), client_ip(req)) else {
         return Ok(());
     };
-    limit.check(ip).map_err(|wait| {
+    limit.check(ip).await.map_err(|wait| {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

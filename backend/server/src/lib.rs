@@ -86,12 +86,9 @@ impl State {
         if migrate {
             services.migrate().await.map_err(|e| anyhow::anyhow!("migrating: {e}"))?;
         }
-        Ok(Self::new(
-            services,
-            CookiePolicy { always_secure: config.is_https() },
-            PublicRateLimit::new(config.public_burst, config.public_per_second),
-        )
-        .with_trusted_proxies(config.trusted_proxies.clone()))
+        let public_limit = PublicRateLimit::new(config.public_burst, config.public_per_second).shared_with(&services);
+        Ok(Self::new(services, CookiePolicy { always_secure: config.is_https() }, public_limit)
+            .with_trusted_proxies(config.trusted_proxies.clone()))
     }
 }
 

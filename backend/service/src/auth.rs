@@ -125,6 +125,15 @@ pub(crate) enum MailKind {
     Change,
 }
 
+/// A limiter kept in `db` when it is PostgreSQL.
+fn shared<K: std::hash::Hash + Eq + Clone + std::fmt::Debug>(
+    db: &meridian_store::DatabaseConnection,
+    name: &'static str,
+    quota: Quota,
+) -> KeyedLimiter<K> {
+    KeyedLimiter::new(quota).shared_in(name, db)
+}
+
 /// `burst` at once, then one more every `replenish_secs`.
 fn quota(burst: u32, replenish_secs: u64) -> Quota {
     let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
@@ -132,8 +141,11 @@ fn quota(burst: u32, replenish_secs: u64) -> Quota {
     Quota::with_period(per).map_or(Quota::per_minute(burst), |q| q.allow_burst(burst))
 }
 
-fn check_keyed<K: std::hash::Hash + Eq + Clone>(limiter: &KeyedLimiter<K>, key: K) -> ServiceResult<()> {
-    limiter.check(&key).map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
+async fn check_keyed<K: std::hash::Hash + Eq + Clone + std::fmt::Debug>(
+    limiter: &KeyedLimiter<K>,
+    key: K,
+) -> ServiceResult<()> {
+    limiter.check(&key).await.map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
 }
 
 /// The unit a client is counted by: its IPv4 address, or its IPv6 /64 (one subscriber gets a whole /64, so
@@ -151,68 +163,70 @@ pub fn client_block(ip: IpAddr) -> IpAddr {
 }
 
 impl LoginLimiter {
-    pub(crate) fn new(config: &crate::ServiceConfig) -> Self {
+    /// The limits live in `db` when it is PostgreSQL (every replica counts against one allowance), else here.
+    pub(crate) fn new(config: &crate::ServiceConfig, db: &meridian_store::DatabaseConnection) -> Self {
         Self {
-            by_email: KeyedLimiter::new(quota(config.login_burst, config.login_replenish_secs)),
+            by_email: shared(db, "login_email", quota(config.login_burst, config.login_replenish_secs)),
             // A shared address (an observatory's NAT) gets more room than one e-mail address.
-            by_ip: KeyedLimiter::new(quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
-            signups: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
-            mail_by_email: KeyedLimiter::new(quota(config.mail_burst, config.mail_replenish_secs)),
-            reset_by_email_and_ip: KeyedLimiter::new(quota(config.mail_burst, config.mail_replenish_secs)),
-            reset_by_email: KeyedLimiter::new(quota(
-                config.mail_burst.saturating_mul(4),
-                (config.mail_replenish_secs / 4).max(1),
-            )),
-            recovery_by_ip: KeyedLimiter::new(quota(config.signup_burst, config.signup_replenish_secs)),
+            by_ip: shared(db, "login_ip", quota(config.login_burst.saturating_mul(5), config.login_replenish_secs)),
+            signups: shared(db, "signup_ip", quota(config.signup_burst, config.signup_replenish_secs)),
+            mail_by_email: shared(db, "mail_email", quota(config.mail_burst, config.mail_replenish_secs)),
+            reset_by_email_and_ip: shared(db, "reset_email_ip", quota(config.mail_burst, config.mail_replenish_secs)),
+            reset_by_email: shared(
+                db,
+                "reset_email",
+                quota(config.mail_burst.saturating_mul(4), (config.mail_replenish_secs / 4).max(1)),
+            ),
+            recovery_by_ip: shared(db, "recovery_ip", quota(config.signup_burst, config.signup_replenish_secs)),
         }
     }
 
     /// The address first, so a throttled address cannot fill the e-mail table with new keys.
-    fn check(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
+    async fn check(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
         if let Some(ip) = ip {
-            check_keyed(&self.by_ip, client_block(ip))?;
+            check_keyed(&self.by_ip, client_block(ip)).await?;
         }
-        check_keyed(&self.by_email, email.as_str().to_owned())
+        check_keyed(&self.by_email, email.as_str().to_owned()).await
     }
 
     /// A guess at an account's current password (changing it) costs like a sign-in attempt for its address, so a
     /// stolen session cannot try passwords at speed.
-    pub(crate) fn check_password(&self, email: &Email) -> ServiceResult<()> {
-        check_keyed(&self.by_email, email.as_str().to_owned())
+    pub(crate) async fn check_password(&self, email: &Email) -> ServiceResult<()> {
+        check_keyed(&self.by_email, email.as_str().to_owned()).await
     }
 
     /// One more message of this kind to this address (a few an hour: nobody can make us flood a mailbox).
-    pub(crate) fn check_mail(&self, kind: MailKind, email: &Email) -> ServiceResult<()> {
-        check_keyed(&self.mail_by_email, (kind, email.as_str().to_owned()))
+    pub(crate) async fn check_mail(&self, kind: MailKind, email: &Email) -> ServiceResult<()> {
+        check_keyed(&self.mail_by_email, (kind, email.as_str().to_owned())).await
     }
 
     /// A password-reset request: counted per client, per address and client, then per address (with four times
     /// the room, so one client cannot spend it for everybody), whether or not the address has an account (so a 429
     /// tells nothing about it either). Reset links have their own allowance: asking for them never blocks the
     /// person's confirmation links or invitations.
-    pub(crate) fn check_recovery(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
-        self.check_recovery_client(ip)?;
+    pub(crate) async fn check_recovery(&self, email: &Email, ip: Option<IpAddr>) -> ServiceResult<()> {
+        self.check_recovery_client(ip).await?;
         if let Some(ip) = ip {
-            check_keyed(&self.reset_by_email_and_ip, (email.as_str().to_owned(), client_block(ip)))?;
+            check_keyed(&self.reset_by_email_and_ip, (email.as_str().to_owned(), client_block(ip))).await?;
         }
-        check_keyed(&self.reset_by_email, email.as_str().to_owned())
+        check_keyed(&self.reset_by_email, email.as_str().to_owned()).await
     }
 
-    pub(crate) fn check_recovery_client(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
+    pub(crate) async fn check_recovery_client(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
         match ip {
-            Some(ip) => check_keyed(&self.recovery_by_ip, client_block(ip)),
+            Some(ip) => check_keyed(&self.recovery_by_ip, client_block(ip)).await,
             None => Ok(()),
         }
     }
 
     /// A sign-in at a provider being started: counted with the client's sign-in attempts (each writes a row).
-    pub(crate) fn check_provider_start(&self, ip: IpAddr) -> ServiceResult<()> {
-        check_keyed(&self.by_ip, client_block(ip))
+    pub(crate) async fn check_provider_start(&self, ip: IpAddr) -> ServiceResult<()> {
+        check_keyed(&self.by_ip, client_block(ip)).await
     }
 
-    pub(crate) fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
+    pub(crate) async fn check_signup(&self, ip: Option<IpAddr>) -> ServiceResult<()> {
         match ip {
-            Some(ip) => check_keyed(&self.signups, client_block(ip)),
+            Some(ip) => check_keyed(&self.signups, client_block(ip)).await,
             None => Ok(()),
         }
     }
@@ -284,7 +298,7 @@ impl Services {
     #[tracing::instrument(skip(self, password, client), fields(email = %email))]
     pub async fn sign_in(&self, email: &str, password: &str, client: &ClientInfo) -> ServiceResult<Credentials> {
         let email = Email::parse(email)?;
-        self.inner.limiter.check(&email, client.ip)?;
+        self.inner.limiter.check(&email, client.ip).await?;
         let found = accounts::find_by_email(self.db(), &email).await?;
         let hash = found.as_ref().and_then(|(_, h)| h.clone());
         let ok = self.inner.hasher.verify(password.to_owned(), hash).await?;

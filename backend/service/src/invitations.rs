@@ -49,7 +49,7 @@ impl Services {
             return Err(ServiceError::Forbidden("admins can invite up to the member role"));
         }
         personal_owner_rule(&access.workspace, role)?;
-        self.inner.limiter.check_mail(crate::auth::MailKind::Invite, &email)?;
+        self.inner.limiter.check_mail(crate::auth::MailKind::Invite, &email).await?;
         let ws = access.workspace.id;
         let now = crate::now();
         let expires_at = now + chrono::Duration::days(INVITATION_LIFETIME_DAYS);
@@ -136,7 +136,7 @@ impl Services {
         if !access.role.is_some_and(|r| r.may_manage(None, Some(open.role))) {
             return Err(ServiceError::Forbidden("admins can invite up to the member role"));
         }
-        self.inner.limiter.check_mail(crate::auth::MailKind::Invite, &open.email)?;
+        self.inner.limiter.check_mail(crate::auth::MailKind::Invite, &open.email).await?;
         let now = crate::now();
         let token = random_token(32);
         let txn = meridian_store::begin_write(self.db()).await?;

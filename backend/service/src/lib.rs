@@ -116,7 +116,7 @@ struct Inner {
 
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> ServiceResult<Self> {
-        let limiter = auth::LoginLimiter::new(&config);
+        let limiter = auth::LoginLimiter::new(&config, &db);
         let hasher = Arc::new(secrets::PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?);
         let jobs = jobs::JobQueue::new(&db);
         let providers = identities::ProviderState::new()?;

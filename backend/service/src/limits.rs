@@ -1,9 +1,16 @@
-//! Keyed rate limits (governor's GCRA) whose tables do not grow with every key that ever came: past
+//! Keyed rate limits (GCRA): in memory (governor) for one process, or, on PostgreSQL, in the database so that every
+//! replica counts against one allowance (N replicas behind a load balancer must not give a client N times the room;
+//! see `meridian_store::limits`). In-memory tables do not grow with every key that ever came: past
 //! [`PRUNE_ABOVE`] keys, those whose allowance has fully come back are forgotten, at most once every
-//! [`PRUNE_EVERY`] (a scan of the table on every request would itself be the attack).
+//! [`PRUNE_EVERY`] (a scan of the table on every request would itself be the attack); the shared table is pruned
+//! the same way, at most once a minute per process. Should the database not answer, a request is counted in this
+//! process instead (the limit still holds, per replica) and the failure logged.
 
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use meridian_store::{DatabaseConnection, DbBackend};
+use sha2::{Digest as _, Sha256};
+use std::fmt::Debug;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -15,27 +22,105 @@ pub const PRUNE_ABOVE: usize = 10_000;
 /// And it does so at most this often.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
+/// How often a process prunes the shared table of keys whose allowance is whole again.
+const SHARED_PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// The allowance kept in the database: one limiter's name and its quota as GCRA's period and tolerance.
+#[derive(Debug)]
+struct Shared {
+    db: DatabaseConnection,
+    name: &'static str,
+    period_s: f64,
+    tolerance_s: f64,
+}
+
+impl Shared {
+    /// The row's key: the limiter's name and a hash of the key (an address or e-mail is never stored as such).
+    fn row_key(&self, key: &impl Debug) -> String {
+        let digest = Sha256::digest(format!("{}\0{key:?}", self.name).as_bytes());
+        format!("{}:{}", self.name, &hex::encode(digest)[..40])
+    }
+}
+
 /// A rate limit per key.
 #[derive(Debug)]
 pub struct KeyedLimiter<K: Hash + Eq + Clone> {
     limiter: DefaultKeyedRateLimiter<K>,
+    quota: Quota,
     /// Milliseconds since `started` when the table may next be pruned.
     next_prune_ms: AtomicU64,
     started: std::time::Instant,
+    shared: Option<Shared>,
 }
 
-impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
+impl<K: Hash + Eq + Clone + Debug> KeyedLimiter<K> {
     #[must_use]
     pub fn new(quota: Quota) -> Self {
         Self {
             limiter: RateLimiter::keyed(quota),
+            quota,
             next_prune_ms: AtomicU64::new(0),
             started: std::time::Instant::now(),
+            shared: None,
         }
     }
 
+    /// Keeps the allowance in `db` under `name` (unique per limiter) when it is PostgreSQL, so every process on it
+    /// counts against one allowance; on SQLite (one process) it stays in memory.
+    #[must_use]
+    pub fn shared_in(mut self, name: &'static str, db: &DatabaseConnection) -> Self {
+        if db.get_database_backend() == DbBackend::Postgres {
+            let period_s = self.quota.replenish_interval().as_secs_f64();
+            let burst = f64::from(self.quota.burst_size().get());
+            self.shared = Some(Shared { db: db.clone(), name, period_s, tolerance_s: period_s * (burst - 1.0) });
+        }
+        self
+    }
+
+    /// Whether the allowance is kept in the database.
+    #[must_use]
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// Counts one use by `key`; `Err(wait)` when its allowance is used up.
-    pub fn check(&self, key: &K) -> Result<(), Duration> {
+    pub async fn check(&self, key: &K) -> Result<(), Duration> {
+        if let Some(shared) = &self.shared {
+            match meridian_store::limits::take(&shared.db, &shared.row_key(key), shared.period_s, shared.tolerance_s)
+                .await
+            {
+                Ok(None) => {
+                    self.prune_shared(shared);
+                    return Ok(());
+                }
+                Ok(Some(wait)) => return Err(Duration::from_secs_f64(wait)),
+                Err(e) => tracing::warn!(
+                    limiter = shared.name,
+                    error = %e,
+                    "the shared rate limit did not answer; counting in this process"
+                ),
+            }
+        }
+        self.check_here(key)
+    }
+
+    /// At most once a minute per process, forgets the shared keys whose allowance is whole (in the background).
+    fn prune_shared(&self, shared: &Shared) {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = self.next_prune_ms.load(Ordering::Relaxed);
+        let next = now.saturating_add(u64::try_from(SHARED_PRUNE_EVERY.as_millis()).unwrap_or(u64::MAX));
+        if now >= due && self.next_prune_ms.compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            let db = shared.db.clone();
+            tokio::spawn(async move {
+                if let Err(e) = meridian_store::limits::prune(&db).await {
+                    tracing::warn!(error = %e, "pruning the shared rate limits failed");
+                }
+            });
+        }
+    }
+
+    /// Counts one use by `key` in this process's table.
+    fn check_here(&self, key: &K) -> Result<(), Duration> {
         if self.limiter.len() > PRUNE_ABOVE {
             let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let due = self.next_prune_ms.load(Ordering::Relaxed);
@@ -63,6 +148,11 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     }
 }
 
+/// A wait in whole seconds, rounded up.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// Anonymous requests per client address: `burst` at once, refilled at `per_second`.
 #[derive(Debug)]
 pub struct PublicRateLimit {
@@ -87,12 +177,25 @@ impl PublicRateLimit {
         Self { limiter: KeyedLimiter::new(quota) }
     }
 
+    /// Keeps the allowance in the services' database when it is PostgreSQL: every replica on it counts against one
+    /// allowance.
+    #[must_use]
+    pub fn shared_with(self, services: &crate::Services) -> Self {
+        Self { limiter: self.limiter.shared_in("public", services.db()) }
+    }
+
+    /// Whether the allowance is kept in the database.
+    #[must_use]
+    pub fn is_shared(&self) -> bool {
+        self.limiter.is_shared()
+    }
+
     /// `Err(seconds to wait)` when this address (an IPv4 address, or an IPv6 /64: one subscriber holds a whole
     /// /64) has used up its allowance. Past [`PRUNE_ABOVE`] tracked clients, those whose allowance has fully come
     /// back are forgotten (at most every ten seconds), so the table does not grow with every address that ever
     /// called.
-    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        self.limiter.check(&crate::auth::client_block(ip)).map_err(|wait| wait.as_secs().max(1))
+    pub async fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        self.limiter.check(&crate::auth::client_block(ip)).await.map_err(|wait| whole_seconds(wait).max(1))
     }
 
     /// Clients tracked now.
@@ -106,27 +209,27 @@ impl PublicRateLimit {
 mod tests {
     use super::*;
 
-    #[test]
-    fn one_ipv6_64_is_one_client() {
+    #[tokio::test]
+    async fn one_ipv6_64_is_one_client() {
         let limit = PublicRateLimit::every(2, std::time::Duration::from_secs(3600));
         let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:fffe".parse().unwrap();
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert!(limit.check(a).is_ok());
-        assert!(limit.check(b).is_ok());
-        assert!(limit.check(a).is_err() && limit.check(b).is_err(), "the /64 has used its allowance");
-        assert!(limit.check(c).is_ok(), "the next /64 is another client");
+        assert!(limit.check(a).await.is_ok());
+        assert!(limit.check(b).await.is_ok());
+        assert!(limit.check(a).await.is_err() && limit.check(b).await.is_err(), "the /64 has used its allowance");
+        assert!(limit.check(c).await.is_ok(), "the next /64 is another client");
         let v4: IpAddr = "203.0.113.7".parse().unwrap();
-        assert!(limit.check(v4).is_ok());
+        assert!(limit.check(v4).await.is_ok());
     }
 
-    #[test]
-    fn clients_whose_allowance_came_back_are_forgotten() {
+    #[tokio::test]
+    async fn clients_whose_allowance_came_back_are_forgotten() {
         // A fast refill: every client's allowance is whole again a moment after its one request.
         let limit = PublicRateLimit::every(1, std::time::Duration::from_nanos(1));
         for i in 0..(PRUNE_ABOVE as u32 + 5_000) {
             let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
-            assert!(limit.check(ip).is_ok());
+            assert!(limit.check(ip).await.is_ok());
         }
         assert!(limit.tracked() <= PRUNE_ABOVE + 1, "the table stays bounded: {}", limit.tracked());
     }

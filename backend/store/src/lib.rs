@@ -10,6 +10,7 @@ pub mod instruments;
 pub mod integrity;
 pub mod invitations;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod members;
 pub mod nights;

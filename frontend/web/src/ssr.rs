@@ -124,7 +124,7 @@ async fn actor() -> Result<Actor, ServerFnError> {
     };
     if matches!(actor, Actor::Anonymous) {
         let req = expect_context::<Request>();
-        if let Err(e) = meridian_http::limits::count_anonymous(&req) {
+        if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
             let res = expect_context::<ResponseOptions>();
             res.set_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS);
             if let Some(wait) = e.retry_after_secs()

@@ -29,6 +29,7 @@ mod pages;
 mod reliability;
 mod satellites;
 mod security;
+mod shared_limits;
 mod targets;
 mod uploads;
 mod workspaces;

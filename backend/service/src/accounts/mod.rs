@@ -44,7 +44,7 @@ impl Services {
     pub async fn sign_up(&self, input: SignUp, client: &ClientInfo) -> ServiceResult<()> {
         let email = Email::parse(&input.email)?;
         deliverable(&email, "email")?;
-        self.inner.limiter.check_signup(client.ip)?;
+        self.inner.limiter.check_signup(client.ip).await?;
         let password = Password::parse(&input.password)?;
         let display_name = DisplayName::parse(&input.display_name)?;
         // Hashed whether or not the address is taken, so both answers take the same work.
@@ -69,7 +69,7 @@ impl Services {
         let Some((account, _)) = accounts::find_by_email(self.db(), email).await? else {
             return Ok(());
         };
-        if self.inner.limiter.check_mail(crate::auth::MailKind::Confirm, email).is_err() {
+        if self.inner.limiter.check_mail(crate::auth::MailKind::Confirm, email).await.is_err() {
             return Ok(());
         }
         let txn = meridian_store::begin_write(self.db()).await?;
@@ -116,7 +116,7 @@ impl Services {
     /// costs like a sign-in attempt for its address, so a stolen session cannot try passwords at speed. An account
     /// without a password (provider sign-in only) passes.
     pub(crate) async fn check_current_password(&self, account: &Account, current: &str) -> ServiceResult<()> {
-        self.inner.limiter.check_password(&account.email)?;
+        self.inner.limiter.check_password(&account.email).await?;
         let Some(hash) = accounts::password_hash(self.db(), account.id).await? else {
             return Ok(());
         };

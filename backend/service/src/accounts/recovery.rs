@@ -16,7 +16,7 @@ impl Services {
     pub async fn request_password_reset(&self, email: &str, client: &ClientInfo) -> ServiceResult<()> {
         let email = Email::parse(email)?;
         crate::accounts::deliverable(&email, "email")?;
-        self.inner.limiter.check_recovery(&email, client.ip)?;
+        self.inner.limiter.check_recovery(&email, client.ip).await?;
         let Some((account, _)) = accounts::find_by_email(self.db(), &email).await? else {
             return Ok(());
         };
@@ -37,7 +37,7 @@ impl Services {
     #[tracing::instrument(skip_all)]
     pub async fn reset_password(&self, token: &str, new_password: &str, client: &ClientInfo) -> ServiceResult<()> {
         let new = Password::parse(new_password).map_err(|e| e.for_field("new_password"))?;
-        self.inner.limiter.check_recovery_client(client.ip)?;
+        self.inner.limiter.check_recovery_client(client.ip).await?;
         let hash = self.inner.hasher.hash(new.expose().to_owned()).await?;
         let gone = ServiceError::NotFound("reset link (it may have expired or been used)");
         let now = crate::now();

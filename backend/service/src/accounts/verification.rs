@@ -35,7 +35,7 @@ impl Services {
         if account.email_verified {
             return Err(ServiceError::Conflict { field: "email", message: "your address is already confirmed".into() });
         }
-        self.inner.limiter.check_mail(MailKind::Confirm, &account.email)?;
+        self.inner.limiter.check_mail(MailKind::Confirm, &account.email).await?;
         let txn = meridian_store::begin_write(self.db()).await?;
         self.mail_verification_link(&txn, account).await?;
         txn.commit().await.map_err(ServiceError::internal)?;
@@ -77,8 +77,8 @@ impl Services {
         }
         crate::accounts::deliverable(&new, "new_email")?;
         self.check_current_password(account, current_password).await?;
-        self.inner.limiter.check_mail(MailKind::Change, &account.email)?;
-        self.inner.limiter.check_mail(MailKind::Change, &new)?;
+        self.inner.limiter.check_mail(MailKind::Change, &account.email).await?;
+        self.inner.limiter.check_mail(MailKind::Change, &new).await?;
         let now = crate::now();
         let txn = meridian_store::begin_write(self.db()).await?;
         tokens::spend_all(&txn, account.id, TokenPurpose::ChangeEmail, now).await?;

@@ -264,7 +264,7 @@ impl Services {
         let config = self.provider(provider)?;
         let link_account = if link { Some(actor.require_account()?.id) } else { None };
         if let Some(ip) = client.ip {
-            self.inner.limiter.check_provider_start(ip)?;
+            self.inner.limiter.check_provider_start(ip).await?;
         }
         let state = random_token(32);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();

@@ -24,7 +24,7 @@ pub async fn get_shared_package(
     services: web::Data<Services>,
     token: web::Path<String>,
 ) -> Result<web::Json<SharedPackageBody>, ApiError> {
-    meridian_http::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req).await?;
     let reader = Reader::Link { token: &token };
     let package = services.get_package(&reader).await?.into();
     // The newest page of versions; the versions route pages through the rest.
@@ -45,7 +45,7 @@ pub async fn get_shared_citation(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<web::Json<CitationBody>, ApiError> {
-    meridian_http::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req).await?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(web::Json(services.version_citation(&reader, n).await?.into()))
@@ -64,7 +64,7 @@ pub async fn get_shared_manifest(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    meridian_http::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req).await?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     let m = services.version_manifest(&reader, n).await?;
@@ -87,7 +87,7 @@ pub async fn download_shared_tar(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    meridian_http::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req).await?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(archive_response(services.download_archive(&reader, n, ArchiveFormat::Tar, range_of(&req)).await?))
@@ -106,7 +106,7 @@ pub async fn download_shared_zip(
     services: web::Data<Services>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    meridian_http::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req).await?;
     let (token, n) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(archive_response(services.download_archive(&reader, n, ArchiveFormat::Zip, None).await?))
@@ -132,7 +132,7 @@ pub async fn download_shared_file(
     services: web::Data<Services>,
     path: web::Path<(String, i32, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    meridian_http::limits::count_anonymous(&req)?;
+    meridian_http::limits::count_anonymous(&req).await?;
     let (token, n, file) = path.into_inner();
     let reader = Reader::Link { token: &token };
     Ok(file_response(services.download_version_file(&reader, n, &file, range_of(&req)).await?))
