@@ -79,6 +79,13 @@ enum BillingCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the configuration reference (Markdown): every key with its type, default, environment variable and
+    /// description, generated from the configuration types (docs/config-reference.md is its output).
+    Reference,
+}
+
 #[derive(Debug, clap::Args)]
 struct MailArgs {
     /// Only messages in this state: queued, sent or failed.
@@ -104,6 +111,11 @@ enum Command {
     Verify(VerifyArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// The configuration's keys.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// The server's operators: accounts that may replace the satellite catalog and see every workspace's billing.
     Operators {
         #[command(subcommand)]
@@ -147,6 +159,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             use std::io::Write as _;
             std::io::stdout().write_all(meridian_api::openapi::to_json().as_bytes())?;
+            Ok(())
+        }
+        Command::Config { command: ConfigCommand::Reference } => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(meridian_server::config::reference_markdown()?.as_bytes())?;
             Ok(())
         }
         Command::Serve(args) => {
