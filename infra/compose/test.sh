@@ -4,7 +4,7 @@
 # Builds the images (build-images.sh; --no-build reuses them), writes an env file with fresh random secrets,
 # starts the stack as its own project (meridian-compose-test: its containers and volumes are its own) and checks:
 #   - migrate ran and exited 0; web answers /readyz; the health checks of postgres, seaweedfs and web pass;
-#   - every socket the stack listens on is bound to 127.0.0.1;
+#   - every socket the stack listens on is bound to 127.0.0.1; web and worker serve /metrics on their metrics ports;
 #   - a sign-up's confirmation mail is written by the worker (web runs no jobs), its link confirms the address;
 #   - a FITS file uploaded through the API is ingested and previewed by the worker, and its bytes are in the
 #     SeaweedFS bucket (read back through S3 and compared by SHA-256);
@@ -97,7 +97,7 @@ set_env S3_ACCESS_KEY "$(hex 12)"
 set_env S3_SECRET_KEY "$(hex 24)"
 # The caller's overrides (ports, images), then the values every check below reads.
 for v in MERIDIAN_PORT POSTGRES_PORT S3_PORT SEAWEEDFS_MASTER_PORT SEAWEEDFS_VOLUME_PORT SEAWEEDFS_FILER_PORT \
-         SEAWEEDFS_ADMIN_PORT MERIDIAN_IMAGE POSTGRES_IMAGE SEAWEEDFS_IMAGE; do
+         SEAWEEDFS_ADMIN_PORT WEB_METRICS_PORT WORKER_METRICS_PORT MERIDIAN_IMAGE POSTGRES_IMAGE SEAWEEDFS_IMAGE; do
   if [[ -n ${!v:-} ]]; then set_env "$v" "${!v}"; fi
 done
 getenv() { sed -n "s/^$1=//p" "$env_file" | tail -n1; }
@@ -139,7 +139,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Ports this stack takes (SeaweedFS's servers also take port + 10000): all must be free.
-ports=("$web_port" "$(getenv POSTGRES_PORT)")
+ports=("$web_port" "$(getenv POSTGRES_PORT)" "$(getenv WEB_METRICS_PORT)" "$(getenv WORKER_METRICS_PORT)")
 for v in S3_PORT SEAWEEDFS_MASTER_PORT SEAWEEDFS_VOLUME_PORT SEAWEEDFS_FILER_PORT SEAWEEDFS_ADMIN_PORT; do
   ports+=("$(getenv "$v")" "$(( $(getenv "$v") + 10000 ))")
 done
@@ -276,6 +276,13 @@ while read -r line; do
 done < <(ss -Hltunp)
 (( bound >= 12 )) || fail "found only $bound listening sockets of the stack (cgroups not as expected?)"
 log "all $bound listening sockets of the stack are on 127.0.0.1"
+# The metrics listeners (MERIDIAN_METRICS__BIND) of web and worker, on 127.0.0.1 (checked just above).
+for svc in web worker; do
+  mport=$(getenv "${svc^^}_METRICS_PORT")
+  scrape=$(curl -fsS -m 5 "http://127.0.0.1:$mport/metrics" || true)   # (not piped into grep -q: SIGPIPE)
+  grep -q '^meridian_build_info{' <<<"$scrape" || fail "$svc serves no /metrics on 127.0.0.1:$mport"
+done
+log "web and worker serve /metrics"
 
 # ------------------------------------------------------------------------------------------ a real workload
 email="ada-$(hex 4)@observatory.test"

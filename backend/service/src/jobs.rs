@@ -102,6 +102,22 @@ impl Job {
     }
 }
 
+/// Every job kind (as [`Job::kind`] names them), for figures that list each kind even when none is queued.
+pub const KINDS: &[&str] = &[
+    "ingest_file",
+    "render_preview",
+    "verify_upload",
+    "restore_file",
+    "apply_lifecycle",
+    "meter_usage",
+    "cleanup_orphans",
+    "recheck_plans",
+    "fetch_catalog",
+    "prune_jobs",
+    "scrub",
+    "send_mail",
+];
+
 /// Why a handler did not finish a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobFailure {
@@ -282,5 +298,23 @@ impl Default for WorkerOptions {
             periodic: true,
             catalog_fetch_hours: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::Job;
+
+    /// A queued job carries the id of the request that queued it beside its own fields; every kind still reads.
+    #[test]
+    fn jobs_read_with_a_request_id_beside_their_fields() {
+        let unit: Job = serde_json::from_value(serde_json::json!({"kind": "apply_lifecycle", "request_id": "r1"}))
+            .expect("a unit job");
+        assert_eq!(unit, Job::ApplyLifecycle);
+        let id = uuid::Uuid::now_v7();
+        let with_fields: Job =
+            serde_json::from_value(serde_json::json!({"kind": "send_mail", "mail_id": id, "request_id": "r1"}))
+                .expect("a job with fields");
+        assert_eq!(with_fields.kind(), "send_mail");
     }
 }

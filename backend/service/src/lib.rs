@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mail;
 pub mod members;
 pub mod nights;
+pub mod observe;
 pub mod packages;
 pub mod planning;
 pub mod reports;
@@ -101,6 +102,8 @@ pub struct Services {
 #[derive(Debug)]
 struct Inner {
     db: DatabaseConnection,
+    /// A read replica for public readers' lists and searches (see [`Services::public_reads`]).
+    read_replica: Option<DatabaseConnection>,
     config: ServiceConfig,
     limiter: auth::LoginLimiter,
     hasher: Arc<secrets::PasswordHasher>,
@@ -123,6 +126,7 @@ impl Services {
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
+                read_replica: None,
                 config,
                 limiter,
                 hasher,
@@ -157,8 +161,35 @@ impl Services {
         self
     }
 
+    /// The same services sending public readers' list and search queries to a read replica. Call it right after
+    /// [`Services::new`], before the handle is cloned.
+    #[must_use]
+    pub fn with_read_replica(mut self, replica: DatabaseConnection) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.read_replica = Some(replica),
+            None => tracing::error!("with_read_replica called on a shared Services handle; no replica used"),
+        }
+        self
+    }
+
     pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.inner.db
+    }
+
+    /// Where a list or search reads: the read replica (when one is configured) for a public reader (an outsider
+    /// reading a public workspace's released data: `public` true), the primary for everyone else. A member reads
+    /// their own writes at once; a visitor may see a new release a replica's lag later.
+    pub(crate) fn reads_for(&self, public: bool) -> &DatabaseConnection {
+        match (&self.inner.read_replica, public) {
+            (Some(replica), true) => replica,
+            _ => &self.inner.db,
+        }
+    }
+
+    /// Whether a read replica is configured.
+    #[must_use]
+    pub fn has_read_replica(&self) -> bool {
+        self.inner.read_replica.is_some()
     }
 
     /// The site's public address, without a trailing slash.

@@ -195,7 +195,10 @@ impl PublicRateLimit {
     /// back are forgotten (at most every ten seconds), so the table does not grow with every address that ever
     /// called.
     pub async fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        self.limiter.check(&crate::auth::client_block(ip)).await.map_err(|wait| whole_seconds(wait).max(1))
+        self.limiter.check(&crate::auth::client_block(ip)).await.map_err(|wait| {
+            metrics::counter!("meridian_rate_limited_total", "limiter" => "public").increment(1);
+            whole_seconds(wait).max(1)
+        })
     }
 
     /// Clients tracked now.

@@ -88,3 +88,48 @@ async fn the_demo_satellite_check_offers_an_example_with_crossings() {
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
     assert_eq!(api.body["crossings"].as_array().map(Vec::len), Some(n), "{}", api.body);
 }
+
+/// With a read replica configured, a visitor's lists and searches of a public workspace read the replica and a
+/// member's read the primary (their own writes at once). The "replica" here is a second, empty database, so which
+/// one answered shows in the result.
+#[actix_web::test]
+async fn public_reads_go_to_the_read_replica_and_members_stay_on_the_primary() {
+    use meridian_service::data::FileQuery;
+    let app = TestApp::new().await;
+    let seeded = meridian_server::demo::seed(&app.services).await.expect("seed");
+    app.run_jobs().await;
+    let replica_db = crate::helpers::TestDb::new().await;
+    let replica = meridian_service::connect(&replica_db.url, 2).await.expect("replica");
+    meridian_service::Services::new(replica.clone(), crate::helpers::test_service_config())
+        .expect("services")
+        .migrate()
+        .await
+        .expect("migrate the replica");
+    let services = meridian_service::Services::new(app.conn.clone(), crate::helpers::test_service_config())
+        .expect("services")
+        .with_read_replica(replica);
+    assert!(services.has_read_replica());
+    let demo = {
+        let creds = services
+            .sign_in(seeded.email, seeded.password, &meridian_service::ClientInfo::default())
+            .await
+            .expect("sign in");
+        services.actor_from_session(&creds.session_token).await.expect("actor")
+    };
+    let visitor = meridian_service::Actor::Anonymous;
+    let page = meridian_domain::PageRequest::default();
+
+    let member = services.list_datasets(&demo, seeded.slug, &page).await.expect("member");
+    assert_eq!(member.items.len(), 1, "the member reads the primary");
+    let public = services.list_datasets(&visitor, seeded.slug, &page).await.expect("visitor");
+    assert!(public.items.is_empty(), "the visitor's list came from the (empty) replica");
+
+    let member = services.search_files(&demo, seeded.slug, FileQuery::default()).await.expect("member");
+    assert_eq!(member.items.len(), 4);
+    let public = services.search_files(&visitor, seeded.slug, FileQuery::default()).await.expect("visitor");
+    assert!(public.items.is_empty(), "the visitor's search came from the replica");
+
+    // Without a replica, the visitor reads the primary (the released frames).
+    let public = app.services.search_files(&visitor, seeded.slug, FileQuery::default()).await.expect("visitor");
+    assert_eq!(public.items.len(), 4);
+}

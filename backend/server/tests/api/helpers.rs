@@ -202,6 +202,7 @@ impl TestApp {
             App::new()
                 .wrap(actix_web::middleware::from_fn(meridian_http::csrf::ensure_csrf_cookie))
                 .wrap(meridian_server::security_headers(false))
+                .wrap(actix_web::middleware::from_fn(meridian_server::observe::observe_request))
                 .configure(meridian_server::configure(&state, &site)),
         )
         .await;

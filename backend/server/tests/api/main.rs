@@ -21,6 +21,7 @@ mod jobs;
 mod members;
 mod night_pages;
 mod nights;
+mod observe;
 mod oidc;
 mod openapi;
 mod package_pages;

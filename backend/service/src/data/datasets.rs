@@ -93,17 +93,13 @@ impl Services {
             None
         };
         let limit = page.limit;
-        let rows = store::datasets::list(
-            self.db(),
-            access.workspace.id,
-            released_by,
-            page.after.as_deref(),
-            limit.get().into(),
-        )
-        .await?;
+        let reads = self.reads_for(released_by.is_some());
+        let rows =
+            store::datasets::list(reads, access.workspace.id, released_by, page.after.as_deref(), limit.get().into())
+                .await?;
         let ids: Vec<DatasetId> = rows.iter().map(|d| d.id).collect();
         let totals: std::collections::HashMap<DatasetId, (i64, i64)> =
-            store::datasets::totals(self.db(), access.workspace.id, &ids, released_by)
+            store::datasets::totals(reads, access.workspace.id, &ids, released_by)
                 .await?
                 .into_iter()
                 .map(|(d, n, b)| (d, (n, b)))

@@ -145,7 +145,9 @@ impl Services {
         let mut items = Vec::new();
         let mut more = false;
         loop {
-            let batch = store::search::files(self.db(), access.workspace.id, &filter, limit + 1).await?;
+            let batch =
+                store::search::files(self.reads_for(released_by.is_some()), access.workspace.id, &filter, limit + 1)
+                    .await?;
             let full = batch.len() as u64 > limit;
             let last = batch.iter().take(limit as usize).next_back().map(|r| (r.uploaded_at, r.id));
             for row in batch.into_iter().take(limit as usize) {

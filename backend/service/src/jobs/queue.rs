@@ -45,6 +45,16 @@ fn ceil_secs(t: DateTime<Utc>) -> i64 {
     if t.timestamp_subsec_nanos() > 0 { s + 1 } else { s }
 }
 
+/// A job as its row keeps it: its JSON, with the id of the request that queued it when there is one (its log
+/// lines then name that request).
+fn payload(job: &Job) -> ServiceResult<Vec<u8>> {
+    let mut value = serde_json::to_value(job).map_err(internal)?;
+    if let (Some(id), Some(fields)) = (crate::observe::request_id(), value.as_object_mut()) {
+        fields.insert(crate::observe::JOB_REQUEST_ID.to_owned(), serde_json::Value::String(id));
+    }
+    serde_json::to_vec(&value).map_err(internal)
+}
+
 fn from_secs(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(s, 0).unwrap_or_default()
 }
@@ -129,7 +139,7 @@ impl JobQueue {
         let ulid = new_ulid();
         let id = JobId(ulid.to_string());
         let now = crate::now();
-        let mut task = TaskBuilder::new(serde_json::to_vec(&job).map_err(internal)?)
+        let mut task = TaskBuilder::new(payload(&job)?)
             .task_id(TaskId::from_ulid(ulid))
             .max_attempts(usize::try_from(opts.max_attempts.max(1)).unwrap_or(1));
         if let Some(delay) = opts.run_after {
@@ -224,7 +234,7 @@ impl JobQueue {
             meridian_store::jobs::NewJob {
                 id: id.as_str(),
                 queue: QUEUE,
-                payload: serde_json::to_vec(job).map_err(internal)?,
+                payload: payload(job)?,
                 max_attempts: i32::try_from(opts.max_attempts.max(1)).unwrap_or(i32::MAX),
                 run_at,
                 subject: job.subject().map(|s| (s, job.kind())),
@@ -438,6 +448,47 @@ impl JobQueue {
 
     /// How many jobs are in each state.
     #[tracing::instrument(skip(self))]
+    /// Jobs that will still run, by kind: waiting (first tries and retries with attempts left) and running, with
+    /// the age of the oldest due one.
+    pub async fn depth_by_kind(&self) -> ServiceResult<Vec<crate::observe::QueueDepth>> {
+        let rows: Vec<(Option<String>, i64, i64, Option<f64>)> = match &self.store {
+            Store::Sqlite(pool) => sqlx::query_as(
+                "SELECT json_extract(CAST(job AS TEXT), '$.kind'), \
+                 SUM(CASE WHEN status = 'Running' THEN 0 ELSE 1 END), \
+                 SUM(CASE WHEN status = 'Running' THEN 1 ELSE 0 END), \
+                 CAST(strftime('%s', 'now') - MIN(CASE WHEN status <> 'Running' AND run_at <= strftime('%s', 'now') \
+                   THEN run_at END) AS REAL) \
+                 FROM Jobs WHERE job_type = ?1 AND (status IN ('Pending', 'Queued', 'Running') \
+                   OR (status = 'Failed' AND attempts < max_attempts)) GROUP BY 1",
+            )
+            .bind(QUEUE)
+            .fetch_all(pool)
+            .await
+            .map_err(internal)?,
+            Store::Postgres(pool) => sqlx::query_as(
+                "SELECT convert_from(job, 'UTF8')::jsonb->>'kind', \
+                 COUNT(*) FILTER (WHERE status <> 'Running'), COUNT(*) FILTER (WHERE status = 'Running'), \
+                 EXTRACT(EPOCH FROM now() - MIN(run_at) FILTER (WHERE status <> 'Running' AND run_at <= now()))::float8 \
+                 FROM apalis.jobs WHERE job_type = $1 AND (status IN ('Pending', 'Queued', 'Running') \
+                   OR (status = 'Failed' AND attempts < max_attempts)) GROUP BY 1",
+            )
+            .bind(QUEUE)
+            .fetch_all(pool)
+            .await
+            .map_err(internal)?,
+            Store::Unsupported(b) => return Err(internal(format!("no job backend for {b:?}"))),
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(kind, waiting, running, oldest)| crate::observe::QueueDepth {
+                kind: kind.unwrap_or_else(|| "unreadable".to_owned()),
+                waiting: u64::try_from(waiting).unwrap_or(0),
+                running: u64::try_from(running).unwrap_or(0),
+                oldest_due_secs: oldest.unwrap_or(0.0).max(0.0),
+            })
+            .collect())
+    }
+
     pub async fn counts(&self) -> ServiceResult<JobCounts> {
         let groups: Vec<(String, bool, bool, i64)> = match &self.store {
             Store::Sqlite(pool) => sqlx::query_as(

@@ -211,6 +211,11 @@ impl JobService {
         let attempt = u32::try_from(ctx.attempt()).unwrap_or(u32::MAX).max(1);
         let max_attempts = ctx.max_attempts().and_then(|m| u32::try_from(m).ok()).unwrap_or(1);
         let last = attempt >= max_attempts;
+        let request_id = args
+            .get(crate::observe::JOB_REQUEST_ID)
+            .and_then(Value::as_str)
+            .filter(|r| crate::observe::is_request_id(r))
+            .map(str::to_owned);
         let job: Job = match serde_json::from_value(args) {
             Ok(job) => job,
             Err(e) => {
@@ -218,23 +223,43 @@ impl JobService {
                 return Err(Box::new(AbortError::new(JobError(format!("unreadable job: {e}")))));
             }
         };
-        let span = tracing::info_span!("job", job = %id, kind = job.kind(), attempt, max_attempts);
-        let outcome = self.run_handler(job, attempt, last).instrument(span.clone()).await;
+        let kind = job.kind();
+        let span = match &request_id {
+            Some(request_id) => {
+                tracing::info_span!("job", job = %id, kind, attempt, max_attempts, request_id = %request_id)
+            }
+            None => tracing::info_span!("job", job = %id, kind, attempt, max_attempts),
+        };
+        let started = Instant::now();
+        // Jobs this one queues belong to the same request.
+        let run = self.run_handler(job, attempt, last).instrument(span.clone());
+        let outcome = match request_id {
+            Some(request_id) => crate::observe::with_request_id(request_id, run).await,
+            None => run.await,
+        };
+        metrics::histogram!("meridian_job_duration_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+        let counted = |outcome: &'static str| {
+            metrics::counter!("meridian_job_runs_total", "kind" => kind, "outcome" => outcome).increment(1);
+        };
         let _entered = span.enter();
         match outcome {
             Ok(()) => {
+                counted("done");
                 tracing::info!("job done");
                 Ok(())
             }
             Err(JobFailure::Permanent(message)) => {
+                counted("failed");
                 tracing::warn!(error = %message, "job failed for good");
                 Err(Box::new(AbortError::new(JobError(message))))
             }
             Err(JobFailure::Retry(message)) if last => {
+                counted("failed");
                 tracing::warn!(error = %message, "job failed; no attempts left");
                 Err(Box::new(JobError(message)))
             }
             Err(JobFailure::Retry(message)) => {
+                counted("retry");
                 let wait = backoff(self.backoff_base, self.backoff_max, attempt);
                 let at = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
                 tracing::warn!(error = %message, retry_at = %at, "job failed; will retry");

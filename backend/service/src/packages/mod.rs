@@ -479,10 +479,11 @@ impl Services {
             .map(|c| c.parse::<PackageId>().map_err(|_| bad("cursor", "is not a cursor this server issued")))
             .transpose()?;
         let limit = u64::from(limit.unwrap_or(50).clamp(1, 200));
-        let rows = store::list(self.db(), access.workspace.id, only, after, limit + 1).await?;
+        let reads = self.reads_for(only.is_some());
+        let rows = store::list(reads, access.workspace.id, only, after, limit + 1).await?;
         let more = rows.len() as u64 > limit;
         let ids: Vec<PackageId> = rows.iter().take(limit as usize).map(|p| p.id).collect();
-        let latest = store::versions::last_numbers(self.db(), access.workspace.id, &ids).await?;
+        let latest = store::versions::last_numbers(reads, access.workspace.id, &ids).await?;
         let mut items = Vec::new();
         for p in rows.into_iter().take(limit as usize) {
             let n = latest.get(&p.id).copied();

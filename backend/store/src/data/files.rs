@@ -410,6 +410,21 @@ pub async fn bytes_per_tier(conn: &impl ConnectionTrait, workspace: WorkspaceId)
     Ok(row.map_or([0; 3], |(h, c, d)| [h, c, d]))
 }
 
+/// Bytes stored per tier over every workspace (the maintained totals; for `/metrics`).
+pub async fn instance_bytes_per_tier(conn: &impl ConnectionTrait) -> StoreResult<[i64; 3]> {
+    use crate::entities::workspaces::{Column as W, Entity};
+    let sum = |c: W| Func::sum(Expr::col(c)).cast_as("BIGINT");
+    let row: Option<(Option<i64>, Option<i64>, Option<i64>)> = Entity::find()
+        .select_only()
+        .column_as(sum(W::StoredHotBytes), "hot")
+        .column_as(sum(W::StoredCoolBytes), "cool")
+        .column_as(sum(W::StoredColdBytes), "cold")
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.map_or([0; 3], |(h, c, d)| [h.unwrap_or(0), c.unwrap_or(0), d.unwrap_or(0)]))
+}
+
 /// Bytes stored per tier in a workspace, summed over its files: what [`bytes_per_tier`] must equal (checked by
 /// `meridian verify`).
 pub async fn summed_bytes_per_tier(conn: &impl ConnectionTrait, workspace: WorkspaceId) -> StoreResult<[i64; 3]> {

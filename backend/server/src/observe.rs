@@ -1,0 +1,222 @@
+//! Observability: a request id on every request (an incoming `X-Request-Id` kept when it is sane, else ours; sent
+//! back, on every log line of the request, and carried into the jobs it queues), the access log through `tracing`
+//! (so `log_format = "json"` applies), Prometheus metrics (requests by route and status with latency histograms,
+//! in-flight requests; job runs, queue depth and age, storage by tier, the database pool), and the metrics
+//! listener `GET /metrics` on its own address, for `serve` and `worker` alike.
+
+use crate::config::LogFormat;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use meridian_service::Services;
+use meridian_service::observe::{is_request_id, with_request_id};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Instant;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tracing::Instrument as _;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Histogram buckets (seconds), from a fast API call to a long job.
+const BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+
+/// The process's metrics recorder (installed on first use).
+pub fn metrics() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new())
+            .build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was installed already; /metrics stays empty");
+        }
+        metrics::gauge!("meridian_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        // Counters a dashboard plots from the start, not from their first increment.
+        for limiter in ["public", "sign_in"] {
+            metrics::counter!("meridian_rate_limited_total", "limiter" => limiter).absolute(0);
+        }
+        handle
+    })
+}
+
+/// Sets up logging once: `filter` is an `EnvFilter` directive such as `info`.
+pub fn init_tracing(filter: &str, format: LogFormat) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        // The span's fields (request_id, a job's kind and id) on every line, flattened beside the event's.
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+    };
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// The request's route for the metrics: the pattern it matched (`/api/v1/workspaces/{slug}/datasets`), so the
+/// label set stays bounded whatever paths clients send.
+fn route_of(res: &ServiceResponse<impl MessageBody>) -> String {
+    res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned())
+}
+
+/// The middleware: request id, access log line, metrics.
+pub async fn observe_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_request_id(v))
+        .map_or_else(new_request_id, str::to_owned);
+    let method = req.method().to_string();
+    let quiet = matches!(req.path(), "/healthz" | "/readyz");
+    let line = crate::request_line_for_log(&req);
+    let span = tracing::info_span!("request", request_id = %id);
+    let started = Instant::now();
+    let in_flight = metrics::gauge!("meridian_http_requests_in_flight");
+    in_flight.increment(1.0);
+    let result = with_request_id(id.clone(), next.call(req).instrument(span.clone())).await;
+    in_flight.decrement(1.0);
+    let seconds = started.elapsed().as_secs_f64();
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            let route = route_of(&res);
+            metrics::counter!("meridian_http_requests_total", "method" => method.clone(), "route" => route.clone(),
+                "status" => status.to_string())
+            .increment(1);
+            metrics::histogram!("meridian_http_request_duration_seconds", "method" => method, "route" => route)
+                .record(seconds);
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                res.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+            }
+            if !quiet {
+                tracing::info!(status, ms = (seconds * 1000.0).round(), request = %line, "request");
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, request = %line, "request failed");
+            Err(e)
+        }
+    }
+}
+
+/// Updates the figures read from the database and renders every metric in Prometheus's text format.
+pub async fn render(services: &Services) -> String {
+    let handle = metrics();
+    match services.instance_figures().await {
+        Ok(figures) => {
+            for q in &figures.queue {
+                let kind = q.kind.clone();
+                #[expect(clippy::cast_precision_loss, reason = "a count for a gauge")]
+                {
+                    metrics::gauge!("meridian_jobs_waiting", "kind" => kind.clone()).set(q.waiting as f64);
+                    metrics::gauge!("meridian_jobs_running", "kind" => kind.clone()).set(q.running as f64);
+                }
+                metrics::gauge!("meridian_jobs_oldest_waiting_seconds", "kind" => kind).set(q.oldest_due_secs);
+            }
+            // Kinds with nothing queued any more read 0, not their last value.
+            for kind in meridian_service::jobs::KINDS {
+                if !figures.queue.iter().any(|q| q.kind == *kind) {
+                    metrics::gauge!("meridian_jobs_waiting", "kind" => *kind).set(0.0);
+                    metrics::gauge!("meridian_jobs_running", "kind" => *kind).set(0.0);
+                    metrics::gauge!("meridian_jobs_oldest_waiting_seconds", "kind" => *kind).set(0.0);
+                }
+            }
+            for (tier, bytes) in ["hot", "cool", "cold"].into_iter().zip(figures.storage_bytes) {
+                #[expect(clippy::cast_precision_loss, reason = "bytes for a gauge")]
+                metrics::gauge!("meridian_storage_bytes", "tier" => tier).set(bytes as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the queue and storage figures for /metrics failed"),
+    }
+    if let Some(pool) = services.pool_use() {
+        let in_use = pool.open.saturating_sub(pool.idle);
+        metrics::gauge!("meridian_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
+        metrics::gauge!("meridian_db_pool_connections", "state" => "in_use").set(f64::from(in_use));
+        metrics::gauge!("meridian_db_pool_max").set(f64::from(pool.max));
+    }
+    handle.run_upkeep();
+    handle.render()
+}
+
+/// Binds the metrics listener (a taken address stops start-up, like the main one).
+pub async fn bind_metrics(bind: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    use anyhow::Context as _;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding metrics.bind {bind}"))?;
+    tracing::info!(%bind, "metrics on /metrics");
+    metrics();
+    Ok(listener)
+}
+
+/// Serves `GET /metrics` until the process ends: a minimal HTTP/1.1 responder (one request per connection), so the
+/// worker, which runs no web server, has one too.
+pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services) {
+    loop {
+        let (mut stream, _) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics listener: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let services = services.clone();
+        tokio::spawn(async move {
+            let mut head = Vec::with_capacity(1024);
+            let mut buf = [0_u8; 1024];
+            // The request head, at most 8 KiB, within 5 s.
+            let read = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return false,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                true
+            })
+            .await;
+            if !matches!(read, Ok(true)) {
+                return;
+            }
+            let line = head.split(|b| *b == b'\r').next().unwrap_or_default();
+            let (status, body) = if line.starts_with(b"GET /metrics ") || line == b"GET /metrics" {
+                ("200 OK", render(&services).await)
+            } else {
+                ("404 Not Found", "GET /metrics\n".to_owned())
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_from_outside_are_kept_only_when_sane() {
+        use meridian_service::observe::is_request_id as ok;
+        assert!(ok("3f2a9c1e-7b44-4e0a-9d1a-5b2c8e6f0a11"));
+        assert!(ok("req_01HZX.42:a"));
+        assert!(!ok(""));
+        assert!(!ok(&"a".repeat(65)));
+        assert!(!ok("x\nforged log line"));
+        assert!(!ok("a b"));
+    }
+}
