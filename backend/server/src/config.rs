@@ -84,6 +84,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Prometheus metrics on their own listener.
     pub metrics: MetricsConfig,
+    /// Export traces (every request's and job's spans) over OTLP/HTTP to this collector URL
+    /// (`http://otel-collector:4318/v1/traces`); empty: none.
+    pub otlp_endpoint: String,
     /// Seconds an idle HTTP connection is kept open. Keep it above the idle timeout of a load balancer in front
     /// (60 s on the common ones), or the balancer may reuse a connection the server is closing (a 502).
     pub http_keep_alive_secs: u64,
@@ -548,6 +551,7 @@ impl Default for Config {
             log: "info".into(),
             log_format: LogFormat::Text,
             metrics: MetricsConfig::default(),
+            otlp_endpoint: String::new(),
             http_keep_alive_secs: 75,
             mail: MailConfig::default(),
             billing: BillingConfig::default(),

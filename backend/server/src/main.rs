@@ -168,7 +168,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let config = load(cli.config.as_ref(), args)?;
-            meridian_server::init_tracing(&config.log, config.log_format);
+            let _traces =
+                meridian_server::observe::init_tracing_with(&config.log, config.log_format, &config.otlp_endpoint);
             actix_web::rt::System::new().block_on(meridian_server::serve(config, None))
         }
         Command::Migrate(args) => {
@@ -178,7 +179,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Worker(args) => {
             let config = load_with(cli.config.as_ref(), &Overrides { bind: None, data_dir: args.data_dir.clone() })?;
-            meridian_server::init_tracing(&config.log, config.log_format);
+            let _traces =
+                meridian_server::observe::init_tracing_with(&config.log, config.log_format, &config.otlp_endpoint);
             // Several threads: handlers run as their own tasks, in parallel.
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -46,14 +46,94 @@ pub fn metrics() -> &'static PrometheusHandle {
 
 /// Sets up logging once: `filter` is an `EnvFilter` directive such as `info`.
 pub fn init_tracing(filter: &str, format: LogFormat) {
+    drop(init_tracing_with(filter, format, ""));
+}
+
+/// Holds the trace exporter while the process runs; dropping it sends the spans still buffered.
+#[derive(Debug, Default)]
+pub struct TraceExport(Option<opentelemetry_sdk::trace::SdkTracerProvider>);
+
+impl Drop for TraceExport {
+    fn drop(&mut self) {
+        if let Some(provider) = self.0.take()
+            && let Err(e) = provider.shutdown()
+        {
+            eprintln!("sending the last traces failed: {e}");
+        }
+    }
+}
+
+/// Logging, and when `otlp_endpoint` is set (`http://collector:4318/v1/traces`), every span (requests, jobs and
+/// what they call) exported over OTLP/HTTP as well. Once per process.
+pub fn init_tracing_with(filter: &str, format: LogFormat, otlp_endpoint: &str) -> TraceExport {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        // The span's fields (request_id, a job's kind and id) on every line, flattened beside the event's.
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+    let (text, json) = match format {
+        LogFormat::Text => (Some(tracing_subscriber::fmt::layer().with_target(false)), None),
+        // The span's fields (request_id, a job's kind and id) on every line, beside the event's.
+        LogFormat::Json => (
+            None,
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+            ),
+        ),
     };
+    let (provider, otel) = match trace_provider(otlp_endpoint.trim()) {
+        Ok(Some(provider)) => {
+            use opentelemetry::trace::TracerProvider as _;
+            let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("meridian"));
+            (Some(provider), Some(layer))
+        }
+        Ok(None) => (None, None),
+        Err(e) => {
+            eprintln!("otlp_endpoint: {e}; traces are not exported");
+            (None, None)
+        }
+    };
+    let _ = tracing_subscriber::registry().with(filter).with(text).with(json).with(otel).try_init();
+    if provider.is_some() {
+        tracing::info!(endpoint = otlp_endpoint, "exporting traces over OTLP/HTTP");
+    }
+    TraceExport(provider)
+}
+
+fn trace_provider(endpoint: &str) -> anyhow::Result<Option<opentelemetry_sdk::trace::SdkTracerProvider>> {
+    use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
+    if endpoint.is_empty() {
+        return Ok(None);
+    }
+    let url = url_of(endpoint)?;
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(url)
+        .with_timeout(std::time::Duration::from_secs(10))
+        .with_headers(std::collections::HashMap::new())
+        .build()?;
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name("meridian")
+        .with_attribute(opentelemetry::KeyValue::new("service.version", env!("CARGO_PKG_VERSION")))
+        .build();
+    Ok(Some(
+        opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource)
+            .build(),
+    ))
+}
+
+/// An OTLP endpoint must be an http(s) URL.
+fn url_of(endpoint: &str) -> anyhow::Result<String> {
+    if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+        Ok(endpoint.to_owned())
+    } else {
+        anyhow::bail!("`{endpoint}` is not an http:// or https:// URL")
+    }
 }
 
 fn new_request_id() -> String {

@@ -207,6 +207,14 @@ impl Server {
         }
     }
 
+    /// SIGTERM, as a process manager stops it, and waits for it to exit (its shutdown hooks run).
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        assert!(sent.success(), "SIGTERM not sent");
+        self.child.wait().expect("reap the server")
+    }
+
     /// SIGKILL: no shutdown hook, no drop, no flush runs in the server.
     pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL the server");

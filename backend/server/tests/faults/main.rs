@@ -9,3 +9,4 @@ mod crash;
 mod harness;
 mod kills;
 mod outages;
+mod traces;

@@ -297,23 +297,32 @@ impl Services {
         let log = match night_logs::find_by_night(conn, ws, telescope.id, night).await? {
             Some(l) => l,
             None => {
-                let (starts_at, ends_at) = meridian_domain::night_bounds(night, tz);
-                night_logs::insert(
-                    conn,
-                    night_logs::NewNightLog {
-                        workspace_id: ws,
-                        telescope_id: telescope.id,
-                        night,
-                        starts_at,
-                        ends_at,
-                        observers: meridian_domain::ShortText::parse("")
-                            .map_err(meridian_store::StoreError::Invalid)?,
-                        visibility: Visibility::Private,
-                        created_by: file.uploaded_by,
-                    },
-                    crate::now(),
-                )
-                .await?
+                // The first frames of a night are ingested at once (several workers, or one running several jobs):
+                // one opens the log, the others wait here for it and then find it, instead of failing on the
+                // night's unique key and waiting out a retry.
+                meridian_store::workspaces::lock(conn, ws).await?;
+                match night_logs::find_by_night(conn, ws, telescope.id, night).await? {
+                    Some(l) => l,
+                    None => {
+                        let (starts_at, ends_at) = meridian_domain::night_bounds(night, tz);
+                        night_logs::insert(
+                            conn,
+                            night_logs::NewNightLog {
+                                workspace_id: ws,
+                                telescope_id: telescope.id,
+                                night,
+                                starts_at,
+                                ends_at,
+                                observers: meridian_domain::ShortText::parse("")
+                                    .map_err(meridian_store::StoreError::Invalid)?,
+                                visibility: Visibility::Private,
+                                created_by: file.uploaded_by,
+                            },
+                            crate::now(),
+                        )
+                        .await?
+                    }
+                }
             }
         };
         let position = match (summary.ra_deg, summary.dec_deg) {
