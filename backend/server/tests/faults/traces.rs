@@ -11,8 +11,11 @@ use std::io::{Read as _, Write as _};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// What the receiver was sent: each request's path and body.
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// An OTLP/HTTP receiver: every POSTed body kept, each answered 200 with an empty export response.
-fn receiver() -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+fn receiver() -> (String, Received) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let bodies = Arc::new(Mutex::new(Vec::new()));
