@@ -236,6 +236,50 @@ api() {  # api METHOD PATH BODY [CURL ARGS...] : prints the status; headers in $
 cookie() { sed -n "s/^[Ss]et-[Cc]ookie: *$1=\([^;]*\).*/\1/p" "$TMP/h" | tr -d '\r' | tail -n1; }
 expect_2xx() { [[ $1 == 2?? ]] || { cat "$TMP/b" >&2; echo >&2; die "$2 answered $1"; }; }
 
+MAIL_TIMEOUT_MS=30000
+BENCH_EMAIL=bench@meridian.test; BENCH_PASSWORD=bench-password-123
+# The token of the newest address-confirmation link in an outbox folder, or nothing. The outbox writes each message
+# whole (hidden temporary name, then a rename); quoted-printable soft breaks and `=3D` are undone in case a
+# message is ever encoded so.
+mail_token() {  # mail_token OUTBOX_DIR
+  local f
+  f=$(grep -ls 'verify-email?token=' "$1"/*.eml 2>/dev/null | sort | tail -n1) || true
+  [[ -n $f ]] || return 0
+  tr -d '\r' <"$f" | sed -e ':a' -e '/=$/{N;s/=\n//;ba' -e '}' | sed 's/=3D/=/g' \
+    | grep -o 'verify-email?token=[A-Za-z0-9_-]*' | head -n1 | sed 's/^.*token=//' || true
+}
+
+# Sign-up answers 202 and signs nobody in; API keys need a confirmed address. The servers here run their jobs in
+# process (jobs.in_process, true by default; the script clears every MERIDIAN_* variable) and mail to
+# <data dir>/outbox (no SMTP is set), so the address is confirmed by following the mailed link, as a person would,
+# and then the account signs in. Not in $(...): it sets globals.
+sign_up_and_in() {  # sign_up_and_in DATA_DIR LOGFILE : sets SESSION CSRF ACCOUNT_ID and AUTH (curl arguments)
+  local data_dir=$1 logfile=$2 code token='' t0
+  local creds="\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\""
+  code=$(api POST /api/v1/accounts "{$creds,\"display_name\":\"Bench\"}")
+  expect_2xx "$code" "sign-up"
+  t0=$(now_ms)
+  while :; do
+    token=$(mail_token "$data_dir/outbox")
+    [[ -n $token ]] && break
+    if (( $(now_ms) - t0 > MAIL_TIMEOUT_MS )); then
+      tail -n 20 "$logfile" >&2
+      die "no address-confirmation mail in $data_dir/outbox after $MAIL_TIMEOUT_MS ms"
+    fi
+    sleep 0.1
+  done
+  code=$(api POST /api/v1/email-verifications "{\"token\":\"$token\"}")
+  expect_2xx "$code" "address confirmation (POST /api/v1/email-verifications)"
+  code=$(api POST /api/v1/sessions "{$creds}")
+  expect_2xx "$code" "sign-in (POST /api/v1/sessions)"
+  SESSION=$(cookie meridian_session); CSRF=$(cookie meridian_csrf)
+  [[ -n $SESSION && -n $CSRF ]] || die "sign-in set no session/CSRF cookie"
+  ACCOUNT_ID=$(json_field id <"$TMP/b")
+  [[ -n $ACCOUNT_ID && $ACCOUNT_ID != null ]] || die "no account id in the sign-in response"
+  AUTH=(-H "Cookie: meridian_session=$SESSION; meridian_csrf=$CSRF" -H "X-CSRF-Token: $CSRF")
+  log "   signed up, confirmed the address from the mailed link ($(( $(now_ms) - t0 )) ms after sign-up), signed in"
+}
+
 pg_available() {
   command -v psql >/dev/null || { PG_NOTE="psql not found"; return 1; }
   psql "$PG_URL" -tAc 'select 1' >/dev/null 2>&1 \
@@ -260,13 +304,9 @@ load_on_postgres() {
   sleep 1   # let start-up allocations settle before calling it idle
   rss_idle=$(mib "$(rss_kib "$SERVER_PID")")
 
-  local code session csrf secret
-  code=$(api POST /api/v1/accounts \
-    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
-  expect_2xx "$code" "sign-up"
-  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
-  [[ -n $session && -n $csrf ]] || die "sign-up set no session/CSRF cookie"
-  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  local code secret
+  sign_up_and_in "$TMP/pg-data" "$TMP/pg.log"
+  local auth=("${AUTH[@]}")
   code=$(api POST /api/v1/workspaces '{"slug":"bench-obs","name":"Bench"}' "${auth[@]}")
   expect_2xx "$code" "workspace creation"
   code=$(api POST /api/v1/workspaces/bench-obs/api-keys '{"name":"bench","scope":"read"}' "${auth[@]}")
@@ -318,13 +358,10 @@ observing_on_postgres() {
   start_server "$TMP/obs.log" "MERIDIAN_DATABASE_URL=$bench_url" -- --data-dir "$TMP/obs-data"
   wait_ready "$t0" "$TMP/obs.log"
 
-  local code session csrf secret acct ws site tel1 tel2
-  code=$(api POST /api/v1/accounts \
-    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
-  expect_2xx "$code" "sign-up"
-  acct=$(json_field id <"$TMP/b")
-  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
-  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  local code session secret acct ws site tel1 tel2
+  sign_up_and_in "$TMP/obs-data" "$TMP/obs.log"
+  acct=$ACCOUNT_ID; session=$SESSION
+  local auth=("${AUTH[@]}")
   code=$(api POST /api/v1/workspaces '{"slug":"bench-obs","name":"Bench","visibility":"public"}' "${auth[@]}")
   expect_2xx "$code" "workspace creation"
   ws=$(json_field id <"$TMP/b")
@@ -394,7 +431,7 @@ fi
 # ------------------------------------------------------------------------------- e. streamed upload vs aws s3 cp
 
 up_mib=n/a; up_api_s=n/a; up_api_mibs=n/a; up_aws_s=n/a; up_aws_mibs=n/a; up_ratio=n/a; up_rss_base=n/a
-up_rss_peak=n/a; up_rss_growth=n/a; UP_NOTE=
+up_rss_peak=n/a; up_rss_growth=n/a
 
 # The AWS CLI in a venv of its own (pip install awscli), made once and kept for later runs.
 ensure_awscli() {
@@ -436,12 +473,9 @@ upload_vs_awscli() {
     -- --data-dir "$TMP/up-data"
   wait_ready "$t0" "$TMP/up.log"
 
-  local code session csrf secret ds
-  code=$(api POST /api/v1/accounts \
-    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
-  expect_2xx "$code" "sign-up"
-  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
-  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  local code secret ds
+  sign_up_and_in "$TMP/up-data" "$TMP/up.log"
+  local auth=("${AUTH[@]}")
   code=$(api POST /api/v1/workspaces '{"slug":"bench-up","name":"Bench uploads"}' "${auth[@]}")
   expect_2xx "$code" "workspace creation"
   code=$(api POST /api/v1/workspaces/bench-up/datasets '{"name":"Raw"}' "${auth[@]}")
@@ -513,12 +547,10 @@ cone_search_on_postgres() {
   local t0; t0=$(now_ms)
   start_server "$TMP/cone.log" "MERIDIAN_DATABASE_URL=$bench_url" -- --data-dir "$TMP/cone-data"
   wait_ready "$t0" "$TMP/cone.log"
-  local code session csrf secret acct ws ds
-  code=$(api POST /api/v1/accounts \
-    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
-  expect_2xx "$code" "sign-up"; acct=$(json_field id <"$TMP/b")
-  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
-  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  local code secret acct ws ds
+  sign_up_and_in "$TMP/cone-data" "$TMP/cone.log"
+  acct=$ACCOUNT_ID
+  local auth=("${AUTH[@]}")
   code=$(api POST /api/v1/workspaces '{"slug":"bench-sky","name":"Bench sky"}' "${auth[@]}")
   expect_2xx "$code" "workspace creation"; ws=$(json_field id <"$TMP/b")
   code=$(api POST /api/v1/workspaces/bench-sky/datasets '{"name":"Survey"}' "${auth[@]}")
@@ -606,12 +638,9 @@ package_streaming() {
     -- --data-dir "$TMP/pkg-data"
   wait_ready "$t0" "$TMP/pkg.log"
 
-  local code session csrf secret ds ws pkg i
-  code=$(api POST /api/v1/accounts \
-    '{"email":"bench@meridian.test","password":"bench-password-123","display_name":"Bench"}')
-  expect_2xx "$code" "sign-up"
-  session=$(cookie meridian_session); csrf=$(cookie meridian_csrf)
-  local auth=(-H "Cookie: meridian_session=$session; meridian_csrf=$csrf" -H "X-CSRF-Token: $csrf")
+  local code secret ds ws pkg i
+  sign_up_and_in "$TMP/pkg-data" "$TMP/pkg.log"
+  local auth=("${AUTH[@]}")
   code=$(api POST /api/v1/workspaces '{"slug":"bench-pkg","name":"Bench packages"}' "${auth[@]}")
   expect_2xx "$code" "workspace creation"; ws=$(json_field id <"$TMP/b")
   code=$(api POST /api/v1/workspaces/bench-pkg/datasets '{"name":"Frames"}' "${auth[@]}")
