@@ -58,10 +58,10 @@ pub struct Config {
     pub database_url: Secret,
     /// Database connections per process.
     pub database_max_connections: u32,
-    /// A PostgreSQL read replica (`postgres://...`); empty: none. Public readers' list and search queries (file
-    /// search, cone search, public dataset, file and package lists, night-log searches of visitors) go to it;
-    /// everything a signed-in member reads in their workspace, and every read after a write, stays on the
-    /// primary. A secret, like `database_url`.
+    /// A PostgreSQL read replica (`postgres://...`); empty: none. Visitors' file searches (by header, date, object
+    /// and the cone search) of public workspaces read it, connected lazily and skipped while it fails; every
+    /// result is checked against the primary, and everything else (members, lists, every read after a write)
+    /// stays on the primary. A secret, like `database_url`.
     pub database_read_url: Secret,
     /// Run pending migrations at start-up (otherwise run `meridian migrate`).
     pub auto_migrate: bool,

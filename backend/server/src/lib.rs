@@ -83,11 +83,11 @@ impl State {
             if !replica_url.starts_with("postgres") || config.is_embedded_database() {
                 anyhow::bail!("database_read_url: a read replica is a PostgreSQL server beside a PostgreSQL primary");
             }
-            let replica = meridian_service::connect(replica_url, config.database_max_connections)
+            let replica = meridian_service::connect_replica(replica_url, config.database_max_connections)
                 .await
-                .map_err(|e| anyhow::anyhow!("connecting to the read replica: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("database_read_url: {e}"))?;
             services = services.with_read_replica(replica);
-            tracing::info!("public lists and searches read from the replica (database_read_url)");
+            tracing::info!("visitors' file searches read from the replica (database_read_url)");
         }
         if !config.operators.is_empty() {
             tracing::warn!(

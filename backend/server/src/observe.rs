@@ -20,6 +20,11 @@ use tracing::Instrument as _;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Connections the metrics listener serves at once.
+const MAX_SCRAPERS: usize = 8;
+/// A rendering of the metrics is reused this long.
+const RENDER_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Histogram buckets (seconds), from a fast API call to a long job.
 const BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
 
@@ -35,9 +40,18 @@ pub fn metrics() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was installed already; /metrics stays empty");
         }
+        // Histogram samples are folded into their buckets at upkeep: every few seconds, scraped or not (without it
+        // they would pile up in memory while nobody scrapes).
+        let upkeep = handle.clone();
+        let _ = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                upkeep.run_upkeep();
+            }
+        });
         metrics::gauge!("meridian_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
         // Counters a dashboard plots from the start, not from their first increment.
-        for limiter in ["public", "sign_in"] {
+        for limiter in ["public", "accounts"] {
             metrics::counter!("meridian_rate_limited_total", "limiter" => limiter).absolute(0);
         }
         handle
@@ -72,7 +86,7 @@ pub fn init_tracing_with(filter: &str, format: LogFormat, otlp_endpoint: &str) -
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (text, json) = match format {
         LogFormat::Text => (Some(tracing_subscriber::fmt::layer().with_target(false)), None),
-        // The span's fields (request_id, a job's kind and id) on every line, beside the event's.
+        // The spans' fields (request_id, a job's kind and id, and those of the spans inside them) on every line.
         LogFormat::Json => (
             None,
             Some(
@@ -98,7 +112,8 @@ pub fn init_tracing_with(filter: &str, format: LogFormat, otlp_endpoint: &str) -
     };
     let _ = tracing_subscriber::registry().with(filter).with(text).with(json).with(otel).try_init();
     if provider.is_some() {
-        tracing::info!(endpoint = otlp_endpoint, "exporting traces over OTLP/HTTP");
+        // Not the URL: it may hold credentials.
+        tracing::info!("exporting traces over OTLP/HTTP (otlp_endpoint)");
     }
     TraceExport(provider)
 }
@@ -132,7 +147,7 @@ fn url_of(endpoint: &str) -> anyhow::Result<String> {
     if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
         Ok(endpoint.to_owned())
     } else {
-        anyhow::bail!("`{endpoint}` is not an http:// or https:// URL")
+        anyhow::bail!("not an http:// or https:// URL")
     }
 }
 
@@ -146,6 +161,40 @@ fn route_of(res: &ServiceResponse<impl MessageBody>) -> String {
     res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned())
 }
 
+/// The request's method for the metrics: the standard ones by name, anything else `other` (a client may send any
+/// token as a method, and each distinct label value would be a new series kept for ever).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Counts a request in flight while alive: a request whose future is dropped (the client went away, a shutdown
+/// timed out) is counted out too.
+struct InFlight(metrics::Gauge);
+
+impl InFlight {
+    fn start() -> Self {
+        let gauge = metrics::gauge!("meridian_http_requests_in_flight");
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
+}
+
 /// The middleware: request id, access log line, metrics.
 pub async fn observe_request(
     req: ServiceRequest,
@@ -157,22 +206,21 @@ pub async fn observe_request(
         .and_then(|v| v.to_str().ok())
         .filter(|v| is_request_id(v))
         .map_or_else(new_request_id, str::to_owned);
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let quiet = matches!(req.path(), "/healthz" | "/readyz");
     let line = crate::request_line_for_log(&req);
     let span = tracing::info_span!("request", request_id = %id);
     let started = Instant::now();
-    let in_flight = metrics::gauge!("meridian_http_requests_in_flight");
-    in_flight.increment(1.0);
+    let in_flight = InFlight::start();
     let result = with_request_id(id.clone(), next.call(req).instrument(span.clone())).await;
-    in_flight.decrement(1.0);
+    drop(in_flight);
     let seconds = started.elapsed().as_secs_f64();
     let _entered = span.enter();
     match result {
         Ok(mut res) => {
             let status = res.status().as_u16();
             let route = route_of(&res);
-            metrics::counter!("meridian_http_requests_total", "method" => method.clone(), "route" => route.clone(),
+            metrics::counter!("meridian_http_requests_total", "method" => method, "route" => route.clone(),
                 "status" => status.to_string())
             .increment(1);
             metrics::histogram!("meridian_http_request_duration_seconds", "method" => method, "route" => route)
@@ -243,6 +291,10 @@ pub async fn bind_metrics(bind: SocketAddr) -> anyhow::Result<tokio::net::TcpLis
 /// Serves `GET /metrics` until the process ends: a minimal HTTP/1.1 responder (one request per connection), so the
 /// worker, which runs no web server, has one too.
 pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services) {
+    // At most a few scrapers at once (more are turned away at once), and one rendering per couple of seconds
+    // whoever asks: the figures read the database.
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPERS));
+    let cache: std::sync::Arc<tokio::sync::Mutex<Option<(Instant, String)>>> = std::sync::Arc::default();
     loop {
         let (mut stream, _) = match listener.accept().await {
             Ok(c) => c,
@@ -252,6 +304,11 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
                 continue;
             }
         };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let cache = cache.clone();
         let services = services.clone();
         tokio::spawn(async move {
             let mut head = Vec::with_capacity(1024);
@@ -272,7 +329,17 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
             }
             let line = head.split(|b| *b == b'\r').next().unwrap_or_default();
             let (status, body) = if line.starts_with(b"GET /metrics ") || line == b"GET /metrics" {
-                ("200 OK", render(&services).await)
+                let mut cached = cache.lock().await;
+                let fresh = cached.as_ref().filter(|(at, _)| at.elapsed() < RENDER_EVERY).map(|(_, text)| text.clone());
+                let text = match fresh {
+                    Some(text) => text,
+                    None => {
+                        let text = render(&services).await;
+                        *cached = Some((Instant::now(), text.clone()));
+                        text
+                    }
+                };
+                ("200 OK", text)
             } else {
                 ("404 Not Found", "GET /metrics\n".to_owned())
             };
@@ -283,6 +350,7 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
             );
             let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
+            drop(permit);
         });
     }
 }

@@ -146,7 +146,7 @@ async fn check_keyed<K: std::hash::Hash + Eq + Clone + std::fmt::Debug>(
     key: K,
 ) -> ServiceResult<()> {
     limiter.check(&key).await.map_err(|wait| {
-        metrics::counter!("meridian_rate_limited_total", "limiter" => "sign_in").increment(1);
+        metrics::counter!("meridian_rate_limited_total", "limiter" => "accounts").increment(1);
         ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
     })
 }
@@ -298,7 +298,7 @@ impl Access {
 impl Services {
     /// Signs in with e-mail and password, starting a session. Wrong e-mail and wrong password are the same answer,
     /// given in the same time.
-    #[tracing::instrument(skip(self, password, client), fields(email = %email))]
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(&self, email: &str, password: &str, client: &ClientInfo) -> ServiceResult<Credentials> {
         let email = Email::parse(email)?;
         self.inner.limiter.check(&email, client.ip).await?;

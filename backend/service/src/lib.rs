@@ -176,14 +176,12 @@ impl Services {
         &self.inner.db
     }
 
-    /// Where a list or search reads: the read replica (when one is configured) for a public reader (an outsider
-    /// reading a public workspace's released data: `public` true), the primary for everyone else. A member reads
-    /// their own writes at once; a visitor may see a new release a replica's lag later.
-    pub(crate) fn reads_for(&self, public: bool) -> &DatabaseConnection {
-        match (&self.inner.read_replica, public) {
-            (Some(replica), true) => replica,
-            _ => &self.inner.db,
-        }
+    /// The read replica, for a public reader's search (an outsider reading a public workspace's released data:
+    /// `public` true); `None` for everyone else, and when no replica is configured. A member reads their own
+    /// writes at once on the primary; a visitor may see a new release a replica's lag later (and never sees what
+    /// the primary no longer shows: the search's results are checked there).
+    pub(crate) fn replica_for(&self, public: bool) -> Option<&DatabaseConnection> {
+        self.inner.read_replica.as_ref().filter(|_| public)
     }
 
     /// Whether a read replica is configured.
@@ -227,6 +225,11 @@ impl Services {
 /// Connects to the database at `url`.
 pub async fn connect(url: &str, max_connections: u32) -> ServiceResult<DatabaseConnection> {
     meridian_store::connect(url, max_connections).await.map_err(ServiceError::internal)
+}
+
+/// Connects to a read replica lazily (see [`meridian_store::connect_lazy`]).
+pub async fn connect_replica(url: &str, max_connections: u32) -> ServiceResult<DatabaseConnection> {
+    meridian_store::connect_lazy(url, max_connections).await.map_err(ServiceError::internal)
 }
 
 /// A fresh random token for the CSRF cookie (rotated at sign-in, so a token planted before cannot be reused).

@@ -32,6 +32,11 @@ struct Shared {
     name: &'static str,
     period_s: f64,
     tolerance_s: f64,
+    /// Keys the database refused, until when: refused again here without asking it (a client that keeps
+    /// knocking costs no database work until its allowance can have come back).
+    refused: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// Milliseconds since `started` when the next "did not answer" warning may be logged.
+    next_warning_ms: AtomicU64,
 }
 
 impl Shared {
@@ -72,7 +77,14 @@ impl<K: Hash + Eq + Clone + Debug> KeyedLimiter<K> {
         if db.get_database_backend() == DbBackend::Postgres {
             let period_s = self.quota.replenish_interval().as_secs_f64();
             let burst = f64::from(self.quota.burst_size().get());
-            self.shared = Some(Shared { db: db.clone(), name, period_s, tolerance_s: period_s * (burst - 1.0) });
+            self.shared = Some(Shared {
+                db: db.clone(),
+                name,
+                period_s,
+                tolerance_s: period_s * (burst - 1.0),
+                refused: std::sync::Mutex::default(),
+                next_warning_ms: AtomicU64::new(0),
+            });
         }
         self
     }
@@ -86,19 +98,47 @@ impl<K: Hash + Eq + Clone + Debug> KeyedLimiter<K> {
     /// Counts one use by `key`; `Err(wait)` when its allowance is used up.
     pub async fn check(&self, key: &K) -> Result<(), Duration> {
         if let Some(shared) = &self.shared {
-            match meridian_store::limits::take(&shared.db, &shared.row_key(key), shared.period_s, shared.tolerance_s)
-                .await
+            let row = shared.row_key(key);
+            let now = std::time::Instant::now();
+            if let Some(until) = shared.refused.lock().ok().and_then(|r| r.get(&row).copied())
+                && until > now
             {
+                return Err(until - now);
+            }
+            match meridian_store::limits::take(&shared.db, &row, shared.period_s, shared.tolerance_s).await {
                 Ok(None) => {
                     self.prune_shared(shared);
                     return Ok(());
                 }
-                Ok(Some(wait)) => return Err(Duration::from_secs_f64(wait)),
-                Err(e) => tracing::warn!(
-                    limiter = shared.name,
-                    error = %e,
-                    "the shared rate limit did not answer; counting in this process"
-                ),
+                Ok(Some(wait)) => {
+                    let wait = Duration::from_secs_f64(wait);
+                    if let Ok(mut refused) = shared.refused.lock() {
+                        if refused.len() >= PRUNE_ABOVE {
+                            refused.retain(|_, until| *until > now);
+                        }
+                        if refused.len() < PRUNE_ABOVE {
+                            refused.insert(row, now + wait);
+                        }
+                    }
+                    return Err(wait);
+                }
+                Err(e) => {
+                    // Once a minute at most: a database that is down would otherwise log once per request.
+                    let now_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    let due = shared.next_warning_ms.load(Ordering::Relaxed);
+                    if now_ms >= due
+                        && shared
+                            .next_warning_ms
+                            .compare_exchange(due, now_ms + 60_000, Ordering::Relaxed, Ordering::Relaxed)
+                            .is_ok()
+                    {
+                        tracing::warn!(
+                            limiter = shared.name,
+                            error = %e,
+                            "the shared rate limit did not answer; counting in this process"
+                        );
+                    }
+                }
             }
         }
         self.check_here(key)

@@ -156,6 +156,19 @@ pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseCon
     Ok(Database::connect(opts).await?)
 }
 
+/// Connects to a read replica without waiting for it: no connection is opened until a query needs one, so a
+/// replica that is down (a failover) does not stop start-up; its queries fail, and the caller falls back.
+pub async fn connect_lazy(url: &str, max_connections: u32) -> StoreResult<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(0)
+        .connect_lazy(true)
+        .acquire_timeout(std::time::Duration::from_secs(3))
+        .sqlx_logging(false)
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+    Ok(Database::connect(opts).await?)
+}
+
 /// Whether a database error means the database was not reachable or went away (a restart, a failover, the pool
 /// empty for too long) rather than that the statement was wrong: worth retrying later, a 503 not a 500.
 #[must_use]

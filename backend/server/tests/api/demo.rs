@@ -89,9 +89,9 @@ async fn the_demo_satellite_check_offers_an_example_with_crossings() {
     assert_eq!(api.body["crossings"].as_array().map(Vec::len), Some(n), "{}", api.body);
 }
 
-/// With a read replica configured, a visitor's lists and searches of a public workspace read the replica and a
-/// member's read the primary (their own writes at once). The "replica" here is a second, empty database, so which
-/// one answered shows in the result.
+/// With a read replica configured, a visitor's file search of a public workspace reads the replica and a member's
+/// reads the primary (their own writes at once); lists stay on the primary; a replica that fails is skipped. The
+/// "replica" here is a second, empty database, so which one answered shows in the result.
 #[actix_web::test]
 async fn public_reads_go_to_the_read_replica_and_members_stay_on_the_primary() {
     use meridian_service::data::FileQuery;
@@ -119,15 +119,24 @@ async fn public_reads_go_to_the_read_replica_and_members_stay_on_the_primary() {
     let visitor = meridian_service::Actor::Anonymous;
     let page = meridian_domain::PageRequest::default();
 
+    // Lists stay on the primary for everyone.
     let member = services.list_datasets(&demo, seeded.slug, &page).await.expect("member");
-    assert_eq!(member.items.len(), 1, "the member reads the primary");
+    assert_eq!(member.items.len(), 1);
     let public = services.list_datasets(&visitor, seeded.slug, &page).await.expect("visitor");
-    assert!(public.items.is_empty(), "the visitor's list came from the (empty) replica");
+    assert_eq!(public.items.len(), 1, "a visitor's dataset list reads the primary");
 
     let member = services.search_files(&demo, seeded.slug, FileQuery::default()).await.expect("member");
-    assert_eq!(member.items.len(), 4);
+    assert_eq!(member.items.len(), 4, "the member's search reads the primary");
     let public = services.search_files(&visitor, seeded.slug, FileQuery::default()).await.expect("visitor");
-    assert!(public.items.is_empty(), "the visitor's search came from the replica");
+    assert!(public.items.is_empty(), "the visitor's search came from the (empty) replica");
+
+    // A replica that does not answer: the visitor's search falls back to the primary, and start-up did not wait.
+    let down = meridian_service::connect_replica("postgres://meridian@127.0.0.1:1/nowhere", 2).await.expect("lazy");
+    let services = meridian_service::Services::new(app.conn.clone(), crate::helpers::test_service_config())
+        .expect("services")
+        .with_read_replica(down);
+    let public = services.search_files(&visitor, seeded.slug, FileQuery::default()).await.expect("fallback");
+    assert_eq!(public.items.len(), 4, "read from the primary when the replica fails");
 
     // Without a replica, the visitor reads the primary (the released frames).
     let public = app.services.search_files(&visitor, seeded.slug, FileQuery::default()).await.expect("visitor");

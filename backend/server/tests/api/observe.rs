@@ -59,7 +59,11 @@ async fn metrics_count_requests_by_route_and_report_the_instance() {
         assert_eq!(owner.get("/api/v1/workspaces/obs-metrics").await.status, StatusCode::OK);
     }
     assert_eq!(owner.get("/api/v1/workspaces/no-such-place").await.status, StatusCode::NOT_FOUND);
+    // A made-up method is counted as `other`: clients cannot mint label values.
+    let odd = actix_web::http::Method::from_bytes(b"XQ1").expect("a method token");
+    owner.request(odd, "/api/v1/workspaces/obs-metrics", None, None).await;
     let text = meridian_server::observe::render(&app.services).await;
+    assert!(!text.contains("XQ1") && text.contains(r#"method="other""#), "{text}");
     let line = |prefix: &str| text.lines().find(|l| l.starts_with(prefix)).map(str::to_owned);
     let ok = line(r#"meridian_http_requests_total{method="GET",route="/api/v1/workspaces/{slug}",status="200"}"#);
     assert_eq!(ok.as_deref().and_then(|l| l.rsplit(' ').next()), Some("3"), "{text}");

@@ -93,7 +93,7 @@ impl Services {
             None
         };
         let limit = page.limit;
-        let reads = self.reads_for(released_by.is_some());
+        let reads = self.db();
         let rows =
             store::datasets::list(reads, access.workspace.id, released_by, page.after.as_deref(), limit.get().into())
                 .await?;

@@ -145,9 +145,7 @@ impl Services {
         let mut items = Vec::new();
         let mut more = false;
         loop {
-            let batch =
-                store::search::files(self.reads_for(released_by.is_some()), access.workspace.id, &filter, limit + 1)
-                    .await?;
+            let batch = self.search_rows(released_by.is_some(), access.workspace.id, &filter, limit + 1).await?;
             let full = batch.len() as u64 > limit;
             let last = batch.iter().take(limit as usize).next_back().map(|r| (r.uploaded_at, r.id));
             for row in batch.into_iter().take(limit as usize) {
@@ -175,7 +173,31 @@ impl Services {
             filter.after = last;
         }
         let next_cursor = if more { items.last().map(|r| encode_cursor(r.uploaded_at, r.id)) } else { None };
-        Ok(FilePage { items: self.file_views(&access, items).await?, next_cursor })
+        let mut items = self.file_views(&access, items).await?;
+        if released_by.is_some() {
+            // Rows from a replica may be behind: what the primary no longer shows (a release withdrawn, a dataset
+            // made private) is not shown either.
+            items.retain(|f| f.public);
+        }
+        Ok(FilePage { items, next_cursor })
+    }
+
+    /// The search's rows: from the read replica for a public reader when one is configured (the primary when the
+    /// replica fails), else from the primary.
+    async fn search_rows(
+        &self,
+        public: bool,
+        workspace: meridian_domain::WorkspaceId,
+        filter: &FileFilter,
+        limit: u64,
+    ) -> ServiceResult<Vec<meridian_domain::data::DataFile>> {
+        if let Some(replica) = self.replica_for(public) {
+            match store::search::files(replica, workspace, filter, limit).await {
+                Ok(rows) => return Ok(rows),
+                Err(e) => tracing::warn!(error = %e, "the read replica failed a search; reading the primary"),
+            }
+        }
+        Ok(store::search::files(self.db(), workspace, filter, limit).await?)
     }
 }
 

@@ -446,8 +446,6 @@ impl JobQueue {
         Ok(Some(row.into_status()))
     }
 
-    /// How many jobs are in each state.
-    #[tracing::instrument(skip(self))]
     /// Jobs that will still run, by kind: waiting (first tries and retries with attempts left) and running, with
     /// the age of the oldest due one.
     pub async fn depth_by_kind(&self) -> ServiceResult<Vec<crate::observe::QueueDepth>> {
@@ -489,6 +487,8 @@ impl JobQueue {
             .collect())
     }
 
+    /// How many jobs are in each state.
+    #[tracing::instrument(skip(self))]
     pub async fn counts(&self) -> ServiceResult<JobCounts> {
         let groups: Vec<(String, bool, bool, i64)> = match &self.store {
             Store::Sqlite(pool) => sqlx::query_as(

@@ -479,7 +479,7 @@ impl Services {
             .map(|c| c.parse::<PackageId>().map_err(|_| bad("cursor", "is not a cursor this server issued")))
             .transpose()?;
         let limit = u64::from(limit.unwrap_or(50).clamp(1, 200));
-        let reads = self.reads_for(only.is_some());
+        let reads = self.db();
         let rows = store::list(reads, access.workspace.id, only, after, limit + 1).await?;
         let more = rows.len() as u64 > limit;
         let ids: Vec<PackageId> = rows.iter().take(limit as usize).map(|p| p.id).collect();
