@@ -121,8 +121,9 @@ pub struct Config {
     pub public_burst: u32,
     /// Anonymous requests a client address gets back per second.
     pub public_per_second: u32,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (for rate limits); empty trusts none.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for rate limits): addresses (`10.1.2.3`) or CIDR
+    /// ranges (`10.0.0.0/8`: an ingress controller's pods, whose addresses change); empty trusts none.
+    pub trusted_proxies: Vec<String>,
     /// Where the compiled browser assets (`pkg/`, built by `infra/build-site.sh`) are; empty means `target/site`
     /// beside the binary's workspace.
     pub site_root: PathBuf,
@@ -532,6 +533,16 @@ impl Config {
             catalog_fetch_hours: self.satellites.fetch_hours(),
             ..self.jobs.worker_options()
         }
+    }
+}
+
+impl Config {
+    /// `trusted_proxies` read (a bad entry stops start-up, naming it).
+    pub fn trusted_proxy_ranges(&self) -> anyhow::Result<Vec<meridian_http::client::ProxyRange>> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| s.parse().map_err(|e: String| anyhow::anyhow!("trusted_proxies: {e}")))
+            .collect()
     }
 }
 
@@ -1353,7 +1364,7 @@ client_secret = "gh-secret-value"
             key("plans[].key").required && key("plans[].hot.included").required && !key("plans[].members").required
         );
         assert_eq!(key("storage.secret_access_key").kind, "string (secret)");
-        assert_eq!(key("trusted_proxies").kind, "array of IP addresses");
+        assert_eq!(key("trusted_proxies").kind, "array of strings");
         assert_eq!(key("plans[].hot.limit").kind, "integer or string");
         assert_eq!(key("storage.bucket").env.as_deref(), Some("MERIDIAN_STORAGE__BUCKET"));
         assert_eq!(key("providers[].name").env, None);

@@ -38,7 +38,14 @@ impl State {
     /// Believe `X-Forwarded-For` from these reverse proxies.
     #[must_use]
     pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
-        self.trusted_proxies = web::Data::new(TrustedProxies(proxies));
+        self.trusted_proxies = web::Data::new(TrustedProxies(proxies.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Believe `X-Forwarded-For` from these addresses and CIDR ranges.
+    #[must_use]
+    pub fn with_trusted_ranges(mut self, ranges: Vec<meridian_http::client::ProxyRange>) -> Self {
+        self.trusted_proxies = web::Data::new(TrustedProxies(ranges));
         self
     }
 
@@ -100,7 +107,7 @@ impl State {
         }
         let public_limit = PublicRateLimit::new(config.public_burst, config.public_per_second).shared_with(&services);
         Ok(Self::new(services, CookiePolicy { always_secure: config.is_https() }, public_limit)
-            .with_trusted_proxies(config.trusted_proxies.clone()))
+            .with_trusted_ranges(config.trusted_proxy_ranges()?))
     }
 }
 
