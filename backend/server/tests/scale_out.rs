@@ -467,19 +467,9 @@ fn sha(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-/// Reproducible bytes that do not repeat (xorshift), `len` of them from `seed`.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
+#[path = "common/bytes.rs"]
+mod test_bytes;
+use test_bytes::pattern;
 
 /// A FITS frame of telescope `T1` (so ingest files it under an observation in a night log), `size` pixels square.
 fn frame(i: usize, size: usize) -> Vec<u8> {
