@@ -47,3 +47,5 @@ code=$(podman inspect -f '{{.State.ExitCode}}' "$name")
 (( stop_ms < 20000 )) || fail "it took $stop_ms ms to stop (the grace period is 20 s)"
 size=$(podman image inspect -f '{{.Size}}' localhost/meridian:latest)
 echo "image smoke test passed: $(( size / 1048576 )) MiB, ready in $cold_ms ms, stopped by SIGTERM in $stop_ms ms (exit 0)"
+# Each build leaves the previous image untagged; on a machine that keeps its containers storage they add up.
+podman image prune -f >/dev/null 2>&1 || true
