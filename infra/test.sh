@@ -15,6 +15,11 @@ count() {  # count LOGFILE: add nextest's / node's totals
   p=$(grep -aoE '[0-9]+ tests? run: [0-9]+ passed' "$1" | tail -1 | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
   f=$(grep -aoE '[0-9]+ failed' "$1" | tail -1 | grep -oE '[0-9]+' || true)
   if [[ -z "$p" ]]; then p=$(grep -aE '^# pass [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+' || true); f=$(grep -aE '^# fail [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+' || true); fi
+  # pytest's last line: "3 failed, 12 passed in 4.1s" (or "15 passed in 3.2s").
+  if [[ -z "$p" ]]; then
+    local last; last=$(grep -aE '[0-9]+ (passed|failed).* in [0-9.]+s' "$1" | tail -1 || true)
+    p=$(grep -oE '[0-9]+ passed' <<<"$last" | grep -oE '[0-9]+' || true); f=$(grep -oE '[0-9]+ failed' <<<"$last" | grep -oE '[0-9]+' || true)
+  fi
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 }
 run() {  # run NAME CMD...: run, tee to a log, remember failure
@@ -54,6 +59,10 @@ if bash infra/build-site.sh && cargo build -p meridian-server; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent) || { status=1; log "npm ci failed"; }
   bin=$(realpath "${CARGO_TARGET_DIR:-target}/debug/meridian")
   run "page tests in headless Chromium" bash -c "cd tests/browser && SERVER_BIN=$bin CHROME_BIN=${CHROME_BIN:-/usr/bin/chromium} npm test --silent"
+  # Real clients from PyPI against a live server: pyvo and astropy read the VO services; the Python client's own
+  # suite (uploads with interruptions, verified downloads, search to astropy tables, packages).
+  run "VO services read by pyvo and astropy" env SERVER_BIN="$bin" bash tests/vo/test.sh
+  run "Python client (meridian-client) against a live server" env SERVER_BIN="$bin" bash public-api/python/test.sh
 else
   status=1; log "building the site failed"
 fi

@@ -23,7 +23,7 @@ pub use error::FitsError;
 pub use hdu::{Hdu, HduKind};
 pub use limits::Limits;
 pub use preview::{MAX_PREVIEW_SIDE, image_zscale, preview_png, preview_png_with_limits};
-pub use summary::{ImageInfo, Summary, summarize};
+pub use summary::{Footprint, ImageInfo, Summary, footprint, summarize};
 pub use write::primary_i16;
 pub use zscale::{ZScale, zscale};
 

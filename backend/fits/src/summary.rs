@@ -71,6 +71,59 @@ pub fn summarize(headers: &Headers) -> Summary {
     Summary { warnings: lookup.warnings, ..summary }
 }
 
+/// The sky a 2-D image covers, as far as its header says: its size in pixels and, when the header gives it, the
+/// mean pixel scale in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Footprint {
+    pub width: u64,
+    pub height: u64,
+    pub scale_deg: Option<f64>,
+}
+
+impl Footprint {
+    /// The diameter of the circle around the image, degrees (ObsCore's `s_fov`).
+    #[must_use]
+    pub fn diameter_deg(&self) -> Option<f64> {
+        let (w, h) = (self.width as f64, self.height as f64);
+        self.scale_deg.map(|s| s * w.hypot(h))
+    }
+}
+
+/// The first 2-D image's footprint. The scale comes from the WCS (`CD` matrix, else `CDELT`), else a plate scale in
+/// arcseconds per pixel (`PIXSCALE`, `SECPIX`, `SCALE`), else the pixel size and focal length that camera software
+/// (MaxIm DL, N.I.N.A., SharpCap) writes: `XPIXSZ` micrometres (binning included) over `FOCALLEN` millimetres.
+#[must_use]
+pub fn footprint(headers: &Headers) -> Option<Footprint> {
+    let hdu = headers.hdus.iter().find(|h| h.is_2d_image())?;
+    let primary = headers.hdus.first();
+    let number = |keyword: &str| {
+        [Some(hdu), primary]
+            .into_iter()
+            .flatten()
+            .find_map(|h| match h.value(keyword)? {
+                CardValue::Text(s) => s.trim().parse::<f64>().ok(),
+                other => other.as_f64(),
+            })
+            .filter(|n| n.is_finite())
+    };
+    let positive = |v: f64| (v.is_finite() && v > 0.0 && v < 180.0).then_some(v);
+    let wcs = match (number("CD1_1"), number("CD1_2"), number("CD2_1"), number("CD2_2")) {
+        (Some(a), b, c, Some(d)) => positive((a * d - b.unwrap_or(0.0) * c.unwrap_or(0.0)).abs().sqrt()),
+        _ => match (number("CDELT1"), number("CDELT2")) {
+            (Some(a), Some(b)) => positive((a * b).abs().sqrt()),
+            (Some(a), None) | (None, Some(a)) => positive(a.abs()),
+            (None, None) => None,
+        },
+    };
+    let plate = || ["PIXSCALE", "SECPIX", "SCALE"].into_iter().find_map(number).and_then(|a| positive(a / 3600.0));
+    let camera = || {
+        let pixel_um = number("XPIXSZ")?;
+        let focal_mm = number("FOCALLEN")?;
+        positive((pixel_um * 1e-3 / focal_mm).atan().to_degrees())
+    };
+    Some(Footprint { width: hdu.shape[0], height: hdu.shape[1], scale_deg: wcs.or_else(plate).or_else(camera) })
+}
+
 /// `IMAGETYP`/`OBSTYPE` words as written by MaxIm DL, IRAF, NOAO and most observatory software.
 fn frame_type(text: &str) -> FrameType {
     match text.trim().to_ascii_lowercase().as_str() {
@@ -252,6 +305,26 @@ mod tests {
         assert_eq!(dt("31/02/97"), "none");
         assert_eq!(dt("yesterday"), "none");
         assert_eq!(from_mjd(51544.5).map(|t| t.to_rfc3339()).as_deref(), Some("2000-01-01T12:00:00+00:00"));
+    }
+
+    #[test]
+    fn footprints_from_the_wcs_a_plate_scale_or_the_camera() {
+        let of = |cards: &[(&str, &str)]| {
+            let bytes = crate::primary_i16(cards, 40, 30, &[0; 1200]);
+            footprint(&crate::read_headers(&bytes[..]).expect("headers")).expect("an image")
+        };
+        let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9 * b.abs().max(1.0));
+        let cd = of(&[("CD1_1", "-0.0005"), ("CD1_2", "0.0"), ("CD2_1", "0.0"), ("CD2_2", "0.0005")]);
+        assert_eq!((cd.width, cd.height), (40, 30));
+        assert!(close(cd.scale_deg, 0.0005), "{cd:?}");
+        assert!(close(cd.diameter_deg(), 0.0005 * 50.0), "{cd:?}");
+        assert!(close(of(&[("CDELT1", "-0.001"), ("CDELT2", "0.001")]).scale_deg, 0.001));
+        assert!(close(of(&[("PIXSCALE", "1.8")]).scale_deg, 0.0005));
+        // 3.76 µm pixels at 530 mm: 1.463 arcsec per pixel.
+        let camera = of(&[("XPIXSZ", "3.76"), ("FOCALLEN", "530.0")]).scale_deg.expect("a scale") * 3600.0;
+        assert!((camera - 1.4633).abs() < 1e-3, "{camera}");
+        assert_eq!(of(&[("FOCALLEN", "530.0")]).scale_deg, None, "a focal length alone says nothing");
+        assert_eq!(of(&[("CDELT1", "0.0"), ("CDELT2", "0.0")]).scale_deg, None, "a zero scale is none");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod observe;
 pub mod pages;
 pub mod satellites_cli;
+pub mod upload_cli;
 
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
@@ -146,6 +147,7 @@ pub fn configure(state: &State, site: &pages::Site) -> impl FnOnce(&mut web::Ser
             .configure(meridian_api::routes::health::configure)
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(meridian_api::configure)
+            .configure(meridian_api::routes::vo::configure)
             .configure(|cfg| pages::configure(cfg, &site));
     }
 }

@@ -128,6 +128,9 @@ enum Command {
         #[command(subcommand)]
         command: BillingCommand,
     },
+    /// Send files into a dataset, as a telescope computer does: resumable parts, retries through outages, each file
+    /// once (a state file remembers what was sent); `--watch DIR` keeps sending new files as they appear.
+    Upload(meridian_server::upload_cli::UploadArgs),
     /// Satellite checks: field-of-view crossings, passes, catalog import.
     Satellites {
         #[command(subcommand)]
@@ -202,6 +205,17 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 .build()
                 .context("starting the runtime")?
                 .block_on(meridian_server::verify(config, opts, args.json, args.last))?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Upload(args) => {
+            let ok = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(meridian_server::upload_cli::run(args.clone()))?;
             if !ok {
                 std::process::exit(1);
             }

@@ -24,6 +24,7 @@ pub mod satellites;
 mod secrets;
 pub mod targets;
 pub mod uploads;
+pub mod vo;
 pub mod workspaces;
 
 pub use auth::{Actor, ClientInfo, Credentials};

@@ -168,8 +168,12 @@ pub async fn connect(url: &str, max_connections: u32) -> StoreResult<DatabaseCon
 /// autocommit they are equal, inside a transaction begun earlier they are not. A rollback that sqlx queued for a
 /// dropped transaction is sent before this query, so such a connection is reused.
 async fn outside_transaction(conn: &mut sea_orm::sqlx::PgConnection) -> Result<bool, sea_orm::sqlx::Error> {
-    let in_transaction: bool =
-        sea_orm::sqlx::query_scalar("SELECT now() <> statement_timestamp()").fetch_one(&mut *conn).await?;
+    use sea_orm::sqlx::Row as _;
+    // The simple query protocol on purpose: one message, so outside a transaction the implicit one starts with the
+    // statement and the two clocks are equal to the microsecond. (A prepared statement's Bind and Execute messages
+    // are timed apart, and the check would close healthy connections.)
+    let row = sea_orm::sqlx::raw_sql("SELECT now() <> statement_timestamp() AS open").fetch_one(&mut *conn).await?;
+    let in_transaction: bool = row.try_get("open")?;
     if in_transaction {
         tracing::warn!("a database connection came back inside a transaction (a cancelled BEGIN); closed it");
     }

@@ -39,6 +39,10 @@ pub struct WorkspaceInfo {
     pub visibility: String,
     /// The viewer's role, when a member.
     pub role: Option<String>,
+    /// Where the workspace's Virtual Observatory services are (`{public_url}/vo/{slug}`), when it is public; filled
+    /// on its own page only.
+    #[serde(default)]
+    pub vo_base: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -179,6 +179,7 @@ fn workspace_info(v: WorkspaceView) -> WorkspaceInfo {
         kind: v.workspace.kind.as_str().to_owned(),
         visibility: v.workspace.visibility.as_str().to_owned(),
         role: v.role.map(|r| r.as_str().to_owned()),
+        vo_base: None,
     }
 }
 
@@ -284,8 +285,14 @@ pub async fn create_workspace(
 
 pub async fn get_workspace(slug: String) -> Result<WorkspaceInfo, ServerFnError> {
     let actor = actor().await?;
-    match services()?.get_workspace(&actor, &slug).await {
-        Ok(v) => Ok(workspace_info(v)),
+    let services = services()?;
+    match services.get_workspace(&actor, &slug).await {
+        Ok(v) => {
+            let public = v.workspace.visibility == meridian_domain::Visibility::Public;
+            let mut info = workspace_info(v);
+            info.vo_base = public.then(|| format!("{}/vo/{}", services.public_url(), info.slug));
+            Ok(info)
+        }
         Err(e) => {
             if let ServiceError::NotFound(_) = e {
                 expect_context::<ResponseOptions>().set_status(actix_web::http::StatusCode::NOT_FOUND);

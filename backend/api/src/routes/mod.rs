@@ -20,6 +20,7 @@ pub mod packages;
 pub mod satellites;
 pub mod targets;
 pub mod uploads;
+pub mod vo;
 pub mod workspaces;
 
 /// Declares a group of routes once. `registry!(Api, configure => a::handler, b::other)` makes both

@@ -33,4 +33,5 @@ mod security;
 mod shared_limits;
 mod targets;
 mod uploads;
+mod vo;
 mod workspaces;

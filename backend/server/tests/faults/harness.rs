@@ -75,6 +75,11 @@ impl Instance {
         Server::start(&self.env, self.dir.path().join("server.log")).await
     }
 
+    /// Starts it on a given port (a restart where clients expect it).
+    pub async fn start_on(&self, port: u16) -> Server {
+        Server::start_on(&self.env, self.dir.path().join("server.log"), port).await
+    }
+
     pub async fn store(&self) -> Arc<dyn ObjectStore> {
         meridian_storage::open(&self.store_config).await.expect("open the store")
     }
@@ -177,7 +182,10 @@ pub struct Server {
 
 impl Server {
     pub async fn start(env: &[(String, String)], log: PathBuf) -> Self {
-        let port = free_port();
+        Self::start_on(env, log, free_port()).await
+    }
+
+    pub async fn start_on(env: &[(String, String)], log: PathBuf, port: u16) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_meridian"));
         cmd.arg("serve").arg("--bind").arg(format!("127.0.0.1:{port}"));
         clean_env(&mut cmd);

@@ -10,3 +10,4 @@ mod harness;
 mod kills;
 mod outages;
 mod traces;
+mod uploader;

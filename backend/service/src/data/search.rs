@@ -184,7 +184,7 @@ impl Services {
 
     /// The search's rows: from the read replica for a public reader when one is configured (the primary when the
     /// replica fails), else from the primary.
-    async fn search_rows(
+    pub(crate) async fn search_rows(
         &self,
         public: bool,
         workspace: meridian_domain::WorkspaceId,

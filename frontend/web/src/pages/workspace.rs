@@ -61,6 +61,7 @@ pub fn WorkspacePage() -> impl IntoView {
                                 <a href=format!("/w/{}/search", w.slug)>"Search files"</a> " · "
                                 <a href=format!("/w/{}/packages", w.slug)>"Data packages"</a></p>
                             </section>
+                            {w.vo_base.clone().map(vo_services)}
                         }
                             .into_any()
                     }
@@ -75,5 +76,31 @@ pub fn WorkspacePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The Virtual Observatory services of a public workspace, for TOPCAT, Aladin, pyvo and astroquery.
+fn vo_services(base: String) -> impl IntoView {
+    let sia = format!("{base}/sia");
+    let scs = format!("{base}/scs?");
+    let datalink = format!("{base}/datalink");
+    let capabilities = format!("{base}/capabilities");
+    view! {
+        <section id="vo-services">
+            <h2>"Virtual Observatory"</h2>
+            <p class="muted">
+                "The released images, for TOPCAT, Aladin, pyvo and astroquery (ObsCore columns from the FITS headers)."
+            </p>
+            <dl>
+                <dt>"SIAv2 (image search)"</dt>
+                <dd><code id="vo-sia">{sia}</code></dd>
+                <dt>"Simple Cone Search 1.03"</dt>
+                <dd><code id="vo-scs">{scs}</code></dd>
+                <dt>"DataLink"</dt>
+                <dd><code id="vo-datalink">{datalink}</code></dd>
+                <dt>"VOSI capabilities"</dt>
+                <dd><a id="vo-capabilities" href=capabilities.clone()>{capabilities.clone()}</a></dd>
+            </dl>
+        </section>
     }
 }

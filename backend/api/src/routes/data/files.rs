@@ -185,7 +185,11 @@ pub async fn download_file(
         .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::ETAG, format!("\"{}\"", d.file.sha256)))
         .insert_header(("Repr-Digest", format!("sha-256=:{digest}:")))
-        .insert_header(header::ContentDisposition::attachment(d.file.name.clone()));
+        .insert_header(header::ContentDisposition::attachment(d.file.name.clone()))
+        // The bytes as stored, never compressed on the way: the response middleware would gzip them for a client
+        // that accepts it, dropping the length (no progress, no resuming) while `Repr-Digest` and the ETag name
+        // the stored bytes. FITS data hardly compresses anyway. A content coding set here stops the middleware.
+        .insert_header((header::CONTENT_ENCODING, "identity"));
     // A known length, so clients see progress and can resume.
     res.no_chunking(length);
     Ok(res.streaming(d.object.body))

@@ -35,7 +35,9 @@ pub(super) fn archive_response(a: ArchiveDownload) -> HttpResponse {
             format!("\"{}-{}\"", a.manifest_sha256, if ranges == "bytes" { "tar" } else { "zip" }),
         ))
         .insert_header(("X-Manifest-SHA256", a.manifest_sha256.clone()))
-        .insert_header(header::ContentDisposition::attachment(a.file_name.clone()));
+        .insert_header(header::ContentDisposition::attachment(a.file_name.clone()))
+        // Bytes as stored: no compression on the way (see `files::download_file`).
+        .insert_header((header::CONTENT_ENCODING, "identity"));
     res.no_chunking(length);
     res.streaming(a.body)
 }
@@ -53,7 +55,8 @@ pub(super) fn file_response(f: VersionFileDownload) -> HttpResponse {
     res.insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
         .insert_header((header::ETAG, format!("\"{}\"", f.sha256)))
-        .insert_header(header::ContentDisposition::attachment(name));
+        .insert_header(header::ContentDisposition::attachment(name))
+        .insert_header((header::CONTENT_ENCODING, "identity"));
     res.no_chunking(length);
     res.streaming(f.object.body)
 }
