@@ -14,6 +14,8 @@
 #   f. (opt-in) cone search on PostgreSQL over 1,000,000 files at random positions (seeded through the Rust
 #      example backend/service/examples/seed_files.rs, HEALPix as the server computes it): p50/p99 of the API at
 #      random centres, and EXPLAIN ANALYZE of one query
+#      then SIAv2 on the same rows made public and ingested (one real header copied to all): p50/p99 of a 0.5 deg
+#      CIRCLE with MAXREC=1000 at random centres, and rows/s of one large streamed answer (MAXREC=BENCH_SIA_ROWS)
 #   g. (opt-in) a data package of 8 x 256 MiB random files on S3 (SeaweedFS), its tar and zip archives streamed
 #      through the API against reading the same objects straight from S3 with `aws s3 cp ... -`, and the server's
 #      RSS growth while streaming (100 ms samples)
@@ -27,7 +29,9 @@
 #      BENCH_STORAGE_ENV (e.g. "MERIDIAN_STORAGE__CONCURRENCY=8 MERIDIAN_STORAGE__PART_SIZE=16777216")
 #      BENCH_UPLOAD_MIB (1024)  BENCH_AWS (an aws binary; default: a venv)  BENCH_VENV (target/bench/venv)
 #      BENCH_CONE_FILES (1000000)  BENCH_CONE_REQUESTS (1000)  SEED_BIN (a built seed_files example)
-#      BENCH_PKG_FILES (8)  BENCH_PKG_MIB (256, per file)
+#      BENCH_PKG_FILES (8)  BENCH_PKG_MIB (256, per file)  BENCH_SIA_REQUESTS (1000)  BENCH_SIA_ROWS (100000)
+#   i. (opt-in) `meridian upload` of BENCH_MANY_FILES (200) files of BENCH_MANY_MIB (8) MiB to SeaweedFS through a
+#      server (parts straight to S3 by presigned URL) against `aws s3 cp --recursive` of the same directory
 # Everything stays on 127.0.0.1; every wait is bounded; the server is killed on exit whatever happens.
 set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
 
@@ -545,7 +549,9 @@ cone_search_on_postgres() {
   fi
   log "f. cone search on PostgreSQL, $cone_n files"
   local t0; t0=$(now_ms)
-  start_server "$TMP/cone.log" "MERIDIAN_DATABASE_URL=$bench_url" -- --data-dir "$TMP/cone-data"
+  # The SIA requests are anonymous: a visitor's allowance big enough for the run.
+  start_server "$TMP/cone.log" "MERIDIAN_DATABASE_URL=$bench_url" MERIDIAN_PUBLIC_BURST=1000000 \
+    MERIDIAN_PUBLIC_PER_SECOND=100000 -- --data-dir "$TMP/cone-data"
   wait_ready "$t0" "$TMP/cone.log"
   local code secret acct ws ds
   sign_up_and_in "$TMP/cone-data" "$TMP/cone.log"
@@ -596,7 +602,63 @@ FROM '$TMP/files.csv' WITH (FORMAT csv)" -c 'ANALYZE data_files' >"$TMP/seed.log
   psql "$bench_url" -v ON_ERROR_STOP=1 -q -c "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM data_files
     WHERE workspace_id = '$ws' AND $cond ORDER BY uploaded_at DESC, id DESC LIMIT 201" >"$OUT_DIR/cone-explain.txt" \
     || die "EXPLAIN failed"
+  sia_on_seeded "$bench_url" "${auth[@]}"
   stop_server
+}
+
+# SIAv2 over the seeded rows: one real FITS file uploaded and ingested, its header copied to every row (the VO
+# services answer ingested images only), the workspace made public and the dataset released.
+sia_n=${BENCH_SIA_REQUESTS:-1000}; sia_rows_wanted=${BENCH_SIA_ROWS:-100000}
+sia_p50=n/a; sia_p99=n/a; sia_max=n/a; sia_errors=n/a; sia_hits=n/a; sia_rows=n/a; sia_s=n/a; sia_rps=n/a
+sia_on_seeded() {  # sia_on_seeded DB_URL AUTH...
+  local url=$1; shift
+  log "   SIAv2: one ingested header on every row, the workspace public"
+  python3 - "$TMP/template.fits" <<'PY'
+import sys
+cards = [("SIMPLE", "T"), ("BITPIX", "16"), ("NAXIS", "2"), ("NAXIS1", "64"), ("NAXIS2", "64"),
+         ("OBJECT", "'Survey field'"), ("DATE-OBS", "'2026-01-10T20:00:00'"), ("EXPTIME", "60.0"),
+         ("FILTER", "'V       '"), ("TELESCOP", "'Bench 0.5 m'"), ("INSTRUME", "'Bench cam'"),
+         ("XPIXSZ", "3.76"), ("FOCALLEN", "530.0"), ("RA", "150.0"), ("DEC", "2.0")]
+head = "".join(f"{k:<8}= {v:>20}".ljust(80) for k, v in cards) + "END".ljust(80)
+head = head.ljust((len(head) + 2879) // 2880 * 2880)
+data = bytes(64 * 64 * 2).ljust(2880 * 3, b"\0")
+open(sys.argv[1], "wb").write(head.encode() + data)
+PY
+  local code; code=$(curl -s -o "$TMP/b" -w '%{http_code}' -T "$TMP/template.fits" -H 'Expect:' "$@" \
+    -H 'Content-Type: application/octet-stream' "http://$ADDR/api/v1/workspaces/bench-sky/datasets/$ds/files/template.fits")
+  expect_2xx "$code" "template upload"
+  local i
+  for i in $(seq 1 300); do
+    [[ $(psql "$url" -tAc "select ingest_status from data_files where name = 'template.fits'") == done ]] && break
+    sleep 0.1
+  done
+  psql "$url" -v ON_ERROR_STOP=1 -q -c "UPDATE data_files f SET ingest_status = t.ingest_status,
+    header_json = t.header_json, date_obs = t.date_obs, exposure_s = 60, filter = 'V', object = 'Survey field'
+    FROM (SELECT ingest_status, header_json, date_obs FROM data_files WHERE name = 'template.fits') t
+    WHERE f.header_json IS NULL" -c "UPDATE workspaces SET visibility = 'public' WHERE slug = 'bench-sky'" \
+    -c "UPDATE datasets SET release_at = now() - interval '1 day'" -c 'ANALYZE data_files' >/dev/null \
+    || die "preparing the rows for SIA failed"
+  awk -v n="$sia_n" -v addr="$ADDR" -v seed="${BENCH_SEED:-7}" 'BEGIN { srand(seed); pi = atan2(0, -1)
+    for (i = 0; i < n; i++) {
+      ra = 360 * rand(); z = 2 * rand() - 1; dec = atan2(z, sqrt(1 - z * z)) * 180 / pi
+      printf "url = \"http://%s/vo/bench-sky/sia/query?POS=CIRCLE%%20%.5f%%20%.5f%%200.5&MAXREC=1000\"\noutput = \"/dev/null\"\n", addr, ra, dec
+    } }' >"$TMP/sia-urls.cfg"
+  head -n 40 "$TMP/sia-urls.cfg" | curl -s -K - >/dev/null
+  log "   $sia_n SIAv2 queries (CIRCLE 0.5 deg, MAXREC=1000) at random centres, anonymous, 1 connection"
+  curl -s -m 900 -K "$TMP/sia-urls.cfg" -w '%{http_code} %{time_total}\n' >"$TMP/sia-times.txt" || die "curl failed"
+  sia_errors=$(awk '$1 != 200' "$TMP/sia-times.txt" | wc -l)
+  read -r sia_p50 sia_p99 sia_max < <(awk '{print $2 * 1000}' "$TMP/sia-times.txt" | sort -n | awk '
+    { v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5)
+      printf "%.2f %.2f %.2f\n", v[i50 < 1 ? 1 : i50], v[i99], v[NR] }')
+  sia_hits=$(curl -s "http://$ADDR/vo/bench-sky/sia/query?POS=CIRCLE%20150.1%202.2%200.5" | grep -c '<TR>' || true)
+  log "   one streamed answer of up to $sia_rows_wanted rows"
+  local t0; t0=$(now_ms)
+  curl -s -m 900 -o "$TMP/sia-big.xml" "http://$ADDR/vo/bench-sky/sia/query?MAXREC=$sia_rows_wanted" || die "curl failed"
+  local ms=$(( $(now_ms) - t0 ))
+  sia_rows=$(grep -o '<TR>' "$TMP/sia-big.xml" | wc -l)
+  sia_s=$(awk -v ms="$ms" 'BEGIN { printf "%.2f", ms / 1000 }')
+  sia_rps=$(awk -v n="$sia_rows" -v ms="$ms" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }')
+  rm -f "$TMP/sia-big.xml"
 }
 
 json_items() {  # json_items < JSON : the length of .items
@@ -710,6 +772,61 @@ if [[ $PARTS == *g* ]]; then package_streaming; fi
 
 # -------------------------------------------------------------------------------------------------- summary
 
+# ------------------------------------------------------------------------------- i. many files: meridian upload
+
+many_n=${BENCH_MANY_FILES:-200}; many_mib=${BENCH_MANY_MIB:-8}
+many_aws_s=n/a; many_up_s=n/a; many_ratio=n/a; many_mibs=n/a
+
+many_files_vs_awscli() {
+  log "i. meridian upload of $many_n x $many_mib MiB vs aws s3 cp --recursive, SeaweedFS"
+  bash "$REPO/infra/devservices.sh" start seaweedfs >"$TMP/devsvc.log" 2>&1 \
+    || { tail -n 20 "$TMP/devsvc.log" >&2; die "could not start SeaweedFS"; }
+  local line
+  while IFS= read -r line; do
+    case $line in S3_ENDPOINT=*|AWS_ACCESS_KEY_ID=*|AWS_SECRET_ACCESS_KEY=*|AWS_REGION=*) export "${line?}" ;; esac
+  done < <(bash "$REPO/infra/devservices.sh" env 2>/dev/null)
+  ensure_awscli
+  local s3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
+  local bucket; bucket=meridian-bench-many-$(date +%s)-$$
+  "${s3[@]}" s3 mb "s3://$bucket" >/dev/null
+  mkdir -p "$TMP/many"
+  local i
+  for i in $(seq -w 1 "$many_n"); do head -c "$(( many_mib * 1048576 ))" /dev/urandom >"$TMP/many/frame_$i.fits"; done
+  local t0; t0=$(now_ms)
+  start_server "$TMP/many.log" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
+    "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
+    "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
+    -- --data-dir "$TMP/many-data"
+  wait_ready "$t0" "$TMP/many.log"
+  sign_up_and_in "$TMP/many-data" "$TMP/many.log"
+  local auth=("${AUTH[@]}") code secret ds
+  code=$(api POST /api/v1/workspaces '{"slug":"bench-many","name":"Bench many"}' "${auth[@]}")
+  expect_2xx "$code" "workspace creation"
+  code=$(api POST /api/v1/workspaces/bench-many/datasets '{"name":"Night"}' "${auth[@]}")
+  expect_2xx "$code" "dataset creation"; ds=$(json_field id <"$TMP/b")
+  code=$(api POST /api/v1/workspaces/bench-many/api-keys '{"name":"dome","scope":"upload"}' "${auth[@]}")
+  expect_2xx "$code" "API key creation"; secret=$(json_field secret <"$TMP/b")
+
+  log "   aws s3 cp --recursive (its defaults: 10 requests at once)"
+  t0=$(now_ms)
+  "${s3[@]}" s3 cp --recursive --only-show-errors "$TMP/many" "s3://$bucket/awscli/" || die "aws s3 cp failed"
+  many_aws_s=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.2f", ms / 1000 }')
+  log "   meridian upload --jobs 10"
+  t0=$(now_ms)
+  MERIDIAN_API_KEY=$secret "$BIN" upload --server "http://$ADDR" --dataset "$ds" --jobs 10 --quiet \
+    --state "$TMP/many-state.json" "$TMP"/many/*.fits 2>"$TMP/many-upload.log" \
+    || { cat "$TMP/many-upload.log" >&2; die "meridian upload failed"; }
+  local ms=$(( $(now_ms) - t0 ))
+  many_up_s=$(awk -v ms="$ms" 'BEGIN { printf "%.2f", ms / 1000 }')
+  many_mibs=$(awk -v n="$many_n" -v m="$many_mib" -v ms="$ms" 'BEGIN { printf "%.1f", n * m * 1000 / ms }')
+  many_ratio=$(awk -v a="$many_aws_s" -v b="$many_up_s" 'BEGIN { printf "%.2f", b / a }')
+  grep -q "sent $many_n file(s)" "$TMP/many-upload.log" || { cat "$TMP/many-upload.log" >&2; die "not every file was sent"; }
+  stop_server
+  rm -rf "$TMP/many"
+}
+
+if [[ $PARTS == *i* ]]; then many_files_vs_awscli; fi
+
 summary() {
   local rev; rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
   git -C "$REPO" diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
@@ -778,6 +895,22 @@ summary() {
     printf '%-46s %9s\n' "    files in the cone at (150.1, 2.2)" "$cone_hits"
     echo "  EXPLAIN ANALYZE of that query:"
     sed 's/^/    /' "$OUT_DIR/cone-explain.txt" 2>/dev/null || echo "    (none)"
+    echo "  SIAv2 on the same rows (public, ingested): $sia_n queries, CIRCLE 0.5 deg, MAXREC=1000, 1 connection"
+    printf '%-46s %9s\n' "    latency p50 (ms)" "$sia_p50"
+    printf '%-46s %9s\n' "    latency p99 (ms)" "$sia_p99"
+    printf '%-46s %9s\n' "    latency max (ms)" "$sia_max"
+    printf '%-46s %9s\n' "    non-200 answers" "$sia_errors"
+    printf '%-46s %9s\n' "    rows in the circle at (150.1, 2.2)" "$sia_hits"
+    printf '%-46s %9s\n' "    streamed answer: rows / seconds" "$sia_rows / $sia_s"
+    printf '%-46s %9s\n' "    streamed answer: rows/s" "$sia_rps"
+  fi
+  if [[ $PARTS == *i* ]]; then
+    echo
+    echo "$many_n files of $many_mib MiB of random bytes to SeaweedFS (S3), same run, same files"
+    printf '%-46s %9s\n' "  aws s3 cp --recursive (s)" "$many_aws_s"
+    printf '%-46s %9s\n' "  meridian upload --jobs 10 (s)" "$many_up_s"
+    printf '%-46s %9s\n' "  meridian upload throughput (MiB/s)" "$many_mibs"
+    printf '%-46s %9s\n' "  ratio meridian / aws (wall time)" "$many_ratio"
   fi
   if [[ $PARTS == *g* ]]; then
     echo
