@@ -85,7 +85,8 @@ impl Footprint {
     #[must_use]
     pub fn diameter_deg(&self) -> Option<f64> {
         let (w, h) = (self.width as f64, self.height as f64);
-        self.scale_deg.map(|s| s * w.hypot(h))
+        // At most the whole sky (a scale read from a broken header must not make an image cover everything).
+        self.scale_deg.map(|s| (s * w.hypot(h)).min(180.0))
     }
 }
 

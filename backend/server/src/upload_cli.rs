@@ -18,6 +18,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
+/// How long a watched file whose upload failed waits before it is tried again.
+const RETRY_FAILED: Duration = Duration::from_secs(60);
+
+/// Part URLs asked for at once.
+const PART_URL_BATCH: usize = 8;
+
 /// The state file's name in a watched directory (never uploaded itself).
 pub const STATE_FILE: &str = ".meridian-upload.json";
 
@@ -105,21 +111,33 @@ struct State {
     files: BTreeMap<String, Entry>,
 }
 
-/// The state file, written whole to a temporary file and renamed over the old one at each change.
+/// The state file, written whole to a temporary file and renamed over the old one at each change. A lock file
+/// beside it keeps a second uploader (an overlapping cron run) from sharing it.
 struct StateFile {
     path: PathBuf,
     state: Mutex<State>,
+    _lock: std::fs::File,
 }
 
 impl StateFile {
     fn open(path: PathBuf) -> anyhow::Result<Self> {
+        let lock_path = path.with_extension("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("creating {}", lock_path.display()))?;
+        if lock.try_lock().is_err() {
+            bail!("another meridian upload is using {} (its lock is {})", path.display(), lock_path.display());
+        }
         let state = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not an upload state file; move it away", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        Ok(Self { path, state: Mutex::new(state) })
+        Ok(Self { path, state: Mutex::new(state), _lock: lock })
     }
 
     fn get(&self, key: &str) -> Option<Entry> {
@@ -240,7 +258,8 @@ impl Uploader {
                     let body = r.json::<Value>().await.unwrap_or(Value::Null);
                     return Err(Refused::Status(status, body));
                 }
-                Err(e) => (format!("{what}: {e}"), backoff(attempt)),
+                // Without the URL: a presigned one carries a signature.
+                Err(e) => (format!("{what}: {}", e.without_url()), backoff(attempt)),
             };
             if self.retries != 0 && attempt >= self.retries {
                 return Err(Refused::GaveUp(why));
@@ -342,6 +361,9 @@ impl Uploader {
             None => None,
         };
         if upload.is_none() {
+            upload = self.open_upload_of(name, before.size).await;
+        }
+        if upload.is_none() {
             let mut body = json!({"name": name, "size": before.size, "sha256": sha256});
             if let Some(p) = self.part_size {
                 body["part_size"] = json!(p);
@@ -364,43 +386,55 @@ impl Uploader {
         let id = upload["id"].as_str().context("the server's upload has no id")?.to_owned();
         entry.upload = Some(id.clone());
         self.state.put(&key, entry.clone())?;
-        if upload["status"] == "open" {
-            self.parts(path, name, &id, &upload).await?;
-            self.complete(&id, &upload).await.map_err(|e| anyhow!("{e}")).or_else(|e| {
-                // A duplicate found only at the end (the same bytes arrived meanwhile).
-                if e.to_string().contains("duplicate") { Ok(()) } else { Err(e) }
-            })?;
-        }
-        // Wait for the server's check of the whole file.
-        let started = Instant::now();
-        loop {
-            let u = self
-                .json("checking the upload", || {
-                    self.authed(reqwest::Method::GET, &self.workspace_url(&format!("/uploads/{id}")))
-                })
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            match u["status"].as_str() {
+        // Send what the server lacks, join, and wait for its check of the whole file. The server may put an upload
+        // back to `open` (it restarted before joining the parts): then again, a few times.
+        let mut upload = upload;
+        let mut rounds = 0;
+        entry.outcome = loop {
+            rounds += 1;
+            if upload["status"] == "open" {
+                if rounds > 3 {
+                    bail!("the server reopened the upload three times; it will be tried again later");
+                }
+                self.parts(path, name, &id, &upload).await?;
+                if let Some(outcome) = self.complete(&id, &upload).await? {
+                    break outcome;
+                }
+            }
+            let started = Instant::now();
+            upload = loop {
+                let u = self
+                    .json("checking the upload", || {
+                        self.authed(reqwest::Method::GET, &self.workspace_url(&format!("/uploads/{id}")))
+                    })
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                if u["status"] != "verifying" {
+                    break u;
+                }
+                if started.elapsed() > Duration::from_secs(1800) {
+                    bail!(
+                        "the server has not finished checking the file after 30 minutes; it will be tried again later"
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            };
+            match upload["status"].as_str() {
                 Some("done") => {
-                    let file_id = u["file_id"].as_str().unwrap_or_default().to_owned();
-                    entry.outcome = Outcome::Sent { file_id };
-                    break;
+                    break Outcome::Sent { file_id: upload["file_id"].as_str().unwrap_or_default().to_owned() };
                 }
                 Some("failed") => {
-                    let error = u["error"].as_str().unwrap_or("the server refused the file").to_owned();
+                    let error = upload["error"].as_str().unwrap_or("the server refused the file").to_owned();
+                    // The same bytes arrived meanwhile (another copy of the file, another uploader).
                     if error.contains("duplicate") || error.contains("already") {
-                        entry.outcome = Outcome::AlreadyThere { file_id: None };
-                        break;
+                        break Outcome::AlreadyThere { file_id: None };
                     }
-                    entry.outcome = Outcome::Failed { reason: error };
-                    break;
+                    break Outcome::Failed { reason: error };
                 }
-                _ if self.retries != 0 && started.elapsed() > Duration::from_secs(600) => {
-                    bail!("the server has not finished checking the file after 10 minutes");
-                }
-                _ => tokio::time::sleep(Duration::from_millis(250)).await,
+                Some("open") => {}
+                other => bail!("the upload is {other:?}, which this uploader does not know"),
             }
-        }
+        };
         self.state.put(&key, entry.clone())?;
         Ok(entry.outcome)
     }
@@ -414,7 +448,8 @@ impl Uploader {
         let missing: Vec<u64> = (1..=count).filter(|n| !held.contains(n)).collect();
         let mut file = tokio::fs::File::open(path).await.with_context(|| format!("opening {}", path.display()))?;
         let total = missing.len();
-        for (i, chunk) in missing.chunks(200).enumerate() {
+        // A few URLs at a time: presigned ones expire (an hour), and a slow uplink takes long over many parts.
+        for (i, chunk) in missing.chunks(PART_URL_BATCH).enumerate() {
             let url = self.workspace_url(&format!("/uploads/{id}/part-urls"));
             let body = json!({"parts": chunk});
             let urls = self
@@ -449,8 +484,29 @@ impl Uploader {
                     }
                     r
                 };
-                self.send(&format!("part {number} of {name}"), build).await.map_err(|e| anyhow!("{e}"))?;
-                let done = i * 200 + j + 1;
+                match self.send(&format!("part {number} of {name}"), build).await {
+                    Ok(_) => {}
+                    // A presigned URL that expired or was refused: ask for a fresh one, once.
+                    Err(Refused::Status(s, _)) if !through_api && s.is_client_error() => {
+                        let again = self
+                            .json("asking again where to send a part", || {
+                                self.authed(reqwest::Method::POST, &url).json(&json!({"parts": [number]}))
+                            })
+                            .await
+                            .map_err(|e| anyhow!("{e}"))?;
+                        let fresh = again["items"][0]["url"].as_str().context("no fresh URL")?.to_owned();
+                        let retry = || {
+                            let mut r = self.http.request(method.clone(), &fresh).body(bytes.clone());
+                            for (k, v) in &headers {
+                                r = r.header(k, v);
+                            }
+                            r
+                        };
+                        self.send(&format!("part {number} of {name}"), retry).await.map_err(|e| anyhow!("{e}"))?;
+                    }
+                    Err(e) => return Err(anyhow!("{e}")),
+                }
+                let done = i * PART_URL_BATCH + j + 1;
                 if self.tty && !self.quiet {
                     eprint!("\r{name}: {done}/{total} parts ({}%)   ", done * 100 / total.max(1));
                     if done == total {
@@ -464,11 +520,16 @@ impl Uploader {
         Ok(())
     }
 
-    /// Asks the server to join the parts; straight-to-S3 uploads name each part's ETag.
-    async fn complete(&self, id: &str, upload: &Value) -> Result<(), Refused> {
+    /// Asks the server to join the parts (straight-to-S3 uploads name each part's ETag). `Some` when the server
+    /// already holds the same bytes; a refusal for any other reason (parts missing, the upload expired) is an
+    /// error, except one that only says the upload is already being joined (a retry after a lost answer).
+    async fn complete(&self, id: &str, upload: &Value) -> anyhow::Result<Option<Outcome>> {
         let url = self.workspace_url(&format!("/uploads/{id}"));
         let body = if upload["direct"] == true {
-            let now = self.json("listing the parts", || self.authed(reqwest::Method::GET, &url)).await?;
+            let now = self
+                .json("listing the parts", || self.authed(reqwest::Method::GET, &url))
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             let parts: Vec<Value> = now["parts"]
                 .as_array()
                 .into_iter()
@@ -479,13 +540,45 @@ impl Uploader {
         } else {
             json!({})
         };
-        let url = self.workspace_url(&format!("/uploads/{id}/complete"));
-        match self.send("completing the upload", || self.authed(reqwest::Method::POST, &url).json(&body)).await {
-            Ok(_) => Ok(()),
-            // Completed already (a retry after an answer that was lost).
-            Err(Refused::Status(s, b)) if s == reqwest::StatusCode::CONFLICT && b["code"] != "duplicate_file" => Ok(()),
-            Err(e) => Err(e),
+        let complete = self.workspace_url(&format!("/uploads/{id}/complete"));
+        match self.send("completing the upload", || self.authed(reqwest::Method::POST, &complete).json(&body)).await {
+            Ok(_) => Ok(None),
+            Err(Refused::Status(s, b)) if s == reqwest::StatusCode::CONFLICT && b["code"] == "duplicate_file" => {
+                Ok(Some(Outcome::AlreadyThere { file_id: b["existing_file"]["id"].as_str().map(str::to_owned) }))
+            }
+            Err(e @ Refused::Status(s, _)) if s == reqwest::StatusCode::CONFLICT => {
+                let now = self
+                    .json("checking the upload", || self.authed(reqwest::Method::GET, &url))
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                if matches!(now["status"].as_str(), Some("verifying" | "done")) {
+                    Ok(None)
+                } else {
+                    Err(anyhow!("{e}"))
+                }
+            }
+            Err(e) => Err(anyhow!("{e}")),
         }
+    }
+
+    /// An open upload of this file begun earlier whose id was never written down (the answer to its creation was
+    /// lost, or the uploader was killed just then): continued rather than left to hold quota until it expires.
+    /// `None` when there is none, or the key may not list uploads.
+    async fn open_upload_of(&self, name: &str, size: u64) -> Option<Value> {
+        let list = self
+            .json("listing open uploads", || self.authed(reqwest::Method::GET, &self.workspace_url("/uploads")))
+            .await
+            .ok()?;
+        list["items"]
+            .as_array()?
+            .iter()
+            .find(|u| {
+                u["status"] == "open"
+                    && u["dataset_id"] == self.dataset.as_str()
+                    && u["name"] == name
+                    && u["size_bytes"] == size
+            })
+            .cloned()
     }
 
     fn report(&self, elapsed: Duration) -> bool {
@@ -534,6 +627,11 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<bool> {
     if args.watch.is_none() && args.files.is_empty() {
         bail!("name the files to send, or a directory to --watch");
     }
+    for (name, v) in [("--settle-secs", args.settle_secs), ("--poll-secs", args.poll_secs)] {
+        if !(0.0..=86_400.0).contains(&v) {
+            bail!("{name} must be 0 to 86400 seconds");
+        }
+    }
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(600))
@@ -560,8 +658,8 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<bool> {
         state: StateFile::open(state_path)?,
         summary: Mutex::new(Summary::default()),
         pace: match args.max_rate {
-            Some(r) if r.is_finite() && r > 0.0 => Some((r * 1_048_576.0, Mutex::new(Instant::now()))),
-            Some(_) => bail!("--max-rate must be a positive number of MiB per second"),
+            Some(r) if r.is_finite() && r >= 0.01 => Some((r * 1_048_576.0, Mutex::new(Instant::now()))),
+            Some(_) => bail!("--max-rate must be at least 0.01 MiB per second"),
             None => None,
         },
     };
@@ -631,6 +729,8 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
     let mut settling: HashMap<PathBuf, (Seen, Instant)> = HashMap::new();
     // What this run has handed to an upload task, as it was then (a later change sends it again).
     let mut handed: HashMap<PathBuf, Seen> = HashMap::new();
+    // Files whose upload failed, and when to try them again.
+    let mut retry_at: HashMap<PathBuf, Instant> = HashMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut stop = std::pin::pin!(shutdown());
     loop {
@@ -644,7 +744,11 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
                     }
                     let Ok(now) = seen(&path) else { continue };
                     if handed.get(&path) == Some(&now) {
-                        continue;
+                        // Sent, or being sent; a failed one again after a pause.
+                        if retry_at.get(&path).is_none_or(|t| *t > Instant::now()) {
+                            continue;
+                        }
+                        retry_at.remove(&path);
                     }
                     let since = match settling.get(&path) {
                         Some((before, since)) if *before == now => *since,
@@ -661,7 +765,8 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
                     let (up, limit) = (up.clone(), limit.clone());
                     tasks.spawn(async move {
                         let _permit = limit.acquire_owned().await;
-                        up.file(&path).await
+                        let outcome = up.file(&path).await;
+                        (path, outcome)
                     });
                 }
             }
@@ -669,10 +774,17 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
         }
         // Collect what finished (a task's panic is reported, not hidden).
         while let Some(done) = tasks.try_join_next() {
-            if let Err(e) = done {
-                eprintln!("an upload task failed: {e}");
+            match done {
+                Ok((path, Outcome::Failed { .. })) => {
+                    retry_at.insert(path, Instant::now() + RETRY_FAILED);
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("an upload task failed: {e}"),
             }
         }
+        // Forget files that are gone.
+        settling.retain(|p, _| p.exists());
+        handed.retain(|p, _| p.exists());
         tokio::select! {
             () = &mut stop => break,
             () = tokio::time::sleep(poll) => {}

@@ -21,6 +21,9 @@ pub const WIDEST_IMAGE_DEG: f64 = 2.0;
 /// Rows a query answers when it does not say (`MAXREC`), and the most it may ask for.
 pub const DEFAULT_MAXREC: u64 = 1000;
 pub const LIMIT_MAXREC: u64 = 100_000;
+/// At most this many vertices in a polygon, and values of one parameter.
+pub const MAX_VERTICES: usize = 100;
+pub const MAX_VALUES: usize = 20;
 /// The largest cone a search may ask for, degrees (the REST search's limit).
 pub const MAX_RADIUS_DEG: f64 = 10.0;
 /// The Modified Julian Date of the Unix epoch.
@@ -116,7 +119,40 @@ pub enum Shape {
         dec_min: f64,
         dec_max: f64,
     },
-    Polygon(Vec<(f64, f64)>),
+    Polygon(Polygon),
+}
+
+/// A spherical polygon, projected once (gnomonic, on the plane tangent at its centroid) for the point tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polygon {
+    pub vertices: Vec<(f64, f64)>,
+    centre: (f64, f64),
+    projected: Vec<(f64, f64)>,
+}
+
+impl Polygon {
+    /// `None` when a vertex is 90° or more from the centroid (the polygon is not within a hemisphere).
+    fn new(vertices: Vec<(f64, f64)>) -> Option<Self> {
+        let centre = centroid(&vertices);
+        let projected = vertices.iter().map(|&(a, d)| gnomonic(centre, a, d)).collect::<Option<Vec<_>>>()?;
+        Some(Self { vertices, centre, projected })
+    }
+
+    /// Even-odd test in the tangent plane (great circles are straight lines there).
+    fn contains(&self, ra: f64, dec: f64) -> bool {
+        let Some((x, y)) = gnomonic(self.centre, ra, dec) else { return false };
+        let poly = &self.projected;
+        let mut inside = false;
+        let mut j = poly.len() - 1;
+        for i in 0..poly.len() {
+            let ((xi, yi), (xj, yj)) = (poly[i], poly[j]);
+            if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+                inside = !inside;
+            }
+            j = i;
+        }
+        inside
+    }
 }
 
 impl Shape {
@@ -130,7 +166,7 @@ impl Shape {
                     if ra_min <= ra_max { (*ra_min..=*ra_max).contains(&ra) } else { ra >= *ra_min || ra <= *ra_max };
                 in_ra && (*dec_min..=*dec_max).contains(&dec)
             }
-            Self::Polygon(vertices) => polygon_contains(vertices, ra, dec),
+            Self::Polygon(p) => p.contains(ra, dec),
         }
     }
 
@@ -170,9 +206,9 @@ impl Shape {
                 let r = corners.iter().chain(&edges).map(|&(a, d)| angular_distance(ra, dec, a, d)).fold(0.0, f64::max);
                 (ra, dec, r)
             }
-            Self::Polygon(v) => {
-                let (ra, dec) = centroid(v);
-                let r = v.iter().map(|&(a, d)| angular_distance(ra, dec, a, d)).fold(0.0, f64::max);
+            Self::Polygon(p) => {
+                let (ra, dec) = p.centre;
+                let r = p.vertices.iter().map(|&(a, d)| angular_distance(ra, dec, a, d)).fold(0.0, f64::max);
                 (ra, dec, r)
             }
         }
@@ -193,30 +229,14 @@ fn centroid(v: &[(f64, f64)]) -> (f64, f64) {
     (ra, dec)
 }
 
-/// A point in a spherical polygon (edges are great circles): the polygon and the point projected on the plane
-/// tangent at the polygon's centroid (gnomonic: great circles become straight lines), then an even-odd test.
-/// Polygons must lie within a hemisphere, as DALI requires of them.
-fn polygon_contains(vertices: &[(f64, f64)], ra: f64, dec: f64) -> bool {
-    let (cra, cdec) = centroid(vertices);
-    let project = |a: f64, d: f64| -> Option<(f64, f64)> {
-        let (sd, cd) = d.to_radians().sin_cos();
-        let (s0, c0) = cdec.to_radians().sin_cos();
-        let (sda, cda) = (a - cra).to_radians().sin_cos();
-        let cos_c = s0 * sd + c0 * cd * cda;
-        (cos_c > 1e-9).then(|| (cd * sda / cos_c, (c0 * sd - s0 * cd * cda) / cos_c))
-    };
-    let Some((x, y)) = project(ra, dec) else { return false };
-    let Some(poly) = vertices.iter().map(|&(a, d)| project(a, d)).collect::<Option<Vec<_>>>() else { return false };
-    let mut inside = false;
-    let mut j = poly.len() - 1;
-    for i in 0..poly.len() {
-        let ((xi, yi), (xj, yj)) = (poly[i], poly[j]);
-        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
+/// The gnomonic projection of a position on the plane tangent at `centre`; `None` 90° or more away.
+fn gnomonic(centre: (f64, f64), ra: f64, dec: f64) -> Option<(f64, f64)> {
+    let (cra, cdec) = centre;
+    let (sd, cd) = dec.to_radians().sin_cos();
+    let (s0, c0) = cdec.to_radians().sin_cos();
+    let (sda, cda) = (ra - cra).to_radians().sin_cos();
+    let cos_c = s0 * sd + c0 * cd * cda;
+    (cos_c > 1e-9).then(|| (cd * sda / cos_c, (c0 * sd - s0 * cd * cda) / cos_c))
 }
 
 /// The Modified Julian Date of an instant (UTC).
@@ -362,11 +382,14 @@ pub fn parse_shape(value: &str) -> ServiceResult<Shape> {
             Shape::Range { ra_min: ra1, ra_max: ra2, dec_min: dec1, dec_max: dec2 }
         }
         ("POLYGON", v) if v.len() >= 6 && v.len() % 2 == 0 => {
+            if v.len() > 2 * MAX_VERTICES {
+                return Err(bad("POS", format!("a polygon has at most {MAX_VERTICES} vertices")));
+            }
             let vertices: Vec<(f64, f64)> = v.chunks(2).map(|p| (p[0], p[1])).collect();
             for &(ra, dec) in &vertices {
                 position(ra, dec)?;
             }
-            Shape::Polygon(vertices)
+            Shape::Polygon(Polygon::new(vertices).ok_or_else(|| bad("POS", "a polygon must lie within a hemisphere"))?)
         }
         ("CIRCLE" | "RANGE" | "POLYGON", _) => {
             return Err(bad("POS", "CIRCLE takes 3 numbers, RANGE 4, POLYGON 3 or more pairs"));
@@ -408,7 +431,38 @@ impl SiaQuery {
                 _ => {}
             }
         }
+        let counts = [
+            ("POS", q.pos.len()),
+            ("TIME", q.time.len()),
+            ("BAND", q.band.len()),
+            ("EXPTIME", q.exptime.len()),
+            ("FOV", q.fov.len()),
+            ("CALIB", q.calib.len()),
+            ("COLLECTION", q.collection.len()),
+            ("FACILITY", q.facility.len()),
+            ("INSTRUMENT", q.instrument.len()),
+            ("TARGET", q.target.len()),
+            ("DPTYPE", q.dptype.len()),
+            ("ID", q.id.len()),
+            ("FORMAT", q.format.len()),
+        ];
+        if let Some((name, _)) = counts.iter().find(|(_, n)| *n > MAX_VALUES) {
+            return Err(bad(name, format!("at most {MAX_VALUES} values of one parameter")));
+        }
         Ok(q)
+    }
+
+    /// Whether no record can match whatever the data (a calibration level or product type Meridian does not hold,
+    /// a format it does not serve): answered at once, without reading the files.
+    #[must_use]
+    pub fn matches_nothing(&self) -> bool {
+        let format_ok = |w: &String| {
+            let w = w.trim().to_ascii_lowercase();
+            ["image/fits", "application/fits", "all", "graphic"].contains(&w.as_str())
+        };
+        (!self.calib.is_empty() && !self.calib.contains(&1))
+            || (!self.dptype.is_empty() && !self.dptype.iter().any(|d| d.trim().eq_ignore_ascii_case("image")))
+            || (!self.format.is_empty() && !self.format.iter().any(format_ok))
     }
 
     /// The rows the answer may hold.
@@ -477,15 +531,21 @@ impl SiaQuery {
         let (date_from, date_to) = if self.time.is_empty() {
             (None, None)
         } else {
-            let lo = self.time.iter().map(|t| t.0).fold(f64::INFINITY, f64::min);
-            let hi = self.time.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max);
+            // MJD 0 (1858) to 200000 (2406): what a database timestamp holds, and more than any observation.
+            let lo = self.time.iter().map(|t| t.0).fold(f64::INFINITY, f64::min).max(0.0);
+            let hi = self.time.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max).min(200_000.0);
             // An exposure that began up to a day before the interval may reach into it.
-            (lo.is_finite().then(|| from_mjd(lo - 1.0)).flatten(), hi.is_finite().then(|| from_mjd(hi)).flatten())
+            (
+                lo.is_finite().then(|| from_mjd(lo - 1.0)).flatten(),
+                hi.is_finite().then(|| from_mjd(hi + 1.0 / 86_400.0)).flatten(),
+            )
         };
         FileFilter {
             date_from,
             date_to,
             instrument: (self.instrument.len() == 1).then(|| self.instrument[0].clone()),
+            // A part of the name in SQL; the exact (case-insensitive) name is checked after.
+            object: (self.target.len() == 1).then(|| self.target[0].trim().to_owned()).filter(|t| !t.is_empty()),
             healpix_ranges,
             ..FileFilter::default()
         }
@@ -523,6 +583,8 @@ pub struct VoCursor(DateTime<Utc>, DataFileId);
 pub struct VoBatch {
     pub records: Vec<ObsRecord>,
     pub next: Option<VoCursor>,
+    /// Rows read from the database for this batch (matching or not).
+    pub examined: u64,
 }
 
 /// Rows read from the database per batch.
@@ -556,10 +618,13 @@ impl Services {
         let mut filter = q.prefilter();
         filter.released_by = Some(crate::now());
         filter.after = from.map(|c| (c.0, c.1));
-        let rows = self.search_rows(true, ws.access.workspace.id, &filter, BATCH).await?;
+        // The primary, not the read replica: the rows' own release dates must be current (a file put back under
+        // embargo must vanish at once), and `records` trusts them.
+        let rows = self.search_rows(false, ws.access.workspace.id, &filter, BATCH).await?;
         let next = (rows.len() as u64 == BATCH).then(|| rows.last().map(|r| VoCursor(r.uploaded_at, r.id))).flatten();
+        let examined = rows.len() as u64;
         let records = self.records(ws, rows).await?.into_iter().filter(|r| q.matches(r)).collect();
-        Ok(VoBatch { records, next })
+        Ok(VoBatch { records, next, examined })
     }
 
     /// One released image and the published, public package versions holding it; 404 for any other file.
@@ -582,8 +647,7 @@ impl Services {
         Ok(FileLinks { record, packages })
     }
 
-    /// Rows as ObsRecords: ingested FITS images only, and only what a visitor may see now (checked on the primary:
-    /// rows may come from a replica that is behind).
+    /// Rows as ObsRecords: ingested FITS images only, and only what a visitor may see now.
     async fn records(&self, ws: &VoWorkspace, rows: Vec<DataFile>) -> ServiceResult<Vec<ObsRecord>> {
         let rows: Vec<DataFile> =
             rows.into_iter().filter(|r| r.ingest_status == IngestStatus::Done && r.header_json.is_some()).collect();

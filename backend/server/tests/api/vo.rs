@@ -68,6 +68,8 @@ async fn observatory(app: &TestApp) -> (Client, Vec<String>) {
         ids.push(r.body["id"].as_str().expect("id").to_owned());
     }
     upload(&mut owner, "vo-obs", &released, "notes.txt", b"not an image").await;
+    // A FITS name whose header cannot be read: its ingest fails, and it is no image record.
+    upload(&mut owner, "vo-obs", &released, "broken.fits", b"SIMPLE  =  nonsense").await;
     workspace(&mut owner, "vo-private", "private").await;
     let r = owner.post("/api/v1/workspaces/vo-private/datasets", json!({"name": "Out", "release_at": past})).await;
     let hidden = r.body["id"].as_str().expect("id").to_owned();
@@ -147,6 +149,18 @@ async fn sia_answers_released_images_with_obscore_columns_and_nothing_else() {
         let body = text(&r);
         assert!(body.contains("<INFO name=\"QUERY_STATUS\" value=\"ERROR\">") && body.len() > 200, "{q}: {body}");
     }
+    assert!(!text(&anon.get("/vo/vo-obs/sia/query?MAXREC=100").await).contains("broken.fits"), "failed ingest");
+    // Limits on what one request may ask for; a query nothing can match is answered without reading files.
+    let many: String = (0..101).map(|i| format!("%20{}%2010", 10.0 + f64::from(i) * 0.001)).collect();
+    assert_eq!(anon.get(&format!("/vo/vo-obs/sia/query?POS=POLYGON{many}")).await.status, StatusCode::BAD_REQUEST);
+    let repeated: String = (0..21).map(|_| "POS=CIRCLE%2010%2010%201&").collect();
+    assert_eq!(anon.get(&format!("/vo/vo-obs/sia/query?{repeated}")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(count(&app, "CALIB=3").await, 0);
+    assert_eq!(count(&app, "DPTYPE=cube").await, 0);
+    let r = anon
+        .request(actix_web::http::Method::POST, "/vo/vo-obs/sia/query", Some(b"{}".to_vec()), Some("application/json"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a body that is not a form is refused, not ignored");
     // A private or unknown workspace is not found, released data or not.
     for slug in ["vo-private", "nowhere"] {
         let r = anon.get(&format!("/vo/{slug}/sia/query?MAXREC=5")).await;

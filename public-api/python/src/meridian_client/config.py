@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -33,7 +33,8 @@ class Settings:
     """The resolved settings: the server's root URL (without ``/api/v1``) and the API key, if any."""
 
     server_url: str
-    api_key: str | None
+    # Never in a printed Settings (logs, tracebacks).
+    api_key: str | None = field(repr=False)
 
 
 def default_config_path(environ: Mapping[str, str] | None = None) -> Path:

@@ -127,6 +127,26 @@ fn pairs(req: &HttpRequest) -> Vec<(String, String)> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default()
 }
 
+/// The query string's parameters, and a POST's form body's after them; a POST whose body is not a form (or is too
+/// large) is refused rather than read as a query without constraints.
+fn with_form(
+    req: &HttpRequest,
+    form: Result<web::Form<Vec<(String, String)>>, actix_web::Error>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut params = pairs(req);
+    if req.method() == actix_web::http::Method::POST {
+        let form = form.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "validation_failed",
+                format!("the body is not a form the service can read: {e}"),
+            )
+        })?;
+        params.extend(form.into_inner());
+    }
+    Ok(params)
+}
+
 /// Where a workspace's services are.
 struct Urls {
     base: String,
@@ -159,7 +179,9 @@ fn votable_response(status: StatusCode, media_type: &'static str, body: String) 
 
 /// A failed query as DALI has it: the HTTP status of the problem and a VOTable saying why.
 fn dali_error(e: impl Into<ApiError>, start: String, extra: impl Fn(&str) -> String) -> HttpResponse {
-    let problem = e.into().problem();
+    let e: ApiError = e.into();
+    let retry_after = e.retry_after_secs();
+    let problem = e.problem();
     let mut message = problem.detail.clone();
     for f in &problem.errors {
         let _ = write!(message, "; {}: {}", f.field, f.message);
@@ -171,9 +193,9 @@ fn dali_error(e: impl Into<ApiError>, start: String, extra: impl Fn(&str) -> Str
     };
     let mut res =
         votable_response(status, votable::MEDIA_TYPE, votable::error_document(start, &message, &extra(&message)));
-    if problem.status == 429 {
+    if let Some(wait) = retry_after {
         res.headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from_static("60"));
+            .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(wait));
     }
     res
 }
@@ -222,8 +244,19 @@ fn sia_row(out: &mut String, urls: &Urls, authority: &str, r: &ObsRecord) {
 
 /// What a SIAv2 answer has written so far.
 enum Stream {
-    Rows { cursor: Option<VoCursor>, written: u64 },
+    Rows { cursor: Option<VoCursor>, written: u64, examined: u64 },
     Done,
+}
+
+/// Files an SIA answer may look at, matching or not, before it stops with `OVERFLOW`.
+const SCAN_BUDGET: u64 = 50_000;
+
+/// Ends a results resource written row by row: the table closed, an `OVERFLOW` (with why) or `ERROR` status after
+/// it, the service descriptor, the document's end.
+fn finish(out: &mut String, descriptor: &str, overflow: Option<&str>, error: Option<&str>) {
+    out.push_str(&votable::results_end(overflow, error));
+    out.push_str(descriptor);
+    out.push_str(votable::end());
 }
 
 /// SIAv2 query: the workspace's released images as ObsCore rows (`POS`, `TIME`, `BAND`, `EXPTIME`, `FOV`,
@@ -235,16 +268,16 @@ pub async fn sia_query(
     req: HttpRequest,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    form: Option<web::Form<Vec<(String, String)>>>,
+    form: Result<web::Form<Vec<(String, String)>>, actix_web::Error>,
 ) -> HttpResponse {
-    let mut params = pairs(&req);
-    if let Some(form) = form {
-        params.extend(form.into_inner());
-    }
     let no_extra = |_: &str| String::new();
     if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
         return dali_error(e, votable::start(), no_extra);
     }
+    let params = match with_form(&req, form) {
+        Ok(p) => p,
+        Err(e) => return dali_error(e, votable::start(), no_extra),
+    };
     let query = match SiaQuery::parse(&params) {
         Ok(q) => q,
         Err(e) => return dali_error(e, votable::start(), no_extra),
@@ -277,14 +310,12 @@ pub async fn sia_query(
         &format!("{}/datalink", urls.base),
         "obs_publisher_did",
     );
-    let state = if maxrec == 0 {
-        // A metadata query (DALI): the columns, no rows.
-        head.push_str(&votable::results_end(false));
-        head.push_str(&descriptor);
-        head.push_str(votable::end());
+    let state = if maxrec == 0 || query.matches_nothing() {
+        // A metadata query (DALI), or one nothing can match: the columns, no rows.
+        finish(&mut head, &descriptor, None, None);
         Stream::Done
     } else {
-        Stream::Rows { cursor: None, written: 0 }
+        Stream::Rows { cursor: None, written: 0, examined: 0 }
     };
     let ctx = std::rc::Rc::new(SiaAnswer { services: services.into_inner(), query, ws, urls, authority, descriptor });
     let stream = futures::stream::unfold((state, Some(head)), move |(state, head)| {
@@ -294,50 +325,43 @@ pub async fn sia_query(
                 return Some((Ok::<_, actix_web::Error>(Bytes::from(head)), (state, None)));
             }
             let SiaAnswer { services, query, ws, urls, authority, descriptor } = &*ctx;
-            let Stream::Rows { cursor, written } = state else { return None };
-            let end = |overflow: bool, error: Option<String>| {
-                let mut tail = votable::results_end(overflow);
-                if let Some(message) = error {
-                    tail = tail.replace(
-                        "</RESOURCE>\n",
-                        &format!("{}</RESOURCE>\n", votable::info("QUERY_STATUS", "ERROR", &message)),
-                    );
-                }
-                tail.push_str(descriptor);
-                tail.push_str(votable::end());
-                Some((Ok(Bytes::from(tail)), (Stream::Done, None)))
-            };
+            let Stream::Rows { mut cursor, mut written, mut examined } = state else { return None };
             let mut out = String::new();
-            let mut written = written;
-            let mut cursor = cursor;
+            let done = |mut out: String, overflow: Option<&str>, error: Option<&str>| {
+                finish(&mut out, descriptor, overflow, error);
+                Some((Ok(Bytes::from(out)), (Stream::Done, None)))
+            };
             // Batches until some rows are written, the rows run out, or the answer is full.
             loop {
                 let batch = match services.vo_query(ws, query, cursor).await {
                     Ok(b) => b,
                     Err(e) => {
                         tracing::error!(error = %e, "an SIA query failed half-way");
-                        return end(false, Some("the query failed part way; the rows above are incomplete".to_owned()));
+                        return done(out, None, Some("the query failed part way; the rows above are incomplete"));
                     }
                 };
+                examined += batch.examined;
                 for r in &batch.records {
                     if written == query.maxrec() {
-                        out.push_str(&votable::results_end(true));
-                        out.push_str(descriptor);
-                        out.push_str(votable::end());
-                        return Some((Ok(Bytes::from(out)), (Stream::Done, None)));
+                        return done(out, Some("more rows match than MAXREC allows"), None);
                     }
                     sia_row(&mut out, urls, authority, r);
                     written += 1;
                 }
                 cursor = batch.next;
                 if cursor.is_none() {
-                    out.push_str(&votable::results_end(false));
-                    out.push_str(descriptor);
-                    out.push_str(votable::end());
-                    return Some((Ok(Bytes::from(out)), (Stream::Done, None)));
+                    return done(out, None, None);
+                }
+                if examined >= SCAN_BUDGET {
+                    // A query the database cannot narrow (no POS or TIME, and nothing matching) would otherwise read
+                    // the whole workspace for one anonymous request.
+                    let why = format!(
+                        "the search stopped after looking at {examined} files; more may match: narrow it with POS or TIME"
+                    );
+                    return done(out, Some(&why), None);
                 }
                 if !out.is_empty() {
-                    return Some((Ok(Bytes::from(out)), (Stream::Rows { cursor, written }, None)));
+                    return Some((Ok(Bytes::from(out)), (Stream::Rows { cursor, written, examined }, None)));
                 }
             }
         }
@@ -403,11 +427,13 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
             SiaQuery { pos: vec![meridian_service::vo::Shape::Circle { ra, dec, radius: sr }], ..SiaQuery::default() };
         let mut rows: Vec<(f64, ObsRecord)> = Vec::new();
         let mut cursor = None;
+        let mut examined = 0;
         loop {
             let batch = match services.vo_query(&ws, &query, cursor).await {
                 Ok(b) => b,
                 Err(e) => return dali_error(e, votable::start_v1_1(), scs_error),
             };
+            examined += batch.examined;
             for r in batch.records {
                 // A cone search matches centres, not fields.
                 if let (Some(fra), Some(fdec)) = (r.file.ra_deg, r.file.dec_deg) {
@@ -417,7 +443,7 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
                     }
                 }
             }
-            if rows.len() as u64 > meridian_service::vo::DEFAULT_MAXREC * 10 {
+            if rows.len() as u64 > meridian_service::vo::DEFAULT_MAXREC * 10 || examined >= SCAN_BUDGET {
                 overflow = true;
                 break;
             }
@@ -449,7 +475,7 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
             );
         }
     }
-    out.push_str(&votable::results_end(overflow));
+    out.push_str(&votable::results_end(overflow.then_some("more rows match than this service answers at once"), None));
     out.push_str(votable::end());
     votable_response(StatusCode::OK, votable::MEDIA_TYPE, out)
 }
@@ -462,16 +488,16 @@ pub async fn datalink(
     req: HttpRequest,
     services: web::Data<Services>,
     slug: web::Path<String>,
-    form: Option<web::Form<Vec<(String, String)>>>,
+    form: Result<web::Form<Vec<(String, String)>>, actix_web::Error>,
 ) -> HttpResponse {
     let no_extra = |_: &str| String::new();
     if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
         return dali_error(e, votable::start(), no_extra);
     }
-    let mut params = pairs(&req);
-    if let Some(form) = form {
-        params.extend(form.into_inner());
-    }
+    let params = match with_form(&req, form) {
+        Ok(p) => p,
+        Err(e) => return dali_error(e, votable::start(), no_extra),
+    };
     let ids: Vec<String> =
         params.into_iter().filter(|(k, _)| k.eq_ignore_ascii_case("ID")).map(|(_, v)| v.trim().to_owned()).collect();
     if ids.is_empty() {
@@ -566,7 +592,7 @@ pub async fn datalink(
             link(&mut out, id, url, "#package", &what, "application/zip", None, "package");
         }
     }
-    out.push_str(&votable::results_end(false));
+    out.push_str(&votable::results_end(None, None));
     out.push_str(votable::end());
     votable_response(StatusCode::OK, votable::DATALINK_MEDIA_TYPE, out)
 }

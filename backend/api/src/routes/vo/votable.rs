@@ -123,7 +123,12 @@ pub fn end() -> &'static str {
 /// An `INFO` element: `name`, `value` and text.
 #[must_use]
 pub fn info(name: &str, value: &str, text: &str) -> String {
-    format!("<INFO name=\"{}\" value=\"{}\">{}</INFO>\n", escape(name), escape(value), escape(text))
+    format!(
+        "<INFO name=\"{}\" value=\"{}\">{}</INFO>\n",
+        escape(strip_control(name).as_ref()),
+        escape(strip_control(value).as_ref()),
+        escape(strip_control(text).as_ref())
+    )
 }
 
 /// A results resource up to its first row: `infos` (already written `INFO`s), then the table's fields. A field
@@ -172,21 +177,26 @@ pub fn row(out: &mut String, cells: &[Cell]) {
     out.push_str("</TR>\n");
 }
 
-/// XML 1.0 cannot carry most control characters, even escaped: header text may hold them.
-fn strip_control(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect::<String>().into()
-    } else {
-        s.into()
-    }
+/// Whether XML 1.0 can carry a character at all, escaped or not (not most C0 controls, not U+FFFE, U+FFFF).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// The end of a results resource; `overflow` adds DALI's `QUERY_STATUS` `OVERFLOW` after the table.
+/// Text without the characters XML cannot carry (header values and names may hold them).
+fn strip_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().all(xml_char) { s.into() } else { s.chars().filter(|&c| xml_char(c)).collect::<String>().into() }
+}
+
+/// The end of a results resource: DALI's `QUERY_STATUS` after the table when the answer stopped early
+/// (`OVERFLOW`, saying why) or failed part way (`ERROR`).
 #[must_use]
-pub fn results_end(overflow: bool) -> String {
+pub fn results_end(overflow: Option<&str>, error: Option<&str>) -> String {
     let mut out = String::from("</TABLEDATA></DATA>\n</TABLE>\n");
-    if overflow {
-        out.push_str(&info("QUERY_STATUS", "OVERFLOW", "more rows match than MAXREC allows"));
+    if let Some(why) = overflow {
+        out.push_str(&info("QUERY_STATUS", "OVERFLOW", why));
+    }
+    if let Some(message) = error {
+        out.push_str(&info("QUERY_STATUS", "ERROR", message));
     }
     out.push_str("</RESOURCE>\n");
     out
