@@ -248,7 +248,8 @@ enum Stream {
     Done,
 }
 
-/// Files an SIA answer may look at, matching or not, before it stops with `OVERFLOW`.
+/// Files an answer may look at that do not match, before it stops with `OVERFLOW` (a query the database cannot
+/// narrow, with nothing matching, would otherwise read the whole workspace).
 const SCAN_BUDGET: u64 = 50_000;
 
 /// Ends a results resource written row by row: the table closed, an `OVERFLOW` (with why) or `ERROR` status after
@@ -352,7 +353,7 @@ pub async fn sia_query(
                 if cursor.is_none() {
                     return done(out, None, None);
                 }
-                if examined >= SCAN_BUDGET {
+                if examined.saturating_sub(written) >= SCAN_BUDGET {
                     // A query the database cannot narrow (no POS or TIME, and nothing matching) would otherwise read
                     // the whole workspace for one anonymous request.
                     let why = format!(
@@ -443,7 +444,9 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
                     }
                 }
             }
-            if rows.len() as u64 > meridian_service::vo::DEFAULT_MAXREC * 10 || examined >= SCAN_BUDGET {
+            if rows.len() as u64 > meridian_service::vo::DEFAULT_MAXREC * 10
+                || examined.saturating_sub(rows.len() as u64) >= SCAN_BUDGET
+            {
                 overflow = true;
                 break;
             }
