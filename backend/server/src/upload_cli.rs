@@ -198,6 +198,9 @@ struct Uploader {
     summary: Mutex<Summary>,
     /// `--max-rate` in bytes per second, and when the next part may start.
     pace: Option<(f64, Mutex<Instant>)>,
+    /// `--jobs`: files being read, hashed and sent at once. A file waiting for the server's check of its bytes
+    /// holds none, so the next one goes up meanwhile.
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why a request gave no usable answer.
@@ -325,6 +328,7 @@ impl Uploader {
 
     async fn file_inner(&self, path: &Path, name: &str) -> anyhow::Result<Outcome> {
         let key = format!("{}:{}", self.dataset, path.display());
+        let mut slot = Some(self.slots.clone().acquire_owned().await?);
         let before = seen(path).with_context(|| format!("reading {}", path.display()))?;
         let remembered = self.state.get(&key).filter(|e| e.size == before.size && e.modified_ns == before.modified_ns);
         if let Some(e) = &remembered
@@ -396,11 +400,16 @@ impl Uploader {
                 if rounds > 3 {
                     bail!("the server reopened the upload three times; it will be tried again later");
                 }
+                if slot.is_none() {
+                    slot = Some(self.slots.clone().acquire_owned().await?);
+                }
                 self.parts(path, name, &id, &upload).await?;
                 if let Some(outcome) = self.complete(&id, &upload).await? {
                     break outcome;
                 }
             }
+            // The bytes are sent: the server's check is waited for without a slot.
+            drop(slot.take());
             let started = Instant::now();
             upload = loop {
                 let u = self
@@ -657,6 +666,7 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<bool> {
         tty: std::io::stderr().is_terminal(),
         state: StateFile::open(state_path)?,
         summary: Mutex::new(Summary::default()),
+        slots: Arc::new(tokio::sync::Semaphore::new(args.jobs.max(1))),
         pace: match args.max_rate {
             Some(r) if r.is_finite() && r >= 0.01 => Some((r * 1_048_576.0, Mutex::new(Instant::now()))),
             Some(_) => bail!("--max-rate must be at least 0.01 MiB per second"),
@@ -679,7 +689,8 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<bool> {
                     let up = up.clone();
                     async move { up.file(&p).await }
                 })
-                .buffer_unordered(args.jobs.max(1))
+                // More files under way than slots: those waiting for the server's check hold none.
+                .buffer_unordered(args.jobs.max(1) * 8)
                 .collect::<Vec<_>>()
                 .await;
         }
@@ -724,7 +735,6 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
     );
     let settle = Duration::from_secs_f64(args.settle_secs.max(0.0));
     let poll = Duration::from_secs_f64(args.poll_secs.max(0.05));
-    let limit = Arc::new(tokio::sync::Semaphore::new(args.jobs.max(1)));
     // Each candidate: how it was last seen, and since when unchanged.
     let mut settling: HashMap<PathBuf, (Seen, Instant)> = HashMap::new();
     // What this run has handed to an upload task, as it was then (a later change sends it again).
@@ -762,9 +772,8 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
                     }
                     settling.remove(&path);
                     handed.insert(path.clone(), now);
-                    let (up, limit) = (up.clone(), limit.clone());
+                    let up = up.clone();
                     tasks.spawn(async move {
-                        let _permit = limit.acquire_owned().await;
                         let outcome = up.file(&path).await;
                         (path, outcome)
                     });
