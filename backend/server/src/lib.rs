@@ -250,6 +250,13 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     // idle connection first races the balancer reusing it, which the client sees as a 502 or a reset (the soak
     // test saw the reset with actix's default of 5 s).
     .keep_alive(std::time::Duration::from_secs(config.http_keep_alive_secs.max(1)))
+    // No Nagle: a streamed answer's last small write (the end of a chunked body) otherwise waits for the client's
+    // delayed ACK, 40 ms on Linux: measured on every short SIA answer.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .bind(config.bind)
     .with_context(|| format!("binding {}", config.bind))?;
     let worker = jobs.map(|(queue, handler)| {

@@ -322,12 +322,15 @@ pub async fn sia_query(
     let stream = futures::stream::unfold((state, Some(head)), move |(state, head)| {
         let ctx = ctx.clone();
         async move {
-            if let Some(head) = head {
-                return Some((Ok::<_, actix_web::Error>(Bytes::from(head)), (state, None)));
-            }
             let SiaAnswer { services, query, ws, urls, authority, descriptor } = &*ctx;
-            let Stream::Rows { mut cursor, mut written, mut examined } = state else { return None };
-            let mut out = String::new();
+            let Stream::Rows { mut cursor, mut written, mut examined } = state else {
+                // A metadata answer is its head, whole.
+                return head.map(|h| (Ok::<_, actix_web::Error>(Bytes::from(h)), (Stream::Done, None)));
+            };
+            // The head goes out with the first rows, not alone: a lone small first chunk met the client's delayed
+            // ACK (Nagle) and cost every short answer 40 ms.
+            let mut out = head.unwrap_or_default();
+            let before = written;
             let done = |mut out: String, overflow: Option<&str>, error: Option<&str>| {
                 finish(&mut out, descriptor, overflow, error);
                 Some((Ok(Bytes::from(out)), (Stream::Done, None)))
@@ -361,7 +364,7 @@ pub async fn sia_query(
                     );
                     return done(out, Some(&why), None);
                 }
-                if !out.is_empty() {
+                if written > before {
                     return Some((Ok(Bytes::from(out)), (Stream::Rows { cursor, written, examined }, None)));
                 }
             }
