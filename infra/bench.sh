@@ -66,7 +66,7 @@ fi
 command -v curl >/dev/null || die "curl is needed"
 
 TMP=$(mktemp -d -t meridian-bench.XXXXXX)
-SERVER_PID=; SAMPLER_PID=; LOAD_PID=; DB_CREATED=0; READY_MS=; UP_BUCKET=; AWS=
+SERVER_PID=; SAMPLER_PID=; LOAD_PID=; DB_CREATED=0; READY_MS=; UP_BUCKET=; AWS=; S3=(); S3_SERVER_ENV=()
 
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
@@ -450,8 +450,9 @@ ensure_awscli() {
   AWS=$venv/bin/aws
 }
 
-upload_vs_awscli() {
-  log "e. streamed upload through the API vs aws s3 cp, SeaweedFS"
+# s3_bucket NAME: SeaweedFS from devservices, the AWS CLI, and a new bucket for this part. Sets S3 (the aws command
+# for it), UP_BUCKET (removed on exit if the part does not) and S3_SERVER_ENV (a server storing there).
+s3_bucket() {
   bash "$REPO/infra/devservices.sh" start seaweedfs >"$TMP/devsvc.log" 2>&1 \
     || { tail -n 20 "$TMP/devsvc.log" >&2; die "could not start SeaweedFS"; }
   local line
@@ -460,10 +461,17 @@ upload_vs_awscli() {
   done < <(bash "$REPO/infra/devservices.sh" env 2>/dev/null)
   [[ -n ${S3_ENDPOINT:-} ]] || die "devservices printed no S3_ENDPOINT"
   ensure_awscli
-  local s3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
-  local bucket; bucket=meridian-bench-$(date +%s)-$$
-  "${s3[@]}" s3 mb "s3://$bucket" >/dev/null
-  UP_BUCKET=$bucket
+  S3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
+  UP_BUCKET=meridian-bench-$1-$(date +%s)-$$
+  "${S3[@]}" s3 mb "s3://$UP_BUCKET" >/dev/null
+  S3_SERVER_ENV=(MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$UP_BUCKET" "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT"
+    MERIDIAN_STORAGE__PATH_STYLE=true "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID"
+    "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY")
+}
+
+upload_vs_awscli() {
+  log "e. streamed upload through the API vs aws s3 cp, SeaweedFS"
+  s3_bucket up; local s3=("${S3[@]}") bucket=$UP_BUCKET
 
   up_mib=${BENCH_UPLOAD_MIB:-1024}
   log "   writing $up_mib MiB of random bytes"
@@ -471,10 +479,7 @@ upload_vs_awscli() {
 
   local t0; t0=$(now_ms)
   local tuning=(); read -r -a tuning <<<"${BENCH_STORAGE_ENV:-}"
-  start_server "$TMP/up.log" "${tuning[@]}" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
-    "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
-    "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
-    -- --data-dir "$TMP/up-data"
+  start_server "$TMP/up.log" "${tuning[@]}" "${S3_SERVER_ENV[@]}" -- --data-dir "$TMP/up-data"
   wait_ready "$t0" "$TMP/up.log"
 
   local code secret ds
@@ -678,26 +683,12 @@ pk_zip_mibs=n/a; pk_ratio=n/a; pk_rss_base=n/a; pk_rss_peak=n/a; pk_rss_growth=n
 
 package_streaming() {
   log "g. package archives streamed through the API vs reading the objects from S3, SeaweedFS"
-  bash "$REPO/infra/devservices.sh" start seaweedfs >"$TMP/devsvc.log" 2>&1 \
-    || { tail -n 20 "$TMP/devsvc.log" >&2; die "could not start SeaweedFS"; }
-  local line
-  while IFS= read -r line; do
-    case $line in S3_ENDPOINT=*|AWS_ACCESS_KEY_ID=*|AWS_SECRET_ACCESS_KEY=*|AWS_REGION=*) export "${line?}" ;; esac
-  done < <(bash "$REPO/infra/devservices.sh" env 2>/dev/null)
-  [[ -n ${S3_ENDPOINT:-} ]] || die "devservices printed no S3_ENDPOINT"
-  ensure_awscli
-  local s3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
-  local bucket; bucket=meridian-bench-pkg-$(date +%s)-$$
-  "${s3[@]}" s3 mb "s3://$bucket" >/dev/null
-  UP_BUCKET=$bucket
+  s3_bucket pkg; local s3=("${S3[@]}") bucket=$UP_BUCKET
 
   pk_files=${BENCH_PKG_FILES:-8}; local each=${BENCH_PKG_MIB:-256}
   pk_mib=$(( pk_files * each ))
   local t0; t0=$(now_ms)
-  start_server "$TMP/pkg.log" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
-    "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
-    "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
-    -- --data-dir "$TMP/pkg-data"
+  start_server "$TMP/pkg.log" "${S3_SERVER_ENV[@]}" -- --data-dir "$TMP/pkg-data"
   wait_ready "$t0" "$TMP/pkg.log"
 
   local code secret ds ws pkg i
@@ -779,24 +770,12 @@ many_aws_s=n/a; many_up_s=n/a; many_ratio=n/a; many_mibs=n/a
 
 many_files_vs_awscli() {
   log "i. meridian upload of $many_n x $many_mib MiB vs aws s3 cp --recursive, SeaweedFS"
-  bash "$REPO/infra/devservices.sh" start seaweedfs >"$TMP/devsvc.log" 2>&1 \
-    || { tail -n 20 "$TMP/devsvc.log" >&2; die "could not start SeaweedFS"; }
-  local line
-  while IFS= read -r line; do
-    case $line in S3_ENDPOINT=*|AWS_ACCESS_KEY_ID=*|AWS_SECRET_ACCESS_KEY=*|AWS_REGION=*) export "${line?}" ;; esac
-  done < <(bash "$REPO/infra/devservices.sh" env 2>/dev/null)
-  ensure_awscli
-  local s3=("$AWS" --endpoint-url "$S3_ENDPOINT" --region "${AWS_REGION:-us-east-1}")
-  local bucket; bucket=meridian-bench-many-$(date +%s)-$$
-  "${s3[@]}" s3 mb "s3://$bucket" >/dev/null
+  s3_bucket many; local s3=("${S3[@]}") bucket=$UP_BUCKET
   mkdir -p "$TMP/many"
   local i
   for i in $(seq -w 1 "$many_n"); do head -c "$(( many_mib * 1048576 ))" /dev/urandom >"$TMP/many/frame_$i.fits"; done
   local t0; t0=$(now_ms)
-  start_server "$TMP/many.log" MERIDIAN_STORAGE__BACKEND=s3 "MERIDIAN_STORAGE__BUCKET=$bucket" \
-    "MERIDIAN_STORAGE__ENDPOINT=$S3_ENDPOINT" MERIDIAN_STORAGE__PATH_STYLE=true \
-    "MERIDIAN_STORAGE__ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "MERIDIAN_STORAGE__SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
-    -- --data-dir "$TMP/many-data"
+  start_server "$TMP/many.log" "${S3_SERVER_ENV[@]}" -- --data-dir "$TMP/many-data"
   wait_ready "$t0" "$TMP/many.log"
   sign_up_and_in "$TMP/many-data" "$TMP/many.log"
   local auth=("${AUTH[@]}") code secret ds
@@ -823,6 +802,8 @@ many_files_vs_awscli() {
   grep -q "sent $many_n file(s)" "$TMP/many-upload.log" || { cat "$TMP/many-upload.log" >&2; die "not every file was sent"; }
   stop_server
   rm -rf "$TMP/many"
+  "${s3[@]}" s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true
+  UP_BUCKET=
 }
 
 if [[ $PARTS == *i* ]]; then many_files_vs_awscli; fi

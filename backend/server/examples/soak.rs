@@ -88,17 +88,11 @@ impl User {
 
 fn bytes_for(user: usize, round: u64) -> Vec<u8> {
     let len = 64 * 1024 + ((round as usize * 7919 + user * 104_729) % (960 * 1024));
-    let mut x = (round << 16 | user as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
+    test_bytes::pattern(len, round << 16 | user as u64)
 }
+
+#[path = "../tests/common/bytes.rs"]
+mod test_bytes;
 
 /// One workspace with a site, a telescope, tonight's night log, a dataset and a published package.
 async fn set_up(http: &reqwest::Client, base: &str, users: usize) -> Result<(String, String, String), String> {

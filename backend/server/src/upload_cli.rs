@@ -343,6 +343,7 @@ impl Uploader {
         if seen(path)? != before {
             bail!("the file changed while it was being read; it will be sent once it stops changing");
         }
+        let begun_before = remembered.is_some();
         let mut entry = Entry {
             size: before.size,
             modified_ns: before.modified_ns,
@@ -364,10 +365,14 @@ impl Uploader {
             },
             None => None,
         };
-        if upload.is_none() {
+        // Begun before but with no upload id written down (killed between asking and writing): the server may
+        // hold an open upload of it. Only then, not for every new file, are the open uploads listed.
+        if upload.is_none() && begun_before {
             upload = self.open_upload_of(name, before.size).await;
         }
         if upload.is_none() {
+            // Remembered before asking, so that a kill right after the server answers leaves a trace to look for.
+            self.state.put(&key, entry.clone())?;
             let mut body = json!({"name": name, "size": before.size, "sha256": sha256});
             if let Some(p) = self.part_size {
                 body["part_size"] = json!(p);
@@ -386,13 +391,12 @@ impl Uploader {
                 Err(e) => return Err(anyhow!("{e}")),
             }
         }
-        let upload = upload.unwrap_or_default();
+        let mut upload = upload.unwrap_or_default();
         let id = upload["id"].as_str().context("the server's upload has no id")?.to_owned();
         entry.upload = Some(id.clone());
         self.state.put(&key, entry.clone())?;
         // Send what the server lacks, join, and wait for its check of the whole file. The server may put an upload
         // back to `open` (it restarted before joining the parts): then again, a few times.
-        let mut upload = upload;
         let mut rounds = 0;
         entry.outcome = loop {
             rounds += 1;

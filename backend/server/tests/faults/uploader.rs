@@ -11,19 +11,6 @@ use std::time::Duration;
 
 const MIB: usize = 1024 * 1024;
 
-/// Bytes that differ from file to file.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 fn uploader(base: &str, key: &str, dataset: &str, dir: &Path, log: &Path) -> Child {
     let out = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("uploader log");
     Command::new(env!("CARGO_BIN_EXE_meridian"))
@@ -75,14 +62,14 @@ async fn watched_files_arrive_once_through_restarts_of_the_server_and_the_upload
     let log = inst.dir.path().join("uploader.log");
     let mut expected: Vec<(String, Vec<u8>)> = Vec::new();
     // One file before it starts.
-    put_after(&dir, "flat_001.fits", bytes(1, 3 * MIB), &mut expected);
+    put_after(&dir, "flat_001.fits", pattern(3 * MIB, 1), &mut expected);
     let mut up = uploader(&base, &key, &dataset, &dir, &log);
     wait_log(&log, "flat_001.fits: sent").await;
 
     // A file still being written: 6 MiB in 300 KiB steps, 0.1 s apart (the settle time is 1 s), and a partial
     // name that is never sent.
     std::fs::write(dir.join("ignored.part"), b"half").expect("write");
-    let slow = bytes(2, 6 * MIB);
+    let slow = pattern(6 * MIB, 2);
     {
         use std::io::Write as _;
         let mut f = std::fs::File::create(dir.join("m42_slow.fits")).expect("create");
@@ -96,7 +83,7 @@ async fn watched_files_arrive_once_through_restarts_of_the_server_and_the_upload
     wait_log(&log, "m42_slow.fits: sent").await;
 
     // The server stopped mid-upload (after the first of six parts) and started again on the same address.
-    let big = bytes(3, 28 * MIB);
+    let big = pattern(28 * MIB, 3);
     std::fs::write(dir.join("m42_big.fits"), &big).expect("write");
     expected.push(("m42_big.fits".to_owned(), big));
     wait_log(&log, "m42_big.fits: 1/6 parts").await;
@@ -106,7 +93,7 @@ async fn watched_files_arrive_once_through_restarts_of_the_server_and_the_upload
     wait_log(&log, "m42_big.fits: sent").await;
 
     // The uploader killed mid-upload (SIGKILL: nothing of it runs after) and started again.
-    let bigger = bytes(4, 28 * MIB);
+    let bigger = pattern(28 * MIB, 4);
     std::fs::write(dir.join("m42_bigger.fits"), &bigger).expect("write");
     expected.push(("m42_bigger.fits".to_owned(), bigger));
     wait_log(&log, "m42_bigger.fits: 2/6 parts").await;
@@ -127,7 +114,7 @@ async fn watched_files_arrive_once_through_restarts_of_the_server_and_the_upload
     let r = api.get(&format!("/api/v1/workspaces/telescope/uploads/{half_sent}")).await;
     assert_eq!(r.body["status"], "done", "the same upload was resumed and finished: {}", r.body);
     // A file appearing after the restart.
-    put_after(&dir, "bias_001.fits", bytes(5, MIB), &mut expected);
+    put_after(&dir, "bias_001.fits", pattern(MIB, 5), &mut expected);
     wait_log(&log, "bias_001.fits: sent").await;
 
     // SIGTERM ends it with a summary.

@@ -127,12 +127,14 @@ fn pairs(req: &HttpRequest) -> Vec<(String, String)> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default()
 }
 
-/// The query string's parameters, and a POST's form body's after them; a POST whose body is not a form (or is too
-/// large) is refused rather than read as a query without constraints.
-fn with_form(
+/// A DALI request's parameters, once it is counted against the anonymous rate limit: the query string's, and a
+/// POST's form body's after them; a POST whose body is not a form (or is too large) is refused rather than read as
+/// a query without constraints.
+async fn counted_params(
     req: &HttpRequest,
     form: Result<web::Form<Vec<(String, String)>>, actix_web::Error>,
 ) -> Result<Vec<(String, String)>, ApiError> {
+    meridian_http::limits::count_anonymous(req).await?;
     let mut params = pairs(req);
     if req.method() == actix_web::http::Method::POST {
         let form = form.map_err(|e| {
@@ -272,10 +274,7 @@ pub async fn sia_query(
     form: Result<web::Form<Vec<(String, String)>>, actix_web::Error>,
 ) -> HttpResponse {
     let no_extra = |_: &str| String::new();
-    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
-        return dali_error(e, votable::start(), no_extra);
-    }
-    let params = match with_form(&req, form) {
+    let params = match counted_params(&req, form).await {
         Ok(p) => p,
         Err(e) => return dali_error(e, votable::start(), no_extra),
     };
@@ -497,10 +496,7 @@ pub async fn datalink(
     form: Result<web::Form<Vec<(String, String)>>, actix_web::Error>,
 ) -> HttpResponse {
     let no_extra = |_: &str| String::new();
-    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
-        return dali_error(e, votable::start(), no_extra);
-    }
-    let params = match with_form(&req, form) {
+    let params = match counted_params(&req, form).await {
         Ok(p) => p,
         Err(e) => return dali_error(e, votable::start(), no_extra),
     };
