@@ -31,6 +31,16 @@ grep -q '/pkg/meridian.js' <<<"$page" || fail "the home page does not load the h
 curl -fs -o /dev/null "http://127.0.0.1:$port/pkg/meridian_bg.wasm" || fail "the bundle is not served"
 pricing=$(curl -fs "http://127.0.0.1:$port/pricing")  # (not piped into grep -q: curl would die of SIGPIPE)
 grep -q 'Storage plans' <<<"$pricing" || fail "the pricing page did not render"
+# The first run's demo: its observatory, and the satellite check's example (in the shipped catalog's epoch) with
+# crossings, answered by the server without JavaScript.
+demo=$(curl -fs "http://127.0.0.1:$port/w/demo-observatory")
+grep -q 'Demo Observatory' <<<"$demo" || fail "the demo observatory's page did not render"
+satellites=$(curl -fs "http://127.0.0.1:$port/satellites")
+example=$(grep -o 'id="satellite-example"[^>]*>[^<]*<a href="[^"]*"' <<<"$satellites" | sed 's/.*href="//; s/"$//; s/&amp;/\&/g')
+[[ $example == /satellites\?* ]] || fail "the satellite check offers no example"
+answer=$(curl -fs "http://127.0.0.1:$port$example")
+crossings=$(grep -o 'class="crossing"' <<<"$answer" | wc -l)
+(( crossings > 0 )) || fail "the satellite example found no crossings"
 healthy=0
 for _ in 1 2 3 4 5; do
   if podman healthcheck run "$name" >/dev/null 2>&1; then healthy=1; break; fi
@@ -46,6 +56,6 @@ code=$(podman inspect -f '{{.State.ExitCode}}' "$name")
 [[ $code == 0 ]] || fail "SIGTERM ended it with exit code $code (want 0)"
 (( stop_ms < 20000 )) || fail "it took $stop_ms ms to stop (the grace period is 20 s)"
 size=$(podman image inspect -f '{{.Size}}' localhost/meridian:latest)
-echo "image smoke test passed: $(( size / 1048576 )) MiB, ready in $cold_ms ms, stopped by SIGTERM in $stop_ms ms (exit 0)"
+echo "image smoke test passed: $(( size / 1048576 )) MiB, ready in $cold_ms ms, demo example with $crossings crossings, stopped by SIGTERM in $stop_ms ms (exit 0)"
 # Each build leaves the previous image untagged; on a machine that keeps its containers storage they add up.
 podman image prune -f >/dev/null 2>&1 || true

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod json_log;
 pub mod observe;
 pub mod pages;
 pub mod satellites_cli;

@@ -86,17 +86,9 @@ pub fn init_tracing_with(filter: &str, format: LogFormat, otlp_endpoint: &str) -
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (text, json) = match format {
         LogFormat::Text => (Some(tracing_subscriber::fmt::layer().with_target(false)), None),
-        // The spans' fields (request_id, a job's kind and id, and those of the spans inside them) on every line.
-        LogFormat::Json => (
-            None,
-            Some(
-                tracing_subscriber::fmt::layer()
-                    .with_target(false)
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false),
-            ),
-        ),
+        // Every enclosing span's fields (request_id, a job's kind and id, and those of the spans inside them) on
+        // every line, flat.
+        LogFormat::Json => (None, Some(crate::json_log::layer(std::io::stdout))),
     };
     let (provider, otel) = match trace_provider(otlp_endpoint.trim()) {
         Ok(Some(provider)) => {
@@ -267,7 +259,7 @@ pub async fn render(services: &Services) -> String {
                 metrics::gauge!("meridian_storage_bytes", "tier" => tier).set(bytes as f64);
             }
         }
-        Err(e) => tracing::warn!(error = %e, "reading the queue and storage figures for /metrics failed"),
+        Err(e) => tracing::warn!(error = %e.chain(), "reading the queue and storage figures for /metrics failed"),
     }
     if let Some(pool) = services.pool_use() {
         let in_use = pool.open.saturating_sub(pool.idle);
@@ -288,8 +280,8 @@ pub async fn bind_metrics(bind: SocketAddr) -> anyhow::Result<tokio::net::TcpLis
     Ok(listener)
 }
 
-/// Serves `GET /metrics` until the process ends: a minimal HTTP/1.1 responder (one request per connection), so the
-/// worker, which runs no web server, has one too.
+/// Serves `GET /metrics` (and `GET /healthz`, a liveness check that needs no database) until the process ends: a
+/// minimal HTTP/1.1 responder (one request per connection), so the worker, which runs no web server, has them too.
 pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services) {
     // At most a few scrapers at once (more are turned away at once), and one rendering per couple of seconds
     // whoever asks: the figures read the database.
@@ -340,8 +332,11 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
                     }
                 };
                 ("200 OK", text)
+            } else if line.starts_with(b"GET /healthz ") || line == b"GET /healthz" {
+                // Liveness of a worker (which has no web server): the process answers; no database involved.
+                ("200 OK", "ok\n".to_owned())
             } else {
-                ("404 Not Found", "GET /metrics\n".to_owned())
+                ("404 Not Found", "GET /metrics or /healthz\n".to_owned())
             };
             let response = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n\

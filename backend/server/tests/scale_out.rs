@@ -12,7 +12,9 @@
 //!    them; a worker stopped with SIGTERM in the middle of ingesting finishes what it runs and exits, the other
 //!    takes what comes after;
 //! 6. a replica killed (SIGKILL) in the middle of a stream of writes, one of them half sent, loses none that the
-//!    client was told had succeeded, leaves none half-written, and `meridian verify --full` passes.
+//!    client was told had succeeded, leaves none half-written, and `meridian verify --full` passes;
+//! 7. a replica stopped as a rolling update stops it (SIGTERM) in the middle of an upload refuses new connections,
+//!    finishes and acknowledges the upload, and exits 0; the file is whole.
 //!
 //! Only where the suite's services are up (`TEST_DATABASE_URL` and `S3_ENDPOINT`, the PostgreSQL run of
 //! `infra/test.sh`); on the embedded SQLite Meridian is one process by design, and the test returns at once. Every
@@ -657,6 +659,8 @@ async fn two_servers_and_two_workers_on_one_database_and_bucket() {
     lap("5. ingest with two workers, one stopped");
     killed_replica_loses_nothing_acknowledged(&mut w).await;
     lap("6. a replica killed mid-stream");
+    stopped_replica_finishes_what_it_accepted(&mut w).await;
+    lap("7. a replica stopped by SIGTERM mid-upload");
     every_job_ran_once(&mut w).await;
     lap("jobs, verify");
     eprintln!("[scale-out] total: {} ms", t0.elapsed().as_millis());
@@ -1033,6 +1037,79 @@ fn outcome(on_a: bool, write: Write, answer: Result<Answer, reqwest::Error>) -> 
     let answer =
         answer.map(|r| (r.status, r.body["id"].as_str().unwrap_or_default().to_owned())).map_err(|e| e.to_string());
     Outcome { on_a, write, answer }
+}
+
+/// (7) A replica stopped as a rolling update stops it (SIGTERM) while it reads an upload's body: it stops taking
+/// connections at once (a load balancer sends the next ones elsewhere: refused, never half-answered), goes on
+/// reading the upload it had accepted, answers it 201, and exits 0; the file is whole, read through the other
+/// replica.
+async fn stopped_replica_finishes_what_it_accepted(w: &mut World) {
+    let c = w.cluster.start_server("serve-c");
+    w.cluster.wait_ready(c).await;
+    let (base, b) = (w.cluster.proc(c).base.clone(), w.b.clone());
+    let r = w.owner.post(&base, "/api/v1/workspaces/obs/datasets", json!({"name": "Rolling update"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let files = format!("/api/v1/workspaces/obs/datasets/{}/files", text(&r.body, "id"));
+    const NAME: &str = "rolling-update.raw";
+    let bytes = bytes::Bytes::from(pattern(2 * MIB, 77));
+    let want = sha(&bytes);
+    let (half_tx, half_rx) = tokio::sync::oneshot::channel::<()>();
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let upload = {
+        let mut client = Client::with_key("198.51.100.30", &w.key);
+        let (first, rest, len) = (bytes.slice(..MIB), bytes.slice(MIB..), bytes.len());
+        let (base, files) = (base.clone(), files.clone());
+        tokio::spawn(async move {
+            let body =
+                futures::stream::iter([Ok::<_, std::io::Error>(first)]).chain(futures::stream::once(async move {
+                    let _ = half_tx.send(());
+                    let _ = go_rx.await;
+                    Ok(rest)
+                }));
+            let r = client
+                .request(&base, Method::PUT, &format!("{files}/{NAME}"))
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .header(CONTENT_LENGTH, len)
+                .body(reqwest::Body::wrap_stream(body));
+            client.send(r).await
+        })
+    };
+    tokio::time::timeout(DEADLINE, half_rx).await.expect("the upload started").expect("sender");
+    let reserved = format!("SELECT COUNT(*) AS n FROM uploads WHERE name = '{NAME}'");
+    let wait = Wait::new("the upload's reservation on C");
+    while count(&w.db, &reserved).await == 0 {
+        wait.tick().await;
+    }
+    w.cluster.proc(c).terminate();
+    let stopped_at = Instant::now();
+    // New connections are refused from now on (each probe is a fresh connection).
+    let wait = Wait::new("C to stop taking connections");
+    loop {
+        let probe = reqwest::Client::new().get(format!("{base}/healthz")).timeout(Duration::from_secs(2)).send().await;
+        match probe {
+            Err(e) if e.is_connect() => break,
+            Err(e) => panic!("a request C took after SIGTERM broke instead of being answered: {e}"),
+            Ok(r) => assert_eq!(r.status(), StatusCode::OK, "C answers what it takes while it stops"),
+        }
+        wait.tick().await;
+    }
+    assert!(w.cluster.proc(c).exited().is_none(), "C still reads the upload it accepted");
+    let _ = go_tx.send(());
+    let answer = upload.await.expect("uploader").expect("the upload in flight is answered, not cut off");
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(answer.body["sha256"], want.as_str(), "{}", answer.body);
+    let wait = Wait::new("C to exit after SIGTERM");
+    let status = loop {
+        if let Some(status) = w.cluster.proc(c).exited() {
+            break status;
+        }
+        wait.tick().await;
+    };
+    assert!(status.success(), "a server stopped with SIGTERM exits 0: {status}");
+    eprintln!("[scale-out] SIGTERM to serve-c mid-upload: answered 201, exited 0 after {:?}", stopped_at.elapsed());
+    let r = w.owner.get(&b, &format!("/api/v1/workspaces/obs/files/{}/content", text(&answer.body, "id"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(sha(&r.raw), want, "the upload C finished while stopping reads back whole from B");
 }
 
 /// (6) Writes stream to both replicas; A is killed while it reads the body of an upload (its reservation made, the

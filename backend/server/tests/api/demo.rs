@@ -49,7 +49,7 @@ async fn the_demo_observatory_shows_nights_frames_and_a_package_to_visitors() {
 #[actix_web::test]
 async fn the_demo_satellite_check_offers_an_example_with_crossings() {
     let app = TestApp::new().await;
-    meridian_server::demo::seed(&app.services).await.expect("seed");
+    let demo = meridian_server::demo::seed(&app.services).await.expect("seed");
     meridian_server::demo::seed(&app.services).await.expect("seeding again is harmless");
     let status = app.services.satellite_catalog_status().await.expect("status");
     assert_eq!(status.catalog.objects, 5018, "the snapshot's objects");
@@ -70,6 +70,38 @@ async fn the_demo_satellite_check_offers_an_example_with_crossings() {
     let count = html.split(r#"id="crossing-count"><strong>"#).nth(1).expect("a result");
     let n: usize = count.split(' ').next().and_then(|n| n.parse().ok()).expect("a count");
     assert!(n > 0, "the example finds crossings: {count}");
+
+    // Opened from the observatory by a member, the check takes one of its targets by name (any case) instead of RA
+    // and Dec, and finds what the same check at the target's coordinates finds; a name it does not know is refused,
+    // and so is any name for a visitor, who does not see the workspace's targets.
+    let field = |href: &str, ra: &str, dec: &str, target: &str| {
+        let kept: Vec<&str> = href
+            .trim_start_matches("/satellites?")
+            .split('&')
+            .filter(|kv| !kv.starts_with("ra=") && !kv.starts_with("dec=") && !kv.starts_with("target="))
+            .collect();
+        format!("/satellites?{}&ra={ra}&dec={dec}&target={target}", kept.join("&"))
+    };
+    let count_of = |html: &str| {
+        html.split(r#"id="crossing-count"><strong>"#)
+            .nth(1)
+            .and_then(|c| c.split('<').next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("a result: {html}"))
+    };
+    let page_of = |r: &crate::helpers::Reply| String::from_utf8_lossy(&r.raw).into_owned();
+    let (mut member, _) = app.sign_in_with(demo.email, demo.password).await;
+    let form = page_of(&member.get("/satellites?workspace=demo-observatory").await);
+    assert!(form.contains("M42") && form.contains("NGC 2392"), "the member's form offers the targets: {form}");
+    let by_name = page_of(&member.get(&field(&href, "", "", "m42")).await);
+    let (ra, dec) = (15.0 * (5.0 + 35.0 / 60.0 + 17.3 / 3600.0), -(5.0 + 23.0 / 60.0 + 28.0 / 3600.0));
+    let by_position = page_of(&member.get(&field(&href, &ra.to_string(), &dec.to_string(), "")).await);
+    assert_eq!(count_of(&by_name), count_of(&by_position), "M42 by name is M42 by position");
+    for (who, client, name) in [("member", &mut member, "Vega"), ("visitor", &mut visitor, "M42")] {
+        let refused = page_of(&client.get(&field(&href, "", "", name)).await);
+        assert!(refused.contains("is not a target of this workspace"), "{who}: {refused}");
+        assert!(!refused.contains(r#"id="crossing-count""#), "{who}: {refused}");
+    }
 
     // The same check through the API, by anyone.
     let mut query: std::collections::HashMap<String, String> = href

@@ -304,9 +304,14 @@ impl TestApp {
     /// client address: setting people up must not spend the per-address sign-in allowance (the matrix signs in
     /// dozens of people from one address; the limits have their own tests).
     pub async fn sign_in(&self, email: &str) -> (Client, String) {
+        self.sign_in_with(email, PASSWORD).await
+    }
+
+    /// [`Self::sign_in`] with another password (the demo account's).
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> (Client, String) {
         let creds = self
             .services
-            .sign_in(email, PASSWORD, &meridian_service::ClientInfo::default())
+            .sign_in(email, password, &meridian_service::ClientInfo::default())
             .await
             .unwrap_or_else(|e| panic!("signing in {email}: {e}"));
         let mut c = self.client();

@@ -482,3 +482,45 @@ async fn finished_jobs_are_pruned_after_their_time_and_failed_ones_are_kept() {
     assert_eq!((kept.len(), kept[0].state), (1, JobState::Failed), "a failed one stays, however old");
     assert_eq!(queue.prune_done(cutoff).await.expect("prune"), 0, "idempotent");
 }
+
+/// The Helm chart scales workers with KEDA's PostgreSQL scaler on a query of its own over apalis's table
+/// (`infra/helm/meridian/templates/keda-scaledobject.yaml`): run against a real queue, it counts the jobs due now,
+/// not those scheduled for later, and none once they ran. (PostgreSQL only: KEDA reads PostgreSQL.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_helm_charts_keda_query_counts_the_jobs_due() {
+    use sea_orm::ConnectionTrait as _;
+    let (db, queue) = queue().await;
+    if !db.url.starts_with("postgres") {
+        return;
+    }
+    let template = include_str!("../../../../infra/helm/meridian/templates/keda-scaledobject.yaml");
+    let query = template
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("query: \"").and_then(|q| q.strip_suffix('"')))
+        .expect("the ScaledObject's query");
+    let conn = sea_orm::Database::connect(&db.url).await.expect("connect");
+    let due = || async {
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, query))
+            .await
+            .expect("KEDA's query runs")
+            .expect("one row");
+        row.try_get_by_index::<i64>(0).expect("a count")
+    };
+    assert_eq!(due().await, 0);
+    let mut subjects = Vec::new();
+    for _ in 0..3 {
+        let (file, job) = ingest();
+        queue.push(job, PushOptions::default()).await.expect("push");
+        subjects.push(file);
+    }
+    let later = PushOptions { run_after: Some(Duration::from_secs(3600)), ..PushOptions::default() };
+    queue.push(ingest().1, later).await.expect("push for later");
+    assert_eq!(due().await, 3, "three due now, one in an hour");
+    let worker = start(&queue, Scripted::new(&queue, |_, _| Step::Succeed), fast());
+    for file in subjects {
+        finished(&queue, file).await;
+    }
+    assert_eq!(due().await, 0, "none due once they ran; the later one is not due yet");
+    worker.stop().await;
+}

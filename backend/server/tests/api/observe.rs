@@ -83,3 +83,29 @@ async fn metrics_count_requests_by_route_and_report_the_instance() {
     assert!(line("meridian_db_pool_max ").is_some(), "{text}");
     assert!(line(r#"meridian_build_info{version=""#).is_some(), "{text}");
 }
+
+/// The metrics listener (`metrics.bind`, the only HTTP a `meridian worker` serves): `/metrics` in Prometheus'
+/// text format, `/healthz` for a liveness probe (the chart's worker pods use it), anything else 404.
+#[actix_web::test]
+async fn the_metrics_listener_serves_metrics_and_liveness() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    meridian_server::observe::metrics();
+    let app = TestApp::new().await;
+    let listener = meridian_server::observe::bind_metrics("127.0.0.1:0".parse().expect("address")).await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    actix_web::rt::spawn(meridian_server::observe::serve_metrics(listener, app.services.clone()));
+    let get = |path: &'static str| async move {
+        let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("read");
+        answer
+    };
+    let metrics = get("/metrics").await;
+    assert!(metrics.starts_with("HTTP/1.1 200 OK\r\n"), "{metrics}");
+    assert!(metrics.contains("meridian_build_info{"), "{metrics}");
+    let live = get("/healthz").await;
+    assert!(live.starts_with("HTTP/1.1 200 OK\r\n") && live.ends_with("\r\n\r\nok\n"), "{live}");
+    let other = get("/readyz").await;
+    assert!(other.starts_with("HTTP/1.1 404 Not Found\r\n"), "{other}");
+}
