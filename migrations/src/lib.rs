@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
-pub use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
 
 #[macro_use]
 mod columns;

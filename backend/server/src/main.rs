@@ -294,7 +294,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                             if r.personal { " (personal)" } else { "" },
                             r.effective_plan,
                             r.lapses_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into()),
-                            r.subscription_status.as_deref().unwrap_or("-"),
+                            r.subscription_status.as_ref().map_or("-", |s| s.as_str()),
                             r.stripe_customer.as_deref().unwrap_or("-"),
                         )?;
                     }

@@ -8,6 +8,8 @@
 
 use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
+use meridian_domain::uploads::UploadStatus;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
@@ -203,10 +205,141 @@ struct Uploader {
     slots: Arc<tokio::sync::Semaphore>,
 }
 
+/// The API's answers, as far as the uploader reads them. Every field may be absent (as if the server left it out),
+/// so an answer of an older or newer server is read as the uploader always read it, field by field.
+mod answer {
+    use meridian_domain::uploads::UploadStatus;
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    /// An upload (`UploadBody`).
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Upload {
+        pub id: Option<String>,
+        pub dataset_id: Option<String>,
+        pub name: Option<String>,
+        pub size_bytes: Option<u64>,
+        pub status: Option<Status>,
+        pub error: Option<String>,
+        pub file_id: Option<String>,
+        pub part_size: Option<u64>,
+        pub part_count: Option<u64>,
+        pub parts: Vec<Part>,
+        pub direct: bool,
+    }
+
+    impl Upload {
+        /// Its status when it is one the uploader knows.
+        pub(super) fn status(&self) -> Option<UploadStatus> {
+            match self.status {
+                Some(Status::Known(s)) => Some(s),
+                Some(Status::Other(_)) | None => None,
+            }
+        }
+    }
+
+    /// An upload's status: one of the domain's, or another (a newer server's), kept to be named in an error.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(untagged)]
+    pub(super) enum Status {
+        Known(UploadStatus),
+        Other(Value),
+    }
+
+    impl std::fmt::Display for Status {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Self::Known(s) => write!(f, "{:?}", s.as_str()),
+                Self::Other(v) => write!(f, "{v}"),
+            }
+        }
+    }
+
+    /// A part the server holds (`UploadPartBody`).
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Part {
+        pub number: Option<u64>,
+        pub etag: Option<String>,
+    }
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Uploads {
+        pub items: Vec<Upload>,
+    }
+
+    /// Where to send one part (`PartUrlBody`).
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct PartUrl {
+        pub number: Option<u64>,
+        pub size: Option<u64>,
+        pub method: Option<String>,
+        pub url: Option<String>,
+        pub headers: Vec<(String, String)>,
+    }
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct PartUrls {
+        pub items: Vec<PartUrl>,
+    }
+
+    /// A refusal (`Problem`): `existing_file` comes with `duplicate_file`.
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Problem {
+        pub code: Option<String>,
+        pub detail: Option<String>,
+        pub existing_file: Option<Id>,
+    }
+
+    impl Problem {
+        pub(super) fn is(&self, code: &str) -> bool {
+            self.code.as_deref() == Some(code)
+        }
+    }
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Id {
+        pub id: Option<String>,
+    }
+
+    /// Who the caller is (`MeBody`): for an API key, its workspace.
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Me {
+        pub api_key: Option<MeKey>,
+    }
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct MeKey {
+        pub workspace_id: Option<String>,
+    }
+
+    /// The caller's workspaces (`WorkspaceList`).
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Workspaces {
+        pub items: Vec<Workspace>,
+    }
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Workspace {
+        pub id: Option<String>,
+        pub slug: Option<String>,
+    }
+}
+
 /// Why a request gave no usable answer.
 enum Refused {
     /// The server answered with this status and problem body.
-    Status(reqwest::StatusCode, Value),
+    Status(reqwest::StatusCode, answer::Problem),
     /// Out of attempts.
     GaveUp(String),
 }
@@ -215,7 +348,7 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Status(s, body) => {
-                let detail = body["detail"].as_str().unwrap_or("");
+                let detail = body.detail.as_deref().unwrap_or("");
                 write!(f, "the server answered {s}: {detail}")
             }
             Self::GaveUp(why) => write!(f, "gave up: {why}"),
@@ -258,7 +391,7 @@ impl Uploader {
                 }
                 Ok(r) => {
                     let status = r.status();
-                    let body = r.json::<Value>().await.unwrap_or(Value::Null);
+                    let body = r.json::<answer::Problem>().await.unwrap_or_default();
                     return Err(Refused::Status(status, body));
                 }
                 // Without the URL: a presigned one carries a signature.
@@ -274,9 +407,15 @@ impl Uploader {
         }
     }
 
-    async fn json(&self, what: &str, build: impl Fn() -> reqwest::RequestBuilder) -> Result<Value, Refused> {
+    async fn json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, Refused> {
         let r = self.send(what, build).await?;
-        r.json::<Value>().await.map_err(|e| Refused::GaveUp(format!("{what}: an answer that is not JSON: {e}")))
+        r.json::<T>()
+            .await
+            .map_err(|e| Refused::GaveUp(format!("{what}: an answer that is not the JSON expected: {e}")))
     }
 
     /// Waits for a part's turn under `--max-rate`: parts start no faster than the rate lets their bytes go.
@@ -354,12 +493,19 @@ impl Uploader {
         // An upload begun before (this run or an earlier one): where is it?
         let mut upload = match &entry.upload {
             Some(id) => match self
-                .json("looking up the upload", || {
+                .json::<answer::Upload>("looking up the upload", || {
                     self.authed(reqwest::Method::GET, &self.workspace_url(&format!("/uploads/{id}")))
                 })
                 .await
             {
-                Ok(u) if matches!(u["status"].as_str(), Some("open" | "verifying" | "done")) => Some(u),
+                Ok(u)
+                    if matches!(
+                        u.status(),
+                        Some(UploadStatus::Open | UploadStatus::Verifying | UploadStatus::Done)
+                    ) =>
+                {
+                    Some(u)
+                }
                 Ok(_) | Err(Refused::Status(..)) => None,
                 Err(e) => return Err(anyhow!("{e}")),
             },
@@ -380,11 +526,8 @@ impl Uploader {
             let url = format!("{}/workspaces/{}/datasets/{}/uploads", self.api, self.workspace, self.dataset);
             match self.json("starting the upload", || self.authed(reqwest::Method::POST, &url).json(&body)).await {
                 Ok(u) => upload = Some(u),
-                Err(Refused::Status(s, body))
-                    if s == reqwest::StatusCode::CONFLICT && body["code"] == "duplicate_file" =>
-                {
-                    entry.outcome =
-                        Outcome::AlreadyThere { file_id: body["existing_file"]["id"].as_str().map(str::to_owned) };
+                Err(Refused::Status(s, body)) if s == reqwest::StatusCode::CONFLICT && body.is("duplicate_file") => {
+                    entry.outcome = Outcome::AlreadyThere { file_id: body.existing_file.and_then(|f| f.id) };
                     self.state.put(&key, entry.clone())?;
                     return Ok(entry.outcome);
                 }
@@ -392,7 +535,7 @@ impl Uploader {
             }
         }
         let mut upload = upload.unwrap_or_default();
-        let id = upload["id"].as_str().context("the server's upload has no id")?.to_owned();
+        let id = upload.id.clone().context("the server's upload has no id")?;
         entry.upload = Some(id.clone());
         self.state.put(&key, entry.clone())?;
         // Send what the server lacks, join, and wait for its check of the whole file. The server may put an upload
@@ -400,7 +543,7 @@ impl Uploader {
         let mut rounds = 0;
         entry.outcome = loop {
             rounds += 1;
-            if upload["status"] == "open" {
+            if upload.status() == Some(UploadStatus::Open) {
                 if rounds > 3 {
                     bail!("the server reopened the upload three times; it will be tried again later");
                 }
@@ -416,13 +559,13 @@ impl Uploader {
             drop(slot.take());
             let started = Instant::now();
             upload = loop {
-                let u = self
+                let u: answer::Upload = self
                     .json("checking the upload", || {
                         self.authed(reqwest::Method::GET, &self.workspace_url(&format!("/uploads/{id}")))
                     })
                     .await
                     .map_err(|e| anyhow!("{e}"))?;
-                if u["status"] != "verifying" {
+                if u.status() != Some(UploadStatus::Verifying) {
                     break u;
                 }
                 if started.elapsed() > Duration::from_secs(1800) {
@@ -432,20 +575,23 @@ impl Uploader {
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
             };
-            match upload["status"].as_str() {
-                Some("done") => {
-                    break Outcome::Sent { file_id: upload["file_id"].as_str().unwrap_or_default().to_owned() };
+            match upload.status() {
+                Some(UploadStatus::Done) => {
+                    break Outcome::Sent { file_id: upload.file_id.unwrap_or_default() };
                 }
-                Some("failed") => {
-                    let error = upload["error"].as_str().unwrap_or("the server refused the file").to_owned();
+                Some(UploadStatus::Failed) => {
+                    let error = upload.error.unwrap_or_else(|| "the server refused the file".to_owned());
                     // The same bytes arrived meanwhile (another copy of the file, another uploader).
                     if error.contains("duplicate") || error.contains("already") {
                         break Outcome::AlreadyThere { file_id: None };
                     }
                     break Outcome::Failed { reason: error };
                 }
-                Some("open") => {}
-                other => bail!("the upload is {other:?}, which this uploader does not know"),
+                Some(UploadStatus::Open) => {}
+                Some(UploadStatus::Verifying) | None => match &upload.status {
+                    Some(status) => bail!("the upload is {status}, which this uploader does not know"),
+                    None => bail!("the upload has no status, which this uploader does not know"),
+                },
             }
         };
         self.state.put(&key, entry.clone())?;
@@ -453,11 +599,10 @@ impl Uploader {
     }
 
     /// Sends the parts the server does not hold yet.
-    async fn parts(&self, path: &Path, name: &str, id: &str, upload: &Value) -> anyhow::Result<()> {
-        let part_size = upload["part_size"].as_u64().context("no part_size")?;
-        let count = upload["part_count"].as_u64().context("no part_count")?;
-        let held: HashSet<u64> =
-            upload["parts"].as_array().into_iter().flatten().filter_map(|p| p["number"].as_u64()).collect();
+    async fn parts(&self, path: &Path, name: &str, id: &str, upload: &answer::Upload) -> anyhow::Result<()> {
+        let part_size = upload.part_size.context("no part_size")?;
+        let count = upload.part_count.context("no part_count")?;
+        let held: HashSet<u64> = upload.parts.iter().filter_map(|p| p.number).collect();
         let missing: Vec<u64> = (1..=count).filter(|n| !held.contains(n)).collect();
         let mut file = tokio::fs::File::open(path).await.with_context(|| format!("opening {}", path.display()))?;
         let total = missing.len();
@@ -465,34 +610,29 @@ impl Uploader {
         for (i, chunk) in missing.chunks(PART_URL_BATCH).enumerate() {
             let url = self.workspace_url(&format!("/uploads/{id}/part-urls"));
             let body = json!({"parts": chunk});
-            let urls = self
+            let urls: answer::PartUrls = self
                 .json("asking where to send the parts", || self.authed(reqwest::Method::POST, &url).json(&body))
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            for (j, part) in urls["items"].as_array().into_iter().flatten().enumerate() {
-                let number = part["number"].as_u64().context("a part without a number")?;
-                let size = part["size"].as_u64().context("a part without a size")?;
+            for (j, part) in urls.items.iter().enumerate() {
+                let number = part.number.context("a part without a number")?;
+                let size = part.size.context("a part without a size")?;
                 let mut bytes = vec![0; usize::try_from(size)?];
                 file.seek(std::io::SeekFrom::Start((number - 1) * part_size)).await?;
                 file.read_exact(&mut bytes).await.with_context(|| format!("reading part {number} of {name}"))?;
                 self.pace(size).await;
                 let bytes = bytes::Bytes::from(bytes);
-                let target = part["url"].as_str().context("a part without a URL")?;
+                let target = part.url.as_deref().context("a part without a URL")?;
                 let through_api = target.starts_with('/');
                 let target = if through_api { format!("{}{target}", self.origin) } else { target.to_owned() };
-                let method = reqwest::Method::from_bytes(part["method"].as_str().unwrap_or("PUT").as_bytes())?;
-                let headers: Vec<(String, String)> = part["headers"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|h| Some((h[0].as_str()?.to_owned(), h[1].as_str()?.to_owned())))
-                    .collect();
+                let method = reqwest::Method::from_bytes(part.method.as_deref().unwrap_or("PUT").as_bytes())?;
+                let headers = &part.headers;
                 let build = || {
                     let mut r = self.http.request(method.clone(), &target).body(bytes.clone());
                     if through_api {
                         r = r.bearer_auth(&self.key).header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
                     }
-                    for (k, v) in &headers {
+                    for (k, v) in headers {
                         r = r.header(k, v);
                     }
                     r
@@ -501,16 +641,16 @@ impl Uploader {
                     Ok(_) => {}
                     // A presigned URL that expired or was refused: ask for a fresh one, once.
                     Err(Refused::Status(s, _)) if !through_api && s.is_client_error() => {
-                        let again = self
+                        let again: answer::PartUrls = self
                             .json("asking again where to send a part", || {
                                 self.authed(reqwest::Method::POST, &url).json(&json!({"parts": [number]}))
                             })
                             .await
                             .map_err(|e| anyhow!("{e}"))?;
-                        let fresh = again["items"][0]["url"].as_str().context("no fresh URL")?.to_owned();
+                        let fresh = again.items.into_iter().next().and_then(|p| p.url).context("no fresh URL")?;
                         let retry = || {
                             let mut r = self.http.request(method.clone(), &fresh).body(bytes.clone());
-                            for (k, v) in &headers {
+                            for (k, v) in headers {
                                 r = r.header(k, v);
                             }
                             r
@@ -536,19 +676,14 @@ impl Uploader {
     /// Asks the server to join the parts (straight-to-S3 uploads name each part's ETag). `Some` when the server
     /// already holds the same bytes; a refusal for any other reason (parts missing, the upload expired) is an
     /// error, except one that only says the upload is already being joined (a retry after a lost answer).
-    async fn complete(&self, id: &str, upload: &Value) -> anyhow::Result<Option<Outcome>> {
+    async fn complete(&self, id: &str, upload: &answer::Upload) -> anyhow::Result<Option<Outcome>> {
         let url = self.workspace_url(&format!("/uploads/{id}"));
-        let body = if upload["direct"] == true {
-            let now = self
+        let body = if upload.direct {
+            let now: answer::Upload = self
                 .json("listing the parts", || self.authed(reqwest::Method::GET, &url))
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            let parts: Vec<Value> = now["parts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| json!({"number": p["number"], "etag": p["etag"]}))
-                .collect();
+            let parts: Vec<Value> = now.parts.iter().map(|p| json!({"number": p.number, "etag": p.etag})).collect();
             json!({"parts": parts})
         } else {
             json!({})
@@ -556,15 +691,15 @@ impl Uploader {
         let complete = self.workspace_url(&format!("/uploads/{id}/complete"));
         match self.send("completing the upload", || self.authed(reqwest::Method::POST, &complete).json(&body)).await {
             Ok(_) => Ok(None),
-            Err(Refused::Status(s, b)) if s == reqwest::StatusCode::CONFLICT && b["code"] == "duplicate_file" => {
-                Ok(Some(Outcome::AlreadyThere { file_id: b["existing_file"]["id"].as_str().map(str::to_owned) }))
+            Err(Refused::Status(s, b)) if s == reqwest::StatusCode::CONFLICT && b.is("duplicate_file") => {
+                Ok(Some(Outcome::AlreadyThere { file_id: b.existing_file.and_then(|f| f.id) }))
             }
             Err(e @ Refused::Status(s, _)) if s == reqwest::StatusCode::CONFLICT => {
-                let now = self
+                let now: answer::Upload = self
                     .json("checking the upload", || self.authed(reqwest::Method::GET, &url))
                     .await
                     .map_err(|e| anyhow!("{e}"))?;
-                if matches!(now["status"].as_str(), Some("verifying" | "done")) {
+                if matches!(now.status(), Some(UploadStatus::Verifying | UploadStatus::Done)) {
                     Ok(None)
                 } else {
                     Err(anyhow!("{e}"))
@@ -577,21 +712,17 @@ impl Uploader {
     /// An open upload of this file begun earlier whose id was never written down (the answer to its creation was
     /// lost, or the uploader was killed just then): continued rather than left to hold quota until it expires.
     /// `None` when there is none, or the key may not list uploads.
-    async fn open_upload_of(&self, name: &str, size: u64) -> Option<Value> {
-        let list = self
+    async fn open_upload_of(&self, name: &str, size: u64) -> Option<answer::Upload> {
+        let list: answer::Uploads = self
             .json("listing open uploads", || self.authed(reqwest::Method::GET, &self.workspace_url("/uploads")))
             .await
             .ok()?;
-        list["items"]
-            .as_array()?
-            .iter()
-            .find(|u| {
-                u["status"] == "open"
-                    && u["dataset_id"] == self.dataset.as_str()
-                    && u["name"] == name
-                    && u["size_bytes"] == size
-            })
-            .cloned()
+        list.items.into_iter().find(|u| {
+            u.status() == Some(UploadStatus::Open)
+                && u.dataset_id.as_deref() == Some(self.dataset.as_str())
+                && u.name.as_deref() == Some(name)
+                && u.size_bytes == Some(size)
+        })
     }
 
     fn report(&self, elapsed: Duration) -> bool {
@@ -705,23 +836,19 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<bool> {
 
 /// The slug of the workspace the key belongs to.
 async fn key_workspace(up: &Uploader) -> anyhow::Result<String> {
-    let me = up
+    let me: answer::Me = up
         .json("asking who the key is", || up.authed(reqwest::Method::GET, &format!("{}/me", up.api)))
         .await
         .map_err(|e| anyhow!("the key was not accepted ({e})"))?;
-    let id =
-        me["api_key"]["workspace_id"].as_str().context("not an API key of a workspace; pass --workspace")?.to_owned();
-    let list = up
+    let id = me.api_key.and_then(|k| k.workspace_id).context("not an API key of a workspace; pass --workspace")?;
+    let list: answer::Workspaces = up
         .json("listing the key's workspace", || up.authed(reqwest::Method::GET, &format!("{}/workspaces", up.api)))
         .await
         .map_err(|e| anyhow!("{e}; pass --workspace"))?;
-    list["items"]
-        .as_array()
+    list.items
         .into_iter()
-        .flatten()
-        .find(|w| w["id"] == id.as_str())
-        .and_then(|w| w["slug"].as_str())
-        .map(str::to_owned)
+        .find(|w| w.id.as_deref() == Some(id.as_str()))
+        .and_then(|w| w.slug)
         .context("the key's workspace is not listed; pass --workspace")
 }
 
@@ -824,5 +951,35 @@ async fn shutdown() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer;
+    use meridian_domain::uploads::UploadStatus;
+
+    fn upload(json: &str) -> answer::Upload {
+        serde_json::from_str(json).expect("an upload answer")
+    }
+
+    #[test]
+    fn upload_answers_read_the_apis_statuses_and_keep_unknown_ones() {
+        let u =
+            upload(r#"{"id":"u1","status":"verifying","parts":[{"number":2,"size":5,"etag":"\"e\""}],"direct":true}"#);
+        assert_eq!(u.status(), Some(UploadStatus::Verifying));
+        assert_eq!((u.parts[0].number, u.parts[0].etag.as_deref()), (Some(2), Some("\"e\"")));
+        assert!(u.direct);
+        for s in UploadStatus::ALL {
+            assert_eq!(upload(&format!(r#"{{"status":"{s}"}}"#)).status(), Some(*s));
+        }
+        // A status of a newer server, or none: not one the uploader acts on, and named as it came.
+        let newer = upload(r#"{"status":"paused"}"#);
+        assert_eq!(newer.status(), None);
+        assert_eq!(newer.status.map(|s| s.to_string()).as_deref(), Some(r#""paused""#));
+        assert_eq!(upload(r#"{"status":7}"#).status(), None);
+        assert_eq!(upload(r#"{"status":null}"#).status(), None);
+        let empty = upload("{}");
+        assert!(empty.status.is_none() && empty.id.is_none() && empty.parts.is_empty() && !empty.direct);
     }
 }

@@ -11,7 +11,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Duration, Utc};
 use meridian_billing::webhook::{self, Change, Event};
 pub use meridian_billing::{Micros, Plan, PlanCatalog, TierTerms, format_minor};
-use meridian_domain::billing::{Invoice, PlanState, Subscription};
+use meridian_domain::billing::{Invoice, InvoiceStatus, PlanState, Subscription, SubscriptionStatus};
 use meridian_domain::{PlanKey, WorkspaceId};
 use meridian_store::{billing as store, workspaces};
 
@@ -71,13 +71,13 @@ pub struct EffectivePlan<'a> {
 }
 
 /// How far along a subscription's status is, for events of the same second.
-fn progress(status: &str) -> u8 {
+fn progress(status: &SubscriptionStatus) -> u8 {
+    use SubscriptionStatus as S;
     match status {
-        "incomplete" => 0,
-        "trialing" | "paused" => 1,
-        "active" | "past_due" | "unpaid" => 2,
-        "canceled" | "incomplete_expired" => 3,
-        _ => 1,
+        S::Incomplete => 0,
+        S::Trialing | S::Paused | S::Other(_) => 1,
+        S::Active | S::PastDue | S::Unpaid => 2,
+        S::Canceled | S::IncompleteExpired => 3,
     }
 }
 
@@ -149,12 +149,12 @@ impl Services {
         };
         let txn = meridian_store::begin_write(self.db()).await?;
         if !store::record_event(&txn, &event.id, &event.kind, crate::now()).await? {
-            txn.rollback().await.map_err(ServiceError::internal)?;
+            txn.rollback().await?;
             tracing::info!(event = %event.id, kind = %event.kind, "a Stripe event came again; nothing to do");
             return Ok(WebhookOutcome::Replay);
         }
         let outcome = self.apply_change(&txn, &event, change).await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "Stripe event applied");
         Ok(outcome)
     }
@@ -208,7 +208,7 @@ impl Services {
                             workspace: ws,
                             stripe_id: sub.id().to_owned(),
                             plan: plan.key.clone(),
-                            status: "active".to_owned(),
+                            status: SubscriptionStatus::Active,
                             cancel_at_period_end: false,
                             period_end: None,
                             // Older than any event of the subscription itself, which describes it better.
@@ -259,15 +259,16 @@ impl Services {
                         return Ok(WebhookOutcome::Ignored);
                     }
                 };
-                let status = if deleted { "canceled" } else { sub.status.as_str() };
+                let status =
+                    if deleted { SubscriptionStatus::Canceled } else { SubscriptionStatus::parse(&sub.status) };
                 // The row a completed checkout made stands until the subscription's own events say more than
                 // "incomplete" (its `created` event, often delivered after the checkout's, says just that).
                 let stand_in = existing.as_ref().is_some_and(|e| e.event_at == DateTime::UNIX_EPOCH);
                 if let Some(e) = &existing
                     && (e.final_at.is_some()
                         || e.event_at > when
-                        || (stand_in && status == "incomplete")
-                        || (e.event_at == when && progress(status) < progress(&e.status)))
+                        || (stand_in && status == SubscriptionStatus::Incomplete)
+                        || (e.event_at == when && progress(&status) < progress(&e.status)))
                 {
                     // Over for good, or already described by a newer event (on a tie in Stripe's whole seconds,
                     // the state further along wins: `created` as incomplete and `updated` to active often share one).
@@ -277,7 +278,7 @@ impl Services {
                     workspace: ws,
                     stripe_id: sub.id.clone(),
                     plan,
-                    status: status.to_owned(),
+                    status,
                     cancel_at_period_end: sub.cancel_at_period_end,
                     period_end: sub.period_end().map(at),
                     event_at: when,
@@ -302,14 +303,21 @@ impl Services {
                 let Some(ws) = ws else { return Ok(WebhookOutcome::Ignored) };
                 workspaces::lock(txn, ws).await?;
                 let Some(id) = invoice.id.clone() else { return Ok(WebhookOutcome::Ignored) };
+                // Stripe has no status for a failed attempt: its invoice stays `open` (Stripe retries it). Recorded
+                // as `payment_failed`, so the page can say so after the lapse it starts is gone (a canceled
+                // subscription); any other status Stripe names is kept as it says.
+                let status = if paid {
+                    InvoiceStatus::Paid
+                } else {
+                    match invoice.status.as_deref().map(InvoiceStatus::parse) {
+                        None | Some(InvoiceStatus::Open) => InvoiceStatus::PaymentFailed,
+                        Some(other) => other,
+                    }
+                };
                 let record = Invoice {
                     workspace: ws,
                     stripe_id: id,
-                    status: if paid {
-                        "paid".to_owned()
-                    } else {
-                        invoice.status.clone().unwrap_or_else(|| "open".to_owned())
-                    },
+                    status,
                     amount_due: invoice.amount_due,
                     amount_paid: invoice.amount_paid,
                     currency: invoice.currency.clone().unwrap_or_default(),
@@ -354,7 +362,7 @@ impl Services {
     ) -> ServiceResult<()> {
         let state = workspaces::plan_of(txn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
         let newest = store::invoices_of(txn, ws, 1).await?;
-        let failing = newest.first().is_some_and(|i| i.status != "paid" && i.amount_paid < i.amount_due);
+        let failing = newest.first().is_some_and(|i| i.status != InvoiceStatus::Paid && i.amount_paid < i.amount_due);
         let lapses_at = match (failing, state.lapses_at) {
             (true, Some(t)) => Some(t),
             (true, None) => Some(when + Duration::days(i64::from(self.config().billing.grace_days.min(366)))),
@@ -381,7 +389,7 @@ pub struct WorkspaceBilling {
     pub effective_plan: PlanKey,
     pub lapses_at: Option<DateTime<Utc>>,
     /// The newest subscription's Stripe status, if there is one.
-    pub subscription_status: Option<String>,
+    pub subscription_status: Option<SubscriptionStatus>,
     pub stripe_customer: Option<String>,
 }
 

@@ -160,6 +160,14 @@ impl ServiceError {
     }
 }
 
+/// A statement sea-orm ran for us outside the store's functions (a transaction's commit or rollback): the database
+/// gone is `Unavailable`, like any store error.
+impl From<meridian_store::DbErr> for ServiceError {
+    fn from(e: meridian_store::DbErr) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {

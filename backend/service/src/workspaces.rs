@@ -64,7 +64,7 @@ impl Services {
             e => e.into(),
         })?;
         members::insert(&txn, workspace.id, account.id, Role::Owner, now).await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         Ok(WorkspaceView { workspace, role: Some(Role::Owner) })
     }
 

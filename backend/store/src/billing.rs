@@ -3,7 +3,9 @@
 use crate::entities::{billing_customers, invoices, meter_reports, stripe_events, subscriptions};
 use crate::{StoreResult, ts};
 use chrono::{DateTime, Utc};
-use meridian_domain::billing::{Invoice, MeterReport, MeterReportStatus, Subscription};
+use meridian_domain::billing::{
+    Invoice, InvoiceStatus, MeterReport, MeterReportStatus, Subscription, SubscriptionStatus,
+};
 use meridian_domain::{PlanKey, Tier, WorkspaceId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -23,12 +25,12 @@ pub async fn record_event(conn: &impl ConnectionTrait, id: &str, kind: &str, now
 
 /// The workspace's Stripe customer id, if it has one.
 pub async fn customer_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Option<String>> {
-    Ok(billing_customers::Entity::find_by_id(ws.as_uuid()).one(conn).await?.map(|c| c.stripe_customer_id))
+    Ok(billing_customers::Entity::find_by_id(ws).one(conn).await?.map(|c| c.stripe_customer_id))
 }
 
 /// The workspace's newest Checkout Session not known to be finished.
 pub async fn open_checkout_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Option<String>> {
-    Ok(billing_customers::Entity::find_by_id(ws.as_uuid()).one(conn).await?.and_then(|c| c.open_checkout))
+    Ok(billing_customers::Entity::find_by_id(ws).one(conn).await?.and_then(|c| c.open_checkout))
 }
 
 /// Remembers (or, with `None`, forgets) the workspace's open Checkout Session; `only_if`: forget it only while it
@@ -42,7 +44,7 @@ pub async fn set_open_checkout(
     use sea_orm::sea_query::Expr;
     let mut update = billing_customers::Entity::update_many()
         .col_expr(billing_customers::Column::OpenCheckout, Expr::value(session.map(str::to_owned)))
-        .filter(billing_customers::Column::WorkspaceId.eq(ws.as_uuid()));
+        .filter(billing_customers::Column::WorkspaceId.eq(ws));
     if let Some(current) = only_if {
         update = update.filter(billing_customers::Column::OpenCheckout.eq(current));
     }
@@ -55,7 +57,7 @@ pub async fn claim_open_checkout(conn: &impl ConnectionTrait, ws: WorkspaceId, s
     use sea_orm::sea_query::Expr;
     let done = billing_customers::Entity::update_many()
         .col_expr(billing_customers::Column::OpenCheckout, Expr::value(session))
-        .filter(billing_customers::Column::WorkspaceId.eq(ws.as_uuid()))
+        .filter(billing_customers::Column::WorkspaceId.eq(ws))
         .filter(billing_customers::Column::OpenCheckout.is_null())
         .exec(conn)
         .await?;
@@ -90,7 +92,7 @@ pub async fn keep_customer(
     now: DateTime<Utc>,
 ) -> StoreResult<String> {
     let row = billing_customers::ActiveModel {
-        workspace_id: Set(ws.as_uuid()),
+        workspace_id: Set(ws.into()),
         stripe_customer_id: Set(customer.to_owned()),
         created_at: Set(ts(now)),
         open_checkout: Set(None),
@@ -107,7 +109,7 @@ fn to_subscription(m: subscriptions::Model) -> StoreResult<Subscription> {
         workspace: m.workspace_id.into(),
         stripe_id: m.stripe_subscription_id,
         plan: PlanKey::parse(&m.plan)?,
-        status: m.status,
+        status: SubscriptionStatus::parse(&m.status),
         cancel_at_period_end: m.cancel_at_period_end,
         period_end: m.period_end.map(|t| t.to_utc()),
         event_at: m.event_at.to_utc(),
@@ -134,10 +136,10 @@ pub async fn save_subscription(conn: &impl ConnectionTrait, s: &Subscription, no
         .await?;
     let row = subscriptions::ActiveModel {
         id: Set(existing.as_ref().map_or_else(Uuid::now_v7, |m| m.id)),
-        workspace_id: Set(s.workspace.as_uuid()),
+        workspace_id: Set(s.workspace.into()),
         stripe_subscription_id: Set(s.stripe_id.clone()),
         plan: Set(s.plan.as_str().to_owned()),
-        status: Set(s.status.clone()),
+        status: Set(s.status.as_str().to_owned()),
         cancel_at_period_end: Set(s.cancel_at_period_end),
         period_end: Set(s.period_end.map(ts)),
         event_at: Set(ts(s.event_at)),
@@ -156,7 +158,7 @@ pub async fn save_subscription(conn: &impl ConnectionTrait, s: &Subscription, no
 /// The workspace's subscriptions, newest first.
 pub async fn subscriptions_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> StoreResult<Vec<Subscription>> {
     subscriptions::Entity::find()
-        .filter(subscriptions::Column::WorkspaceId.eq(ws.as_uuid()))
+        .filter(subscriptions::Column::WorkspaceId.eq(ws))
         .order_by_desc(subscriptions::Column::CreatedAt)
         .order_by_desc(subscriptions::Column::Id)
         .all(conn)
@@ -164,6 +166,22 @@ pub async fn subscriptions_of(conn: &impl ConnectionTrait, ws: WorkspaceId) -> S
         .into_iter()
         .map(to_subscription)
         .collect()
+}
+
+fn to_invoice(m: invoices::Model) -> Invoice {
+    Invoice {
+        workspace: m.workspace_id.into(),
+        stripe_id: m.stripe_invoice_id,
+        status: InvoiceStatus::parse(&m.status),
+        amount_due: m.amount_due,
+        amount_paid: m.amount_paid,
+        currency: m.currency,
+        hosted_url: m.hosted_url,
+        period_start: m.period_start.map(|t| t.to_utc()),
+        period_end: m.period_end.map(|t| t.to_utc()),
+        created_at: m.created_at.to_utc(),
+        event_at: m.event_at.to_utc(),
+    }
 }
 
 /// Writes the invoice as `i` says, unless a newer event already described it.
@@ -175,9 +193,9 @@ pub async fn save_invoice(conn: &impl ConnectionTrait, i: &Invoice) -> StoreResu
     }
     let row = invoices::ActiveModel {
         id: Set(existing.as_ref().map_or_else(Uuid::now_v7, |m| m.id)),
-        workspace_id: Set(i.workspace.as_uuid()),
+        workspace_id: Set(i.workspace.into()),
         stripe_invoice_id: Set(i.stripe_id.clone()),
-        status: Set(i.status.clone()),
+        status: Set(i.status.as_str().to_owned()),
         amount_due: Set(i.amount_due),
         amount_paid: Set(i.amount_paid),
         currency: Set(i.currency.clone()),
@@ -198,33 +216,35 @@ pub async fn save_invoice(conn: &impl ConnectionTrait, i: &Invoice) -> StoreResu
 /// The workspace's newest invoices.
 pub async fn invoices_of(conn: &impl ConnectionTrait, ws: WorkspaceId, limit: u64) -> StoreResult<Vec<Invoice>> {
     Ok(invoices::Entity::find()
-        .filter(invoices::Column::WorkspaceId.eq(ws.as_uuid()))
+        .filter(invoices::Column::WorkspaceId.eq(ws))
         .order_by_desc(invoices::Column::CreatedAt)
         .limit(limit)
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| Invoice {
-            workspace: m.workspace_id.into(),
-            stripe_id: m.stripe_invoice_id,
-            status: m.status,
-            amount_due: m.amount_due,
-            amount_paid: m.amount_paid,
-            currency: m.currency,
-            hosted_url: m.hosted_url,
-            period_start: m.period_start.map(|t| t.to_utc()),
-            period_end: m.period_end.map(|t| t.to_utc()),
-            created_at: m.created_at.to_utc(),
-            event_at: m.event_at.to_utc(),
-        })
+        .map(to_invoice)
         .collect())
+}
+
+fn to_meter_report(m: meter_reports::Model) -> StoreResult<MeterReport> {
+    Ok(MeterReport {
+        workspace: m.workspace_id.into(),
+        month: m.month,
+        tier: Tier::parse(&m.tier)?,
+        event_name: m.event_name,
+        identifier: m.identifier,
+        gib_months: m.gib_months,
+        status: MeterReportStatus::parse(&m.status)?,
+        detail: m.detail,
+        reported_at: m.reported_at.to_utc(),
+    })
 }
 
 /// Records a month's meter report (once: a second record of the same workspace, month and tier changes nothing).
 pub async fn save_meter_report(conn: &impl ConnectionTrait, r: &MeterReport) -> StoreResult<()> {
     use meter_reports::Column as C;
     let row = meter_reports::ActiveModel {
-        workspace_id: Set(r.workspace.as_uuid()),
+        workspace_id: Set(r.workspace.into()),
         month: Set(r.month.clone()),
         tier: Set(r.tier.as_str().to_owned()),
         event_name: Set(r.event_name.clone()),
@@ -248,23 +268,11 @@ pub async fn meter_reports_of(
     limit: u64,
 ) -> StoreResult<Vec<MeterReport>> {
     let rows = meter_reports::Entity::find()
-        .filter(meter_reports::Column::WorkspaceId.eq(ws.as_uuid()))
+        .filter(meter_reports::Column::WorkspaceId.eq(ws))
         .order_by_desc(meter_reports::Column::Month)
         .order_by_asc(meter_reports::Column::Tier)
         .limit(limit)
         .all(conn)
         .await?;
-    Ok(crate::lenient(rows, "meter_reports", |m| {
-        Ok(MeterReport {
-            workspace: m.workspace_id.into(),
-            month: m.month,
-            tier: Tier::parse(&m.tier)?,
-            event_name: m.event_name,
-            identifier: m.identifier,
-            gib_months: m.gib_months,
-            status: MeterReportStatus::parse(&m.status)?,
-            detail: m.detail,
-            reported_at: m.reported_at.to_utc(),
-        })
-    }))
+    Ok(crate::lenient(rows, "meter_reports", to_meter_report))
 }

@@ -82,12 +82,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: InvitationId,
 ) -> StoreResult<Option<Invitation>> {
-    invitations::Entity::find_by_id(id)
-        .filter(invitations::Column::WorkspaceId.eq(workspace))
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    crate::scoped::find::<invitations::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
 /// The invitation a link's token stands for, whatever its state.
@@ -137,14 +132,12 @@ pub async fn renew(
     renewal: Renewal,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = invitations::Entity::update_many()
+    let res = crate::scoped::update::<invitations::Entity>(workspace, id)
         .col_expr(invitations::Column::TokenHash, Expr::value(renewal.token_hash))
         .col_expr(invitations::Column::Role, Expr::value(renewal.role.as_str()))
-        .col_expr(invitations::Column::InvitedBy, Expr::value(uuid::Uuid::from(renewal.invited_by)))
+        .col_expr(invitations::Column::InvitedBy, Expr::value(renewal.invited_by))
         .col_expr(invitations::Column::SentAt, Expr::value(crate::ts(now)))
         .col_expr(invitations::Column::ExpiresAt, Expr::value(crate::ts(renewal.expires_at)))
-        .filter(invitations::Column::Id.eq(id))
-        .filter(invitations::Column::WorkspaceId.eq(workspace))
         .filter(invitations::Column::AcceptedAt.is_null())
         .filter(invitations::Column::RevokedAt.is_null())
         .exec(conn)
@@ -159,10 +152,8 @@ pub async fn revoke(
     id: InvitationId,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let res = invitations::Entity::update_many()
+    let res = crate::scoped::update::<invitations::Entity>(workspace, id)
         .col_expr(invitations::Column::RevokedAt, Expr::value(crate::ts(now)))
-        .filter(invitations::Column::Id.eq(id))
-        .filter(invitations::Column::WorkspaceId.eq(workspace))
         .filter(invitations::Column::AcceptedAt.is_null())
         .filter(invitations::Column::RevokedAt.is_null())
         .exec(conn)
@@ -181,7 +172,7 @@ pub async fn accept(
 ) -> StoreResult<bool> {
     let res = invitations::Entity::update_many()
         .col_expr(invitations::Column::AcceptedAt, Expr::value(crate::ts(now)))
-        .col_expr(invitations::Column::AcceptedBy, Expr::value(uuid::Uuid::from(account)))
+        .col_expr(invitations::Column::AcceptedBy, Expr::value(account))
         .filter(invitations::Column::Id.eq(id))
         .filter(invitations::Column::TokenHash.eq(token_hash))
         .filter(invitations::Column::AcceptedAt.is_null())

@@ -28,10 +28,10 @@ pub mod tokens;
 pub mod uploads;
 pub mod workspaces;
 
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
 
 use meridian_domain::ValidationError;
-use sea_orm::{ConnectOptions, Database, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, Database, SqlErr};
 
 /// What went wrong in the database layer.
 #[derive(Debug, thiserror::Error)]
@@ -203,7 +203,13 @@ pub fn is_connection_error(e: &DbErr) -> bool {
         DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
         _ => return false,
     };
-    match sqlx_error.as_ref() {
+    is_sqlx_connection_error(sqlx_error)
+}
+
+/// [`is_connection_error`] for an sqlx error met outside sea-orm (the job queue's own statements).
+#[must_use]
+pub fn is_sqlx_connection_error(e: &sea_orm::sqlx::Error) -> bool {
+    match e {
         sea_orm::sqlx::Error::Io(_)
         | sea_orm::sqlx::Error::PoolTimedOut
         | sea_orm::sqlx::Error::PoolClosed

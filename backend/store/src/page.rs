@@ -51,6 +51,24 @@ impl SortKey for DateTime<Utc> {
     }
 }
 
+impl SortKey for i32 {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
+    fn value(&self) -> Value {
+        (*self).into()
+    }
+}
+
+/// The cursor key of a row in a list ordered by a key unique within it (a package's version number): the key.
+#[must_use]
+pub fn key<K: SortKey>(key: &K) -> String {
+    key.write()
+}
+
 /// The cursor key of a row in a list in id order.
 #[must_use]
 pub fn id_key(id: impl Into<Uuid>) -> String {
@@ -98,6 +116,28 @@ pub(crate) trait Keyset: QueryFilter + QueryOrder + QuerySelect {
         let mut q = self.order_by(id, Order::Asc).limit(u64::from(page.limit.get()));
         if let Some(after) = read_id(page)? {
             q = q.filter(id.gt(after));
+        }
+        Ok(q)
+    }
+
+    /// In the order of `key`, unique within the list (a package's version number), the rows past the cursor's.
+    fn page_by_unique<K: SortKey>(
+        self,
+        key: impl ColumnTrait,
+        direction: Direction,
+        page: &PageRequest,
+    ) -> StoreResult<Self> {
+        let mut q = self.limit(u64::from(page.limit.get()));
+        let after = page.after.as_deref().map(|s| K::read(s).ok_or_else(not_ours)).transpose()?;
+        q = match direction {
+            Direction::Ascending => q.order_by(key, Order::Asc),
+            Direction::Descending => q.order_by(key, Order::Desc),
+        };
+        if let Some(k) = after {
+            q = q.filter(match direction {
+                Direction::Ascending => key.gt(k.value()),
+                Direction::Descending => key.lt(k.value()),
+            });
         }
         Ok(q)
     }

@@ -9,12 +9,12 @@
 //! ```
 
 use crate::entities::{
-    api_keys, data_files, datasets, instruments, lifecycle_rules, log_entries, memberships, night_logs, observations,
-    packages, planned_observations, sites, target_lists, targets, telescopes, uploads,
+    api_keys, data_files, datasets, instruments, invitations, lifecycle_rules, log_entries, memberships, night_logs,
+    observations, packages, planned_observations, sites, target_lists, targets, telescopes, uploads,
 };
 use meridian_domain::{
-    AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, InstrumentId, LifecycleRuleId, NightLogId, ObservationId,
-    PackageId, PlannedObservationId, SiteId, TargetId, TargetListId, TelescopeId, UploadId, WorkspaceId,
+    AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, InstrumentId, InvitationId, LifecycleRuleId, NightLogId,
+    ObservationId, PackageId, PlannedObservationId, SiteId, TargetId, TargetListId, TelescopeId, UploadId, WorkspaceId,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany, Value};
 
@@ -43,6 +43,7 @@ scoped! {
     data_files: DataFileId = Id;
     datasets: DatasetId = Id;
     instruments: InstrumentId = Id;
+    invitations: InvitationId = Id;
     lifecycle_rules: LifecycleRuleId = Id;
     log_entries: EntryId = Id;
     memberships: AccountId = AccountId;

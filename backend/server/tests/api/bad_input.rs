@@ -78,6 +78,36 @@ async fn unknown_routes_and_bad_ids_are_404_problems() {
     c.get("/api/v1/workspaces/NOT_A_SLUG").await.assert_problem(404, "not_found");
 }
 
+/// Every typed id in a path: one that does not parse is the same 404 problem as an unknown one, before any body.
+#[actix_web::test]
+async fn malformed_path_ids_are_404_problems() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.user("Ida").await;
+    workspace(&mut c, "typed-obs", "private").await;
+    let ws = "/api/v1/workspaces/typed-obs";
+    let some = "01a24a57-d0d3-7665-b259-27a02ec99ccc";
+    for rest in ["sites", "telescopes", "instruments", "targets", "target-lists", "planned-observations"] {
+        let path = format!("{ws}/{rest}/not-a-uuid");
+        for r in [c.get(&path).await, c.patch(&path, json!({})).await, c.delete(&path).await] {
+            r.assert_problem(404, "not_found");
+            assert_eq!(r.body["detail"], "no such resource", "{path}: {}", r.body);
+        }
+    }
+    for r in [
+        c.post(&format!("{ws}/planned-observations/not-a-uuid/check"), json!({})).await,
+        c.get(&format!("{ws}/target-lists/not-a-uuid/targets")).await,
+        c.post(&format!("{ws}/target-lists/not-a-uuid/targets"), json!({"target_id": some})).await,
+        c.delete(&format!("{ws}/target-lists/{some}/targets/not-a-uuid")).await,
+        c.patch(&format!("{ws}/members/not-a-uuid"), json!({"role": "viewer"})).await,
+        c.delete(&format!("{ws}/members/not-a-uuid")).await,
+        c.delete(&format!("{ws}/api-keys/not-a-uuid")).await,
+        c.delete(&format!("{ws}/packages/{some}/draft/files/not-a-uuid")).await,
+    ] {
+        r.assert_problem(404, "not_found");
+        assert_eq!(r.body["detail"], "no such resource", "{}", r.body);
+    }
+}
+
 /// Found by Schemathesis: a method a route does not have answered 404 as if the path did not exist. It is 405,
 /// with `Allow` naming the route's methods, and a problem body; the probes at the root likewise.
 #[actix_web::test]

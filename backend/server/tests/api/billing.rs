@@ -9,6 +9,7 @@ use crate::data::{dataset, upload};
 use crate::helpers::*;
 use actix_web::http::{Method, StatusCode};
 use meridian_billing::webhook::signature_header;
+use meridian_domain::billing::SubscriptionStatus;
 use meridian_service::ServiceConfig;
 use meridian_service::billing::BillingConfig;
 use sea_orm::ConnectionTrait as _;
@@ -322,6 +323,43 @@ async fn a_failed_payment_lapses_the_plan_only_after_the_grace_period() {
 }
 
 #[actix_web::test]
+async fn a_failed_payment_stays_on_the_billing_page_after_its_subscription_ends() {
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "dunned").await;
+    deliver(&app, &event("evt_c", "checkout.session.completed", now(), checkout(&ws, "observatory"))).await;
+    // Stripe's invoice stays `open` after a failed attempt; Meridian records the failure.
+    let failed = json!({"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "open",
+                        "amount_due": 1900, "amount_paid": 0, "currency": "eur", "created": now(),
+                        "parent": {"subscription_details": {"subscription": "sub_1"}}});
+    let r = deliver(&app, &event("evt_f", "invoice.payment_failed", now(), failed)).await;
+    assert_eq!(r.body["outcome"], "applied", "{}", r.body);
+    let b = owner.get("/api/v1/workspaces/dunned/billing").await.body;
+    assert_eq!(b["invoices"][0]["status"], "payment_failed", "{b}");
+    assert!(b["payment_problem"].as_str().is_some_and(|p| p.contains("limits hold until")), "{b}");
+    // Stripe's retries ran out and it canceled the subscription: the plan and its lapse are gone, the unpaid
+    // invoice is not.
+    let ended =
+        event("evt_d", "customer.subscription.deleted", now() + 1, subscription("sub_1", &ws, "price_obs", "canceled"));
+    assert_eq!(deliver(&app, &ended).await.body["outcome"], "applied");
+    let b = owner.get("/api/v1/workspaces/dunned/billing").await.body;
+    assert_eq!((b["plan"]["key"].as_str(), b["plan_lapses_at"].as_str()), (Some("starter"), None), "{b}");
+    assert_eq!(b["subscription"]["status"], "canceled");
+    assert_eq!(
+        b["payment_problem"].as_str(),
+        Some("The newest invoice's payment failed: see the billing portal."),
+        "{b}"
+    );
+    let page = crate::data_pages::html(&owner.get("/w/dunned/billing").await);
+    assert!(page.contains("id=\"payment-problem\"") && page.contains("payment failed"), "{page}");
+    // Paid after all: nothing to say.
+    let paid = json!({"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "paid",
+                      "amount_due": 1900, "amount_paid": 1900, "currency": "eur", "created": now()});
+    deliver(&app, &event("evt_p", "invoice.paid", now() + 2, paid)).await;
+    let b = owner.get("/api/v1/workspaces/dunned/billing").await.body;
+    assert!(b["payment_problem"].is_null(), "{b}");
+}
+
+#[actix_web::test]
 async fn a_failure_half_way_applies_nothing_and_the_retry_applies_it_once() {
     let app = billing_app(14).await;
     let (mut owner, ws) = observatory(&app, "flaky").await;
@@ -411,11 +449,11 @@ async fn the_operator_sees_every_workspace_by_plan_and_payment_state() {
     let paying = rows.iter().find(|r| r.slug == "paying").expect("paying");
     assert_eq!((paying.plan.as_str(), paying.effective_plan.as_str()), ("observatory", "starter"), "lapsed: no grace");
     assert!(paying.lapses_at.is_some() && paying.plan_configured && !paying.personal);
-    assert_eq!(paying.subscription_status.as_deref(), Some("past_due"));
+    assert_eq!(paying.subscription_status, Some(SubscriptionStatus::PastDue));
     assert_eq!(paying.stripe_customer.as_deref(), Some("cus_1"));
     let free = rows.iter().find(|r| r.slug == "free-rider").expect("free-rider");
     assert_eq!(
-        (free.plan.as_str(), free.subscription_status.as_deref(), free.stripe_customer.as_deref()),
+        (free.plan.as_str(), free.subscription_status.as_ref(), free.stripe_customer.as_deref()),
         ("starter", None, None)
     );
     assert!(rows.iter().any(|r| r.personal), "personal spaces are listed too");

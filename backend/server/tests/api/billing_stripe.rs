@@ -386,6 +386,13 @@ async fn an_owner_pays_through_checkout_manages_in_the_portal_and_cancels() {
     assert_eq!(deliver(&app, &events[0]).await.body["outcome"], "replay");
     let b = billing_of(&mut owner, "paying").await;
     assert_eq!((b["plan"]["key"].as_str(), b["subscription"]["status"].as_str()), (Some("starter"), Some("canceled")));
+    // The plan's lapse ended with it; the invoice whose payment failed is still owed, and the page says so.
+    assert_eq!(
+        (b["invoices"][0]["id"].as_str(), b["invoices"][0]["status"].as_str()),
+        (Some("in_failed"), Some("payment_failed"))
+    );
+    assert!(b["plan_lapses_at"].is_null(), "{b}");
+    assert!(b["payment_problem"].as_str().is_some_and(|p| p.contains("newest invoice's payment failed")), "{b}");
 }
 
 /// A month's storage overage of one tier as stored by the hourly metering: `gib_months` GiB kept a month.

@@ -62,7 +62,7 @@ impl Services {
         tokens::delete_for(&txn, account.id).await?;
         mail::delete_to(&txn, account.email.as_str()).await?;
         accounts::anonymize(&txn, account.id, now).await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         tracing::info!(account = %account.id, "account deleted");
         Ok(())
     }

@@ -7,7 +7,9 @@ use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Datelike, Utc};
 use meridian_billing::Micros;
 use meridian_billing::stripe::CheckoutRequest;
-use meridian_domain::billing::{Invoice, MeterReport, Subscription};
+use meridian_domain::billing::{
+    Invoice, InvoiceStatus, MeterReport, MeterReportStatus, Subscription, SubscriptionStatus,
+};
 use meridian_domain::{Action, PlanKey, Tier, WorkspaceId};
 use meridian_store::{billing as store, data::files, data::usage, members, workspaces};
 
@@ -173,7 +175,7 @@ impl Services {
             meter_reports: store::meter_reports_of(self.db(), ws, 200)
                 .await?
                 .into_iter()
-                .filter(|r| r.status != meridian_domain::billing::MeterReportStatus::Skipped)
+                .filter(|r| r.status != MeterReportStatus::Skipped)
                 .take(36)
                 .collect(),
             plans,
@@ -273,7 +275,9 @@ impl Services {
         let subscriptions = store::subscriptions_of(self.db(), ws).await?;
         let state = workspaces::plan_of(self.db(), ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
         if state.lapses_at.is_some()
-            || subscriptions.iter().any(|s| s.grants_plan() && !matches!(s.status.as_str(), "active" | "trialing"))
+            || subscriptions.iter().any(|s| {
+                s.grants_plan() && !matches!(s.status, SubscriptionStatus::Active | SubscriptionStatus::Trialing)
+            })
         {
             return Err(ServiceError::Conflict {
                 field: "plan",
@@ -390,12 +394,12 @@ fn payment_problem(
             at.format("%Y-%m-%d")
         ));
     }
-    match subscription.as_ref().map(|s| s.status.as_str()) {
-        Some("past_due" | "unpaid") => {
+    match subscription.as_ref().map(|s| &s.status) {
+        Some(SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid) => {
             Some("The subscription's last payment is overdue: see the billing portal.".into())
         }
-        Some("incomplete") => Some("The first payment has not gone through yet.".into()),
-        _ if newest_invoice.is_some_and(|i| i.status == "payment_failed") => {
+        Some(SubscriptionStatus::Incomplete) => Some("The first payment has not gone through yet.".into()),
+        _ if newest_invoice.is_some_and(|i| i.status == InvoiceStatus::PaymentFailed) => {
             Some("The newest invoice's payment failed: see the billing portal.".into())
         }
         _ => None,

@@ -151,7 +151,7 @@ impl Services {
             PushOptions { max_attempts: RESTORE_ATTEMPTS, ..PushOptions::default() },
         )
         .await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         self.visible_file(&access, file.id).await
     }
 
@@ -164,7 +164,7 @@ impl Services {
         // version.
         let txn = meridian_store::begin_write(self.db()).await?;
         store::files::delete(&txn, access.workspace.id, file.id).await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         // Row first, then the objects: a failure here leaves an orphan the cleanup job removes, never a row
         // pointing at nothing.
         let storage = self.storage()?;

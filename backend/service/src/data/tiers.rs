@@ -34,7 +34,11 @@ impl Services {
         let dataset_id = match input.dataset_id.as_deref() {
             Some(d) => {
                 let id = d.parse::<DatasetId>().map_err(|_| not_ours())?;
-                Some(self.visible_dataset(&access, id).await.map_err(|_| not_ours())?.id)
+                let dataset = self.visible_dataset(&access, id).await.map_err(|e| match e {
+                    ServiceError::NotFound(_) => not_ours().into(),
+                    other => other,
+                })?;
+                Some(dataset.id)
             }
             None => None,
         };

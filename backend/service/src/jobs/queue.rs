@@ -34,8 +34,16 @@ pub(super) enum Store {
     Unsupported(DbBackend),
 }
 
-fn internal(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::internal(format!("jobs: {e}"))
+/// A failure of the queue's own statements, its cause kept: the database gone is `Unavailable` (a 503 with
+/// Retry-After at the edge, a job tried again), anything else internal.
+fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ServiceError {
+    let e = e.into();
+    match e.downcast_ref::<sqlx::Error>() {
+        Some(s) if meridian_store::is_sqlx_connection_error(s) => {
+            ServiceError::Unavailable { what: "database", cause: s.to_string() }
+        }
+        _ => ServiceError::internal_while("using the job queue", e),
+    }
 }
 
 /// Whole seconds since the epoch, rounded up: apalis's SQLite rows keep seconds, and a job must not be taken before

@@ -153,7 +153,7 @@ impl Services {
             }
         }
         store::drafts::add(&txn, ws, pid, &new, crate::now()).await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         self.draft_of(&access, &p).await
     }
 
@@ -162,14 +162,10 @@ impl Services {
         actor: &Actor,
         slug: &str,
         id: PackageId,
-        file_ids: &[String],
+        file_ids: &[DataFileId],
     ) -> ServiceResult<DraftView> {
         let (access, p) = self.package_for(actor, slug, id, Action::EditData).await?;
-        let ids = file_ids
-            .iter()
-            .map(|f| f.parse::<DataFileId>().map_err(|_| bad("file_ids", format!("{f:?} is not a file id"))))
-            .collect::<ServiceResult<Vec<_>>>()?;
-        store::drafts::remove(self.db(), access.workspace.id, p.id, &ids).await?;
+        store::drafts::remove(self.db(), access.workspace.id, p.id, file_ids).await?;
         self.draft_of(&access, &p).await
     }
 
@@ -182,7 +178,7 @@ impl Services {
         };
         let txn = meridian_store::begin_write(self.db()).await?;
         store::drafts::reset_to_version(&txn, access.workspace.id, pid, v.id, crate::now()).await?;
-        txn.commit().await.map_err(ServiceError::internal)?;
+        txn.commit().await?;
         self.draft_of(&access, &p).await
     }
 }

@@ -219,7 +219,7 @@ fn bad(field: &str, message: impl Into<String>) -> ServiceError {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> ServiceResult<T> {
-    serde_json::from_str(s).map_err(|_| ServiceError::internal(format!("corrupt stored value: packages.{field}")))
+    serde_json::from_str(s).map_err(|e| ServiceError::internal_while(format!("reading stored packages.{field}"), e))
 }
 
 fn authors(input: &[AuthorInput]) -> ServiceResult<Vec<Author>> {
@@ -473,14 +473,14 @@ impl Services {
             access.require(Action::ViewWorkspace)?;
             None
         };
-        let after = cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(|c| c.parse::<PackageId>().map_err(|_| bad("cursor", "is not a cursor this server issued")))
-            .transpose()?;
-        let limit = u64::from(limit.unwrap_or(50).clamp(1, 200));
+        // This list's cursor is the key itself (not base64, as it always was), and its limit is clamped.
+        let page = meridian_domain::PageRequest {
+            limit: meridian_domain::Limit::parse(Some(limit.unwrap_or(50).clamp(1, 200)))?,
+            after: cursor.filter(|c| !c.is_empty()),
+        };
+        let limit = u64::from(page.limit.get());
         let reads = self.db();
-        let rows = store::list(reads, access.workspace.id, only, after, limit + 1).await?;
+        let rows = store::list(reads, access.workspace.id, only, &page).await?;
         let more = rows.len() as u64 > limit;
         let ids: Vec<PackageId> = rows.iter().take(limit as usize).map(|p| p.id).collect();
         let latest = store::versions::last_numbers(reads, access.workspace.id, &ids).await?;
@@ -489,7 +489,7 @@ impl Services {
             let n = latest.get(&p.id).copied();
             items.push(view(p, n)?);
         }
-        let next_cursor = if more { items.last().map(|p| p.id.to_string()) } else { None };
+        let next_cursor = if more { items.last().map(|p| meridian_store::page::id_key(p.id)) } else { None };
         Ok(PackagePage { items, next_cursor })
     }
 

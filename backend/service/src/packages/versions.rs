@@ -4,7 +4,7 @@
 use super::drafts::blockers;
 use super::{
     DraftFile, LANDING_VERSIONS, Publishable, Reader, Seen, VersionFileDownload, VersionLanding, VersionPage,
-    VersionView, bad, read_json, version_view, view,
+    VersionView, read_json, version_view, view,
 };
 use crate::auth::Access;
 use crate::data::{object_key, storage_error};
@@ -117,7 +117,7 @@ impl Services {
                 now,
             )
             .await?;
-            txn.commit().await.map_err(ServiceError::internal)?;
+            txn.commit().await?;
             return version_view(&row);
         }
         Err(ServiceError::Conflict {
@@ -204,15 +204,16 @@ impl Services {
         cursor: Option<&str>,
     ) -> ServiceResult<VersionPage> {
         let s = self.seen(reader).await?;
-        let limit = meridian_domain::Limit::parse(limit)?.get();
-        let before = cursor
-            .filter(|c| !c.is_empty())
-            .map(|c| c.parse::<i32>().map_err(|_| bad("cursor", "is not a cursor this server issued")))
-            .transpose()?;
-        let rows = store::versions::list(self.db(), s.workspace, s.package.id, before, u64::from(limit) + 1).await?;
+        // This list's cursor is the version number itself (not base64, as it always was).
+        let page = meridian_domain::PageRequest {
+            limit: meridian_domain::Limit::parse(limit)?,
+            after: cursor.filter(|c| !c.is_empty()).map(str::to_owned),
+        };
+        let limit = page.limit.get();
+        let rows = store::versions::list(self.db(), s.workspace, s.package.id, &page).await?;
         let more = rows.len() > limit as usize;
         let items = rows.iter().take(limit as usize).map(version_view).collect::<ServiceResult<Vec<_>>>()?;
-        let next_cursor = if more { items.last().map(|v| v.number.to_string()) } else { None };
+        let next_cursor = if more { items.last().map(|v| meridian_store::page::key(&v.number)) } else { None };
         Ok(VersionPage { items, next_cursor })
     }
 

@@ -11,10 +11,10 @@ use crate::entities::packages;
 use crate::{StoreResult, read_json, read_json_list, ts};
 use chrono::{DateTime, Utc};
 use meridian_domain::packages::{Author, Package};
-use meridian_domain::{AccountId, NightLogId, PackageAccess, PackageId, TargetId, WorkspaceId};
+use meridian_domain::{AccountId, NightLogId, PackageAccess, PackageId, PageRequest, TargetId, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -99,23 +99,22 @@ pub async fn find(conn: &impl ConnectionTrait, workspace: WorkspaceId, id: Packa
     crate::scoped::find::<packages::Entity>(conn, workspace, id).await?.map(to_domain).transpose()
 }
 
-/// A workspace's packages, oldest first, after `after`; `access` keeps only those with one of these settings.
+/// A workspace's packages, oldest first, the page's cursor on (a package id), one more than the page's limit (so
+/// the caller knows whether another page follows); `access` keeps only those with one of these settings.
 pub async fn list(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     access: Option<&[PackageAccess]>,
-    after: Option<PackageId>,
-    limit: u64,
+    page: &PageRequest,
 ) -> StoreResult<Vec<Package>> {
+    use crate::page::Keyset as _;
     use packages::Column as C;
-    let mut q = packages::Entity::find().filter(C::WorkspaceId.eq(workspace));
+    let mut q = crate::scoped::all::<packages::Entity>(workspace);
     if let Some(a) = access {
         q = q.filter(C::Access.is_in(a.iter().map(|a| a.as_str())));
     }
-    if let Some(a) = after {
-        q = q.filter(C::Id.gt(a));
-    }
-    Ok(crate::lenient(q.order_by_asc(C::Id).limit(limit).all(conn).await?, "packages", to_domain))
+    let q = q.page_by_id(C::Id, page)?.limit(u64::from(page.limit.get()) + 1);
+    Ok(crate::lenient(q.all(conn).await?, "packages", to_domain))
 }
 
 pub async fn update(

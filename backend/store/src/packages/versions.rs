@@ -5,7 +5,7 @@ use crate::entities::{package_version_files, package_versions, packages};
 use crate::{StoreResult, conflict_on, ts};
 use chrono::{DateTime, Utc};
 use meridian_domain::packages::{Hold, PackageVersion, VersionFile, VersionMetadata};
-use meridian_domain::{AccountId, DataFileId, PackageId, PackageVersionId, WorkspaceId};
+use meridian_domain::{AccountId, DataFileId, PackageId, PackageVersionId, PageRequest, WorkspaceId};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -149,17 +149,18 @@ pub async fn insert(
     to_domain(row)
 }
 
-/// A package's versions newest first, `limit` of them after (below) version `before`, without their manifests
-/// (a manifest can be a megabyte; lists never need it: the field comes back empty).
+/// A package's versions newest first, the page's cursor on (a version number), one more than the page's limit (so
+/// the caller knows whether another page follows), without their manifests (a manifest can be a megabyte; lists
+/// never need it: the field comes back empty).
 pub async fn list(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     package: PackageId,
-    before: Option<i32>,
-    limit: u64,
+    page: &PageRequest,
 ) -> StoreResult<Vec<PackageVersion>> {
+    use crate::page::{Direction, Keyset as _};
     use package_versions::Column as C;
-    let mut q = package_versions::Entity::find()
+    let q = package_versions::Entity::find()
         .select_only()
         .columns([
             C::Id,
@@ -178,10 +179,8 @@ pub async fn list(
         .column_as(Expr::val(""), "manifest")
         .filter(C::WorkspaceId.eq(workspace))
         .filter(C::PackageId.eq(package));
-    if let Some(b) = before {
-        q = q.filter(C::Number.lt(b));
-    }
-    let rows = q.order_by_desc(C::Number).limit(limit).into_model::<package_versions::Model>().all(conn).await?;
+    let q = q.page_by_unique::<i32>(C::Number, Direction::Descending, page)?.limit(u64::from(page.limit.get()) + 1);
+    let rows = q.into_model::<package_versions::Model>().all(conn).await?;
     Ok(crate::lenient(rows, "package_versions", to_domain))
 }
 

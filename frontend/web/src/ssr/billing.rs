@@ -103,7 +103,7 @@ pub async fn billing_page(slug: String) -> Result<BillingInfo, ServerFnError> {
         plan_key: v.plan.key.to_string(),
         plan_name: v.plan.name.clone(),
         plan_price: price(v.plan.monthly, &v.plan.currency),
-        subscription_status: v.subscription.as_ref().map(|s| s.status.clone()).unwrap_or_default(),
+        subscription_status: v.subscription.as_ref().map(|s| s.status.as_str().to_owned()).unwrap_or_default(),
         renewal,
         subscribed: v.subscription.as_ref().is_some_and(meridian_domain::billing::Subscription::grants_plan),
         has_customer: v.has_customer,
@@ -135,7 +135,7 @@ pub async fn billing_page(slug: String) -> Result<BillingInfo, ServerFnError> {
                     (Some(a), Some(b)) => format!("{} – {}", super::date(a), super::date(b)),
                     _ => String::new(),
                 },
-                status: i.status.clone(),
+                status: i.status.as_str().to_owned(),
                 amount: meridian_service::billing::format_minor(i.amount_due, &i.currency),
                 url: i
                     .hosted_url

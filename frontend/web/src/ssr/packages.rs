@@ -11,7 +11,7 @@ use crate::api::packages::{
 };
 use leptos::prelude::*;
 use leptos_actix::redirect;
-use meridian_domain::{Action, Author, PackageId, PackageLinkId};
+use meridian_domain::{Action, Author, DataFileId, PackageId, PackageLinkId};
 use meridian_service::data::FileQuery;
 use meridian_service::nights::NightLogQuery;
 use meridian_service::packages::{AddFiles, AuthorInput, PackageInput, Reader, TierTotal};
@@ -371,11 +371,8 @@ pub async fn add_package_search(
 
 pub async fn remove_package_file(csrf: String, slug: String, id: String, file_id: String) -> Result<(), ServerFnError> {
     let (services, actor) = form_caller(&csrf).await?;
-    services
-        .remove_from_draft(&actor, &slug, form_id::<PackageId>(&id, "package")?, &[file_id])
-        .await
-        .map(drop)
-        .map_err(fail)
+    let (id, file) = (form_id::<PackageId>(&id, "package")?, form_id::<DataFileId>(&file_id, "file")?);
+    services.remove_from_draft(&actor, &slug, id, &[file]).await.map(drop).map_err(fail)
 }
 
 pub async fn reset_package_draft(csrf: String, slug: String, id: String) -> Result<(), ServerFnError> {

@@ -7,7 +7,6 @@ use meridian_domain::ApiKeyId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// A workspace's API keys, revoked ones included (admins and owners).
 #[utoipa::path(
@@ -60,9 +59,9 @@ pub async fn create_api_key(
 pub async fn delete_api_key(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, ApiKeyId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.revoke_api_key(&caller.0, &slug, ApiKeyId::from_uuid(id)).await?;
+    services.revoke_api_key(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -189,7 +189,7 @@ impl From<BillingView> for BillingBody {
             lapsed: v.lapsed,
             subscription: v.subscription.map(|s| SubscriptionBody {
                 plan: s.plan.to_string(),
-                status: s.status,
+                status: s.status.as_str().to_owned(),
                 cancel_at_period_end: s.cancel_at_period_end,
                 period_end: s.period_end,
             }),
@@ -217,7 +217,7 @@ impl From<BillingView> for BillingBody {
                 .into_iter()
                 .map(|i| InvoiceBody {
                     id: i.stripe_id,
-                    status: i.status,
+                    status: i.status.as_str().to_owned(),
                     amount_due: i.amount_due,
                     amount_paid: i.amount_paid,
                     currency: i.currency,

@@ -3,11 +3,10 @@
 use super::types::{CreateInstrumentBody, InstrumentBody, InstrumentFilter, InstrumentList, UpdateInstrumentBody};
 use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use meridian_domain::{InstrumentId, TelescopeId};
+use meridian_domain::InstrumentId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// A workspace's instruments with their telescope names, oldest first; `?telescope=` keeps one telescope's.
 /// Public on a public workspace.
@@ -26,8 +25,7 @@ pub async fn list_instruments(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<InstrumentList>, ApiError> {
     let page = page.to_request().map_err(ServiceError::from)?;
-    let telescope = filter.telescope.map(TelescopeId::from_uuid);
-    Ok(web::Json(services.list_instruments(&caller.0, &slug, telescope, &page).await?.into()))
+    Ok(web::Json(services.list_instruments(&caller.0, &slug, filter.telescope, &page).await?.into()))
 }
 
 /// Add an instrument on one of the workspace's telescopes.
@@ -67,10 +65,10 @@ pub async fn create_instrument(
 pub async fn get_instrument(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, InstrumentId)>,
 ) -> Result<web::Json<InstrumentBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_instrument(&caller.0, &slug, InstrumentId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.get_instrument(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change an instrument; absent fields stay as they are, `null` clears the pixel scale.
@@ -91,12 +89,11 @@ pub async fn get_instrument(
 pub async fn update_instrument(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, InstrumentId)>,
     body: crate::json::Json<UpdateInstrumentBody>,
 ) -> Result<web::Json<InstrumentBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let view =
-        services.update_instrument(&caller.0, &slug, InstrumentId::from_uuid(id), body.into_inner().into()).await?;
+    let view = services.update_instrument(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(web::Json(view.into()))
 }
 
@@ -117,9 +114,9 @@ pub async fn update_instrument(
 pub async fn delete_instrument(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, InstrumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_instrument(&caller.0, &slug, InstrumentId::from_uuid(id)).await?;
+    services.delete_instrument(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,6 @@ use meridian_domain::SiteId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// A workspace's sites, oldest first. Public on a public workspace.
 #[utoipa::path(
@@ -63,10 +62,10 @@ pub async fn create_site(
 pub async fn get_site(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, SiteId)>,
 ) -> Result<web::Json<SiteBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_site(&caller.0, &slug, SiteId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.get_site(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change a site; absent fields stay as they are.
@@ -87,11 +86,11 @@ pub async fn get_site(
 pub async fn update_site(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, SiteId)>,
     body: crate::json::Json<UpdateSiteBody>,
 ) -> Result<web::Json<SiteBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let site = services.update_site(&caller.0, &slug, SiteId::from_uuid(id), body.into_inner().into()).await?;
+    let site = services.update_site(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(web::Json(site.into()))
 }
 
@@ -112,9 +111,9 @@ pub async fn update_site(
 pub async fn delete_site(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, SiteId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_site(&caller.0, &slug, SiteId::from_uuid(id)).await?;
+    services.delete_site(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,11 +3,10 @@
 use super::types::{CreateTelescopeBody, TelescopeBody, TelescopeFilter, TelescopeList, UpdateTelescopeBody};
 use crate::routes::common::{PageQuery, SLUG};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use meridian_domain::{SiteId, TelescopeId};
+use meridian_domain::TelescopeId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// A workspace's telescopes with their site names, oldest first; `?site=` keeps one site's. Public on a public
 /// workspace.
@@ -26,8 +25,7 @@ pub async fn list_telescopes(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<TelescopeList>, ApiError> {
     let page = page.to_request().map_err(ServiceError::from)?;
-    let site = filter.site.map(SiteId::from_uuid);
-    Ok(web::Json(services.list_telescopes(&caller.0, &slug, site, &page).await?.into()))
+    Ok(web::Json(services.list_telescopes(&caller.0, &slug, filter.site, &page).await?.into()))
 }
 
 /// Add a telescope at one of the workspace's sites.
@@ -67,10 +65,10 @@ pub async fn create_telescope(
 pub async fn get_telescope(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TelescopeId)>,
 ) -> Result<web::Json<TelescopeBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_telescope(&caller.0, &slug, TelescopeId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.get_telescope(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change a telescope; absent fields stay as they are, `null` clears a measurement or the mount.
@@ -91,12 +89,11 @@ pub async fn get_telescope(
 pub async fn update_telescope(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TelescopeId)>,
     body: crate::json::Json<UpdateTelescopeBody>,
 ) -> Result<web::Json<TelescopeBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let view =
-        services.update_telescope(&caller.0, &slug, TelescopeId::from_uuid(id), body.into_inner().into()).await?;
+    let view = services.update_telescope(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(web::Json(view.into()))
 }
 
@@ -117,9 +114,9 @@ pub async fn update_telescope(
 pub async fn delete_telescope(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TelescopeId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_telescope(&caller.0, &slug, TelescopeId::from_uuid(id)).await?;
+    services.delete_telescope(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

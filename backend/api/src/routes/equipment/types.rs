@@ -340,7 +340,8 @@ impl From<UpdateInstrumentBody> for UpdateInstrument {
 #[into_params(parameter_in = Query)]
 pub struct TelescopeFilter {
     /// Only telescopes at this site.
-    pub site: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub site: Option<SiteId>,
 }
 
 /// `?telescope=` on the instrument list.
@@ -348,7 +349,8 @@ pub struct TelescopeFilter {
 #[into_params(parameter_in = Query)]
 pub struct InstrumentFilter {
     /// Only instruments on this telescope.
-    pub telescope: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub telescope: Option<TelescopeId>,
 }
 
 list_body!(SiteList, SiteBody);

@@ -4,7 +4,7 @@ use super::PKG;
 use super::types::{AddDraftFilesBody, DraftBody};
 use crate::routes::common::SLUG;
 use actix_web::{delete, get, post, web};
-use meridian_domain::PackageId;
+use meridian_domain::{DataFileId, PackageId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::Services;
@@ -63,11 +63,10 @@ pub async fn add_package_draft_files(
 pub async fn delete_package_draft_file(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, PackageId, uuid::Uuid)>,
+    path: web::Path<(String, PackageId, DataFileId)>,
 ) -> Result<web::Json<DraftBody>, ApiError> {
-    // A file id that is not a UUID names no file: 404 like every other path (not 422 about the body's field).
     let (slug, id, file) = path.into_inner();
-    Ok(web::Json(services.remove_from_draft(&caller.0, &slug, id, &[file.to_string()]).await?.into()))
+    Ok(web::Json(services.remove_from_draft(&caller.0, &slug, id, &[file]).await?.into()))
 }
 
 /// Start the draft again from the last published version's selection.

@@ -7,7 +7,6 @@ use meridian_domain::{PageRequest, PlannedObservationId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// A workspace's planned observations by start time.
 #[utoipa::path(
@@ -61,10 +60,10 @@ pub async fn create_plan(
 pub async fn get_plan(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, PlannedObservationId)>,
 ) -> Result<web::Json<PlanBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.get_plan(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change a plan; its check runs again.
@@ -82,12 +81,11 @@ pub async fn get_plan(
 pub async fn update_plan(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, PlannedObservationId)>,
     body: crate::json::Json<UpdatePlanBody>,
 ) -> Result<web::Json<PlanBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let plan =
-        services.update_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id), body.into_inner().into()).await?;
+    let plan = services.update_plan(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(web::Json(plan.into()))
 }
 
@@ -105,10 +103,10 @@ pub async fn update_plan(
 pub async fn recheck_plan(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, PlannedObservationId)>,
 ) -> Result<web::Json<PlanBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.recheck_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.recheck_plan(&caller.0, &slug, id).await?.into()))
 }
 
 /// Delete a plan.
@@ -125,9 +123,9 @@ pub async fn recheck_plan(
 pub async fn delete_plan(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, PlannedObservationId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_plan(&caller.0, &slug, PlannedObservationId::from_uuid(id)).await?;
+    services.delete_plan(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

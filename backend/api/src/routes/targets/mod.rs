@@ -11,7 +11,6 @@ use meridian_http::problem::ApiError;
 use meridian_service::targets::TargetQuery;
 use meridian_service::{ServiceError, Services};
 use types::{CreateTargetBody, TargetBody, TargetFilterQuery, TargetPage, UpdateTargetBody};
-use uuid::Uuid;
 
 /// The workspace's target catalogue, oldest first; `?q=` searches names, `?tag=` keeps one tag's targets.
 #[utoipa::path(
@@ -73,10 +72,10 @@ pub async fn create_target(
 pub async fn get_target(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetId)>,
 ) -> Result<web::Json<TargetBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_target(&caller.0, &slug, TargetId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.get_target(&caller.0, &slug, id).await?.into()))
 }
 
 /// Change a target; absent fields stay as they are.
@@ -97,11 +96,11 @@ pub async fn get_target(
 pub async fn update_target(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetId)>,
     body: crate::json::Json<UpdateTargetBody>,
 ) -> Result<web::Json<TargetBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let target = services.update_target(&caller.0, &slug, TargetId::from_uuid(id), body.into_inner().into()).await?;
+    let target = services.update_target(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(web::Json(target.into()))
 }
 
@@ -119,9 +118,9 @@ pub async fn update_target(
 pub async fn delete_target(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_target(&caller.0, &slug, TargetId::from_uuid(id)).await?;
+    services.delete_target(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,6 @@ use meridian_domain::{TargetId, TargetListId};
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// The workspace's target lists, oldest first.
 #[utoipa::path(
@@ -66,10 +65,10 @@ pub async fn create_target_list(
 pub async fn get_target_list(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetListId)>,
 ) -> Result<web::Json<TargetListBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(web::Json(services.get_target_list(&caller.0, &slug, TargetListId::from_uuid(id)).await?.into()))
+    Ok(web::Json(services.get_target_list(&caller.0, &slug, id).await?.into()))
 }
 
 /// Rename or redescribe a target list; absent fields stay as they are.
@@ -90,12 +89,11 @@ pub async fn get_target_list(
 pub async fn update_target_list(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetListId)>,
     body: crate::json::Json<UpdateTargetListBody>,
 ) -> Result<web::Json<TargetListBody>, ApiError> {
     let (slug, id) = path.into_inner();
-    let list =
-        services.update_target_list(&caller.0, &slug, TargetListId::from_uuid(id), body.into_inner().into()).await?;
+    let list = services.update_target_list(&caller.0, &slug, id, body.into_inner().into()).await?;
     Ok(web::Json(list.into()))
 }
 
@@ -113,10 +111,10 @@ pub async fn update_target_list(
 pub async fn delete_target_list(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetListId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    services.delete_target_list(&caller.0, &slug, TargetListId::from_uuid(id)).await?;
+    services.delete_target_list(&caller.0, &slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -135,12 +133,12 @@ pub async fn delete_target_list(
 pub async fn list_target_list_targets(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetListId)>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<TargetPage>, ApiError> {
     let (slug, id) = path.into_inner();
     let page = page.to_request().map_err(ServiceError::from)?;
-    Ok(web::Json(services.list_target_list_targets(&caller.0, &slug, TargetListId::from_uuid(id), &page).await?.into()))
+    Ok(web::Json(services.list_target_list_targets(&caller.0, &slug, id, &page).await?.into()))
 }
 
 /// Put a target on a list. 409 when it is already there; 422 naming `target_id` for a target not in the workspace.
@@ -161,13 +159,11 @@ pub async fn list_target_list_targets(
 pub async fn create_target_list_target(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, TargetListId)>,
     body: crate::json::Json<AddListTargetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let target = services
-        .add_target_to_list(&caller.0, &slug, TargetListId::from_uuid(id), TargetId::from_uuid(body.target_id))
-        .await?;
+    let target = services.add_target_to_list(&caller.0, &slug, id, body.target_id).await?;
     Ok(HttpResponse::Created().json(TargetBody::from(target)))
 }
 
@@ -189,11 +185,9 @@ pub async fn create_target_list_target(
 pub async fn delete_target_list_target(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid, Uuid)>,
+    path: web::Path<(String, TargetListId, TargetId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, target) = path.into_inner();
-    services
-        .remove_target_from_list(&caller.0, &slug, TargetListId::from_uuid(id), TargetId::from_uuid(target))
-        .await?;
+    services.remove_target_from_list(&caller.0, &slug, id, target).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,7 @@
 
 use crate::routes::common::{CoordinateInput, list_body};
 use chrono::{DateTime, Utc};
+use meridian_domain::TargetId;
 use meridian_domain::model::{Target, TargetList};
 use meridian_service::targets::{CreateTarget, CreateTargetList, UpdateTarget, UpdateTargetList};
 use serde::{Deserialize, Serialize};
@@ -147,7 +148,8 @@ impl From<UpdateTargetListBody> for UpdateTargetList {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddListTargetBody {
     /// A target of this workspace (422 naming `target_id` otherwise).
-    pub target_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub target_id: TargetId,
 }
 
 /// `?q=&tag=` on the target list.

@@ -339,7 +339,7 @@ pub async fn sia_query(
                 let batch = match services.vo_query(ws, query, cursor).await {
                     Ok(b) => b,
                     Err(e) => {
-                        tracing::error!(error = %e, "an SIA query failed half-way");
+                        tracing::error!(error = %e.chain(), "an SIA query failed half-way");
                         return done(out, None, Some("the query failed part way; the rows above are incomplete"));
                     }
                 };
@@ -620,10 +620,20 @@ fn not_found_xml() -> HttpResponse {
     HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such VO service\n")
 }
 
+/// A workspace that is not there (or not public) is 404; anything else (the database failing) is the error it is,
+/// logged with its causes at the edge.
+fn workspace_error(e: meridian_service::ServiceError) -> HttpResponse {
+    use actix_web::ResponseError as _;
+    match e {
+        meridian_service::ServiceError::NotFound(_) => not_found_xml(),
+        other => ApiError::from(other).error_response(),
+    }
+}
+
 async fn capabilities_document(services: &Services, slug: &str) -> HttpResponse {
     let ws = match services.vo_workspace(slug).await {
         Ok(ws) => ws,
-        Err(_) => return not_found_xml(),
+        Err(e) => return workspace_error(e),
     };
     let base = Urls::new(services, &ws.slug).base;
     let capability = |standard: &str, url: String, use_: &str, version: Option<&str>| {
@@ -666,8 +676,8 @@ pub async fn service_availability(services: web::Data<Services>, path: web::Path
 
 async fn availability_document(services: &Services, slug: &str) -> HttpResponse {
     let up = services.ready().await;
-    if up && services.vo_workspace(slug).await.is_err() {
-        return not_found_xml();
+    if up && let Err(e) = services.vo_workspace(slug).await {
+        return workspace_error(e);
     }
     let note = if up { "The services are answering." } else { "The database is not answering; try again later." };
     let body = format!(

@@ -7,7 +7,6 @@ use meridian_domain::AccountId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::{ServiceError, Services};
-use uuid::Uuid;
 
 /// A workspace's members, in the order they joined.
 #[utoipa::path(
@@ -45,11 +44,11 @@ pub async fn list_members(
 pub async fn update_member(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, AccountId)>,
     body: crate::json::Json<UpdateMemberBody>,
 ) -> Result<web::Json<MemberBody>, ApiError> {
     let (slug, account) = path.into_inner();
-    let member = services.change_member_role(&caller.0, &slug, AccountId::from_uuid(account), &body.role).await?;
+    let member = services.change_member_role(&caller.0, &slug, account, &body.role).await?;
     Ok(web::Json(member.into()))
 }
 
@@ -70,9 +69,9 @@ pub async fn update_member(
 pub async fn delete_member(
     caller: Caller,
     services: web::Data<Services>,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, AccountId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, account) = path.into_inner();
-    services.remove_member(&caller.0, &slug, AccountId::from_uuid(account)).await?;
+    services.remove_member(&caller.0, &slug, account).await?;
     Ok(HttpResponse::NoContent().finish())
 }
