@@ -3,10 +3,13 @@
 #[macro_use]
 mod vocabulary;
 
+pub mod accounts;
 pub mod billing;
 pub mod data;
-pub mod identity;
+pub mod identities;
 pub mod ids;
+pub mod invitations;
+pub mod mail;
 pub mod model;
 pub mod nights;
 pub mod packages;

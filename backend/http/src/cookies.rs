@@ -11,9 +11,9 @@ pub const CSRF_COOKIE: &str = "meridian_csrf";
 /// Binds a provider sign-in to the browser that started it (its value is the flow's `state`).
 pub const SIGN_IN_FLOW_COOKIE: &str = "meridian_sign_in";
 
-/// As long as a provider sign-in may take (`meridian_domain::identity::SIGN_IN_FLOW_LIFETIME_MINUTES`).
+/// As long as a provider sign-in may take (`meridian_domain::identities::SIGN_IN_FLOW_LIFETIME_MINUTES`).
 const SIGN_IN_FLOW_LIFETIME: actix_web::cookie::time::Duration =
-    actix_web::cookie::time::Duration::minutes(meridian_domain::identity::SIGN_IN_FLOW_LIFETIME_MINUTES);
+    actix_web::cookie::time::Duration::minutes(meridian_domain::identities::SIGN_IN_FLOW_LIFETIME_MINUTES);
 
 /// The longest cookie lifetime browsers accept.
 const COOKIE_LIFETIME: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::days(400);

@@ -317,7 +317,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     let status = args
                         .status
                         .as_deref()
-                        .map(meridian_domain::identity::MailStatus::parse)
+                        .map(meridian_domain::mail::MailStatus::parse)
                         .transpose()
                         .map_err(|e| anyhow::anyhow!("--status: {}", e.message))?;
                     let mut out = std::io::stdout();

@@ -6,7 +6,7 @@
 use crate::jobs::{Job, JobFailure, JobQueue, PushOptions};
 use crate::{ServiceError, ServiceResult, Services};
 use meridian_domain::MailId;
-use meridian_domain::identity::{MailRecord, MailStatus};
+use meridian_domain::mail::{MailRecord, MailStatus};
 use meridian_mail::{Delivery, SendError, Site, Template};
 use meridian_store::ConnectionTrait;
 

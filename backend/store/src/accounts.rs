@@ -179,8 +179,8 @@ pub async fn is_deleted(conn: &impl ConnectionTrait, id: AccountId) -> StoreResu
 /// entries and package versions it wrote keep pointing at "a deleted account".
 pub async fn anonymize(conn: &impl ConnectionTrait, id: AccountId, now: DateTime<Utc>) -> StoreResult<()> {
     let res = accounts::Entity::update_many()
-        .col_expr(accounts::Column::Email, Expr::value(meridian_domain::identity::deleted_account_email(id)))
-        .col_expr(accounts::Column::DisplayName, Expr::value(meridian_domain::identity::DELETED_ACCOUNT_NAME))
+        .col_expr(accounts::Column::Email, Expr::value(meridian_domain::accounts::deleted_account_email(id)))
+        .col_expr(accounts::Column::DisplayName, Expr::value(meridian_domain::accounts::DELETED_ACCOUNT_NAME))
         .col_expr(accounts::Column::PasswordHash, Expr::value(Option::<String>::None))
         .col_expr(
             accounts::Column::EmailVerifiedAt,

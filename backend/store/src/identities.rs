@@ -3,7 +3,7 @@
 use crate::entities::identities;
 use crate::{StoreResult, conflict_on};
 use chrono::{DateTime, Utc};
-use meridian_domain::identity::Identity;
+use meridian_domain::identities::Identity;
 use meridian_domain::{AccountId, IdentityId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

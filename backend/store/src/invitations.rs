@@ -4,7 +4,7 @@
 use crate::StoreResult;
 use crate::entities::invitations;
 use chrono::{DateTime, Utc};
-use meridian_domain::identity::Invitation;
+use meridian_domain::invitations::Invitation;
 use meridian_domain::{AccountId, Email, InvitationId, Role, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};

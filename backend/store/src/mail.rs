@@ -6,7 +6,7 @@ use crate::entities::outgoing_mail;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use meridian_domain::MailId;
-use meridian_domain::identity::{MailRecord, MailStatus};
+use meridian_domain::mail::{MailRecord, MailStatus};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,

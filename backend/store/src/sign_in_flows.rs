@@ -4,7 +4,7 @@
 use crate::StoreResult;
 use crate::entities::sign_in_flows;
 use chrono::{DateTime, Utc};
-use meridian_domain::identity::SignInFlow;
+use meridian_domain::identities::SignInFlow;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 pub async fn insert(

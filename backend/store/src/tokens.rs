@@ -5,7 +5,7 @@ use crate::StoreResult;
 use crate::entities::account_tokens;
 use chrono::{DateTime, Utc};
 use meridian_domain::AccountId;
-use meridian_domain::identity::TokenPurpose;
+use meridian_domain::accounts::TokenPurpose;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;

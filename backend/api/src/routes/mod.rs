@@ -1,9 +1,11 @@
-//! One module per capability, named as in every layer (`accounts`, `workspaces`, `equipment`, `targets`,
-//! `nights`, `data`, `uploads`, `packages`, `satellites`, `health`): `<capability>/mod.rs` holds its handlers
-//! (or one module per resource beside it) and `<capability>/types.rs` its request and response bodies. What more
-//! than one capability uses is in [`common`].
+//! One module per capability, named as in every layer (`accounts`, with its sign-in providers in
+//! `accounts::identities`; `invitations`, `workspaces`, `equipment`, `targets`, `nights`, `data`, `uploads`,
+//! `packages`, `satellites`, `billing`, `vo`, `health`): `<capability>/mod.rs` holds its handlers (or one module
+//! per resource beside it) and `<capability>/types.rs` its request and response bodies. What more than one
+//! capability uses is in [`common`].
 //!
-//! Every route is declared once, in the `registry!` lists at the end of this module: the handler's own
+//! Every route but the IVOA services ([`vo`], mounted by [`vo::configure`] and documented in `docs/vo.md`, not in
+//! the OpenAPI document) is declared once, in the `registry!` lists at the end of this module: the handler's own
 //! attributes give its method, path (`#[get("/workspaces/{slug}")]`) and documentation (`#[utoipa::path]`), and
 //! its line in a list both mounts it (`configure`; `configure_root` for the probes) and puts it in the OpenAPI
 //! document (`V1`, which [`crate::ApiDoc`] nests under `/api/v1`; `Root`). A handler that is not listed is neither
@@ -15,6 +17,7 @@ pub mod common;
 pub mod data;
 pub mod equipment;
 pub mod health;
+pub mod invitations;
 pub mod nights;
 pub mod packages;
 pub mod satellites;
@@ -82,11 +85,11 @@ registry! {
     workspaces::get_workspace,
     workspaces::update_workspace,
     workspaces::members::list_members,
-    workspaces::invitations::list_invitations,
-    workspaces::invitations::create_invitation,
-    workspaces::invitations::resend_invitation,
-    workspaces::invitations::delete_invitation,
-    workspaces::invitations::accept_invitation,
+    invitations::list_invitations,
+    invitations::create_invitation,
+    invitations::resend_invitation,
+    invitations::delete_invitation,
+    invitations::accept_invitation,
     workspaces::members::update_member,
     workspaces::members::delete_member,
     accounts::api_keys::list_api_keys,

@@ -389,7 +389,7 @@ async fn mail_goes_to_the_outbox_and_its_body_is_dropped_once_sent() {
     assert!(eml.contains(&token), "the link is in the message");
     assert!(eml.contains("multipart/alternative"));
     assert!(app.mail_to("otis@example.org").await.is_empty(), "the stored body is gone once sent");
-    let log = app.services.mail_log(Some(meridian_domain::identity::MailStatus::Sent), 10).await.expect("log");
+    let log = app.services.mail_log(Some(meridian_domain::mail::MailStatus::Sent), 10).await.expect("log");
     assert_eq!(log.len(), 1);
     assert!(log[0].delivered_to.as_deref().is_some_and(|d| d.ends_with(".eml")));
 }
@@ -547,10 +547,10 @@ async fn an_smtp_outage_delays_mail_and_then_delivers_it() {
     };
     app.run_jobs().await;
     let during = watcher.await.expect("watcher");
-    assert!(during.iter().any(|m| m.status == meridian_domain::identity::MailStatus::Queued), "{during:?}");
+    assert!(during.iter().any(|m| m.status == meridian_domain::mail::MailStatus::Queued), "{during:?}");
     relay.abort();
     let log = app.services.mail_log(None, 10).await.expect("log");
-    assert!(log.iter().all(|m| m.status == meridian_domain::identity::MailStatus::Sent), "{log:?}");
+    assert!(log.iter().all(|m| m.status == meridian_domain::mail::MailStatus::Sent), "{log:?}");
     assert!(log[0].attempts >= 2, "delivered after a failed attempt: {log:?}");
     assert_eq!(received(&api, &to).await.len(), 1, "delivered once");
 }

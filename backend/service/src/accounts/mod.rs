@@ -4,10 +4,10 @@
 mod deletion;
 mod operators;
 mod recovery;
-mod sessions_list;
-
-pub use sessions_list::SessionView;
+mod sessions;
 mod verification;
+
+pub use sessions::SessionView;
 
 use crate::auth::ClientInfo;
 use crate::{Actor, ServiceError, ServiceResult, Services};
@@ -16,7 +16,7 @@ use meridian_domain::model::Account;
 use meridian_domain::{Description, DisplayName, Email, Password, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_mail::Template;
 use meridian_store::workspaces::NewWorkspace;
-use meridian_store::{ConnectionTrait, DatabaseTransaction, StoreError, accounts, members, sessions, workspaces};
+use meridian_store::{ConnectionTrait, DatabaseTransaction, StoreError, accounts, members, workspaces};
 
 /// What a sign-up form carries.
 #[derive(Clone, serde::Deserialize)]
@@ -103,7 +103,7 @@ impl Services {
         let txn = meridian_store::begin_write(self.db()).await?;
         let now = crate::now();
         accounts::set_password_hash(&txn, account.id, new_hash, now).await?;
-        sessions::delete_others(&txn, account.id, Some(*session)).await?;
+        meridian_store::sessions::delete_others(&txn, account.id, Some(*session)).await?;
         // Whoever knew the old password may have asked for an address change or a reset link: those end too.
         spend_takeover_links(&txn, account.id, now).await?;
         let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
@@ -138,7 +138,7 @@ pub(crate) async fn spend_takeover_links(
     account: meridian_domain::AccountId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<()> {
-    use meridian_domain::identity::TokenPurpose;
+    use meridian_domain::accounts::TokenPurpose;
     meridian_store::tokens::spend_all(conn, account, TokenPurpose::ChangeEmail, now).await?;
     meridian_store::tokens::spend_all(conn, account, TokenPurpose::ResetPassword, now).await?;
     Ok(())

@@ -4,7 +4,7 @@
 use crate::auth::ClientInfo;
 use crate::secrets::{random_token, token_hash};
 use crate::{ServiceError, ServiceResult, Services};
-use meridian_domain::identity::TokenPurpose;
+use meridian_domain::accounts::TokenPurpose;
 use meridian_domain::{Email, Password};
 use meridian_mail::Template;
 use meridian_store::{accounts, sessions, tokens};

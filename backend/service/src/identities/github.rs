@@ -3,7 +3,7 @@
 
 use super::{Profile, ProviderConfig, ProviderKind, failed, provider_unavailable, token_error};
 use crate::{ServiceError, ServiceResult, Services};
-use meridian_domain::identity::SignInFlow;
+use meridian_domain::identities::SignInFlow;
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,

@@ -4,7 +4,7 @@
 
 use super::{Profile, ProviderConfig, ProviderKind, failed, provider_unavailable, token_error};
 use crate::{ServiceError, ServiceResult, Services};
-use meridian_domain::identity::SignInFlow;
+use meridian_domain::identities::SignInFlow;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreUserInfoClaims,
 };

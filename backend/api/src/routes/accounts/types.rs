@@ -275,8 +275,8 @@ pub struct IdentityBody {
     pub last_used_at: DateTime<Utc>,
 }
 
-impl From<meridian_domain::identity::Identity> for IdentityBody {
-    fn from(i: meridian_domain::identity::Identity) -> Self {
+impl From<meridian_domain::identities::Identity> for IdentityBody {
+    fn from(i: meridian_domain::identities::Identity) -> Self {
         Self {
             id: i.id.as_uuid(),
             provider: i.provider,

@@ -1,7 +1,6 @@
 //! Workspaces (observatory portals and personal spaces) here, their members in [`members`]. Their bodies are in
 //! [`types`].
 
-pub mod invitations;
 pub mod members;
 pub mod types;
 

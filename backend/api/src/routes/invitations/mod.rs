@@ -1,13 +1,17 @@
-//! Invitations: admins invite an address with a role; the invitee follows the mailed link and accepts.
+//! Invitations: admins invite an address with a role; the invitee follows the mailed link and accepts. Their
+//! bodies are in [`types`].
 
-use super::types::{AcceptedInvitationBody, InvitationBody, InvitationList, InviteBody, MemberBody, WorkspaceBody};
+pub mod types;
+
 use crate::routes::accounts::types::TokenBody;
 use crate::routes::common::SLUG;
+use crate::routes::workspaces::types::{MemberBody, WorkspaceBody};
 use actix_web::{HttpResponse, delete, get, post, web};
 use meridian_domain::InvitationId;
 use meridian_http::caller::Caller;
 use meridian_http::problem::ApiError;
 use meridian_service::Services;
+use types::{AcceptedInvitationBody, InvitationBody, InvitationList, InviteBody};
 
 /// The workspace's open invitations (pending and expired), newest first. Admins and owners.
 #[utoipa::path(

@@ -2,7 +2,7 @@
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::SessionId;
-use meridian_domain::identity::SessionInfo;
+use meridian_domain::accounts::SessionInfo;
 use meridian_store::sessions;
 
 /// A session as its person sees it: `current` is the one asking.
