@@ -1,9 +1,26 @@
-//! The account life cycle: single-use links mailed to people, sessions, where a sign-in may return to, and what a
-//! deleted account keeps. The account itself is [`crate::model::Account`].
+//! Accounts and their life cycle: the account itself, single-use links mailed to people, sessions, where a sign-in
+//! may return to, and what a deleted account keeps.
 
 use crate::ids::{AccountId, SessionId};
+use crate::values::{DisplayName, Email};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub email: Email,
+    pub display_name: DisplayName,
+    /// Whether the person proved they receive mail at `email` (a link followed, or a provider that says so).
+    /// Nothing an address grants (an invitation, publishing, API keys) is granted before.
+    pub email_verified: bool,
+    /// Runs the server: may replace the satellite catalog and see every workspace's billing. Granted to an
+    /// account by `meridian operators grant`, never by an address.
+    pub operator: bool,
+    /// The person's ORCID iD, when an ORCID sign-in gave it.
+    pub orcid: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
 
 vocabulary!(
     /// What a mailed single-use link does.

@@ -6,11 +6,11 @@ mod vocabulary;
 pub mod accounts;
 pub mod billing;
 pub mod data;
+pub mod equipment;
 pub mod identities;
 pub mod ids;
 pub mod invitations;
 pub mod mail;
-pub mod model;
 pub mod nights;
 pub mod packages;
 pub mod page;
@@ -19,8 +19,10 @@ pub mod planning;
 pub mod search;
 pub mod sky;
 pub mod tags;
+pub mod targets;
 pub mod uploads;
 pub mod values;
+pub mod workspaces;
 
 pub use data::{IngestStatus, PlanKey, PlanLimits, PreviewStatus, RestoreStatus, Tier};
 pub use ids::{

@@ -1,4 +1,5 @@
-//! The observing night and the small vocabularies of a night log.
+//! The observing night, the small vocabularies of a night log, and its records: night logs, their entries (and
+//! the entries' versions) and observations.
 //!
 //! Observatories file everything under the night it happened in, and a night straddles two calendar dates. Meridian
 //! follows the usual convention: a night runs from local noon at the site to the next local noon, and is named by
@@ -8,6 +9,10 @@
 //! Troll, which shifts by two hours).
 
 use crate::ValidationError;
+use crate::ids::{AccountId, EntryId, InstrumentId, NightLogId, ObservationId, TargetId, TelescopeId, WorkspaceId};
+use crate::sky::SkyPosition;
+use crate::tags::Tags;
+use crate::values::{Description, ShortText, Visibility};
 use chrono::{
     DateTime, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, SubsecRound, TimeDelta, TimeZone, Utc,
 };
@@ -473,6 +478,98 @@ impl TimeLost {
             }
         }
     }
+}
+
+/// One telescope's log of one observing night (local noon to local noon at its site).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NightLog {
+    pub id: NightLogId,
+    pub workspace_id: WorkspaceId,
+    pub telescope_id: TelescopeId,
+    pub night: NightDate,
+    /// The night's span in UTC, `[starts_at, ends_at)`.
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Who observed, as written (names, initials).
+    pub observers: ShortText,
+    /// Median seeing in arcseconds (FWHM), when measured.
+    pub seeing_arcsec: Option<f64>,
+    pub transparency: Option<Transparency>,
+    /// Weather notes: wind, humidity, clouds, dome closures.
+    pub weather: Description,
+    /// The night's summary (Markdown), usually written in the morning.
+    pub summary: Description,
+    pub status: NightStatus,
+    /// Private to the workspace, or public on its public page (when the workspace is public).
+    pub visibility: Visibility,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a log entry says, in one version. Editing adds a version; none is ever overwritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryContent {
+    pub occurred_at: DateTime<Utc>,
+    pub level: EntryLevel,
+    pub body: EntryBody,
+    pub tags: Tags,
+    pub links: Vec<Link>,
+    pub time_lost: Option<TimeLost>,
+}
+
+/// A night-log entry as it stands now (its latest version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub id: EntryId,
+    pub workspace_id: WorkspaceId,
+    pub night_log_id: NightLogId,
+    pub telescope_id: TelescopeId,
+    pub night: NightDate,
+    pub content: EntryContent,
+    /// Who wrote the first version.
+    pub author_id: AccountId,
+    /// 1 for an entry never edited.
+    pub version: u32,
+    pub edited_by: AccountId,
+    pub edited_at: DateTime<Utc>,
+    /// Set when the entry was deleted (soft: an admin can restore it).
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub deleted_by: Option<AccountId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One version in an entry's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryVersion {
+    pub entry_id: EntryId,
+    pub version: u32,
+    pub content: EntryContent,
+    pub edited_by: AccountId,
+    pub edited_at: DateTime<Utc>,
+}
+
+/// An exposure recorded in a night log: a science frame or a calibration. Data files attach to it (by its id)
+/// when they are ingested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub id: ObservationId,
+    pub workspace_id: WorkspaceId,
+    pub night_log_id: NightLogId,
+    /// The catalogue target, if it was one; name and position are kept even if the target goes.
+    pub target_id: Option<TargetId>,
+    pub target_name: ShortText,
+    pub position: Option<SkyPosition>,
+    pub start_at: DateTime<Utc>,
+    pub exposure_s: f64,
+    pub filter: ShortText,
+    pub instrument_id: Option<InstrumentId>,
+    pub frame_type: FrameType,
+    pub quality: QualityFlag,
+    pub notes: Description,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::secrets::{random_token, token_hash};
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::model::ApiKey;
+use meridian_domain::workspaces::ApiKey;
 use meridian_domain::{Action, ApiKeyId, ApiKeyScope, KeyName, Page, PageRequest};
 use meridian_store::api_keys::{self, NewApiKey};
 

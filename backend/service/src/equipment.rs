@@ -4,7 +4,7 @@
 
 use crate::auth::Access;
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::model::{Instrument, Site, Telescope};
+use meridian_domain::equipment::{Instrument, Site, Telescope};
 use meridian_domain::{
     Action, Description, Elevation, InstrumentId, Latitude, Longitude, MountType, Name, Page, PageRequest, ShortText,
     SiteId, TelescopeId, TimeZoneName, ValidationError, WorkspaceId, measure,

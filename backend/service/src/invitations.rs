@@ -6,7 +6,7 @@ use crate::members::personal_owner_rule;
 use crate::secrets::{random_token, token_hash};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::invitations::{INVITATION_LIFETIME_DAYS, Invitation, InvitationStatus};
-use meridian_domain::model::{Member, Workspace};
+use meridian_domain::workspaces::{Member, Workspace};
 use meridian_domain::{Action, Email, InvitationId, Role};
 use meridian_mail::Template;
 use meridian_store::invitations::{NewInvitation, Renewal};

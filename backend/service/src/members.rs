@@ -1,7 +1,7 @@
 //! Members and roles. A workspace always keeps at least one owner.
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::model::Member;
+use meridian_domain::workspaces::Member;
 use meridian_domain::{AccountId, Action, Page, PageRequest, Role};
 use meridian_store::{api_keys, members, workspaces};
 
@@ -72,7 +72,7 @@ impl Services {
 
 /// A personal workspace belongs to its person: nobody else becomes its owner, so (with the last-owner rule) its
 /// person can neither leave it nor be demoted in it.
-pub(crate) fn personal_owner_rule(workspace: &meridian_domain::model::Workspace, role: Role) -> ServiceResult<()> {
+pub(crate) fn personal_owner_rule(workspace: &meridian_domain::workspaces::Workspace, role: Role) -> ServiceResult<()> {
     if workspace.kind == meridian_domain::WorkspaceKind::Personal && role == Role::Owner {
         return Err(ServiceError::Forbidden("a personal workspace has one owner: the person it belongs to"));
     }

@@ -7,7 +7,7 @@
 use crate::auth::Access;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{EntryContent, EntryVersion, LogEntry, NightLog, Observation};
+use meridian_domain::nights::{EntryContent, EntryVersion, LogEntry, NightLog, Observation};
 use meridian_domain::{
     AccountId, Action, Declination, Description, EntryBody, EntryId, EntryLevel, FrameType, InstrumentId, NightDate,
     NightLogId, NightStatus, ObservationId, Page, PageRequest, QualityFlag, RightAscension, ShortText, SkyPosition,

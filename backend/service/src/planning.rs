@@ -9,7 +9,7 @@ use crate::equipment::{Coordinate, nullable};
 use crate::satellites::compute::{Field, FovReport, FovRequest, Site as CheckSite};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Site;
+use meridian_domain::equipment::Site;
 use meridian_domain::planning::{CheckStatus, FieldOfView, PlannedObservation, StoredCheck, validate_window};
 use meridian_domain::{
     Action, Declination, Description, InstrumentId, Name, Page, PageRequest, PlannedObservationId, RightAscension,

@@ -3,7 +3,7 @@
 
 use crate::equipment::Coordinate;
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::model::{Target, TargetList};
+use meridian_domain::targets::{Target, TargetList};
 use meridian_domain::{
     Action, Declination, Description, Name, Page, PageRequest, RightAscension, SkyPosition, Tag, Tags, TargetId,
     TargetListId, ValidationError, WorkspaceId,

@@ -1,7 +1,7 @@
 //! Workspaces: observatory portals and personal spaces.
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::model::Workspace;
+use meridian_domain::workspaces::Workspace;
 use meridian_domain::{Action, Description, Page, PageRequest, Role, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_store::workspaces::{NewWorkspace, WorkspaceChanges};
 use meridian_store::{members, workspaces};

@@ -3,7 +3,7 @@
 use crate::entities::accounts;
 use crate::{StoreError, StoreResult, conflict_on};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Account;
+use meridian_domain::accounts::Account;
 use meridian_domain::{AccountId, DisplayName, Email};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};

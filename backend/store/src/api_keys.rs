@@ -4,7 +4,7 @@ use crate::entities::api_keys;
 use crate::page::Keyset as _;
 use crate::{StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::ApiKey;
+use meridian_domain::workspaces::ApiKey;
 use meridian_domain::{AccountId, ApiKeyId, ApiKeyScope, KeyName, PageRequest, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

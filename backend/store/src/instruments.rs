@@ -4,7 +4,7 @@ use crate::entities::{instruments, observations, telescopes};
 use crate::page::Keyset as _;
 use crate::{StoreError, StoreResult, conflict_on, in_use, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{Instrument, Telescope};
+use meridian_domain::equipment::{Instrument, Telescope};
 use meridian_domain::{Description, InstrumentId, Name, PageRequest, ShortText, TelescopeId, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

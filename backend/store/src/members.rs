@@ -4,7 +4,7 @@ use crate::entities::{accounts, memberships};
 use crate::page::Keyset as _;
 use crate::{StoreError, StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Member;
+use meridian_domain::workspaces::Member;
 use meridian_domain::{AccountId, DisplayName, Email, PageRequest, Role, WorkspaceId};
 use sea_orm::prelude::Uuid;
 use sea_orm::sea_query::Expr;
@@ -120,7 +120,7 @@ pub async fn count_owners(conn: &impl ConnectionTrait, workspace: WorkspaceId) -
 pub async fn of_account(
     conn: &impl ConnectionTrait,
     account: AccountId,
-) -> StoreResult<Vec<(meridian_domain::model::Workspace, Role)>> {
+) -> StoreResult<Vec<(meridian_domain::workspaces::Workspace, Role)>> {
     use sea_orm::{JoinType, QuerySelect as _, RelationTrait as _};
     crate::entities::workspaces::Entity::find()
         .join(JoinType::InnerJoin, crate::entities::workspaces::Relation::Memberships.def())

@@ -3,8 +3,7 @@
 use crate::StoreResult;
 use crate::entities::{accounts, sessions};
 use chrono::{DateTime, Utc};
-use meridian_domain::accounts::SessionInfo;
-use meridian_domain::model::Account;
+use meridian_domain::accounts::{Account, SessionInfo};
 use meridian_domain::{AccountId, SessionId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};

@@ -4,7 +4,7 @@ use crate::entities::{sites, telescopes};
 use crate::page::Keyset as _;
 use crate::{StoreError, StoreResult, conflict_on, in_use, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Site;
+use meridian_domain::equipment::Site;
 use meridian_domain::{
     Description, Elevation, Latitude, Longitude, Name, PageRequest, SiteId, TimeZoneName, WorkspaceId,
 };

@@ -5,7 +5,7 @@ use crate::entities::{target_list_items, target_lists, targets};
 use crate::page::Keyset as _;
 use crate::{StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{Target, TargetList};
+use meridian_domain::targets::{Target, TargetList};
 use meridian_domain::{
     Declination, Description, Name, PageRequest, RightAscension, SkyPosition, Tag, Tags, TargetId, TargetListId,
     WorkspaceId,

@@ -4,7 +4,7 @@ use crate::entities::{instruments, night_logs, sites, telescopes};
 use crate::page::Keyset as _;
 use crate::{StoreError, StoreResult, conflict_on, in_use, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{Site, Telescope};
+use meridian_domain::equipment::{Site, Telescope};
 use meridian_domain::{Description, MountType, Name, PageRequest, SiteId, TelescopeId, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

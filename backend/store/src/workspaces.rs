@@ -4,7 +4,7 @@ use crate::entities::{memberships, workspaces};
 use crate::page::Keyset as _;
 use crate::{StoreResult, conflict_on};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Workspace;
+use meridian_domain::workspaces::Workspace;
 use meridian_domain::{
     AccountId, Description, PageRequest, Role, Slug, Visibility, WorkspaceId, WorkspaceKind, WorkspaceName,
 };

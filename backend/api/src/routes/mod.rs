@@ -1,8 +1,7 @@
-//! One module per capability, named as in every layer (`accounts`, with its sign-in providers in
-//! `accounts::identities`; `invitations`, `workspaces`, `equipment`, `targets`, `nights`, `data`, `uploads`,
-//! `packages`, `satellites`, `billing`, `vo`, `health`): `<capability>/mod.rs` holds its handlers (or one module
-//! per resource beside it) and `<capability>/types.rs` its request and response bodies. What more than one
-//! capability uses is in [`common`].
+//! One module per capability, named as in every layer (`accounts`, `identities` (sign-in providers),
+//! `invitations`, `workspaces`, `equipment`, `targets`, `nights`, `data`, `uploads`, `packages`, `satellites`,
+//! `billing`, `vo`, `health`): `<capability>/mod.rs` holds its handlers (or one module per resource beside it) and
+//! `<capability>/types.rs` its request and response bodies. What more than one capability uses is in [`common`].
 //!
 //! Every route but the IVOA services ([`vo`], mounted by [`vo::configure`] and documented in `docs/vo.md`, not in
 //! the OpenAPI document) is declared once, in the `registry!` lists at the end of this module: the handler's own
@@ -17,6 +16,7 @@ pub mod common;
 pub mod data;
 pub mod equipment;
 pub mod health;
+pub mod identities;
 pub mod invitations;
 pub mod nights;
 pub mod packages;
@@ -49,8 +49,8 @@ registry! {
     Root, configure_root =>
     health::healthz,
     health::readyz,
-    accounts::identities::start_provider_sign_in,
-    accounts::identities::finish_provider_sign_in,
+    identities::start_provider_sign_in,
+    identities::finish_provider_sign_in,
 }
 
 registry! {
@@ -65,15 +65,15 @@ registry! {
     accounts::me::get_me,
     accounts::me::update_password,
     accounts::me::delete_me,
-    accounts::identities::list_auth_providers,
+    identities::list_auth_providers,
     billing::list_storage_plans,
     billing::receive_stripe_webhook,
     billing::get_billing,
     billing::create_checkout,
     billing::change_plan,
     billing::create_portal_session,
-    accounts::identities::list_identities,
-    accounts::identities::delete_identity,
+    identities::list_identities,
+    identities::delete_identity,
     accounts::verification::create_verification,
     accounts::verification::create_email_verification,
     accounts::verification::update_email,

@@ -69,6 +69,6 @@ impl Services {
 }
 
 /// A personal workspace has one owner: the person it belongs to.
-fn is_own_space(workspace: &meridian_domain::model::Workspace, role: Role) -> bool {
+fn is_own_space(workspace: &meridian_domain::workspaces::Workspace, role: Role) -> bool {
     workspace.kind == WorkspaceKind::Personal && role == Role::Owner
 }

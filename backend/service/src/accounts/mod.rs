@@ -12,7 +12,7 @@ pub use sessions::SessionView;
 use crate::auth::ClientInfo;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::Role;
-use meridian_domain::model::Account;
+use meridian_domain::accounts::Account;
 use meridian_domain::{Description, DisplayName, Email, Password, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_mail::Template;
 use meridian_store::workspaces::NewWorkspace;

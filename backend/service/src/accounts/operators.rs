@@ -3,7 +3,7 @@
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::Email;
-use meridian_domain::model::Account;
+use meridian_domain::accounts::Account;
 use meridian_store::accounts;
 
 impl Services {

@@ -4,8 +4,7 @@
 use crate::auth::MailKind;
 use crate::secrets::{random_token, token_hash};
 use crate::{Actor, ServiceError, ServiceResult, Services};
-use meridian_domain::accounts::TokenPurpose;
-use meridian_domain::model::Account;
+use meridian_domain::accounts::{Account, TokenPurpose};
 use meridian_domain::{Email, ValidationError};
 use meridian_mail::Template;
 use meridian_store::{ConnectionTrait, StoreError, accounts, tokens};

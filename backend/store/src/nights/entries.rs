@@ -6,7 +6,7 @@ use crate::entities::{accounts, entry_tags, entry_versions, log_entries, night_l
 use crate::page::{Direction, Keyset as _};
 use crate::{StoreError, StoreResult, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{EntryContent, EntryVersion, LogEntry};
+use meridian_domain::nights::{EntryContent, EntryVersion, LogEntry};
 use meridian_domain::{
     AccountId, EntryBody, EntryId, EntryLevel, Link, NightDate, NightLogId, PageRequest, Tag, Tags, TelescopeId,
     TimeLost, TimeLostCategory, ValidationError, Visibility, WorkspaceId,

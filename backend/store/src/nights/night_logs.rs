@@ -4,7 +4,7 @@ use crate::entities::{night_logs, sites, telescopes};
 use crate::page::{Direction, Keyset as _};
 use crate::{StoreResult, conflict_on, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::NightLog;
+use meridian_domain::nights::NightLog;
 use meridian_domain::{
     AccountId, Description, NightDate, NightLogId, NightStatus, PageRequest, ShortText, TelescopeId, TimeZoneName,
     Transparency, Visibility, WorkspaceId,

@@ -3,7 +3,7 @@
 use crate::entities::observations;
 use crate::{StoreResult, scoped};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Observation;
+use meridian_domain::nights::Observation;
 use meridian_domain::{
     AccountId, Declination, Description, FrameType, InstrumentId, NightLogId, ObservationId, QualityFlag,
     RightAscension, ShortText, SkyPosition, TargetId, WorkspaceId,

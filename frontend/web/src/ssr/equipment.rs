@@ -6,7 +6,8 @@ use crate::api::equipment::{
     InstrumentInfo, ObservatoryInfo, SiteInfo, TargetInfo, TargetListInfo, TargetsInfo, TelescopeInfo,
 };
 use leptos::prelude::*;
-use meridian_domain::model::{Site, Target};
+use meridian_domain::equipment::Site;
+use meridian_domain::targets::Target;
 use meridian_domain::{Action, InstrumentId, SiteId, TargetId, TargetListId, TelescopeId, ValidationError};
 use meridian_service::equipment::{
     Coordinate, CreateInstrument, CreateSite, CreateTelescope, InstrumentView, TelescopeView, UpdateInstrument,

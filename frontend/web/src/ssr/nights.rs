@@ -10,7 +10,7 @@ use crate::api::nights::{
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_actix::redirect;
-use meridian_domain::model::Observation;
+use meridian_domain::nights::Observation;
 use meridian_domain::{
     Action, EntryId, Limit, NightLogId, NightStatus, ObservationId, PageRequest, TimeLostCategory, Tz,
 };

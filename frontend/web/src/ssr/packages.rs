@@ -81,10 +81,11 @@ fn author_name(name: &str) -> String {
 
 /// The members whose ORCID iDs we know, as lines of the authors field (`Name; ORCID`), the person editing first.
 fn author_suggestions(
-    members: &[meridian_domain::model::Member],
+    members: &[meridian_domain::workspaces::Member],
     me: Option<meridian_domain::AccountId>,
 ) -> Vec<String> {
-    let mut with_orcid: Vec<&meridian_domain::model::Member> = members.iter().filter(|m| m.orcid.is_some()).collect();
+    let mut with_orcid: Vec<&meridian_domain::workspaces::Member> =
+        members.iter().filter(|m| m.orcid.is_some()).collect();
     with_orcid.sort_by_key(|m| Some(m.account_id) != me);
     with_orcid
         .into_iter()

@@ -1,9 +1,8 @@
-//! Accounts: sign-up here; sessions (sign-in, sign-out, the list), sign-in with providers and linked providers,
-//! who am I, the password and deleting the
-//! account, confirming addresses, recovering access, and a workspace's API keys in the modules below. Their bodies are in [`types`].
+//! Accounts: sign-up here; sessions (sign-in, sign-out, the list), who am I, the password and deleting the
+//! account, confirming addresses, recovering access, and a workspace's API keys in the modules below. Their bodies
+//! are in [`types`]. Sign-in with providers and the account's linked providers are [`super::identities`].
 
 pub mod api_keys;
-pub mod identities;
 pub mod me;
 pub mod recovery;
 pub mod sessions;

@@ -2,7 +2,7 @@
 
 use crate::routes::common::{CoordinateInput, list_body};
 use chrono::{DateTime, Utc};
-use meridian_domain::model::Site;
+use meridian_domain::equipment::Site;
 use meridian_domain::{SiteId, TelescopeId};
 use meridian_service::equipment::{
     CreateInstrument, CreateSite, CreateTelescope, InstrumentView, TelescopeView, UpdateInstrument, UpdateSite,

@@ -2,7 +2,7 @@
 
 use crate::routes::common::list_body;
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{EntryContent, Observation};
+use meridian_domain::nights::{EntryContent, Observation};
 use meridian_service::equipment::nullable;
 use meridian_service::nights::{EntryView, NightLogView, TimeLostSummary, VersionView};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 use crate::routes::common::{CoordinateInput, list_body};
 use chrono::{DateTime, Utc};
 use meridian_domain::TargetId;
-use meridian_domain::model::{Target, TargetList};
+use meridian_domain::targets::{Target, TargetList};
 use meridian_service::targets::{CreateTarget, CreateTargetList, UpdateTarget, UpdateTargetList};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -2,7 +2,7 @@
 
 use crate::routes::common::list_body;
 use chrono::{DateTime, Utc};
-use meridian_domain::model::{Member, Workspace};
+use meridian_domain::workspaces::{Member, Workspace};
 use meridian_service::workspaces::WorkspaceView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -3,9 +3,10 @@
 //! The two browser redirects live at the root, where providers are told to send people back
 //! (`{public_url}/auth/{provider}/callback`): `GET /auth/{provider}/start` leaves for the provider and
 //! `GET /auth/{provider}/callback` comes back; both answer 303. The list of providers and the account's identities
-//! are ordinary `/api/v1` resources.
+//! are ordinary `/api/v1` resources. Their bodies are in [`types`].
 
-use super::types::{CallbackQuery, IdentityBody, IdentityList, ProviderBody, ProviderList, StartSignInQuery};
+pub mod types;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 use meridian_domain::IdentityId;
@@ -15,6 +16,7 @@ use meridian_http::cookies::{CookiePolicy, sign_in_flow_cookie_value};
 use meridian_http::problem::ApiError;
 use meridian_service::identities::{Callback, Finished};
 use meridian_service::{ServiceError, Services, SignInFailure};
+use types::{CallbackQuery, IdentityBody, IdentityList, ProviderBody, ProviderList, StartSignInQuery};
 
 fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
     web::Query::<T>::from_query(req.query_string())

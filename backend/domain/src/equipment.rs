@@ -1,0 +1,56 @@
+//! Equipment: sites, the telescopes that stand at them and the instruments on the telescopes.
+
+use crate::ids::{InstrumentId, SiteId, TelescopeId, WorkspaceId};
+use crate::nights::{MountType, TimeZoneName};
+use crate::sky::{Elevation, Latitude, Longitude};
+use crate::values::{Description, Name, ShortText};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A place telescopes stand: where and in which time zone (which decides when its nights begin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    pub id: SiteId,
+    pub workspace_id: WorkspaceId,
+    pub name: Name,
+    pub latitude: Latitude,
+    pub longitude: Longitude,
+    pub elevation: Elevation,
+    pub time_zone: TimeZoneName,
+    pub description: Description,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Telescope {
+    pub id: TelescopeId,
+    pub workspace_id: WorkspaceId,
+    pub site_id: SiteId,
+    pub name: Name,
+    pub aperture_mm: Option<f64>,
+    pub focal_length_mm: Option<f64>,
+    pub mount: Option<MountType>,
+    pub description: Description,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instrument {
+    pub id: InstrumentId,
+    pub workspace_id: WorkspaceId,
+    pub telescope_id: TelescopeId,
+    pub name: Name,
+    /// The detector's make and model (may be empty).
+    pub detector: ShortText,
+    /// Arcseconds per pixel on the sky.
+    pub pixel_scale_arcsec: Option<f64>,
+    /// The field of view (width × height, arcminutes), when known: planned observations take it as their field.
+    pub field_arcmin: Option<(f64, f64)>,
+    /// Filter names as written in the headers (`g'`, `Halpha`), in wheel order.
+    pub filters: Vec<ShortText>,
+    pub description: Description,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
