@@ -101,11 +101,24 @@ pub enum Change {
         subscription: Subscription,
     },
     Invoice {
-        paid: bool,
+        event: InvoiceEvent,
         invoice: Invoice,
     },
     /// Any other event: acknowledged, stored, not acted on.
     Other,
+}
+
+/// What an invoice event says happened to the invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceEvent {
+    /// `invoice.paid`.
+    Paid,
+    /// `invoice.payment_failed`: an attempt failed (the invoice stays open while Stripe retries).
+    PaymentFailed,
+    /// `invoice.voided`: nothing is owed any more.
+    Voided,
+    /// `invoice.marked_uncollectible`: written off.
+    MarkedUncollectible,
 }
 
 /// Why an event's object could not be read.
@@ -133,9 +146,14 @@ impl Event {
             "customer.subscription.deleted" => {
                 Change::Subscription { deleted: true, subscription: serde_json::from_value(object).map_err(fail)? }
             }
-            "invoice.paid" => Change::Invoice { paid: true, invoice: serde_json::from_value(object).map_err(fail)? },
-            "invoice.payment_failed" => {
-                Change::Invoice { paid: false, invoice: serde_json::from_value(object).map_err(fail)? }
+            "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" => {
+                let event = match self.kind.as_str() {
+                    "invoice.paid" => InvoiceEvent::Paid,
+                    "invoice.payment_failed" => InvoiceEvent::PaymentFailed,
+                    "invoice.voided" => InvoiceEvent::Voided,
+                    _ => InvoiceEvent::MarkedUncollectible,
+                };
+                Change::Invoice { event, invoice: serde_json::from_value(object).map_err(fail)? }
             }
             _ => Change::Other,
         })
@@ -388,7 +406,9 @@ mod tests {
         let invoice = serde_json::json!({"id": "in_1", "amount_due": 1900,
             "parent": {"subscription_details": {"subscription": "sub_1"}}});
         match event("invoice.payment_failed", invoice).change().unwrap() {
-            Change::Invoice { paid: false, invoice } => assert_eq!(invoice.subscription_id(), Some("sub_1")),
+            Change::Invoice { event: InvoiceEvent::PaymentFailed, invoice } => {
+                assert_eq!(invoice.subscription_id(), Some("sub_1"));
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(event("customer.created", sub).change().unwrap(), Change::Other);

@@ -286,6 +286,8 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
     // At most a few scrapers at once (more are turned away at once), and one rendering per couple of seconds
     // whoever asks: the figures read the database.
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPERS));
+    // Connections open at once, whatever they ask (a probe's is answered without the database).
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(2 * MAX_SCRAPERS));
     let cache: std::sync::Arc<tokio::sync::Mutex<Option<(Instant, String)>>> = std::sync::Arc::default();
     loop {
         let (mut stream, _) = match listener.accept().await {
@@ -296,7 +298,10 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
                 continue;
             }
         };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        // A liveness probe must not wait behind scrapers (a render can wait on a database that is down, which
+        // must not restart the process): without a scraper's slot it is still answered, and only it.
+        let permit = permits.clone().try_acquire_owned().ok();
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
             drop(stream);
             continue;
         };
@@ -320,7 +325,14 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
                 return;
             }
             let line = head.split(|b| *b == b'\r').next().unwrap_or_default();
-            let (status, body) = if line.starts_with(b"GET /metrics ") || line == b"GET /metrics" {
+            let liveness = line.starts_with(b"GET /healthz ") || line == b"GET /healthz";
+            if permit.is_none() && !liveness {
+                return;
+            }
+            let (status, body) = if liveness {
+                // Liveness of a worker (which has no web server): the process answers; no database involved.
+                ("200 OK", "ok\n".to_owned())
+            } else if line.starts_with(b"GET /metrics ") || line == b"GET /metrics" {
                 let mut cached = cache.lock().await;
                 let fresh = cached.as_ref().filter(|(at, _)| at.elapsed() < RENDER_EVERY).map(|(_, text)| text.clone());
                 let text = match fresh {
@@ -332,9 +344,6 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
                     }
                 };
                 ("200 OK", text)
-            } else if line.starts_with(b"GET /healthz ") || line == b"GET /healthz" {
-                // Liveness of a worker (which has no web server): the process answers; no database involved.
-                ("200 OK", "ok\n".to_owned())
             } else {
                 ("404 Not Found", "GET /metrics or /healthz\n".to_owned())
             };
@@ -345,7 +354,7 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, services: Services
             );
             let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
-            drop(permit);
+            drop((permit, slot));
         });
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::{ServiceError, ServiceResult, Services};
 use chrono::{DateTime, Duration, Utc};
-use meridian_billing::webhook::{self, Change, Event};
+use meridian_billing::webhook::{self, Change, Event, InvoiceEvent};
 pub use meridian_billing::{Micros, Plan, PlanCatalog, TierTerms, format_minor};
 use meridian_domain::billing::{Invoice, InvoiceStatus, PlanState, Subscription, SubscriptionStatus};
 use meridian_domain::{PlanKey, WorkspaceId};
@@ -289,7 +289,7 @@ impl Services {
                 self.settle_plan(txn, ws).await?;
                 Ok(WebhookOutcome::Applied)
             }
-            Change::Invoice { paid, invoice } => {
+            Change::Invoice { event, invoice } => {
                 // The subscription it bills names the workspace; else its customer.
                 let by_subscription = match invoice.subscription_id() {
                     Some(s) => store::find_subscription(txn, s).await?.map(|s| s.workspace),
@@ -306,13 +306,17 @@ impl Services {
                 // Stripe has no status for a failed attempt: its invoice stays `open` (Stripe retries it). Recorded
                 // as `payment_failed`, so the page can say so after the lapse it starts is gone (a canceled
                 // subscription); any other status Stripe names is kept as it says.
-                let status = if paid {
-                    InvoiceStatus::Paid
-                } else {
-                    match invoice.status.as_deref().map(InvoiceStatus::parse) {
+                // A voided or written-off invoice is owed no more: its status says so, and it ends the lapse a
+                // failed attempt started.
+                let said = invoice.status.as_deref().map(InvoiceStatus::parse);
+                let status = match event {
+                    InvoiceEvent::Paid => InvoiceStatus::Paid,
+                    InvoiceEvent::PaymentFailed => match said {
                         None | Some(InvoiceStatus::Open) => InvoiceStatus::PaymentFailed,
                         Some(other) => other,
-                    }
+                    },
+                    InvoiceEvent::Voided => InvoiceStatus::Void,
+                    InvoiceEvent::MarkedUncollectible => InvoiceStatus::Uncollectible,
                 };
                 let record = Invoice {
                     workspace: ws,
@@ -362,7 +366,9 @@ impl Services {
     ) -> ServiceResult<()> {
         let state = workspaces::plan_of(txn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
         let newest = store::invoices_of(txn, ws, 1).await?;
-        let failing = newest.first().is_some_and(|i| i.status != InvoiceStatus::Paid && i.amount_paid < i.amount_due);
+        let owed =
+            |s: &InvoiceStatus| !matches!(s, InvoiceStatus::Paid | InvoiceStatus::Void | InvoiceStatus::Uncollectible);
+        let failing = newest.first().is_some_and(|i| owed(&i.status) && i.amount_paid < i.amount_due);
         let lapses_at = match (failing, state.lapses_at) {
             (true, Some(t)) => Some(t),
             (true, None) => Some(when + Duration::days(i64::from(self.config().billing.grace_days.min(366)))),

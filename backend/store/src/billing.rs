@@ -184,11 +184,16 @@ fn to_invoice(m: invoices::Model) -> Invoice {
     }
 }
 
-/// Writes the invoice as `i` says, unless a newer event already described it.
+/// Writes the invoice as `i` says, unless a newer event already described it. Of two events of the same second, a
+/// final state (paid, void) is not undone by one that is not (a failed attempt delivered after the payment).
 pub async fn save_invoice(conn: &impl ConnectionTrait, i: &Invoice) -> StoreResult<()> {
     let existing =
         invoices::Entity::find().filter(invoices::Column::StripeInvoiceId.eq(i.stripe_id.as_str())).one(conn).await?;
-    if existing.as_ref().is_some_and(|m| m.event_at.to_utc() > i.event_at) {
+    let is_final = |s: &InvoiceStatus| matches!(s, InvoiceStatus::Paid | InvoiceStatus::Void);
+    if existing.as_ref().is_some_and(|m| {
+        let at = m.event_at.to_utc();
+        at > i.event_at || (at == i.event_at && is_final(&InvoiceStatus::parse(&m.status)) && !is_final(&i.status))
+    }) {
         return Ok(());
     }
     let row = invoices::ActiveModel {

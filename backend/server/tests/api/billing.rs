@@ -359,6 +359,49 @@ async fn a_failed_payment_stays_on_the_billing_page_after_its_subscription_ends(
     assert!(b["payment_problem"].is_null(), "{b}");
 }
 
+/// An invoice whose payment failed and that Stripe then voids (or that is written off) is owed no more: the grace
+/// period ends and the payment notice goes. A failed attempt reported within the same second as the payment that
+/// followed it (events may arrive in any order) does not undo the payment.
+#[actix_web::test]
+async fn a_voided_invoice_ends_the_grace_period_and_a_late_failure_does_not_undo_a_payment() {
+    // Each invoice made a minute after the one before (the newest decides).
+    let invoice = |id: &str, status: &str| {
+        let n: i64 = id.trim_start_matches("in_").parse().expect("n");
+        json!({"id": id, "object": "invoice", "customer": "cus_1", "status": status, "amount_due": 1900,
+               "amount_paid": if status == "paid" { 1900 } else { 0 }, "currency": "eur", "created": now() + 60 * n,
+               "parent": {"subscription_details": {"subscription": "sub_1"}}})
+    };
+    let app = billing_app(14).await;
+    let (mut owner, ws) = observatory(&app, "voided").await;
+    deliver(&app, &event("evt_c", "checkout.session.completed", now(), checkout(&ws, "observatory"))).await;
+    deliver(&app, &event("evt_f", "invoice.payment_failed", now(), invoice("in_1", "open"))).await;
+    let b = owner.get("/api/v1/workspaces/voided/billing").await.body;
+    assert!(b["plan_lapses_at"].is_string() && b["payment_problem"].is_string(), "{b}");
+    let r = deliver(&app, &event("evt_v", "invoice.voided", now() + 1, invoice("in_1", "void"))).await;
+    assert_eq!(r.body["outcome"], "applied", "{}", r.body);
+    let b = owner.get("/api/v1/workspaces/voided/billing").await.body;
+    assert_eq!(b["invoices"][0]["status"], "void", "{b}");
+    assert_eq!(b["plan"]["key"], "observatory", "{b}");
+    assert!(b["plan_lapses_at"].is_null() && b["payment_problem"].is_null(), "{b}");
+
+    // The next invoice fails and is written off: owed no more either.
+    deliver(&app, &event("evt_f2", "invoice.payment_failed", now() + 2, invoice("in_2", "open"))).await;
+    assert!(owner.get("/api/v1/workspaces/voided/billing").await.body["plan_lapses_at"].is_string());
+    let written_off = invoice("in_2", "uncollectible");
+    deliver(&app, &event("evt_u", "invoice.marked_uncollectible", now() + 3, written_off)).await;
+    let b = owner.get("/api/v1/workspaces/voided/billing").await.body;
+    assert_eq!(b["invoices"][0]["status"], "uncollectible", "{b}");
+    assert!(b["plan_lapses_at"].is_null() && b["payment_problem"].is_null(), "{b}");
+
+    // Paid, and the failed attempt before it reported afterwards within the same second: still paid.
+    let t = now() + 4;
+    deliver(&app, &event("evt_p3", "invoice.paid", t, invoice("in_3", "paid"))).await;
+    deliver(&app, &event("evt_f3", "invoice.payment_failed", t, invoice("in_3", "open"))).await;
+    let b = owner.get("/api/v1/workspaces/voided/billing").await.body;
+    assert_eq!(b["invoices"][0]["status"], "paid", "{b}");
+    assert!(b["plan_lapses_at"].is_null() && b["payment_problem"].is_null(), "{b}");
+}
+
 #[actix_web::test]
 async fn a_failure_half_way_applies_nothing_and_the_retry_applies_it_once() {
     let app = billing_app(14).await;

@@ -137,7 +137,7 @@ impl JobQueue {
     }
 
     /// Queues `job`; returns its id (with `unique_key`, the id of the job that already has that key, if one does).
-    #[tracing::instrument(skip(self), fields(kind = job.kind()))]
+    #[tracing::instrument(skip_all, fields(queued = job.kind()))]
     pub async fn push(&self, job: Job, opts: PushOptions) -> ServiceResult<JobId> {
         if let Some(key) = &opts.unique_key
             && let Some(id) = self.find_by_key(key).await?
@@ -222,7 +222,7 @@ impl JobQueue {
     /// Queues `job` inside the caller's transaction, so that it exists exactly when the change it follows was
     /// committed (a file row and its ingest, an upload turned `verifying` and its check). No `unique_key` here:
     /// those are for periodic jobs, which follow no change.
-    #[tracing::instrument(skip(conn), fields(kind = job.kind()))]
+    #[tracing::instrument(skip_all, fields(queued = job.kind()))]
     pub async fn push_in(
         conn: &impl meridian_store::ConnectionTrait,
         job: &Job,

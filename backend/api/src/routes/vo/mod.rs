@@ -675,9 +675,16 @@ pub async fn service_availability(services: web::Data<Services>, path: web::Path
 }
 
 async fn availability_document(services: &Services, slug: &str) -> HttpResponse {
-    let up = services.ready().await;
+    let mut up = services.ready().await;
     if up && let Err(e) = services.vo_workspace(slug).await {
-        return workspace_error(e);
+        match e {
+            meridian_service::ServiceError::NotFound(_) => return not_found_xml(),
+            // The database failed between the two questions: not available, said in the document's own terms.
+            other => {
+                tracing::warn!(error = %other.chain(), "VOSI availability: the workspace could not be read");
+                up = false;
+            }
+        }
     }
     let note = if up { "The services are answering." } else { "The database is not answering; try again later." };
     let body = format!(
