@@ -118,6 +118,20 @@ stripe_status!(
     }
 );
 
+impl InvoiceStatus {
+    /// Nothing more is owed on it: paid, voided, or written off.
+    #[must_use]
+    pub fn settled(&self) -> bool {
+        matches!(self, Self::Paid | Self::Void | Self::Uncollectible)
+    }
+
+    /// No later event can change it (Stripe never reopens a paid or voided invoice).
+    #[must_use]
+    pub fn is_final(&self) -> bool {
+        matches!(self, Self::Paid | Self::Void)
+    }
+}
+
 /// A workspace's invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice {

@@ -366,9 +366,7 @@ impl Services {
     ) -> ServiceResult<()> {
         let state = workspaces::plan_of(txn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
         let newest = store::invoices_of(txn, ws, 1).await?;
-        let owed =
-            |s: &InvoiceStatus| !matches!(s, InvoiceStatus::Paid | InvoiceStatus::Void | InvoiceStatus::Uncollectible);
-        let failing = newest.first().is_some_and(|i| owed(&i.status) && i.amount_paid < i.amount_due);
+        let failing = newest.first().is_some_and(|i| !i.status.settled() && i.amount_paid < i.amount_due);
         let lapses_at = match (failing, state.lapses_at) {
             (true, Some(t)) => Some(t),
             (true, None) => Some(when + Duration::days(i64::from(self.config().billing.grace_days.min(366)))),

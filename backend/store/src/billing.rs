@@ -189,10 +189,9 @@ fn to_invoice(m: invoices::Model) -> Invoice {
 pub async fn save_invoice(conn: &impl ConnectionTrait, i: &Invoice) -> StoreResult<()> {
     let existing =
         invoices::Entity::find().filter(invoices::Column::StripeInvoiceId.eq(i.stripe_id.as_str())).one(conn).await?;
-    let is_final = |s: &InvoiceStatus| matches!(s, InvoiceStatus::Paid | InvoiceStatus::Void);
     if existing.as_ref().is_some_and(|m| {
         let at = m.event_at.to_utc();
-        at > i.event_at || (at == i.event_at && is_final(&InvoiceStatus::parse(&m.status)) && !is_final(&i.status))
+        at > i.event_at || (at == i.event_at && InvoiceStatus::parse(&m.status).is_final() && !i.status.is_final())
     }) {
         return Ok(());
     }

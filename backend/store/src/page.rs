@@ -51,6 +51,18 @@ impl SortKey for DateTime<Utc> {
     }
 }
 
+impl SortKey for Uuid {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(s: &str) -> Option<Self> {
+        Uuid::parse_str(s).ok()
+    }
+    fn value(&self) -> Value {
+        (*self).into()
+    }
+}
+
 impl SortKey for i32 {
     fn write(&self) -> String {
         self.to_string()
@@ -85,9 +97,9 @@ fn not_ours() -> StoreError {
     StoreError::Invalid(ValidationError::new("cursor", "is not a cursor this server issued"))
 }
 
-/// The id a page of an id-ordered list continues after.
-fn read_id(page: &PageRequest) -> StoreResult<Option<Uuid>> {
-    page.after.as_deref().map(|s| Uuid::parse_str(s).map_err(|_| not_ours())).transpose()
+/// The key a page of a list ordered by a unique key (an id, a version number) continues after.
+fn read_key<K: SortKey>(page: &PageRequest) -> StoreResult<Option<K>> {
+    page.after.as_deref().map(|s| K::read(s).ok_or_else(not_ours)).transpose()
 }
 
 /// The parts of a `key|id` cursor key; `None` when it is not one this server wrote.
@@ -113,11 +125,7 @@ pub(crate) enum Direction {
 pub(crate) trait Keyset: QueryFilter + QueryOrder + QuerySelect {
     /// In `id` order, the rows whose id is above the cursor's.
     fn page_by_id(self, id: impl ColumnTrait, page: &PageRequest) -> StoreResult<Self> {
-        let mut q = self.order_by(id, Order::Asc).limit(u64::from(page.limit.get()));
-        if let Some(after) = read_id(page)? {
-            q = q.filter(id.gt(after));
-        }
-        Ok(q)
+        self.page_by_unique::<Uuid>(id, Direction::Ascending, page)
     }
 
     /// In the order of `key`, unique within the list (a package's version number), the rows past the cursor's.
@@ -128,7 +136,7 @@ pub(crate) trait Keyset: QueryFilter + QueryOrder + QuerySelect {
         page: &PageRequest,
     ) -> StoreResult<Self> {
         let mut q = self.limit(u64::from(page.limit.get()));
-        let after = page.after.as_deref().map(|s| K::read(s).ok_or_else(not_ours)).transpose()?;
+        let after = read_key::<K>(page)?;
         q = match direction {
             Direction::Ascending => q.order_by(key, Order::Asc),
             Direction::Descending => q.order_by(key, Order::Desc),
@@ -203,13 +211,13 @@ mod tests {
         let t = "2024-03-05T19:04:00.500000Z";
         let read = read_composite::<DateTime<Utc>>(&page(&format!("{t}|{ID}"))).unwrap();
         assert_eq!(read.map(|(k, _)| k.write()).as_deref(), Some(t));
-        assert_eq!(read_id(&page(ID)).unwrap(), Uuid::parse_str(ID).ok());
-        assert_eq!(read_id(&PageRequest::default()).unwrap(), None);
+        assert_eq!(read_key::<Uuid>(&page(ID)).unwrap(), Uuid::parse_str(ID).ok());
+        assert_eq!(read_key::<Uuid>(&PageRequest::default()).unwrap(), None);
         for bad in ["x", "2024-03-05", &format!("2024-3-5|{ID}"), "2024-03-05|x", &format!("{t}x|{ID}")] {
             assert!(matches!(read_composite::<NightDate>(&page(bad)), Err(StoreError::Invalid(_))), "{bad}");
         }
         assert!(matches!(read_composite::<DateTime<Utc>>(&page("x|y")), Err(StoreError::Invalid(_))));
-        assert!(matches!(read_id(&page("2024-03-05")), Err(StoreError::Invalid(_))));
+        assert!(matches!(read_key::<Uuid>(&page("2024-03-05")), Err(StoreError::Invalid(_))));
     }
 
     #[test]
