@@ -354,11 +354,20 @@ async fn a_cancelled_begin_does_not_swallow_the_writes_after_it() {
     let backend = reader.get_database_backend();
     let mut cancelled = 0;
     for n in 0..200_u64 {
-        // Cancelled at a different moment each round: before BEGIN is sent, while its answer is awaited, after.
-        let wait = std::time::Duration::from_micros((n % 40) * 25);
-        match tokio::time::timeout(wait, sea_orm::TransactionTrait::begin(&pool)).await {
-            Err(_) => cancelled += 1,
-            Ok(tx) => drop(tx.expect("begin")),
+        // Cancelled at a different moment each round: every fourth round right after its first poll (BEGIN sent or
+        // about to be, never answered yet: a cancellation however fast the machine), the others after a timeout
+        // from 0 to ~1 ms (while its answer is awaited, or after).
+        if n % 4 == 0 {
+            match futures::FutureExt::now_or_never(sea_orm::TransactionTrait::begin(&pool)) {
+                None => cancelled += 1,
+                Some(tx) => drop(tx.expect("begin")),
+            }
+        } else {
+            let wait = std::time::Duration::from_micros((n % 40) * 25);
+            match tokio::time::timeout(wait, sea_orm::TransactionTrait::begin(&pool)).await {
+                Err(_) => cancelled += 1,
+                Ok(tx) => drop(tx.expect("begin")),
+            }
         }
         pool.execute_unprepared(&format!("INSERT INTO cancel_probe (n) VALUES ({n})")).await.expect("insert");
         let seen = reader
