@@ -11,7 +11,10 @@ if [[ "$have" != "$want" ]]; then
   # --locked fails against this registry (its lockfile wants a crate version that is not there).
   cargo install wasm-bindgen-cli --version "$want"
 fi
-rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# (Without rustup, as in the image's build stage, the toolchain must already hold the target.)
+if command -v rustup >/dev/null; then
+  rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+fi
 
 # The `wasm-release` profile (Cargo.toml) trades speed for size: opt-level z, one codegen unit, fat LTO, abort on
 # panic. Measured 2026-12-05: 5.8 MB -> 3.4 MB after wasm-opt (gzip 1.83 -> 1.15 MB); the build ~2 min on 2 cores.

