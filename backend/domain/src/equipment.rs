@@ -1,11 +1,22 @@
 //! Equipment: sites, the telescopes that stand at them and the instruments on the telescopes.
 
 use crate::ids::{InstrumentId, SiteId, TelescopeId, WorkspaceId};
-use crate::nights::{MountType, TimeZoneName};
+use crate::nights::TimeZoneName;
 use crate::sky::{Elevation, Latitude, Longitude};
 use crate::values::{Description, Name, ShortText};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+vocabulary!(
+    /// How a telescope is mounted; decides field rotation and where the pointing limits lie.
+    MountType, field = "mount", {
+        Equatorial = "equatorial",
+        /// Alt-azimuth.
+        Altaz = "altaz",
+        Fork = "fork",
+        Other = "other",
+    }
+);
 
 /// A place telescopes stand: where and in which time zone (which decides when its nights begin).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,4 +64,21 @@ pub struct Instrument {
     pub description: Description,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MountType;
+
+    #[test]
+    fn mount_types_round_trip_and_refuse_other_spellings() {
+        assert_eq!(MountType::ALL.len(), 4);
+        for &m in MountType::ALL {
+            assert_eq!(MountType::parse(m.as_str()).unwrap(), m);
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+        }
+        let e = MountType::parse("alt-az").unwrap_err();
+        assert_eq!(e.field, "mount");
+        assert_eq!(e.message, "must be one of equatorial, altaz, fork, other");
+    }
 }

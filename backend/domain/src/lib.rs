@@ -25,13 +25,14 @@ pub mod values;
 pub mod workspaces;
 
 pub use data::{IngestStatus, PlanKey, PlanLimits, PreviewStatus, RestoreStatus, Tier};
+pub use equipment::MountType;
 pub use ids::{
     AccountId, ApiKeyId, DataFileId, DatasetId, EntryId, IdentityId, InstrumentId, InvitationId, LifecycleRuleId,
     MailId, NightLogId, ObservationId, PackageId, PackageLinkId, PackageVersionId, PlannedObservationId, SessionId,
     SiteId, TargetId, TargetListId, TelescopeId, UploadId, WorkspaceId,
 };
 pub use nights::{
-    EntryBody, EntryLevel, FrameType, Link, MountType, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,
+    EntryBody, EntryLevel, FrameType, Link, NightDate, NightStatus, QualityFlag, TimeLost, TimeLostCategory,
     TimeZoneName, Transparency, Tz, instant_in_night, local_time_in_night, measure, night_bounds, night_of,
     parse_links,
 };

@@ -309,17 +309,6 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// How a telescope is mounted; decides field rotation and where the pointing limits lie.
-    MountType, field = "mount", {
-        Equatorial = "equatorial",
-        /// Alt-azimuth.
-        Altaz = "altaz",
-        Fork = "fork",
-        Other = "other",
-    }
-);
-
-vocabulary!(
     /// Sky transparency as observers report it, from best to worst.
     Transparency, field = "transparency", {
         /// Cloudless and stable: good for absolute photometry.
@@ -905,13 +894,10 @@ mod tests {
         check(FrameType::ALL, FrameType::as_str, FrameType::parse, "frame_type");
         check(QualityFlag::ALL, QualityFlag::as_str, QualityFlag::parse, "quality");
         check(NightStatus::ALL, NightStatus::as_str, NightStatus::parse, "status");
-        check(MountType::ALL, MountType::as_str, MountType::parse, "mount");
 
         assert_eq!(EntryLevel::ALL.len(), 3);
         assert_eq!(FrameType::ALL.len(), 6);
-        assert_eq!(MountType::ALL.len(), 4);
         assert_eq!(EntryLevel::parse("fatal").unwrap_err().message, "must be one of info, warning, problem");
-        assert_eq!(MountType::parse("alt-az").unwrap_err().message, "must be one of equatorial, altaz, fork, other");
         assert_eq!(FrameType::Arc.to_string(), "arc");
         assert_eq!(
             (EntryLevel::default(), FrameType::default(), QualityFlag::default(), NightStatus::default()),

@@ -9,10 +9,10 @@ use meridian_domain::{
     Action, Description, Elevation, InstrumentId, Latitude, Longitude, MountType, Name, Page, PageRequest, ShortText,
     SiteId, TelescopeId, TimeZoneName, ValidationError, WorkspaceId, measure,
 };
-use meridian_store::instruments::InstrumentFields;
-use meridian_store::sites::SiteFields;
-use meridian_store::telescopes::TelescopeFields;
-use meridian_store::{instruments, sites, telescopes};
+use meridian_store::equipment::instruments::InstrumentFields;
+use meridian_store::equipment::sites::SiteFields;
+use meridian_store::equipment::telescopes::TelescopeFields;
+use meridian_store::{equipment::instruments, equipment::sites, equipment::telescopes};
 use serde::{Deserialize, Deserializer};
 
 /// An angle as submitted: a number of degrees, or text in any notation the field's type reads (`28:45:38`,

@@ -2,15 +2,15 @@
 //! in (with a confirmed address) and joins. Inviting answers the same whether or not the address has an account,
 //! and nothing joins anyone before they follow the link.
 
-use crate::members::personal_owner_rule;
 use crate::secrets::{random_token, token_hash};
+use crate::workspaces::members::personal_owner_rule;
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::invitations::{INVITATION_LIFETIME_DAYS, Invitation, InvitationStatus};
 use meridian_domain::workspaces::{Member, Workspace};
 use meridian_domain::{Action, Email, InvitationId, Role};
 use meridian_mail::Template;
 use meridian_store::invitations::{NewInvitation, Renewal};
-use meridian_store::{ConnectionTrait, accounts, invitations, members, workspaces};
+use meridian_store::{ConnectionTrait, accounts, invitations, workspaces, workspaces::members};
 
 /// Open invitations listed at most (a workspace with more has a problem a list will not solve).
 const LIST_MAX: u64 = 500;

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
-pub mod api_keys;
 pub mod auth;
 pub mod billing;
 pub mod data;
@@ -14,7 +13,6 @@ pub mod invitations;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
-pub mod members;
 pub mod nights;
 pub mod observe;
 pub mod packages;

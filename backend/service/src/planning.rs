@@ -16,7 +16,7 @@ use meridian_domain::{
     SkyPosition, TargetId, TelescopeId, ValidationError, WorkspaceId,
 };
 use meridian_store::planning::{self as store, PlanFields};
-use meridian_store::{instruments, sites, targets, telescopes};
+use meridian_store::{equipment::instruments, equipment::sites, equipment::telescopes, targets};
 use serde::Deserialize;
 
 /// A new plan as submitted: `target_id` or both `ra` and `dec`.

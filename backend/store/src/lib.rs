@@ -1,30 +1,23 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
-pub mod api_keys;
 pub mod billing;
 pub mod data;
 pub mod entities;
+pub mod equipment;
 pub mod identities;
-pub mod instruments;
 pub mod integrity;
 pub mod invitations;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
-pub mod members;
 pub mod nights;
 pub mod packages;
 pub mod page;
 pub mod planning;
 pub mod satellites;
 pub(crate) mod scoped;
-pub mod sessions;
-pub mod sign_in_flows;
-pub mod sites;
 pub mod targets;
-pub mod telescopes;
-pub mod tokens;
 pub mod uploads;
 pub mod workspaces;
 

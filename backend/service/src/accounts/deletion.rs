@@ -3,7 +3,10 @@
 
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::{Role, WorkspaceKind};
-use meridian_store::{accounts, api_keys, identities, mail, members, sessions, tokens, workspaces};
+use meridian_store::{
+    accounts, accounts::api_keys, accounts::sessions, accounts::tokens, identities, mail, workspaces,
+    workspaces::members,
+};
 
 impl Services {
     /// Deletes the signed-in person's account (after checking their password, when they have one). Their personal

@@ -1,6 +1,7 @@
 //! Accounts: sign-up and password change here; confirming addresses, recovering access, sessions, deleting an
 //! account and the server's operators in the modules below.
 
+pub mod api_keys;
 mod deletion;
 mod operators;
 mod recovery;
@@ -16,7 +17,7 @@ use meridian_domain::accounts::Account;
 use meridian_domain::{Description, DisplayName, Email, Password, Slug, Visibility, WorkspaceKind, WorkspaceName};
 use meridian_mail::Template;
 use meridian_store::workspaces::NewWorkspace;
-use meridian_store::{ConnectionTrait, DatabaseTransaction, StoreError, accounts, members, workspaces};
+use meridian_store::{ConnectionTrait, DatabaseTransaction, StoreError, accounts, workspaces, workspaces::members};
 
 /// What a sign-up form carries.
 #[derive(Clone, serde::Deserialize)]
@@ -103,7 +104,7 @@ impl Services {
         let txn = meridian_store::begin_write(self.db()).await?;
         let now = crate::now();
         accounts::set_password_hash(&txn, account.id, new_hash, now).await?;
-        meridian_store::sessions::delete_others(&txn, account.id, Some(*session)).await?;
+        meridian_store::accounts::sessions::delete_others(&txn, account.id, Some(*session)).await?;
         // Whoever knew the old password may have asked for an address change or a reset link: those end too.
         spend_takeover_links(&txn, account.id, now).await?;
         let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
@@ -139,8 +140,8 @@ pub(crate) async fn spend_takeover_links(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<()> {
     use meridian_domain::accounts::TokenPurpose;
-    meridian_store::tokens::spend_all(conn, account, TokenPurpose::ChangeEmail, now).await?;
-    meridian_store::tokens::spend_all(conn, account, TokenPurpose::ResetPassword, now).await?;
+    meridian_store::accounts::tokens::spend_all(conn, account, TokenPurpose::ChangeEmail, now).await?;
+    meridian_store::accounts::tokens::spend_all(conn, account, TokenPurpose::ResetPassword, now).await?;
     Ok(())
 }
 

@@ -61,7 +61,8 @@ impl Services {
             .ok_or(ServiceError::NotFound("workspace"))?;
         let (account, _) =
             accounts::find_by_email(self.db(), &email).await?.ok_or(ServiceError::NotFound("account"))?;
-        match meridian_store::members::insert(self.db(), workspace.id, account.id, role, crate::now()).await {
+        match meridian_store::workspaces::members::insert(self.db(), workspace.id, account.id, role, crate::now()).await
+        {
             Ok(_) | Err(meridian_store::StoreError::Conflict { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }

@@ -7,7 +7,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use meridian_domain::accounts::TokenPurpose;
 use meridian_domain::{Email, Password};
 use meridian_mail::Template;
-use meridian_store::{accounts, sessions, tokens};
+use meridian_store::{accounts, accounts::sessions, accounts::tokens};
 
 impl Services {
     /// Mails a reset link when the address has an account. The answer is the same either way (the caller learns

@@ -3,7 +3,7 @@
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::SessionId;
 use meridian_domain::accounts::SessionInfo;
-use meridian_store::sessions;
+use meridian_store::accounts::sessions;
 
 /// A session as its person sees it: `current` is the one asking.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::accounts::{Account, TokenPurpose};
 use meridian_domain::{Email, ValidationError};
 use meridian_mail::Template;
-use meridian_store::{ConnectionTrait, StoreError, accounts, tokens};
+use meridian_store::{ConnectionTrait, StoreError, accounts, accounts::tokens};
 
 impl Services {
     /// Makes a new confirmation link for the account's address (older ones stop working) and queues it on `conn`.

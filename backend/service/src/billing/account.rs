@@ -11,7 +11,7 @@ use meridian_domain::billing::{
     Invoice, InvoiceStatus, MeterReport, MeterReportStatus, Subscription, SubscriptionStatus,
 };
 use meridian_domain::{Action, PlanKey, Tier, WorkspaceId};
-use meridian_store::{billing as store, data::files, data::usage, members, workspaces};
+use meridian_store::{billing as store, data::files, data::usage, workspaces, workspaces::members};
 
 /// One tier on the billing page.
 #[derive(Debug, Clone)]

@@ -76,7 +76,7 @@ impl JobHandler for DataJobs {
             Job::PruneJobs => {
                 let before = crate::now() - chrono::Duration::days(crate::jobs::KEEP_DONE_DAYS);
                 // Spent and expired mailed links are kept a while (a late click still gets "expired"), then go.
-                let tokens = meridian_store::tokens::delete_expired(s.db(), before).await;
+                let tokens = meridian_store::accounts::tokens::delete_expired(s.db(), before).await;
                 let jobs = s.jobs().prune_done(before).await;
                 match (jobs, tokens) {
                     (Ok(_), Ok(_)) => Ok(()),
@@ -275,7 +275,7 @@ impl Services {
         let by_name = |n: &str| scopes.iter().find(|t| t.name.eq_ignore_ascii_case(n.trim())).cloned();
         // The instrument named in INSTRUME, if it is one of ours: it also tells the telescope.
         let instrument = match summary.instrument.as_deref() {
-            Some(n) => meridian_store::instruments::find_by_name(conn, ws, n).await?,
+            Some(n) => meridian_store::equipment::instruments::find_by_name(conn, ws, n).await?,
             None => None,
         };
         let instrument = instrument.as_ref();

@@ -18,7 +18,7 @@ use meridian_domain::accounts::{Account, local_return_path};
 use meridian_domain::identities::{Identity, SIGN_IN_FLOW_LIFETIME_MINUTES, SignInFlow};
 use meridian_domain::{DisplayName, Email, IdentityId, Orcid};
 use meridian_store::identities::NewIdentity;
-use meridian_store::{accounts, identities, sign_in_flows};
+use meridian_store::{accounts, identities, identities::sign_in_flows};
 use openidconnect::PkceCodeChallenge;
 use std::collections::HashMap;
 

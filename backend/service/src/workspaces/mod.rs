@@ -1,10 +1,12 @@
 //! Workspaces: observatory portals and personal spaces.
 
+pub mod members;
+
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::workspaces::Workspace;
 use meridian_domain::{Action, Description, Page, PageRequest, Role, Slug, Visibility, WorkspaceKind, WorkspaceName};
+use meridian_store::workspaces;
 use meridian_store::workspaces::{NewWorkspace, WorkspaceChanges};
-use meridian_store::{members, workspaces};
 
 /// A new organisation workspace as submitted.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -63,7 +65,7 @@ impl Services {
             }
             e => e.into(),
         })?;
-        members::insert(&txn, workspace.id, account.id, Role::Owner, now).await?;
+        workspaces::members::insert(&txn, workspace.id, account.id, Role::Owner, now).await?;
         txn.commit().await?;
         Ok(WorkspaceView { workspace, role: Some(Role::Owner) })
     }

@@ -1,5 +1,9 @@
 //! Accounts.
 
+pub mod api_keys;
+pub mod sessions;
+pub mod tokens;
+
 use crate::entities::accounts;
 use crate::{StoreError, StoreResult, conflict_on};
 use chrono::{DateTime, Utc};

@@ -113,7 +113,7 @@ pub async fn list(
         .await?
         .into_iter()
         .filter_map(|(i, t)| t.map(|t| (i, t)))
-        .map(|(i, t)| Ok((to_domain(i)?, crate::telescopes::to_domain(t)?)))
+        .map(|(i, t)| Ok((to_domain(i)?, crate::equipment::telescopes::to_domain(t)?)))
         .collect()
 }
 
@@ -136,7 +136,7 @@ pub async fn find_by_name(
         .one(conn)
         .await?;
     match found {
-        Some((i, Some(t))) => Ok(Some((to_domain(i)?, crate::telescopes::to_domain(t)?))),
+        Some((i, Some(t))) => Ok(Some((to_domain(i)?, crate::equipment::telescopes::to_domain(t)?))),
         _ => Ok(None),
     }
 }

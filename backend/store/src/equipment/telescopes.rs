@@ -100,7 +100,7 @@ pub async fn list(
         .await?
         .into_iter()
         .filter_map(|(t, s)| s.map(|s| (t, s)))
-        .map(|(t, s)| Ok((to_domain(t)?, crate::sites::to_domain(s)?)))
+        .map(|(t, s)| Ok((to_domain(t)?, crate::equipment::sites::to_domain(s)?)))
         .collect()
 }
 

@@ -1,5 +1,7 @@
 //! An account's sign-ins at OpenID Connect / OAuth2 providers, found by the provider's stable subject id.
 
+pub mod sign_in_flows;
+
 use crate::entities::identities;
 use crate::{StoreResult, conflict_on};
 use chrono::{DateTime, Utc};

@@ -1,5 +1,7 @@
 //! Workspaces.
 
+pub mod members;
+
 use crate::entities::{memberships, workspaces};
 use crate::page::Keyset as _;
 use crate::{StoreResult, conflict_on};
