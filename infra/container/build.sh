@@ -63,9 +63,14 @@ if (( from_source )); then
     rm -f "$work/rust.tar"
   fi
   echo "== image localhost/meridian:$version from source (build stage: cargo build --release, build-site.sh)"
-  # The build stage installs compilers from Debian's mirror and crates from crates.io: the host's network.
-  podman build --network=host --format docker --build-arg VERSION="$version" --build-arg RUST="$rust_image" \
-    "${tags[@]}" -f infra/container/Containerfile .
+  # The build stage installs compilers from Debian's mirror, crates from crates.io and wasm-opt from npm: the
+  # host's network, and the host's trusted certificates (a proxy that inspects TLS signs with its own CA), mounted
+  # for the build's RUN steps only: they do not enter the image.
+  cas=()
+  ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+  [[ -f $ca ]] && cas=(--volume "$(realpath "$ca"):/etc/ssl/certs/ca-certificates.crt:ro")
+  podman build --network=host "${cas[@]}" --format docker --build-arg VERSION="$version" \
+    --build-arg RUST="$rust_image" "${tags[@]}" -f infra/container/Containerfile .
 else
   cp "$binary" "$work/meridian"
   strip --strip-debug "$work/meridian" 2>/dev/null || true

@@ -111,7 +111,10 @@ def live():
             live.wait_ingested(f["slug"], f["id"])
         # The demo's own frames are ingested by jobs the server queued while it seeded; on a slow machine some may
         # still be queued here (seen once in CI: one of the two M 42 frames missing from the SIA answer).
-        for item in live.api("GET", f"/workspaces/{DEMO_SLUG}/files", params={"limit": 200}).json()["items"]:
+        demo_files = live.api("GET", f"/workspaces/{DEMO_SLUG}/files", params={"limit": 200}).json()["items"]
+        names = {f["name"] for f in demo_files}
+        assert {"m42_V_001.fits", "m42_R_001.fits"} <= names, f"the demo's M 42 frames: {sorted(names)}"
+        for item in demo_files:
             live.wait_ingested(DEMO_SLUG, item["id"])
         yield live
     finally:

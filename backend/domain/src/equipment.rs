@@ -76,6 +76,11 @@ mod tests {
         for &m in MountType::ALL {
             assert_eq!(MountType::parse(m.as_str()).unwrap(), m);
             assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+            assert_eq!(serde_json::from_value::<MountType>(m.as_str().into()).unwrap(), m);
+        }
+        for bad in ["", "Equatorial", "alt-az", " fork"] {
+            assert_eq!(MountType::parse(bad).unwrap_err().field, "mount", "{bad}");
+            assert!(serde_json::from_value::<MountType>(bad.into()).is_err(), "{bad}");
         }
         let e = MountType::parse("alt-az").unwrap_err();
         assert_eq!(e.field, "mount");

@@ -58,11 +58,11 @@ mod tests {
     fn an_invitation_is_pending_until_accepted_revoked_or_expired() {
         let now = Utc::now();
         let mut inv = Invitation {
-            id: InvitationId::new(),
-            workspace_id: WorkspaceId::new(),
+            id: InvitationId::from_uuid(uuid::Uuid::from_u128(1)),
+            workspace_id: WorkspaceId::from_uuid(uuid::Uuid::from_u128(2)),
             email: Email::parse("a@example.org").expect("email"),
             role: Role::Member,
-            invited_by: AccountId::new(),
+            invited_by: AccountId::from_uuid(uuid::Uuid::from_u128(3)),
             created_at: now,
             sent_at: now,
             expires_at: now + Duration::days(INVITATION_LIFETIME_DAYS),

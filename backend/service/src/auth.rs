@@ -9,7 +9,7 @@ use governor::Quota;
 use meridian_domain::accounts::Account;
 use meridian_domain::workspaces::{ApiKey, Workspace};
 use meridian_domain::{Action, ApiKeyScope, Email, Role, SessionId, Slug, Visibility};
-use meridian_store::{accounts, accounts::api_keys, accounts::sessions, workspaces, workspaces::members};
+use meridian_store::{accounts, accounts::sessions, workspaces, workspaces::api_keys, workspaces::members};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
@@ -355,7 +355,7 @@ impl Services {
     /// treated as anonymous.
     pub async fn actor_from_api_key(&self, presented: &str) -> ServiceResult<Actor> {
         let bad = ServiceError::InvalidCredentials("the API key is unknown or revoked");
-        let Some(prefix) = crate::accounts::api_keys::prefix_of(presented) else {
+        let Some(prefix) = crate::workspaces::api_keys::prefix_of(presented) else {
             return Err(bad);
         };
         let Some((key, hash)) = api_keys::find_active_by_prefix(self.db(), prefix).await? else {

@@ -346,27 +346,39 @@ async fn parts_left_beside_a_finished_upload_are_aborted_and_its_file_kept() {
 /// answered as done and then vanish. Seen as 28 of 100 just-created datasets missing from their list.
 #[actix_web::test]
 async fn a_cancelled_begin_does_not_swallow_the_writes_after_it() {
+    const ROUNDS: u64 = 400;
+    const SWEEP: u64 = 200;
     let db = TestDb::new().await;
     // One connection, so every round reuses the one a cancelled BEGIN may have left behind.
     let pool = meridian_service::connect(&db.url, 1).await.expect("connect");
     let reader = meridian_service::connect(&db.url, 1).await.expect("connect");
     pool.execute_unprepared("CREATE TABLE cancel_probe (n INTEGER NOT NULL)").await.expect("create");
     let backend = reader.get_database_backend();
-    let mut cancelled = 0;
-    for n in 0..200_u64 {
-        // Cancelled at a different moment each round: every fourth round right after its first poll (BEGIN sent or
-        // about to be, never answered yet: a cancellation however fast the machine), the others after a timeout
-        // from 0 to ~1 ms (while its answer is awaited, or after).
-        if n % 4 == 0 {
-            match futures::FutureExt::now_or_never(sea_orm::TransactionTrait::begin(&pool)) {
-                None => cancelled += 1,
-                Some(tx) => drop(tx.expect("begin")),
+    let (mut cancelled, mut completed, mut first_completed) = (0, 0, None);
+    for n in 0..ROUNDS {
+        // Dropped after a different number of turns of the runtime each round (each `yield_now` lets the I/O driver
+        // run once): the first rounds drop it while a connection is taken and checked, later ones while BEGIN's
+        // answer is awaited, the last ones once it came. No timer: a timeout's moment depends on the machine's
+        // speed and load, the number of turns does much less.
+        let turns = n % SWEEP;
+        let outcome = {
+            let mut begin = std::pin::pin!(sea_orm::TransactionTrait::begin(&pool));
+            let mut outcome = None;
+            for _ in 0..=turns {
+                if let Some(tx) = futures::FutureExt::now_or_never(begin.as_mut()) {
+                    outcome = Some(tx.expect("begin"));
+                    break;
+                }
+                tokio::task::yield_now().await;
             }
-        } else {
-            let wait = std::time::Duration::from_micros((n % 40) * 25);
-            match tokio::time::timeout(wait, sea_orm::TransactionTrait::begin(&pool)).await {
-                Err(_) => cancelled += 1,
-                Ok(tx) => drop(tx.expect("begin")),
+            outcome
+        };
+        match outcome {
+            None => cancelled += 1,
+            Some(tx) => {
+                completed += 1;
+                first_completed = first_completed.or(Some(turns));
+                drop(tx);
             }
         }
         pool.execute_unprepared(&format!("INSERT INTO cancel_probe (n) VALUES ({n})")).await.expect("insert");
@@ -379,5 +391,11 @@ async fn a_cancelled_begin_does_not_swallow_the_writes_after_it() {
             .expect("c");
         assert_eq!(seen, i64::try_from(n + 1).unwrap(), "round {n}: a write answered as done is not there");
     }
-    assert!(cancelled > 0, "some rounds cancel their BEGIN");
+    eprintln!(
+        "{cancelled} rounds cancelled, {completed} completed; the first completed after {first_completed:?} turns"
+    );
+    // Both outcomes, so the sweep crossed the whole of BEGIN: the rounds dropped just before the first that
+    // completed were waiting for BEGIN's answer, the moment a dropped BEGIN used to leave its connection inside
+    // a transaction.
+    assert!(cancelled > 0 && completed > 0, "the sweep crossed BEGIN: {cancelled} cancelled, {completed} completed");
 }

@@ -4,7 +4,7 @@
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::{Role, WorkspaceKind};
 use meridian_store::{
-    accounts, accounts::api_keys, accounts::sessions, accounts::tokens, identities, mail, workspaces,
+    accounts, accounts::sessions, accounts::tokens, identities, mail, workspaces, workspaces::api_keys,
     workspaces::members,
 };
 

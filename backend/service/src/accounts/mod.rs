@@ -1,7 +1,6 @@
 //! Accounts: sign-up and password change here; confirming addresses, recovering access, sessions, deleting an
 //! account and the server's operators in the modules below.
 
-pub mod api_keys;
 mod deletion;
 mod operators;
 mod recovery;

@@ -3,7 +3,7 @@
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::workspaces::Member;
 use meridian_domain::{AccountId, Action, Page, PageRequest, Role};
-use meridian_store::{accounts::api_keys, workspaces, workspaces::members};
+use meridian_store::{workspaces, workspaces::api_keys, workspaces::members};
 
 impl Services {
     /// Who belongs to the workspace (any member, and read keys).

@@ -1,5 +1,6 @@
 //! Workspaces: observatory portals and personal spaces.
 
+pub mod api_keys;
 pub mod members;
 
 use crate::{Actor, ServiceError, ServiceResult, Services};

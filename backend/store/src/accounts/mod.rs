@@ -1,6 +1,5 @@
 //! Accounts.
 
-pub mod api_keys;
 pub mod sessions;
 pub mod tokens;
 

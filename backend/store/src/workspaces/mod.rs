@@ -1,5 +1,6 @@
 //! Workspaces.
 
+pub mod api_keys;
 pub mod members;
 
 use crate::entities::{memberships, workspaces};

@@ -1,6 +1,7 @@
 //! Who am I, changing my password, and deleting my account.
 
-use super::types::{AccountBody, AccountDeletionBody, ApiKeyBody, MeBody, PasswordChangeBody};
+use super::types::{AccountBody, AccountDeletionBody, MeBody, PasswordChangeBody};
+use crate::routes::workspaces::types::ApiKeyBody;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use meridian_http::caller::Caller;
 use meridian_http::cookies::CookiePolicy;

@@ -2,7 +2,6 @@
 //! account, confirming addresses, recovering access, and a workspace's API keys in the modules below. Their bodies
 //! are in [`types`]. Sign-in with providers and the account's linked providers are [`super::identities`].
 
-pub mod api_keys;
 pub mod me;
 pub mod recovery;
 pub mod sessions;

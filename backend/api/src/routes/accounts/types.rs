@@ -1,9 +1,8 @@
-//! The JSON shapes of accounts, sessions, who am I, and API keys.
+//! The JSON shapes of accounts, sessions, and who am I.
 
-use crate::routes::common::list_body;
+use crate::routes::workspaces::types::ApiKeyBody;
 use chrono::{DateTime, Utc};
 use meridian_domain::accounts::Account;
-use meridian_domain::workspaces::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -77,58 +76,6 @@ pub struct PasswordChangeBody {
     #[schema(schema_with = crate::schemas::password)]
     pub new_password: String,
 }
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiKeyBody {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    pub name: String,
-    /// The key's first characters, to recognise it.
-    pub prefix: String,
-    /// read, write or upload.
-    pub scope: String,
-    pub created_by: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKey> for ApiKeyBody {
-    fn from(k: ApiKey) -> Self {
-        Self {
-            id: k.id.as_uuid(),
-            workspace_id: k.workspace_id.as_uuid(),
-            name: k.name.to_string(),
-            prefix: k.prefix,
-            scope: k.scope.as_str().to_owned(),
-            created_by: k.created_by.as_uuid(),
-            created_at: k.created_at,
-            last_used_at: k.last_used_at,
-            revoked_at: k.revoked_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedApiKeyBody {
-    #[serde(flatten)]
-    pub key: ApiKeyBody,
-    /// The whole key. Shown this once: store it now.
-    pub secret: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateApiKeyBody {
-    #[schema(example = "dome computer")]
-    #[schema(schema_with = crate::schemas::name)]
-    pub name: String,
-    /// read, write or upload.
-    #[schema(example = "upload")]
-    #[schema(schema_with = crate::schemas::key_scope)]
-    pub scope: String,
-}
-
-list_body!(ApiKeyList, ApiKeyBody);
 
 /// Bodies that carry passwords print everything but them.
 macro_rules! redacted_debug {

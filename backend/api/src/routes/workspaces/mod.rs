@@ -1,6 +1,7 @@
 //! Workspaces (observatory portals and personal spaces) here, their members in [`members`]. Their bodies are in
 //! [`types`].
 
+pub mod api_keys;
 pub mod members;
 pub mod types;
 

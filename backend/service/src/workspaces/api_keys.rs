@@ -5,7 +5,7 @@ use crate::secrets::{random_token, token_hash};
 use crate::{Actor, ServiceError, ServiceResult, Services};
 use meridian_domain::workspaces::ApiKey;
 use meridian_domain::{Action, ApiKeyId, ApiKeyScope, KeyName, Page, PageRequest};
-use meridian_store::accounts::api_keys::{self, NewApiKey};
+use meridian_store::workspaces::api_keys::{self, NewApiKey};
 
 const PREFIX_TAG: &str = "mrd_";
 
