@@ -4,7 +4,7 @@
 #   bash infra/container/build.sh [--binary PATH] [--site DIR] [--release]
 #                                                      packages a binary and bundle built on this machine
 # --from-source is the operator's build: the release binary and the browser bundle are compiled in the build stage
-# (~35 min the first time on 2 cores; cargo's registry and target folder are cache mounts, so a rebuild compiles
+# (~45 min the first time on 2 cores; cargo's registry and target folder are cache mounts, so a rebuild compiles
 # only what changed). The other form is CI's smoke test: without --binary it packages the debug binary the tests
 # built, in seconds; `--release` builds the release binary on this machine first (~25 min on 2 cores).
 # The base image is made once from Debian packages (mmdebstrap) and kept as localhost/meridian-base:bookworm;
