@@ -154,7 +154,7 @@ impl Services {
             return Ok(WebhookOutcome::Replay);
         }
         let outcome = self.apply_change(&txn, &event, change).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "Stripe event applied");
         Ok(outcome)
     }

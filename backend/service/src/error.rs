@@ -160,8 +160,8 @@ impl ServiceError {
     }
 }
 
-/// A statement sea-orm ran for us outside the store's functions (a transaction's commit or rollback): the database
-/// gone is `Unavailable`, like any store error.
+/// A statement sea-orm ran for us outside the store's functions (a transaction's rollback): the database gone is
+/// `Unavailable`, like any store error. (Commits go through `meridian_store::commit`, whose lost connection is not.)
 impl From<meridian_store::DbErr> for ServiceError {
     fn from(e: meridian_store::DbErr) -> Self {
         StoreError::from(e).into()
@@ -180,10 +180,29 @@ impl From<StoreError> for ServiceError {
                 ServiceError::Unavailable { what: "database", cause: e.to_string() }
             }
             StoreError::Db(e) => ServiceError::internal_while("running a database statement", e),
+            // Not `Unavailable` (503, "try again"): the writes may have happened. A 500 is retried by clients only
+            // for idempotent requests.
+            StoreError::CommitOutcomeUnknown(e) => {
+                ServiceError::internal_while("committing a transaction (the outcome is unknown)", e)
+            }
             StoreError::InUse { what } => ServiceError::Conflict {
                 field: what,
                 message: format!("still in use: it has {}; remove them first", what.replace('_', " ")),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServiceError;
+    use meridian_store::{DbErr, StoreError};
+
+    #[test]
+    fn a_commit_with_an_unknown_outcome_is_no_retryable_503() {
+        // (Which database errors are a lost connection, and that a commit's is this variant: the store's tests.)
+        let at_commit = ServiceError::from(StoreError::CommitOutcomeUnknown(DbErr::Custom("connection reset".into())));
+        assert_eq!(at_commit.code(), "internal", "it may have been written: a client must not simply send it again");
+        assert!(at_commit.chain().contains("outcome is unknown"), "{}", at_commit.chain());
     }
 }

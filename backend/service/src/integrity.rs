@@ -319,7 +319,7 @@ impl Services {
                     files::set_bytes_per_tier(&txn, id, summed).await?;
                 }
             }
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
         }
         r.totals_repaired = opts.repair_totals && !r.totals_drift.is_empty();
         r.finished_at = crate::now();

@@ -96,7 +96,7 @@ impl Services {
             }
         };
         self.mail_invitation(&txn, &access.workspace, &invitation, inviter.display_name.as_str(), &token).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(invitation)
     }
 
@@ -154,7 +154,7 @@ impl Services {
         }
         let invitation = invitations::find(&txn, ws, id).await?.ok_or(ServiceError::NotFound("invitation"))?;
         self.mail_invitation(&txn, &access.workspace, &invitation, inviter.display_name.as_str(), &token).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(invitation)
     }
 
@@ -234,7 +234,7 @@ impl Services {
             Some(_) => {}
         }
         let member = members::find(&txn, workspace.id, account.id).await?.ok_or(ServiceError::NotFound("member"))?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok((workspace, member))
     }
 }

@@ -477,7 +477,7 @@ impl Services {
             crate::now(),
         )
         .await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(self.named(vec![entry]).await?.remove(0))
     }
 
@@ -591,7 +591,7 @@ impl Services {
                 message: "someone else edited the entry at the same moment; reload and try again".into(),
             });
         }
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         let updated =
             entries::find(self.db(), access.workspace.id, entry.id).await?.ok_or(ServiceError::NotFound("entry"))?;
         Ok(self.named(vec![updated]).await?.remove(0))

@@ -353,7 +353,7 @@ impl Services {
             problems: serde_json::json!({"rejected": rejected_lines, "failed": failed_objects}).to_string(),
         };
         store::apply_import(&txn, &record, &rows, now).await?;
-        txn.commit().await.map_err(meridian_store::StoreError::from)?;
+        meridian_store::commit(txn).await?;
         tracing::info!(
             source = %record.source,
             objects = record.objects_read,

@@ -43,6 +43,10 @@ pub enum StoreError {
     /// A row cannot be deleted while others refer to it; `what` names them (`telescopes`, `night_logs`).
     #[error("still has {what}")]
     InUse { what: &'static str },
+    /// The connection was lost while a transaction committed: the database may have committed it before its answer
+    /// was lost, so nobody can say whether the writes happened (see [`commit`]).
+    #[error("the connection was lost while committing; the transaction may or may not have been committed")]
+    CommitOutcomeUnknown(#[source] DbErr),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -124,6 +128,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> StoreResult<DatabaseTransac
         ..TransactionOptions::default()
     };
     Ok(db.begin_with_options(opts).await?)
+}
+
+/// Commits `txn`. A lost connection is `StoreError::CommitOutcomeUnknown`, not the "database unavailable" of any
+/// other statement: before COMMIT nothing was written and the request may be sent again, but a COMMIT whose
+/// answer was lost may have been applied, and a client that retried a non-idempotent request (a publish, a
+/// creation) on a "try again" would do it twice.
+pub async fn commit(txn: DatabaseTransaction) -> StoreResult<()> {
+    txn.commit().await.map_err(commit_error)
+}
+
+fn commit_error(e: DbErr) -> StoreError {
+    if is_connection_error(&e) { StoreError::CommitOutcomeUnknown(e) } else { StoreError::Db(e) }
 }
 
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
@@ -220,4 +236,18 @@ pub fn is_sqlx_connection_error(e: &sea_orm::sqlx::Error) -> bool {
 /// Answers whether the database takes a trivial query (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> StoreResult<()> {
     db.ping().await.map_err(StoreError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StoreError, commit_error};
+    use sea_orm::{DbErr, RuntimeErr};
+
+    #[test]
+    fn a_commit_that_lost_its_connection_has_an_unknown_outcome() {
+        let lost = commit_error(DbErr::Conn(RuntimeErr::Internal("connection reset".into())));
+        assert!(matches!(lost, StoreError::CommitOutcomeUnknown(_)), "{lost:?}");
+        let refused = commit_error(DbErr::Custom("serialization failure".into()));
+        assert!(matches!(refused, StoreError::Db(_)), "{refused:?}");
+    }
 }

@@ -65,7 +65,7 @@ impl Services {
         tokens::delete_for(&txn, account.id).await?;
         mail::delete_to(&txn, account.email.as_str()).await?;
         accounts::anonymize(&txn, account.id, now).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         tracing::info!(account = %account.id, "account deleted");
         Ok(())
     }

@@ -59,7 +59,7 @@ impl Services {
             return self.tell_existing_account(&email).await;
         };
         self.mail_verification_link(&txn, &account).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 
@@ -81,7 +81,7 @@ impl Services {
             reset_link: &reset,
         };
         self.queue_mail(&txn, "account_exists", email.as_str(), template).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 
@@ -108,7 +108,7 @@ impl Services {
         spend_takeover_links(&txn, account.id, now).await?;
         let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
         self.queue_mail(&txn, "password_changed", account.email.as_str(), template).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 

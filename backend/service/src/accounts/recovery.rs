@@ -27,7 +27,7 @@ impl Services {
         let link = format!("{}/reset-password?token={token}", self.public_url());
         let template = Template::PasswordReset { display_name: account.display_name.as_str(), link: &link };
         self.queue_mail(&txn, "password_reset", email.as_str(), template).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 
@@ -56,7 +56,7 @@ impl Services {
         crate::accounts::spend_takeover_links(&txn, account.id, now).await?;
         let template = Template::PasswordChanged { display_name: account.display_name.as_str() };
         self.queue_mail(&txn, "password_changed", account.email.as_str(), template).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 }

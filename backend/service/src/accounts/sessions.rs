@@ -45,7 +45,7 @@ impl Services {
         let ended = sessions::delete_others(&txn, account.id, Some(*session)).await?;
         // A stolen session may have asked for an address change or a reset link: those end with it.
         crate::accounts::spend_takeover_links(&txn, account.id, crate::now()).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(ended)
     }
 }

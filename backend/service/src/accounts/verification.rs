@@ -37,7 +37,7 @@ impl Services {
         self.inner.limiter.check_mail(MailKind::Confirm, &account.email).await?;
         let txn = meridian_store::begin_write(self.db()).await?;
         self.mail_verification_link(&txn, account).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 
@@ -56,7 +56,7 @@ impl Services {
             return Err(gone);
         }
         accounts::set_email_verified(&txn, account.id, now).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(Account { email_verified: true, ..account })
     }
 
@@ -89,7 +89,7 @@ impl Services {
         self.queue_mail(&txn, "confirm_email_change", new.as_str(), confirm).await?;
         let notice = Template::EmailChangeNotice { display_name: name, new_email: new.as_str() };
         self.queue_mail(&txn, "email_change_notice", account.email.as_str(), notice).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl Services {
         tokens::spend_all(&txn, grant.account, TokenPurpose::VerifyEmail, now).await?;
         tokens::spend_all(&txn, grant.account, TokenPurpose::ResetPassword, now).await?;
         let account = accounts::find(&txn, grant.account).await?.ok_or(ServiceError::NotFound("account"))?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(account)
     }
 }

@@ -166,7 +166,7 @@ impl Services {
         access.require(Action::DeleteData)?;
         let txn = meridian_store::begin_write(self.db()).await?;
         store::datasets::delete(&txn, access.workspace.id, d.id).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 }

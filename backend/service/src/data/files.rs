@@ -151,7 +151,7 @@ impl Services {
             PushOptions { max_attempts: RESTORE_ATTEMPTS, ..PushOptions::default() },
         )
         .await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         self.visible_file(&access, file.id).await
     }
 
@@ -164,7 +164,7 @@ impl Services {
         // version.
         let txn = meridian_store::begin_write(self.db()).await?;
         store::files::delete(&txn, access.workspace.id, file.id).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         // Row first, then the objects: a failure here leaves an orphan the cleanup job removes, never a row
         // pointing at nothing.
         let storage = self.storage()?;

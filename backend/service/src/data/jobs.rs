@@ -507,7 +507,7 @@ impl Services {
                 }
             }
             store::usage::save_state(&txn, ws, now, current).await?;
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
         }
         Ok(())
     }

@@ -329,7 +329,7 @@ impl Services {
     pub(crate) async fn record_tier(&self, file: DataFileId, tier: Tier, now: DateTime<Utc>) -> ServiceResult<()> {
         let txn = meridian_store::begin_write(self.db()).await?;
         store::files::set_tier(&txn, file, tier, now).await?;
-        txn.commit().await.map_err(ServiceError::from)
+        meridian_store::commit(txn).await.map_err(ServiceError::from)
     }
 
     /// Release dates of the datasets `rows` belong to, for deciding which files are public.

@@ -288,7 +288,7 @@ impl Services {
         let txn = meridian_store::begin_write(self.db()).await?;
         sign_in_flows::delete_expired(&txn, now).await?;
         sign_in_flows::insert(&txn, &token_hash(&state), &flow, now).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(Started { authorize_url: url, state })
     }
 
@@ -319,7 +319,7 @@ impl Services {
         };
         let txn = meridian_store::begin_write(self.db()).await?;
         let flow = sign_in_flows::take(&txn, &token_hash(state), &config.name, crate::now()).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         let Some(flow) = flow else {
             return Err(failed("this sign-in is unknown, already used or expired; start it again"));
         };
@@ -371,7 +371,7 @@ impl Services {
             let account = self.live_account(&txn, identity.account_id).await?;
             identities::touch(&txn, identity.id, now).await?;
             keep_orcid(&txn, &account, orcid.as_ref(), now).await?;
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
             return if flow.link_account.is_some() {
                 Ok(Finished::Linked { return_to })
             } else {
@@ -390,7 +390,7 @@ impl Services {
             let account = self.live_account(&txn, link).await?;
             identities::insert(&txn, new_identity(account.id), now).await?;
             keep_orcid(&txn, &account, orcid.as_ref(), now).await?;
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
             tracing::info!(account = %account.id, "provider linked");
             return Ok(Finished::Linked { return_to });
         }
@@ -438,7 +438,7 @@ impl Services {
         if let Some(o) = &orcid {
             account.orcid = Some(o.as_str().to_owned());
         }
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         tracing::info!(account = %account.id, "account created by a provider sign-in");
         let credentials = self.start_session(account, client).await?;
         Ok(Finished::SignedIn { credentials, return_to })
@@ -489,7 +489,7 @@ impl Services {
         {
             accounts::set_orcid(&txn, account.id, None, crate::now()).await?;
         }
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 }

@@ -153,7 +153,7 @@ impl Services {
             }
         }
         store::drafts::add(&txn, ws, pid, &new, crate::now()).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         self.draft_of(&access, &p).await
     }
 
@@ -178,7 +178,7 @@ impl Services {
         };
         let txn = meridian_store::begin_write(self.db()).await?;
         store::drafts::reset_to_version(&txn, access.workspace.id, pid, v.id, crate::now()).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         self.draft_of(&access, &p).await
     }
 }

@@ -117,7 +117,7 @@ impl Services {
                 now,
             )
             .await?;
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
             return version_view(&row);
         }
         Err(ServiceError::Conflict {

@@ -192,7 +192,7 @@ impl Services {
                 now,
             )
             .await?;
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
             Ok::<_, ServiceError>(row)
         }
         .await;
@@ -403,7 +403,7 @@ impl Services {
             return Err(ServiceError::Conflict { field: "status", message: "this upload changed meanwhile".into() });
         }
         Self::queue_in(&txn, Job::VerifyUpload { upload_id: u.id }, PushOptions::default()).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         if let Err(e) = joined {
             return Err(storage_error(e));
         }

@@ -71,7 +71,7 @@ impl Services {
                 now,
             )
             .await?;
-            txn.commit().await?;
+            meridian_store::commit(txn).await?;
         }
         let storage = self.storage()?;
         let put = storage
@@ -235,7 +235,7 @@ impl Services {
         if ingest {
             Self::queue_in(&txn, Job::IngestFile { file_id: file.id }, PushOptions::default()).await?;
         }
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(file)
     }
 }

@@ -41,7 +41,7 @@ impl Services {
         if !role.allows(Action::ManageApiKeys) {
             api_keys::revoke_created_by(&txn, ws, account, crate::now()).await?;
         }
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         members::find(self.db(), ws, account).await?.ok_or(ServiceError::NotFound("member"))
     }
 
@@ -65,7 +65,7 @@ impl Services {
             return Err(ServiceError::LastOwner);
         }
         api_keys::revoke_created_by(&txn, ws, account, crate::now()).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(())
     }
 }

@@ -67,7 +67,7 @@ impl Services {
             e => e.into(),
         })?;
         workspaces::members::insert(&txn, workspace.id, account.id, Role::Owner, now).await?;
-        txn.commit().await?;
+        meridian_store::commit(txn).await?;
         Ok(WorkspaceView { workspace, role: Some(Role::Owner) })
     }
 
