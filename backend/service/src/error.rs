@@ -115,6 +115,19 @@ impl ServiceError {
         Self::Internal { context: context.into(), source: Some(e.into()) }
     }
 
+    /// For a failure met after the change was committed (reading it back for the answer): the database or object
+    /// store gone then is no 503, which tells clients that nothing was done and to send the request again; the
+    /// change is saved, so it is an internal error. Other errors are kept.
+    #[must_use]
+    pub fn after_commit(self) -> Self {
+        match self {
+            Self::Unavailable { what, cause } => {
+                Self::internal_while(format!("answering after the change was committed ({what} unavailable)"), cause)
+            }
+            e => e,
+        }
+    }
+
     /// The error and its causes, outermost first, as one line for the log.
     #[must_use]
     pub fn chain(&self) -> String {
@@ -204,5 +217,14 @@ mod tests {
         let at_commit = ServiceError::from(StoreError::CommitOutcomeUnknown(DbErr::Custom("connection reset".into())));
         assert_eq!(at_commit.code(), "internal", "it may have been written: a client must not simply send it again");
         assert!(at_commit.chain().contains("outcome is unknown"), "{}", at_commit.chain());
+    }
+
+    #[test]
+    fn after_a_commit_a_missing_database_is_no_retryable_503() {
+        let gone = ServiceError::Unavailable { what: "database", cause: "connection reset".into() };
+        let after = gone.after_commit();
+        assert_eq!(after.code(), "internal");
+        assert!(after.chain().contains("connection reset"), "{}", after.chain());
+        assert_eq!(ServiceError::NotFound("entry").after_commit().code(), "not_found", "other errors are kept");
     }
 }

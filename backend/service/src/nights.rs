@@ -478,7 +478,7 @@ impl Services {
         )
         .await?;
         meridian_store::commit(txn).await?;
-        Ok(self.named(vec![entry]).await?.remove(0))
+        Ok(self.named(vec![entry]).await.map_err(ServiceError::after_commit)?.remove(0))
     }
 
     /// An entry and its log, if the caller may see them; deleted entries only for those who may restore them and
@@ -592,9 +592,11 @@ impl Services {
             });
         }
         meridian_store::commit(txn).await?;
-        let updated =
-            entries::find(self.db(), access.workspace.id, entry.id).await?.ok_or(ServiceError::NotFound("entry"))?;
-        Ok(self.named(vec![updated]).await?.remove(0))
+        let updated = entries::find(self.db(), access.workspace.id, entry.id)
+            .await
+            .map_err(|e| ServiceError::from(e).after_commit())?
+            .ok_or(ServiceError::NotFound("entry"))?;
+        Ok(self.named(vec![updated]).await.map_err(ServiceError::after_commit)?.remove(0))
     }
 
     /// Deletes an entry softly: it disappears from the log and the lists but stays, with its history, until an

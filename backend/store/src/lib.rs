@@ -247,6 +247,10 @@ mod tests {
     fn a_commit_that_lost_its_connection_has_an_unknown_outcome() {
         let lost = commit_error(DbErr::Conn(RuntimeErr::Internal("connection reset".into())));
         assert!(matches!(lost, StoreError::CommitOutcomeUnknown(_)), "{lost:?}");
+        // The shape sea-orm gives a COMMIT whose connection broke: a query error around sqlx's I/O error.
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let io = commit_error(DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Io(reset).into())));
+        assert!(matches!(io, StoreError::CommitOutcomeUnknown(_)), "{io:?}");
         let refused = commit_error(DbErr::Custom("serialization failure".into()));
         assert!(matches!(refused, StoreError::Db(_)), "{refused:?}");
     }

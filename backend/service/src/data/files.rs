@@ -152,7 +152,7 @@ impl Services {
         )
         .await?;
         meridian_store::commit(txn).await?;
-        self.visible_file(&access, file.id).await
+        self.visible_file(&access, file.id).await.map_err(ServiceError::after_commit)
     }
 
     pub async fn delete_file(&self, actor: &Actor, slug: &str, id: DataFileId) -> ServiceResult<()> {

@@ -440,7 +440,7 @@ impl Services {
         }
         meridian_store::commit(txn).await?;
         tracing::info!(account = %account.id, "account created by a provider sign-in");
-        let credentials = self.start_session(account, client).await?;
+        let credentials = self.start_session(account, client).await.map_err(ServiceError::after_commit)?;
         Ok(Finished::SignedIn { credentials, return_to })
     }
 

@@ -154,7 +154,7 @@ impl Services {
         }
         store::drafts::add(&txn, ws, pid, &new, crate::now()).await?;
         meridian_store::commit(txn).await?;
-        self.draft_of(&access, &p).await
+        self.draft_of(&access, &p).await.map_err(ServiceError::after_commit)
     }
 
     pub async fn remove_from_draft(
@@ -179,7 +179,7 @@ impl Services {
         let txn = meridian_store::begin_write(self.db()).await?;
         store::drafts::reset_to_version(&txn, access.workspace.id, pid, v.id, crate::now()).await?;
         meridian_store::commit(txn).await?;
-        self.draft_of(&access, &p).await
+        self.draft_of(&access, &p).await.map_err(ServiceError::after_commit)
     }
 }
 

@@ -199,7 +199,11 @@ impl Services {
         match row {
             Ok(row) => Ok(upload_view(&row, Vec::new(), self.direct_uploads())),
             Err(e) => {
-                let _ = storage.abort_multipart(&key, &multipart).await;
+                // Aborted only when no row points at it: a commit whose answer was lost may have saved the row,
+                // and then the multipart upload is the row's (the cleanup job aborts it when the row expires).
+                if matches!(uploads::find_any(self.db(), id).await, Ok(None)) {
+                    let _ = storage.abort_multipart(&key, &multipart).await;
+                }
                 Err(e)
             }
         }

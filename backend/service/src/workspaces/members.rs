@@ -42,7 +42,10 @@ impl Services {
             api_keys::revoke_created_by(&txn, ws, account, crate::now()).await?;
         }
         meridian_store::commit(txn).await?;
-        members::find(self.db(), ws, account).await?.ok_or(ServiceError::NotFound("member"))
+        members::find(self.db(), ws, account)
+            .await
+            .map_err(|e| ServiceError::from(e).after_commit())?
+            .ok_or(ServiceError::NotFound("member"))
     }
 
     /// Removes a member; removing oneself is leaving, which every member may do (but not the last owner).
