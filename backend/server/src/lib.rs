@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod drain;
 pub mod json_log;
 pub mod observe;
 pub mod pages;
@@ -219,9 +220,10 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the server until interrupted (actix stops on SIGINT and SIGTERM), with a job worker inside when
-/// `jobs.in_process`; the worker stops after the server, letting its running jobs finish. `state` is reused when
-/// the caller already opened it (`demo`).
+/// Runs the server until SIGTERM or SIGINT, with a job worker inside when `jobs.in_process`. Stopping loses no
+/// request and no job (see [`drain`]): connections stop being taken at once, requests in flight get
+/// [`drain::GRACE`] and running jobs `jobs.shutdown_grace_secs` to finish, and only then do actix's workers stop; a
+/// second signal stops at once. `state` is reused when the caller already opened it (`demo`).
 pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     let state = match state {
         Some(s) => s,
@@ -239,13 +241,20 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
     tracing::info!(bind = %config.bind, database = if config.is_embedded_database() { "sqlite" } else { "postgres" }, "serving");
     let jobs = config.jobs.in_process.then(|| (state.services.jobs().clone(), state.services.job_handler()));
     let services = state.services.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(actix_web::middleware::from_fn(meridian_http::csrf::ensure_csrf_cookie))
-            .wrap(security_headers(https))
-            .wrap(actix_web::middleware::Compress::default())
-            .wrap(actix_web::middleware::from_fn(observe::observe_request))
-            .configure(configure(&state, &site))
+    let drain = drain::Drain::default();
+    let (listener, closer) = drain::listen(config.bind).with_context(|| format!("binding {}", config.bind))?;
+    let server = HttpServer::new({
+        let drain = drain.clone();
+        move || {
+            App::new()
+                .app_data(web::Data::new(drain.clone()))
+                .wrap(actix_web::middleware::from_fn(meridian_http::csrf::ensure_csrf_cookie))
+                .wrap(security_headers(https))
+                .wrap(actix_web::middleware::Compress::default())
+                .wrap(actix_web::middleware::from_fn(observe::observe_request))
+                .wrap(actix_web::middleware::from_fn(drain::count_requests))
+                .configure(configure(&state, &site))
+        }
     })
     // Longer than the idle timeout of the load balancers in front (60 s on the common ones): a server that closes an
     // idle connection first races the balancer reusing it, which the client sees as a 502 or a reset (the soak
@@ -258,8 +267,12 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
             let _ = tcp.set_nodelay(true);
         }
     })
-    .bind(config.bind)
-    .with_context(|| format!("binding {}", config.bind))?;
+    // The signals are ours (below): actix's own stop would end an idle worker's runtime while others still serve.
+    .disable_signals()
+    .shutdown_timeout(drain::LINGER_SECS)
+    .listen(listener)
+    .with_context(|| format!("listening on {}", config.bind))?
+    .run();
     let worker = jobs.map(|(queue, handler)| {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let run = meridian_service::jobs::run_worker(queue, handler, config.worker_options(), async move {
@@ -270,8 +283,9 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
                 tracing::error!(error = %e, "the in-process job worker stopped; jobs wait for another worker");
             }
         };
-        (stop, actix_web::rt::spawn(run))
+        InProcessWorker { stop, run: actix_web::rt::spawn(run) }
     });
+    let worker = std::sync::Arc::new(tokio::sync::Mutex::new(worker));
     let metrics = match config.metrics.address()? {
         Some(bind) => {
             let listener = observe::bind_metrics(bind).await?;
@@ -279,17 +293,73 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let served = server.run().await.context("serving");
+    let stopping = actix_web::rt::spawn(stop_gracefully(server.handle(), drain, closer, worker.clone()));
+    let served = server.await.context("serving");
+    stopping.abort();
     if let Some(m) = metrics {
         m.abort();
     }
-    if let Some((stop, run)) = worker {
-        let _ = stop.send(());
-        if let Err(e) = run.await {
+    // Stopped already when a signal stopped the server; when it ended on its own, now.
+    if let Some(w) = worker.lock().await.take() {
+        w.finish().await;
+    }
+    served
+}
+
+/// The job worker inside `serve`.
+struct InProcessWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    run: actix_web::rt::task::JoinHandle<()>,
+}
+
+impl InProcessWorker {
+    /// Lets running jobs finish (or hands them back after their grace) and waits for that.
+    async fn finish(self) {
+        let _ = self.stop.send(());
+        if let Err(e) = self.run.await {
             tracing::error!(error = %e, "the in-process job worker panicked");
         }
     }
-    served
+}
+
+/// Waits for SIGTERM or SIGINT, then stops the server without failing what it took: see [`drain`].
+async fn stop_gracefully(
+    server: actix_web::dev::ServerHandle,
+    drain: drain::Drain,
+    listener: drain::Closer,
+    worker: std::sync::Arc<tokio::sync::Mutex<Option<InProcessWorker>>>,
+) {
+    stop_signal().await;
+    drain.begin();
+    server.pause().await;
+    listener.close();
+    tracing::info!(in_flight = drain.in_flight(), "taking no new connections; finishing the requests in flight");
+    let finish = async {
+        let requests = async {
+            if tokio::time::timeout(drain::GRACE, drain.idle()).await.is_err() {
+                tracing::warn!(
+                    in_flight = drain.in_flight(),
+                    grace_secs = drain::GRACE.as_secs(),
+                    "requests still in flight after the grace period are cut"
+                );
+            }
+        };
+        let jobs = async {
+            let w = worker.lock().await.take();
+            if let Some(w) = w {
+                w.finish().await;
+            }
+        };
+        tokio::join!(requests, jobs);
+    };
+    let graceful = tokio::select! {
+        () = finish => true,
+        () = stop_signal() => {
+            tracing::warn!(in_flight = drain.in_flight(), "a second signal: stopping now");
+            false
+        }
+    };
+    server.stop(graceful).await;
 }
 
 /// Runs `meridian verify`: checks now (or shows the last recorded check) and prints the report; `Ok(false)` when

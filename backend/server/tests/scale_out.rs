@@ -1104,26 +1104,7 @@ async fn stopped_replica_finishes_what_it_accepted(w: &mut World) {
     }
     assert!(w.cluster.proc(c).exited().is_none(), "C still reads the upload it accepted");
     let _ = go_tx.send(());
-    let mut answer = upload.await.expect("uploader").expect("the upload in flight is answered, not cut off");
-    if answer.status == StatusCode::SERVICE_UNAVAILABLE {
-        // KNOWN DEFECT (issue 19, open): actix runs each HTTP worker on a runtime of its own, and sqlx's pooled
-        // connections belong to the runtime that opened them. When SIGTERM stops an idle worker first, a
-        // connection it opened fails in the busy worker's request ("A Tokio 1.x context was found, but it is
-        // being shutdown"): the upload is answered 503 instead of 201 (seen in about 1 of 4 runs here). Nothing
-        // is lost and nothing was acknowledged: the 503 says "not done, send it again", which a client does,
-        // through another replica. Until the defect is fixed, that is what this phase checks in that case.
-        let log = std::fs::read_to_string(&w.cluster.proc(c).log).unwrap_or_default();
-        assert!(log.contains("being shutdown"), "a 503 for another reason: {}\nC's log:\n{log}", answer.body);
-        eprintln!(
-            "[scale-out] KNOWN DEFECT: the upload in flight on C was answered 503 (a stopped worker's connection)"
-        );
-        let mut client = Client::with_key("198.51.100.31", &w.key);
-        let r = client
-            .request(&b, Method::PUT, &format!("{files}/{NAME}"))
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .body(bytes.clone());
-        answer = client.send(r).await.expect("the upload sent again through B");
-    }
+    let answer = upload.await.expect("uploader").expect("the upload in flight is answered, not cut off");
     if answer.status != StatusCode::CREATED {
         let log = std::fs::read_to_string(&w.cluster.proc(c).log).unwrap_or_default();
         panic!("the upload in flight was answered {}: {}\nC's log:\n{log}", answer.status, answer.body);
