@@ -105,6 +105,40 @@ pub async fn find_any(conn: &impl ConnectionTrait, id: UploadId) -> StoreResult<
     uploads::Entity::find_by_id(id).one(conn).await?.map(to_domain).transpose()
 }
 
+/// What makes two requests to start an upload the same: a client that sends its request again (its answer was
+/// lost) asks for the same file in the same place.
+#[derive(Debug, Clone, Copy)]
+pub struct SameUpload<'a> {
+    pub dataset: DatasetId,
+    pub name: &'a str,
+    pub size_bytes: i64,
+    pub created_by: AccountId,
+}
+
+/// The newest upload in parts of this file, by this account, still open and not expired.
+pub async fn find_open_same(
+    conn: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    same: SameUpload<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Upload>> {
+    use uploads::Column as C;
+    uploads::Entity::find()
+        .filter(C::WorkspaceId.eq(workspace))
+        .filter(C::DatasetId.eq(same.dataset))
+        .filter(C::Name.eq(same.name))
+        .filter(C::SizeBytes.eq(same.size_bytes))
+        .filter(C::CreatedBy.eq(same.created_by))
+        .filter(C::Mode.eq(UploadMode::Parts.as_str()))
+        .filter(C::Status.eq(UploadStatus::Open.as_str()))
+        .filter(C::ExpiresAt.gt(ts(now)))
+        .order_by_desc(C::CreatedAt)
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
 /// A workspace's uploads in the given statuses, newest first.
 pub async fn list(
     conn: &impl ConnectionTrait,

@@ -129,7 +129,8 @@
       content_type: file.type || null,
       part_size: PART_SIZE,
     }, r);
-    if (res.status !== 201) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
+    // 201 a new upload; 200 the one this request began before (it was sent again after a lost answer).
+    if (!ok(res.status)) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
     const up = JSON.parse(res.body);
     remember(key, up.id);
     return up;

@@ -181,6 +181,63 @@ async fn duplicates_are_refused_up_front_when_declared_and_by_the_job_otherwise(
     assert_eq!(file_count(&app).await, 1);
 }
 
+/// A client whose answer to "start an upload" was lost sends the request again: it gets the upload it began (200,
+/// with the parts already there), not a second one holding the same quota for a week. Another file, another
+/// person, or an upload that ended is a new upload.
+#[actix_web::test]
+async fn starting_the_same_upload_again_answers_the_one_begun() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Ada").await;
+    workspace(&mut owner, "obs", "private").await;
+    let ds = dataset(&mut owner, "obs", "Raw").await;
+    let body = json!({"name": "m33.raw", "size": 6 * MIB, "part_size": 5 * MIB, "sha256": "ab".repeat(32),
+        "release_at": "2027-01-01T00:00:00.123456789Z"});
+    let first = start(&mut owner, "obs", &ds, body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let id = id_of(&first);
+    assert_eq!(send_part(&mut owner, "obs", &id, 1, vec![1; 5 * MIB]).await.status, StatusCode::OK);
+
+    let again = start(&mut owner, "obs", &ds, body.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(id_of(&again), id, "the same upload");
+    let have: Vec<u64> =
+        again.body["parts"].as_array().expect("parts").iter().filter_map(|p| p["number"].as_u64()).collect();
+    assert_eq!(have, [1], "with what it already has");
+    let usage = owner.get("/api/v1/workspaces/obs/storage/usage").await;
+    assert_eq!(usage.body["reserved_bytes"], 6 * MIB, "reserved once");
+    assert_eq!(owner.get("/api/v1/workspaces/obs/uploads").await.body["items"].as_array().map(Vec::len), Some(1));
+
+    // Anything else asked differently is another upload: the other one then conflicts on the name when it ends.
+    for (field, value) in [
+        ("size", json!(6 * MIB + 1)),
+        ("part_size", json!(6 * MIB)),
+        ("sha256", json!("cd".repeat(32))),
+        ("release_at", json!("2027-01-02T00:00:00Z")),
+        ("content_type", json!("image/fits")),
+    ] {
+        let mut other = body.clone();
+        other[field] = value;
+        let r = start(&mut owner, "obs", &ds, other).await;
+        assert_eq!(r.status, StatusCode::CREATED, "another {field}: {}", r.body);
+        assert_ne!(id_of(&r), id);
+        assert_eq!(
+            owner.delete(&format!("/api/v1/workspaces/obs/uploads/{}", id_of(&r))).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    // Another member's upload of the same file is theirs.
+    let (mut grace, _) = app.user("Grace").await;
+    add_member(&app, &mut owner, "obs", "grace@example.org", "member").await;
+    let r = start(&mut grace, "obs", &ds, body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_ne!(id_of(&r), id);
+    // Once the first has ended (aborted here), the same request starts a new one.
+    assert_eq!(owner.delete(&format!("/api/v1/workspaces/obs/uploads/{id}")).await.status, StatusCode::NO_CONTENT);
+    let r = start(&mut owner, "obs", &ds, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_ne!(id_of(&r), id);
+}
+
 #[actix_web::test]
 async fn aborted_uploads_leave_nothing_and_expired_ones_are_cleaned_up() {
     let app = TestApp::new().await;

@@ -35,6 +35,34 @@ const RESUMABLE_TTL_DAYS: i64 = 7;
 /// How long a presigned part URL stays valid.
 const PART_URL_SECONDS: u64 = 3600;
 
+/// What starting an upload gave: a new upload, or the caller's open one of the same file begun before.
+#[derive(Debug, Clone)]
+pub struct StartedUpload {
+    pub upload: UploadView,
+    /// False when this is an upload begun before (the request was sent again).
+    pub new: bool,
+}
+
+/// What a request to start an upload asks for beyond [`uploads::SameUpload`]; an open upload that differs in any of
+/// these is another upload.
+#[derive(Debug, Clone, Copy)]
+struct Wanted<'a> {
+    sha256: Option<&'a str>,
+    part_size: u64,
+    release_at: Option<DateTime<Utc>>,
+    content_type: &'a str,
+}
+
+impl Wanted<'_> {
+    fn is(&self, u: &Upload) -> bool {
+        use chrono::SubsecRound as _;
+        u.sha256.as_deref() == self.sha256
+            && u64::try_from(u.part_size).ok() == Some(self.part_size)
+            && u.release_at.map(|t| t.trunc_subsecs(6)) == self.release_at.map(|t| t.trunc_subsecs(6))
+            && u.content_type == self.content_type
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ResumableInput {
     pub name: Option<String>,
@@ -135,14 +163,17 @@ impl Services {
     }
 
     /// Starts a resumable upload into a dataset. Refused at once (nothing stored) when the name or the declared
-    /// SHA-256 is already in the dataset (409) or the plan's quota would be exceeded (413).
+    /// SHA-256 is already in the dataset (409) or the plan's quota would be exceeded (413). When the caller already
+    /// has an open upload of the same file here (same name, size, checksum, part size, release date and type: a
+    /// request sent again because its answer was lost), that one is answered, with the parts it has, so a retry
+    /// never leaves a second upload holding quota until it expires.
     pub async fn create_upload(
         &self,
         actor: &Actor,
         slug: &str,
         dataset: DatasetId,
         input: ResumableInput,
-    ) -> ServiceResult<UploadView> {
+    ) -> ServiceResult<StartedUpload> {
         let (access, dataset_id) = self.upload_target(actor, slug, dataset).await?;
         Self::may_set_release(&access, input.release_at)?;
         let name = file_name(input.name.as_deref().ok_or_else(|| ValidationError::new("name", "is required"))?)?;
@@ -155,6 +186,19 @@ impl Services {
         let content_type = upload_content_type(input.content_type, &name);
         let (uploader, via_key) = uploader(actor)?;
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
+        let size_bytes = i64::try_from(size).unwrap_or(i64::MAX);
+        let same = uploads::SameUpload { dataset: dataset_id, name: &name, size_bytes, created_by: uploader };
+        let wanted = Wanted {
+            sha256: declared.as_deref(),
+            part_size,
+            release_at: input.release_at,
+            content_type: &content_type,
+        };
+        if let Some(earlier) =
+            uploads::find_open_same(self.db(), access.workspace.id, same, crate::now()).await?.filter(|u| wanted.is(u))
+        {
+            return self.started_before(earlier).await;
+        }
         // A cheap first look, so that an upload over quota does not even start a multipart upload.
         self.check_quota(self.db(), access.workspace.id, size).await?;
 
@@ -169,6 +213,12 @@ impl Services {
         let row = async {
             let txn = meridian_store::begin_write(self.db()).await?;
             workspaces::lock(&txn, access.workspace.id).await?;
+            // Looked for again under the workspace's lock: the first request, still running, may just have made it.
+            if let Some(earlier) =
+                uploads::find_open_same(&txn, access.workspace.id, same, now).await?.filter(|u| wanted.is(u))
+            {
+                return Ok(Err(earlier));
+            }
             self.check_quota(&txn, access.workspace.id, size).await?;
             let row = uploads::insert(
                 &txn,
@@ -176,10 +226,10 @@ impl Services {
                 NewUpload {
                     id,
                     dataset_id,
-                    name,
-                    content_type,
-                    size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
-                    sha256: declared,
+                    name: name.clone(),
+                    content_type: content_type.clone(),
+                    size_bytes,
+                    sha256: declared.clone(),
                     release_at: input.release_at,
                     mode: UploadMode::Parts,
                     part_size: i64::try_from(part_size).unwrap_or(i64::MAX),
@@ -193,11 +243,17 @@ impl Services {
             )
             .await?;
             meridian_store::commit(txn).await?;
-            Ok::<_, ServiceError>(row)
+            Ok::<_, ServiceError>(Ok(row))
         }
         .await;
         match row {
-            Ok(row) => Ok(upload_view(&row, Vec::new(), self.direct_uploads())),
+            Ok(Ok(row)) => {
+                Ok(StartedUpload { upload: upload_view(&row, Vec::new(), self.direct_uploads()), new: true })
+            }
+            Ok(Err(earlier)) => {
+                let _ = storage.abort_multipart(&key, &multipart).await;
+                self.started_before(earlier).await
+            }
             Err(e) => {
                 // Aborted only when no row points at it: a commit whose answer was lost may have saved the row,
                 // and then the multipart upload is the row's (the cleanup job aborts it when the row expires).
@@ -207,6 +263,12 @@ impl Services {
                 Err(e)
             }
         }
+    }
+
+    /// An upload begun before, as its creation answers it: with the parts it has.
+    async fn started_before(&self, u: Upload) -> ServiceResult<StartedUpload> {
+        let parts = self.received_parts(&u).await?;
+        Ok(StartedUpload { upload: upload_view(&u, parts, self.direct_uploads()), new: false })
     }
 
     /// The uploads of a workspace still open or being verified, newest first (to resume one from another

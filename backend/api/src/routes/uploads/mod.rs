@@ -19,13 +19,16 @@ const UPLOAD: &str = "The upload's id";
 
 /// Start a resumable upload of one file into a dataset. The name, the declared SHA-256 (a duplicate is a 409
 /// naming the existing file) and the quota (413) are checked now, before any byte is sent. Then send the parts
-/// (any order, retried as needed), and `complete`. `upload` keys may do this.
+/// (any order, retried as needed), and `complete`. `upload` keys may do this. Sending the same request again (its
+/// answer was lost) is safe: while the caller's upload of that file is open, the answer is that upload (200), with
+/// the parts it already has, not a second one.
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),
     request_body = CreateUploadBody,
     responses(
         (status = 201, body = UploadBody),
+        (status = 200, body = UploadBody, description = "The caller's open upload of the same file, begun earlier"),
         (status = 409, description = "Already in the dataset (same bytes or name)"),
         (status = 413, description = "Over the plan's quota"),
     ),
@@ -39,8 +42,9 @@ pub async fn create_upload(
     body: crate::json::Json<CreateUploadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let u = services.create_upload(&caller.0, &slug, id, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(UploadBody::from(u)))
+    let started = services.create_upload(&caller.0, &slug, id, body.into_inner().into()).await?;
+    let body = UploadBody::from(started.upload);
+    Ok(if started.new { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
 }
 
 /// The workspace's uploads still open or being verified, newest first.
