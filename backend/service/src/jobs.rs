@@ -135,6 +135,45 @@ impl std::fmt::Display for JobFailure {
     }
 }
 
+impl JobFailure {
+    /// A passing failure of `step`. The job's row (and, for a file's jobs, the file's page, which members read)
+    /// keeps the error's own text, so an internal error stays "internal error"; its causes go to the log, where
+    /// operators look.
+    pub fn retry_in(step: &str, e: &(dyn std::error::Error + 'static)) -> Self {
+        let (shown, causes) = described(step, e);
+        if let Some(causes) = causes {
+            tracing::warn!(error = %causes, step, "a job's step failed");
+        }
+        Self::Retry(shown)
+    }
+
+    /// [`JobFailure::retry_in`] a job's only step.
+    pub fn retry(e: impl std::error::Error + 'static) -> Self {
+        Self::retry_in("", &e)
+    }
+}
+
+/// What a job's row records of an error (its own text, after the step's name), and its causes when they say more
+/// (for the log).
+fn described(step: &str, e: &(dyn std::error::Error + 'static)) -> (String, Option<String>) {
+    let own = e.to_string();
+    let shown = if step.is_empty() { own.clone() } else { format!("{step}: {own}") };
+    let causes = match e.downcast_ref::<crate::ServiceError>() {
+        Some(s) => s.chain(),
+        None => {
+            let mut out = own.clone();
+            let mut next = e.source();
+            while let Some(cause) = next {
+                out.push_str(": ");
+                out.push_str(&cause.to_string());
+                next = cause.source();
+            }
+            out
+        }
+    };
+    (shown, (causes != own).then_some(causes))
+}
+
 /// Does the work of each job. One instance serves all of a worker's jobs, concurrently.
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync + 'static {
@@ -316,5 +355,19 @@ mod request_id_tests {
             serde_json::from_value(serde_json::json!({"kind": "send_mail", "mail_id": id, "request_id": "r1"}))
                 .expect("a job with fields");
         assert_eq!(with_fields.kind(), "send_mail");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failed_step_keeps_internals_out_of_the_row_and_puts_them_in_the_log() {
+        let e = crate::ServiceError::internal_while("reading the header", std::io::Error::other("disk on fire"));
+        let (shown, causes) = super::described("cleanup", &e);
+        assert_eq!(shown, "cleanup: internal error", "what members may read");
+        let causes = causes.expect("the causes say more");
+        assert!(causes.contains("reading the header") && causes.contains("disk on fire"), "{causes}");
+        let plain = std::io::Error::other("refused");
+        assert_eq!(super::described("", &plain), ("refused".to_owned(), None), "nothing more to log");
     }
 }

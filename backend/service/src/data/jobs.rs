@@ -32,8 +32,8 @@ impl DataJobs {
     }
 }
 
-fn retry(e: impl std::fmt::Display) -> JobFailure {
-    JobFailure::Retry(e.to_string())
+fn retry(e: impl std::error::Error + 'static) -> JobFailure {
+    JobFailure::retry(e)
 }
 
 #[async_trait::async_trait]
@@ -61,9 +61,12 @@ impl JobHandler for DataJobs {
                 let swept = s.sweep_stuck(now).await;
                 match (cleaned, swept) {
                     (Ok(_), Ok(_)) => Ok(()),
-                    (Err(e), Ok(_)) => Err(retry(format!("cleanup: {e}"))),
-                    (Ok(_), Err(e)) => Err(retry(format!("sweep: {e}"))),
-                    (Err(a), Err(b)) => Err(retry(format!("cleanup: {a}; sweep: {b}"))),
+                    (Err(e), Ok(_)) => Err(JobFailure::retry_in("cleanup", &e)),
+                    (Ok(_), Err(e)) => Err(JobFailure::retry_in("sweep", &e)),
+                    (Err(a), Err(b)) => {
+                        let (a, b) = (JobFailure::retry_in("cleanup", &a), JobFailure::retry_in("sweep", &b));
+                        Err(JobFailure::Retry(format!("{a}; {b}")))
+                    }
                 }
             }
             Job::VerifyUpload { upload_id } => s.verify_upload(upload_id).await,

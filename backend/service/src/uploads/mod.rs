@@ -513,7 +513,7 @@ impl Services {
     /// the file (or deletes the object and records why not). Idempotent: a retry finds `done`/`failed` and stops,
     /// or reads the object again.
     pub(crate) async fn verify_upload(&self, upload_id: UploadId) -> Result<(), JobFailure> {
-        let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
+        let retry = |e: &(dyn std::error::Error + 'static)| JobFailure::retry_in("", e);
         let Some(u) = uploads::find_any(self.db(), upload_id).await.map_err(|e| retry(&e))? else {
             return Ok(()); // aborted, expired or its dataset deleted
         };
@@ -583,7 +583,7 @@ impl Services {
     /// between claiming the upload and joining its parts: the parts are kept and the upload is open again for the
     /// client to complete once more. Otherwise the bytes are gone and the upload has failed.
     async fn unjoined_upload(&self, u: &Upload) -> Result<(), JobFailure> {
-        let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
+        let retry = |e: &(dyn std::error::Error + 'static)| JobFailure::retry_in("", e);
         let storage = self.storage().map_err(|e| retry(&e))?;
         if let Some(mp) = &u.multipart_id {
             match storage.list_parts(&u.object_key, mp).await {
@@ -617,7 +617,7 @@ impl Services {
     /// `failed` nothing else may commit it, so the object is nobody's; a crash before the delete leaves an object
     /// without a row, which the cleanup removes.
     async fn fail_upload(&self, u: &Upload, reason: String) -> Result<(), JobFailure> {
-        let retry = |e: &dyn std::fmt::Display| JobFailure::Retry(e.to_string());
+        let retry = |e: &(dyn std::error::Error + 'static)| JobFailure::retry_in("", e);
         let change = UploadChange { error: Some(reason), ..UploadChange::default() };
         if !uploads::transition(self.db(), u.id, UploadStatus::Verifying, UploadStatus::Failed, change, crate::now())
             .await
