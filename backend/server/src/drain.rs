@@ -4,16 +4,19 @@
 //! that opened it (its socket is registered with that runtime's I/O driver). actix's own graceful stop ends each
 //! worker as soon as *its* connections are done, so an idle worker's runtime could end while a busy worker was
 //! still serving, and a pooled connection the idle worker had opened then failed inside the busy worker's request
-//! (answered 503; scale-out phase 7 saw it in about one run in four). So the server handles the signal itself:
+//! (answered 503; scale-out phase 7 saw it in one run in 4 to 20). So the server handles the signal itself:
 //!
 //! 1. it stops taking connections at once: the listener is paused and shut (new connections are refused, ones the
 //!    kernel had queued are reset unanswered; a load balancer sends both elsewhere);
 //! 2. requests already taken go on, on every worker, and their responses say `Connection: close`;
 //! 3. when no request is in flight on any worker (counted here, across workers, until each response's body is
-//!    sent) and the in-process job worker has stopped, or when [`GRACE`] has passed, actix is told to stop.
+//!    sent) and the in-process job worker has stopped, or when [`GRACE`] has passed, the server closes: a request
+//!    that still arrives on a connection already open is answered 503 (`Retry-After`, `Connection: close`) without
+//!    touching a pool; once those in flight at that moment are done, actix is told to stop.
 //!
 //! Only then does any worker's runtime end, so no request and no job is left using a connection whose runtime is
-//! gone.
+//! gone. (A request counts itself before it looks whether the server has closed, and the server closes before it
+//! waits for the count the second time: each such request is either refused or waited for.)
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -28,13 +31,12 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use bytes::Bytes;
 
-/// How long requests in flight may go on after SIGTERM before they are cut. Kubernetes' default
-/// `terminationGracePeriodSeconds` is 30 s in all; the chart gives the web pods more (`web.preStopSleepSeconds`
-/// + 30 s is its lower bound).
+/// How long requests in flight may go on after SIGTERM before they are cut. With [`LINGER_SECS`] this bounds the
+/// stop: the chart's `web.terminationGracePeriodSeconds` must exceed `web.preStopSleepSeconds` + 35 s.
 pub const GRACE: Duration = Duration::from_secs(30);
 
-/// How long actix waits, once nothing is in flight, for connections that carry no request (a client half-way
-/// through sending a request head).
+/// How long actix waits, once nothing is in flight, for its connections to end (a response's last bytes still
+/// being written; idle keep-alive connections are closed at once).
 pub const LINGER_SECS: u64 = 5;
 
 /// The count of requests in flight across all workers, and whether the server is stopping.
@@ -45,6 +47,7 @@ pub struct Drain(Arc<Inner>);
 struct Inner {
     in_flight: AtomicUsize,
     stopping: AtomicBool,
+    closed: AtomicBool,
     idle: tokio::sync::Notify,
 }
 
@@ -61,6 +64,15 @@ impl Drain {
 
     fn stopping(&self) -> bool {
         self.0.stopping.load(Ordering::SeqCst)
+    }
+
+    /// From now on a request is answered 503 without being served; then wait for [`Drain::idle`] once more.
+    pub fn close(&self) {
+        self.0.closed.store(true, Ordering::SeqCst);
+    }
+
+    fn closed(&self) -> bool {
+        self.0.closed.load(Ordering::SeqCst)
     }
 
     /// Resolves when no request is in flight.
@@ -94,19 +106,32 @@ impl Drop for Guard {
 }
 
 /// The middleware: counts each request until its response's body has been sent, and while stopping asks the
-/// client to close the connection (its next request then goes to a replica that is not stopping). Wrap it
-/// outermost, with the [`Drain`] as app data.
+/// client to close the connection (its next request then goes to a replica that is not stopping); once the server
+/// has closed, answers 503 without serving. Wrap it outermost, with the [`Drain`] as app data.
 pub async fn count_requests(
     drain: web::Data<Drain>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<Counted>, actix_web::Error> {
+    // Counted first, then the flag read (see the module's note).
     let guard = drain.start();
-    let mut res = next.call(req).await?;
-    if drain.stopping() {
+    let mut res = if drain.closed() {
+        let refused = meridian_http::problem::ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "this server is stopping; send the request again",
+        )
+        .retry_after(1);
+        req.into_response(actix_web::ResponseError::error_response(&refused))
+    } else {
+        // (An `Err` from the services inside, which answer their errors as responses, passes through uncounted
+        // and without `Connection: close`: the request is no longer at hand to make a response of it.)
+        next.call(req).await?.map_into_boxed_body()
+    };
+    if drain.stopping() && !res.response().head().upgrade() {
         res.response_mut().head_mut().set_connection_type(ConnectionType::Close);
     }
-    Ok(res.map_body(|_, body| Counted { body: body.boxed(), _guard: guard }))
+    Ok(res.map_body(|_, body| Counted { body, _guard: guard }))
 }
 
 /// A response body that holds its request's place in the count until it is sent or dropped.
@@ -140,6 +165,8 @@ impl MessageBody for Counted {
 pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<(std::net::TcpListener, Closer)> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As actix binds: on Windows the flag would let a second process take the port.
+    #[cfg(not(windows))]
     socket.set_reuse_address(true)?;
     socket.bind(&addr.into())?;
     // actix's own backlog for the listeners it binds.
@@ -155,8 +182,9 @@ pub struct Closer(std::net::TcpListener);
 
 impl Closer {
     /// Stops the socket listening: on Linux, `shutdown` of a listening socket refuses new connections and resets
-    /// the ones queued and not yet accepted. Call it after pausing actix's accept loop (which would otherwise be
-    /// woken with errors). Elsewhere it may fail; then new connections wait unanswered until the process exits.
+    /// the ones queued and not yet accepted. Call it after actix's accept loop has paused (it would otherwise be
+    /// woken with an error it logs). Elsewhere it may fail; then new connections wait unanswered until the process
+    /// exits.
     pub fn close(&self) {
         if let Err(e) = socket2::SockRef::from(&self.0).shutdown(std::net::Shutdown::Both) {
             tracing::debug!(error = %e, "could not shut the listening socket; new connections wait until the exit");
@@ -183,6 +211,42 @@ mod tests {
         assert!(!waiting.is_finished(), "one request is still in flight");
         drop(b);
         tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("idle after the last").expect("task");
+        assert_eq!(drain.in_flight(), 0);
+    }
+
+    #[actix_web::test]
+    async fn while_stopping_answers_close_their_connection_and_once_closed_requests_are_refused() {
+        use actix_web::{App, HttpResponse, test};
+        let drain = Drain::default();
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(drain.clone()))
+                .wrap(actix_web::middleware::from_fn(count_requests))
+                .route("/ok", web::get().to(|| async { HttpResponse::Ok().body("served") }))
+                .route(
+                    "/err",
+                    web::get().to(|| async { Err::<HttpResponse, _>(actix_web::error::ErrorBadRequest("no")) }),
+                ),
+        )
+        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/ok").to_request()).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.response().head().connection_type() != ConnectionType::Close, "kept alive normally");
+        assert_eq!(drain.in_flight(), 1, "counted until the body is sent");
+        assert_eq!(test::read_body(res).await, "served");
+        assert_eq!(drain.in_flight(), 0);
+
+        drain.begin();
+        for uri in ["/ok", "/err", "/missing"] {
+            let res = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+            assert_eq!(res.response().head().connection_type(), ConnectionType::Close, "{uri} closes");
+        }
+        drain.close();
+        let res = test::call_service(&app, test::TestRequest::get().uri("/ok").to_request()).await;
+        assert_eq!(res.status(), 503, "not served once closed");
+        assert_eq!(res.headers().get("retry-after").map(|v| v.as_bytes()), Some(&b"1"[..]));
+        assert_eq!(res.response().head().connection_type(), ConnectionType::Close);
+        drop(res);
         assert_eq!(drain.in_flight(), 0);
     }
 

@@ -332,11 +332,15 @@ async fn stop_gracefully(
     stop_signal().await;
     drain.begin();
     server.pause().await;
+    // The handle's answer comes before actix's accept thread has acted on it; a socket shut while that thread still
+    // watches it wakes it with an error it logs (seen in about half the stops). It acts within microseconds.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     listener.close();
     tracing::info!(in_flight = drain.in_flight(), "taking no new connections; finishing the requests in flight");
+    let deadline = tokio::time::Instant::now() + drain::GRACE;
     let finish = async {
         let requests = async {
-            if tokio::time::timeout(drain::GRACE, drain.idle()).await.is_err() {
+            if tokio::time::timeout_at(deadline, drain.idle()).await.is_err() {
                 tracing::warn!(
                     in_flight = drain.in_flight(),
                     grace_secs = drain::GRACE.as_secs(),
@@ -351,9 +355,16 @@ async fn stop_gracefully(
             }
         };
         tokio::join!(requests, jobs);
+        // From here a request arriving on a connection already open is refused (503, nothing done); those that
+        // counted themselves before are waited for, within what is left of the grace period (a little more when
+        // the in-process worker's jobs took longer).
+        drain.close();
+        let until = deadline.max(tokio::time::Instant::now() + std::time::Duration::from_secs(drain::LINGER_SECS));
+        let _ = tokio::time::timeout_at(until, drain.idle()).await;
     };
     let graceful = tokio::select! {
         () = finish => true,
+        // Running jobs are then not handed back: the heartbeat timeout gives them to another worker (~2 min).
         () = stop_signal() => {
             tracing::warn!(in_flight = drain.in_flight(), "a second signal: stopping now");
             false

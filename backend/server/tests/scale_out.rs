@@ -1118,6 +1118,8 @@ async fn stopped_replica_finishes_what_it_accepted(w: &mut World) {
         wait.tick().await;
     };
     assert!(status.success(), "a server stopped with SIGTERM exits 0: {status}");
+    // Well within the grace period: a request count that never came down would hold the stop for all of it.
+    assert!(stopped_at.elapsed() < meridian_server::drain::GRACE, "C stopped when its last request was done");
     eprintln!("[scale-out] SIGTERM to serve-c mid-upload: answered 201, exited 0 after {:?}", stopped_at.elapsed());
     let r = w.owner.get(&b, &format!("/api/v1/workspaces/obs/files/{}/content", text(&answer.body, "id"))).await;
     assert_eq!(r.status, StatusCode::OK);

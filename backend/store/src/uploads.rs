@@ -115,12 +115,12 @@ pub struct SameUpload<'a> {
     pub created_by: AccountId,
 }
 
-/// The newest upload in parts of this file, by this account, still open and not expired.
+/// The newest upload in parts of this file, by this account, still open, and not expiring before `open_until`.
 pub async fn find_open_same(
     conn: &impl ConnectionTrait,
     workspace: WorkspaceId,
     same: SameUpload<'_>,
-    now: DateTime<Utc>,
+    open_until: DateTime<Utc>,
 ) -> StoreResult<Option<Upload>> {
     use uploads::Column as C;
     uploads::Entity::find()
@@ -131,7 +131,7 @@ pub async fn find_open_same(
         .filter(C::CreatedBy.eq(same.created_by))
         .filter(C::Mode.eq(UploadMode::Parts.as_str()))
         .filter(C::Status.eq(UploadStatus::Open.as_str()))
-        .filter(C::ExpiresAt.gt(ts(now)))
+        .filter(C::ExpiresAt.gt(ts(open_until)))
         .order_by_desc(C::CreatedAt)
         .one(conn)
         .await?

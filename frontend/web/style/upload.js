@@ -129,7 +129,7 @@
       content_type: file.type || null,
       part_size: PART_SIZE,
     }, r);
-    // 201 a new upload; 200 the one this request began before (it was sent again after a lost answer).
+    // 201 a new upload; 200 one begun before (only for requests that declare a checksum, which these do not).
     if (!ok(res.status)) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
     const up = JSON.parse(res.body);
     remember(key, up.id);

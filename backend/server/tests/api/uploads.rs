@@ -5,6 +5,7 @@
 use crate::data::{dataset, file_count, sha_hex, upload, workspace_id};
 use crate::helpers::*;
 use actix_web::http::{Method, StatusCode};
+use sea_orm::ConnectionTrait as _;
 use serde_json::{Value, json};
 
 const MIB: usize = 1024 * 1024;
@@ -183,7 +184,7 @@ async fn duplicates_are_refused_up_front_when_declared_and_by_the_job_otherwise(
 
 /// A client whose answer to "start an upload" was lost sends the request again: it gets the upload it began (200,
 /// with the parts already there), not a second one holding the same quota for a week. Another file, another
-/// person, or an upload that ended is a new upload.
+/// person, an upload that ended or nearly expired, or a request without a checksum is a new upload.
 #[actix_web::test]
 async fn starting_the_same_upload_again_answers_the_one_begun() {
     let app = TestApp::new().await;
@@ -231,6 +232,38 @@ async fn starting_the_same_upload_again_answers_the_one_begun() {
     let r = start(&mut grace, "obs", &ds, body.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_ne!(id_of(&r), id);
+    // Without a declared checksum nothing says it is the same file (an edited one may have the same name and
+    // size): each request is a new upload.
+    let mut unsure = body.clone();
+    unsure.as_object_mut().expect("object").remove("sha256");
+    unsure["name"] = json!("m33-unsure.raw");
+    let a = start(&mut owner, "obs", &ds, unsure.clone()).await;
+    let b = start(&mut owner, "obs", &ds, unsure).await;
+    assert_eq!((a.status, b.status), (StatusCode::CREATED, StatusCode::CREATED), "{} {}", a.body, b.body);
+    assert_ne!(id_of(&a), id_of(&b));
+    // One with less than a day left is not handed out again (a long transfer would outlive it).
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(20)).fixed_offset();
+    let backend = app.conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE uploads SET expires_at = $1 WHERE id = $2",
+        _ => "UPDATE uploads SET expires_at = ? WHERE id = ?",
+    };
+    let changed = app
+        .conn
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [soon.into(), uuid::Uuid::parse_str(&id).expect("id").into()],
+        ))
+        .await
+        .expect("update");
+    assert_eq!(changed.rows_affected(), 1);
+    let r = start(&mut owner, "obs", &ds, body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        owner.delete(&format!("/api/v1/workspaces/obs/uploads/{}", id_of(&r))).await.status,
+        StatusCode::NO_CONTENT
+    );
     // Once the first has ended (aborted here), the same request starts a new one.
     assert_eq!(owner.delete(&format!("/api/v1/workspaces/obs/uploads/{id}")).await.status, StatusCode::NO_CONTENT);
     let r = start(&mut owner, "obs", &ds, body).await;

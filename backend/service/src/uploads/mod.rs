@@ -35,6 +35,12 @@ const RESUMABLE_TTL_DAYS: i64 = 7;
 /// How long a presigned part URL stays valid.
 const PART_URL_SECONDS: u64 = 3600;
 
+/// An open upload is answered to a request sent again only while it has at least a day left: one about to expire
+/// would refuse the parts of a long transfer.
+fn reusable_until() -> DateTime<Utc> {
+    crate::now() + chrono::Duration::days(1)
+}
+
 /// What starting an upload gave: a new upload, or the caller's open one of the same file begun before.
 #[derive(Debug, Clone)]
 pub struct StartedUpload {
@@ -164,9 +170,10 @@ impl Services {
 
     /// Starts a resumable upload into a dataset. Refused at once (nothing stored) when the name or the declared
     /// SHA-256 is already in the dataset (409) or the plan's quota would be exceeded (413). When the caller already
-    /// has an open upload of the same file here (same name, size, checksum, part size, release date and type: a
-    /// request sent again because its answer was lost), that one is answered, with the parts it has, so a retry
-    /// never leaves a second upload holding quota until it expires.
+    /// has an open upload of the same file here (same name, size, declared checksum, part size, release date and
+    /// type: a request sent again because its answer was lost), that one is answered, with the parts it has, so a
+    /// retry never leaves a second upload holding quota until it expires. Only with a declared checksum: without
+    /// one, an edited file of the same name and size would be finished from the parts of the earlier one.
     pub async fn create_upload(
         &self,
         actor: &Actor,
@@ -194,8 +201,10 @@ impl Services {
             release_at: input.release_at,
             content_type: &content_type,
         };
-        if let Some(earlier) =
-            uploads::find_open_same(self.db(), access.workspace.id, same, crate::now()).await?.filter(|u| wanted.is(u))
+        if declared.is_some()
+            && let Some(earlier) = uploads::find_open_same(self.db(), access.workspace.id, same, reusable_until())
+                .await?
+                .filter(|u| wanted.is(u))
         {
             return self.started_before(earlier).await;
         }
@@ -214,8 +223,10 @@ impl Services {
             let txn = meridian_store::begin_write(self.db()).await?;
             workspaces::lock(&txn, access.workspace.id).await?;
             // Looked for again under the workspace's lock: the first request, still running, may just have made it.
-            if let Some(earlier) =
-                uploads::find_open_same(&txn, access.workspace.id, same, now).await?.filter(|u| wanted.is(u))
+            if declared.is_some()
+                && let Some(earlier) = uploads::find_open_same(&txn, access.workspace.id, same, reusable_until())
+                    .await?
+                    .filter(|u| wanted.is(u))
             {
                 return Ok(Err(earlier));
             }
@@ -251,7 +262,10 @@ impl Services {
                 Ok(StartedUpload { upload: upload_view(&row, Vec::new(), self.direct_uploads()), new: true })
             }
             Ok(Err(earlier)) => {
-                let _ = storage.abort_multipart(&key, &multipart).await;
+                // No row points at this one (the cleanup job finds only multipart uploads with rows).
+                if let Err(e) = storage.abort_multipart(&key, &multipart).await {
+                    tracing::warn!(error = %e, key, "could not abort an unused multipart upload; its parts stay");
+                }
                 self.started_before(earlier).await
             }
             Err(e) => {

@@ -152,7 +152,8 @@ class TransferMixin(ResourcesMixin):
     ) -> Upload:
         """Starts a resumable upload (``POST .../uploads``): name, duplicate (when ``sha256`` is given) and quota
         are checked now. The server picks ``part_size`` (16 MiB by default; 5 MiB to 5 GiB). Asking again for the
-        same file while the upload begun is open gives that upload (with the parts it has), not a second one."""
+        same file (with ``sha256``) while the upload begun is open gives that upload (with the parts it has), not
+        a second one."""
         body: dict[str, Any] = {"name": name, "size": size}
         if sha256 is not None:
             body["sha256"] = sha256
@@ -162,13 +163,14 @@ class TransferMixin(ResourcesMixin):
             body["content_type"] = content_type
         if release_at is not None:
             body["release_at"] = to_rfc3339(release_at)
-        # Safe to send again: while this caller's upload of the same file is open, the server answers that one.
+        # With ``sha256``, safe to send again: while this caller's upload of the same file is open, the server
+        # answers that one. Without it, a resent request may start a second upload.
         return Upload.from_json(
             self.request(
                 "POST",
                 f"workspaces/{seg(workspace)}/datasets/{seg(dataset_id)}/uploads",
                 json=body,
-                idempotent=True,
+                idempotent=sha256 is not None,
             ).json()
         )
 
