@@ -268,6 +268,34 @@ async fn anonymous_page_searches_are_rate_limited() {
     }
 }
 
+/// The VO services are public and free, not unlimited: every request counts against the anonymous allowance,
+/// the VOSI documents (each reads the database) as much as the queries.
+#[actix_web::test]
+async fn every_vo_request_counts_against_the_anonymous_limit() {
+    for path in [
+        "/vo/obs/capabilities",
+        "/vo/obs/availability",
+        "/vo/obs/sia/capabilities",
+        "/vo/obs/scs/availability",
+        "/vo/obs/scs?RA=10&DEC=10&SR=1",
+    ] {
+        let app = TestApp::with_limits(
+            test_service_config(),
+            meridian_service::limits::PublicRateLimit::every(3, std::time::Duration::from_secs(3600)),
+        )
+        .await;
+        let (mut owner, _) = app.user("Ada").await;
+        workspace(&mut owner, "obs", "public").await;
+        let mut visitor = app.client();
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(visitor.get(path).await.status);
+        }
+        assert_eq!(statuses[0], StatusCode::OK, "{path}");
+        assert_eq!(statuses[4], StatusCode::TOO_MANY_REQUESTS, "{path}: {statuses:?}");
+    }
+}
+
 /// Ids of another workspace's datasets, files, uploads, packages and links, named through a workspace the caller
 /// owns (and through a public one they do not), are 404, whatever the method; the objects stay as they were.
 #[actix_web::test]

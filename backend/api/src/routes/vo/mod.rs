@@ -2,8 +2,8 @@
 //! SIAv2 (`sia/query`) answering ObsCore columns, DataLink `{links}` (`datalink`), and VOSI `capabilities` and
 //! `availability` (also under each service's base URL, where clients look for them). They are the IVOA's
 //! protocols, not the JSON API: documented in `docs/vo.md`, not in the OpenAPI document. Visitors only: what they
-//! answer is what the REST file search shows an anonymous caller, and each query counts against the anonymous
-//! rate limit.
+//! answer is what the REST file search shows an anonymous caller, and each request (queries and the VOSI
+//! documents alike: each reads the database) counts against the anonymous rate limit.
 
 pub mod votable;
 
@@ -602,13 +602,23 @@ pub async fn datalink(
 /// VOSI capabilities of a workspace's services (the same document at `/vo/{slug}/capabilities` and under each
 /// service's base URL).
 #[get("/vo/{slug}/capabilities")]
-pub async fn capabilities(services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
+pub async fn capabilities(req: HttpRequest, services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
+    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
+        return actix_web::ResponseError::error_response(&e);
+    }
     capabilities_document(&services, &slug).await
 }
 
 /// The capabilities under a service's base URL (`sia`, `scs`, `datalink`).
 #[get("/vo/{slug}/{service}/capabilities")]
-pub async fn service_capabilities(services: web::Data<Services>, path: web::Path<(String, String)>) -> HttpResponse {
+pub async fn service_capabilities(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
+        return actix_web::ResponseError::error_response(&e);
+    }
     let (slug, service) = path.into_inner();
     if !["sia", "scs", "datalink"].contains(&service.as_str()) {
         return not_found_xml();
@@ -660,13 +670,23 @@ async fn capabilities_document(services: &Services, slug: &str) -> HttpResponse 
 
 /// VOSI availability: whether the services can answer now (the database answers).
 #[get("/vo/{slug}/availability")]
-pub async fn availability(services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
+pub async fn availability(req: HttpRequest, services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
+    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
+        return actix_web::ResponseError::error_response(&e);
+    }
     availability_document(&services, &slug).await
 }
 
 /// Availability under a service's base URL.
 #[get("/vo/{slug}/{service}/availability")]
-pub async fn service_availability(services: web::Data<Services>, path: web::Path<(String, String)>) -> HttpResponse {
+pub async fn service_availability(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
+        return actix_web::ResponseError::error_response(&e);
+    }
     let (slug, service) = path.into_inner();
     if !["sia", "scs", "datalink"].contains(&service.as_str()) {
         return not_found_xml();
