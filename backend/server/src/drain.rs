@@ -31,8 +31,9 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use bytes::Bytes;
 
-/// How long requests in flight may go on after SIGTERM before they are cut. With [`LINGER_SECS`] this bounds the
-/// stop: the chart's `web.terminationGracePeriodSeconds` must exceed `web.preStopSleepSeconds` + 35 s.
+/// How long requests in flight may go on after SIGTERM before they are cut. With a second for a late request and
+/// [`LINGER_SECS`] this bounds the stop: the chart's `web.terminationGracePeriodSeconds` must exceed
+/// `web.preStopSleepSeconds` + 36 s.
 pub const GRACE: Duration = Duration::from_secs(30);
 
 /// How long actix waits, once nothing is in flight, for its connections to end (a response's last bytes still
@@ -122,6 +123,7 @@ pub async fn count_requests(
             "this server is stopping; send the request again",
         )
         .retry_after(1);
+        tracing::debug!(path = req.path(), "refused a request: the server is stopping");
         req.into_response(actix_web::ResponseError::error_response(&refused))
     } else {
         // (An `Err` from the services inside, which answer their errors as responses, passes through uncounted

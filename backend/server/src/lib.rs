@@ -293,7 +293,8 @@ pub async fn serve(config: Config, state: Option<State>) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let stopping = actix_web::rt::spawn(stop_gracefully(server.handle(), drain, closer, worker.clone()));
+    let scraping = metrics.as_ref().map(actix_web::rt::task::JoinHandle::abort_handle);
+    let stopping = actix_web::rt::spawn(stop_gracefully(server.handle(), drain, closer, worker.clone(), scraping));
     let served = server.await.context("serving");
     stopping.abort();
     if let Some(m) = metrics {
@@ -328,6 +329,7 @@ async fn stop_gracefully(
     drain: drain::Drain,
     listener: drain::Closer,
     worker: std::sync::Arc<tokio::sync::Mutex<Option<InProcessWorker>>>,
+    metrics: Option<tokio::task::AbortHandle>,
 ) {
     stop_signal().await;
     drain.begin();
@@ -340,13 +342,15 @@ async fn stop_gracefully(
     let deadline = tokio::time::Instant::now() + drain::GRACE;
     let finish = async {
         let requests = async {
-            if tokio::time::timeout_at(deadline, drain.idle()).await.is_err() {
+            let idle = tokio::time::timeout_at(deadline, drain.idle()).await.is_ok();
+            if !idle {
                 tracing::warn!(
                     in_flight = drain.in_flight(),
                     grace_secs = drain::GRACE.as_secs(),
                     "requests still in flight after the grace period are cut"
                 );
             }
+            idle
         };
         let jobs = async {
             let w = worker.lock().await.take();
@@ -354,13 +358,20 @@ async fn stop_gracefully(
                 w.finish().await;
             }
         };
-        tokio::join!(requests, jobs);
+        let (idle, ()) = tokio::join!(requests, jobs);
         // From here a request arriving on a connection already open is refused (503, nothing done); those that
-        // counted themselves before are waited for, within what is left of the grace period (a little more when
-        // the in-process worker's jobs took longer).
+        // counted themselves before are waited for, within what is left of the grace period (a second at least,
+        // when the in-process worker's jobs took longer), unless the grace period already cut the requests: the
+        // stop stays within GRACE + 1 s + actix's linger, which the chart's 45 s allow for after its pre-stop 5 s.
         drain.close();
-        let until = deadline.max(tokio::time::Instant::now() + std::time::Duration::from_secs(drain::LINGER_SECS));
-        let _ = tokio::time::timeout_at(until, drain.idle()).await;
+        if idle {
+            let until = deadline.max(tokio::time::Instant::now() + std::time::Duration::from_secs(1));
+            let _ = tokio::time::timeout_at(until, drain.idle()).await;
+        }
+        // Its figures are read from the database on a scrape: not after the workers' runtimes end.
+        if let Some(m) = &metrics {
+            m.abort();
+        }
     };
     let graceful = tokio::select! {
         () = finish => true,

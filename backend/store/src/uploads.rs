@@ -112,6 +112,8 @@ pub struct SameUpload<'a> {
     pub dataset: DatasetId,
     pub name: &'a str,
     pub size_bytes: i64,
+    /// The declared checksum (lowercase hex): without one nothing says two uploads hold the same bytes.
+    pub sha256: &'a str,
     pub created_by: AccountId,
 }
 
@@ -128,6 +130,7 @@ pub async fn find_open_same(
         .filter(C::DatasetId.eq(same.dataset))
         .filter(C::Name.eq(same.name))
         .filter(C::SizeBytes.eq(same.size_bytes))
+        .filter(C::Sha256.eq(same.sha256))
         .filter(C::CreatedBy.eq(same.created_by))
         .filter(C::Mode.eq(UploadMode::Parts.as_str()))
         .filter(C::Status.eq(UploadStatus::Open.as_str()))

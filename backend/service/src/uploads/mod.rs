@@ -194,14 +194,21 @@ impl Services {
         let (uploader, via_key) = uploader(actor)?;
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
         let size_bytes = i64::try_from(size).unwrap_or(i64::MAX);
-        let same = uploads::SameUpload { dataset: dataset_id, name: &name, size_bytes, created_by: uploader };
+        // Only a declared checksum makes a repeated request the same upload.
+        let same = declared.as_deref().map(|sha256| uploads::SameUpload {
+            dataset: dataset_id,
+            name: &name,
+            size_bytes,
+            sha256,
+            created_by: uploader,
+        });
         let wanted = Wanted {
             sha256: declared.as_deref(),
             part_size,
             release_at: input.release_at,
             content_type: &content_type,
         };
-        if declared.is_some()
+        if let Some(same) = same
             && let Some(earlier) = uploads::find_open_same(self.db(), access.workspace.id, same, reusable_until())
                 .await?
                 .filter(|u| wanted.is(u))
@@ -223,7 +230,7 @@ impl Services {
             let txn = meridian_store::begin_write(self.db()).await?;
             workspaces::lock(&txn, access.workspace.id).await?;
             // Looked for again under the workspace's lock: the first request, still running, may just have made it.
-            if declared.is_some()
+            if let Some(same) = same
                 && let Some(earlier) = uploads::find_open_same(&txn, access.workspace.id, same, reusable_until())
                     .await?
                     .filter(|u| wanted.is(u))
