@@ -170,6 +170,57 @@ async fn sia_answers_released_images_with_obscore_columns_and_nothing_else() {
     }
 }
 
+/// A cone holding more images than the answer may carry answers the nearest ones, not the newest: here the
+/// images were uploaded nearest first, so the store's order (newest first) is the farthest first.
+#[actix_web::test]
+async fn a_cone_search_cut_short_answers_the_nearest_images() {
+    let app = TestApp::new().await;
+    let (mut owner, _) = app.user("Henrietta").await;
+    workspace(&mut owner, "cone", "public").await;
+    let r = owner
+        .post("/api/v1/workspaces/cone/datasets", json!({"name": "Field", "release_at": "2020-01-01T00:00:00Z"}))
+        .await;
+    let ds = r.body["id"].as_str().expect("id").to_owned();
+    let mut ids = Vec::new();
+    for n in 1..=6 {
+        let dec = format!("{:.2}", 20.0 + 0.01 * f64::from(n));
+        let cards = [
+            ("OBJECT", quoted("field")),
+            ("RA", "10.0".to_owned()),
+            ("DEC", dec),
+            ("DATE-OBS", quoted(&format!("2026-01-0{n}T20:00:00"))),
+            ("EXPTIME", "60.0".to_owned()),
+            ("CDELT1", "-0.0005".to_owned()),
+            ("CDELT2", "0.0005".to_owned()),
+        ];
+        let cards: Vec<(&str, &str)> = cards.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let bytes = fits_file(&cards, 8, 8);
+        let r = upload(&mut owner, "cone", &ds, &format!("f{n}.fits"), &bytes).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.body["id"].as_str().expect("id").to_owned());
+    }
+    app.run_jobs().await;
+    let mut anon = app.client();
+    let body = text(&anon.get("/vo/cone/scs?RA=10&DEC=20&SR=0.1").await);
+    assert_eq!(rows(&body), 6, "all six within the cone: {body}");
+    assert!(!body.contains("OVERFLOW"), "{body}");
+
+    let body = text(&anon.get("/vo/cone/scs?RA=10&DEC=20&SR=0.1&MAXREC=3").await);
+    let n = rows(&body);
+    assert!((1..=3).contains(&n), "at most MAXREC rows: {body}");
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(body.contains(id.as_str()), i < n, "the {n} nearest and only those (image {}): {body}", i + 1);
+    }
+    let positions: Vec<usize> = ids[..n].iter().map(|id| body.find(id.as_str()).expect("row")).collect();
+    assert!(positions.is_sorted(), "nearest first: {body}");
+    assert!(body.contains("value=\"OVERFLOW\""), "the answer says it is cut short: {body}");
+
+    let body = text(&anon.get("/vo/cone/scs?RA=10&DEC=20&SR=0.1&MAXREC=0").await);
+    assert_eq!(rows(&body), 0, "MAXREC=0: the columns only: {body}");
+    let body = text(&anon.get("/vo/cone/scs?RA=10&DEC=20&SR=0.1&MAXREC=many").await);
+    assert!(body.contains("<INFO name=\"Error\"") && body.contains("MAXREC"), "{body}");
+}
+
 #[actix_web::test]
 async fn cone_search_datalink_and_vosi() {
     let app = TestApp::new().await;

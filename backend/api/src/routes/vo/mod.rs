@@ -382,8 +382,67 @@ struct SiaAnswer {
     descriptor: String,
 }
 
+/// The most rows a cone search answers.
+const SCS_MAXREC: u64 = meridian_service::vo::DEFAULT_MAXREC * 10;
+
+/// Released images whose centre lies within `radius` degrees of `centre`, nearest first, at most `cap` of them, and
+/// whether that is not all. The files are read in the store's order (newest first), not by distance, so a cone
+/// holding more than `cap` (or more than a scan's budget of candidates to look at) is searched again with half the
+/// radius until one holds no more than that: everything within a smaller radius is nearer than anything outside
+/// it, so the answer is then exactly the nearest images (fewer than `cap`, flagged as cut). After
+/// [`CONE_HALVINGS`] the nearest of what was read is answered.
+async fn nearest_in_cone(
+    services: &Services,
+    ws: &VoWorkspace,
+    (ra, dec): (f64, f64),
+    radius: f64,
+    cap: u64,
+) -> Result<(Vec<(f64, ObsRecord)>, bool), meridian_service::ServiceError> {
+    let cap_rows = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut r = radius;
+    let mut halvings = 0;
+    loop {
+        let query =
+            SiaQuery { pos: vec![meridian_service::vo::Shape::Circle { ra, dec, radius: r }], ..SiaQuery::default() };
+        let mut rows: Vec<(f64, ObsRecord)> = Vec::new();
+        let (mut cursor, mut examined, mut whole) = (None, 0, true);
+        loop {
+            let batch = services.vo_query(ws, &query, cursor).await?;
+            examined += batch.examined;
+            for rec in batch.records {
+                // A cone search matches centres, not fields.
+                if let (Some(fra), Some(fdec)) = (rec.file.ra_deg, rec.file.dec_deg) {
+                    let d = meridian_service::data::search::angular_distance(ra, dec, fra, fdec);
+                    if d <= r {
+                        rows.push((d, rec));
+                    }
+                }
+            }
+            if rows.len() > cap_rows || examined.saturating_sub(rows.len() as u64) >= SCAN_BUDGET {
+                whole = false;
+                break;
+            }
+            cursor = batch.next;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if whole || halvings == CONE_HALVINGS {
+            rows.truncate(cap_rows);
+            return Ok((rows, !whole || r < radius));
+        }
+        r /= 2.0;
+        halvings += 1;
+    }
+}
+
+/// How often a cone holding too many images is searched again with half the radius (1/256 of it at the end).
+const CONE_HALVINGS: u32 = 8;
+
 /// Simple Cone Search 1.03: released images whose centre lies within `SR` degrees of (`RA`, `DEC`), nearest
-/// first; `SR=0` answers the columns only. Errors are VOTables with an `Error` INFO, as the standard has them.
+/// first (the nearest ones when more match than it answers); `SR=0` answers the columns only; `MAXREC` (an
+/// extension) asks for fewer rows. Errors are VOTables with an `Error` INFO, as the standard has them.
 #[get("/vo/{slug}/scs")]
 pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
     let scs_error = |message: &str| votable::info("Error", message, "");
@@ -417,6 +476,14 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
     if !(0.0..=meridian_service::vo::MAX_RADIUS_DEG).contains(&sr) {
         return fail(format!("SR must be 0 to {} degrees", meridian_service::vo::MAX_RADIUS_DEG));
     }
+    // Not in SCS 1.03: DALI's MAXREC, which many cone searches also take; at most (and by default) SCS_MAXREC.
+    let cap = match params.iter().find(|(k, _)| k.eq_ignore_ascii_case("MAXREC")).map(|(_, v)| v.trim()) {
+        None | Some("") => SCS_MAXREC,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) => n.min(SCS_MAXREC),
+            Err(_) => return fail(format!("MAXREC {v:?} is not a whole number")),
+        },
+    };
     let ws = match services.vo_workspace(&slug).await {
         Ok(ws) => ws,
         Err(e) => return dali_error(e, votable::start_v1_1(), scs_error),
@@ -425,40 +492,13 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
     let mut out = votable::start_v1_1();
     out.push_str(&votable::results_start("", SCS, &[]));
     let mut overflow = false;
-    if sr > 0.0 {
-        let query =
-            SiaQuery { pos: vec![meridian_service::vo::Shape::Circle { ra, dec, radius: sr }], ..SiaQuery::default() };
-        let mut rows: Vec<(f64, ObsRecord)> = Vec::new();
-        let mut cursor = None;
-        let mut examined = 0;
-        loop {
-            let batch = match services.vo_query(&ws, &query, cursor).await {
-                Ok(b) => b,
-                Err(e) => return dali_error(e, votable::start_v1_1(), scs_error),
-            };
-            examined += batch.examined;
-            for r in batch.records {
-                // A cone search matches centres, not fields.
-                if let (Some(fra), Some(fdec)) = (r.file.ra_deg, r.file.dec_deg) {
-                    let d = meridian_service::data::search::angular_distance(ra, dec, fra, fdec);
-                    if d <= sr {
-                        rows.push((d, r));
-                    }
-                }
-            }
-            if rows.len() as u64 > meridian_service::vo::DEFAULT_MAXREC * 10
-                || examined.saturating_sub(rows.len() as u64) >= SCAN_BUDGET
-            {
-                overflow = true;
-                break;
-            }
-            cursor = batch.next;
-            if cursor.is_none() {
-                break;
-            }
-        }
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        rows.truncate(usize::try_from(meridian_service::vo::DEFAULT_MAXREC * 10).unwrap_or(usize::MAX));
+    // MAXREC=0 asks for the columns only, as SR=0 does.
+    if sr > 0.0 && cap > 0 {
+        let (rows, cut) = match nearest_in_cone(&services, &ws, (ra, dec), sr, cap).await {
+            Ok(found) => found,
+            Err(e) => return dali_error(e, votable::start_v1_1(), scs_error),
+        };
+        overflow = cut;
         for (d, r) in &rows {
             let f = &r.file;
             votable::row(
