@@ -17,6 +17,7 @@ mod m20261206_000009_identity;
 mod m20261207_000010_billing;
 mod m20261208_000011_meter_reports;
 mod m20261209_000012_rate_limits;
+mod m20261210_000013_upload_client_tokens;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_billing::Migration),
             Box::new(m20261208_000011_meter_reports::Migration),
             Box::new(m20261209_000012_rate_limits::Migration),
+            Box::new(m20261210_000013_upload_client_tokens::Migration),
         ]
     }
 }

@@ -1,9 +1,10 @@
 // Uploads from a dataset page in a real (headless) Chromium: sign up, create a workspace and a dataset through
 // the pages, choose two files in the upload box and watch them show progress on the way (uploads slowed down),
 // reach 100% and appear in the list without a reload; a connection that breaks once is retried, once; the same
-// bytes again show the server's 409 reason. A large file goes as a resumable upload in parts: a broken part is
-// sent again alone, and after a reload choosing the file again sends only the missing parts. The server under
-// test is the built `meridian` binary on a fresh data directory. A list longer than a page pages in place (hydrated).
+// bytes again show the server's 409 reason. A large file goes as a resumable upload in parts: the lost answer to
+// its start is sent again and gets the same upload, a broken part is sent again alone, and after a reload choosing
+// the file again sends only the missing parts. The server under test is the built `meridian` binary on a fresh
+// data directory. A list longer than a page pages in place (hydrated).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -152,6 +153,16 @@ test('a large file goes in parts: a broken part is sent again alone, and after a
     else if (n === 2 && sent[1].filter((m) => m === 2).length === 1) await route.abort('connectionreset');
     // Otherwise held, never answered: the reload drops it.
   });
+  // The answer to the request that starts the upload is lost once, after the server made it: the page sends the
+  // request again with the same token and gets that upload back (200), not a second one holding the quota.
+  const starts = [];
+  await page.route('**/datasets/*/uploads', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const made = await route.fetch();
+    starts.push(made.status());
+    if (starts.length === 1) await route.abort('connectionreset');
+    else await route.fulfill({ response: made });
+  });
   const first = sent[1];
   const part1 = page.waitForResponse((r) => r.url().endsWith('/parts/1') && r.request().method() === 'PUT');
   await page.setInputFiles('#upload-input', path);
@@ -163,7 +174,8 @@ test('a large file goes in parts: a broken part is sent again alone, and after a
   assert.deepEqual(first.filter((m) => m === 1), [1], 'a broken part does not send the others again');
 
   const open = await (await page.request.get(`${BASE}/api/v1/workspaces/magellanic/uploads`)).json();
-  assert.equal(open.items.length, 1);
+  assert.deepEqual(starts, [201, 200], 'started once, answered again');
+  assert.equal(open.items.length, 1, 'one upload, though the request to start it was sent twice');
   const heldUrl = `${BASE}/api/v1/workspaces/magellanic/uploads/${open.items[0].id}`;
   const held = await (await page.request.get(heldUrl)).json();
   assert.equal(held.status, 'open');

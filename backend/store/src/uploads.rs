@@ -58,6 +58,7 @@ pub struct NewUpload {
     pub part_size: i64,
     pub object_key: String,
     pub multipart_id: Option<String>,
+    pub client_token: Option<String>,
     pub created_by: AccountId,
     pub via_key: Option<ApiKeyId>,
     pub expires_at: DateTime<Utc>,
@@ -90,6 +91,7 @@ pub async fn insert(
         created_at: Set(ts(now)),
         expires_at: Set(ts(u.expires_at)),
         status_changed_at: Set(Some(ts(now))),
+        client_token: Set(u.client_token),
     }
     .insert(conn)
     .await?;
@@ -112,8 +114,10 @@ pub struct SameUpload<'a> {
     pub dataset: DatasetId,
     pub name: &'a str,
     pub size_bytes: i64,
-    /// The declared checksum (lowercase hex): without one nothing says two uploads hold the same bytes.
-    pub sha256: &'a str,
+    /// The declared checksum (lowercase hex), and the client's token; an upload matches on each that is given
+    /// (the caller gives at least one: name and size alone do not say two uploads hold the same bytes).
+    pub sha256: Option<&'a str>,
+    pub client_token: Option<&'a str>,
     pub created_by: AccountId,
 }
 
@@ -125,12 +129,20 @@ pub async fn find_open_same(
     open_until: DateTime<Utc>,
 ) -> StoreResult<Option<Upload>> {
     use uploads::Column as C;
-    uploads::Entity::find()
-        .filter(C::WorkspaceId.eq(workspace))
+    if same.sha256.is_none() && same.client_token.is_none() {
+        return Ok(None);
+    }
+    let mut q = uploads::Entity::find();
+    if let Some(sha) = same.sha256 {
+        q = q.filter(C::Sha256.eq(sha));
+    }
+    if let Some(token) = same.client_token {
+        q = q.filter(C::ClientToken.eq(token));
+    }
+    q.filter(C::WorkspaceId.eq(workspace))
         .filter(C::DatasetId.eq(same.dataset))
         .filter(C::Name.eq(same.name))
         .filter(C::SizeBytes.eq(same.size_bytes))
-        .filter(C::Sha256.eq(same.sha256))
         .filter(C::CreatedBy.eq(same.created_by))
         .filter(C::Mode.eq(UploadMode::Parts.as_str()))
         .filter(C::Status.eq(UploadStatus::Open.as_str()))

@@ -108,8 +108,20 @@
 
   const memoryKey = (box, file) => `meridian.upload|${box.dataset.uploads}|${file.name}|${file.size}|${file.lastModified}`;
   const remember = (key, id) => { try { localStorage.setItem(key, id); } catch { /* private mode: no resuming */ } };
-  const forget = (key) => { try { localStorage.removeItem(key); } catch { /* as above */ } };
+  const forget = (key) => {
+    try { localStorage.removeItem(key); localStorage.removeItem(`${key}|token`); } catch { /* as above */ }
+  };
   const recall = (key) => { try { return localStorage.getItem(key); } catch { return null; } };
+  // This file's own name for the upload it asks to start, kept with it: a request sent again (its answer was lost,
+  // or the page was closed while waiting) gets the upload it began, not a second one holding the same quota.
+  function tokenFor(key) {
+    let t = recall(`${key}|token`);
+    if (!t) {
+      t = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+      remember(`${key}|token`, t);
+    }
+    return t;
+  }
 
   // The upload this file was already being sent as (still open or being verified), or a new one.
   async function startOrResume(box, file, r, key) {
@@ -128,8 +140,9 @@
       size: file.size,
       content_type: file.type || null,
       part_size: PART_SIZE,
+      client_token: tokenFor(key),
     }, r);
-    // 201 a new upload; 200 one begun before (only for requests that declare a checksum, which these do not).
+    // 201 a new upload; 200 the one this token began before (the request was sent again).
     if (!ok(res.status)) throw passing(res.status) ? new Error(detail(res)) : new Refused(detail(res));
     const up = JSON.parse(res.body);
     remember(key, up.id);

@@ -184,7 +184,8 @@ async fn duplicates_are_refused_up_front_when_declared_and_by_the_job_otherwise(
 
 /// A client whose answer to "start an upload" was lost sends the request again: it gets the upload it began (200,
 /// with the parts already there), not a second one holding the same quota for a week. Another file, another
-/// person, an upload that ended or nearly expired, or a request without a checksum is a new upload.
+/// person, an upload that ended or nearly expired, or a request with neither a checksum nor a client's token is a
+/// new upload.
 #[actix_web::test]
 async fn starting_the_same_upload_again_answers_the_one_begun() {
     let app = TestApp::new().await;
@@ -241,6 +242,24 @@ async fn starting_the_same_upload_again_answers_the_one_begun() {
     let b = start(&mut owner, "obs", &ds, unsure).await;
     assert_eq!((a.status, b.status), (StatusCode::CREATED, StatusCode::CREATED), "{} {}", a.body, b.body);
     assert_ne!(id_of(&a), id_of(&b));
+    // A client that cannot hash the file first (the browser) names its request instead: the same token is the
+    // same upload; another token, or the token with another file, is another.
+    let tokened = json!({"name": "m51.raw", "size": 6 * MIB, "part_size": 5 * MIB, "client_token": "f00d-1"});
+    let a = start(&mut owner, "obs", &ds, tokened.clone()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let again = start(&mut owner, "obs", &ds, tokened.clone()).await;
+    assert_eq!((again.status, id_of(&again)), (StatusCode::OK, id_of(&a)), "{}", again.body);
+    let mut other = tokened.clone();
+    other["client_token"] = json!("f00d-2");
+    assert_eq!(start(&mut owner, "obs", &ds, other).await.status, StatusCode::CREATED);
+    let mut other = tokened.clone();
+    other["size"] = json!(6 * MIB + 1);
+    assert_eq!(start(&mut owner, "obs", &ds, other).await.status, StatusCode::CREATED);
+    for bad in [json!(""), json!("has space"), json!("x".repeat(101))] {
+        let mut other = tokened.clone();
+        other["client_token"] = bad;
+        start(&mut owner, "obs", &ds, other).await.assert_problem(422, "validation_failed");
+    }
     // One with less than a day left is not handed out again (a long transfer would outlive it).
     let soon = (chrono::Utc::now() + chrono::Duration::hours(20)).fixed_offset();
     let backend = app.conn.get_database_backend();

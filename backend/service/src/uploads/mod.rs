@@ -35,6 +35,14 @@ const RESUMABLE_TTL_DAYS: i64 = 7;
 /// How long a presigned part URL stays valid.
 const PART_URL_SECONDS: u64 = 3600;
 
+/// A client's token for an upload: 1 to 100 visible ASCII characters.
+fn client_token(t: &str) -> ServiceResult<&str> {
+    if t.is_empty() || t.len() > 100 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ValidationError::new("client_token", "must be 1 to 100 visible ASCII characters").into());
+    }
+    Ok(t)
+}
+
 /// An open upload is answered to a request sent again only while it has at least a day left: one about to expire
 /// would refuse the parts of a long transfer.
 fn reusable_until() -> DateTime<Utc> {
@@ -79,6 +87,8 @@ pub struct ResumableInput {
     pub release_at: Option<DateTime<Utc>>,
     /// Bytes per part (5 MiB to 5 GiB); raised when the file would need more than 10,000 parts.
     pub part_size: Option<u64>,
+    /// The client's own name for this upload: a request sent again with it is answered the upload it began.
+    pub client_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -172,8 +182,9 @@ impl Services {
     /// SHA-256 is already in the dataset (409) or the plan's quota would be exceeded (413). When the caller already
     /// has an open upload of the same file here (same name, size, declared checksum, part size, release date and
     /// type: a request sent again because its answer was lost), that one is answered, with the parts it has, so a
-    /// retry never leaves a second upload holding quota until it expires. Only with a declared checksum: without
-    /// one, an edited file of the same name and size would be finished from the parts of the earlier one.
+    /// retry never leaves a second upload holding quota until it expires. Only with a declared checksum or the
+    /// client's token for the upload: without either, an edited file of the same name and size would be finished
+    /// from the parts of the earlier one.
     pub async fn create_upload(
         &self,
         actor: &Actor,
@@ -191,15 +202,17 @@ impl Services {
             sha_hex(d)?;
         }
         let content_type = upload_content_type(input.content_type, &name);
+        let token = input.client_token.as_deref().map(client_token).transpose()?;
         let (uploader, via_key) = uploader(actor)?;
         self.refuse_duplicate(access.workspace.id, dataset_id, declared.as_deref(), &name).await?;
         let size_bytes = i64::try_from(size).unwrap_or(i64::MAX);
-        // Only a declared checksum makes a repeated request the same upload.
-        let same = declared.as_deref().map(|sha256| uploads::SameUpload {
+        // Only a declared checksum or the client's token makes a repeated request the same upload.
+        let same = (declared.is_some() || token.is_some()).then(|| uploads::SameUpload {
             dataset: dataset_id,
             name: &name,
             size_bytes,
-            sha256,
+            sha256: declared.as_deref(),
+            client_token: token,
             created_by: uploader,
         });
         let wanted = Wanted {
@@ -253,6 +266,7 @@ impl Services {
                     part_size: i64::try_from(part_size).unwrap_or(i64::MAX),
                     object_key: key.clone(),
                     multipart_id: Some(multipart.clone()),
+                    client_token: token.map(str::to_owned),
                     created_by: uploader,
                     via_key,
                     expires_at: now + chrono::Duration::days(RESUMABLE_TTL_DAYS),

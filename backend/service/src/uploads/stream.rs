@@ -64,6 +64,7 @@ impl Services {
                     part_size: 0,
                     object_key: key.clone(),
                     multipart_id: None,
+                    client_token: None,
                     created_by: uploader,
                     via_key,
                     expires_at: now + chrono::Duration::hours(UPLOAD_TTL_HOURS),

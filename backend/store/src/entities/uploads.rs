@@ -27,6 +27,7 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     pub expires_at: DateTimeWithTimeZone,
     pub status_changed_at: Option<DateTimeWithTimeZone>,
+    pub client_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,8 +20,8 @@ const UPLOAD: &str = "The upload's id";
 /// Start a resumable upload of one file into a dataset. The name, the declared SHA-256 (a duplicate is a 409
 /// naming the existing file) and the quota (413) are checked now, before any byte is sent. Then send the parts
 /// (any order, retried as needed), and `complete`. `upload` keys may do this. Sending the same request again (its
-/// answer was lost) is safe when it declares `sha256`: while the caller's upload of that file is open (a day left
-/// at least), the answer is that upload (200), with the parts it already has, not a second one.
+/// answer was lost) is safe when it declares `sha256` or a `client_token`: while the caller's upload of that file
+/// is open (a day left at least), the answer is that upload (200), with the parts it already has, not a second one.
 #[utoipa::path(
     tag = "data",
     params(("slug" = String, Path, description = SLUG), ("id" = Uuid, Path, description = "The dataset's id")),

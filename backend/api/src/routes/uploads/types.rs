@@ -27,6 +27,12 @@ pub struct CreateUploadBody {
     #[serde(default)]
     #[schema(minimum = 5242880, maximum = 5368709120.0)]
     pub part_size: Option<u64>,
+    /// The client's own name for this upload (1 to 100 visible ASCII characters, e.g. a random UUID kept with the
+    /// file): the same request sent again with it (its answer was lost) is answered the upload it began (200), as
+    /// one with the same `sha256` is. For clients that cannot hash the file first.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    pub client_token: Option<String>,
 }
 
 impl From<CreateUploadBody> for meridian_service::uploads::ResumableInput {
@@ -38,6 +44,7 @@ impl From<CreateUploadBody> for meridian_service::uploads::ResumableInput {
             content_type: b.content_type,
             release_at: b.release_at,
             part_size: b.part_size,
+            client_token: b.client_token,
         }
     }
 }
