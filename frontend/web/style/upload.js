@@ -131,8 +131,10 @@
       if (ok(res.status)) {
         const up = JSON.parse(res.body);
         if (up.status === 'open' || up.status === 'verifying' || up.status === 'done') return up;
+      } else if (passing(res.status)) {
+        // Not an answer about the upload: keep the note and its token for the next try.
+        throw new Error(res.status === 0 ? 'the connection broke off' : detail(res));
       }
-      if (res.status === 0) throw new Error('the connection broke off');
       forget(key);
     }
     const res = await call('POST', box.dataset.uploads, {

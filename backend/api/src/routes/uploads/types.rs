@@ -29,9 +29,10 @@ pub struct CreateUploadBody {
     pub part_size: Option<u64>,
     /// The client's own name for this upload (1 to 100 visible ASCII characters, e.g. a random UUID kept with the
     /// file): the same request sent again with it (its answer was lost) is answered the upload it began (200), as
-    /// one with the same `sha256` is. For clients that cannot hash the file first.
+    /// one with the same `sha256` is. For clients that cannot hash the file first. Use a new token for every file
+    /// (every version of it): nothing else tells two files of the same name and size apart.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "^[!-~]{1,100}$")]
     pub client_token: Option<String>,
 }
 

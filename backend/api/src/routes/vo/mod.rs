@@ -386,11 +386,9 @@ struct SiaAnswer {
 const SCS_MAXREC: u64 = meridian_service::vo::DEFAULT_MAXREC * 10;
 
 /// Released images whose centre lies within `radius` degrees of `centre`, nearest first, at most `cap` of them, and
-/// whether that is not all. The files are read in the store's order (newest first), not by distance, so a cone
-/// holding more than `cap` (or more than a scan's budget of candidates to look at) is searched again with half the
-/// radius until one holds no more than that: everything within a smaller radius is nearer than anything outside
-/// it, so the answer is then exactly the nearest images (fewer than `cap`, flagged as cut). After
-/// [`CONE_HALVINGS`] the nearest of what was read is answered.
+/// whether that is not all. The files are read in the store's order (newest first), not by distance, so the `cap`
+/// nearest seen so far are kept (a heap) while the cone is read to its end: then they are exactly the nearest. A
+/// cone whose reading passes [`SCAN_BUDGET`] rows stops there, with the nearest of what was read (flagged cut).
 async fn nearest_in_cone(
     services: &Services,
     ws: &VoWorkspace,
@@ -399,46 +397,61 @@ async fn nearest_in_cone(
     cap: u64,
 ) -> Result<(Vec<(f64, ObsRecord)>, bool), meridian_service::ServiceError> {
     let cap_rows = usize::try_from(cap).unwrap_or(usize::MAX);
-    let mut r = radius;
-    let mut halvings = 0;
+    let query = SiaQuery { pos: vec![meridian_service::vo::Shape::Circle { ra, dec, radius }], ..SiaQuery::default() };
+    let mut nearest: std::collections::BinaryHeap<Near> = std::collections::BinaryHeap::new();
+    let (mut cursor, mut examined, mut matched) = (None, 0_u64, 0_u64);
+    let mut whole = true;
     loop {
-        let query =
-            SiaQuery { pos: vec![meridian_service::vo::Shape::Circle { ra, dec, radius: r }], ..SiaQuery::default() };
-        let mut rows: Vec<(f64, ObsRecord)> = Vec::new();
-        let (mut cursor, mut examined, mut whole) = (None, 0, true);
-        loop {
-            let batch = services.vo_query(ws, &query, cursor).await?;
-            examined += batch.examined;
-            for rec in batch.records {
-                // A cone search matches centres, not fields.
-                if let (Some(fra), Some(fdec)) = (rec.file.ra_deg, rec.file.dec_deg) {
-                    let d = meridian_service::data::search::angular_distance(ra, dec, fra, fdec);
-                    if d <= r {
-                        rows.push((d, rec));
+        let batch = services.vo_query(ws, &query, cursor).await?;
+        examined += batch.examined;
+        for rec in batch.records {
+            // A cone search matches centres, not fields.
+            if let (Some(fra), Some(fdec)) = (rec.file.ra_deg, rec.file.dec_deg) {
+                let d = meridian_service::data::search::angular_distance(ra, dec, fra, fdec);
+                if d <= radius {
+                    matched += 1;
+                    nearest.push(Near(d, rec));
+                    if nearest.len() > cap_rows {
+                        nearest.pop(); // the farthest
                     }
                 }
             }
-            if rows.len() > cap_rows || examined.saturating_sub(rows.len() as u64) >= SCAN_BUDGET {
-                whole = false;
-                break;
-            }
-            cursor = batch.next;
-            if cursor.is_none() {
-                break;
-            }
         }
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if whole || halvings == CONE_HALVINGS {
-            rows.truncate(cap_rows);
-            return Ok((rows, !whole || r < radius));
+        cursor = batch.next;
+        if cursor.is_none() {
+            break;
         }
-        r /= 2.0;
-        halvings += 1;
+        if examined >= SCAN_BUDGET {
+            whole = false;
+            break;
+        }
+    }
+    let rows = nearest.into_sorted_vec().into_iter().map(|Near(d, r)| (d, r)).collect();
+    Ok((rows, !whole || matched > cap))
+}
+
+/// A matching image and its distance, ordered by the distance.
+struct Near(f64, ObsRecord);
+
+impl PartialEq for Near {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0).is_eq()
     }
 }
 
-/// How often a cone holding too many images is searched again with half the radius (1/256 of it at the end).
-const CONE_HALVINGS: u32 = 8;
+impl Eq for Near {}
+
+impl PartialOrd for Near {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Near {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
 
 /// Simple Cone Search 1.03: released images whose centre lies within `SR` degrees of (`RA`, `DEC`), nearest
 /// first (the nearest ones when more match than it answers); `SR=0` answers the columns only; `MAXREC` (an
@@ -481,6 +494,8 @@ pub async fn cone_search(req: HttpRequest, services: web::Data<Services>, slug: 
         None | Some("") => SCS_MAXREC,
         Some(v) => match v.parse::<u64>() {
             Ok(n) => n.min(SCS_MAXREC),
+            // More than any service answers: its own limit, as DALI has it.
+            Err(_) if v.bytes().all(|b| b.is_ascii_digit()) => SCS_MAXREC,
             Err(_) => return fail(format!("MAXREC {v:?} is not a whole number")),
         },
     };
@@ -643,8 +658,8 @@ pub async fn datalink(
 /// service's base URL).
 #[get("/vo/{slug}/capabilities")]
 pub async fn capabilities(req: HttpRequest, services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
-    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
-        return actix_web::ResponseError::error_response(&e);
+    if let Some(refused) = over_limit(&req).await {
+        return refused;
     }
     capabilities_document(&services, &slug).await
 }
@@ -656,14 +671,19 @@ pub async fn service_capabilities(
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
-        return actix_web::ResponseError::error_response(&e);
+    if let Some(refused) = over_limit(&req).await {
+        return refused;
     }
     let (slug, service) = path.into_inner();
     if !["sia", "scs", "datalink"].contains(&service.as_str()) {
         return not_found_xml();
     }
     capabilities_document(&services, &slug).await
+}
+
+/// Counts a VOSI request against the anonymous rate limit; the 429 to answer when the allowance is spent.
+async fn over_limit(req: &HttpRequest) -> Option<HttpResponse> {
+    meridian_http::limits::count_anonymous(req).await.err().map(|e| actix_web::ResponseError::error_response(&e))
 }
 
 fn not_found_xml() -> HttpResponse {
@@ -711,8 +731,8 @@ async fn capabilities_document(services: &Services, slug: &str) -> HttpResponse 
 /// VOSI availability: whether the services can answer now (the database answers).
 #[get("/vo/{slug}/availability")]
 pub async fn availability(req: HttpRequest, services: web::Data<Services>, slug: web::Path<String>) -> HttpResponse {
-    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
-        return actix_web::ResponseError::error_response(&e);
+    if let Some(refused) = over_limit(&req).await {
+        return refused;
     }
     availability_document(&services, &slug).await
 }
@@ -724,8 +744,8 @@ pub async fn service_availability(
     services: web::Data<Services>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    if let Err(e) = meridian_http::limits::count_anonymous(&req).await {
-        return actix_web::ResponseError::error_response(&e);
+    if let Some(refused) = over_limit(&req).await {
+        return refused;
     }
     let (slug, service) = path.into_inner();
     if !["sia", "scs", "datalink"].contains(&service.as_str()) {
