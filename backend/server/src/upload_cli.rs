@@ -762,6 +762,12 @@ fn wanted(name: &str) -> bool {
     !(name.starts_with('.') || name.ends_with(".part") || name.ends_with(".tmp") || name.ends_with('~'))
 }
 
+/// Whether a watched entry is a file to send: a regular file, or a symbolic link to one (acquisition software
+/// often links each new frame into the folder it serves); not a directory, nor a link to nothing.
+fn is_file_or_link_to_one(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
 /// Runs `meridian upload`; `Ok(false)` when a file failed.
 pub async fn run(args: UploadArgs) -> anyhow::Result<bool> {
     let origin = args.server.trim_end_matches('/').to_owned();
@@ -880,7 +886,7 @@ async fn watch(up: &Arc<Uploader>, dir: &Path, args: &UploadArgs) -> anyhow::Res
                 for entry in entries.flatten() {
                     let path = entry.path();
                     let name = entry.file_name().to_string_lossy().into_owned();
-                    if !wanted(&name) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                    if !wanted(&name) || !is_file_or_link_to_one(&path) {
                         continue;
                     }
                     let Ok(now) = seen(&path) else { continue };
@@ -958,6 +964,25 @@ async fn shutdown() {
 mod tests {
     use super::answer;
     use meridian_domain::uploads::UploadStatus;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_watched_folder_sends_files_and_links_to_files_only() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (file, sub) = (dir.path().join("frame.fits"), dir.path().join("night"));
+        std::fs::write(&file, b"SIMPLE").expect("file");
+        std::fs::create_dir(&sub).expect("dir");
+        let (link, to_dir, dangling) =
+            (dir.path().join("linked.fits"), dir.path().join("to-night"), dir.path().join("gone.fits"));
+        std::os::unix::fs::symlink(&file, &link).expect("link");
+        std::os::unix::fs::symlink(&sub, &to_dir).expect("link");
+        std::os::unix::fs::symlink(dir.path().join("nothing"), &dangling).expect("link");
+        assert!(super::is_file_or_link_to_one(&file));
+        assert!(super::is_file_or_link_to_one(&link), "a link to a file is sent");
+        for not in [&sub, &to_dir, &dangling] {
+            assert!(!super::is_file_or_link_to_one(not), "{}", not.display());
+        }
+    }
 
     fn upload(json: &str) -> answer::Upload {
         serde_json::from_str(json).expect("an upload answer")
